@@ -1,0 +1,36 @@
+# Two commands for a new user: `make run` and `make test`. Both install what is missing first.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run demo worker test lint bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)  ## dev server + Web UI + worker, on embedded defaults
+	$(BIN)/python -m infra.dev $(ARGS)
+
+demo: $(STAMP)  ## same, filing sample complaints on a fast working-time clock
+	$(BIN)/python -m infra.dev --demo $(ARGS)
+
+worker: $(STAMP)  ## the worker alone, configured from the environment
+	$(BIN)/python -m workers
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+test: $(STAMP)
+	$(BIN)/pytest $(ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.first_wait $(ARGS)
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
