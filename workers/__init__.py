@@ -1,0 +1,42 @@
+"""The worker seam (contract: Seams for tests).
+
+`build_worker(client)` returns the real worker, with every workflow and activity wired to its
+dependencies, around any Temporal client: the dev server, a cluster, Temporal Cloud, or a
+time-skipping test server. The client must use the pydantic data converter
+(`temporalio.contrib.pydantic.pydantic_data_converter`), as `infra.temporal.connect` does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.notifications import LogNotifier, NotificationActivities, Notifier
+from activities.policy import PolicyActivities, PolicySource, StatutoryPolicySource
+from workflows.complaint import ComplaintWorkflow
+
+DEFAULT_TASK_QUEUE = "complaints"
+WORKFLOWS = [ComplaintWorkflow]
+
+
+def build_worker(
+    client: Client,
+    *,
+    task_queue: str = DEFAULT_TASK_QUEUE,
+    notifier: Notifier | None = None,
+    policy_source: PolicySource | None = None,
+    clock_speed: float = 1.0,
+    **worker_options: Any,
+) -> Worker:
+    """The complaints worker. `notifier` and `policy_source` default to the production ones."""
+    notifications = NotificationActivities(notifier or LogNotifier())
+    policy = PolicyActivities(policy_source or StatutoryPolicySource(clock_speed=clock_speed))
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=WORKFLOWS,
+        activities=[notifications.notify, policy.load_policy],
+        **worker_options,
+    )

@@ -1,0 +1,164 @@
+"""Which action fits which stage and which role (R-ST-1..6, R-SLA-5/6/8, R-CR-1, R-IN-7).
+
+`refusal` is the single gate every action passes, whether it came as a signal or an update:
+it returns the reason an action is refused, or None when the workflow may apply it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from domain import sla
+from domain.models import (
+    Action,
+    ComplaintState,
+    DecideExtension,
+    DecideResolution,
+    Grade,
+    Reassign,
+    ReportCrisis,
+    RequestExtension,
+    Role,
+    Stage,
+)
+from domain.sla import PolicySnapshot
+
+ACTIVE = frozenset({Stage.CONTACT, Stage.INVESTIGATE, Stage.APPROVE, Stage.CLOSE, Stage.CALLBACK})
+
+ALLOWED_STAGES: dict[str, frozenset[Stage]] = {
+    "record_contact": frozenset({Stage.CONTACT}),
+    "submit_investigation": frozenset({Stage.INVESTIGATE}),
+    "decide_resolution": frozenset({Stage.APPROVE}),
+    "close_case": frozenset({Stage.CLOSE}),
+    "record_callback": frozenset({Stage.CALLBACK}),
+    "request_extension": ACTIVE,
+    "decide_extension": ACTIVE,
+    "escalate_crisis": ACTIVE,
+    "report_crisis": ACTIVE | {Stage.CLOSED},
+    "designate_special": ACTIVE,
+    "expedite": ACTIVE,
+    "pause_clock": ACTIVE,
+    "resume_clock": ACTIVE,
+    "request_review": frozenset({Stage.CALLBACK, Stage.CLOSED}),
+    "reassign": ACTIVE,
+    "withdraw": ACTIVE,
+}
+
+# Approving a resolution or an extension, grading special and ordering same-day handling are
+# a leader's decisions (R-SLA-5, R-SLA-6, R-GR-1, R-ST-2).
+SUPERVISOR_ONLY = frozenset({"decide_resolution", "decide_extension", "designate_special", "expedite"})
+
+
+def refusal(
+    state: ComplaintState,
+    name: str,
+    action: Action,
+    now: datetime,
+    policy: PolicySnapshot,
+) -> str | None:
+    if action.role is Role.AUDITOR:
+        return "auditors may read a case but not act on it"
+    if name in SUPERVISOR_ONLY and action.role is not Role.SUPERVISOR:
+        return f"{name} needs the supervisor role (actor {action.actor} has {action.role.value})"
+    allowed = ALLOWED_STAGES[name]
+    if state.stage not in allowed:
+        stages = ", ".join(sorted(s.value for s in allowed))
+        return f"{name} does not fit stage {state.stage.value} (allowed in: {stages})"
+    stage_clock = state.clock(f"stage:{state.stage.value}")
+    pending = next((e for e in state.extensions if e.approved is None), None)
+    match name:
+        case "decide_resolution":
+            assert isinstance(action, DecideResolution)
+            if (
+                action.approved
+                and (state.grade is not Grade.GENERAL or state.crisis)
+                and not action.collective
+            ):
+                return (
+                    "R-ST-2: a major complaint's resolution is decided collectively; "
+                    "approve with collective=true once it has been"
+                )
+        case "request_extension":
+            assert isinstance(action, RequestExtension)
+            if pending is not None:
+                return "an extension request is already waiting for a decision"
+            if stage_clock is None:
+                return f"stage {state.stage.value} has no clock to extend"
+            if action.new_due_at <= max(now, stage_clock.due_at):
+                return (
+                    f"the requested date {action.new_due_at.isoformat()} is not later than "
+                    f"the current deadline {stage_clock.due_at.isoformat()}"
+                )
+        case "decide_extension":
+            assert isinstance(action, DecideExtension)
+            if pending is None:
+                return "there is no extension request to decide"
+            if pending.stage is not state.stage or stage_clock is None:
+                return "the pending extension was for another stage"
+            if action.approved:
+                new_due = action.new_due_at or pending.requested_due_at
+                days = action.regulatory_days or pending.regulatory_days
+                return extension_refusal(state, policy, new_due, days, now)
+        case "expedite":
+            if stage_clock is None:
+                return "this stage has no clock to expedite"
+        case "reassign":
+            assert isinstance(action, Reassign)
+            if action.owner is None and action.department is None and action.supervisor is None:
+                return "reassign needs a new owner, department or supervisor"
+        case "escalate_crisis":
+            if state.crisis:
+                return "the case is already a crisis event"
+        case "report_crisis":
+            assert isinstance(action, ReportCrisis)
+            if not state.crisis:
+                return "the case is not a crisis event"
+            if state.clock(f"crisis:{action.level}") is None:
+                return f"the crisis report to {action.level} was already filed"
+        case "pause_clock":
+            if stage_clock is None or stage_clock.paused_at is not None:
+                return "the stage clock is already paused"
+        case "resume_clock":
+            if stage_clock is None or stage_clock.paused_at is None:
+                return "the stage clock is not paused"
+        case "request_review":
+            review_window = timedelta(days=policy.sla.review_window_days) / policy.sla.speed
+            if state.decided_at is None:
+                return "there is no decision to review yet"
+            if now > state.decided_at + review_window:
+                return (
+                    f"R-IN-7: a review may be asked within {review_window.days} days of the "
+                    f"decision of {state.decided_at.date().isoformat()}"
+                )
+    return None
+
+
+def regulatory_days(state: ComplaintState) -> int:
+    """The outer limit currently granted: 15 days, or 30/60 after approved extensions."""
+    granted = [e.regulatory_days for e in state.extensions if e.approved and e.regulatory_days]
+    return max(granted, default=15)
+
+
+def extension_refusal(
+    state: ComplaintState,
+    policy: PolicySnapshot,
+    new_due: datetime,
+    days: int | None,
+    now: datetime,
+) -> str | None:
+    """R-SLA-6, R-SLA-7: an approved extension may not silently pass the regulatory limit."""
+    if new_due <= now:
+        return f"the approved date {new_due.isoformat()} is already past"
+    regulatory = state.clock("regulatory")
+    if regulatory is None or new_due <= regulatory.due_at:
+        return None
+    if days is None or days <= regulatory_days(state):
+        return (
+            f"R-SLA-7: {new_due.isoformat()} is past the regulatory limit "
+            f"{regulatory.due_at.isoformat()}; approve with regulatory_days=30 (complex case) "
+            "or 60 (with the superior office's approval)"
+        )
+    limit = sla.regulatory_clock(policy, regulatory.started_at, days).due_at + regulatory.paused_for
+    if new_due > limit:
+        return f"R-SLA-7: {new_due.isoformat()} is past even the {days}-day limit {limit.isoformat()}"
+    return None

@@ -1,0 +1,368 @@
+"""Payloads of the contract: the intake, the actions, and the state a complaint workflow reports.
+
+Every model forbids unknown fields so that a typo in a hand-typed signal payload is refused with
+a clear reason instead of being silently ignored.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("datetime must carry a time zone, e.g. 2026-11-23T10:00:00+08:00")
+    return value
+
+
+AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+Text = Annotated[str, Field(min_length=1, max_length=4000)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+class Channel(StrEnum):
+    """R-IN-1: where the complaint came in. Drives grading and accountability."""
+
+    HOTLINE = "hotline"
+    ONLINE = "online"
+    LETTER = "letter"
+    VISIT = "visit"
+    PARTNER = "partner"
+    HEADQUARTERS = "headquarters"
+    ASSOCIATION = "association"
+    REGULATOR = "regulator"
+    MEDIA = "media"
+    OTHER = "other"
+
+
+class Grade(StrEnum):
+    """R-GR-1."""
+
+    GENERAL = "general"
+    MAJOR = "major"
+    SPECIAL = "special"
+
+
+class Stage(StrEnum):
+    """R-ST-1: the handling stages; `closed` waits out the review window, `withdrawn` is final."""
+
+    CONTACT = "contact"
+    INVESTIGATE = "investigate"
+    APPROVE = "approve"
+    CLOSE = "close"
+    CALLBACK = "callback"
+    CLOSED = "closed"
+    WITHDRAWN = "withdrawn"
+
+
+class Role(StrEnum):
+    SYSTEM = "system"
+    HANDLER = "handler"
+    SUPERVISOR = "supervisor"
+    AUDITOR = "auditor"
+
+
+# ---------------------------------------------------------------------------------------------
+# Intake
+
+
+class Customer(Model):
+    name: Name
+    phone: Annotated[str, Field(min_length=5, max_length=32)]
+    id_number: Annotated[str, Field(min_length=4, max_length=32)] | None = None
+    email: Annotated[str, Field(max_length=200)] | None = None
+
+
+class CrisisFacts(Model):
+    """R-GR-2: the criteria that make a complaint a crisis event."""
+
+    people_count: Annotated[int, Field(ge=1, le=100_000)] = 1
+    government: bool = False
+    regulator: bool = False
+    media: bool = False
+    outlet_disrupted: bool = False
+    major_loss_risk: bool = False
+    major_social_impact: bool = False
+
+
+class ComplaintIntake(Model):
+    """R-IN-2: everything a ledger row needs. The workflow input."""
+
+    complaint_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
+    external_id: Annotated[str, Field(min_length=1, max_length=128)] | None = None
+    channel: Channel
+    received_at: AwareDatetime
+    branch: Name
+    department: Name | None = None
+    owner: Name
+    supervisor: Name | None = None
+    customer: Customer
+    policy_number: Annotated[str, Field(max_length=64)] | None = None
+    product: Name | None = None
+    category: Name
+    matter: Text
+    demands: Text
+    grade: Grade = Grade.GENERAL
+    crisis: CrisisFacts | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+# Actions: one payload model per action of the contract
+
+
+class Action(Model):
+    actor: Name
+    role: Role = Role.HANDLER
+    note: Annotated[str, Field(max_length=4000)] | None = None
+    request_id: Annotated[str, Field(min_length=1, max_length=128)] | None = None
+
+
+class RecordContact(Action):
+    method: Literal["phone", "visit", "letter", "online"] = "phone"
+
+
+class SubmitInvestigation(Action):
+    findings: Text
+    proposed_resolution: Text
+    difficulty: Literal["coverage", "loss_assessment"] | None = None
+
+
+class DecideResolution(Action):
+    approved: bool
+    collective: bool = False
+    reason: Text | None = None
+
+
+class CloseCase(Action):
+    result: Text
+
+
+class RecordCallback(Action):
+    satisfied: bool
+    method: Literal["phone", "questionnaire"] = "phone"
+    comments: Text | None = None
+    new_demand: Text | None = None
+
+
+class RequestExtension(Action):
+    new_due_at: AwareDatetime
+    reason: Text
+    regulatory_days: Literal[30, 60] | None = None
+
+
+class DecideExtension(Action):
+    approved: bool
+    new_due_at: AwareDatetime | None = None
+    regulatory_days: Literal[30, 60] | None = None
+
+
+class EscalateCrisis(Action):
+    reasons: Annotated[list[Name], Field(min_length=1, max_length=10)]
+    people_count: Annotated[int, Field(ge=1, le=100_000)] = 1
+
+
+class ReportCrisis(Action):
+    level: Literal["superior", "headquarters"]
+    summary: Text
+
+
+class SpecialDeadlines(Model):
+    contact_hours: Annotated[float, Field(gt=0, le=80)]
+    investigate_days: Annotated[int, Field(ge=1, le=60)]
+    approve_days: Annotated[int, Field(ge=1, le=30)]
+
+
+class DesignateSpecial(Action):
+    deadlines: SpecialDeadlines
+
+
+class Expedite(Action):
+    minutes: Annotated[int, Field(ge=1, le=24 * 60)]
+
+
+class PauseClock(Action):
+    reason: Literal["appraisal", "testing", "loss_assessment"]
+
+
+class ResumeClock(Action):
+    pass
+
+
+class RequestReview(Action):
+    reason: Text
+
+
+class Reassign(Action):
+    owner: Name | None = None
+    department: Name | None = None
+    supervisor: Name | None = None
+
+
+class Withdraw(Action):
+    reason: Text | None = None
+
+
+ACTION_MODELS: dict[str, type[Action]] = {
+    "record_contact": RecordContact,
+    "submit_investigation": SubmitInvestigation,
+    "decide_resolution": DecideResolution,
+    "close_case": CloseCase,
+    "record_callback": RecordCallback,
+    "request_extension": RequestExtension,
+    "decide_extension": DecideExtension,
+    "escalate_crisis": EscalateCrisis,
+    "report_crisis": ReportCrisis,
+    "designate_special": DesignateSpecial,
+    "expedite": Expedite,
+    "pause_clock": PauseClock,
+    "resume_clock": ResumeClock,
+    "request_review": RequestReview,
+    "reassign": Reassign,
+    "withdraw": Withdraw,
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# State
+
+
+class ClockKind(StrEnum):
+    STAGE = "stage"
+    REGULATORY = "regulatory"
+    CRISIS = "crisis"
+
+
+class Clock(Model):
+    """One deadline with the reason for it, and where it stands (R-SLA-4)."""
+
+    key: str
+    kind: ClockKind
+    label: str
+    started_at: datetime
+    due_at: datetime
+    warn_at: datetime | None = None
+    basis: str
+    provisional: bool = False
+    skipped_holidays: list[date] = []
+    makeup_workdays: list[date] = []
+    # Reminders of working-time clocks wait for the next opening (R-SLA-9); crisis reports don't.
+    working_hours_only: bool = True
+    warned_at: datetime | None = None
+    breached_at: datetime | None = None
+    next_reminder_at: datetime | None = None
+    reminders: int = 0
+    paused_at: datetime | None = None
+    paused_for: timedelta = timedelta(0)
+    extended: bool = False
+    expedited: bool = False
+    met_at: datetime | None = None
+
+
+class Breach(Model):
+    clock: str
+    label: str
+    due_at: datetime
+    recorded_at: datetime
+
+
+class Extension(Model):
+    stage: Stage
+    requested_by: str
+    requested_at: datetime
+    requested_due_at: datetime
+    reason: str
+    regulatory_days: int | None = None
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    approved: bool | None = None
+    approved_due_at: datetime | None = None
+
+
+class TimelineEntry(Model):
+    """R-ST-7: every step with its time and actor."""
+
+    seq: int
+    at: datetime
+    kind: Literal[
+        "intake", "stage", "action", "refused", "warning", "breach", "reminder", "notice", "clock"
+    ]
+    actor: str
+    action: str | None = None
+    detail: str
+    request_id: str | None = None
+
+
+class ComplaintState(Model):
+    complaint_id: str
+    stage: Stage
+    grade: Grade
+    crisis: bool = False
+    crisis_reasons: list[str] = []
+    channel: Channel
+    branch: str
+    department: str | None
+    owner: str
+    supervisor: str | None
+    category: str
+    received_at: datetime
+    special_deadlines: SpecialDeadlines | None = None
+    clocks: list[Clock] = []
+    finished_clocks: list[Clock] = []
+    breaches: list[Breach] = []
+    extensions: list[Extension] = []
+    reopen_count: int = 0
+    review_count: int = 0
+    proposed_resolution: str | None = None
+    resolution_approved: bool | None = None
+    decided_at: datetime | None = None
+    satisfied: bool | None = None
+    outcome: Literal["resolved", "withdrawn"] | None = None
+    calendar: str = ""
+    timeline: list[TimelineEntry] = []
+
+    @property
+    def sla_breached(self) -> bool:
+        return any(c.breached_at is not None for c in self.clocks)
+
+    def clock(self, key: str) -> Clock | None:
+        return next((c for c in self.clocks if c.key == key), None)
+
+
+class ActionRefused(Model):
+    """The reason an action was refused, as the update caller and the timeline see it."""
+
+    action: str
+    reason: str
+
+
+# ---------------------------------------------------------------------------------------------
+# Notifications: what the workflow asks the notifier to send
+
+
+class NoticeKind(StrEnum):
+    ACKNOWLEDGEMENT = "acknowledgement"  # R-IN-4
+    WARNING = "warning"  # R-SLA-4, before the deadline
+    REMINDER = "reminder"  # R-SLA-4, while overdue
+    ESCALATION = "escalation"  # R-SLA-4, the owner's supervisor is told
+    CUSTOMER_NOTICE = "customer_notice"  # R-SLA-6, R-SLA-7, R-SLA-8
+    CRISIS_REPORT = "crisis_report"  # R-CR-1
+
+
+class Notification(Model):
+    key: str  # idempotency key: workflow id + sequence
+    complaint_id: str
+    kind: NoticeKind
+    recipient_role: Literal["customer", "owner", "supervisor", "superior", "headquarters"]
+    recipient: str
+    channels: list[Literal["sms", "email", "phone", "letter", "im"]]
+    subject: str
+    body: str
+    clock: str | None = None

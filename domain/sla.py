@@ -1,0 +1,313 @@
+"""Deadlines: the SLA policy table and the pure functions that turn it into clocks.
+
+Everything here is deterministic and runs inside the workflow. The policy and its calendar
+reach the workflow as a `PolicySnapshot` through history (a local activity result), so a
+calendar or policy published later never changes a deadline already computed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from domain.calendar import (
+    WorkCalendar,
+    WorkingTime,
+    add_working_days,
+    add_working_time,
+    describe,
+    is_working_day,
+    next_working_instant,
+    working_time_between,
+)
+from domain.models import Clock, ClockKind, Grade, Model, SpecialDeadlines, Stage
+
+
+class StageLimit(Model):
+    hours: float | None = None
+    days: int | None = None
+
+    def describe(self) -> str:
+        if self.hours is not None:
+            return f"{self.hours:g} working hour{'s' if self.hours != 1 else ''}"
+        return f"{self.days} working day{'s' if self.days != 1 else ''}"
+
+
+def _hours(n: float) -> StageLimit:
+    return StageLimit(hours=n)
+
+
+def _days(n: int) -> StageLimit:
+    return StageLimit(days=n)
+
+
+# The table of section 3 of the rules (S2 arts.14-21).
+DEFAULT_LIMITS: dict[Grade, dict[Stage, StageLimit]] = {
+    Grade.GENERAL: {
+        Stage.CONTACT: _hours(2),
+        Stage.INVESTIGATE: _days(3),
+        Stage.APPROVE: _days(1),
+        Stage.CLOSE: _days(2),
+        Stage.CALLBACK: _days(2),
+    },
+    Grade.MAJOR: {
+        Stage.CONTACT: _hours(1),
+        Stage.INVESTIGATE: _days(5),
+        Stage.APPROVE: _days(2),
+        Stage.CLOSE: _days(2),
+        Stage.CALLBACK: _days(2),
+    },
+}
+
+CLOCKED_STAGES = (Stage.CONTACT, Stage.INVESTIGATE, Stage.APPROVE, Stage.CLOSE, Stage.CALLBACK)
+
+
+class SlaPolicy(Model):
+    version: str = "2026.1"
+    limits: dict[Grade, dict[Stage, StageLimit]] = DEFAULT_LIMITS
+    warn_fraction: float = 0.8  # R-SLA-9: warning at this share of the stage's working time ...
+    warn_before_hours: float | None = None  # ... or this many working hours before the deadline
+    reminder_every_hours: float = 4.0  # working hours between reminders while overdue
+    crisis_reminder_every_minutes: int = 15
+    regulator_media_major: bool = True  # R-GR-3
+    regulatory_days: int = 15  # R-SLA-7
+    review_window_days: int = 30  # R-IN-7
+    crisis_superior_hours: float = 1.0  # R-CR-1
+    crisis_headquarters_hours: float = 24.0
+    working_day_hours: float = 8.0  # a working day's length, for the fast demo clock
+    speed: float = 1.0  # demo only: >1 runs working time that many times faster
+
+
+class PolicySnapshot(Model):
+    """The calendar and SLA policy a case runs under, as recorded in its history."""
+
+    calendar: WorkCalendar
+    sla: SlaPolicy = SlaPolicy()
+
+
+# ---------------------------------------------------------------------------------------------
+# Working-time arithmetic with the demo speed applied in one place
+
+
+def _add(p: PolicySnapshot, start: datetime, amount: timedelta) -> WorkingTime:
+    return add_working_time(p.calendar, start, amount / p.sla.speed)
+
+
+def _between(p: PolicySnapshot, a: datetime, b: datetime) -> timedelta:
+    return working_time_between(p.calendar, a, b) * p.sla.speed
+
+
+def _add_limit(p: PolicySnapshot, start: datetime, limit: StageLimit) -> WorkingTime:
+    if limit.hours is not None:
+        return _add(p, start, timedelta(hours=limit.hours))
+    assert limit.days is not None
+    if p.sla.speed != 1.0 or p.calendar.always_open:
+        return _add(p, start, timedelta(hours=limit.days * p.sla.working_day_hours))
+    return add_working_days(p.calendar, start, limit.days)
+
+
+def limit_for(
+    p: PolicySnapshot, stage: Stage, grade: Grade, special: SpecialDeadlines | None
+) -> StageLimit:
+    if grade is Grade.SPECIAL and special is not None:
+        if stage is Stage.CONTACT:
+            return _hours(special.contact_hours)
+        if stage is Stage.INVESTIGATE:
+            return _days(special.investigate_days)
+        if stage is Stage.APPROVE:
+            return _days(special.approve_days)
+    table = p.sla.limits.get(grade) or p.sla.limits[Grade.MAJOR]
+    return table[stage]
+
+
+def _warn_at(p: PolicySnapshot, start: datetime, due: datetime) -> datetime | None:
+    span = _between(p, start, due)
+    if p.sla.warn_before_hours is not None:
+        lead = timedelta(hours=p.sla.warn_before_hours)
+        return _add(p, start, span - lead).at if span > lead else None
+    return _add(p, start, span * p.sla.warn_fraction).at if span > timedelta(0) else None
+
+
+def _basis(p: PolicySnapshot, what: str, wt: WorkingTime) -> str:
+    parts = [what, describe(p.calendar)]
+    if wt.skipped_holidays:
+        days = ", ".join(d.isoformat() for d in wt.skipped_holidays)
+        parts.append(f"holidays skipped: {days}")
+    if wt.makeup_workdays:
+        days = ", ".join(d.isoformat() for d in wt.makeup_workdays)
+        parts.append(f"make-up working days counted: {days}")
+    if wt.provisional:
+        parts.append("PROVISIONAL: the calendar of that year is not published, weekends only")
+    if p.sla.speed != 1.0:
+        parts.append(f"demo clock x{p.sla.speed:g}")
+    return "; ".join(parts)
+
+
+def stage_clock(
+    p: PolicySnapshot,
+    stage: Stage,
+    grade: Grade,
+    special: SpecialDeadlines | None,
+    start: datetime,
+    key: str,
+) -> Clock:
+    limit = limit_for(p, stage, grade, special)
+    wt = _add_limit(p, start, limit)
+    return Clock(
+        key=key,
+        kind=ClockKind.STAGE,
+        label=f"{stage.value}: {limit.describe()} ({grade.value})",
+        started_at=start,
+        due_at=wt.at,
+        warn_at=_warn_at(p, start, wt.at),
+        basis=_basis(p, f"{limit.describe()} for a {grade.value} complaint", wt),
+        provisional=wt.provisional,
+        skipped_holidays=list(wt.skipped_holidays),
+        makeup_workdays=list(wt.makeup_workdays),
+    )
+
+
+def regulatory_due(p: PolicySnapshot, received_at: datetime, days: int) -> tuple[datetime, str]:
+    """R-SLA-7: calendar days as the Civil Code counts them.
+
+    The day of receipt is not counted; a last day that is not a working day (statutory
+    holiday or weekend) moves to the next working day; the period ends at midnight.
+    """
+    if p.sla.speed != 1.0 or p.calendar.always_open:
+        return received_at + timedelta(days=days) / p.sla.speed, f"{days} calendar days"
+    zone = ZoneInfo(p.calendar.zone)
+    last = received_at.astimezone(zone).date() + timedelta(days=days)
+    moved = last
+    while not is_working_day(p.calendar, moved):
+        moved += timedelta(days=1)
+    end = datetime.combine(moved + timedelta(days=1), time(0), tzinfo=zone)
+    note = f"{days} calendar days, day of receipt not counted"
+    if moved != last:
+        note += f"; last day {last.isoformat()} is not a working day, moved to {moved.isoformat()}"
+    return end, note
+
+
+def regulatory_clock(p: PolicySnapshot, received_at: datetime, days: int) -> Clock:
+    due, note = regulatory_due(p, received_at, days)
+    span = due - received_at
+    provisional = any(
+        y not in p.calendar.known_years for y in range(received_at.year, due.year + 1)
+    ) and not p.calendar.always_open
+    return Clock(
+        key="regulatory",
+        kind=ClockKind.REGULATORY,
+        label=f"regulatory: decision within {days} days",
+        started_at=received_at,
+        due_at=due,
+        warn_at=received_at + span * p.sla.warn_fraction,
+        basis=f"{note}; {describe(p.calendar)}"
+        + ("; PROVISIONAL: calendar not published" if provisional else ""),
+        provisional=provisional,
+    )
+
+
+def crisis_clock(p: PolicySnapshot, level: Literal["superior", "headquarters"], start: datetime) -> Clock:
+    hours = p.sla.crisis_superior_hours if level == "superior" else p.sla.crisis_headquarters_hours
+    due = start + timedelta(hours=hours) / p.sla.speed
+    whom = "the superior" if level == "superior" else "headquarters crisis group and regulator"
+    return Clock(
+        key=f"crisis:{level}",
+        kind=ClockKind.CRISIS,
+        label=f"crisis report to {whom} within {hours:g} h",
+        started_at=start,
+        due_at=due,
+        warn_at=start + (due - start) * p.sla.warn_fraction,
+        basis=f"R-CR-1: {hours:g} clock hours, reported at once at any hour",
+        working_hours_only=False,
+    )
+
+
+def expedited(p: PolicySnapshot, clock: Clock, now: datetime, minutes: int) -> Clock:
+    """R-SLA-5: the stage is to be done the same day, within the given minutes."""
+    due = now + timedelta(minutes=minutes) / p.sla.speed
+    return clock.model_copy(
+        update={
+            "due_at": due,
+            "warn_at": now + (due - now) * p.sla.warn_fraction,
+            "basis": f"expedited (特事特办): {minutes} minutes from {now.isoformat()}",
+            "expedited": True,
+            "warned_at": None,
+            "breached_at": None,
+            "next_reminder_at": None,
+            "provisional": False,
+        }
+    )
+
+
+def extended(p: PolicySnapshot, clock: Clock, now: datetime, new_due: datetime) -> Clock:
+    """R-SLA-6: an approved extension moves the deadline; the warning follows it."""
+    warn = _warn_at(p, clock.started_at, new_due)
+    return clock.model_copy(
+        update={
+            "due_at": new_due,
+            "warn_at": warn if warn is not None and warn > now else None,
+            "basis": f"extended to {new_due.isoformat()} (was {clock.due_at.isoformat()})",
+            "extended": True,
+            "warned_at": None,
+            "breached_at": None,
+            "next_reminder_at": None,
+        }
+    )
+
+
+def paused(clock: Clock, now: datetime) -> Clock:
+    return clock.model_copy(update={"paused_at": now})
+
+
+def resumed(p: PolicySnapshot, clock: Clock, now: datetime) -> Clock:
+    """R-SLA-8: paused time does not count, and a resumed clock never fires a stale alarm."""
+    assert clock.paused_at is not None
+    pause = clock.paused_at
+    update: dict[str, object] = {"paused_at": None, "paused_for": clock.paused_for + (now - pause)}
+    if clock.kind is ClockKind.STAGE and clock.working_hours_only:
+        shift = lambda t: _add(p, now, _between(p, pause, t)).at  # noqa: E731
+    else:
+        shift = lambda t: t + (now - pause)  # noqa: E731
+    if clock.breached_at is None:
+        update["due_at"] = shift(clock.due_at)
+        if clock.warn_at is not None and clock.warned_at is None:
+            update["warn_at"] = shift(clock.warn_at)
+    elif clock.next_reminder_at is not None and clock.next_reminder_at <= now:
+        update["next_reminder_at"] = next_reminder(p, clock, now)
+    return clock.model_copy(update=update)
+
+
+# ---------------------------------------------------------------------------------------------
+# Alarms: what a clock wants to happen next (R-SLA-4, R-SLA-9)
+
+AlarmKind = Literal["warn", "breach", "remind"]
+
+
+def next_alarm(clock: Clock) -> tuple[datetime, AlarmKind] | None:
+    if clock.met_at is not None or clock.paused_at is not None:
+        return None
+    if clock.breached_at is None:
+        if clock.warn_at is not None and clock.warned_at is None and clock.warn_at < clock.due_at:
+            return clock.warn_at, "warn"
+        return clock.due_at, "breach"
+    if clock.next_reminder_at is not None:
+        return clock.next_reminder_at, "remind"
+    return None
+
+
+def first_reminder(p: PolicySnapshot, clock: Clock, breached_at: datetime) -> datetime:
+    """The breach is recorded at once; the reminder waits for the next opening (R-SLA-9)."""
+    if not clock.working_hours_only:
+        return breached_at
+    return next_working_instant(p.calendar, breached_at)
+
+
+def next_reminder(p: PolicySnapshot, clock: Clock, after: datetime) -> datetime:
+    if not clock.working_hours_only:
+        return after + timedelta(minutes=p.sla.crisis_reminder_every_minutes) / p.sla.speed
+    return _add(p, after, timedelta(hours=p.sla.reminder_every_hours)).at
+
+
+def within_working_hours(p: PolicySnapshot, t: datetime) -> datetime:
+    return next_working_instant(p.calendar, t)

@@ -1,0 +1,33 @@
+"""Configuration from the environment (contract: Configuration)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    temporal_address: str | None = None  # None: Temporal's own config profile / default
+    temporal_namespace: str | None = None
+    task_queue: str = "complaints"
+    database_url: str | None = None
+    data_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "data")
+    log_format: str = "console"  # "json" in production
+    clock_speed: float = 1.0  # demo only: working time runs this many times faster
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        env = os.environ
+        return cls(
+            temporal_address=env.get("TEMPORAL_ADDRESS") or None,
+            temporal_namespace=env.get("TEMPORAL_NAMESPACE") or None,
+            task_queue=env.get("COMPLAINTS_TASK_QUEUE") or "complaints",
+            database_url=env.get("DATABASE_URL") or None,
+            data_dir=Path(env.get("COMPLAINTS_DATA_DIR") or PROJECT_ROOT / "data"),
+            log_format=env.get("COMPLAINTS_LOG_FORMAT") or "console",
+            clock_speed=float(env.get("COMPLAINTS_CLOCK_SPEED") or 1.0),
+        )

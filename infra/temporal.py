@@ -1,0 +1,66 @@
+"""Connecting to Temporal with Temporal's own client configuration.
+
+`temporalio.envconfig` reads the standard profile file and TEMPORAL_* variables (address,
+namespace, TLS, API key), so the same code reaches the dev server, a self-hosted cluster or
+Temporal Cloud. Payloads are pydantic models, converted by the SDK's pydantic converter.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.envconfig import ClientConfig
+
+from infra.config import Settings
+
+
+async def connect(settings: Settings | None = None) -> Client:
+    settings = settings or Settings.from_env()
+    options: dict[str, Any] = dict(ClientConfig.load_client_connect_config())
+    if settings.temporal_address:
+        options["target_host"] = settings.temporal_address
+    if settings.temporal_namespace:
+        options["namespace"] = settings.temporal_namespace
+    options.setdefault("target_host", "localhost:7233")
+    return await Client.connect(**options, data_converter=pydantic_data_converter)
+
+
+async def register_search_attributes(client: Client) -> None:
+    """Register the contract's custom search attributes (idempotent).
+
+    The dev launcher passes them to `temporal server start-dev` instead; this is for the
+    time-skipping test server and for clusters (`infra/README.md` shows the CLI way).
+    """
+    from temporalio.api.enums.v1 import IndexedValueType
+    from temporalio.api.operatorservice.v1 import (
+        AddSearchAttributesRequest,
+        ListSearchAttributesRequest,
+    )
+
+    from workflows.search_attributes import ALL
+
+    existing = await client.operator_service.list_search_attributes(
+        ListSearchAttributesRequest(namespace=client.namespace)
+    )
+    missing = {
+        key.name: IndexedValueType.ValueType(int(key.indexed_value_type))
+        for key in ALL
+        if key.name not in existing.custom_attributes
+    }
+    if missing:
+        await client.operator_service.add_search_attributes(
+            AddSearchAttributesRequest(namespace=client.namespace, search_attributes=missing)
+        )
+
+
+def cli_flags() -> list[str]:
+    """`--search-attribute NAME=Type` flags for `temporal server start-dev`."""
+    from workflows.search_attributes import ALL
+
+    names = {1: "Text", 2: "Keyword", 3: "Int", 4: "Double", 5: "Bool", 6: "Datetime", 7: "KeywordList"}
+    flags: list[str] = []
+    for key in ALL:
+        flags += ["--search-attribute", f"{key.name}={names[int(key.indexed_value_type)]}"]
+    return flags
