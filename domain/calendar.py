@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
@@ -61,7 +61,10 @@ class WorkCalendar(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> WorkCalendar:
-        _zone(self.zone)  # an unknown zone is refused here, not in the middle of a workflow
+        try:
+            _zone(self.zone)  # refused here rather than in the middle of a workflow
+        except (ZoneInfoNotFoundError, ValueError) as e:
+            raise ValueError(f"unknown time zone {self.zone!r}") from e
         if not self.windows and not self.always_open:
             raise ValueError("a calendar needs at least one working window")
         for before, after in zip(self.windows, self.windows[1:], strict=False):

@@ -34,25 +34,19 @@ async def register_search_attributes(client: Client) -> None:
     time-skipping test server and for clusters (`infra/README.md` shows the CLI way).
     """
     from temporalio.api.enums.v1 import IndexedValueType
-    from temporalio.api.operatorservice.v1 import (
-        AddSearchAttributesRequest,
-        ListSearchAttributesRequest,
-    )
+    from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+    from temporalio.service import RPCError, RPCStatusCode
 
     from workflows.search_attributes import ALL
 
-    existing = await client.operator_service.list_search_attributes(
-        ListSearchAttributesRequest(namespace=client.namespace)
-    )
-    missing = {
-        key.name: IndexedValueType.ValueType(int(key.indexed_value_type))
-        for key in ALL
-        if key.name not in existing.custom_attributes
-    }
-    if missing:
+    wanted = {key.name: IndexedValueType.ValueType(int(key.indexed_value_type)) for key in ALL}
+    try:
         await client.operator_service.add_search_attributes(
-            AddSearchAttributesRequest(namespace=client.namespace, search_attributes=missing)
+            AddSearchAttributesRequest(namespace=client.namespace, search_attributes=wanted)
         )
+    except RPCError as err:
+        if err.status is not RPCStatusCode.ALREADY_EXISTS:
+            raise
 
 
 def cli_flags() -> list[str]:

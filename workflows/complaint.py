@@ -182,12 +182,14 @@ class ComplaintWorkflow:
         now = workflow.now()
         for i, clock in enumerate(self._state.clocks):
             while (alarm := sla.next_alarm(clock)) and alarm[0] <= now:
-                clock = self._on_alarm(clock, alarm[1], now)
+                clock = self._on_alarm(clock, alarm[1], alarm[0])
                 self._state.clocks[i] = clock
         self._publish()
 
-    def _on_alarm(self, clock: Clock, kind: sla.AlarmKind, now: datetime) -> Clock:
+    def _on_alarm(self, clock: Clock, kind: sla.AlarmKind, due: datetime) -> Clock:
+        """Follow-up times count from when the alarm was due, not from when the timer ran."""
         assert self._policy is not None
+        now = workflow.now()
         owner = self._state.owner
         if kind == "warn":
             self._log("warning", "system", f"{clock.label} is due at {clock.due_at.isoformat()}")
@@ -206,7 +208,7 @@ class ComplaintWorkflow:
             return clock.model_copy(
                 update={
                     "breached_at": now,
-                    "next_reminder_at": sla.first_reminder(self._policy, clock, now),
+                    "next_reminder_at": sla.first_reminder(self._policy, clock, due),
                 }
             )
         # A reminder: the owner by phone/SMS/email every time, the supervisor on the first.
@@ -235,7 +237,7 @@ class ComplaintWorkflow:
         return clock.model_copy(
             update={
                 "reminders": clock.reminders + 1,
-                "next_reminder_at": sla.next_reminder(self._policy, clock, now),
+                "next_reminder_at": sla.next_reminder(self._policy, clock, due),
             }
         )
 

@@ -1,0 +1,214 @@
+"""Sample complaints for `python -m infra.dev --demo`, filed and then worked through the client.
+
+Six cases: a general hotline complaint, a major one from the regulator, a group of six at a
+bank outlet (a crisis at intake), one that is contacted, investigated and approved, one the
+customer withdraws, and one that becomes a crisis later (`escalate_crisis`). The untouched
+ones warn, breach and remind on the fast demo clock while you watch.
+
+Re-running the demo never makes a second run: complaint ids are fixed, a running case is
+reused and a finished one is left alone, and every scripted action carries a `request_id`,
+so a repeat is a no-op (or is refused, which is logged and skipped).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import structlog
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError
+
+from domain import grading
+from domain.models import ComplaintIntake
+from domain.sla import SlaPolicy
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+log = structlog.get_logger("demo")
+
+
+def samples(now: datetime) -> list[ComplaintIntake]:
+    """The demo cases, all received `now`. Names, phones and ID numbers are made up."""
+    common: dict[str, Any] = {"received_at": now}
+    cases: list[dict[str, Any]] = [
+        {
+            "complaint_id": "DEMO-0001",
+            "channel": "hotline",
+            "branch": "Shanghai Pudong",
+            "department": "Claims Department",
+            "owner": "li.na",
+            "supervisor": "zhang.wei",
+            "customer": {"name": "王秀英", "phone": "13812345678"},
+            "policy_number": "P310115202400871",
+            "product": "Anxin Million-Yuan Medical Insurance",
+            "category": "claims settlement",
+            "matter": "Hospitalisation claim filed 25 days ago, still no decision or reply.",
+            "demands": "Pay the claim of 12,800 yuan and explain the delay.",
+        },
+        {
+            "complaint_id": "DEMO-0002",
+            "channel": "regulator",  # R-GR-3: graded major on arrival
+            "external_id": "NFRA-BJ-2026-0457",
+            "branch": "Beijing Haidian",
+            "department": "Individual Life",
+            "owner": "zhao.min",
+            "supervisor": "sun.hao",
+            "customer": {
+                "name": "刘建国",
+                "phone": "13901234567",
+                "id_number": "110108196507214412",
+            },
+            "policy_number": "L110108201900312",
+            "product": "Jinfu Universal Life Annuity",
+            "category": "sales misrepresentation",
+            "matter": "The agent sold a universal life policy as a deposit with a fixed 5% return.",
+            "demands": "Full refund of premiums paid since 2019.",
+        },
+        {
+            "complaint_id": "DEMO-0003",
+            "channel": "visit",
+            "branch": "Guangzhou Tianhe",
+            "department": "Bancassurance",
+            "owner": "chen.jing",
+            "supervisor": "huang.lei",
+            "customer": {"name": "陈志强", "phone": "13502468135"},
+            "product": "Fuxiang Dividend Endowment (bank channel)",
+            "category": "surrender and cash value",
+            "matter": "Six customers at a partner bank outlet protest the low surrender value.",
+            "demands": "Surrender with full premium refund for all six policies.",
+            "crisis": {"people_count": 6, "outlet_disrupted": True},
+        },
+        {
+            "complaint_id": "DEMO-0004",
+            "channel": "online",
+            "branch": "Shenzhen Futian",
+            "department": "Motor Claims",
+            "owner": "wu.fang",
+            "supervisor": "zhang.wei",
+            "customer": {"name": "黄丽娟", "phone": "13699887766"},
+            "policy_number": "M440304202503318",
+            "product": "Motor Comprehensive Insurance",
+            "category": "loss assessment",
+            "matter": "The assessed repair cost is 4,000 yuan below the garage's quote.",
+            "demands": "Reassess the loss at an authorised garage.",
+        },
+        {
+            "complaint_id": "DEMO-0005",
+            "channel": "hotline",
+            "branch": "Hangzhou Xihu",
+            "department": "Customer Service",
+            "owner": "xu.ting",
+            "supervisor": "sun.hao",
+            "customer": {"name": "周海燕", "phone": "13757012345"},
+            "policy_number": "H330106202301127",
+            "product": "Critical Illness Insurance",
+            "category": "premium collection",
+            "matter": "Premium was debited twice this month.",
+            "demands": "Refund the duplicate debit.",
+        },
+        {
+            "complaint_id": "DEMO-0006",
+            "channel": "letter",
+            "branch": "Chengdu Jinjiang",
+            "department": "Claims Department",
+            "owner": "yang.yang",
+            "supervisor": "huang.lei",
+            "customer": {"name": "杨桂兰", "phone": "18980011223"},
+            "policy_number": "P510104202200456",
+            "product": "Accident Insurance for Seniors",
+            "category": "claims settlement",
+            "matter": "Accident claim for a fall was refused as a pre-existing condition.",
+            "demands": "Pay the accident benefit of 50,000 yuan.",
+        },
+    ]
+    return [ComplaintIntake.model_validate(common | case) for case in cases]
+
+
+def summary(intake: ComplaintIntake) -> str:
+    """What the Web UI lists for the case: never customer data."""
+    grade, _ = grading.grade_at_intake(intake, SlaPolicy())
+    return f"{intake.complaint_id} · {grade.value} · {intake.branch} · {intake.category}"
+
+
+@dataclass(frozen=True)
+class Step:
+    after: float  # seconds after filing
+    complaint_id: str
+    action: str
+    payload: dict[str, Any]
+
+
+HANDLER = {"role": "handler"}
+SUPERVISOR = {"role": "supervisor"}
+
+SCRIPT = (
+    Step(3, "DEMO-0004", "record_contact", {"actor": "wu.fang", **HANDLER, "method": "phone"}),
+    Step(5, "DEMO-0003", "report_crisis", {"actor": "chen.jing", **HANDLER, "level": "superior",
+         "summary": "Six customers at the Tianhe bank outlet; the branch team is on site."}),
+    Step(6, "DEMO-0005", "withdraw", {"actor": "xu.ting", **HANDLER,
+         "reason": "Duplicate debit refunded by the bank; customer withdrew on the phone."}),
+    Step(10, "DEMO-0006", "escalate_crisis", {"actor": "yang.yang", **HANDLER,
+         "reasons": ["reported by a local news app"]}),
+    Step(15, "DEMO-0004", "submit_investigation", {"actor": "wu.fang", **HANDLER,
+         "findings": "Garage quote includes parts not damaged in this accident.",
+         "proposed_resolution": "Re-inspect at an authorised garage and pay the agreed amount.",
+         "difficulty": "loss_assessment"}),
+    Step(20, "DEMO-0006", "report_crisis", {"actor": "yang.yang", **HANDLER, "level": "superior",
+         "summary": "Media enquiry about a refused accident claim; statement being prepared."}),
+    Step(25, "DEMO-0004", "decide_resolution", {"actor": "zhang.wei", **SUPERVISOR,
+         "approved": True}),
+    Step(60, "DEMO-0003", "report_crisis", {"actor": "huang.lei", **SUPERVISOR,
+         "level": "headquarters", "summary": "Group protest handled; see the branch report."}),
+    Step(90, "DEMO-0006", "report_crisis", {"actor": "huang.lei", **SUPERVISOR,
+         "level": "headquarters", "summary": "Media enquiry answered; claim under re-review."}),
+)  # fmt: skip
+
+
+async def file(client: Client, task_queue: str, now: datetime | None = None) -> None:
+    """Start every sample case once: an existing case (running or finished) is left as it is."""
+    for intake in samples(now or datetime.now(SHANGHAI)):
+        try:
+            await client.start_workflow(
+                "ComplaintWorkflow",
+                intake,
+                id=f"complaint-{intake.complaint_id}",
+                task_queue=task_queue,
+                static_summary=summary(intake),
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            )
+            log.info("complaint filed (or already running)", complaint=summary(intake))
+        except WorkflowAlreadyStartedError:
+            log.info("complaint already finished, left alone", complaint=summary(intake))
+
+
+async def act(client: Client, step: Step) -> None:
+    handle: WorkflowHandle[Any, Any] = client.get_workflow_handle(f"complaint-{step.complaint_id}")
+    payload = {"request_id": f"demo-{step.complaint_id}-{step.action}-{step.after:g}"}
+    try:
+        state = await handle.execute_update(step.action, payload | step.payload)
+    except WorkflowUpdateFailedError as err:
+        log.warning("demo action refused", complaint_id=step.complaint_id, action=step.action,
+                    reason=str(err.cause or err))  # fmt: skip
+    except RPCError as err:  # e.g. the case already finished in an earlier demo run
+        log.warning("demo action skipped", complaint_id=step.complaint_id, action=step.action,
+                    reason=err.message)  # fmt: skip
+    else:
+        log.info("demo action", complaint_id=step.complaint_id, action=step.action,
+                 stage=state.get("stage") if isinstance(state, dict) else None)  # fmt: skip
+
+
+async def run(client: Client, task_queue: str) -> None:
+    """File the samples, then play the script in real time (cancel to stop early)."""
+    await file(client, task_queue)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    for step in SCRIPT:
+        await asyncio.sleep(max(0.0, started + step.after - loop.time()))
+        await act(client, step)
+    log.info("demo script done; the untouched cases keep warning, breaching and reminding")

@@ -1,0 +1,270 @@
+"""Everything locally in one command: `python -m infra.dev [--demo] [--speed N] [--headless]`.
+
+Starts the Temporal dev server (with the Web UI) as a subprocess on a database file in the
+data folder, waits for it, and runs the complaints worker in this process. `--demo` also
+files sample complaints (`infra/demo.py`) on a fast working-time clock (x480 unless `--speed`:
+an 8-hour working day per minute); without it working time is real (`COMPLAINTS_CLOCK_SPEED`
+or `--speed` change that). The speed is recorded in each case when it starts.
+
+Ctrl-C or SIGTERM stops the worker, then the server (killed if it has not exited after
+10 s); the exit code is 0. If the gRPC or UI port is already taken, even by another Temporal
+server, it says so and exits with 2 rather than share a server it does not own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import dataclasses
+import signal
+import socket
+import sys
+from asyncio.subprocess import Process
+from urllib.parse import quote
+
+import structlog
+from temporalio.client import Client
+
+from infra import demo, logs
+from infra.binaries import find
+from infra.config import Settings
+from infra.temporal import cli_flags, connect, register_search_attributes
+from workers import build_worker
+
+HOST = "127.0.0.1"
+DEMO_SPEED = 480.0
+START_TIMEOUT = 30.0  # seconds for the dev server to answer
+STOP_TIMEOUT = 10.0  # seconds for the worker, then the server, to stop before being forced
+
+log = structlog.get_logger("dev")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m infra.dev", description=__doc__.split("\n")[0])
+    parser.add_argument("--demo", action="store_true", help="file sample complaints")
+    parser.add_argument("--speed", type=float, help="working-time clock speed (demo: 480)")
+    parser.add_argument("--port", type=int, default=7233, help="gRPC port (default 7233)")
+    parser.add_argument("--ui-port", type=int, default=8233, help="Web UI port (default 8233)")
+    parser.add_argument("--headless", action="store_true", help="no Web UI")
+    args = parser.parse_args(argv)
+    if args.speed is not None and args.speed <= 0:
+        parser.error("--speed must be positive")
+    return args
+
+
+def _port_taken(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds
+        try:
+            sock.bind((HOST, port))
+        except OSError:
+            return True
+    return False
+
+
+async def _is_temporal(port: int) -> bool:
+    """Ask with the CLI (a subprocess, so a stuck probe is simply killed)."""
+    probe = await asyncio.create_subprocess_exec(
+        find("temporal"), "operator", "cluster", "health", "--address", f"{HOST}:{port}",
+        "--command-timeout", "3s",
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        return await asyncio.wait_for(probe.wait(), timeout=5) == 0
+    except TimeoutError:
+        probe.kill()
+        await probe.wait()
+        return False
+
+
+def _die_with_parent() -> None:
+    """Linux: the server gets SIGTERM even if this process is killed without cleaning up."""
+    import ctypes
+
+    ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+async def start_server(args: argparse.Namespace, settings: Settings, namespace: str) -> Process:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    command = [
+        "server", "start-dev",
+        "--db-filename", str(settings.data_dir / "temporal.db"),
+        "--ip", HOST, "--port", str(args.port), "--ui-port", str(args.ui_port),
+        "--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal",
+        "--log-level", "warn", *cli_flags(),
+    ]  # fmt: skip
+    if namespace != "default":
+        command += ["--namespace", namespace]
+    if args.headless:
+        command.append("--headless")
+    with (settings.data_dir / "temporal.log").open("ab") as out:
+        # Its own session: a terminal's Ctrl-C reaches only us, so the worker stops first.
+        return await asyncio.create_subprocess_exec(
+            find("temporal"),
+            *command,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=out,
+            stderr=asyncio.subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+        )
+
+
+async def stop_server(server: Process) -> None:
+    if server.returncode is None:
+        server.terminate()
+        try:
+            await asyncio.wait_for(server.wait(), timeout=STOP_TIMEOUT)
+        except TimeoutError:
+            log.warning("dev server did not stop in time; killing it", pid=server.pid)
+            server.kill()
+            await server.wait()
+    log.info("dev server stopped", exit_code=server.returncode)
+
+
+async def wait_ready(server: Process, settings: Settings, stop: asyncio.Event) -> Client | None:
+    """Connect once the server answers; None if told to stop first. Raises on failure."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + START_TIMEOUT
+    while not stop.is_set():
+        if server.returncode is not None:
+            raise RuntimeError(f"the dev server exited with code {server.returncode}")
+        try:
+            return await asyncio.wait_for(connect(settings), timeout=5)
+        except Exception as err:
+            if loop.time() > deadline:
+                raise RuntimeError(
+                    f"the dev server did not answer within {START_TIMEOUT:g} s: {err}"
+                ) from err
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=0.3)
+    return None
+
+
+def banner(args: argparse.Namespace, settings: Settings, namespace: str, speed: float) -> str:
+    ui = f"http://localhost:{args.ui_port}/namespaces/{namespace}/workflows"
+    filters = {
+        "open complaints": 'WorkflowType="ComplaintWorkflow" AND ExecutionStatus="Running"',
+        "waiting for contact": 'ComplaintStage="contact"',
+        "major or crisis": 'ComplaintGrade="major" OR Crisis=true',
+        "deadline breached": "SlaBreached=true",
+    }
+    lines = ["", "Complaints dev environment is up"]
+    if not args.headless:
+        lines.append(f"  Web UI          {ui}")
+        lines += [f"  {name:<16}{ui}?query={quote(query)}" for name, query in filters.items()]
+    lines += [
+        f"  gRPC            {HOST}:{args.port}  (namespace {namespace})",
+        f"  task queue      {settings.task_queue}",
+        f"  CLI             temporal workflow list --address {HOST}:{args.port} "
+        "--query 'ComplaintGrade=\"major\"'",
+        f"  clock           x{speed:g} working time" + (" (real)" if speed == 1 else ""),
+        f"  data folder     {settings.data_dir}",
+        f"  server log      {settings.data_dir / 'temporal.log'}",
+        "Ctrl-C stops everything.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+async def run(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    logs.configure(settings.log_format)
+    speed = args.speed or (DEMO_SPEED if args.demo else settings.clock_speed)
+    namespace = settings.temporal_namespace or "default"
+    ports = [args.port] if args.headless else [args.port, args.ui_port]
+    for port in ports:
+        if _port_taken(port):
+            temporal = await _is_temporal(port)
+            hint = (
+                f"; to run only the worker against it: TEMPORAL_ADDRESS={HOST}:{port} "
+                "python -m workers"
+                if temporal
+                else ""
+            )
+            log.error(
+                f"{'a Temporal server' if temporal else 'something'} already listens on "
+                f"{HOST}:{port}: stop it or choose other ports (--port, --ui-port){hint}"
+            )
+            return 2
+    settings = dataclasses.replace(
+        settings, temporal_address=f"{HOST}:{args.port}", temporal_namespace=namespace
+    )
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+    server = await start_server(args, settings, namespace)
+    log.info("dev server starting", pid=server.pid, port=args.port)
+    try:
+        try:
+            client = await wait_ready(server, settings, stop)
+        except RuntimeError as err:
+            log.error(str(err), log_file=str(settings.data_dir / "temporal.log"))
+            return 1
+        if client is None:
+            return 0
+        await register_search_attributes(client)  # no-op when the CLI flags did it
+        return await serve(client, server, args, settings, speed, stop)
+    finally:
+        await stop_server(server)
+
+
+async def serve(
+    client: Client,
+    server: Process,
+    args: argparse.Namespace,
+    settings: Settings,
+    speed: float,
+    stop: asyncio.Event,
+) -> int:
+    worker = build_worker(client, task_queue=settings.task_queue, clock_speed=speed)
+    running = asyncio.create_task(worker.run())
+    watching = asyncio.create_task(server.wait())
+    stopping = asyncio.create_task(stop.wait())
+    namespace = client.namespace
+    print(banner(args, settings, namespace, speed), flush=True)
+    log.info("worker started", task_queue=settings.task_queue, clock_speed=speed)
+    demo_task = asyncio.create_task(demo.run(client, settings.task_queue)) if args.demo else None
+
+    await asyncio.wait({running, watching, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    code = 0 if stopping.done() else 1
+    if watching.done() and not stopping.done():
+        log.error("the dev server exited unexpectedly", exit_code=watching.result(),
+                  log_file=str(settings.data_dir / "temporal.log"))  # fmt: skip
+    log.info("stopping")
+    for task in (demo_task, watching, stopping):
+        if task is not None:
+            task.cancel()
+    if demo_task is not None:
+        with contextlib.suppress(asyncio.CancelledError):
+            try:
+                await demo_task
+            except Exception:
+                log.exception("demo failed")
+    if not running.done():
+        try:
+            await asyncio.wait_for(worker.shutdown(), timeout=STOP_TIMEOUT)
+        except TimeoutError:
+            log.warning("worker did not stop in time")
+            running.cancel()
+    try:
+        await running
+        log.info("worker stopped")
+    except asyncio.CancelledError:
+        pass
+    except Exception:
+        log.exception("worker failed")
+        code = 1
+    return code
+
+
+def main() -> None:
+    sys.exit(asyncio.run(run(parse_args())))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,174 @@
+"""Shared fixtures: a time-skipping Temporal test server and a real worker for each test.
+
+Each test gets its own server (about 0.2 s to start): test time never leaks between tests.
+
+Nothing is mocked: the worker is the production one from `workers.build_worker`, its
+notifier is a real implementation of the interface that keeps what it was asked to send,
+and its calendar is an explicit one so that tests know every holiday.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pytest
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import WorkflowEnvironment
+
+from domain.calendar import WorkCalendar
+from domain.models import ComplaintIntake, ComplaintState, Notification
+from domain.sla import PolicySnapshot, SlaPolicy
+from infra.binaries import find
+from infra.temporal import register_search_attributes
+from workers import build_worker
+
+
+class RecordingNotifier:
+    """A notifier that keeps every notice (the test's view of what people were told)."""
+
+    def __init__(self) -> None:
+        self.sent: list[Notification] = []
+        self._arrived = asyncio.Condition()
+
+    async def send(self, notice: Notification) -> None:
+        async with self._arrived:
+            self.sent.append(notice)
+            self._arrived.notify_all()
+
+    async def wait_for(self, kind: str, count: int = 1) -> list[Notification]:
+        """Notices go out in the background; wait (event-driven, bounded) until they are here."""
+        async with self._arrived:
+            await asyncio.wait_for(
+                self._arrived.wait_for(lambda: len(self.of(kind)) >= count), timeout=10
+            )
+        return self.of(kind)
+
+    def of(self, kind: str, complaint_id: str | None = None) -> list[Notification]:
+        return [
+            n
+            for n in self.sent
+            if n.kind.value == kind and (complaint_id is None or n.complaint_id == complaint_id)
+        ]
+
+
+class FixedPolicySource:
+    def __init__(self, snapshot: PolicySnapshot) -> None:
+        self.snapshot = snapshot
+
+    def load(self, branch: str, year: int) -> PolicySnapshot:
+        return self.snapshot
+
+
+def test_calendar(holidays: dict[date, str] | None = None, **kw: Any) -> WorkCalendar:
+    """Weekdays 09-12/13-18 Asia/Shanghai with the given holidays; data for 2026-2040."""
+    kw.setdefault("known_years", tuple(range(2026, 2041)))
+    return WorkCalendar(name="test calendar", holidays=holidays or {}, **kw)
+
+
+test_calendar.__test__ = False  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+async def env() -> AsyncIterator[WorkflowEnvironment]:
+    environment = await WorkflowEnvironment.start_time_skipping(
+        data_converter=pydantic_data_converter,
+        test_server_existing_path=find("temporal-test-server"),
+    )
+    await register_search_attributes(environment.client)
+    yield environment
+    await environment.shutdown()
+
+
+@dataclass
+class Harness:
+    env: WorkflowEnvironment
+    task_queue: str
+    notifier: RecordingNotifier
+    policy: FixedPolicySource
+    handles: list[WorkflowHandle[Any, Any]] = field(default_factory=list)
+
+    @property
+    def client(self) -> Client:
+        return self.env.client
+
+    async def now(self) -> datetime:
+        return await self.env.get_current_time()
+
+    async def intake(self, **overrides: Any) -> ComplaintIntake:
+        fields: dict[str, Any] = {
+            "complaint_id": f"T{uuid.uuid4().hex[:12]}",
+            "channel": "hotline",
+            "received_at": await self.now(),
+            "branch": "Shanghai Pudong",
+            "owner": "li.na",
+            "supervisor": "wang.qiang",
+            "customer": {"name": "张伟", "phone": "13812345678", "id_number": "310101198001011234"},
+            "policy_number": "P2026000123",
+            "product": "motor",
+            "category": "claims settlement",
+            "matter": "The claim for my car repair has not been paid after 40 days.",
+            "demands": "Pay the claim in full.",
+        }
+        fields.update(overrides)
+        return ComplaintIntake.model_validate(fields)
+
+    async def start(self, intake: ComplaintIntake | None = None, **overrides: Any) -> WorkflowHandle[Any, Any]:
+        intake = intake or await self.intake(**overrides)
+        handle = await self.client.start_workflow(
+            "ComplaintWorkflow",
+            intake,
+            id=f"complaint-{intake.complaint_id}",
+            task_queue=self.task_queue,
+            result_type=ComplaintState,
+        )
+        self.handles.append(handle)
+        return handle
+
+    async def act(self, handle: WorkflowHandle[Any, Any], action: str, **payload: Any) -> ComplaintState:
+        payload.setdefault("actor", "li.na")
+        result: ComplaintState = await handle.execute_update(action, payload, result_type=ComplaintState)
+        return result
+
+    async def state(self, handle: WorkflowHandle[Any, Any]) -> ComplaintState:
+        result: ComplaintState = await handle.query("state", result_type=ComplaintState)
+        return result
+
+    async def sleep(self, duration: timedelta) -> None:
+        await self.env.sleep(duration)
+
+    async def sleep_until(self, moment: datetime) -> None:
+        """Skip test-server time to just after `moment` (never a real wait)."""
+        gap = moment - await self.now()
+        await self.env.sleep(max(gap, timedelta(0)) + timedelta(seconds=1))
+
+    async def refusal(self, handle: WorkflowHandle[Any, Any], action: str, **payload: Any) -> str:
+        """Run an action that must be refused; return the workflow's reason."""
+        try:
+            await self.act(handle, action, **payload)
+        except WorkflowUpdateFailedError as err:
+            assert isinstance(err.cause, ApplicationError), err.cause
+            assert err.cause.type == "ActionRefused"
+            return str(err.cause.message)
+        raise AssertionError(f"{action} was accepted")
+
+
+@pytest.fixture
+async def harness(env: WorkflowEnvironment) -> AsyncIterator[Harness]:
+    h = Harness(
+        env=env,
+        task_queue=f"complaints-{uuid.uuid4().hex[:8]}",
+        notifier=RecordingNotifier(),
+        policy=FixedPolicySource(PolicySnapshot(calendar=test_calendar(), sla=SlaPolicy())),
+    )
+    worker = build_worker(
+        env.client, task_queue=h.task_queue, notifier=h.notifier, policy_source=h.policy
+    )
+    async with worker:
+        yield h

@@ -1,0 +1,113 @@
+"""`python -m infra.dev --demo` for real: dev server, worker and demo complaints, then Ctrl-C.
+
+Starts the launcher as a subprocess on free ports and a temporary data folder, waits for the
+demo complaints to be listed (and the regulator's to be found as major), sends SIGINT, and
+checks that it exits 0 and leaves no `temporal` process behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+
+from temporalio.client import Client
+
+from infra.config import PROJECT_ROOT
+
+START_TIMEOUT = 20.0
+STOP_TIMEOUT = 15.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def children(pid: int) -> dict[int, str]:
+    """Direct children of `pid` with their command names (Linux /proc)."""
+    found: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
+        if ppid == pid:
+            found[int(entry.name)] = name
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return state[state.rindex(")") + 2] != "Z"
+
+
+async def ids(client: Client, query: str) -> set[str]:
+    return {wf.id async for wf in client.list_workflows(query)}
+
+
+async def test_dev_launcher_demo_then_ctrl_c(tmp_path: Path) -> None:
+    port, ui_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TEMPORAL_")}
+    env["COMPLAINTS_DATA_DIR"] = str(tmp_path / "data")
+    output = (tmp_path / "launcher.log").open("wb")
+    command = [sys.executable, "-m", "infra.dev", "--demo", "--headless"]
+    command += ["--port", str(port), "--ui-port", str(ui_port)]
+    launcher = await asyncio.create_subprocess_exec(
+        *command, cwd=PROJECT_ROOT, env=env, stdout=output, stderr=asyncio.subprocess.STDOUT
+    )
+    servers: dict[int, str] = {}
+    try:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + START_TIMEOUT
+        client: Client | None = None
+        complaints: set[str] = set()
+        while len(complaints) < 6:
+            assert launcher.returncode is None, f"launcher exited early: {launcher.returncode}"
+            assert loop.time() < deadline, f"demo complaints not listed in time: {complaints}"
+            await asyncio.sleep(0.5)
+            try:
+                client = client or await Client.connect(f"127.0.0.1:{port}")
+                complaints = await ids(client, 'WorkflowType = "ComplaintWorkflow"')
+            except RuntimeError:
+                continue  # the dev server is not up yet
+        assert client is not None
+        assert {f"complaint-DEMO-000{n}" for n in range(1, 7)} <= complaints
+        major: set[str] = set()
+        while "complaint-DEMO-0002" not in major and loop.time() < deadline:
+            major = await ids(client, 'ComplaintGrade = "major"')
+            await asyncio.sleep(0.3)
+        assert "complaint-DEMO-0002" in major, major  # from the regulator: major on arrival
+
+        servers = {pid: name for pid, name in children(launcher.pid).items() if "temporal" in name}
+        assert servers, "the dev server should be a child of the launcher"
+        launcher.send_signal(signal.SIGINT)
+        code = await asyncio.wait_for(launcher.wait(), timeout=STOP_TIMEOUT)
+        assert code == 0
+        assert not [pid for pid in servers if alive(pid)], (
+            "a temporal process outlived the launcher"
+        )
+    except BaseException:
+        output.flush()
+        print((tmp_path / "launcher.log").read_text(errors="replace")[-5000:])
+        raise
+    finally:
+        if launcher.returncode is None:
+            launcher.kill()
+            await launcher.wait()
+        for pid in servers:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        output.close()
