@@ -146,26 +146,26 @@ def banner(args: argparse.Namespace, settings: Settings, namespace: str, speed: 
     ui = f"http://localhost:{args.ui_port}/namespaces/{namespace}/workflows"
     filters = {
         "open complaints": 'WorkflowType="ComplaintWorkflow" AND ExecutionStatus="Running"',
-        "waiting for contact": 'ComplaintStage="contact"',
+        "awaiting contact": 'ComplaintStage="contact"',
         "major or crisis": 'ComplaintGrade="major" OR Crisis=true',
         "deadline breached": "SlaBreached=true",
     }
-    lines = ["", "Complaints dev environment is up"]
+    rows: list[tuple[str, str]] = []
     if not args.headless:
-        lines.append(f"  Web UI          {ui}")
-        lines += [f"  {name:<16}{ui}?query={quote(query)}" for name, query in filters.items()]
-    lines += [
-        f"  gRPC            {HOST}:{args.port}  (namespace {namespace})",
-        f"  task queue      {settings.task_queue}",
-        f"  CLI             temporal workflow list --address {HOST}:{args.port} "
-        "--query 'ComplaintGrade=\"major\"'",
-        f"  clock           x{speed:g} working time" + (" (real)" if speed == 1 else ""),
-        f"  data folder     {settings.data_dir}",
-        f"  server log      {settings.data_dir / 'temporal.log'}",
-        "Ctrl-C stops everything.",
-        "",
-    ]
-    return "\n".join(lines)
+        rows.append(("Web UI", ui))
+        rows += [(f"  {name}", f"{ui}?query={quote(query)}") for name, query in filters.items()]
+    rows += [
+        ("gRPC", f"{HOST}:{args.port} (namespace {namespace}, task queue {settings.task_queue})"),
+        ("try", f"temporal workflow list --address {HOST}:{args.port} "
+                "--query 'ComplaintGrade=\"major\"'"),
+        ("working time", f"x{speed:g}" + (" (real time)" if speed == 1 else " (fast demo clock)")),
+        ("data folder", str(settings.data_dir)),
+        ("server log", str(settings.data_dir / "temporal.log")),
+    ]  # fmt: skip
+    lines = [f"  {label:<20}{value}" for label, value in rows]
+    return "\n".join(
+        ["", "Complaints dev environment is up", *lines, "Ctrl-C stops everything.", ""]
+    )
 
 
 async def run(args: argparse.Namespace) -> int:

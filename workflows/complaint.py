@@ -327,7 +327,12 @@ class ComplaintWorkflow:
                 non_retryable=True,
             ) from None
 
-    async def _signal(self, name: str, payload: RawValue) -> None:
+    @workflow.signal(dynamic=True)
+    async def other_signal(self, name: str, args: Sequence[RawValue]) -> None:
+        """A misspelt action typed in the UI is refused on the timeline, not silently buffered."""
+        await self._signal(name, args[0] if args else None)
+
+    async def _signal(self, name: str, payload: RawValue | None) -> None:
         try:
             await self._act(name, payload)
         except Refused:
