@@ -46,7 +46,9 @@ ALLOWED_STAGES: dict[str, frozenset[Stage]] = {
 
 # Approving a resolution or an extension, grading special and ordering same-day handling are
 # a leader's decisions (R-SLA-5, R-SLA-6, R-GR-1, R-ST-2).
-SUPERVISOR_ONLY = frozenset({"decide_resolution", "decide_extension", "designate_special", "expedite"})
+SUPERVISOR_ONLY = frozenset(
+    {"decide_resolution", "decide_extension", "designate_special", "expedite"}
+)
 
 
 def refusal(
@@ -160,5 +162,7 @@ def extension_refusal(
         )
     limit = sla.regulatory_clock(policy, regulatory.started_at, days).due_at + regulatory.paused_for
     if new_due > limit:
-        return f"R-SLA-7: {new_due.isoformat()} is past even the {days}-day limit {limit.isoformat()}"
+        return (
+            f"R-SLA-7: {new_due.isoformat()} is past even the {days}-day limit {limit.isoformat()}"
+        )
     return None

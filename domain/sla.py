@@ -69,7 +69,7 @@ class SlaPolicy(Model):
     warn_fraction: float = 0.8  # R-SLA-9: warning at this share of the stage's working time ...
     warn_before_hours: float | None = None  # ... or this many working hours before the deadline
     reminder_every_hours: float = 4.0  # working hours between reminders while overdue
-    crisis_reminder_every_minutes: int = 15
+    crisis_reminder_every_minutes: int = 60
     regulator_media_major: bool = True  # R-GR-3
     regulatory_days: int = 15  # R-SLA-7
     review_window_days: int = 30  # R-IN-7
@@ -191,9 +191,10 @@ def regulatory_due(p: PolicySnapshot, received_at: datetime, days: int) -> tuple
 def regulatory_clock(p: PolicySnapshot, received_at: datetime, days: int) -> Clock:
     due, note = regulatory_due(p, received_at, days)
     span = due - received_at
-    provisional = any(
-        y not in p.calendar.known_years for y in range(received_at.year, due.year + 1)
-    ) and not p.calendar.always_open
+    provisional = (
+        any(y not in p.calendar.known_years for y in range(received_at.year, due.year + 1))
+        and not p.calendar.always_open
+    )
     return Clock(
         key="regulatory",
         kind=ClockKind.REGULATORY,
@@ -207,7 +208,9 @@ def regulatory_clock(p: PolicySnapshot, received_at: datetime, days: int) -> Clo
     )
 
 
-def crisis_clock(p: PolicySnapshot, level: Literal["superior", "headquarters"], start: datetime) -> Clock:
+def crisis_clock(
+    p: PolicySnapshot, level: Literal["superior", "headquarters"], start: datetime
+) -> Clock:
     hours = p.sla.crisis_superior_hours if level == "superior" else p.sla.crisis_headquarters_hours
     due = start + timedelta(hours=hours) / p.sla.speed
     whom = "the superior" if level == "superior" else "headquarters crisis group and regulator"
@@ -265,10 +268,12 @@ def resumed(p: PolicySnapshot, clock: Clock, now: datetime) -> Clock:
     assert clock.paused_at is not None
     pause = clock.paused_at
     update: dict[str, object] = {"paused_at": None, "paused_for": clock.paused_for + (now - pause)}
-    if clock.kind is ClockKind.STAGE and clock.working_hours_only:
-        shift = lambda t: _add(p, now, _between(p, pause, t)).at  # noqa: E731
-    else:
-        shift = lambda t: t + (now - pause)  # noqa: E731
+    working = clock.kind is ClockKind.STAGE and clock.working_hours_only
+
+    def shift(t: datetime) -> datetime:
+        # Working-time clocks keep their remaining working time; the others, wall time.
+        return _add(p, now, _between(p, pause, t)).at if working else t + (now - pause)
+
     if clock.breached_at is None:
         update["due_at"] = shift(clock.due_at)
         if clock.warn_at is not None and clock.warned_at is None:

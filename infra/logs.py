@@ -24,7 +24,9 @@ _DIGITS = re.compile(r"(?<!\d)(\d{2})[\d -]{3,}(\d{2})(?!\d)")
 def mask_text(text: str) -> str:
     text = _ID.sub(lambda m: f"{m.group(1)}********{m.group(2)[-1]}", text)
     text = _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
-    return _DIGITS.sub(lambda m: f"{m.group(1)}***{m.group(2)}" if _long(m.group(0)) else m.group(0), text)
+    return _DIGITS.sub(
+        lambda m: f"{m.group(1)}***{m.group(2)}" if _long(m.group(0)) else m.group(0), text
+    )
 
 
 def _long(run: str) -> bool:
@@ -68,4 +70,6 @@ def configure(fmt: str = "console", level: int = logging.INFO) -> None:
         logger_factory=structlog.PrintLoggerFactory(sys.stderr),
         cache_logger_on_first_use=False,
     )
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s"
+    )

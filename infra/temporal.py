@@ -53,7 +53,15 @@ def cli_flags() -> list[str]:
     """`--search-attribute NAME=Type` flags for `temporal server start-dev`."""
     from workflows.search_attributes import ALL
 
-    names = {1: "Text", 2: "Keyword", 3: "Int", 4: "Double", 5: "Bool", 6: "Datetime", 7: "KeywordList"}
+    names = {
+        1: "Text",
+        2: "Keyword",
+        3: "Int",
+        4: "Double",
+        5: "Bool",
+        6: "Datetime",
+        7: "KeywordList",
+    }
     flags: list[str] = []
     for key in ALL:
         flags += ["--search-attribute", f"{key.name}={names[int(key.indexed_value_type)]}"]

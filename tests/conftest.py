@@ -119,7 +119,9 @@ class Harness:
         fields.update(overrides)
         return ComplaintIntake.model_validate(fields)
 
-    async def start(self, intake: ComplaintIntake | None = None, **overrides: Any) -> WorkflowHandle[Any, Any]:
+    async def start(
+        self, intake: ComplaintIntake | None = None, **overrides: Any
+    ) -> WorkflowHandle[Any, Any]:
         intake = intake or await self.intake(**overrides)
         handle = await self.client.start_workflow(
             "ComplaintWorkflow",
@@ -131,9 +133,13 @@ class Harness:
         self.handles.append(handle)
         return handle
 
-    async def act(self, handle: WorkflowHandle[Any, Any], action: str, **payload: Any) -> ComplaintState:
+    async def act(
+        self, handle: WorkflowHandle[Any, Any], action: str, **payload: Any
+    ) -> ComplaintState:
         payload.setdefault("actor", "li.na")
-        result: ComplaintState = await handle.execute_update(action, payload, result_type=ComplaintState)
+        result: ComplaintState = await handle.execute_update(
+            action, payload, result_type=ComplaintState
+        )
         return result
 
     async def state(self, handle: WorkflowHandle[Any, Any]) -> ComplaintState:

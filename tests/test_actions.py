@@ -27,8 +27,9 @@ async def test_r_st_3_rejected_resolution_goes_back_to_investigation_with_a_new_
     handle = await h.start()
     await _to_approval(h, handle)
     await h.sleep(timedelta(hours=30))
-    state = await h.act(handle, "decide_resolution", **SUPERVISOR, approved=False,
-                        reason="Evidence incomplete")  # fmt: skip
+    state = await h.act(
+        handle, "decide_resolution", **SUPERVISOR, approved=False, reason="Evidence incomplete"
+    )
     assert state.stage is Stage.INVESTIGATE and state.resolution_approved is False
     clock = state.clock("stage:investigate")
     assert clock is not None
@@ -92,8 +93,12 @@ async def test_r_st_6_reassign_keeps_the_case_and_its_clocks(harness: Harness) -
 async def test_r_gr_1_designate_special_sets_the_superiors_deadlines(harness: Harness) -> None:
     h = harness
     handle = await h.start()
-    state = await h.act(handle, "designate_special", **SUPERVISOR,
-                        deadlines={"contact_hours": 4, "investigate_days": 10, "approve_days": 3})  # fmt: skip
+    state = await h.act(
+        handle,
+        "designate_special",
+        **SUPERVISOR,
+        deadlines={"contact_hours": 4, "investigate_days": 10, "approve_days": 3},
+    )
     cal = h.policy.snapshot.calendar
     assert state.grade.value == "special"
     contact = state.clock("stage:contact")
@@ -101,8 +106,11 @@ async def test_r_gr_1_designate_special_sets_the_superiors_deadlines(harness: Ha
     state = await h.act(handle, "record_contact")
     clock = state.clock("stage:investigate")
     assert clock is not None and clock.due_at == add_working_days(cal, clock.started_at, 10).at
-    assert "supervisor" in await h.refusal(handle, "designate_special",
-        deadlines={"contact_hours": 1, "investigate_days": 1, "approve_days": 1})  # fmt: skip
+    assert "supervisor" in await h.refusal(
+        handle,
+        "designate_special",
+        deadlines={"contact_hours": 1, "investigate_days": 1, "approve_days": 1},
+    )
 
 
 async def test_r_gr_2_crisis_at_intake_is_major_with_report_clocks(harness: Harness) -> None:
@@ -154,7 +162,9 @@ async def test_signal_and_update_share_one_path_and_refusals_are_recorded(harnes
     await handle.signal("decide_resolution", {"actor": "ops", "approved": "maybe"})  # malformed
     await handle.signal("decide_resolution", {"actor": "ops", "approved": True, "colour": 1})
     await handle.signal("no_such_action", {"actor": "ops"})  # dynamic: refused
-    await handle.signal("decide_resolution", {"actor": "wang.qiang", "role": "supervisor", "approved": True})  # fmt: skip
+    await handle.signal(
+        "decide_resolution", {"actor": "wang.qiang", "role": "supervisor", "approved": True}
+    )
     state = await h.state(handle)
     assert state.stage is Stage.CLOSE
     refused = [e for e in state.timeline if e.kind == "refused"]
@@ -163,7 +173,11 @@ async def test_signal_and_update_share_one_path_and_refusals_are_recorded(harnes
     assert "colour" in refused[4].detail
     assert "unknown action 'no_such_action'" in refused[5].detail
     accepted = [e for e in state.timeline if e.kind == "action"]
-    assert [e.action for e in accepted] == ["record_contact", "submit_investigation", "decide_resolution"]
+    assert [e.action for e in accepted] == [
+        "record_contact",
+        "submit_investigation",
+        "decide_resolution",
+    ]
 
 
 async def test_unknown_action_signal_is_recorded_not_dropped(harness: Harness) -> None:
@@ -183,10 +197,17 @@ async def test_request_id_makes_a_repeated_delivery_a_no_op(harness: Harness) ->
     h = harness
     handle = await h.start()
     await h.act(handle, "record_contact", request_id="r-1")
-    await h.act(handle, "submit_investigation", findings="f", proposed_resolution="r", request_id="r-2")
-    again = await h.act(handle, "submit_investigation", findings="f", proposed_resolution="r", request_id="r-2")  # fmt: skip
+    await h.act(
+        handle, "submit_investigation", findings="f", proposed_resolution="r", request_id="r-2"
+    )
+    again = await h.act(
+        handle, "submit_investigation", findings="f", proposed_resolution="r", request_id="r-2"
+    )
     assert again.stage is Stage.APPROVE
     await handle.signal("record_contact", {"actor": "li.na", "request_id": "r-1"})
     state = await h.state(handle)
-    assert [e.action for e in state.timeline if e.kind == "action"] == ["record_contact", "submit_investigation"]
+    assert [e.action for e in state.timeline if e.kind == "action"] == [
+        "record_contact",
+        "submit_investigation",
+    ]
     assert not [e for e in state.timeline if e.kind == "refused"]

@@ -100,16 +100,25 @@ async def test_r_sla_5_expedite_gives_the_stage_a_deadline_in_minutes(harness: H
     assert "expedited" in clock.basis
 
 
-async def test_r_sla_6_extension_approved_moves_deadline_and_tells_customer(harness: Harness) -> None:
+async def test_r_sla_6_extension_approved_moves_deadline_and_tells_customer(
+    harness: Harness,
+) -> None:
     h = harness
     handle = await h.start()
     state = await h.act(handle, "record_contact")
     clock = state.clock("stage:investigate")
     assert clock is not None
     wanted = clock.due_at + timedelta(days=2)
-    await h.act(handle, "request_extension", new_due_at=wanted.isoformat(), reason="waiting for the garage's invoice")  # fmt: skip
+    await h.act(
+        handle,
+        "request_extension",
+        new_due_at=wanted.isoformat(),
+        reason="waiting for the garage's invoice",
+    )
     assert "supervisor" in await h.refusal(handle, "decide_extension", approved=True)
-    state = await h.act(handle, "decide_extension", actor="wang.qiang", role="supervisor", approved=True)
+    state = await h.act(
+        handle, "decide_extension", actor="wang.qiang", role="supervisor", approved=True
+    )
     clock = state.clock("stage:investigate")
     assert clock is not None and clock.extended and clock.due_at == wanted
     assert state.extensions[0].approved is True and state.extensions[0].decided_by == "wang.qiang"
@@ -126,8 +135,15 @@ async def test_r_sla_6_extension_denied_keeps_the_old_deadline(harness: Harness)
     state = await h.act(handle, "record_contact")
     clock = state.clock("stage:investigate")
     assert clock is not None
-    await h.act(handle, "request_extension", new_due_at=(clock.due_at + timedelta(days=1)).isoformat(), reason="busy")  # fmt: skip
-    state = await h.act(handle, "decide_extension", actor="wang.qiang", role="supervisor", approved=False)
+    await h.act(
+        handle,
+        "request_extension",
+        new_due_at=(clock.due_at + timedelta(days=1)).isoformat(),
+        reason="busy",
+    )
+    state = await h.act(
+        handle, "decide_extension", actor="wang.qiang", role="supervisor", approved=False
+    )
     after = state.clock("stage:investigate")
     assert after is not None and after.due_at == clock.due_at and not after.extended
     assert state.extensions[0].approved is False
@@ -136,7 +152,9 @@ async def test_r_sla_6_extension_denied_keeps_the_old_deadline(harness: Harness)
     assert [b.clock for b in (await h.state(handle)).breaches] == ["stage:investigate"]
 
 
-async def test_r_sla_7_regulatory_limit_warns_breaches_and_bounds_extensions(harness: Harness) -> None:
+async def test_r_sla_7_regulatory_limit_warns_breaches_and_bounds_extensions(
+    harness: Harness,
+) -> None:
     h = harness
     handle = await h.start()
     state = await h.state(handle)
@@ -151,10 +169,18 @@ async def test_r_sla_7_regulatory_limit_warns_breaches_and_bounds_extensions(har
     state = await h.act(handle, "record_contact")
     too_late = regulatory.due_at + timedelta(days=3)
     await h.act(handle, "request_extension", new_due_at=too_late.isoformat(), reason="complex")
-    refused = await h.refusal(handle, "decide_extension", actor="wang.qiang", role="supervisor", approved=True)  # fmt: skip
+    refused = await h.refusal(
+        handle, "decide_extension", actor="wang.qiang", role="supervisor", approved=True
+    )
     assert "R-SLA-7" in refused and "regulatory_days=30" in refused
-    state = await h.act(handle, "decide_extension", actor="wang.qiang", role="supervisor",
-                        approved=True, regulatory_days=30)  # fmt: skip
+    state = await h.act(
+        handle,
+        "decide_extension",
+        actor="wang.qiang",
+        role="supervisor",
+        approved=True,
+        regulatory_days=30,
+    )
     longer = state.clock("regulatory")
     assert longer is not None and longer.due_at > too_late
     assert "30 calendar days" in longer.basis
@@ -219,20 +245,22 @@ async def test_r_sla_3_deadline_in_an_unpublished_year_is_provisional(harness: H
     h = harness
     now = await h.now()
     known = tuple(y for y in range(2000, 2041) if y != now.year)  # this year's calendar missing
-    h.policy.snapshot = PolicySnapshot(
-        calendar=test_calendar(known_years=known), sla=SlaPolicy()
-    )
+    h.policy.snapshot = PolicySnapshot(calendar=test_calendar(known_years=known), sla=SlaPolicy())
     handle = await h.start()
     state = await h.state(handle)
     clock = state.clock("stage:contact")
     assert clock is not None and clock.provisional and "PROVISIONAL" in clock.basis
 
 
-async def test_r_cr_1_crisis_reports_due_in_1_and_24_hours_reminded_at_once(harness: Harness) -> None:
+async def test_r_cr_1_crisis_reports_due_in_1_and_24_hours_reminded_at_once(
+    harness: Harness,
+) -> None:
     h = harness
     handle = await h.start()
     now = await h.now()
-    state = await h.act(handle, "escalate_crisis", reasons=["customers gathered at the outlet"], people_count=6)  # fmt: skip
+    state = await h.act(
+        handle, "escalate_crisis", reasons=["customers gathered at the outlet"], people_count=6
+    )
     assert state.crisis and state.grade.value == "major"
     superior = state.clock("crisis:superior")
     hq = state.clock("crisis:headquarters")

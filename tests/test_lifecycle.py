@@ -1,4 +1,4 @@
-"""Whole lives of complaints on the time-skipping server (R-ST-1, R-ST-2, R-IN-3, R-IN-4, R-ST-7)."""
+"""Whole lives of complaints on the time-skipping server (R-ST-1, R-ST-2, R-IN-4, R-ST-7)."""
 
 from __future__ import annotations
 
@@ -24,10 +24,16 @@ async def test_r_st_1_general_complaint_whole_life(harness: Harness) -> None:
     assert investigate is not None
     assert investigate.due_at == add_working_days(cal, investigate.started_at, 3).at
 
-    state = await h.act(handle, "submit_investigation", findings="Repair invoice verified.",
-                        proposed_resolution="Pay 8,200 yuan within 3 days.")  # fmt: skip
+    state = await h.act(
+        handle,
+        "submit_investigation",
+        findings="Repair invoice verified.",
+        proposed_resolution="Pay 8,200 yuan within 3 days.",
+    )
     assert state.stage is Stage.APPROVE
-    state = await h.act(handle, "decide_resolution", actor="wang.qiang", role="supervisor", approved=True)
+    state = await h.act(
+        handle, "decide_resolution", actor="wang.qiang", role="supervisor", approved=True
+    )
     assert state.stage is Stage.CLOSE
     state = await h.act(handle, "close_case", result="Paid 8,200 yuan; customer informed.")
     assert state.stage is Stage.CALLBACK and state.decided_at is not None
@@ -40,9 +46,13 @@ async def test_r_st_1_general_complaint_whole_life(harness: Harness) -> None:
     assert not final.breaches
     stages = [e.detail.split(",")[0] for e in final.timeline if e.kind == "stage"]
     assert stages == [
-        "stage contact", "stage investigate", "stage approve", "stage close", "stage callback",
+        "stage contact",
+        "stage investigate",
+        "stage approve",
+        "stage close",
+        "stage callback",
         "stage closed",
-    ]  # fmt: skip
+    ]
     # R-ST-7: every step has its time and actor.
     assert [e.seq for e in final.timeline] == list(range(1, len(final.timeline) + 1))
     assert all(e.actor for e in final.timeline)
@@ -51,9 +61,13 @@ async def test_r_st_1_general_complaint_whole_life(harness: Harness) -> None:
     assert len(ack) == 1 and ack[0].recipient_role == "customer"
     assert "will reach you by" in ack[0].body
     assert {c.key for c in final.finished_clocks} >= {
-        "stage:contact", "stage:investigate", "stage:approve", "stage:close", "stage:callback",
+        "stage:contact",
+        "stage:investigate",
+        "stage:approve",
+        "stage:close",
+        "stage:callback",
         "regulatory",
-    }  # fmt: skip
+    }
 
 
 async def test_r_st_2_major_complaint_needs_collective_approval(harness: Harness) -> None:
@@ -73,11 +87,18 @@ async def test_r_st_2_major_complaint_needs_collective_approval(harness: Harness
     approve = state.clock("stage:approve")
     assert approve is not None and approve.due_at == add_working_days(cal, approve.started_at, 2).at
 
-    refused = await h.refusal(handle, "decide_resolution", actor="wang.qiang", role="supervisor",
-                             approved=True)  # fmt: skip
+    refused = await h.refusal(
+        handle, "decide_resolution", actor="wang.qiang", role="supervisor", approved=True
+    )
     assert "collective" in refused
-    state = await h.act(handle, "decide_resolution", actor="wang.qiang", role="supervisor",
-                        approved=True, collective=True)  # fmt: skip
+    state = await h.act(
+        handle,
+        "decide_resolution",
+        actor="wang.qiang",
+        role="supervisor",
+        approved=True,
+        collective=True,
+    )
     assert state.stage is Stage.CLOSE
     await h.act(handle, "close_case", result="done")
     await h.act(handle, "record_callback", satisfied=True)

@@ -42,8 +42,8 @@ with workflow.unsafe.imports_passed_through():
         Expedite,
         Extension,
         Grade,
-        Notification,
         NoticeKind,
+        Notification,
         Reassign,
         RecordCallback,
         ReportCrisis,
@@ -91,6 +91,7 @@ class ComplaintWorkflow:
         self._notice_seq = 0
         self._deliveries: list[asyncio.Task[None]] = []
         self._search_attributes: dict[str, Any] = {}
+        self._refreshed_for: datetime | None = None
 
     # -----------------------------------------------------------------------------------------
     # The story
@@ -99,6 +100,7 @@ class ComplaintWorkflow:
     async def run(self, intake: ComplaintIntake) -> ComplaintState:
         await self._accept(intake)
         while not self._finished():
+            await self._refresh_provisional_calendar()
             await self._watch_clocks()
         await workflow.wait_condition(workflow.all_handlers_finished)
         await asyncio.gather(*self._deliveries)
@@ -143,6 +145,33 @@ class ComplaintWorkflow:
         )
         self._ready = True
 
+    async def _refresh_provisional_calendar(self) -> None:
+        """R-SLA-3: a deadline in a year with no published calendar is provisional; once per
+        stage clock, ask for the calendar again and re-plan if that year is now published."""
+        assert self._policy is not None
+        clock = self._state.clock(f"stage:{self._state.stage.value}")
+        if clock is None or not clock.provisional or self._refreshed_for == clock.started_at:
+            return
+        self._refreshed_for = clock.started_at
+        fresh = await workflow.execute_local_activity_method(
+            PolicyActivities.load_policy,
+            PolicyRequest(branch=self._state.branch, year=workflow.now().year),
+            start_to_close_timeout=timedelta(seconds=10),
+        )
+        if set(fresh.calendar.known_years) <= set(self._policy.calendar.known_years):
+            return
+        self._policy = fresh
+        self._replan_stage_clock()
+        replanned = self._state.clock(clock.key)
+        assert replanned is not None
+        self._log(
+            "clock",
+            "system",
+            f"calendar updated ({fresh.calendar.name}); "
+            f"{replanned.label} now due {replanned.due_at.isoformat()}",
+        )
+        self._publish()
+
     def _finished(self) -> bool:
         if self._state.stage is Stage.WITHDRAWN:
             return True
@@ -172,7 +201,9 @@ class ComplaintWorkflow:
             pass
 
     def _next_wake(self) -> tuple[datetime, str] | None:
-        alarms = [(a[0], f"{a[1]}: {c.label}") for c in self._state.clocks if (a := sla.next_alarm(c))]
+        alarms = [
+            (a[0], f"{a[1]}: {c.label}") for c in self._state.clocks if (a := sla.next_alarm(c))
+        ]
         if self._state.stage is Stage.CLOSED:
             alarms.append((self._review_window_end(), "review window ends"))
         return min(alarms, default=None)
@@ -194,17 +225,22 @@ class ComplaintWorkflow:
         if kind == "warn":
             self._log("warning", "system", f"{clock.label} is due at {clock.due_at.isoformat()}")
             self._notify(
-                NoticeKind.WARNING, "owner", owner, ["im", "email"],
+                NoticeKind.WARNING,
+                "owner",
+                owner,
+                ["im", "email"],
                 f"Deadline approaching: {clock.label}",
                 f"Complaint {self._state.complaint_id}: due at {clock.due_at.isoformat()}.",
                 clock=clock.key,
-            )  # fmt: skip
+            )
             return clock.model_copy(update={"warned_at": now})
         if kind == "breach":
             self._state.breaches.append(
                 Breach(clock=clock.key, label=clock.label, due_at=clock.due_at, recorded_at=now)
             )
-            self._log("breach", "system", f"{clock.label} passed its deadline {clock.due_at.isoformat()}")
+            self._log(
+                "breach", "system", f"{clock.label} passed its deadline {clock.due_at.isoformat()}"
+            )
             return clock.model_copy(
                 update={
                     "breached_at": now,
@@ -216,29 +252,41 @@ class ComplaintWorkflow:
         self._log("reminder", "system", f"overdue reminder #{clock.reminders + 1}: {clock.label}")
         if clock.kind is ClockKind.CRISIS:
             self._notify(
-                NoticeKind.CRISIS_REPORT, "superior", self._state.supervisor or owner,
-                ["phone", "sms"], f"Crisis report overdue: {clock.label}",
+                NoticeKind.CRISIS_REPORT,
+                "superior",
+                self._state.supervisor or owner,
+                ["phone", "sms"],
+                f"Crisis report overdue: {clock.label}",
                 f"Complaint {self._state.complaint_id}: {clock.label} was due at "
-                f"{clock.due_at.isoformat()}.", clock=clock.key,
-            )  # fmt: skip
+                f"{clock.due_at.isoformat()}.",
+                clock=clock.key,
+            )
         self._notify(
-            NoticeKind.REMINDER, "owner", owner, ["phone", "sms", "email"],
+            NoticeKind.REMINDER,
+            "owner",
+            owner,
+            ["phone", "sms", "email"],
             f"Overdue: {clock.label}",
             f"Complaint {self._state.complaint_id}: {clock.label} was due at "
-            f"{clock.due_at.isoformat()} (催办 #{clock.reminders + 1}).", clock=clock.key,
-        )  # fmt: skip
+            f"{clock.due_at.isoformat()} (催办 #{clock.reminders + 1}).",
+            clock=clock.key,
+        )
         if first and self._state.supervisor:
             self._notify(
-                NoticeKind.ESCALATION, "supervisor", self._state.supervisor, ["email", "sms"],
+                NoticeKind.ESCALATION,
+                "supervisor",
+                self._state.supervisor,
+                ["email", "sms"],
                 f"Overdue in your team: {clock.label}",
                 f"Complaint {self._state.complaint_id} (owner {owner}) passed {clock.label} "
-                f"at {clock.due_at.isoformat()}.", clock=clock.key,
-            )  # fmt: skip
+                f"at {clock.due_at.isoformat()}.",
+                clock=clock.key,
+            )
+        following = sla.next_reminder(self._policy, clock, due)
+        if following <= now:  # a clock re-planned into the past: no burst of catch-up reminders
+            following = sla.next_reminder(self._policy, clock, now)
         return clock.model_copy(
-            update={
-                "reminders": clock.reminders + 1,
-                "next_reminder_at": sla.next_reminder(self._policy, clock, due),
-            }
+            update={"reminders": clock.reminders + 1, "next_reminder_at": following}
         )
 
     # -----------------------------------------------------------------------------------------
@@ -297,15 +345,18 @@ class ComplaintWorkflow:
         self._state.crisis_reasons = reasons
         self._state.grade = grading.at_least_major(self._state.grade)
         for level in ("superior", "headquarters"):
-            self._state.clocks.append(sla.crisis_clock(self._policy, level, now))  # type: ignore[arg-type]
+            self._state.clocks.append(sla.crisis_clock(self._policy, level, now))
         self._log("clock", actor, f"crisis event: {'; '.join(reasons)}")
         self._notify(
-            NoticeKind.CRISIS_REPORT, "superior", self._state.supervisor or self._state.owner,
-            ["phone", "sms"], "危机事件 / crisis event",
+            NoticeKind.CRISIS_REPORT,
+            "superior",
+            self._state.supervisor or self._state.owner,
+            ["phone", "sms"],
+            "危机事件 / crisis event",
             f"Complaint {self._state.complaint_id} at {self._state.branch} is a crisis event: "
             f"{'; '.join(reasons)}. Report to the superior within "
             f"{self._policy.sla.crisis_superior_hours:g} h.",
-        )  # fmt: skip
+        )
 
     # -----------------------------------------------------------------------------------------
     # Actions: every signal and update passes `_act`
@@ -316,9 +367,17 @@ class ComplaintWorkflow:
 
     @workflow.update(dynamic=True)
     async def act(self, name: str, args: Sequence[RawValue]) -> ComplaintState:
-        """Each action as an update (the HTTP API's way): the new state, or ActionRefused."""
+        """Each action as an update (the HTTP API's way): the new state, or ActionRefused.
+
+        The result is stored in history, so it carries only the timeline entries this action
+        wrote (the full timeline is one `state` query away) and history stays linear in size.
+        """
         try:
-            return await self._act(name, args[0] if args else None)
+            written = len(self._state.timeline)
+            state = await self._act(name, args[0] if args else None)
+            return state.model_copy(
+                update={"timeline": state.timeline[written:], "finished_clocks": []}
+            )
         except Refused as refused:
             raise ApplicationError(
                 refused.reason,
@@ -347,8 +406,13 @@ class ComplaintWorkflow:
         reason = lifecycle.refusal(self._state, name, action, workflow.now(), self._policy)
         if reason is not None:
             self._refuse(name, action.actor, reason, action.request_id)
-        self._log("action", action.actor, self._describe(name, action), action=name,
-                  request_id=action.request_id)  # fmt: skip
+        self._log(
+            "action",
+            action.actor,
+            self._describe(name, action),
+            action=name,
+            request_id=action.request_id,
+        )
         getattr(self, f"_on_{name}")(action)
         if action.request_id is not None:
             self._seen_requests.add((name, action.request_id))
@@ -359,22 +423,30 @@ class ComplaintWorkflow:
     def _decode(self, name: str, payload: RawValue | None) -> Action:
         model = ACTION_MODELS.get(name)
         if model is None:
-            self._refuse(name, "unknown", f"unknown action {name!r}; known: {', '.join(ACTION_MODELS)}")
+            self._refuse(
+                name, "unknown", f"unknown action {name!r}; known: {', '.join(ACTION_MODELS)}"
+            )
         if payload is None:
-            self._refuse(name, "unknown", "the action needs a JSON object payload with at least 'actor'")
+            self._refuse(
+                name, "unknown", "the action needs a JSON object payload with at least 'actor'"
+            )
         try:
             return workflow.payload_converter().from_payload(payload.payload, model)
         except Exception as err:  # a person typed it in the UI: say what is wrong, keep the case
             self._refuse(name, "unknown", f"invalid payload: {_explain(err)}")
 
-    def _refuse(self, name: str, actor: str, reason: str, request_id: str | None = None) -> NoReturn:
+    def _refuse(
+        self, name: str, actor: str, reason: str, request_id: str | None = None
+    ) -> NoReturn:
         self._log("refused", actor, reason, action=name, request_id=request_id)
         self._changed = True
         raise Refused(reason)
 
     @staticmethod
     def _describe(name: str, action: Action) -> str:
-        fields = action.model_dump(exclude={"actor", "role", "request_id"}, exclude_none=True, mode="json")
+        fields = action.model_dump(
+            exclude={"actor", "role", "request_id"}, exclude_none=True, mode="json"
+        )
         return f"{name} by {action.role.value}" + (f": {fields}" if fields else "")
 
     # The actions of the contract, one signal each (the Web UI lists them with these texts).
@@ -383,11 +455,16 @@ class ComplaintWorkflow:
     async def record_contact(self, payload: RawValue) -> None:
         await self._signal("record_contact", payload)
 
-    @workflow.signal(name="submit_investigation", description="Findings and proposed resolution go to approval.")
+    @workflow.signal(
+        name="submit_investigation", description="Findings and proposed resolution go to approval."
+    )
     async def submit_investigation(self, payload: RawValue) -> None:
         await self._signal("submit_investigation", payload)
 
-    @workflow.signal(name="decide_resolution", description='Supervisor: {"approved": true|false, "collective": true}.')
+    @workflow.signal(
+        name="decide_resolution",
+        description='Supervisor: {"approved": true|false, "collective": true}.',
+    )
     async def decide_resolution(self, payload: RawValue) -> None:
         await self._signal("decide_resolution", payload)
 
@@ -395,7 +472,9 @@ class ComplaintWorkflow:
     async def close_case(self, payload: RawValue) -> None:
         await self._signal("close_case", payload)
 
-    @workflow.signal(name="record_callback", description='Callback done: {"satisfied": true|false}.')
+    @workflow.signal(
+        name="record_callback", description='Callback done: {"satisfied": true|false}.'
+    )
     async def record_callback(self, payload: RawValue) -> None:
         await self._signal("record_callback", payload)
 
@@ -403,27 +482,42 @@ class ComplaintWorkflow:
     async def request_extension(self, payload: RawValue) -> None:
         await self._signal("request_extension", payload)
 
-    @workflow.signal(name="decide_extension", description='Supervisor: {"approved": true, "new_due_at": "..."}.')
+    @workflow.signal(
+        name="decide_extension", description='Supervisor: {"approved": true, "new_due_at": "..."}.'
+    )
     async def decide_extension(self, payload: RawValue) -> None:
         await self._signal("decide_extension", payload)
 
-    @workflow.signal(name="escalate_crisis", description='The case becomes a crisis: {"reasons": [...]}.')
+    @workflow.signal(
+        name="escalate_crisis", description='The case becomes a crisis: {"reasons": [...]}.'
+    )
     async def escalate_crisis(self, payload: RawValue) -> None:
         await self._signal("escalate_crisis", payload)
 
-    @workflow.signal(name="report_crisis", description='Crisis report filed: {"level": "superior"|"headquarters"}.')
+    @workflow.signal(
+        name="report_crisis",
+        description='Crisis report filed: {"level": "superior"|"headquarters"}.',
+    )
     async def report_crisis(self, payload: RawValue) -> None:
         await self._signal("report_crisis", payload)
 
-    @workflow.signal(name="designate_special", description="Supervisor grades the case special with its deadlines.")
+    @workflow.signal(
+        name="designate_special",
+        description="Supervisor grades the case special with its deadlines.",
+    )
     async def designate_special(self, payload: RawValue) -> None:
         await self._signal("designate_special", payload)
 
-    @workflow.signal(name="expedite", description='Supervisor: same-day handling, {"minutes": 120}.')
+    @workflow.signal(
+        name="expedite", description='Supervisor: same-day handling, {"minutes": 120}.'
+    )
     async def expedite(self, payload: RawValue) -> None:
         await self._signal("expedite", payload)
 
-    @workflow.signal(name="pause_clock", description='Pause for {"reason": "appraisal"|"testing"|"loss_assessment"}.')
+    @workflow.signal(
+        name="pause_clock",
+        description='Pause for {"reason": "appraisal"|"testing"|"loss_assessment"}.',
+    )
     async def pause_clock(self, payload: RawValue) -> None:
         await self._signal("pause_clock", payload)
 
@@ -435,7 +529,9 @@ class ComplaintWorkflow:
     async def request_review(self, payload: RawValue) -> None:
         await self._signal("request_review", payload)
 
-    @workflow.signal(name="reassign", description="New owner, department or supervisor; clocks kept.")
+    @workflow.signal(
+        name="reassign", description="New owner, department or supervisor; clocks kept."
+    )
     async def reassign(self, payload: RawValue) -> None:
         await self._signal("reassign", payload)
 
@@ -508,11 +604,14 @@ class ComplaintWorkflow:
         )
         if self._state.supervisor:
             self._notify(
-                NoticeKind.ESCALATION, "supervisor", self._state.supervisor, ["email"],
+                NoticeKind.ESCALATION,
+                "supervisor",
+                self._state.supervisor,
+                ["email"],
                 "Extension requested",
                 f"Complaint {self._state.complaint_id}: {action.actor} asks to extend "
                 f"{self._state.stage.value} to {action.new_due_at.isoformat()}: {action.reason}",
-            )  # fmt: skip
+            )
 
     def _on_decide_extension(self, action: DecideExtension) -> None:
         """R-SLA-6: approved moves the deadline and the customer is told; denied changes nothing."""
@@ -549,7 +648,9 @@ class ComplaintWorkflow:
                 }
             )
             self._replace_clock(longer)
-            text += f" Under the regulation, the decision will reach you by {longer.due_at:%Y-%m-%d}."
+            text += (
+                f" Under the regulation, the decision will reach you by {longer.due_at:%Y-%m-%d}."
+            )
         self._tell_customer("Handling time extended / 处理期限延长", text)
 
     def _on_escalate_crisis(self, action: EscalateCrisis) -> None:
@@ -600,7 +701,17 @@ class ComplaintWorkflow:
 
     def _log(
         self,
-        kind: Literal["intake", "stage", "action", "refused", "warning", "breach", "reminder", "notice", "clock"],
+        kind: Literal[
+            "intake",
+            "stage",
+            "action",
+            "refused",
+            "warning",
+            "breach",
+            "reminder",
+            "notice",
+            "clock",
+        ],
         actor: str,
         detail: str,
         *,
@@ -621,8 +732,14 @@ class ComplaintWorkflow:
         )
 
     def _tell_customer(self, subject: str, body: str) -> None:
-        self._notify(NoticeKind.CUSTOMER_NOTICE, "customer", self._intake.customer.phone,
-                     ["sms"], subject, body)  # fmt: skip
+        self._notify(
+            NoticeKind.CUSTOMER_NOTICE,
+            "customer",
+            self._intake.customer.phone,
+            ["sms"],
+            subject,
+            body,
+        )
 
     def _notify(
         self,
@@ -661,7 +778,11 @@ class ComplaintWorkflow:
                 retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=5)),
             )
         except ActivityError as err:
-            self._log("notice", "system", f"{notice.kind.value} to {notice.recipient_role} failed: {err.cause}")
+            self._log(
+                "notice",
+                "system",
+                f"{notice.kind.value} to {notice.recipient_role} failed: {err.cause}",
+            )
 
     def _publish(self) -> None:
         """Keep the search attributes and the Web UI's details current (diffs only)."""
@@ -712,4 +833,3 @@ def _explain(err: Exception) -> str:
             f"{'.'.join(str(p) for p in e['loc']) or 'payload'}: {e['msg']}" for e in err.errors()
         )
     return str(err)
-

@@ -5,6 +5,8 @@ Values here are never customer data: search attributes are stored unencrypted.
 
 from __future__ import annotations
 
+from typing import Any
+
 from temporalio.common import SearchAttributeKey
 
 STAGE = SearchAttributeKey.for_keyword("ComplaintStage")
@@ -18,7 +20,7 @@ STAGE_DUE_AT = SearchAttributeKey.for_datetime("StageDueAt")
 CRISIS = SearchAttributeKey.for_bool("Crisis")
 REOPEN_COUNT = SearchAttributeKey.for_int("ReopenCount")
 
-ALL: tuple[SearchAttributeKey[object], ...] = (  # type: ignore[assignment]
+ALL: tuple[SearchAttributeKey[Any], ...] = (
     STAGE,
     GRADE,
     CHANNEL,

@@ -1,0 +1,139 @@
+"""Record histories for the replay tests: `python -m tests.record_histories`.
+
+Run it when a release is cut: the JSON files it writes are the histories of cases that the
+next release must still replay (tests/test_replay.py). Never regenerate them to make a
+replay test pass; a failing replay means running cases would break (use workflow.patched).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from domain.models import ComplaintIntake, ComplaintState
+from domain.sla import PolicySnapshot, SlaPolicy
+from infra.binaries import find
+from infra.temporal import register_search_attributes
+from tests.conftest import FixedPolicySource, RecordingNotifier, test_calendar
+from workers import build_worker
+
+HERE = Path(__file__).parent / "histories"
+SUPERVISOR = {"actor": "wang.qiang", "role": "supervisor"}
+
+
+def intake(now_iso: str, **extra: object) -> ComplaintIntake:
+    return ComplaintIntake.model_validate(
+        {
+            "complaint_id": f"R{uuid.uuid4().hex[:10]}",
+            "channel": "hotline",
+            "received_at": now_iso,
+            "branch": "Shanghai Pudong",
+            "owner": "li.na",
+            "supervisor": "wang.qiang",
+            "customer": {"name": "张伟", "phone": "13812345678"},
+            "category": "claims settlement",
+            "matter": "Claim unpaid for 40 days.",
+            "demands": "Pay the claim.",
+            **extra,
+        }
+    )
+
+
+async def main() -> None:
+    HERE.mkdir(exist_ok=True)
+    env = await WorkflowEnvironment.start_time_skipping(
+        data_converter=pydantic_data_converter,
+        test_server_existing_path=find("temporal-test-server"),
+    )
+    await register_search_attributes(env.client)
+    now = await env.get_current_time()
+    holidays = {now.date() + timedelta(days=3 + i): "Recorded Festival" for i in range(3)}
+    source = FixedPolicySource(PolicySnapshot(calendar=test_calendar(holidays), sla=SlaPolicy()))
+    async with build_worker(
+        env.client, task_queue="record", notifier=RecordingNotifier(), policy_source=source
+    ):
+        # A general complaint: late contact (breach and reminders), an extension, a rejected
+        # resolution, a dissatisfied callback, then resolved and the review window run out.
+        h = await env.client.start_workflow(
+            "ComplaintWorkflow",
+            intake(now.isoformat()),
+            id=f"complaint-{uuid.uuid4().hex[:8]}",
+            task_queue="record",
+            result_type=ComplaintState,
+        )
+        await env.sleep(timedelta(days=2))
+        await h.execute_update("record_contact", {"actor": "li.na"})
+        s = await h.query("state", result_type=ComplaintState)
+        due = s.clocks[-1].due_at
+        await h.execute_update(
+            "request_extension",
+            {
+                "actor": "li.na",
+                "new_due_at": (due + timedelta(days=1)).isoformat(),
+                "reason": "invoice",
+            },
+        )
+        await h.execute_update("decide_extension", {**SUPERVISOR, "approved": True})
+        await h.execute_update("pause_clock", {"actor": "li.na", "reason": "appraisal"})
+        await env.sleep(timedelta(days=1))
+        await h.execute_update("resume_clock", {"actor": "li.na"})
+        await h.execute_update(
+            "submit_investigation", {"actor": "li.na", "findings": "f", "proposed_resolution": "r"}
+        )
+        await h.execute_update("decide_resolution", {**SUPERVISOR, "approved": False})
+        await h.signal(
+            "submit_investigation",
+            {"actor": "li.na", "findings": "f2", "proposed_resolution": "r2"},
+        )
+        await h.signal("decide_resolution", {"actor": "ops", "approved": "maybe"})
+        await h.execute_update("decide_resolution", {**SUPERVISOR, "approved": True})
+        await h.execute_update("close_case", {"actor": "li.na", "result": "paid"})
+        await h.execute_update("record_callback", {"actor": "li.na", "satisfied": False})
+        await h.execute_update(
+            "submit_investigation",
+            {"actor": "li.na", "findings": "f3", "proposed_resolution": "r3"},
+        )
+        await h.execute_update("decide_resolution", {**SUPERVISOR, "approved": True})
+        await h.execute_update("close_case", {"actor": "li.na", "result": "paid more"})
+        await h.execute_update("record_callback", {"actor": "li.na", "satisfied": True})
+        await h.result()
+        (HERE / "general_full_life.json").write_text((await h.fetch_history()).to_json())
+
+        # A crisis escalated during contact, reported, then withdrawn.
+        c = await env.client.start_workflow(
+            "ComplaintWorkflow",
+            intake(now.isoformat(), channel="regulator"),
+            id=f"complaint-{uuid.uuid4().hex[:8]}",
+            task_queue="record",
+            result_type=ComplaintState,
+        )
+        await c.execute_update(
+            "escalate_crisis", {"actor": "li.na", "reasons": ["media called"], "people_count": 7}
+        )
+        await c.execute_update(
+            "report_crisis", {"actor": "li.na", "level": "superior", "summary": "s"}
+        )
+        await env.sleep(timedelta(days=2))
+        await c.execute_update(
+            "designate_special",
+            {
+                **SUPERVISOR,
+                "deadlines": {"contact_hours": 3, "investigate_days": 8, "approve_days": 2},
+            },
+        )
+        await c.execute_update("expedite", {**SUPERVISOR, "minutes": 90})
+        await c.execute_update("reassign", {"actor": "li.na", "owner": "zhao.min"})
+        await c.execute_update("withdraw", {"actor": "zhao.min", "reason": "settled"})
+        await c.result()
+        (HERE / "crisis_withdrawn.json").write_text((await c.fetch_history()).to_json())
+    await env.shutdown()
+    print(f"recorded into {HERE} (calendar holidays {sorted(holidays)}; {date.today()})")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
