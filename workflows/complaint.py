@@ -11,7 +11,6 @@ Deterministic: the calendar and SLA policy arrive as a `PolicySnapshot` from a l
 (recorded in history); every deadline is computed from it with the pure rules in `domain`.
 """
 
-from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence

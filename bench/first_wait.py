@@ -1,0 +1,177 @@
+"""Complaints started per second up to their first wait, against an empty workflow.
+
+    make bench                      # or: .venv/bin/python -m bench.first_wait --count 300
+
+Both kinds are started the same way, side by side in one run on one dev server (SQLite file,
+WAL, as `make run` uses): `start_workflow`, then the first action as an update, which returns
+once the workflow is waiting. The empty workflow does nothing but wait for that update; the
+complaint loads its policy, grades, plans its clocks, records the timeline, upserts its
+search attributes and schedules the customer's acknowledgement first. Absolute rates on a
+2-core machine are noisy; the ratio is what to read. Target: >= 0.8.
+
+It also runs one general complaint through its whole life and prints its history events,
+each of which is a billed action on Temporal Cloud.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import statistics
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+
+from activities.notifications import Notifier
+from bench.empty_workflow import EmptyWorkflow
+from domain.models import ComplaintIntake, ComplaintState, Notification
+from infra.binaries import find
+from workers import build_worker
+from workflows import search_attributes as sa
+
+
+class QuietNotifier:
+    async def send(self, notice: Notification) -> None:
+        return None
+
+
+def intake(tag: str) -> ComplaintIntake:
+    return ComplaintIntake.model_validate(
+        {
+            "complaint_id": f"B{tag}",
+            "channel": "hotline",
+            "received_at": datetime.now(UTC).isoformat(),
+            "branch": "Shanghai Pudong",
+            "owner": "li.na",
+            "supervisor": "wang.qiang",
+            "customer": {"name": "张伟", "phone": "13812345678"},
+            "category": "claims settlement",
+            "matter": "Claim unpaid for 40 days.",
+            "demands": "Pay the claim.",
+        }
+    )
+
+
+async def start_to_first_wait(
+    client: Client, workflow_type: str, queue: str, count: int, concurrency: int
+) -> tuple[float, list[float]]:
+    """Rate (per second) and latencies of `count` starts, each until its first wait."""
+    gate = asyncio.Semaphore(concurrency)
+    latencies: list[float] = []
+    run = uuid.uuid4().hex[:6]
+
+    async def one(i: int) -> None:
+        async with gate:
+            begun = time.perf_counter()
+            data = intake(f"{run}{i:05d}")
+            handle = await client.start_workflow(
+                workflow_type, data, id=f"complaint-{data.complaint_id}", task_queue=queue
+            )
+            await handle.execute_update("record_contact", {"actor": "bench"})
+            latencies.append(time.perf_counter() - begun)
+
+    begun = time.perf_counter()
+    await asyncio.gather(*(one(i) for i in range(count)))
+    return count / (time.perf_counter() - begun), latencies
+
+
+async def full_life_history(client: Client, queue: str) -> collections.Counter[str]:
+    data = intake(uuid.uuid4().hex[:8])
+    handle = await client.start_workflow(
+        "ComplaintWorkflow", data, id=f"complaint-{data.complaint_id}", task_queue=queue
+    )
+    sup = {"actor": "wang.qiang", "role": "supervisor"}
+    for action, payload in [
+        ("record_contact", {"actor": "li.na"}),
+        ("submit_investigation", {"actor": "li.na", "findings": "f", "proposed_resolution": "r"}),
+        ("decide_resolution", {**sup, "approved": True}),
+        ("close_case", {"actor": "li.na", "result": "paid"}),
+        ("record_callback", {"actor": "li.na", "satisfied": True}),
+    ]:
+        await handle.execute_update(action, payload, result_type=ComplaintState)
+    await asyncio.sleep(0.5)  # let the last notifications finish
+    history = await handle.fetch_history()
+    await handle.terminate("bench over")
+    return collections.Counter(
+        str(e.WhichOneof("attributes")).removesuffix("_event_attributes") for e in history.events
+    )
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--count", type=int, default=300, help="workflows of each kind per round")
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of each kind")
+    parser.add_argument(
+        "--unsandboxed", action="store_true", help="run both kinds without the workflow sandbox"
+    )
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        env = await WorkflowEnvironment.start_local(
+            data_converter=pydantic_data_converter,
+            dev_server_existing_path=find("temporal"),
+            dev_server_database_filename=str(Path(tmp) / "bench.db"),
+            dev_server_extra_args=[
+                "--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal",
+            ],
+            search_attributes=sa.ALL,
+            ui=False,
+        )  # fmt: skip
+        notifier: Notifier = QuietNotifier()
+        runner: dict[str, Any] = (
+            {"workflow_runner": UnsandboxedWorkflowRunner()} if args.unsandboxed else {}
+        )
+        async with (
+            build_worker(env.client, task_queue="bench-complaints", notifier=notifier, **runner),
+            Worker(env.client, task_queue="bench-empty", workflows=[EmptyWorkflow], **runner),
+        ):
+            await start_to_first_wait(env.client, "EmptyWorkflow", "bench-empty", 20, 10)  # warm
+            await start_to_first_wait(env.client, "ComplaintWorkflow", "bench-complaints", 20, 10)
+            rates: dict[str, list[float]] = {"empty": [], "complaint": []}
+            lat: dict[str, list[float]] = {"empty": [], "complaint": []}
+            for _ in range(args.rounds):
+                for kind, wf, queue in (
+                    ("empty", "EmptyWorkflow", "bench-empty"),
+                    ("complaint", "ComplaintWorkflow", "bench-complaints"),
+                ):
+                    rate, latencies = await start_to_first_wait(
+                        env.client, wf, queue, args.count, args.concurrency
+                    )
+                    rates[kind].append(rate)
+                    lat[kind] += latencies
+            events = await full_life_history(env.client, "bench-complaints")
+        await env.shutdown()
+
+    mode = "unsandboxed" if args.unsandboxed else "sandboxed"
+    print(
+        f"start → first wait, {args.rounds} rounds x {args.count}, "
+        f"concurrency {args.concurrency}, {mode}"
+    )
+    for kind in ("empty", "complaint"):
+        p50 = statistics.median(lat[kind]) * 1000
+        p99 = statistics.quantiles(lat[kind], n=100)[98] * 1000
+        rounds = " ".join(f"{r:.1f}" for r in rates[kind])
+        print(f"  {kind:9s} {statistics.mean(rates[kind]):6.1f}/s  (rounds: {rounds})"
+              f"  p50 {p50:.0f} ms  p99 {p99:.0f} ms")  # fmt: skip
+    ratios = [c / e for c, e in zip(rates["complaint"], rates["empty"], strict=True)]
+    print(
+        f"  ratio complaint/empty: {statistics.mean(ratios):.2f}"
+        f" (per round: {' '.join(f'{r:.2f}' for r in ratios)}; target >= 0.8)"
+    )
+    print(f"history of one general complaint, intake to closed: {sum(events.values())} events")
+    for name, n in events.most_common():
+        print(f"  {n:4d}  {name}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
