@@ -175,7 +175,7 @@ def regulatory_due(p: PolicySnapshot, received_at: datetime, days: int) -> tuple
     holiday or weekend) moves to the next working day; the period ends at midnight.
     """
     if p.sla.speed != 1.0 or p.calendar.always_open:
-        return received_at + timedelta(days=days) / p.sla.speed, f"{days} calendar days"
+        return _local(p, received_at + timedelta(days=days) / p.sla.speed), f"{days} calendar days"
     zone = ZoneInfo(p.calendar.zone)
     last = received_at.astimezone(zone).date() + timedelta(days=days)
     moved = last
@@ -208,11 +208,16 @@ def regulatory_clock(p: PolicySnapshot, received_at: datetime, days: int) -> Clo
     )
 
 
+def _local(p: PolicySnapshot, t: datetime) -> datetime:
+    """Every deadline is shown in the calendar's zone, whatever clock computed it."""
+    return t.astimezone(ZoneInfo(p.calendar.zone))
+
+
 def crisis_clock(
     p: PolicySnapshot, level: Literal["superior", "headquarters"], start: datetime
 ) -> Clock:
     hours = p.sla.crisis_superior_hours if level == "superior" else p.sla.crisis_headquarters_hours
-    due = start + timedelta(hours=hours) / p.sla.speed
+    due = _local(p, start + timedelta(hours=hours) / p.sla.speed)
     whom = "the superior" if level == "superior" else "headquarters crisis group and regulator"
     return Clock(
         key=f"crisis:{level}",
@@ -228,7 +233,7 @@ def crisis_clock(
 
 def expedited(p: PolicySnapshot, clock: Clock, now: datetime, minutes: int) -> Clock:
     """R-SLA-5: the stage is to be done the same day, within the given minutes."""
-    due = now + timedelta(minutes=minutes) / p.sla.speed
+    due = _local(p, now + timedelta(minutes=minutes) / p.sla.speed)
     return clock.model_copy(
         update={
             "due_at": due,

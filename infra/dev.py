@@ -263,7 +263,12 @@ async def serve(
 
 
 def main() -> None:
-    sys.exit(asyncio.run(run(parse_args())))
+    args = parse_args()
+    try:
+        code = asyncio.run(run(args))
+    except KeyboardInterrupt:  # before the handlers were installed: nothing started yet
+        code = 130
+    sys.exit(code)
 
 
 if __name__ == "__main__":

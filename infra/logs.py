@@ -15,10 +15,11 @@ from typing import Any
 import structlog
 
 # Mainland ID numbers (18 chars, last may be X), mobile numbers (+86 optional), and any other
-# run of 7+ digits that may be a landline or account-like number.
+# run of 7+ consecutive digits that may be a landline or account-like number (dates and times,
+# with at most 4 digits in a row, stay readable).
 _ID = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z])")
 _MOBILE = re.compile(r"(?<!\d)((?:\+?86[- ]?)?1[3-9]\d)\d{4}(\d{4})(?!\d)")
-_DIGITS = re.compile(r"(?<!\d)(\d{2})[\d -]{3,}(\d{2})(?!\d)")
+_DIGITS = re.compile(r"(?<!\d)(\d{2})\d{3,}(\d{2})(?!\d)")
 
 
 def mask_text(text: str) -> str:
