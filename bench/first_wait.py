@@ -6,7 +6,8 @@ Both kinds are started the same way, side by side in one run on one dev server (
 WAL, as `make run` uses): `start_workflow`, then the first action as an update, which returns
 once the workflow is waiting. The empty workflow does nothing but wait for that update; the
 complaint loads its policy, grades, plans its clocks, records the timeline, upserts its
-search attributes and schedules the customer's acknowledgement first. Absolute rates on a
+search attributes, writes the case to the ledger (a real PostgreSQL) and schedules the
+customer's acknowledgement first. Absolute rates on a
 2-core machine are noisy; the ratio is what to read. Target: >= 0.8.
 
 It also runs one general complaint through its whole life and prints its history events,
@@ -26,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
@@ -35,6 +37,8 @@ from activities.notifications import Notifier
 from bench.empty_workflow import EmptyWorkflow
 from domain.models import ComplaintIntake, ComplaintState, Notification
 from infra.binaries import find
+from infra.migrate import migrate
+from infra.postgres import embedded_server
 from workers import build_worker
 from workflows import search_attributes as sa
 
@@ -127,12 +131,17 @@ async def main() -> None:
             search_attributes=sa.ALL,
             ui=False,
         )  # fmt: skip
+        ledger = await asyncio.to_thread(embedded_server, Path(tmp))
+        await migrate(ledger.dsn)
+        pool = await asyncpg.create_pool(ledger.dsn, min_size=2, max_size=10)
         notifier: Notifier = QuietNotifier()
         runner: dict[str, Any] = (
             {"workflow_runner": UnsandboxedWorkflowRunner()} if args.unsandboxed else {}
         )
         async with (
-            build_worker(env.client, task_queue="bench-complaints", notifier=notifier, **runner),
+            build_worker(
+                env.client, pool=pool, task_queue="bench-complaints", notifier=notifier, **runner
+            ),
             Worker(env.client, task_queue="bench-empty", workflows=[EmptyWorkflow], **runner),
         ):
             await start_to_first_wait(env.client, "EmptyWorkflow", "bench-empty", 20, 10)  # warm
@@ -151,6 +160,8 @@ async def main() -> None:
                     lat[kind] += latencies
             events = await full_life_history(env.client, "bench-complaints")
         await env.shutdown()
+        await pool.close()
+        ledger.stop()
 
     mode = "unsandboxed" if args.unsandboxed else "sandboxed"
     print(

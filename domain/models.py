@@ -366,3 +366,12 @@ class Notification(Model):
     subject: str
     body: str
     clock: str | None = None
+
+
+class LedgerRecord(Model):
+    """What the workflow hands the ledger: the case as it stands and the timeline entries
+    written since the last record (the ledger is the workflow's faithful projection)."""
+
+    workflow_id: str
+    intake: ComplaintIntake
+    state: ComplaintState

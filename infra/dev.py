@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
+import re
 import signal
 import socket
 import sys
@@ -25,12 +26,16 @@ from urllib.parse import quote
 
 import structlog
 from temporalio.client import Client
+from temporalio.worker import Worker
 
 from infra import demo, logs
 from infra.binaries import find
 from infra.config import Settings
+from infra.mailsink import MailSink
+from infra.migrate import migrate
+from infra.postgres import database_url
 from infra.temporal import cli_flags, connect, register_search_attributes
-from workers import build_worker
+from workers import complaints_worker
 
 HOST = "127.0.0.1"
 DEMO_SPEED = 480.0
@@ -221,12 +226,37 @@ async def serve(
     speed: float,
     stop: asyncio.Event,
 ) -> int:
-    worker = build_worker(client, task_queue=settings.task_queue, clock_speed=speed)
+    dsn = await database_url(settings)  # DATABASE_URL, or the embedded server in data/postgres
+    await migrate(dsn)
+    sink = MailSink(settings.data_dir / "mail")
+    sink.start()
+    try:
+        async with complaints_worker(
+            client, dsn, task_queue=settings.task_queue, clock_speed=speed
+        ) as worker:
+            return await _serve(client, server, args, settings, speed, stop, worker, sink, dsn)
+    finally:
+        sink.stop()
+
+
+async def _serve(
+    client: Client,
+    server: Process,
+    args: argparse.Namespace,
+    settings: Settings,
+    speed: float,
+    stop: asyncio.Event,
+    worker: Worker,
+    sink: MailSink,
+    dsn: str,
+) -> int:
     running = asyncio.create_task(worker.run())
     watching = asyncio.create_task(server.wait())
     stopping = asyncio.create_task(stop.wait())
     namespace = client.namespace
     print(banner(args, settings, namespace, speed), flush=True)
+    print(f"  {'ledger':<20}{_masked(dsn)}", flush=True)
+    print(f"  {'mail sink':<20}smtp://127.0.0.1:{sink.port} → {sink.folder}/", flush=True)
     log.info("worker started", task_queue=settings.task_queue, clock_speed=speed)
     demo_task = asyncio.create_task(demo.run(client, settings.task_queue)) if args.demo else None
 
@@ -260,6 +290,10 @@ async def serve(
         log.exception("worker failed")
         code = 1
     return code
+
+
+def _masked(dsn: str) -> str:
+    return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", dsn)
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import asyncpg
 import pytest
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -28,6 +29,8 @@ from domain.sla import PolicySnapshot, SlaPolicy
 from infra.binaries import find
 from infra.temporal import register_search_attributes
 from workers import build_worker
+
+pytest_plugins = ["tests.pg"]
 
 
 class RecordingNotifier:
@@ -92,6 +95,7 @@ class Harness:
     task_queue: str
     notifier: RecordingNotifier
     policy: FixedPolicySource
+    pool: asyncpg.Pool
     handles: list[WorkflowHandle[Any, Any]] = field(default_factory=list)
 
     @property
@@ -166,15 +170,28 @@ class Harness:
 
 
 @pytest.fixture
-async def harness(env: WorkflowEnvironment) -> AsyncIterator[Harness]:
+async def pool(database: str) -> AsyncIterator[asyncpg.Pool]:
+    """A pool on this test's own freshly migrated ledger database."""
+    ledger = await asyncpg.create_pool(database, min_size=1, max_size=5)
+    yield ledger
+    await ledger.close()
+
+
+@pytest.fixture
+async def harness(env: WorkflowEnvironment, pool: asyncpg.Pool) -> AsyncIterator[Harness]:
     h = Harness(
         env=env,
         task_queue=f"complaints-{uuid.uuid4().hex[:8]}",
         notifier=RecordingNotifier(),
         policy=FixedPolicySource(PolicySnapshot(calendar=test_calendar(), sla=SlaPolicy())),
+        pool=pool,
     )
     worker = build_worker(
-        env.client, task_queue=h.task_queue, notifier=h.notifier, policy_source=h.policy
+        env.client,
+        pool=pool,
+        task_queue=h.task_queue,
+        notifier=h.notifier,
+        policy_source=h.policy,
     )
     async with worker:
         yield h

@@ -8,16 +8,20 @@ replay test pass; a failing replay means running cases would break (use workflow
 from __future__ import annotations
 
 import asyncio
+import tempfile
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
+import asyncpg
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from domain.models import ComplaintIntake, ComplaintState
 from domain.sla import PolicySnapshot, SlaPolicy
 from infra.binaries import find
+from infra.migrate import migrate
+from infra.postgres import embedded_server
 from infra.temporal import register_search_attributes
 from tests.conftest import FixedPolicySource, RecordingNotifier, test_calendar
 from workers import build_worker
@@ -46,6 +50,9 @@ def intake(now_iso: str, **extra: object) -> ComplaintIntake:
 
 async def main() -> None:
     HERE.mkdir(exist_ok=True)
+    ledger = embedded_server(Path(tempfile.mkdtemp()))
+    await migrate(ledger.dsn)
+    pool = await asyncpg.create_pool(ledger.dsn)
     env = await WorkflowEnvironment.start_time_skipping(
         data_converter=pydantic_data_converter,
         test_server_existing_path=find("temporal-test-server"),
@@ -55,8 +62,9 @@ async def main() -> None:
     holidays = {now.date() + timedelta(days=3 + i): "Recorded Festival" for i in range(3)}
     source = FixedPolicySource(PolicySnapshot(calendar=test_calendar(holidays), sla=SlaPolicy()))
     async with build_worker(
-        env.client, task_queue="record", notifier=RecordingNotifier(), policy_source=source
-    ):
+        env.client, pool=pool, task_queue="record", notifier=RecordingNotifier(),
+        policy_source=source,
+    ):  # fmt: skip
         # A general complaint: late contact (breach and reminders), an extension, a rejected
         # resolution, a dissatisfied callback, then resolved and the review window run out.
         h = await env.client.start_workflow(
@@ -132,6 +140,8 @@ async def main() -> None:
         await c.result()
         (HERE / "crisis_withdrawn.json").write_text((await c.fetch_history()).to_json())
     await env.shutdown()
+    await pool.close()
+    ledger.stop()
     print(f"recorded into {HERE} (calendar holidays {sorted(holidays)}; {date.today()})")
 
 

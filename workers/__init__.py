@@ -1,21 +1,30 @@
 """The worker seam (contract: Seams for tests).
 
-`build_worker(client)` returns the real worker, with every workflow and activity wired to its
-dependencies, around any Temporal client: the dev server, a cluster, Temporal Cloud, or a
-time-skipping test server. The client must use the pydantic data converter
-(`temporalio.contrib.pydantic.pydantic_data_converter`), as `infra.temporal.connect` does.
+    async with complaints_worker(client, database_url) as worker:
+        await worker.run()          # or `async with worker:` to poll in the background
+
+returns the real worker, with every workflow and activity wired to its dependencies (the
+ledger's PostgreSQL pool, the notification channels), around any Temporal client: the dev
+server, a cluster, Temporal Cloud, or a time-skipping test server. The client must use the
+pydantic data converter (`temporalio.contrib.pydantic.pydantic_data_converter`), as
+`infra.temporal.connect` does. `build_worker` is the same without owning the pool.
 """
 
 from __future__ import annotations
 
 import compileall
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from activities.notifications import LogNotifier, NotificationActivities, Notifier
+from activities.channels import Channels, ChannelSettings
+from activities.ledger import LedgerActivities
+from activities.notifications import NotificationActivities, Notifier, OutboxNotifier
 from activities.policy import PolicyActivities, PolicySource, StatutoryPolicySource
 from workflows.complaint import ComplaintWorkflow
 
@@ -23,24 +32,56 @@ DEFAULT_TASK_QUEUE = "complaints"
 WORKFLOWS = [ComplaintWorkflow]
 
 
-def build_worker(
+@asynccontextmanager
+async def complaints_worker(
     client: Client,
+    database_url: str,
     *,
     task_queue: str = DEFAULT_TASK_QUEUE,
     notifier: Notifier | None = None,
     policy_source: PolicySource | None = None,
     clock_speed: float = 1.0,
     **worker_options: Any,
+) -> AsyncIterator[Worker]:
+    """The real worker (not yet running) with its own ledger pool and channels, closed on exit."""
+    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=10)
+    channels = Channels(ChannelSettings.from_env())
+    try:
+        worker = build_worker(
+            client,
+            pool=pool,
+            task_queue=task_queue,
+            notifier=notifier or OutboxNotifier(pool, channels),
+            policy_source=policy_source,
+            clock_speed=clock_speed,
+            **worker_options,
+        )
+        yield worker
+    finally:
+        await channels.aclose()
+        await pool.close()
+
+
+def build_worker(
+    client: Client,
+    *,
+    pool: asyncpg.Pool,
+    task_queue: str = DEFAULT_TASK_QUEUE,
+    notifier: Notifier,
+    policy_source: PolicySource | None = None,
+    clock_speed: float = 1.0,
+    **worker_options: Any,
 ) -> Worker:
-    """The complaints worker. `notifier` and `policy_source` default to the production ones."""
+    """The complaints worker around a client, a ledger pool and a notifier."""
     _precompile_workflows()
-    notifications = NotificationActivities(notifier or LogNotifier())
+    notifications = NotificationActivities(notifier)
+    ledger = LedgerActivities(pool)
     policy = PolicyActivities(policy_source or StatutoryPolicySource(clock_speed=clock_speed))
     return Worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
-        activities=[notifications.notify, policy.load_policy],
+        activities=[notifications.notify, policy.load_policy, ledger.record],
         **worker_options,
     )
 

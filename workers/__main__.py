@@ -1,4 +1,8 @@
-"""Run the worker alone: `python -m workers` (configured from the environment)."""
+"""Run the worker alone: `python -m workers` (configured from the environment).
+
+With `DATABASE_URL` unset it uses the embedded PostgreSQL in the data folder (dev only); the
+ledger schema is migrated first (`python -m infra.migrate` does the same on its own).
+"""
 
 from __future__ import annotations
 
@@ -8,19 +12,25 @@ import structlog
 
 from infra import logs
 from infra.config import Settings
+from infra.migrate import migrate
+from infra.postgres import database_url
 from infra.temporal import connect
-from workers import build_worker
+from workers import complaints_worker
 
 
 async def main() -> None:
     settings = Settings.from_env()
     logs.configure(settings.log_format)
+    dsn = await database_url(settings)
+    await migrate(dsn)
     client = await connect(settings)
-    worker = build_worker(client, task_queue=settings.task_queue, clock_speed=settings.clock_speed)
-    structlog.get_logger("worker").info(
-        "worker started", task_queue=settings.task_queue, namespace=client.namespace
-    )
-    await worker.run()
+    async with complaints_worker(
+        client, dsn, task_queue=settings.task_queue, clock_speed=settings.clock_speed
+    ) as worker:
+        structlog.get_logger("worker").info(
+            "worker started", task_queue=settings.task_queue, namespace=client.namespace
+        )
+        await worker.run()
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ Deterministic: the calendar and SLA policy arrive as a `PolicySnapshot` from a l
 (recorded in history); every deadline is computed from it with the pure rules in `domain`.
 """
 
-
 import asyncio
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -22,6 +21,7 @@ from temporalio.common import RawValue, RetryPolicy, SearchAttributeUpdate
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.ledger import LedgerActivities
     from activities.notifications import NotificationActivities
     from activities.policy import PolicyActivities, PolicyRequest
     from domain import grading, lifecycle, sla
@@ -41,6 +41,7 @@ with workflow.unsafe.imports_passed_through():
         Expedite,
         Extension,
         Grade,
+        LedgerRecord,
         NoticeKind,
         Notification,
         Reassign,
@@ -91,6 +92,8 @@ class ComplaintWorkflow:
         self._deliveries: list[asyncio.Task[None]] = []
         self._search_attributes: dict[str, Any] = {}
         self._refreshed_for: datetime | None = None
+        self._recorded = 0  # timeline entries already in the ledger
+        self._recording: asyncio.Task[None] | None = None
 
     # -----------------------------------------------------------------------------------------
     # The story
@@ -103,6 +106,7 @@ class ComplaintWorkflow:
             await self._watch_clocks()
         await workflow.wait_condition(workflow.all_handlers_finished)
         await asyncio.gather(*self._deliveries)
+        await self._record()
         return self._state
 
     async def _accept(self, intake: ComplaintIntake) -> None:
@@ -131,6 +135,8 @@ class ComplaintWorkflow:
         if reasons:
             self._declare_crisis(reasons, intake.owner)
         self._enter(Stage.CONTACT, intake.owner, start=received)
+        self._publish()
+        await self._record()  # R-IN-2: in the ledger before the customer is told
         regulatory = self._state.clock("regulatory")
         assert regulatory is not None
         self._notify(
@@ -730,6 +736,34 @@ class ComplaintWorkflow:
             )
         )
 
+    def _record_soon(self) -> None:
+        if self._recording is None or self._recording.done():
+            self._recording = asyncio.create_task(self._record())
+
+    async def _record(self) -> None:
+        """Project the case into the ledger: the entries written since the last record.
+
+        A local activity: a short idempotent write, retried with backoff while PostgreSQL is
+        away; one runs at a time, and it loops until the ledger has caught up.
+        """
+        if self._recording is not None and not self._recording.done():
+            if asyncio.current_task() is not self._recording:
+                await self._recording
+        while self._recorded < len(self._state.timeline):
+            upto = len(self._state.timeline)
+            snapshot = self._state.model_copy(
+                update={"timeline": self._state.timeline[self._recorded : upto]}
+            )
+            await workflow.execute_local_activity_method(
+                LedgerActivities.record,
+                LedgerRecord(
+                    workflow_id=workflow.info().workflow_id, intake=self._intake, state=snapshot
+                ),
+                start_to_close_timeout=timedelta(seconds=10),
+                retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)),
+            )
+            self._recorded = upto
+
     def _tell_customer(self, subject: str, body: str) -> None:
         self._notify(
             NoticeKind.CUSTOMER_NOTICE,
@@ -809,6 +843,8 @@ class ComplaintWorkflow:
             workflow.upsert_search_attributes(updates)
             self._search_attributes.update(changed)
         workflow.set_current_details(self._details())
+        if self._ready:
+            self._record_soon()
 
     def _details(self) -> str:
         s = self._state
