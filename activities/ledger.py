@@ -85,7 +85,6 @@ async def write_record(
     cid = s.complaint_id
     stage_clock = s.clock(f"stage:{s.stage.value}")
     last_seq = s.timeline[-1].seq if s.timeline else 0
-    closed_at = next((c.met_at for c in s.finished_clocks if c.key == "stage:callback"), None)
     async with conn.transaction():
         await conn.execute(
             UPSERT_COMPLAINT,
@@ -94,7 +93,7 @@ async def write_record(
             s.crisis, s.stage.value, s.outcome, i.customer.name, i.customer.phone,
             i.customer.id_number, i.customer.email, i.matter, i.demands, s.received_at,
             stage_clock.due_at if stage_clock else None, s.sla_breached, s.reopen_count,
-            s.review_count, s.decided_at, closed_at if s.outcome else None, last_seq,
+            s.review_count, s.decided_at, s.closed_at, last_seq,
         )  # fmt: skip
         if s.timeline:
             await conn.executemany(
@@ -104,22 +103,21 @@ async def write_record(
                     for e in s.timeline
                 ],
             )
-        clocks = [*s.finished_clocks, *s.clocks]
-        if clocks:
-            await conn.executemany(UPSERT_CLOCK, [_clock_row(cid, c) for c in clocks])
-        if s.breaches:
+        if record.clocks:
+            await conn.executemany(UPSERT_CLOCK, [_clock_row(cid, c) for c in record.clocks])
+        if record.breaches:
             await conn.executemany(
                 INSERT_BREACH,
-                [(cid, b.clock, b.due_at, b.label, b.recorded_at) for b in s.breaches],
+                [(cid, b.clock, b.due_at, b.label, b.recorded_at) for b in record.breaches],
             )
-        if s.extensions:
+        if record.extensions:
             await conn.executemany(
                 UPSERT_EXTENSION,
                 [
                     (cid, e.requested_at, e.stage.value, e.requested_by, e.requested_due_at,
                      e.reason, e.regulatory_days, e.decided_by, e.decided_at, e.approved,
                      e.approved_due_at)
-                    for e in s.extensions
+                    for e in record.extensions
                 ],
             )  # fmt: skip
 

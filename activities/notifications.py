@@ -9,6 +9,8 @@ Temporal retries the activity with backoff, and rows already delivered are not s
 
 from __future__ import annotations
 
+import asyncio
+from datetime import timedelta
 from typing import Protocol
 
 import asyncpg
@@ -114,4 +116,15 @@ class NotificationActivities:
 
     @activity.defn(name="notify")
     async def notify(self, notice: Notification) -> None:
-        await self._notifier.send(notice)
+        # Heartbeats let Temporal notice a dead worker in seconds, not after the full timeout.
+        beating = asyncio.create_task(_heartbeat(timedelta(seconds=1)))
+        try:
+            await self._notifier.send(notice)
+        finally:
+            beating.cancel()
+
+
+async def _heartbeat(every: timedelta) -> None:
+    while True:
+        activity.heartbeat()
+        await asyncio.sleep(every.total_seconds())

@@ -323,6 +323,7 @@ class ComplaintState(Model):
     proposed_resolution: str | None = None
     resolution_approved: bool | None = None
     decided_at: datetime | None = None
+    closed_at: datetime | None = None
     satisfied: bool | None = None
     outcome: Literal["resolved", "withdrawn"] | None = None
     calendar: str = ""
@@ -369,9 +370,13 @@ class Notification(Model):
 
 
 class LedgerRecord(Model):
-    """What the workflow hands the ledger: the case as it stands and the timeline entries
-    written since the last record (the ledger is the workflow's faithful projection)."""
+    """What the workflow hands the ledger: the case as it stands, and what changed since the
+    last record: timeline entries (in `state.timeline`), clocks, breaches, extensions.
+    The ledger is the workflow's faithful projection."""
 
     workflow_id: str
     intake: ComplaintIntake
     state: ComplaintState
+    clocks: list[Clock] = []
+    breaches: list[Breach] = []
+    extensions: list[Extension] = []

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -39,8 +39,11 @@ class RecordingNotifier:
     def __init__(self) -> None:
         self.sent: list[Notification] = []
         self._arrived = asyncio.Condition()
+        self.before_send: list[Callable[[Notification], Awaitable[None]]] = []
 
     async def send(self, notice: Notification) -> None:
+        for hook in self.before_send:
+            await hook(notice)
         async with self._arrived:
             self.sent.append(notice)
             self._arrived.notify_all()
@@ -124,7 +127,10 @@ class Harness:
         return ComplaintIntake.model_validate(fields)
 
     async def start(
-        self, intake: ComplaintIntake | None = None, **overrides: Any
+        self,
+        intake: ComplaintIntake | None = None,
+        task_timeout: timedelta | None = None,
+        **overrides: Any,
     ) -> WorkflowHandle[Any, Any]:
         intake = intake or await self.intake(**overrides)
         handle = await self.client.start_workflow(
@@ -133,6 +139,7 @@ class Harness:
             id=f"complaint-{intake.complaint_id}",
             task_queue=self.task_queue,
             result_type=ComplaintState,
+            task_timeout=task_timeout,
         )
         self.handles.append(handle)
         return handle
@@ -195,3 +202,20 @@ async def harness(env: WorkflowEnvironment, pool: asyncpg.Pool) -> AsyncIterator
     )
     async with worker:
         yield h
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[Any]], *, what: str, seconds: float = 20.0
+) -> Any:
+    """Poll an effect outside Temporal (a database row, a process) until it shows, bounded.
+
+    Not a timer: deadlines are tested by skipping test-server time. This waits for real
+    work another process or a background activity does (a delivery, a retry after an outage).
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while loop.time() < deadline:
+        if result := await probe():
+            return result
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{what}: not seen within {seconds} s")

@@ -14,7 +14,7 @@ Deterministic: the calendar and SLA policy arrive as a `PolicySnapshot` from a l
 import asyncio
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, Literal, NoReturn
+from typing import Any, Literal, NoReturn, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RawValue, RetryPolicy, SearchAttributeUpdate
@@ -42,6 +42,7 @@ with workflow.unsafe.imports_passed_through():
         Extension,
         Grade,
         LedgerRecord,
+        Model,
         NoticeKind,
         Notification,
         Reassign,
@@ -57,6 +58,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes as sa
 
 REFUSED = "ActionRefused"
+
+RowT = TypeVar("RowT", bound=Model)
 
 Recipient = Literal["customer", "owner", "supervisor", "superior", "headquarters"]
 
@@ -93,6 +96,7 @@ class ComplaintWorkflow:
         self._search_attributes: dict[str, Any] = {}
         self._refreshed_for: datetime | None = None
         self._recorded = 0  # timeline entries already in the ledger
+        self._recorded_rows: dict[str, Model] = {}  # clocks, breaches, extensions as recorded
         self._recording: asyncio.Task[None] | None = None
 
     # -----------------------------------------------------------------------------------------
@@ -569,6 +573,7 @@ class ComplaintWorkflow:
         if action.satisfied and action.new_demand is None:
             self._state.satisfied = True
             self._state.outcome = "resolved"
+            self._state.closed_at = workflow.now()
             self._enter(Stage.CLOSED, action.actor)
             return
         self._state.satisfied = False
@@ -579,6 +584,7 @@ class ComplaintWorkflow:
         """R-IN-7: a review is a new handling round of the same case."""
         self._state.review_count += 1
         self._state.outcome = None
+        self._state.closed_at = None
         self._enter(Stage.INVESTIGATE, action.actor)
 
     def _on_withdraw(self, action: Withdraw) -> None:
@@ -587,6 +593,7 @@ class ComplaintWorkflow:
             self._finish_clock(clock.key)
         self._state.stage = Stage.WITHDRAWN
         self._state.outcome = "withdrawn"
+        self._state.closed_at = workflow.now()
         self._log("stage", action.actor, "stage withdrawn: the customer withdrew the complaint")
 
     def _on_reassign(self, action: Reassign) -> None:
@@ -744,25 +751,50 @@ class ComplaintWorkflow:
         """Project the case into the ledger: the entries written since the last record.
 
         A local activity: a short idempotent write, retried with backoff while PostgreSQL is
-        away; one runs at a time, and it loops until the ledger has caught up.
+        away; one runs at a time, and it loops until the ledger has caught up. Retries that
+        wait longer than a second go through a workflow timer, so an outage never holds the
+        workflow task (and with it the answers to updates and queries).
         """
         if self._recording is not None and not self._recording.done():
             if asyncio.current_task() is not self._recording:
                 await self._recording
         while self._recorded < len(self._state.timeline):
             upto = len(self._state.timeline)
-            snapshot = self._state.model_copy(
-                update={"timeline": self._state.timeline[self._recorded : upto]}
+            s = self._state
+            snapshot = s.model_copy(
+                update={"timeline": s.timeline[self._recorded : upto], "finished_clocks": []}
+            )
+            sent: dict[str, Model] = {}
+            current = [*s.finished_clocks, *s.clocks]
+            record = LedgerRecord(
+                workflow_id=workflow.info().workflow_id,
+                intake=self._intake,
+                state=snapshot,
+                clocks=self._unrecorded(
+                    {f"clock {c.key} {c.started_at}": c for c in current}, sent
+                ),
+                breaches=self._unrecorded(
+                    {f"breach {b.clock} {b.due_at}": b for b in s.breaches}, sent
+                ),
+                extensions=self._unrecorded(
+                    {f"extension {e.requested_at}": e for e in s.extensions}, sent
+                ),
             )
             await workflow.execute_local_activity_method(
                 LedgerActivities.record,
-                LedgerRecord(
-                    workflow_id=workflow.info().workflow_id, intake=self._intake, state=snapshot
-                ),
+                record,
                 start_to_close_timeout=timedelta(seconds=10),
                 retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)),
+                local_retry_threshold=timedelta(seconds=1),
             )
             self._recorded = upto
+            self._recorded_rows.update(sent)
+
+    def _unrecorded(self, rows: dict[str, RowT], sent: dict[str, Model]) -> list[RowT]:
+        """The rows that changed since the ledger last saw them (noted in `sent`)."""
+        changed = {k: v for k, v in rows.items() if self._recorded_rows.get(k) != v}
+        sent.update(changed)
+        return list(changed.values())
 
     def _tell_customer(self, subject: str, body: str) -> None:
         self._notify(
@@ -806,7 +838,8 @@ class ComplaintWorkflow:
             await workflow.execute_activity_method(
                 NotificationActivities.notify,
                 notice,
-                start_to_close_timeout=timedelta(seconds=30),
+                start_to_close_timeout=timedelta(seconds=60),
+                heartbeat_timeout=timedelta(seconds=5),
                 schedule_to_close_timeout=timedelta(days=1),
                 retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=5)),
             )

@@ -1,0 +1,147 @@
+"""Crash safety: a worker killed with SIGKILL mid-lifecycle, and PostgreSQL stopped during
+one. The case finishes; the ledger has every event exactly once; nothing is sent twice
+through the outbox."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from temporalio.client import WorkflowHandle
+
+from domain.models import ComplaintState
+from infra.config import PROJECT_ROOT
+from infra.mailsink import MailSink
+from infra.migrate import migrate
+from infra.postgres import embedded_server
+from tests.conftest import Harness, RecordingNotifier, eventually
+from tests.test_ledger import ledger_timeline, workflow_timeline
+from workers import build_worker
+
+SUPERVISOR = {"actor": "wang.qiang", "role": "supervisor"}
+
+
+@pytest.fixture
+async def mail_sink(tmp_path: Path) -> AsyncIterator[MailSink]:
+    sink = MailSink(tmp_path / "mail", port=0)
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+async def start_worker_process(
+    h: Harness, database: str, sink: MailSink
+) -> asyncio.subprocess.Process:
+    """The production worker (`python -m workers`) in its own process."""
+    env = {
+        **os.environ,
+        "TEMPORAL_ADDRESS": h.client.service_client.config.target_host,
+        "TEMPORAL_NAMESPACE": h.client.namespace,
+        "DATABASE_URL": database,
+        "COMPLAINTS_TASK_QUEUE": h.task_queue,
+        "COMPLAINTS_SMTP_HOST": "127.0.0.1",
+        "COMPLAINTS_SMTP_PORT": str(sink.port),
+        "COMPLAINTS_LOG_FORMAT": "json",
+    }
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "workers", cwd=PROJECT_ROOT, env=env,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+async def test_worker_killed_mid_lifecycle_case_finishes_ledger_exactly_once(
+    harness: Harness, database: str, mail_sink: MailSink
+) -> None:
+    h = harness
+    h.task_queue = f"crash-{uuid.uuid4().hex[:6]}"  # served only by the worker processes
+    first = await start_worker_process(h, database, mail_sink)
+    try:
+        # A dead worker's workflow task is retried after the task timeout (10 s by default).
+        handle = await h.start(task_timeout=timedelta(seconds=2))
+        await h.act(handle, "record_contact")
+        await handle.signal("submit_investigation", {"actor": "li.na", "findings": "f",
+                                                     "proposed_resolution": "r"})  # fmt: skip
+        first.send_signal(signal.SIGKILL)  # in the middle of handling that signal
+        await first.wait()
+    finally:
+        if first.returncode is None:
+            first.kill()
+    second = await start_worker_process(h, database, mail_sink)
+    try:
+        await h.act(handle, "decide_resolution", **SUPERVISOR, approved=True)
+        await h.act(handle, "close_case", result="paid")
+        await h.act(handle, "record_callback", satisfied=True)
+        final: ComplaintState = await handle.result()
+    finally:
+        second.terminate()
+        await second.wait()
+    assert final.outcome == "resolved"
+    assert [e.action for e in final.timeline if e.kind == "action"] == [
+        "record_contact", "submit_investigation", "decide_resolution", "close_case",
+        "record_callback",
+    ]  # fmt: skip
+    assert await ledger_timeline(h.pool, final.complaint_id) == workflow_timeline(final)
+    undelivered = await h.pool.fetch(
+        "SELECT notice_key, channel, status FROM notifications"
+        " WHERE channel = 'email' AND status <> 'delivered'"
+    )
+    assert not undelivered
+
+
+async def test_postgres_outage_during_lifecycle_activities_retry_nothing_lost_or_doubled(
+    harness: Harness, tmp_path: Path
+) -> None:
+    h = harness
+    server = await asyncio.to_thread(embedded_server, tmp_path)
+    await migrate(server.dsn)
+    pool = await asyncpg.create_pool(server.dsn, min_size=1, max_size=3)
+    h.task_queue = f"outage-{uuid.uuid4().hex[:6]}"
+    notifier = RecordingNotifier()
+    worker = build_worker(
+        h.client, pool=pool, task_queue=h.task_queue, notifier=notifier, policy_source=h.policy
+    )
+    try:
+        async with worker:
+            handle: WorkflowHandle[Any, Any] = await h.start()
+            await h.act(handle, "record_contact")
+            await asyncio.to_thread(server.stop)  # PostgreSQL goes away ...
+            await h.act(handle, "submit_investigation", findings="f", proposed_resolution="r")
+            await h.act(handle, "decide_resolution", **SUPERVISOR, approved=True)
+            await h.act(handle, "close_case", result="paid")
+            down = await ledger_count_or_none(server.dsn)
+            assert down is None, "the ledger should be unreachable now"
+            server = await asyncio.to_thread(embedded_server, tmp_path)  # ... and comes back
+            state = await h.state(handle)
+
+            async def caught_up() -> bool:
+                return await ledger_timeline(pool, state.complaint_id) == workflow_timeline(state)
+
+            await eventually(caught_up, what="the ledger catching up after the outage")
+            await h.act(handle, "record_callback", satisfied=True)
+            final: ComplaintState = await handle.result()
+        assert await ledger_timeline(pool, final.complaint_id) == workflow_timeline(final)
+        row = await pool.fetchrow("SELECT stage, outcome FROM complaints")
+        assert row is not None and (row["stage"], row["outcome"]) == ("closed", "resolved")
+    finally:
+        await pool.close()
+        server.stop()
+
+
+async def ledger_count_or_none(dsn: str) -> int | None:
+    try:
+        conn = await asyncpg.connect(dsn, timeout=2)
+    except (OSError, asyncpg.PostgresError):
+        return None
+    try:
+        return int(await conn.fetchval("SELECT count(*) FROM complaint_events"))
+    finally:
+        await conn.close()
