@@ -23,16 +23,18 @@ INSERT INTO complaints (
     category, product, policy_number, grade, crisis, stage, outcome, customer_name,
     customer_phone, customer_id_number, customer_email, matter, demands, received_at,
     stage_due_at, sla_breached, reopen_count, review_count, decided_at, closed_at,
-    last_event_seq, updated_at)
+    last_event_seq, repeat_count, repeat_channels, escalated, multi_channel, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
-        $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, now())
+        $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, now())
 ON CONFLICT (complaint_id) DO UPDATE SET
     department = EXCLUDED.department, owner = EXCLUDED.owner, supervisor = EXCLUDED.supervisor,
     grade = EXCLUDED.grade, crisis = EXCLUDED.crisis, stage = EXCLUDED.stage,
     outcome = EXCLUDED.outcome, stage_due_at = EXCLUDED.stage_due_at,
     sla_breached = EXCLUDED.sla_breached, reopen_count = EXCLUDED.reopen_count,
     review_count = EXCLUDED.review_count, decided_at = EXCLUDED.decided_at,
-    closed_at = EXCLUDED.closed_at, last_event_seq = EXCLUDED.last_event_seq, updated_at = now()
+    closed_at = EXCLUDED.closed_at, last_event_seq = EXCLUDED.last_event_seq,
+    repeat_count = EXCLUDED.repeat_count, repeat_channels = EXCLUDED.repeat_channels,
+    escalated = EXCLUDED.escalated, multi_channel = EXCLUDED.multi_channel, updated_at = now()
 WHERE complaints.last_event_seq <= EXCLUDED.last_event_seq
 """
 
@@ -93,7 +95,8 @@ async def write_record(
             s.crisis, s.stage.value, s.outcome, i.customer.name, i.customer.phone,
             i.customer.id_number, i.customer.email, i.matter, i.demands, s.received_at,
             stage_clock.due_at if stage_clock else None, s.sla_breached, s.reopen_count,
-            s.review_count, s.decided_at, s.closed_at, last_seq,
+            s.review_count, s.decided_at, s.closed_at, last_seq, s.repeat_count,
+            [c.value for c in s.repeat_channels], s.escalated, s.multi_channel,
         )  # fmt: skip
         if s.timeline:
             await conn.executemany(

@@ -28,7 +28,7 @@ from typing import Any
 import asyncpg
 
 from activities.ledger import write_record
-from domain.models import ComplaintIntake, Customer, ComplaintState, LedgerRecord
+from domain.models import ComplaintIntake, ComplaintState, Customer, LedgerRecord
 from infra.migrate import migrate
 from infra.postgres import embedded_server
 

@@ -47,3 +47,13 @@ def grade_at_intake(intake: ComplaintIntake, policy: SlaPolicy) -> tuple[Grade, 
             why.append("R-GR-2: crisis event")
         grade = at_least_major(grade)
     return grade, why
+
+
+HIGHER_CHANNELS = frozenset(
+    {Channel.HEADQUARTERS, Channel.ASSOCIATION, Channel.REGULATOR, Channel.MEDIA}
+)
+
+
+def is_escalation(first: Channel, repeat: Channel) -> bool:
+    """R-IN-6: a repeat to a higher level or an outside body goes over the handler's head."""
+    return repeat in HIGHER_CHANNELS and repeat is not first

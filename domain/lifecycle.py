@@ -42,6 +42,7 @@ ALLOWED_STAGES: dict[str, frozenset[Stage]] = {
     "request_review": frozenset({Stage.CALLBACK, Stage.CLOSED}),
     "reassign": ACTIVE,
     "withdraw": ACTIVE,
+    "record_repeat": ACTIVE,
 }
 
 # Approving a resolution or an extension, grading special and ordering same-day handling are

@@ -210,6 +210,14 @@ class Withdraw(Action):
     reason: Text | None = None
 
 
+class RecordRepeat(Action):
+    """R-IN-6: the same case complained again (maybe through another channel) is merged."""
+
+    channel: Channel
+    external_id: Annotated[str, Field(min_length=1, max_length=128)] | None = None
+    new_facts: Text | None = None
+
+
 ACTION_MODELS: dict[str, type[Action]] = {
     "record_contact": RecordContact,
     "submit_investigation": SubmitInvestigation,
@@ -227,6 +235,7 @@ ACTION_MODELS: dict[str, type[Action]] = {
     "request_review": RequestReview,
     "reassign": Reassign,
     "withdraw": Withdraw,
+    "record_repeat": RecordRepeat,
 }
 
 
@@ -320,6 +329,10 @@ class ComplaintState(Model):
     extensions: list[Extension] = []
     reopen_count: int = 0
     review_count: int = 0
+    repeat_count: int = 0
+    repeat_channels: list[Channel] = []
+    escalated: bool = False  # R-IN-6: taken over the first handler's head
+    multi_channel: bool = False  # R-IN-6: the same case through several channels
     proposed_resolution: str | None = None
     resolution_approved: bool | None = None
     decided_at: datetime | None = None
@@ -335,6 +348,13 @@ class ComplaintState(Model):
 
     def clock(self, key: str) -> Clock | None:
         return next((c for c in self.clocks if c.key == key), None)
+
+
+class Registration(Model):
+    """The answer to the intake's update-with-start: whether this request created the case."""
+
+    created: bool
+    state: ComplaintState
 
 
 class ActionRefused(Model):

@@ -47,6 +47,8 @@ with workflow.unsafe.imports_passed_through():
         Notification,
         Reassign,
         RecordCallback,
+        RecordRepeat,
+        Registration,
         ReportCrisis,
         RequestExtension,
         Stage,
@@ -95,6 +97,7 @@ class ComplaintWorkflow:
         self._deliveries: list[asyncio.Task[None]] = []
         self._search_attributes: dict[str, Any] = {}
         self._refreshed_for: datetime | None = None
+        self._registered = False
         self._recorded = 0  # timeline entries already in the ledger
         self._recorded_rows: dict[str, Model] = {}  # clocks, breaches, extensions as recorded
         self._recording: asyncio.Task[None] | None = None
@@ -374,6 +377,16 @@ class ComplaintWorkflow:
     def state(self) -> ComplaintState:
         return self._state
 
+    @workflow.update(name="register")
+    async def register(self) -> Registration:
+        """The intake's update-with-start: the first caller learns it created the case."""
+        await workflow.wait_condition(lambda: self._ready)
+        created, self._registered = not self._registered, True
+        return Registration(
+            created=created,
+            state=self._state.model_copy(update={"timeline": [], "finished_clocks": []}),
+        )
+
     @workflow.update(dynamic=True)
     async def act(self, name: str, args: Sequence[RawValue]) -> ComplaintState:
         """Each action as an update (the HTTP API's way): the new state, or ActionRefused.
@@ -595,6 +608,20 @@ class ComplaintWorkflow:
         self._state.outcome = "withdrawn"
         self._state.closed_at = workflow.now()
         self._log("stage", action.actor, "stage withdrawn: the customer withdrew the complaint")
+
+    def _on_record_repeat(self, action: RecordRepeat) -> None:
+        """R-IN-6: one case, one set of clocks; the repeat counted and its channel recorded;
+        new facts restart the current stage's clock."""
+        s = self._state
+        s.repeat_count += 1
+        s.repeat_channels.append(action.channel)
+        s.multi_channel = s.multi_channel or action.channel is not s.channel
+        s.escalated = s.escalated or grading.is_escalation(s.channel, action.channel)
+        if action.new_facts:
+            clock = s.clock(f"stage:{s.stage.value}")
+            if clock is not None and clock.paused_at is None:
+                self._finish_clock(clock.key)
+                self._enter(s.stage, action.actor)
 
     def _on_reassign(self, action: Reassign) -> None:
         """R-ST-6: a new owner or department keeps the case and its clocks."""

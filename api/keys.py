@@ -1,0 +1,109 @@
+"""Manage the API keys of the HTTP API (`api/auth.py`).
+
+    python -m api.keys create --name callcentre --role system [--role handler ...]
+    python -m api.keys list
+    python -m api.keys revoke <key_id>
+
+`create` prints the new key alone on stdout (so `KEY=$(python -m api.keys create ...)` works)
+and a reminder on stderr: the key is never shown again, only its id. `list` shows every key,
+revoked ones too, never a secret nor a hash. `revoke` takes effect at once for new lookups; an
+API process that cached the key refuses it within `api.auth.CACHE_SECONDS`.
+
+The database is `DATABASE_URL`, or the embedded server when it is unset; pending migrations are
+applied first. Exit codes: 0 done, 1 unknown key to revoke or database refused, 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+import asyncpg
+
+from domain.models import Role
+from infra import logs
+from infra.config import Settings
+from infra.migrate import MigrationError, migrate
+from infra.postgres import create_pool, database_url
+
+ROLES = [r.value for r in Role]
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="python -m api.keys", description="Manage the API keys of the HTTP API."
+    )
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    create = commands.add_parser("create", help="create a key and print it (once)")
+    create.add_argument("--name", required=True, help="who uses the key, e.g. callcentre")
+    create.add_argument(
+        "--role",
+        dest="roles",
+        action="append",
+        required=True,
+        choices=ROLES,
+        help="a role of the key; repeat for several",
+    )
+    commands.add_parser("list", help="list every key (never a secret)")
+    revoke = commands.add_parser("revoke", help="revoke a key by its id")
+    revoke.add_argument("key_id", help="the 8 characters after 'ck_'")
+    return top
+
+
+async def run(args: argparse.Namespace) -> int:
+    from api.auth import create_key, in_order, list_keys, revoke_key  # after parsing: FastAPI
+
+    settings = Settings.from_env()
+    dsn = await database_url(settings)
+    try:
+        await migrate(dsn)
+    except MigrationError as err:
+        print(f"keys: the database refused the migrations: {err}", file=sys.stderr)
+        return 1
+    pool = await create_pool(dsn, min_size=1, max_size=1)
+    try:
+        if args.command == "create":
+            key = await create_key(pool, args.name, [Role(r) for r in args.roles])
+            print(key)
+            print(
+                f"created API key {key.split('_')[1]} for {args.name.strip()!r}: store it now,"
+                " it cannot be shown again",
+                file=sys.stderr,
+            )
+            return 0
+        if args.command == "list":
+            keys = await list_keys(pool)
+            if not keys:
+                print("no API keys")
+            for k in keys:
+                roles = ",".join(r.value for r in in_order(k.roles))
+                state = f"revoked {k.revoked_at:%Y-%m-%d %H:%M:%S%z}" if k.revoked_at else "active"
+                created = f"{k.created_at:%Y-%m-%d %H:%M:%S%z}"
+                print(f"{k.key_id}  {k.name:<20}  {roles:<30}  created {created}  {state}")
+            return 0
+        if await revoke_key(pool, args.key_id):
+            print(f"revoked {args.key_id}")
+            return 0
+        print(f"keys: no API key {args.key_id!r}", file=sys.stderr)
+        return 1
+    finally:
+        await pool.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    top = parser()
+    args = top.parse_args(argv)
+    if args.command == "create" and not args.name.strip():
+        top.error("--name must not be blank")
+    logs.configure(Settings.from_env().log_format)  # logs go to stderr, output to stdout
+    try:
+        return asyncio.run(run(args))
+    except (OSError, asyncpg.PostgresError) as err:
+        print(f"keys: database error: {err}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
