@@ -22,12 +22,19 @@ import signal
 import socket
 import sys
 from asyncio.subprocess import Process
+from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import quote
 
+import asyncpg
 import structlog
+import uvicorn
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from api.app import create_app
+from api.auth import create_key
+from domain.models import Role
 from infra import demo, logs
 from infra.binaries import find
 from infra.config import Settings
@@ -52,6 +59,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=7233, help="gRPC port (default 7233)")
     parser.add_argument("--ui-port", type=int, default=8233, help="Web UI port (default 8233)")
     parser.add_argument("--headless", action="store_true", help="no Web UI")
+    parser.add_argument("--api-port", type=int, default=8000, help="HTTP API port (default 8000)")
     args = parser.parse_args(argv)
     if args.speed is not None and args.speed <= 0:
         parser.error("--speed must be positive")
@@ -178,7 +186,7 @@ async def run(args: argparse.Namespace) -> int:
     logs.configure(settings.log_format)
     speed = args.speed or (DEMO_SPEED if args.demo else settings.clock_speed)
     namespace = settings.temporal_namespace or "default"
-    ports = [args.port] if args.headless else [args.port, args.ui_port]
+    ports = [args.port, args.api_port] + ([] if args.headless else [args.ui_port])
     for port in ports:
         if _port_taken(port):
             temporal = await _is_temporal(port)
@@ -230,13 +238,46 @@ async def serve(
     await migrate(dsn)
     sink = MailSink(settings.data_dir / "mail")
     sink.start()
+    api_pool = await asyncpg.create_pool(dsn, min_size=1, max_size=5)
+    api = _ApiServer(
+        uvicorn.Config(
+            create_app(client, api_pool, task_queue=settings.task_queue),
+            host=HOST, port=args.api_port, log_level="warning", access_log=False,
+        )
+    )  # fmt: skip
+    serving = asyncio.create_task(api.serve())
+    key_file = await _dev_api_key(api_pool, settings)
     try:
         async with complaints_worker(
             client, dsn, task_queue=settings.task_queue, clock_speed=speed
         ) as worker:
+            args.extra_banner = [
+                ("HTTP API", f"http://{HOST}:{args.api_port}/docs"),
+                ("API key (dev)", f"export KEY=$(cat {key_file})"),
+            ]
             return await _serve(client, server, args, settings, speed, stop, worker, sink, dsn)
     finally:
+        api.should_exit = True
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(serving, timeout=STOP_TIMEOUT)
+        await api_pool.close()
         sink.stop()
+
+
+class _ApiServer(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield  # the launcher owns SIGINT and SIGTERM and stops the API itself
+
+
+async def _dev_api_key(pool: asyncpg.Pool, settings: Settings) -> Path:
+    """A key with every acting role for trying the API locally, made once, kept in data/."""
+    path = settings.data_dir / "dev-api-key"
+    if not path.exists():
+        key = await create_key(pool, "dev", [Role.SYSTEM, Role.HANDLER, Role.SUPERVISOR])
+        path.write_text(key)
+        path.chmod(0o600)
+    return path
 
 
 async def _serve(
@@ -255,7 +296,8 @@ async def _serve(
     stopping = asyncio.create_task(stop.wait())
     namespace = client.namespace
     print(banner(args, settings, namespace, speed), flush=True)
-    print(f"  {'ledger':<20}{_masked(dsn)}", flush=True)
+    for label, value in [*args.extra_banner, ("ledger", _masked(dsn))]:
+        print(f"  {label:<20}{value}", flush=True)
     print(f"  {'mail sink':<20}smtp://127.0.0.1:{sink.port} → {sink.folder}/", flush=True)
     log.info("worker started", task_queue=settings.task_queue, clock_speed=speed)
     demo_task = asyncio.create_task(demo.run(client, settings.task_queue)) if args.demo else None

@@ -59,12 +59,12 @@ async def ids(client: Client, query: str) -> set[str]:
 
 
 async def test_dev_launcher_demo_then_ctrl_c(tmp_path: Path) -> None:
-    port, ui_port = free_port(), free_port()
+    port, ui_port, api_port = free_port(), free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TEMPORAL_")}
     env["COMPLAINTS_DATA_DIR"] = str(tmp_path / "data")
     output = (tmp_path / "launcher.log").open("wb")
     command = [sys.executable, "-m", "infra.dev", "--demo", "--headless"]
-    command += ["--port", str(port), "--ui-port", str(ui_port)]
+    command += ["--port", str(port), "--ui-port", str(ui_port), "--api-port", str(api_port)]
     launcher = await asyncio.create_subprocess_exec(
         *command, cwd=PROJECT_ROOT, env=env, stdout=output, stderr=asyncio.subprocess.STDOUT
     )
