@@ -1,0 +1,38 @@
+"""Logs never print a customer's phone number or ID number in clear, wherever they appear."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import structlog
+
+from infra import logs
+
+
+def test_phone_and_id_numbers_are_masked_anywhere_in_an_event(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    logs.configure("json")
+    structlog.get_logger("t").info(
+        "customer called back on 13812345678",
+        complaint_id="C123",
+        customer={"phone": "+86 13912345678", "id_number": "31010119800101123X"},
+        notes=["landline 021-62345678", "due 2026-11-23T10:30:00+08:00"],
+        body="身份证 310101198001011234，手机 13700001111",
+    )
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    event = json.loads(line)
+    for secret in ("13812345678", "13912345678", "31010119800101123X", "62345678",
+                   "310101198001011234", "13700001111"):  # fmt: skip
+        assert secret not in line
+    assert event["event"] == "customer called back on 138****5678"
+    assert event["customer"]["id_number"] == "310101********X"
+    assert event["complaint_id"] == "C123"  # the complaint id stays readable
+    assert "2026-11-23T10:30:00+08:00" in event["notes"][1]  # dates and times stay readable
+
+
+def test_mask_text_keeps_short_numbers() -> None:
+    assert logs.mask_text("3 working days, 8,200 yuan, stage 2 of 5") == (
+        "3 working days, 8,200 yuan, stage 2 of 5"
+    )
