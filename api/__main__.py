@@ -10,6 +10,7 @@ import asyncpg
 import uvicorn
 
 from api.app import create_app
+from api.codec import codec_router_from_env
 from infra import logs
 from infra.config import Settings
 from infra.migrate import migrate
@@ -25,7 +26,12 @@ async def serve(host: str, port: int) -> None:
     client = await connect(settings)
     pool = await asyncpg.create_pool(dsn, min_size=1, max_size=10)
     try:
-        app = create_app(client, pool, task_queue=settings.task_queue)
+        app = create_app(
+            client,
+            pool,
+            task_queue=settings.task_queue,
+            codec_router=codec_router_from_env(client.namespace),
+        )
         config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
         await uvicorn.Server(config).serve()
     finally:

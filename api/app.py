@@ -16,10 +16,10 @@ from typing import Annotated, Any, Literal
 
 import asyncpg
 import structlog
-from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import (
@@ -33,9 +33,12 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.auth import Identity, require
+from api.reports import router as reports_router
 from domain.lifecycle import SUPERVISOR_ONLY
 from domain.models import (
     ACTION_MODELS,
+    EARLIEST,
+    LATEST,
     Channel,
     Clock,
     ComplaintIntake,
@@ -47,6 +50,7 @@ from domain.models import (
     Role,
     Stage,
     TimelineEntry,
+    no_nul,
 )
 
 log = structlog.get_logger("api")
@@ -63,6 +67,11 @@ SEES_CUSTOMER_NUMBERS = (Role.HANDLER, Role.SUPERVISOR)
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        return no_nul(data)
 
 
 class ComplaintIn(Strict):
@@ -134,7 +143,13 @@ class Problem(BaseModel):
 # The app
 
 
-def create_app(client: Client, pool: asyncpg.Pool, *, task_queue: str = "complaints") -> FastAPI:
+def create_app(
+    client: Client,
+    pool: asyncpg.Pool,
+    *,
+    task_queue: str = "complaints",
+    codec_router: APIRouter | None = None,  # codec server routes (api/codec.py), if given
+) -> FastAPI:
     app = FastAPI(
         title="Complaints API",
         version="1",
@@ -234,6 +249,10 @@ def create_app(client: Client, pool: asyncpg.Pool, *, task_queue: str = "complai
     ) -> Page:
         """Search the ledger, newest first; `next_cursor` continues where a page ended,
         stable while new complaints arrive."""
+        try:
+            no_nul([branch, owner, cursor])
+        except ValueError as err:
+            raise HTTPException(422, str(err)) from None
         where: list[str] = []
         args: list[Any] = []
         equal: dict[str, Any] = {
@@ -284,6 +303,9 @@ def create_app(client: Client, pool: asyncpg.Pool, *, task_queue: str = "complai
         which come from the API key). 409 with the workflow's reason when refused."""
         return await _act(app, complaint_id, action, payload, identity)
 
+    app.include_router(reports_router)  # monthly statistics and determinations
+    if codec_router is not None:  # codec server for the Web UI and CLI (api/codec.py)
+        app.include_router(codec_router)
     return app
 
 
@@ -342,9 +364,14 @@ async def _file(app: FastAPI, body: ComplaintIn, identity: Identity) -> IntakeRe
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         static_summary=f"{cid} · {intake.channel.value} · {intake.branch} · {intake.category}",
     )
-    registration: Registration = await client.execute_update_with_start_workflow(
-        "register", start_workflow_operation=start, result_type=Registration
-    )
+    try:
+        registration: Registration = await client.execute_update_with_start_workflow(
+            "register", start_workflow_operation=start, result_type=Registration
+        )
+    except RPCError as err:
+        raise _rpc_problem(err, cid) from None
+    except WorkflowUpdateFailedError as err:
+        raise HTTPException(409, f"complaint {cid} could not be registered: {err.cause}") from None
     await pool.execute(
         "INSERT INTO external_ids (external_id, complaint_id) VALUES ($1, $2)"
         " ON CONFLICT DO NOTHING",
@@ -499,6 +526,8 @@ def _rpc_problem(err: RPCError, cid: str) -> HTTPException:
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise HTTPException(422, "datetimes need a time zone, e.g. 2026-11-23T10:00:00+08:00")
+    if not EARLIEST <= value < LATEST:
+        raise HTTPException(422, "datetimes must lie between 2000 and 2100")
     return value
 
 
@@ -509,9 +538,12 @@ def _encode_cursor(at: datetime, cid: str) -> str:
 def _decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         at, cid = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
-        return datetime.fromisoformat(at), cid
+        moment = datetime.fromisoformat(at)
     except (ValueError, UnicodeDecodeError):
-        raise HTTPException(422, "cursor is not one this API gave out") from None
+        moment = None
+    if moment is None or moment.tzinfo is None or "\x00" in cid:
+        raise HTTPException(422, "cursor is not one this API gave out")
+    return moment, cid
 
 
 def _explain(errors: Any) -> str:

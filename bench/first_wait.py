@@ -29,7 +29,6 @@ from typing import Any
 
 import asyncpg
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
@@ -37,6 +36,7 @@ from activities.notifications import Notifier
 from bench.empty_workflow import EmptyWorkflow
 from domain.models import ComplaintIntake, ComplaintState, Notification
 from infra.binaries import find
+from infra.codec import data_converter, generate_key_file
 from infra.migrate import migrate
 from infra.postgres import embedded_server
 from workers import build_worker
@@ -121,8 +121,10 @@ async def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
+        # Payloads encrypted as in production (AES-GCM codec), for both kinds.
+        converter = data_converter(generate_key_file(Path(tmp) / "codec-keys.json"))
         env = await WorkflowEnvironment.start_local(
-            data_converter=pydantic_data_converter,
+            data_converter=converter,
             dev_server_existing_path=find("temporal"),
             dev_server_database_filename=str(Path(tmp) / "bench.db"),
             dev_server_extra_args=[

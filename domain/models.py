@@ -6,16 +6,35 @@ a clear reason instead of being silently ignored.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
 
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("datetime must carry a time zone, e.g. 2026-11-23T10:00:00+08:00")
+    if not EARLIEST <= value < LATEST:
+        raise ValueError("datetime must lie between 2000 and 2100")
+    return value
+
+
+def no_nul(value: Any) -> Any:
+    """Refuse NUL characters anywhere in a payload: PostgreSQL text cannot hold them."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("text may not contain NUL characters")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            no_nul(key)
+            no_nul(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            no_nul(item)
     return value
 
 
@@ -26,6 +45,11 @@ Name = Annotated[str, Field(min_length=1, max_length=200)]
 
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        return no_nul(data)
 
 
 class Channel(StrEnum):

@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
+import os
 import re
 import signal
 import socket
@@ -34,9 +35,11 @@ from temporalio.worker import Worker
 
 from api.app import create_app
 from api.auth import create_key
+from api.codec import ENV_UI_ORIGINS, ENV_UI_TOKEN, codec_router_from_env, ensure_ui_token
 from domain.models import Role
 from infra import demo, logs
 from infra.binaries import find
+from infra.codec import ENV_KEYS, ENV_KEYS_FILE, CodecError, KeyRing, ensure_key_file
 from infra.config import Settings
 from infra.mailsink import MailSink
 from infra.migrate import migrate
@@ -98,7 +101,9 @@ def _die_with_parent() -> None:
     ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
-async def start_server(args: argparse.Namespace, settings: Settings, namespace: str) -> Process:
+async def start_server(
+    args: argparse.Namespace, settings: Settings, namespace: str, codec_endpoint: str | None = None
+) -> Process:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     command = [
         "server", "start-dev",
@@ -111,6 +116,8 @@ async def start_server(args: argparse.Namespace, settings: Settings, namespace: 
         command += ["--namespace", namespace]
     if args.headless:
         command.append("--headless")
+    elif codec_endpoint:  # codec: the Web UI decrypts payloads through the API (api/codec.py)
+        command += ["--ui-codec-endpoint", codec_endpoint]
     with (settings.data_dir / "temporal.log").open("ab") as out:
         # Its own session: a terminal's Ctrl-C reaches only us, so the worker stops first.
         return await asyncio.create_subprocess_exec(
@@ -204,13 +211,18 @@ async def run(args: argparse.Namespace) -> int:
     settings = dataclasses.replace(
         settings, temporal_address=f"{HOST}:{args.port}", temporal_namespace=namespace
     )
+    try:  # codec: before anything connects, so that every payload is encrypted
+        codec_endpoint = codec_setup(args, settings)
+    except (CodecError, OSError) as err:
+        log.error(f"codec keys: {err}")
+        return 2
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
 
-    server = await start_server(args, settings, namespace)
+    server = await start_server(args, settings, namespace, codec_endpoint)
     log.info("dev server starting", pid=server.pid, port=args.port)
     try:
         try:
@@ -241,7 +253,8 @@ async def serve(
     api_pool = await asyncpg.create_pool(dsn, min_size=1, max_size=5)
     api = _ApiServer(
         uvicorn.Config(
-            create_app(client, api_pool, task_queue=settings.task_queue),
+            create_app(client, api_pool, task_queue=settings.task_queue,
+                       codec_router=codec_router_from_env(client.namespace)),
             host=HOST, port=args.api_port, log_level="warning", access_log=False,
         )
     )  # fmt: skip
@@ -254,6 +267,7 @@ async def serve(
             args.extra_banner = [
                 ("HTTP API", f"http://{HOST}:{args.api_port}/docs"),
                 ("API key (dev)", f"export KEY=$(cat {key_file})"),
+                ("codec server", f"http://{HOST}:{args.api_port}/codec (payloads encrypted)"),
             ]
             return await _serve(client, server, args, settings, speed, stop, worker, sink, dsn)
     finally:
@@ -262,6 +276,35 @@ async def serve(
             await asyncio.wait_for(serving, timeout=STOP_TIMEOUT)
         await api_pool.close()
         sink.stop()
+
+
+# --- codec (infra/codec.py, api/codec.py) ----------------------------------------------------
+
+
+def codec_setup(args: argparse.Namespace, settings: Settings) -> str | None:
+    """Codec keys and the Web UI's capability token, made once in the data folder and put in
+    this process's environment (the worker, the API and the demo read them there); returns
+    the Web UI's codec endpoint (None when headless). Keys already in the environment win."""
+    env = os.environ
+    if not (env.get(ENV_KEYS) or env.get(ENV_KEYS_FILE)):
+        path = (settings.data_dir / "codec-keys.json").resolve()
+        if not path.exists() and (settings.data_dir / "temporal.db").exists():
+            log.warning(
+                "new codec keys for an existing temporal.db: cases encrypted under lost keys "
+                "will fail with 'unknown key id'", key_file=str(path),
+            )  # fmt: skip
+        ensure_key_file(path)
+        env[ENV_KEYS_FILE] = str(path)
+    KeyRing.from_env()  # a bad configuration fails here, not in the middle of a connect
+    if not env.get(ENV_UI_TOKEN):
+        env[ENV_UI_TOKEN] = ensure_ui_token(settings.data_dir / "codec-ui-token")
+    origins = [o for o in env.get(ENV_UI_ORIGINS, "").split(",") if o.strip()]
+    origins += [f"http://localhost:{args.ui_port}", f"http://{HOST}:{args.ui_port}"]
+    env[ENV_UI_ORIGINS] = ",".join(dict.fromkeys(origins))
+    return None if args.headless else f"http://{HOST}:{args.api_port}/codec/{env[ENV_UI_TOKEN]}"
+
+
+# --- end codec --------------------------------------------------------------------------------
 
 
 class _ApiServer(uvicorn.Server):

@@ -2,29 +2,46 @@
 
 `temporalio.envconfig` reads the standard profile file and TEMPORAL_* variables (address,
 namespace, TLS, API key), so the same code reaches the dev server, a self-hosted cluster or
-Temporal Cloud. Payloads are pydantic models, converted by the SDK's pydantic converter.
+Temporal Cloud. Payloads are pydantic models, converted by the SDK's pydantic converter, and
+encrypted (`infra/codec.py`) when codec keys are configured.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import structlog
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.envconfig import ClientConfig
 
+from infra.codec import KeyRing, data_converter
 from infra.config import Settings
 
 
 async def connect(settings: Settings | None = None) -> Client:
+    """A client for the worker, the API and the demo (all connect through here).
+
+    Payloads (workflow and activity inputs and results, updates, queries, memos, static
+    summaries) are encrypted by `infra.codec.EncryptionCodec` with the key ring configured
+    in the environment (`COMPLAINTS_CODEC_KEYS` or `COMPLAINTS_CODEC_KEYS_FILE`, and
+    `COMPLAINTS_CODEC_ACTIVE_KEY`; `KeyRing.from_env`). Without keys they are stored in
+    clear, with a warning; a wrong key configuration raises `infra.codec.CodecError`.
+    Every process reading or writing the same histories needs the same ring.
+    """
     settings = settings or Settings.from_env()
+    ring = KeyRing.from_env()  # codec: encrypt payloads when keys are configured
+    if ring is None:
+        structlog.get_logger("temporal").warning(
+            "no codec keys configured: payloads are stored unencrypted in Temporal "
+            "(set COMPLAINTS_CODEC_KEYS or COMPLAINTS_CODEC_KEYS_FILE)"
+        )
     options: dict[str, Any] = dict(ClientConfig.load_client_connect_config())
     if settings.temporal_address:
         options["target_host"] = settings.temporal_address
     if settings.temporal_namespace:
         options["namespace"] = settings.temporal_namespace
     options.setdefault("target_host", "localhost:7233")
-    return await Client.connect(**options, data_converter=pydantic_data_converter)
+    return await Client.connect(**options, data_converter=data_converter(ring))
 
 
 async def register_search_attributes(client: Client) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -19,7 +19,6 @@ from typing import Any
 import asyncpg
 import pytest
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
@@ -27,10 +26,27 @@ from domain.calendar import WorkCalendar
 from domain.models import ComplaintIntake, ComplaintState, Notification
 from domain.sla import PolicySnapshot, SlaPolicy
 from infra.binaries import find
+from infra.codec import KeyRing, data_converter
 from infra.temporal import register_search_attributes
 from workers import build_worker
 
 pytest_plugins = ["tests.pg"]
+
+# Codec: payloads are encrypted in tests as in production. Fixed test keys (never used
+# elsewhere), so that histories recorded with them replay; the Replayer uses the same converter.
+TEST_KEY_RING = KeyRing({"test-1": b"complaints-test-key-0123456789ab"}, "test-1")
+TEST_CONVERTER = data_converter(TEST_KEY_RING)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def codec_keys_in_environment() -> Iterator[None]:
+    """The test ring for processes the tests start (`python -m workers`, `python -m infra.dev`)
+    and for `infra.temporal.connect`, whatever the developer's shell holds."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("COMPLAINTS_CODEC_KEYS", TEST_KEY_RING.to_json())
+        mp.delenv("COMPLAINTS_CODEC_KEYS_FILE", raising=False)
+        mp.delenv("COMPLAINTS_CODEC_ACTIVE_KEY", raising=False)
+        yield
 
 
 class RecordingNotifier:
@@ -84,7 +100,7 @@ test_calendar.__test__ = False  # type: ignore[attr-defined]
 @pytest.fixture
 async def env() -> AsyncIterator[WorkflowEnvironment]:
     environment = await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter,
+        data_converter=TEST_CONVERTER,  # encrypting, as in production (infra/codec.py)
         test_server_existing_path=find("temporal-test-server"),
     )
     await register_search_attributes(environment.client)

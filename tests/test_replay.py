@@ -11,12 +11,11 @@ from pathlib import Path
 
 import pytest
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from domain.calendar import add_working_days
 from domain.sla import PolicySnapshot, SlaPolicy
-from tests.conftest import Harness, test_calendar
+from tests.conftest import TEST_CONVERTER, Harness, test_calendar
 from workers import WORKFLOWS
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
@@ -24,7 +23,8 @@ TEXTS = {p.stem: p.read_text() for p in HISTORIES}
 
 
 def replayer() -> Replayer:
-    return Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter)
+    # The env's encrypting converter: it decodes both encrypted and older plain histories.
+    return Replayer(workflows=WORKFLOWS, data_converter=TEST_CONVERTER)
 
 
 @pytest.mark.parametrize("name", sorted(TEXTS))

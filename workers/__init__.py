@@ -22,14 +22,16 @@ import asyncpg
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.accountability import AccountabilityActivities
 from activities.channels import Channels, ChannelSettings
 from activities.ledger import LedgerActivities
 from activities.notifications import NotificationActivities, Notifier, OutboxNotifier
 from activities.policy import PolicyActivities, PolicySource, StatutoryPolicySource
+from workflows.accountability import AccountabilityCycleWorkflow
 from workflows.complaint import ComplaintWorkflow
 
 DEFAULT_TASK_QUEUE = "complaints"
-WORKFLOWS = [ComplaintWorkflow]
+WORKFLOWS = [ComplaintWorkflow, AccountabilityCycleWorkflow]
 
 
 @asynccontextmanager
@@ -76,12 +78,19 @@ def build_worker(
     _precompile_workflows()
     notifications = NotificationActivities(notifier)
     ledger = LedgerActivities(pool)
+    accountability = AccountabilityActivities(pool)
     policy = PolicyActivities(policy_source or StatutoryPolicySource(clock_speed=clock_speed))
     return Worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
-        activities=[notifications.notify, policy.load_policy, ledger.record],
+        activities=[
+            notifications.notify,
+            policy.load_policy,
+            ledger.record,
+            accountability.compile,
+            accountability.publish,
+        ],
         **worker_options,
     )
 

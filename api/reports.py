@@ -1,0 +1,309 @@
+"""Monthly statistics (R-AN-1, R-AN-2) and the determination of finished cases (R-AN-2, R-AN-4,
+R-AC-1) over HTTP: an `APIRouter` that `create_app` includes; it reads `app.state.pool`.
+
+- `GET /v1/reports/monthly?period=YYYY-MM[&branch=<prefix>][&format=json|csv|html]`
+  (supervisor, auditor, system): JSON by default (`MonthlyReport`); `format=csv`, or no
+  `format` and `Accept: text/csv`, gives the CSV table of `reports.render` (section, key, metric,
+  value); `format=html` the printable page with its charts. 422 for a period that is not a
+  calendar month.
+- `POST /v1/complaints/{id}/determination` (supervisor): record the case's determination:
+  `effective`, `not_effective` or `exempt`, with a reason code of that verdict and the people
+  held responsible. 404 for an unknown case; 409 while the ledger does not show it closed or
+  withdrawn, and for an exemption the ledger contradicts (`withdrawn` for a case not withdrawn,
+  `satisfied_first_coordination` for one reopened, reviewed, repeated, escalated or
+  multi-channel). 201 the first time, 200 when it replaces an earlier determination.
+  The answer carries the exemption the ledger's facts propose (R-AN-4).
+- `GET /v1/complaints/{id}/determination` (supervisor, auditor, system): the case's
+  determination (`null` before one is made) and the proposed exemption.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import asyncpg
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from api.auth import Identity, require
+from domain.models import Role
+from reports.render import render_csv, render_html
+from reports.statistics import (
+    REASONS,
+    MonthlyReport,
+    ReasonCode,
+    Verdict,
+    exemption_from_facts,
+    monthly_report,
+    verdict_of,
+)
+
+READERS = (Role.SUPERVISOR, Role.AUDITOR, Role.SYSTEM)
+FINISHED = ("closed", "withdrawn")
+COMPLAINT_ID = Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+NEEDS_DIRECT_PERSON = ("instigated_by_own_surveyor",)  # R-AN-2: "those staff are held accountable"
+
+router = APIRouter()
+
+
+class Problem(BaseModel):
+    detail: str
+
+
+# ---------------------------------------------------------------------------------------------
+# The monthly report
+
+
+@router.get(
+    "/v1/reports/monthly",
+    response_model=MonthlyReport,
+    tags=["reports"],
+    responses={
+        200: {
+            "description": "the report: JSON, or CSV / HTML as asked",
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "text/html": {"schema": {"type": "string"}},
+            },
+        },
+        422: {"model": Problem, "description": "not a calendar month, or a bad parameter"},
+    },
+)
+async def monthly(
+    request: Request,
+    identity: Annotated[Identity, Depends(require(*READERS))],
+    period: Annotated[
+        str, Query(max_length=32, description="calendar month, Asia/Shanghai", examples=["2026-10"])
+    ],
+    branch: Annotated[
+        str | None, Query(max_length=200, description="only branches whose name starts so")
+    ] = None,
+    output: Annotated[
+        Literal["json", "csv", "html"] | None,
+        Query(alias="format", description="json (default), csv or html"),
+    ] = None,
+    accept: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> Any:
+    """The monthly statistics of the ledger (R-AN-1, R-AN-2); see `reports.statistics`."""
+    if output is None:
+        output = "csv" if accept and "text/csv" in accept else "json"
+    try:
+        report = await monthly_report(request.app.state.pool, period, branch or None)
+    except ValueError as err:  # a period that is not a calendar month, a NUL in the branch
+        raise HTTPException(422, str(err)) from None
+    name = f"complaints-{report.period}" + (f"-{branch}" if branch else "")
+    if output == "csv":
+        return Response(
+            render_csv(report),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": _attachment(f"{name}.csv")},
+        )
+    if output == "html":
+        page = await asyncio.to_thread(render_html, report)  # matplotlib: CPU, off the loop
+        return Response(page, media_type="text/html; charset=utf-8")
+    return report
+
+
+def _attachment(filename: str) -> str:
+    from urllib.parse import quote
+
+    ascii_name = "".join(c if c.isascii() and c not in '"\\' else "_" for c in filename)
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Determinations
+
+
+class DeterminationIn(BaseModel):
+    """R-AN-2 / R-AN-4 verdict of a finished case, with the people held responsible (R-AC-1)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    verdict: Verdict
+    reason_code: ReasonCode = Field(
+        description="effective: staff_error, poor_attitude, lack_of_responsibility, "
+        "deliberate_escalation; not_effective: repair_shop_impersonation, "
+        "instigated_by_own_surveyor, against_head_office_rules; exempt: withdrawn, "
+        "outside_liability, satisfied_first_coordination"
+    )
+    direct_person: Annotated[str, Field(min_length=1, max_length=200)] | None = Field(
+        None, description="directly responsible; needed for effective and for a surveyor's case"
+    )
+    managerial_person: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    note: Annotated[str, Field(max_length=4000)] | None = None
+
+    @field_validator("direct_person", "managerial_person", "note")
+    @classmethod
+    def _no_nul(cls, value: str | None) -> str | None:
+        if value is not None and "\x00" in value:
+            raise ValueError("must not contain NUL characters")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DeterminationIn:
+        if verdict_of(self.reason_code) != self.verdict:
+            raise ValueError(
+                f"reason_code {self.reason_code} is not a reason for the verdict {self.verdict}; "
+                f"use one of {', '.join(REASONS[self.verdict])}"
+            )
+        needs = self.verdict == "effective" or self.reason_code in NEEDS_DIRECT_PERSON
+        if needs and self.direct_person is None:
+            raise ValueError(
+                f"{self.reason_code} needs direct_person, the person held directly responsible"
+            )
+        return self
+
+
+class Determination(BaseModel):
+    verdict: Verdict
+    effective: bool
+    reason_code: ReasonCode
+    direct_person: str | None
+    managerial_person: str | None
+    decided_by: str
+    decided_at: datetime
+    note: str | None
+
+
+class DeterminationView(BaseModel):
+    complaint_id: str
+    stage: str
+    outcome: str | None
+    branch: str
+    received_at: datetime
+    determination: Determination | None
+    proposed_exemption: str | None = Field(
+        description="R-AN-4 from the ledger's facts: withdrawn, satisfied_first_coordination, "
+        "or null (outside liability is a judgement the ledger cannot make)"
+    )
+
+
+_CASE = """
+SELECT c.complaint_id, c.stage, c.outcome, c.branch, c.received_at, c.reopen_count,
+       c.review_count, c.repeat_count, c.escalated, c.multi_channel,
+       d.effective, d.reason_code, d.direct_person, d.managerial_person, d.decided_by,
+       d.decided_at, d.note
+FROM complaints c LEFT JOIN determinations d ON d.complaint_id = c.complaint_id
+WHERE c.complaint_id = $1
+"""
+
+_UPSERT = """
+INSERT INTO determinations AS d (complaint_id, effective, reason_code, direct_person,
+    managerial_person, decided_by, decided_at, note)
+VALUES ($1, $2, $3, $4, $5, $6, now(), $7)
+ON CONFLICT (complaint_id) DO UPDATE SET
+    effective = EXCLUDED.effective, reason_code = EXCLUDED.reason_code,
+    direct_person = EXCLUDED.direct_person, managerial_person = EXCLUDED.managerial_person,
+    decided_by = EXCLUDED.decided_by, decided_at = EXCLUDED.decided_at, note = EXCLUDED.note
+RETURNING (xmax = 0) AS inserted
+"""
+
+
+def _proposal(row: Any) -> str | None:
+    return exemption_from_facts(
+        outcome=row["outcome"], reopen_count=row["reopen_count"],
+        review_count=row["review_count"], repeat_count=row["repeat_count"],
+        escalated=row["escalated"], multi_channel=row["multi_channel"],
+    )  # fmt: skip
+
+
+def _view(row: Any) -> DeterminationView:
+    determination = None
+    if row["reason_code"] is not None:
+        determination = Determination(
+            verdict=verdict_of(row["reason_code"]), effective=row["effective"],
+            reason_code=row["reason_code"], direct_person=row["direct_person"],
+            managerial_person=row["managerial_person"], decided_by=row["decided_by"],
+            decided_at=row["decided_at"], note=row["note"],
+        )  # fmt: skip
+    return DeterminationView(
+        complaint_id=row["complaint_id"], stage=row["stage"], outcome=row["outcome"],
+        branch=row["branch"], received_at=row["received_at"], determination=determination,
+        proposed_exemption=_proposal(row),
+    )  # fmt: skip
+
+
+def _contradiction(body: DeterminationIn, row: Any) -> str | None:
+    """Why the ledger's facts rule out the exemption claimed, if they do."""
+    if body.reason_code == "withdrawn" and row["outcome"] != "withdrawn":
+        return (
+            "the exemption withdrawn needs a case the customer withdrew; this one's outcome "
+            f"is {row['outcome'] or 'none'}"
+        )
+    if body.reason_code == "satisfied_first_coordination" and _proposal(row) is None:
+        facts = [
+            f"outcome {row['outcome'] or 'none'}" if row["outcome"] != "resolved" else "",
+            f"reopened {row['reopen_count']} time(s)" if row["reopen_count"] else "",
+            f"reviewed {row['review_count']} time(s)" if row["review_count"] else "",
+            f"{row['repeat_count']} repeat complaint(s)" if row["repeat_count"] else "",
+            "escalated" if row["escalated"] else "",
+            "multi-channel" if row["multi_channel"] else "",
+        ]
+        return (
+            "the exemption satisfied_first_coordination needs a case resolved at the first "
+            "callback with no repeat, escalated or multi-channel complaint (R-AN-4); the ledger "
+            "shows: " + ", ".join(f for f in facts if f)
+        )
+    return None
+
+
+@router.post(
+    "/v1/complaints/{complaint_id}/determination",
+    response_model=DeterminationView,
+    tags=["reports"],
+    responses={
+        200: {"model": DeterminationView, "description": "replaced an earlier determination"},
+        201: {"model": DeterminationView, "description": "recorded"},
+        404: {"model": Problem},
+        409: {"model": Problem, "description": "the case is not finished, or facts contradict"},
+    },
+)
+async def determine(
+    request: Request,
+    complaint_id: Annotated[str, COMPLAINT_ID],
+    body: DeterminationIn,
+    identity: Annotated[Identity, Depends(require(Role.SUPERVISOR))],
+) -> JSONResponse:
+    """Record whether a finished case is an effective complaint (R-AN-2), not effective, or
+    exempt from accountability (R-AN-4), with the people responsible (R-AC-1)."""
+    pool: asyncpg.Pool = request.app.state.pool
+    async with pool.acquire() as conn, conn.transaction():
+        row = await conn.fetchrow(_CASE + " FOR SHARE OF c", complaint_id)
+        if row is None:
+            raise HTTPException(404, f"no complaint {complaint_id}")
+        if row["stage"] not in FINISHED:
+            raise HTTPException(
+                409,
+                f"complaint {complaint_id} is still in handling (stage {row['stage']}): "
+                "it is determined once the ledger shows it closed or withdrawn",
+            )
+        if (why := _contradiction(body, row)) is not None:
+            raise HTTPException(409, why)
+        inserted = await conn.fetchval(
+            _UPSERT, complaint_id, body.verdict == "effective", body.reason_code,
+            body.direct_person, body.managerial_person, identity.name, body.note,
+        )  # fmt: skip
+        view = _view(await conn.fetchrow(_CASE, complaint_id))
+    return JSONResponse(view.model_dump(mode="json"), status_code=201 if inserted else 200)
+
+
+@router.get(
+    "/v1/complaints/{complaint_id}/determination",
+    response_model=DeterminationView,
+    tags=["reports"],
+    responses={404: {"model": Problem}},
+)
+async def determination(
+    request: Request,
+    complaint_id: Annotated[str, COMPLAINT_ID],
+    identity: Annotated[Identity, Depends(require(*READERS))],
+) -> DeterminationView:
+    """The case's determination (null before one is made) and the exemption its facts propose."""
+    row = await request.app.state.pool.fetchrow(_CASE, complaint_id)
+    if row is None:
+        raise HTTPException(404, f"no complaint {complaint_id}")
+    return _view(row)

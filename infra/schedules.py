@@ -1,0 +1,60 @@
+"""The Temporal Schedules the system runs: `python -m infra.schedules` (idempotent).
+
+The accountability cycle starts on the 21st of every month at 00:30 Shanghai time (R-AN-3).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from temporalio.client import (
+    Client,
+    Schedule,
+    ScheduleActionStartWorkflow,
+    ScheduleAlreadyRunningError,
+    ScheduleCalendarSpec,
+    ScheduleRange,
+    ScheduleSpec,
+)
+
+from infra.config import Settings
+from infra.temporal import connect
+from workflows.accountability import CycleInput
+
+ACCOUNTABILITY_SCHEDULE = "accountability-monthly"
+
+
+async def ensure_schedules(client: Client, task_queue: str) -> None:
+    schedule = Schedule(
+        action=ScheduleActionStartWorkflow(
+            "AccountabilityCycleWorkflow",
+            CycleInput(),  # the period is the month of the 21st it starts on
+            id="accountability-cycle",
+            task_queue=task_queue,
+        ),
+        spec=ScheduleSpec(
+            calendars=[
+                ScheduleCalendarSpec(
+                    day_of_month=[ScheduleRange(21)],
+                    hour=[ScheduleRange(0)],
+                    minute=[ScheduleRange(30)],
+                )
+            ],
+            time_zone_name="Asia/Shanghai",
+        ),
+    )
+    try:
+        await client.create_schedule(ACCOUNTABILITY_SCHEDULE, schedule)
+    except ScheduleAlreadyRunningError:
+        pass
+
+
+async def main() -> None:
+    settings = Settings.from_env()
+    client = await connect(settings)
+    await ensure_schedules(client, settings.task_queue)
+    print(f"schedule {ACCOUNTABILITY_SCHEDULE} in place on namespace {client.namespace}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,536 @@
+"""The monthly statistics of the complaint ledger (R-AN-1, R-AN-2) and R-AN-4's exemption proposal.
+
+A report covers one calendar month in Asia/Shanghai time: a complaint belongs to the month
+when `received_at` is in [the 1st 00:00+08:00, the next month's 1st 00:00+08:00), so
+2026-10-31T23:30+08:00 is October and 2026-11-01T00:10+08:00 (still October in UTC) is November.
+`branch_prefix` narrows everything (complaints, clocks, exposures) to the branches whose name
+starts with it (`"Shanghai"`: every Shanghai branch).
+
+What each figure counts:
+
+- `complaints` and the breakdowns by category, channel, grade, outcome (`open` while no outcome),
+  product (`(none)` when the intake named none) and branch: complaints received in the month.
+- `reopened`: those reopened at least once (R-ST-4); `reopens`: reopenings in total;
+  `reopen_rate = reopened / complaints`. `repeat`: complaints with `repeat_count > 0`;
+  `escalated`, `multi_channel`: R-IN-6's flags.
+- `sla`: stage clocks (`sla_clocks.kind = 'stage'`, key `stage:<name>`) that *started* in the
+  month, per stage: `met_on_time` (met, no breach recorded), `breached` (`breached_at` set),
+  `open` (neither yet), `extended` (an approved extension, R-SLA-6; counted inside the others).
+  `compliance_rate = met_on_time / (met_on_time + breached)`: open clocks are not judged yet.
+  A restarted clock (rejected resolution, reopened case, new facts) is one more clock.
+- `product_rates`: complaints per 10,000 policies and per ¥100m premium from `exposures`
+  (rows with a product). Each rate counts only the complaints of the branches whose row has
+  that figure, so a partial import never inflates a rate; no figure anywhere gives `None`.
+- `effective` (R-AN-2): per branch, the determinations (`determinations`) of the month's
+  complaints, against the branch's claims reported that month (`exposures`: its totals row,
+  `product = ''`, else the sum of its product rows). `over_limit` when effective complaints are
+  more than 5% of the claims (exactly 5% is within); integer arithmetic, no rounding. A branch
+  with effective complaints but no claims figure is listed in `without_claims_figures`.
+- `trend`: total complaints of each of the 12 months up to and including the period.
+
+All queries run in one read-only REPEATABLE READ transaction (one snapshot: the trend's last
+month equals `complaints`), or in the caller's transaction when there is one. Their indexes
+are in `infra/migrations/0003_statistics.sql`; `bench/monthly_report.py` measures them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import UTC, datetime
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+from pydantic import BaseModel, Field
+
+ZONE_NAME = "Asia/Shanghai"
+ZONE = ZoneInfo(ZONE_NAME)
+EFFECTIVE_LIMIT = Fraction(5, 100)  # R-AN-2
+STAGES = ("contact", "investigate", "approve", "close", "callback")
+TREND_MONTHS = 12
+NO_PRODUCT = "(none)"
+
+Verdict = Literal["effective", "not_effective", "exempt"]
+REASONS: dict[Verdict, tuple[str, ...]] = {
+    # R-AN-2: effective complaints (有效投诉, S2 art.13)
+    "effective": (
+        "staff_error",
+        "poor_attitude",
+        "lack_of_responsibility",
+        "deliberate_escalation",
+    ),
+    # R-AN-2: not effective
+    "not_effective": (
+        "repair_shop_impersonation",
+        "instigated_by_own_surveyor",
+        "against_head_office_rules",
+    ),
+    # R-AN-4: exempt from accountability
+    "exempt": ("withdrawn", "outside_liability", "satisfied_first_coordination"),
+}
+ReasonCode = Literal[
+    "staff_error",
+    "poor_attitude",
+    "lack_of_responsibility",
+    "deliberate_escalation",
+    "repair_shop_impersonation",
+    "instigated_by_own_surveyor",
+    "against_head_office_rules",
+    "withdrawn",
+    "outside_liability",
+    "satisfied_first_coordination",
+]
+
+Connection = asyncpg.Connection | PoolConnectionProxy
+Queryable = asyncpg.Pool | asyncpg.Connection | PoolConnectionProxy
+
+_PERIOD = re.compile(r"(\d{4})-(\d{2})")
+
+
+def verdict_of(reason_code: str) -> Verdict:
+    for verdict, codes in REASONS.items():
+        if reason_code in codes:
+            return verdict
+    raise ValueError(f"unknown reason code {reason_code!r}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Periods
+
+
+def parse_period(period: str) -> tuple[int, int]:
+    """`'2026-10'` → `(2026, 10)`; ValueError with a clear message otherwise."""
+    match = _PERIOD.fullmatch(period.strip())
+    if match is None or not 1 <= int(match[2]) <= 12 or not 1900 <= int(match[1]) <= 9998:
+        raise ValueError(
+            f"period must be a calendar month written YYYY-MM (e.g. 2026-10), got {period!r}"
+        )
+    return int(match[1]), int(match[2])
+
+
+def add_months(year: int, month: int, months: int) -> tuple[int, int]:
+    index = year * 12 + (month - 1) + months
+    return index // 12, index % 12 + 1
+
+
+def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
+    """[first day 00:00, next month's first day 00:00) in Asia/Shanghai."""
+    following = add_months(year, month, 1)
+    return (
+        datetime(year, month, 1, tzinfo=ZONE),
+        datetime(following[0], following[1], 1, tzinfo=ZONE),
+    )
+
+
+def period_label(year: int, month: int) -> str:
+    return f"{year:04d}-{month:02d}"
+
+
+# ---------------------------------------------------------------------------------------------
+# The report
+
+
+class StageCompliance(BaseModel):
+    stage: str
+    clocks: int = Field(description="stage clocks started in the month")
+    met_on_time: int
+    breached: int
+    open: int = Field(description="neither met nor breached yet")
+    extended: int = Field(description="with an approved extension (counted in the others too)")
+    compliance_rate: float | None = Field(description="met_on_time / (met_on_time + breached)")
+
+
+class ProductRate(BaseModel):
+    product: str
+    complaints: int
+    policies: int | None = Field(description="sum over the branches with the figure")
+    premium_yuan: Decimal | None = Field(description="sum over the branches with the figure")
+    per_10k_policies: float | None
+    per_100m_premium: float | None
+
+
+class BranchEffective(BaseModel):
+    branch: str
+    complaints: int
+    determined: int
+    effective: int
+    not_effective: int
+    exempt: int
+    claims_reported: int | None
+    effective_rate: float | None = Field(description="effective / claims_reported")
+    over_limit: bool
+
+
+class EffectiveControl(BaseModel):
+    """R-AN-2: effective complaints per branch within 5% of its claims reported."""
+
+    limit: float = float(EFFECTIVE_LIMIT)
+    branches: list[BranchEffective]
+    over_limit: list[str]
+    without_claims_figures: list[str]
+
+
+class MonthTotal(BaseModel):
+    period: str
+    complaints: int
+
+
+class MonthlyReport(BaseModel):
+    """R-AN-1, R-AN-2: one calendar month of the ledger (see `reports.statistics`)."""
+
+    period: str
+    branch_prefix: str | None
+    time_zone: str = ZONE_NAME
+    starts_at: datetime
+    ends_at: datetime
+    generated_at: datetime
+    complaints: int
+    by_category: dict[str, int]
+    by_channel: dict[str, int]
+    by_grade: dict[str, int]
+    by_outcome: dict[str, int]
+    by_product: dict[str, int]
+    by_branch: dict[str, int]
+    reopened: int
+    reopens: int
+    reopen_rate: float | None
+    repeat: int
+    escalated: int
+    multi_channel: int
+    sla: list[StageCompliance]
+    product_rates: list[ProductRate]
+    effective: EffectiveControl
+    trend: list[MonthTotal]
+
+
+# GROUPING(category, channel, grade, o, p, branch): a bit is 1 where the column is not grouped.
+_SETS = {31: "category", 47: "channel", 55: "grade", 59: "outcome", 61: "product", 62: "branch"}
+_ALL, _PRODUCT_BRANCH = 63, 60
+
+_BREAKDOWN = """
+SELECT GROUPING(category, channel, grade, o, p, branch) AS g,
+       category, channel, grade, o, p, branch,
+       count(*) AS n,
+       count(*) FILTER (WHERE reopen_count > 0) AS reopened,
+       coalesce(sum(reopen_count), 0) AS reopens,
+       count(*) FILTER (WHERE repeat_count > 0) AS repeated,
+       count(*) FILTER (WHERE escalated) AS escalated,
+       count(*) FILTER (WHERE multi_channel) AS multi_channel
+FROM (
+    SELECT category, channel, grade, coalesce(outcome, 'open') AS o,
+           coalesce(product, '(none)') AS p, branch,
+           reopen_count, repeat_count, escalated, multi_channel
+    FROM complaints
+    WHERE received_at >= $1 AND received_at < $2 {branch}
+) c
+GROUP BY GROUPING SETS ((), (category), (channel), (grade), (o), (p), (branch), (p, branch))
+"""
+
+_SLA = """
+SELECT s.clock_key,
+       count(*) AS clocks,
+       count(*) FILTER (WHERE s.met_at IS NOT NULL AND s.breached_at IS NULL) AS met,
+       count(*) FILTER (WHERE s.breached_at IS NOT NULL) AS breached,
+       count(*) FILTER (WHERE s.met_at IS NULL AND s.breached_at IS NULL) AS open,
+       count(*) FILTER (WHERE s.extended) AS extended
+FROM sla_clocks s {join}
+WHERE s.kind = 'stage' AND s.started_at >= $1 AND s.started_at < $2 {branch}
+GROUP BY s.clock_key
+"""
+
+_EFFECTIVE = """
+SELECT c.branch,
+       count(*) AS determined,
+       count(*) FILTER (WHERE d.effective) AS effective,
+       count(*) FILTER (WHERE d.reason_code = ANY($3::text[])) AS exempt
+FROM complaints c JOIN determinations d ON d.complaint_id = c.complaint_id
+WHERE c.received_at >= $1 AND c.received_at < $2 {branch}
+GROUP BY c.branch
+"""
+
+_EXPOSURES = """
+SELECT branch, product, claims_reported, policies, premium_yuan
+FROM exposures WHERE period = $1 {branch}
+"""
+
+# One index-only count per month; no per-row time-zone arithmetic over a year of rows.
+_TREND = """
+SELECT b.period,
+       (SELECT count(*) FROM complaints c
+         WHERE c.received_at >= b.lo AND c.received_at < b.hi {branch}) AS n
+FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[])
+     WITH ORDINALITY AS b(period, lo, hi, i)
+ORDER BY b.i
+"""
+
+
+def _by_count(counter: Counter[str]) -> dict[str, int]:
+    return dict(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _rate(numerator: int, denominator: int) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+async def monthly_report(
+    conn_or_pool: Queryable, period: str, branch_prefix: str | None = None
+) -> MonthlyReport:
+    """The statistics of one calendar month (`'YYYY-MM'`, Asia/Shanghai); ValueError for a bad
+    period or branch prefix. See the module's docstring for what each figure counts."""
+    year, month = parse_period(period)
+    prefix = branch_prefix or None
+    if prefix is not None and "\x00" in prefix:
+        raise ValueError("branch must not contain NUL characters")
+    if isinstance(conn_or_pool, asyncpg.Pool):
+        async with conn_or_pool.acquire() as conn:
+            return await _in_snapshot(conn, year, month, prefix)
+    return await _in_snapshot(conn_or_pool, year, month, prefix)
+
+
+async def _in_snapshot(
+    conn: Connection, year: int, month: int, prefix: str | None
+) -> MonthlyReport:
+    if conn.is_in_transaction():
+        return await _compute(conn, year, month, prefix)
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
+        return await _compute(conn, year, month, prefix)
+
+
+async def _compute(conn: Connection, year: int, month: int, prefix: str | None) -> MonthlyReport:
+    start, end = month_bounds(year, month)
+    period = period_label(year, month)
+    extra: list[Any] = [prefix] if prefix is not None else []
+
+    # R-AN-1: the breakdowns, all from one index-only pass over the month.
+    rows = await conn.fetch(
+        _BREAKDOWN.format(branch="AND starts_with(branch, $3)" if prefix else ""),
+        start, end, *extra,
+    )  # fmt: skip
+    dims: dict[str, Counter[str]] = {name: Counter() for name in _SETS.values()}
+    per_product_branch: dict[tuple[str, str], int] = {}
+    total: Any = None
+    for r in rows:
+        g = r["g"]
+        if g == _ALL:
+            total = r
+        elif g == _PRODUCT_BRANCH:
+            per_product_branch[(r["p"], r["branch"])] = r["n"]
+        else:
+            name = _SETS[g]
+            column = {"outcome": "o", "product": "p"}.get(name, name)
+            dims[name][r[column]] = r["n"]
+    assert total is not None  # the grand total's grouping set always yields a row
+    complaints: int = total["n"]
+
+    sla = await _sla(conn, start, end, prefix)
+    exposures = await conn.fetch(
+        _EXPOSURES.format(branch="AND starts_with(branch, $2)" if prefix else ""), period, *extra
+    )
+    determined = await conn.fetch(
+        _EFFECTIVE.format(branch="AND starts_with(c.branch, $4)" if prefix else ""),
+        start, end, list(REASONS["exempt"]), *extra,
+    )  # fmt: skip
+    trend = await _trend(conn, year, month, prefix)
+
+    return MonthlyReport(
+        period=period,
+        branch_prefix=prefix,
+        starts_at=start,
+        ends_at=end,
+        generated_at=datetime.now(UTC),
+        complaints=complaints,
+        by_category=_by_count(dims["category"]),
+        by_channel=_by_count(dims["channel"]),
+        by_grade=_by_count(dims["grade"]),
+        by_outcome=_by_count(dims["outcome"]),
+        by_product=_by_count(dims["product"]),
+        by_branch=_by_count(dims["branch"]),
+        reopened=total["reopened"],
+        reopens=total["reopens"],
+        reopen_rate=_rate(total["reopened"], complaints),
+        repeat=total["repeated"],
+        escalated=total["escalated"],
+        multi_channel=total["multi_channel"],
+        sla=sla,
+        product_rates=rate_products(dims["product"], per_product_branch, exposures),
+        effective=effective_control(dims["branch"], determined, exposures),
+        trend=trend,
+    )
+
+
+async def _sla(
+    conn: Connection, start: datetime, end: datetime, prefix: str | None
+) -> list[StageCompliance]:
+    sql = _SLA.format(
+        join="JOIN complaints c ON c.complaint_id = s.complaint_id" if prefix else "",
+        branch="AND starts_with(c.branch, $3)" if prefix else "",
+    )
+    rows = await conn.fetch(sql, start, end, *([prefix] if prefix else []))
+    found = {
+        r["clock_key"].removeprefix("stage:"): StageCompliance(
+            stage=r["clock_key"].removeprefix("stage:"),
+            clocks=r["clocks"],
+            met_on_time=r["met"],
+            breached=r["breached"],
+            open=r["open"],
+            extended=r["extended"],
+            compliance_rate=_rate(r["met"], r["met"] + r["breached"]),
+        )
+        for r in rows
+    }
+    order = {stage: i for i, stage in enumerate(STAGES)}
+    for stage in STAGES:  # every stage shows, with zeros when no clock started
+        found.setdefault(
+            stage,
+            StageCompliance(stage=stage, clocks=0, met_on_time=0, breached=0, open=0, extended=0,
+                            compliance_rate=None),
+        )  # fmt: skip
+    return sorted(found.values(), key=lambda s: (order.get(s.stage, len(order)), s.stage))
+
+
+def rate_products(
+    by_product: Counter[str],
+    per_product_branch: dict[tuple[str, str], int],
+    exposures: list[Any],
+) -> list[ProductRate]:
+    """Complaints per 10,000 policies and per ¥100m premium of each product (pure): from the
+    month's counts per product and per (product, branch) and the month's `exposures` rows."""
+    policies: dict[str, list[tuple[str, int]]] = {}
+    premium: dict[str, list[tuple[str, Decimal]]] = {}
+    for e in exposures:
+        if e["product"] == "":
+            continue
+        if e["policies"] is not None:
+            policies.setdefault(e["product"], []).append((e["branch"], e["policies"]))
+        if e["premium_yuan"] is not None:
+            premium.setdefault(e["product"], []).append((e["branch"], e["premium_yuan"]))
+    rates: list[ProductRate] = []
+    for product in sorted(set(by_product) | set(policies) | set(premium)):
+        if product == NO_PRODUCT:
+            continue
+        p_rows, m_rows = policies.get(product, []), premium.get(product, [])
+        p_sum = sum(n for _, n in p_rows) if p_rows else None
+        m_sum = sum((y for _, y in m_rows), Decimal(0)) if m_rows else None
+        p_complaints = sum(per_product_branch.get((product, b), 0) for b, _ in p_rows)
+        m_complaints = sum(per_product_branch.get((product, b), 0) for b, _ in m_rows)
+        rates.append(
+            ProductRate(
+                product=product,
+                complaints=by_product.get(product, 0),
+                policies=p_sum,
+                premium_yuan=m_sum,
+                per_10k_policies=p_complaints * 10_000 / p_sum if p_sum else None,
+                per_100m_premium=(
+                    float(Decimal(m_complaints) * Decimal(100_000_000) / m_sum) if m_sum else None
+                ),
+            )
+        )
+    return rates
+
+
+def effective_control(
+    by_branch: Counter[str], determined: list[Any], exposures: list[Any]
+) -> EffectiveControl:
+    """R-AN-2 per branch (pure): from the month's complaints per branch, the determinations
+    per branch (`branch`, `determined`, `effective`, `exempt`) and the `exposures` rows."""
+    totals: dict[str, int] = {}
+    product_sums: dict[str, int] = {}
+    for e in exposures:
+        if e["claims_reported"] is None:
+            continue
+        if e["product"] == "":
+            totals[e["branch"]] = e["claims_reported"]
+        else:
+            product_sums[e["branch"]] = product_sums.get(e["branch"], 0) + e["claims_reported"]
+    claims = {**product_sums, **totals}  # the totals row wins over the sum of product rows
+    decided = {r["branch"]: r for r in determined}
+    branches: list[BranchEffective] = []
+    for branch in sorted(set(by_branch) | set(claims) | set(decided)):
+        row = decided.get(branch)
+        n, effective, exempt = (
+            (row["determined"], row["effective"], row["exempt"]) if row else (0, 0, 0)
+        )
+        reported = claims.get(branch)
+        over = reported is not None and (
+            effective > 0 if reported == 0 else Fraction(effective, reported) > EFFECTIVE_LIMIT
+        )
+        branches.append(
+            BranchEffective(
+                branch=branch,
+                complaints=by_branch.get(branch, 0),
+                determined=n,
+                effective=effective,
+                not_effective=n - effective - exempt,
+                exempt=exempt,
+                claims_reported=reported,
+                effective_rate=effective / reported if reported else None,
+                over_limit=over,
+            )
+        )
+    return EffectiveControl(
+        branches=branches,
+        over_limit=[b.branch for b in branches if b.over_limit],
+        without_claims_figures=[
+            b.branch for b in branches if b.effective and b.claims_reported is None
+        ],
+    )
+
+
+async def _trend(conn: Connection, year: int, month: int, prefix: str | None) -> list[MonthTotal]:
+    months = [add_months(year, month, -k) for k in range(TREND_MONTHS - 1, -1, -1)]
+    bounds = [month_bounds(y, m) for y, m in months]
+    rows = await conn.fetch(
+        _TREND.format(branch="AND starts_with(c.branch, $4)" if prefix else ""),
+        [period_label(y, m) for y, m in months],
+        [lo for lo, _ in bounds],
+        [hi for _, hi in bounds],
+        *([prefix] if prefix else []),
+    )
+    return [MonthTotal(period=r["period"], complaints=r["n"]) for r in rows]
+
+
+# ---------------------------------------------------------------------------------------------
+# R-AN-4
+
+
+def exemption_from_facts(
+    *,
+    outcome: str | None,
+    reopen_count: int,
+    review_count: int,
+    repeat_count: int,
+    escalated: bool,
+    multi_channel: bool,
+) -> str | None:
+    """R-AN-4 as far as the ledger's facts show it: `withdrawn` for a withdrawn case;
+    `satisfied_first_coordination` for a case resolved at the first callback (never reopened,
+    never reviewed: R-ST-4, R-IN-7) with no repeat, escalated or multi-channel complaint (R-IN-6).
+    Clearly outside insurance liability is a judgement the ledger cannot make: None."""
+    if outcome == "withdrawn":
+        return "withdrawn"
+    if (
+        outcome == "resolved"
+        and reopen_count == 0
+        and review_count == 0
+        and repeat_count == 0
+        and not escalated
+        and not multi_channel
+    ):
+        return "satisfied_first_coordination"
+    return None
+
+
+async def propose_exemption(conn: Queryable, complaint_id: str) -> str | None:
+    """The exemption (R-AN-4) the case's ledger facts support; None if none (or no such case)."""
+    row = await conn.fetchrow(
+        "SELECT outcome, reopen_count, review_count, repeat_count, escalated, multi_channel"
+        " FROM complaints WHERE complaint_id = $1",
+        complaint_id,
+    )
+    if row is None:
+        return None
+    return exemption_from_facts(**dict(row))
