@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run demo worker test lint bench clean
+.PHONY: run demo worker test lint bench bench-all clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -29,8 +29,14 @@ lint: $(STAMP)
 test: $(STAMP)
 	$(BIN)/pytest $(ARGS)
 
-bench: $(STAMP)
+bench: $(STAMP)  ## complaint start-to-first-wait against an empty workflow
 	$(BIN)/python -m bench.first_wait $(ARGS)
+
+bench-all: $(STAMP)  ## every benchmark, one after the other (several minutes)
+	$(BIN)/python -m bench.first_wait
+	$(BIN)/python -m bench.ledger_writes
+	$(BIN)/python -m bench.intake
+	$(BIN)/python -m bench.monthly_report
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -12,6 +12,7 @@ from domain.models import Model
 
 FACTS = """
 SELECT c.complaint_id, c.owner, c.supervisor, c.grade, c.crisis, c.outcome, c.reopen_count,
+       c.review_count,
        c.repeat_count, c.escalated, c.multi_channel, c.repeat_channels, c.channel,
        d.effective, d.reason_code, d.direct_person, d.managerial_person,
        (SELECT count(*) FROM sla_breaches b

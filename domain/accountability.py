@@ -44,6 +44,7 @@ class CaseFacts(Model):
     crisis: bool = False
     outcome: str | None = None
     reopen_count: int = 0
+    review_count: int = 0
     repeat_count: int = 0
     escalated: bool = False
     multi_channel: bool = False
@@ -95,6 +96,7 @@ def exemption(facts: CaseFacts) -> str | None:
     if (
         facts.outcome == "resolved"
         and facts.reopen_count == 0
+        and facts.review_count == 0  # a review means the first coordination did not satisfy
         and facts.repeat_count == 0
         and not facts.escalated
         and not facts.multi_channel

@@ -68,6 +68,7 @@ def test_r_an_4_exemptions() -> None:
     assert exemption(facts(outcome="withdrawn")) == "withdrawn"
     assert exemption(facts(reopen_count=0)) == "satisfied_first_coordination"
     assert exemption(facts(reopen_count=0, repeat_count=1)) is None
+    assert exemption(facts(reopen_count=0, review_count=1)) is None
     assert exemption(facts(reason_code="outside_liability", effective=False)) == "outside_liability"
     assert propose(facts(outcome="withdrawn", stage_breaches=4, effective=True)) == []
 
