@@ -44,6 +44,7 @@ from infra.config import Settings
 from infra.mailsink import MailSink
 from infra.migrate import migrate
 from infra.postgres import database_url
+from infra.schedules import ensure_schedules
 from infra.temporal import cli_flags, connect, register_search_attributes
 from workers import complaints_worker
 
@@ -233,6 +234,7 @@ async def run(args: argparse.Namespace) -> int:
         if client is None:
             return 0
         await register_search_attributes(client)  # no-op when the CLI flags did it
+        await ensure_schedules(client, settings.task_queue)  # the monthly accountability cycle
         return await serve(client, server, args, settings, speed, stop)
     finally:
         await stop_server(server)

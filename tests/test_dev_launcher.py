@@ -90,6 +90,10 @@ async def test_dev_launcher_demo_then_ctrl_c(tmp_path: Path) -> None:
             major = await ids(client, 'ComplaintGrade = "major"')
             await asyncio.sleep(0.3)
         assert "complaint-DEMO-0002" in major, major  # from the regulator: major on arrival
+        # R-AN-3: the accountability cycle is scheduled for the 21st.
+        schedule = await client.get_schedule_handle("accountability-monthly").describe()
+        calendar = schedule.schedule.spec.calendars[0]
+        assert calendar.day_of_month[0].start == 21
 
         servers = {pid: name for pid, name in children(launcher.pid).items() if "temporal" in name}
         assert servers, "the dev server should be a child of the launcher"
