@@ -27,6 +27,7 @@ lint: $(STAMP)
 	$(BIN)/mypy .
 
 test: $(STAMP)
+	bash infra/browser_deps.sh  # Debian's Chromium for the Web UI test, if missing
 	$(BIN)/pytest $(ARGS)
 
 bench: $(STAMP)  ## complaint start-to-first-wait against an empty workflow

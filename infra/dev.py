@@ -33,6 +33,7 @@ import uvicorn
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.channels import ChannelSettings
 from api.app import create_app
 from api.auth import create_key
 from api.codec import ENV_UI_ORIGINS, ENV_UI_TOKEN, codec_router_from_env, ensure_ui_token
@@ -250,7 +251,8 @@ async def serve(
 ) -> int:
     dsn = await database_url(settings)  # DATABASE_URL, or the embedded server in data/postgres
     await migrate(dsn)
-    sink = MailSink(settings.data_dir / "mail")
+    # The sink listens where the email channel sends (COMPLAINTS_SMTP_PORT, default 8025).
+    sink = MailSink(settings.data_dir / "mail", port=ChannelSettings.from_env().smtp_port)
     sink.start()
     api_pool = await asyncpg.create_pool(dsn, min_size=1, max_size=5)
     api = _ApiServer(

@@ -62,6 +62,7 @@ async def test_dev_launcher_demo_then_ctrl_c(tmp_path: Path) -> None:
     port, ui_port, api_port = free_port(), free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TEMPORAL_")}
     env["COMPLAINTS_DATA_DIR"] = str(tmp_path / "data")
+    env["COMPLAINTS_SMTP_PORT"] = str(free_port())  # never the 8025 of a developer's make run
     output = (tmp_path / "launcher.log").open("wb")
     command = [sys.executable, "-m", "infra.dev", "--demo", "--headless"]
     command += ["--port", str(port), "--ui-port", str(ui_port), "--api-port", str(api_port)]

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# What tests/test_browser.py needs, installed only when missing (idempotent, quiet):
+# Debian's Chromium (/usr/bin/chromium, via apt-get) and the `playwright` Python package in
+# the project's .venv, used only as a driver for that Chromium (`playwright install` is never
+# run: its browser download fails on this network). Exits 0 when both are present.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PYTHON="${ROOT}/.venv/bin/python"
+CHROMIUM=/usr/bin/chromium
+
+if [ ! -x "${CHROMIUM}" ]; then
+    SUDO=""
+    if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+    export DEBIAN_FRONTEND=noninteractive
+    ${SUDO} apt-get update -qq >/dev/null
+    ${SUDO} apt-get install -y -qq --no-install-recommends chromium >/dev/null
+fi
+
+if ! "${PYTHON}" -c "import playwright.async_api" >/dev/null 2>&1; then
+    "${PYTHON}" -m pip install --quiet --disable-pip-version-check playwright
+fi
+
+"${CHROMIUM}" --version >/dev/null 2>&1
+"${PYTHON}" -c "import playwright.async_api"
