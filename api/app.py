@@ -19,7 +19,7 @@ import structlog
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import (
@@ -46,6 +46,7 @@ from domain.models import (
     CrisisFacts,
     Customer,
     Grade,
+    Model,
     Registration,
     Role,
     Stage,
@@ -65,16 +66,7 @@ SEES_CUSTOMER_NUMBERS = (Role.HANDLER, Role.SUPERVISOR)
 # Payloads
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_nul(cls, data: Any) -> Any:
-        return no_nul(data)
-
-
-class ComplaintIn(Strict):
+class ComplaintIn(Model):  # domain Model: unknown fields and NUL characters refused
     """A complaint as another system files it (R-IN-2): everything a ledger row needs."""
 
     external_id: Annotated[str, Field(min_length=1, max_length=128)]

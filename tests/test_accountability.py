@@ -19,7 +19,7 @@ from domain.accountability import (
     period_of,
     propose,
 )
-from tests.conftest import Harness
+from tests.conftest import Harness, eventually
 from workflows.accountability import CycleInput, CycleState
 
 
@@ -142,9 +142,8 @@ async def test_r_an_3_cycle_end_to_end_with_appeals_until_the_26th(harness: Harn
 
 
 async def _state(handle: Any) -> CycleState:
-    for _ in range(100):
-        state: CycleState | None = await handle.query("state", result_type=CycleState | None)
-        if state is not None:
-            return state
-        await __import__("asyncio").sleep(0.02)
-    raise AssertionError("the cycle did not compile")
+    """The cycle's state once its compile activity has run."""
+    state: CycleState = await eventually(
+        lambda: handle.query("state", result_type=CycleState | None), what="the compiled cycle"
+    )
+    return state

@@ -52,9 +52,8 @@ UI_TIMEOUT_MS = 15_000  # each wait on the page
 STATE_TIMEOUT = 15.0  # the signal reaching the workflow
 STOP_TIMEOUT = 15.0
 
-pytest.importorskip("playwright.async_api", reason="no playwright: infra/browser_deps.sh")
-if not CHROMIUM.exists():
-    pytest.skip(f"{CHROMIUM} missing: infra/browser_deps.sh", allow_module_level=True)
+# `make test` installs both (infra/browser_deps.sh): a missing browser fails, never skips.
+assert CHROMIUM.exists(), f"{CHROMIUM} missing: run `bash infra/browser_deps.sh`"
 
 from playwright.async_api import Page, async_playwright  # noqa: E402
 
