@@ -19,3 +19,7 @@ class EmptyWorkflow:
     @workflow.update(name="record_contact")
     async def record_contact(self, payload: dict[str, Any]) -> None:
         self._go = True
+
+    @workflow.update(name="register")
+    async def register(self) -> None:
+        return None

@@ -19,6 +19,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import logging
+import os
 import statistics
 import tempfile
 import time
@@ -28,7 +30,8 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-from temporalio.client import Client
+from temporalio.client import Client, WithStartWorkflowOperation
+from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
@@ -37,6 +40,7 @@ from bench.empty_workflow import EmptyWorkflow
 from domain.models import ComplaintIntake, ComplaintState, Notification
 from infra.binaries import find
 from infra.codec import data_converter, generate_key_file
+from infra.logs import configure
 from infra.migrate import migrate
 from infra.postgres import embedded_server
 from workers import build_worker
@@ -66,7 +70,7 @@ def intake(tag: str) -> ComplaintIntake:
 
 
 async def start_to_first_wait(
-    client: Client, workflow_type: str, queue: str, count: int, concurrency: int
+    client: Client, workflow_type: str, queue: str, count: int, concurrency: int, how: str
 ) -> tuple[float, list[float]]:
     """Rate (per second) and latencies of `count` starts, each until its first wait."""
     gate = asyncio.Semaphore(concurrency)
@@ -77,10 +81,21 @@ async def start_to_first_wait(
         async with gate:
             begun = time.perf_counter()
             data = intake(f"{run}{i:05d}")
-            handle = await client.start_workflow(
-                workflow_type, data, id=f"complaint-{data.complaint_id}", task_queue=queue
-            )
-            await handle.execute_update("record_contact", {"actor": "bench"})
+            wid = f"complaint-{data.complaint_id}"
+            if how == "register":
+                start = WithStartWorkflowOperation(
+                    workflow_type,
+                    data,
+                    id=wid,
+                    task_queue=queue,
+                    id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                )
+                await client.execute_update_with_start_workflow(
+                    "register", start_workflow_operation=start
+                )
+            else:
+                handle = await client.start_workflow(workflow_type, data, id=wid, task_queue=queue)
+                await handle.execute_update("record_contact", {"actor": "bench"})
             latencies.append(time.perf_counter() - begun)
 
     begun = time.perf_counter()
@@ -110,6 +125,26 @@ async def full_life_history(client: Client, queue: str) -> collections.Counter[s
     )
 
 
+def cpu_seconds() -> collections.Counter[str]:
+    """CPU time used so far by this process (client + worker) and by each child (the
+    Temporal dev server, PostgreSQL), read from /proc (Linux)."""
+    used: collections.Counter[str] = collections.Counter()
+    me = os.getpid()
+    tick = os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)
+        except OSError:
+            continue
+        name = fields[0].split("(", 1)[1]
+        rest = fields[1].split()
+        pid, ppid = int(stat.parent.name), int(rest[1])
+        if pid == me or ppid == me or name.startswith("postgres"):
+            label = "worker" if pid == me else "postgres" if "postgres" in name else name
+            used[label] += (int(rest[11]) + int(rest[12])) / tick
+    return used
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--count", type=int, default=300, help="workflows of each kind per round")
@@ -118,7 +153,15 @@ async def main() -> None:
     parser.add_argument(
         "--unsandboxed", action="store_true", help="run both kinds without the workflow sandbox"
     )
+    parser.add_argument(
+        "--intake",
+        choices=["register", "action"],
+        default="register",
+        help="register: update-with-start of `register`, as the HTTP API files a complaint "
+        "(returns once the case waits); action: start, then a first `record_contact` update",
+    )
     args = parser.parse_args()
+    configure(level=logging.WARNING)  # a debug line per ledger write would cost CPU here
 
     with tempfile.TemporaryDirectory() as tmp:
         # Payloads encrypted as in production (AES-GCM codec), for both kinds.
@@ -146,18 +189,27 @@ async def main() -> None:
             ),
             Worker(env.client, task_queue="bench-empty", workflows=[EmptyWorkflow], **runner),
         ):
-            await start_to_first_wait(env.client, "EmptyWorkflow", "bench-empty", 20, 10)  # warm
-            await start_to_first_wait(env.client, "ComplaintWorkflow", "bench-complaints", 20, 10)
+            how = args.intake
+            await start_to_first_wait(env.client, "EmptyWorkflow", "bench-empty", 20, 10, how)
+            await start_to_first_wait(
+                env.client, "ComplaintWorkflow", "bench-complaints", 20, 10, how
+            )
             rates: dict[str, list[float]] = {"empty": [], "complaint": []}
             lat: dict[str, list[float]] = {"empty": [], "complaint": []}
+            cpu: dict[str, collections.Counter[str]] = {
+                "empty": collections.Counter(),
+                "complaint": collections.Counter(),
+            }
             for _ in range(args.rounds):
                 for kind, wf, queue in (
                     ("empty", "EmptyWorkflow", "bench-empty"),
                     ("complaint", "ComplaintWorkflow", "bench-complaints"),
                 ):
+                    before = cpu_seconds()
                     rate, latencies = await start_to_first_wait(
-                        env.client, wf, queue, args.count, args.concurrency
+                        env.client, wf, queue, args.count, args.concurrency, how
                     )
+                    cpu[kind].update(cpu_seconds() - before)
                     rates[kind].append(rate)
                     lat[kind] += latencies
             events = await full_life_history(env.client, "bench-complaints")
@@ -176,6 +228,9 @@ async def main() -> None:
         rounds = " ".join(f"{r:.1f}" for r in rates[kind])
         print(f"  {kind:9s} {statistics.mean(rates[kind]):6.1f}/s  (rounds: {rounds})"
               f"  p50 {p50:.0f} ms  p99 {p99:.0f} ms")  # fmt: skip
+        n = args.rounds * args.count
+        per = "  ".join(f"{p} {s / n * 1000:.1f}" for p, s in sorted(cpu[kind].items()))
+        print(f"            CPU ms per workflow: {per}")
     ratios = [c / e for c, e in zip(rates["complaint"], rates["empty"], strict=True)]
     print(
         f"  ratio complaint/empty: {statistics.mean(ratios):.2f}"
