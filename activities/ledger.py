@@ -13,6 +13,7 @@ import asyncpg
 import structlog
 from temporalio import activity
 
+from activities.notifications import enqueue
 from domain.models import Clock, LedgerRecord
 
 log = structlog.get_logger("ledger")
@@ -82,7 +83,8 @@ def _clock_row(cid: str, c: Clock) -> tuple[Any, ...]:
 async def write_record(
     conn: asyncpg.Connection | asyncpg.pool.PoolConnectionProxy, record: LedgerRecord
 ) -> None:
-    """One transaction: the complaint row, new timeline entries, clocks, breaches, extensions."""
+    """One transaction: the complaint row, new timeline entries, clocks, breaches, extensions
+    and the notices to send (the outbox, delivered by `activities.notifications.OutboxRelay`)."""
     i, s = record.intake, record.state
     cid = s.complaint_id
     stage_clock = s.clock(f"stage:{s.stage.value}")
@@ -123,6 +125,7 @@ async def write_record(
                     for e in record.extensions
                 ],
             )  # fmt: skip
+        await enqueue(conn, record.notices)  # R-IN-2: told only what the ledger holds
 
 
 class LedgerActivities:

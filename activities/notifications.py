@@ -1,130 +1,206 @@
-"""Notifications: one interface, sinks behind it.
+"""Notifications: the workflow decides who is told what; PostgreSQL's outbox makes it durable;
+the relay delivers it.
 
-The workflow decides who is told what and when; the activity here only hands the notice to
-the notifier. `OutboxNotifier` (production) writes it to the PostgreSQL outbox, one row per
-channel, and delivers each row through its channel adapter; a transient failure raises, so
-Temporal retries the activity with backoff, and rows already delivered are not sent again.
-`LogNotifier` writes structured log events instead.
+A notice is written to the `notifications` outbox in the same transaction as the ledger entry
+that records it (`activities.ledger.write_record`): a complaint is in the ledger before its
+customer is told (R-IN-2), and no notice is sent for an entry the ledger does not have, or
+lost after it was recorded. `OutboxRelay`, running in every worker process, claims the rows
+that are due (`FOR UPDATE SKIP LOCKED`, so several workers never send the same row), hands
+each to a `Sender` (the channel adapters of `activities.channels` in production, a log line
+in dev), and retries transient failures with backoff for a day.
+
+Why not one Temporal activity per notice (the first design): each cost about 15 ms of server
+and worker CPU and 6 history events, i.e. billed actions, more than all the work a complaint
+does to reach its first wait (bench/first_wait.py); the relay costs one small UPDATE.
+`NotificationActivities.notify` stays registered for cases started before that change: it
+now only puts the notice in the outbox.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Iterable
 from datetime import timedelta
 from typing import Protocol
 
 import asyncpg
 import structlog
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
-from activities.channels import Channels, DeliveryError, PermanentDeliveryError
+from activities.channels import DeliveryError, DeliveryStatus, PermanentDeliveryError
 from domain.models import Notification
 
+log = structlog.get_logger("notifications")
 
-class Notifier(Protocol):
-    async def send(self, notice: Notification) -> None: ...
+WAKE_CHANNEL = "complaint_notices"
 
 
-class LogNotifier:
-    """Writes each notice as a structured event (customer numbers are masked by the logger)."""
+class Sender(Protocol):
+    """Delivers one notice on one channel: ("delivered", provider id) or ("skipped", reason).
 
-    def __init__(self) -> None:
-        self._log = structlog.get_logger("notifications")
+    Raises `DeliveryError` to be retried later, `PermanentDeliveryError` to give up.
+    """
 
-    async def send(self, notice: Notification) -> None:
-        self._log.info(
-            "notification",
-            complaint_id=notice.complaint_id,
-            key=notice.key,
-            kind=notice.kind.value,
-            to=notice.recipient_role,
-            recipient=notice.recipient,
-            channels=notice.channels,
-            subject=notice.subject,
-            body=notice.body,
-        )
+    async def deliver(self, notice: Notification, channel: str) -> tuple[DeliveryStatus, str]: ...
 
 
 INSERT_OUTBOX = """
 INSERT INTO notifications (notice_key, channel, complaint_id, kind, recipient_role, recipient,
-    subject, body)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    subject, body, clock)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 ON CONFLICT (notice_key, channel) DO NOTHING
 """
 
+
+async def enqueue(
+    conn: asyncpg.Connection | asyncpg.pool.PoolConnectionProxy, notices: Iterable[Notification]
+) -> None:
+    """Put notices in the outbox, one row per channel (a repeat is a no-op), and wake the relay
+    (PostgreSQL sends the NOTIFY only if the surrounding transaction commits)."""
+    rows = [
+        (n.key, ch, n.complaint_id, n.kind.value, n.recipient_role, n.recipient, n.subject,
+         n.body, n.clock)
+        for n in notices
+        for ch in n.channels
+    ]  # fmt: skip
+    if rows:
+        await conn.executemany(INSERT_OUTBOX, rows)
+        await conn.execute("SELECT pg_notify($1, '')", WAKE_CHANNEL)
+
+
+class NotificationActivities:
+    """For cases started before notices went through the ledger's transaction."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    @activity.defn(name="notify")
+    async def notify(self, notice: Notification) -> None:
+        async with self._pool.acquire() as conn:
+            await enqueue(conn, [notice])
+
+
+CLAIM = """
+UPDATE notifications n
+SET attempts = n.attempts + 1, next_attempt_at = now() + $2::interval
+FROM (
+    SELECT notice_key, channel FROM notifications
+    WHERE status = 'pending' AND next_attempt_at <= now()
+    ORDER BY next_attempt_at
+    LIMIT $1
+    FOR UPDATE SKIP LOCKED
+) due
+WHERE n.notice_key = due.notice_key AND n.channel = due.channel
+RETURNING n.notice_key, n.channel, n.complaint_id, n.kind, n.recipient_role, n.recipient,
+    n.subject, n.body, n.clock, n.attempts, now() - n.created_at AS age
+"""
+
 MARK = """
-UPDATE notifications SET status = $3, attempts = attempts + 1, provider_id = $4,
-    last_error = $5, delivered_at = CASE WHEN $3 = 'delivered' THEN now() END
+UPDATE notifications SET status = $3, provider_id = $4, last_error = $5,
+    delivered_at = CASE WHEN $3 = 'delivered' THEN now() END,
+    next_attempt_at = now() + $6::interval
 WHERE notice_key = $1 AND channel = $2
 """
 
 
-class OutboxNotifier:
-    """The durable notifier: outbox first, then delivery, each row delivered once."""
+class OutboxRelay:
+    """Delivers what the outbox holds: woken by NOTIFY, and every `idle` for retries."""
 
-    def __init__(self, pool: asyncpg.Pool, channels: Channels) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        sender: Sender,
+        *,
+        batch: int = 50,
+        lease: timedelta = timedelta(minutes=5),
+        idle: timedelta = timedelta(seconds=2),
+        give_up_after: timedelta = timedelta(days=1),
+        first_backoff: timedelta = timedelta(seconds=2),
+        max_backoff: timedelta = timedelta(minutes=5),
+    ) -> None:
         self._pool = pool
-        self._channels = channels
-        self._log = structlog.get_logger("notifications")
+        self._sender = sender
+        self._batch = batch
+        self._lease = lease  # a row claimed by a relay that died is retried after this
+        self._idle = idle
+        self._give_up_after = give_up_after
+        self._first_backoff = first_backoff
+        self._max_backoff = max_backoff
 
-    async def send(self, notice: Notification) -> None:
-        n = notice
-        async with self._pool.acquire() as conn:
-            await conn.executemany(
-                INSERT_OUTBOX,
-                [
-                    (n.key, ch, n.complaint_id, n.kind.value, n.recipient_role, n.recipient,
-                     n.subject, n.body)
-                    for ch in n.channels
-                ],
-            )  # fmt: skip
-            pending = await conn.fetch(
-                "SELECT channel FROM notifications WHERE notice_key = $1 AND status = 'pending'",
-                n.key,
-            )
-        refused: list[str] = []
-        for row in pending:
-            channel = row["channel"]
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        task = asyncio.create_task(self._run(), name="outbox-relay")
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _run(self) -> None:
+        while True:
             try:
-                status, provider_id = await self._channels.deliver(n, channel)
-            except PermanentDeliveryError as err:
-                await self._mark(n.key, channel, "failed", None, str(err))
-                refused.append(f"{channel}: {err}")
-                continue
-            except DeliveryError as err:
-                await self._mark(n.key, channel, "pending", None, str(err))
-                raise  # Temporal retries with backoff; delivered rows are not sent again
-            await self._mark(n.key, channel, status, provider_id, None)
-            self._log.info(
-                "notification", complaint_id=n.complaint_id, key=n.key, kind=n.kind.value,
-                to=n.recipient_role, channel=channel, status=status,
-            )  # fmt: skip
-        if refused:
-            raise ApplicationError("; ".join(refused), type="DeliveryRefused", non_retryable=True)
+                await self._listen_and_deliver()
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as err:
+                log.warning("outbox relay: ledger unavailable, retrying", error=str(err))
+                await asyncio.sleep(self._idle.total_seconds())
+
+    async def _listen_and_deliver(self) -> None:
+        wake = asyncio.Event()
+
+        def woken(*_: object) -> None:
+            wake.set()
+
+        async with self._pool.acquire() as listener:
+            await listener.add_listener(WAKE_CHANNEL, woken)
+            try:
+                while True:
+                    wake.clear()  # before the query: a NOTIFY during it wakes the next wait
+                    if await self.deliver_due() < self._batch:
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(wake.wait(), self._idle.total_seconds())
+            finally:
+                with contextlib.suppress(Exception):
+                    await listener.remove_listener(WAKE_CHANNEL, woken)
+
+    async def deliver_due(self) -> int:
+        """Claim up to a batch of due rows and deliver them side by side; how many were due."""
+        async with self._pool.acquire() as conn:
+            rows = await conn.fetch(CLAIM, self._batch, self._lease)
+        await asyncio.gather(*(self._deliver(row) for row in rows))
+        return len(rows)
+
+    async def _deliver(self, row: asyncpg.Record) -> None:
+        channel = row["channel"]
+        notice = Notification(
+            key=row["notice_key"],
+            complaint_id=row["complaint_id"],
+            kind=row["kind"],
+            recipient_role=row["recipient_role"],
+            recipient=row["recipient"],
+            channels=[channel],
+            subject=row["subject"],
+            body=row["body"],
+            clock=row["clock"],
+        )
+        try:
+            status, provider_id = await self._sender.deliver(notice, channel)
+        except PermanentDeliveryError as err:
+            await self._mark(row, "failed", None, str(err))
+        except Exception as err:  # a channel down, or a bug in an adapter: try again later
+            if not isinstance(err, DeliveryError):
+                log.exception("notice delivery raised", complaint_id=notice.complaint_id)
+            gave_up = row["age"] >= self._give_up_after
+            await self._mark(row, "failed" if gave_up else "pending", None, str(err))
+        else:
+            await self._mark(row, status, provider_id, None)
 
     async def _mark(
-        self, key: str, channel: str, status: str, provider_id: str | None, error: str | None
+        self, row: asyncpg.Record, status: str, provider_id: str | None, error: str | None
     ) -> None:
+        backoff = min(self._first_backoff * 2 ** min(row["attempts"] - 1, 20), self._max_backoff)
         async with self._pool.acquire() as conn:
-            await conn.execute(MARK, key, channel, status, provider_id, error)
-
-
-class NotificationActivities:
-    def __init__(self, notifier: Notifier) -> None:
-        self._notifier = notifier
-
-    @activity.defn(name="notify")
-    async def notify(self, notice: Notification) -> None:
-        # Heartbeats let Temporal notice a dead worker in seconds, not after the full timeout.
-        beating = asyncio.create_task(_heartbeat(timedelta(seconds=1)))
-        try:
-            await self._notifier.send(notice)
-        finally:
-            beating.cancel()
-
-
-async def _heartbeat(every: timedelta) -> None:
-    while True:
-        activity.heartbeat()
-        await asyncio.sleep(every.total_seconds())
+            await conn.execute(
+                MARK, row["notice_key"], row["channel"], status, provider_id, error, backoff
+            )

@@ -63,7 +63,8 @@ from temporalio.testing import WorkflowEnvironment
 
 from api.app import complaint_id_for, create_app
 from api.auth import create_key
-from domain.models import ComplaintIntake, Notification, Registration, Role
+from bench.first_wait import QuietSender
+from domain.models import ComplaintIntake, Registration, Role
 from infra import logs
 from infra.binaries import find
 from infra.migrate import migrate
@@ -98,11 +99,6 @@ class CoreWarnings(logging.Handler):
         )
         core = LoggingConfig(filter=TelemetryFilter("WARN", "ERROR"), forwarding=forwarding)
         return Runtime(telemetry=TelemetryConfig(logging=core))
-
-
-class QuietNotifier:
-    async def send(self, notice: Notification) -> None:
-        return None
 
 
 def complaint(tag: str) -> dict[str, Any]:
@@ -253,7 +249,7 @@ async def serve(args: argparse.Namespace) -> None:
             server = uvicorn.Server(config)
             address = env.client.service_client.config.target_host
             worker = build_worker(
-                env.client, pool=pool, task_queue=TASK_QUEUE, notifier=QuietNotifier()
+                env.client, pool=pool, task_queue=TASK_QUEUE, sender=QuietSender()
             )
             async with worker:
                 serving = asyncio.create_task(server.serve(sockets=[listener]))

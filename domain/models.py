@@ -415,7 +415,8 @@ class Notification(Model):
 
 class LedgerRecord(Model):
     """What the workflow hands the ledger: the case as it stands, and what changed since the
-    last record: timeline entries (in `state.timeline`), clocks, breaches, extensions.
+    last record: timeline entries (in `state.timeline`), clocks, breaches, extensions, and
+    the notices those entries announce.
     The ledger is the workflow's faithful projection."""
 
     workflow_id: str
@@ -424,3 +425,4 @@ class LedgerRecord(Model):
     clocks: list[Clock] = []
     breaches: list[Breach] = []
     extensions: list[Extension] = []
+    notices: list[Notification] = []  # into the outbox, in the same transaction

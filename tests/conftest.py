@@ -22,6 +22,7 @@ from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
+from activities.channels import DeliveryStatus
 from domain.calendar import WorkCalendar
 from domain.models import ComplaintIntake, ComplaintState, Notification
 from domain.sla import PolicySnapshot, SlaPolicy
@@ -57,12 +58,15 @@ class RecordingNotifier:
         self._arrived = asyncio.Condition()
         self.before_send: list[Callable[[Notification], Awaitable[None]]] = []
 
-    async def send(self, notice: Notification) -> None:
+    async def deliver(self, notice: Notification, channel: str) -> tuple[DeliveryStatus, str]:
+        """The relay's `Sender`: one call per channel; `sent` keeps each notice once."""
         for hook in self.before_send:
             await hook(notice)
         async with self._arrived:
-            self.sent.append(notice)
+            if all(n.key != notice.key for n in self.sent):
+                self.sent.append(notice)
             self._arrived.notify_all()
+        return "delivered", f"test:{notice.key}:{channel}"
 
     async def wait_for(self, kind: str, count: int = 1) -> list[Notification]:
         """Notices go out in the background; wait (event-driven, bounded) until they are here."""
@@ -201,19 +205,26 @@ async def pool(database: str) -> AsyncIterator[asyncpg.Pool]:
 
 
 @pytest.fixture
-async def harness(env: WorkflowEnvironment, pool: asyncpg.Pool) -> AsyncIterator[Harness]:
-    h = Harness(
+def bare_harness(env: WorkflowEnvironment, pool: asyncpg.Pool) -> Harness:
+    """A harness for a test that runs its own worker: no second worker's outbox relay on the
+    same ledger takes the test's notices."""
+    return Harness(
         env=env,
         task_queue=f"complaints-{uuid.uuid4().hex[:8]}",
         notifier=RecordingNotifier(),
         policy=FixedPolicySource(PolicySnapshot(calendar=test_calendar(), sla=SlaPolicy())),
         pool=pool,
     )
+
+
+@pytest.fixture
+async def harness(bare_harness: Harness) -> AsyncIterator[Harness]:
+    h = bare_harness
     worker = build_worker(
-        env.client,
-        pool=pool,
+        h.env.client,
+        pool=h.pool,
         task_queue=h.task_queue,
-        notifier=h.notifier,
+        sender=h.notifier,
         policy_source=h.policy,
     )
     async with worker:

@@ -1,20 +1,21 @@
-"""Record histories for the replay tests: `python -m tests.record_histories`.
+"""Record histories for the replay tests: `python -m tests.record_histories RELEASE`.
 
-Run it when a release is cut: the JSON files it writes are the histories of cases that the
-next release must still replay (tests/test_replay.py). Never regenerate them to make a
-replay test pass; a failing replay means running cases would break (use workflow.patched).
+Run it when a release is cut: the JSON files it writes (`<case>-<RELEASE>.json`) are the
+histories of cases that every later release must still replay (tests/test_replay.py). Never
+regenerate or delete them to make a replay test pass; a failing replay means running cases
+would break (use workflow.patched). The unsuffixed files are the first release's.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sys
 import tempfile
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
 import asyncpg
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from domain.models import ComplaintIntake, ComplaintState
@@ -23,7 +24,7 @@ from infra.binaries import find
 from infra.migrate import migrate
 from infra.postgres import embedded_server
 from infra.temporal import register_search_attributes
-from tests.conftest import FixedPolicySource, RecordingNotifier, test_calendar
+from tests.conftest import TEST_CONVERTER, FixedPolicySource, RecordingNotifier, test_calendar
 from workers import build_worker
 
 HERE = Path(__file__).parent / "histories"
@@ -48,13 +49,13 @@ def intake(now_iso: str, **extra: object) -> ComplaintIntake:
     )
 
 
-async def main() -> None:
+async def main(release: str) -> None:
     HERE.mkdir(exist_ok=True)
     ledger = embedded_server(Path(tempfile.mkdtemp()))
     await migrate(ledger.dsn)
     pool = await asyncpg.create_pool(ledger.dsn)
     env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter,
+        data_converter=TEST_CONVERTER,
         test_server_existing_path=find("temporal-test-server"),
     )
     await register_search_attributes(env.client)
@@ -62,7 +63,7 @@ async def main() -> None:
     holidays = {now.date() + timedelta(days=3 + i): "Recorded Festival" for i in range(3)}
     source = FixedPolicySource(PolicySnapshot(calendar=test_calendar(holidays), sla=SlaPolicy()))
     async with build_worker(
-        env.client, pool=pool, task_queue="record", notifier=RecordingNotifier(),
+        env.client, pool=pool, task_queue="record", sender=RecordingNotifier(),
         policy_source=source,
     ):  # fmt: skip
         # A general complaint: late contact (breach and reminders), an extension, a rejected
@@ -110,7 +111,7 @@ async def main() -> None:
         await h.execute_update("close_case", {"actor": "li.na", "result": "paid more"})
         await h.execute_update("record_callback", {"actor": "li.na", "satisfied": True})
         await h.result()
-        (HERE / "general_full_life.json").write_text((await h.fetch_history()).to_json())
+        (HERE / f"general_full_life-{release}.json").write_text((await h.fetch_history()).to_json())
 
         # A crisis escalated during contact, reported, then withdrawn.
         c = await env.client.start_workflow(
@@ -138,7 +139,7 @@ async def main() -> None:
         await c.execute_update("reassign", {"actor": "li.na", "owner": "zhao.min"})
         await c.execute_update("withdraw", {"actor": "zhao.min", "reason": "settled"})
         await c.result()
-        (HERE / "crisis_withdrawn.json").write_text((await c.fetch_history()).to_json())
+        (HERE / f"crisis_withdrawn-{release}.json").write_text((await c.fetch_history()).to_json())
     await env.shutdown()
     await pool.close()
     ledger.stop()
@@ -146,4 +147,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(sys.argv[1]))

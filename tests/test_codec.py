@@ -44,6 +44,7 @@ from infra.codec import (
 from infra.config import Settings
 from tests.conftest import TEST_CONVERTER, TEST_KEY_RING, Harness, eventually
 from workers import WORKFLOWS
+from workflows.complaint import NOTICES_IN_LEDGER_OUTBOX
 
 KEY_A = b"A" * 32
 KEY_B = b"B" * 32
@@ -152,8 +153,10 @@ async def test_history_holds_no_customer_data_and_the_case_still_works(harness: 
     for readable in (p for p in found if p.metadata.get("encoding") != ENCODING):
         if "type" in readable.metadata:
             continue  # a search attribute: plain by design, never customer data
-        data = json.loads(readable.data)  # else only the SDK core's local-activity bookkeeping
-        assert {"seq", "activity_type"} <= set(data), readable
+        # Else only the SDK core's bookkeeping: local-activity markers, patch markers.
+        data = json.loads(readable.data)
+        patch = {"id": NOTICES_IN_LEDGER_OUTBOX, "deprecated": False}
+        assert {"seq", "activity_type"} <= set(data) or data == patch, data
 
     # The scan would have seen them: decrypt every payload in place and look again.
     codec = EncryptionCodec(TEST_KEY_RING)

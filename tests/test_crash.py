@@ -59,9 +59,9 @@ async def start_worker_process(
 
 
 async def test_worker_killed_mid_lifecycle_case_finishes_ledger_exactly_once(
-    harness: Harness, database: str, mail_sink: MailSink
+    bare_harness: Harness, database: str, mail_sink: MailSink
 ) -> None:
-    h = harness
+    h = bare_harness
     h.task_queue = f"crash-{uuid.uuid4().hex[:6]}"  # served only by the worker processes
     first = await start_worker_process(h, database, mail_sink)
     try:
@@ -107,7 +107,7 @@ async def test_postgres_outage_during_lifecycle_activities_retry_nothing_lost_or
     h.task_queue = f"outage-{uuid.uuid4().hex[:6]}"
     notifier = RecordingNotifier()
     worker = build_worker(
-        h.client, pool=pool, task_queue=h.task_queue, notifier=notifier, policy_source=h.policy
+        h.client, pool=pool, task_queue=h.task_queue, sender=notifier, policy_source=h.policy
     )
     try:
         async with worker:

@@ -12,7 +12,6 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.channels import Channels, ChannelSettings
 from activities.ledger import LedgerActivities
-from activities.notifications import OutboxNotifier
 from domain.calendar import add_working_hours, next_working_instant
 from domain.models import ComplaintState, LedgerRecord, Notification, Stage
 from infra.mailsink import MailSink
@@ -142,15 +141,15 @@ async def test_ledger_write_repeated_by_a_retry_changes_nothing(harness: Harness
 
 
 async def test_r_sla_4_breach_in_ledger_and_reminder_delivered_by_email_through_the_outbox(
-    harness: Harness, tmp_path: Path
+    bare_harness: Harness, tmp_path: Path
 ) -> None:
-    h = harness
+    h = bare_harness
     sink = MailSink(tmp_path / "mail", port=0)
     sink.start()
     channels = Channels(ChannelSettings(smtp_host="127.0.0.1", smtp_port=sink.port))
     queue = f"outbox-{uuid.uuid4().hex[:6]}"
     worker = build_worker(
-        h.env.client, pool=h.pool, task_queue=queue, notifier=OutboxNotifier(h.pool, channels),
+        h.env.client, pool=h.pool, task_queue=queue, sender=channels,
         policy_source=h.policy,
     )  # fmt: skip
     try:

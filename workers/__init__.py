@@ -25,7 +25,7 @@ from temporalio.worker import Worker
 from activities.accountability import AccountabilityActivities
 from activities.channels import Channels, ChannelSettings
 from activities.ledger import LedgerActivities
-from activities.notifications import NotificationActivities, Notifier, OutboxNotifier
+from activities.notifications import NotificationActivities, OutboxRelay, Sender
 from activities.policy import PolicyActivities, PolicySource, StatutoryPolicySource
 from workflows.accountability import AccountabilityCycleWorkflow
 from workflows.complaint import ComplaintWorkflow
@@ -40,11 +40,11 @@ async def complaints_worker(
     database_url: str,
     *,
     task_queue: str = DEFAULT_TASK_QUEUE,
-    notifier: Notifier | None = None,
+    sender: Sender | None = None,
     policy_source: PolicySource | None = None,
     clock_speed: float = 1.0,
     **worker_options: Any,
-) -> AsyncIterator[Worker]:
+) -> AsyncIterator[ComplaintsWorker]:
     """The real worker (not yet running) with its own ledger pool and channels, closed on exit."""
     pool = await asyncpg.create_pool(database_url, min_size=1, max_size=10)
     channels = Channels(ChannelSettings.from_env())
@@ -53,7 +53,7 @@ async def complaints_worker(
             client,
             pool=pool,
             task_queue=task_queue,
-            notifier=notifier or OutboxNotifier(pool, channels),
+            sender=sender or channels,
             policy_source=policy_source,
             clock_speed=clock_speed,
             **worker_options,
@@ -69,19 +69,20 @@ def build_worker(
     *,
     pool: asyncpg.Pool,
     task_queue: str = DEFAULT_TASK_QUEUE,
-    notifier: Notifier,
+    sender: Sender,
     policy_source: PolicySource | None = None,
     clock_speed: float = 1.0,
     **worker_options: Any,
-) -> Worker:
-    """The complaints worker around a client, a ledger pool and a notifier."""
+) -> ComplaintsWorker:
+    """The complaints worker around a client, a ledger pool and a sender for notices."""
     _precompile_workflows()
-    notifications = NotificationActivities(notifier)
+    notifications = NotificationActivities(pool)
     ledger = LedgerActivities(pool)
     accountability = AccountabilityActivities(pool)
     policy = PolicyActivities(policy_source or StatutoryPolicySource(clock_speed=clock_speed))
-    return Worker(
+    return ComplaintsWorker(
         client,
+        relay=OutboxRelay(pool, sender),
         task_queue=task_queue,
         workflows=WORKFLOWS,
         activities=[
@@ -93,6 +94,18 @@ def build_worker(
         ],
         **worker_options,
     )
+
+
+class ComplaintsWorker(Worker):
+    """A Temporal worker that also runs the notification outbox relay while it runs."""
+
+    def __init__(self, client: Client, *, relay: OutboxRelay, **options: Any) -> None:
+        super().__init__(client, **options)
+        self._relay = relay
+
+    async def run(self) -> None:
+        async with self._relay.running():
+            await super().run()
 
 
 def _precompile_workflows() -> None:

@@ -61,6 +61,9 @@ with workflow.unsafe.imports_passed_through():
 
 REFUSED = "ActionRefused"
 
+# Patches (workflow.patched): cases started before a change replay the old way.
+NOTICES_IN_LEDGER_OUTBOX = "notices-in-ledger-outbox"
+
 RowT = TypeVar("RowT", bound=Model)
 
 Recipient = Literal["customer", "owner", "supervisor", "superior", "headquarters"]
@@ -101,6 +104,8 @@ class ComplaintWorkflow:
         self._recorded = 0  # timeline entries already in the ledger
         self._recorded_rows: dict[str, Model] = {}  # clocks, breaches, extensions as recorded
         self._recording: asyncio.Task[None] | None = None
+        self._outbox = True  # notices go to the ledger's outbox (else: one activity each)
+        self._unrecorded_notices: list[Notification] = []
 
     # -----------------------------------------------------------------------------------------
     # The story
@@ -118,6 +123,7 @@ class ComplaintWorkflow:
 
     async def _accept(self, intake: ComplaintIntake) -> None:
         """R-IN-2..4, R-GR-1..3: grade the complaint, start its clocks, tell the customer."""
+        self._outbox = workflow.patched(NOTICES_IN_LEDGER_OUTBOX)
         self._policy = await workflow.execute_local_activity_method(
             PolicyActivities.load_policy,
             PolicyRequest(branch=intake.branch, year=workflow.now().year),
@@ -143,7 +149,15 @@ class ComplaintWorkflow:
             self._declare_crisis(reasons, intake.owner)
         self._enter(Stage.CONTACT, intake.owner, start=received)
         self._publish()
-        await self._record()  # R-IN-2: in the ledger before the customer is told
+        if self._outbox:
+            self._acknowledge(intake)
+            await self._record()  # R-IN-2: one transaction puts the case and the notice in
+        else:
+            await self._record()  # R-IN-2: in the ledger before the customer is told
+            self._acknowledge(intake)
+        self._ready = True
+
+    def _acknowledge(self, intake: ComplaintIntake) -> None:
         regulatory = self._state.clock("regulatory")
         assert regulatory is not None
         self._notify(
@@ -155,7 +169,6 @@ class ComplaintWorkflow:
             f"Your complaint {intake.complaint_id} was accepted; a decision will reach you by "
             f"{regulatory.due_at:%Y-%m-%d}. Your handler is {intake.owner}.",
         )
-        self._ready = True
 
     async def _refresh_provisional_calendar(self) -> None:
         """R-SLA-3: a deadline in a year with no published calendar is provisional; once per
@@ -787,6 +800,7 @@ class ComplaintWorkflow:
                 await self._recording
         while self._recorded < len(self._state.timeline):
             upto = len(self._state.timeline)
+            notices = list(self._unrecorded_notices)
             s = self._state
             snapshot = s.model_copy(
                 update={"timeline": s.timeline[self._recorded : upto], "finished_clocks": []}
@@ -806,6 +820,7 @@ class ComplaintWorkflow:
                 extensions=self._unrecorded(
                     {f"extension {e.requested_at}": e for e in s.extensions}, sent
                 ),
+                notices=notices,
             )
             await workflow.execute_local_activity_method(
                 LedgerActivities.record,
@@ -816,6 +831,7 @@ class ComplaintWorkflow:
             )
             self._recorded = upto
             self._recorded_rows.update(sent)
+            del self._unrecorded_notices[: len(notices)]
 
     def _unrecorded(self, rows: dict[str, RowT], sent: dict[str, Model]) -> list[RowT]:
         """The rows that changed since the ledger last saw them (noted in `sent`)."""
@@ -844,7 +860,8 @@ class ComplaintWorkflow:
         *,
         clock: str | None = None,
     ) -> None:
-        """Send in the background: a slow channel never holds up the case."""
+        """Through the ledger's outbox, written with the timeline entry that announces the
+        notice (the relay delivers it); a slow channel never holds up the case."""
         self._notice_seq += 1
         notice = Notification(
             key=f"{workflow.info().workflow_id}:n{self._notice_seq}",
@@ -858,9 +875,13 @@ class ComplaintWorkflow:
             clock=clock,
         )
         self._log("notice", "system", f"{kind.value} to {role}: {subject}")
-        self._deliveries.append(asyncio.create_task(self._deliver(notice)))
+        if self._outbox:
+            self._unrecorded_notices.append(notice)
+        else:
+            self._deliveries.append(asyncio.create_task(self._deliver(notice)))
 
     async def _deliver(self, notice: Notification) -> None:
+        """Cases started before NOTICES_IN_LEDGER_OUTBOX: an activity per notice."""
         try:
             await workflow.execute_activity_method(
                 NotificationActivities.notify,
