@@ -56,8 +56,8 @@ ON CONFLICT (notice_key, channel) DO NOTHING
 async def enqueue(
     conn: asyncpg.Connection | asyncpg.pool.PoolConnectionProxy, notices: Iterable[Notification]
 ) -> None:
-    """Put notices in the outbox, one row per channel (a repeat is a no-op), and wake the relay
-    (PostgreSQL sends the NOTIFY only if the surrounding transaction commits)."""
+    """Put notices in the outbox, one row per channel (a repeat is a no-op); the relays are
+    woken when the surrounding transaction commits (infra/migrations/0005_outbox_relay.sql)."""
     rows = [
         (n.key, ch, n.complaint_id, n.kind.value, n.recipient_role, n.recipient, n.subject,
          n.body, n.clock)
@@ -65,8 +65,7 @@ async def enqueue(
         for ch in n.channels
     ]  # fmt: skip
     if rows:
-        await conn.executemany(INSERT_OUTBOX, rows)
-        await conn.execute("SELECT pg_notify($1, '')", WAKE_CHANNEL)
+        await conn.executemany(INSERT_OUTBOX, rows)  # a trigger NOTIFYs WAKE_CHANNEL
 
 
 class NotificationActivities:

@@ -6,6 +6,7 @@ next year's calendar or a new policy never changes a deadline a running case alr
 
 from __future__ import annotations
 
+import functools
 from typing import Protocol
 
 from temporalio import activity
@@ -34,6 +35,11 @@ class StatutoryPolicySource:
         self._sla = (sla or SlaPolicy()).model_copy(update={"speed": clock_speed})
 
     def load(self, branch: str, year: int) -> PolicySnapshot:
+        return self._snapshot(year)
+
+    @functools.lru_cache(maxsize=8)  # noqa: B019 - one source per worker, a few years
+    def _snapshot(self, year: int) -> PolicySnapshot:
+        """The calendar data is that of the installed library: fixed for this process."""
         if self._sla.speed != 1.0:
             return PolicySnapshot(calendar=fast_calendar(), sla=self._sla)
         return PolicySnapshot(calendar=china_calendar([year, year + 1]), sla=self._sla)

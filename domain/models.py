@@ -49,7 +49,18 @@ class Model(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _no_nul(cls, data: Any) -> Any:
-        return no_nul(data)
+        # Only this model's own text: a nested model (a dict here; no Model has a dict of
+        # strings) checks its own, so a deep payload is walked once, not once per level.
+        if isinstance(data, dict):
+            for key, item in data.items():
+                no_nul(key)
+                if isinstance(item, list | tuple):
+                    for element in item:
+                        if not isinstance(element, dict):
+                            no_nul(element)
+                elif not isinstance(item, dict):
+                    no_nul(item)
+        return data
 
 
 class Channel(StrEnum):

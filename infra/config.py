@@ -18,6 +18,7 @@ class Settings:
     data_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "data")
     log_format: str = "console"  # "json" in production
     clock_speed: float = 1.0  # demo only: working time runs this many times faster
+    workflow_sandbox: bool = True  # off: faster workflow starts, no runtime guard (README)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -30,4 +31,6 @@ class Settings:
             data_dir=Path(env.get("COMPLAINTS_DATA_DIR") or PROJECT_ROOT / "data"),
             log_format=env.get("COMPLAINTS_LOG_FORMAT") or "console",
             clock_speed=float(env.get("COMPLAINTS_CLOCK_SPEED") or 1.0),
+            workflow_sandbox=env.get("COMPLAINTS_WORKFLOW_SANDBOX", "on").lower()
+            not in ("off", "false", "0"),
         )

@@ -266,7 +266,11 @@ async def serve(
     key_file = await _dev_api_key(api_pool, settings)
     try:
         async with complaints_worker(
-            client, dsn, task_queue=settings.task_queue, clock_speed=speed
+            client,
+            dsn,
+            task_queue=settings.task_queue,
+            clock_speed=speed,
+            sandbox=settings.workflow_sandbox,
         ) as worker:
             args.extra_banner = [
                 ("HTTP API", f"http://{HOST}:{args.api_port}/docs"),

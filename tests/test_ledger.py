@@ -165,6 +165,7 @@ async def test_r_sla_4_breach_in_ledger_and_reminder_delivered_by_email_through_
             breach = await h.pool.fetchrow("SELECT * FROM sla_breaches")
             assert breach is not None and breach["clock_key"] == "stage:contact"
             rows = await _wait_for_rows(h.pool, "reminder", "email")
+            await _wait_for_rows(h.pool, "escalation", "email")  # delivered side by side
     finally:
         await channels.aclose()
         sink.stop()

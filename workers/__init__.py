@@ -20,7 +20,7 @@ from typing import Any
 
 import asyncpg
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from activities.accountability import AccountabilityActivities
 from activities.channels import Channels, ChannelSettings
@@ -43,9 +43,17 @@ async def complaints_worker(
     sender: Sender | None = None,
     policy_source: PolicySource | None = None,
     clock_speed: float = 1.0,
+    sandbox: bool = True,
     **worker_options: Any,
 ) -> AsyncIterator[ComplaintsWorker]:
-    """The real worker (not yet running) with its own ledger pool and channels, closed on exit."""
+    """The real worker (not yet running) with its own ledger pool and channels, closed on exit.
+
+    `sandbox=False` runs workflows without the SDK's sandbox: about a third less CPU per
+    complaint start (bench/first_wait.py --unsandboxed), but a non-deterministic call in
+    workflow code is then caught only by the tests, which always run sandboxed.
+    """
+    if not sandbox:
+        worker_options.setdefault("workflow_runner", UnsandboxedWorkflowRunner())
     pool = await asyncpg.create_pool(database_url, min_size=1, max_size=10)
     channels = Channels(ChannelSettings.from_env())
     try:

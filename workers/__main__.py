@@ -25,7 +25,11 @@ async def main() -> None:
     await migrate(dsn)
     client = await connect(settings)
     async with complaints_worker(
-        client, dsn, task_queue=settings.task_queue, clock_speed=settings.clock_speed
+        client,
+        dsn,
+        task_queue=settings.task_queue,
+        clock_speed=settings.clock_speed,
+        sandbox=settings.workflow_sandbox,
     ) as worker:
         structlog.get_logger("worker").info(
             "worker started", task_queue=settings.task_queue, namespace=client.namespace
