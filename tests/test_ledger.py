@@ -60,6 +60,13 @@ async def test_r_in_2_complaint_is_in_the_ledger_before_the_customer_is_told(
     # R-IN-2 / R-IN-3: everything a ledger row needs, with a named owner.
     assert row["customer_name"] == "张伟" and row["customer_phone"] == "13812345678"
     assert row["owner"] == "li.na" and row["stage"] == "contact" and row["matter"]
+    # ... and the acknowledgement was queued by the very transaction that recorded the intake
+    # (now() is the transaction's start time): had it failed, there would be nothing to send.
+    recorded = await h.pool.fetchval("SELECT updated_at FROM complaints")
+    queued = await h.pool.fetchval(
+        "SELECT created_at FROM notifications WHERE kind = 'acknowledgement'"
+    )
+    assert recorded is not None and recorded == queued
 
 
 async def test_r_st_7_ledger_timeline_equals_the_workflows_after_a_full_life(
