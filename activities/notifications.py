@@ -138,12 +138,14 @@ class OutboxRelay:
                 await task
 
     async def _run(self) -> None:
-        while True:
+        while True:  # a relay that stopped silently would leave every notice unsent
             try:
                 await self._listen_and_deliver()
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as err:
+            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as err:
                 log.warning("outbox relay: ledger unavailable, retrying", error=str(err))
-                await asyncio.sleep(self._idle.total_seconds())
+            except Exception:
+                log.exception("outbox relay failed, restarting")
+            await asyncio.sleep(self._idle.total_seconds())
 
     async def _listen_and_deliver(self) -> None:
         wake = asyncio.Event()

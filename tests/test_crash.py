@@ -114,6 +114,11 @@ async def test_postgres_outage_during_lifecycle_activities_retry_nothing_lost_or
             handle: WorkflowHandle[Any, Any] = await h.start()
             await h.act(handle, "record_contact")
             await asyncio.to_thread(server.stop)  # PostgreSQL goes away ...
+            investigate = (await h.state(handle)).clock("stage:investigate")
+            assert investigate is not None
+            later = (investigate.due_at + timedelta(days=1)).isoformat()
+            await h.act(handle, "request_extension", new_due_at=later, reason="appraisal")
+            await h.act(handle, "decide_extension", **SUPERVISOR, approved=True)  # customer told
             await h.act(handle, "submit_investigation", findings="f", proposed_resolution="r")
             await h.act(handle, "decide_resolution", **SUPERVISOR, approved=True)
             await h.act(handle, "close_case", result="paid")
@@ -128,6 +133,15 @@ async def test_postgres_outage_during_lifecycle_activities_retry_nothing_lost_or
             await eventually(caught_up, what="the ledger catching up after the outage")
             await h.act(handle, "record_callback", satisfied=True)
             final: ComplaintState = await handle.result()
+
+            async def all_sent() -> bool:
+                pending = "SELECT count(*) FROM notifications WHERE status = 'pending'"
+                return bool(await pool.fetchval(pending) == 0)
+
+            # The relay lost its connection too; the notices of the outage go out once it is back.
+            await eventually(all_sent, what="every notice delivered after the outage")
+        notices = [e for e in final.timeline if e.kind == "notice"]
+        assert len(notifier.sent) == len(notices) and len(notices) >= 2
         assert await ledger_timeline(pool, final.complaint_id) == workflow_timeline(final)
         row = await pool.fetchrow("SELECT stage, outcome FROM complaints")
         assert row is not None and (row["stage"], row["outcome"]) == ("closed", "resolved")
