@@ -96,11 +96,15 @@ RETURNING n.notice_key, n.channel, n.complaint_id, n.kind, n.recipient_role, n.r
 """
 
 MARK = """
-UPDATE notifications SET status = $3, provider_id = $4, last_error = $5,
-    delivered_at = CASE WHEN $3 = 'delivered' THEN now() END,
-    next_attempt_at = now() + $6::interval
-WHERE notice_key = $1 AND channel = $2
+UPDATE notifications n SET status = m.status, provider_id = m.provider_id, last_error = m.error,
+    delivered_at = CASE WHEN m.status = 'delivered' THEN now() END,
+    next_attempt_at = now() + m.backoff
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::interval[])
+    AS m(notice_key, channel, status, provider_id, error, backoff)
+WHERE n.notice_key = m.notice_key AND n.channel = m.channel
 """
+
+Outcome = tuple[str, str, str, str | None, str | None, timedelta]
 
 
 class OutboxRelay:
@@ -166,13 +170,18 @@ class OutboxRelay:
                     await listener.remove_listener(WAKE_CHANNEL, woken)
 
     async def deliver_due(self) -> int:
-        """Claim up to a batch of due rows and deliver them side by side; how many were due."""
+        """Claim up to a batch of due rows, deliver them side by side, record the outcomes in
+        one statement; how many were due."""
         async with self._pool.acquire() as conn:
             rows = await conn.fetch(CLAIM, self._batch, self._lease)
-        await asyncio.gather(*(self._deliver(row) for row in rows))
+        if not rows:
+            return 0
+        outcomes = await asyncio.gather(*(self._deliver(row) for row in rows))
+        async with self._pool.acquire() as conn:
+            await conn.execute(MARK, *(list(column) for column in zip(*outcomes, strict=True)))
         return len(rows)
 
-    async def _deliver(self, row: asyncpg.Record) -> None:
+    async def _deliver(self, row: asyncpg.Record) -> Outcome:
         channel = row["channel"]
         notice = Notification(
             key=row["notice_key"],
@@ -185,23 +194,15 @@ class OutboxRelay:
             body=row["body"],
             clock=row["clock"],
         )
+        backoff = min(self._first_backoff * 2 ** min(row["attempts"] - 1, 20), self._max_backoff)
+        key = row["notice_key"]
         try:
             status, provider_id = await self._sender.deliver(notice, channel)
         except PermanentDeliveryError as err:
-            await self._mark(row, "failed", None, str(err))
+            return key, channel, "failed", None, str(err), backoff
         except Exception as err:  # a channel down, or a bug in an adapter: try again later
             if not isinstance(err, DeliveryError):
                 log.exception("notice delivery raised", complaint_id=notice.complaint_id)
             gave_up = row["age"] >= self._give_up_after
-            await self._mark(row, "failed" if gave_up else "pending", None, str(err))
-        else:
-            await self._mark(row, status, provider_id, None)
-
-    async def _mark(
-        self, row: asyncpg.Record, status: str, provider_id: str | None, error: str | None
-    ) -> None:
-        backoff = min(self._first_backoff * 2 ** min(row["attempts"] - 1, 20), self._max_backoff)
-        async with self._pool.acquire() as conn:
-            await conn.execute(
-                MARK, row["notice_key"], row["channel"], status, provider_id, error, backoff
-            )
+            return key, channel, "failed" if gave_up else "pending", None, str(err), backoff
+        return key, channel, status, provider_id, None, backoff
