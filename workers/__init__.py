@@ -4,7 +4,8 @@
         await worker.run()          # or `async with worker:` to poll in the background
 
 returns the real worker, with every workflow and activity wired to its dependencies (the
-ledger's PostgreSQL pool, the notification channels), around any Temporal client: the dev
+ledger's PostgreSQL pool, the notification channels) and the notification outbox relay
+running beside it while it runs, around any Temporal client: the dev
 server, a cluster, Temporal Cloud, or a time-skipping test server. The client must use the
 pydantic data converter (`temporalio.contrib.pydantic.pydantic_data_converter`), as
 `infra.temporal.connect` does. `build_worker` is the same without owning the pool.
