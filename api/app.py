@@ -116,6 +116,23 @@ class ComplaintView(BaseModel):
     source: Literal["workflow", "ledger"]
 
 
+class NoticeView(BaseModel):
+    """One notice on one channel, as the outbox holds it (activities/notifications.py)."""
+
+    key: str
+    kind: str
+    channel: str
+    recipient_role: str
+    recipient: str
+    subject: str
+    status: Literal["pending", "delivered", "skipped", "failed"]
+    attempts: int
+    created_at: datetime
+    delivered_at: datetime | None = None
+    last_error: str | None = None
+    provider_id: str | None = None
+
+
 class IntakeResult(BaseModel):
     created: bool
     merged_into: str | None = Field(None, description="R-IN-6: the open case this repeat joined")
@@ -224,6 +241,34 @@ def create_app(
         if not rows:
             raise HTTPException(404, f"no complaint {complaint_id}")
         return [TimelineEntry(**dict(r)) for r in rows]
+
+    @app.get("/v1/complaints/{complaint_id}/notices", response_model=list[NoticeView],
+             tags=["complaints"], responses={404: {"model": Problem}})  # fmt: skip
+    async def notices(
+        complaint_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")],
+        identity: Annotated[Identity, Depends(require(*ANY_ROLE))],
+    ) -> list[NoticeView]:
+        """Who was told what, on which channel, and whether it arrived (or why not)."""
+        known = await pool.fetchval(
+            "SELECT true FROM complaints WHERE complaint_id = $1", complaint_id
+        )
+        if not known:
+            raise HTTPException(404, f"no complaint {complaint_id}")
+        rows = await pool.fetch(
+            "SELECT notice_key AS key, kind, channel, recipient_role, recipient, subject, status,"
+            " attempts, created_at, delivered_at, last_error, provider_id FROM notifications"
+            " WHERE complaint_id = $1 ORDER BY created_at, notice_key, channel",
+            complaint_id,
+        )
+        views = [NoticeView(**dict(r)) for r in rows]
+        if identity.has(*SEES_CUSTOMER_NUMBERS):
+            return views
+        return [
+            v.model_copy(update={"recipient": _mask(v.recipient)})
+            if v.recipient_role == "customer"
+            else v
+            for v in views
+        ]
 
     @app.get("/v1/complaints", response_model=Page, tags=["complaints"])
     async def search(

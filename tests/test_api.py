@@ -16,7 +16,7 @@ import pytest
 from api.app import create_app
 from api.auth import create_key
 from domain.models import Role
-from tests.conftest import Harness
+from tests.conftest import Harness, eventually
 
 
 @dataclass
@@ -142,6 +142,28 @@ async def test_roles_and_masking(api: Api) -> None:
     assert r.status_code == 403
     r = await api.http.get(f"/v1/complaints/{cid}")
     assert r.status_code == 401 and r.headers["www-authenticate"].startswith("Bearer")
+
+
+async def test_notices_of_a_case_with_their_delivery(api: Api, harness: Harness) -> None:
+    """R-IN-4: the acknowledgement is on the case's notices, with its delivery status; the
+    customer's number is masked for a system caller and shown to the handler."""
+    cid = (await api.post("/v1/complaints", complaint())).json()["complaint"]["complaint_id"]
+    await harness.notifier.wait_for("acknowledgement")
+
+    async def delivered() -> list[dict[str, Any]] | None:
+        notices: list[dict[str, Any]] = (await api.get(f"/v1/complaints/{cid}/notices")).json()
+        return notices if notices and notices[0]["status"] == "delivered" else None
+
+    [ack] = await eventually(delivered, what="the acknowledgement's delivery recorded")
+    assert (ack["kind"], ack["channel"], ack["recipient_role"]) == (
+        "acknowledgement",
+        "sms",
+        "customer",
+    )
+    assert ack["recipient"] == "138****5678" and ack["attempts"] == 1
+    as_handler = (await api.get(f"/v1/complaints/{cid}/notices", who="handler")).json()
+    assert as_handler[0]["recipient"] == "13812345678"
+    assert (await api.get("/v1/complaints/NOPE-1/notices")).status_code == 404
 
 
 async def test_bad_input_gets_a_clear_4xx(api: Api) -> None:
