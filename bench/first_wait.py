@@ -32,19 +32,15 @@ from typing import Any
 import asyncpg
 from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
-from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from activities.channels import DeliveryStatus
 from bench.empty_workflow import EmptyWorkflow
+from bench.servers import dev_server, ledger
 from domain.models import ComplaintIntake, ComplaintState, Notification
-from infra.binaries import find
 from infra.codec import data_converter, generate_key_file
 from infra.logs import configure
-from infra.migrate import migrate
-from infra.postgres import embedded_server
 from workers import build_worker
-from workflows import search_attributes as sa
 
 
 class QuietSender:
@@ -168,55 +164,48 @@ async def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         # Payloads encrypted as in production (AES-GCM codec), for both kinds.
         converter = data_converter(generate_key_file(Path(tmp) / "codec-keys.json"))
-        env = await WorkflowEnvironment.start_local(
-            data_converter=converter,
-            dev_server_existing_path=find("temporal"),
-            dev_server_database_filename=str(Path(tmp) / "bench.db"),
-            dev_server_extra_args=[
-                "--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal",
-            ],
-            search_attributes=sa.ALL,
-            ui=False,
-        )  # fmt: skip
-        ledger = await asyncio.to_thread(embedded_server, Path(tmp))
-        await migrate(ledger.dsn)
-        pool = await asyncpg.create_pool(ledger.dsn, min_size=2, max_size=10)
-        runner: dict[str, Any] = (
-            {"workflow_runner": UnsandboxedWorkflowRunner()} if args.unsandboxed else {}
-        )
         async with (
-            build_worker(
-                env.client, pool=pool, task_queue="bench-complaints", sender=QuietSender(), **runner
-            ),
-            Worker(env.client, task_queue="bench-empty", workflows=[EmptyWorkflow], **runner),
+            dev_server(Path(tmp), converter) as env,
+            ledger(Path(tmp)) as dsn,
+            asyncpg.create_pool(dsn, min_size=2, max_size=10) as pool,
         ):
-            how = args.intake
-            await start_to_first_wait(env.client, "EmptyWorkflow", "bench-empty", 20, 10, how)
-            await start_to_first_wait(
-                env.client, "ComplaintWorkflow", "bench-complaints", 20, 10, how
+            runner: dict[str, Any] = (
+                {"workflow_runner": UnsandboxedWorkflowRunner()} if args.unsandboxed else {}
             )
-            rates: dict[str, list[float]] = {"empty": [], "complaint": []}
-            lat: dict[str, list[float]] = {"empty": [], "complaint": []}
-            cpu: dict[str, collections.Counter[str]] = {
-                "empty": collections.Counter(),
-                "complaint": collections.Counter(),
-            }
-            for _ in range(args.rounds):
-                for kind, wf, queue in (
-                    ("empty", "EmptyWorkflow", "bench-empty"),
-                    ("complaint", "ComplaintWorkflow", "bench-complaints"),
-                ):
-                    before = cpu_ms()
-                    rate, latencies = await start_to_first_wait(
-                        env.client, wf, queue, args.count, args.concurrency, how
-                    )
-                    cpu[kind].update(cpu_ms() - before)
-                    rates[kind].append(rate)
-                    lat[kind] += latencies
-            events = await full_life_history(env.client, "bench-complaints")
-        await env.shutdown()
-        await pool.close()
-        ledger.stop()
+            async with (
+                build_worker(
+                    env.client,
+                    pool=pool,
+                    task_queue="bench-complaints",
+                    sender=QuietSender(),
+                    **runner,
+                ),
+                Worker(env.client, task_queue="bench-empty", workflows=[EmptyWorkflow], **runner),
+            ):
+                how = args.intake
+                await start_to_first_wait(env.client, "EmptyWorkflow", "bench-empty", 20, 10, how)
+                await start_to_first_wait(
+                    env.client, "ComplaintWorkflow", "bench-complaints", 20, 10, how
+                )
+                rates: dict[str, list[float]] = {"empty": [], "complaint": []}
+                lat: dict[str, list[float]] = {"empty": [], "complaint": []}
+                cpu: dict[str, collections.Counter[str]] = {
+                    "empty": collections.Counter(),
+                    "complaint": collections.Counter(),
+                }
+                for _ in range(args.rounds):
+                    for kind, wf, queue in (
+                        ("empty", "EmptyWorkflow", "bench-empty"),
+                        ("complaint", "ComplaintWorkflow", "bench-complaints"),
+                    ):
+                        before = cpu_ms()
+                        rate, latencies = await start_to_first_wait(
+                            env.client, wf, queue, args.count, args.concurrency, how
+                        )
+                        cpu[kind].update(cpu_ms() - before)
+                        rates[kind].append(rate)
+                        lat[kind] += latencies
+                events = await full_life_history(env.client, "bench-complaints")
 
     mode = "unsandboxed" if args.unsandboxed else "sandboxed"
     print(

@@ -59,18 +59,14 @@ from temporalio.runtime import (
     TelemetryConfig,
     TelemetryFilter,
 )
-from temporalio.testing import WorkflowEnvironment
 
 from api.app import complaint_id_for, create_app
 from api.auth import create_key
 from bench.first_wait import QuietSender
+from bench.servers import dev_server, ledger
 from domain.models import ComplaintIntake, Registration, Role
 from infra import logs
-from infra.binaries import find
-from infra.migrate import migrate
-from infra.postgres import embedded_server
 from workers import build_worker
-from workflows import search_attributes as sa
 
 ROOT = Path(__file__).resolve().parent.parent
 TASK_QUEUE = "bench-intake"
@@ -223,22 +219,11 @@ async def serve(args: argparse.Namespace) -> None:
     warnings = CoreWarnings()
     during: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
     with tempfile.TemporaryDirectory() as tmp:
-        env = await WorkflowEnvironment.start_local(
-            data_converter=pydantic_data_converter,
-            runtime=warnings.runtime(),
-            dev_server_existing_path=find("temporal"),
-            dev_server_database_filename=str(Path(tmp) / "bench.db"),
-            dev_server_extra_args=[
-                "--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal",
-            ],
-            search_attributes=sa.ALL,
-            ui=False,
-        )  # fmt: skip
-        ledger = await asyncio.to_thread(embedded_server, Path(tmp))
-        pool: asyncpg.Pool | None = None
-        try:
-            await migrate(ledger.dsn)
-            pool = await asyncpg.create_pool(ledger.dsn, min_size=2, max_size=10)
+        async with (
+            dev_server(Path(tmp), pydantic_data_converter, warnings.runtime()) as env,
+            ledger(Path(tmp)) as dsn,
+            asyncpg.create_pool(dsn, min_size=2, max_size=10) as pool,
+        ):
             key = await create_key(pool, "bench", [Role.SYSTEM])
             app = create_app(env.client, pool, task_queue=TASK_QUEUE)
             listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -271,11 +256,6 @@ async def serve(args: argparse.Namespace) -> None:
                         during[kind] += warnings.counts - before
                 server.should_exit = True
                 await serving
-        finally:
-            if pool is not None:
-                await pool.close()
-            await env.shutdown()
-            ledger.stop()
 
     print(
         f"intake, {args.rounds} rounds x {args.count} complaints, concurrency {args.concurrency},"

@@ -28,9 +28,8 @@ from typing import Any
 import asyncpg
 
 from activities.ledger import write_record
+from bench.servers import ledger
 from domain.models import ComplaintIntake, ComplaintState, Customer, LedgerRecord
-from infra.migrate import migrate
-from infra.postgres import embedded_server
 
 HISTORY = Path(__file__).parent.parent / "tests" / "histories" / "general_full_life.json"
 
@@ -151,20 +150,17 @@ async def main() -> None:
     args = parser.parse_args()
     state = recorded_case()
     with tempfile.TemporaryDirectory() as tmp:
-        server = await asyncio.to_thread(embedded_server, Path(tmp))
-        await migrate(server.dsn)
-        pool = await asyncpg.create_pool(
-            server.dsn, min_size=args.concurrency, max_size=args.concurrency
-        )
-        results: dict[str, list[float]] = {"ledger": [], "plain": []}
-        for r in range(args.rounds):
-            for name, write in (("plain", plain_insert), ("ledger", ledger_write)):
-                elapsed, rows = await run(
-                    pool, write, state, f"{name[0]}{r}-", args.cases, args.concurrency
-                )
-                results[name].append(rows / elapsed)
-        await pool.close()
-        server.stop()
+        async with (
+            ledger(Path(tmp)) as dsn,
+            asyncpg.create_pool(dsn, min_size=args.concurrency, max_size=args.concurrency) as pool,
+        ):
+            results: dict[str, list[float]] = {"ledger": [], "plain": []}
+            for r in range(args.rounds):
+                for name, write in (("plain", plain_insert), ("ledger", ledger_write)):
+                    elapsed, rows = await run(
+                        pool, write, state, f"{name[0]}{r}-", args.cases, args.concurrency
+                    )
+                    results[name].append(rows / elapsed)
     parts = batches(state)
     print(
         f"ledger writes, {args.cases} full lifecycles x {args.rounds} rounds, "

@@ -58,8 +58,7 @@ from typing import Any
 
 import asyncpg
 
-from infra.migrate import migrate
-from infra.postgres import embedded_server
+from bench.servers import ledger as ledger_database
 from reports.render import render_html
 from reports.statistics import (
     NO_PRODUCT,
@@ -478,10 +477,8 @@ async def main() -> None:
     args = parser.parse_args()
     parse_period(args.period)
     with tempfile.TemporaryDirectory() as tmp:
-        server = await asyncio.to_thread(embedded_server, Path(tmp))
-        try:
-            await migrate(server.dsn)
-            conn = await asyncpg.connect(server.dsn)
+        async with ledger_database(Path(tmp)) as dsn:
+            conn = await asyncpg.connect(dsn)
             begun = time.perf_counter()
             ledger = Ledger(args.rows, args.period)
             loaded = await bulk_load(conn, ledger)
@@ -503,8 +500,6 @@ async def main() -> None:
             for prefix in (None, args.branch):
                 await measure(conn, args.period, prefix, args.rounds)
             await conn.close()
-        finally:
-            server.stop()
 
 
 async def measure(conn: Any, period: str, prefix: str | None, rounds: int) -> None:
