@@ -228,7 +228,7 @@ class PauseClock(Action):
 
 
 class ResumeClock(Action):
-    pass
+    """R-SLA-8: the paused clock runs again, its deadline moved by the time it stood still."""
 
 
 class RequestReview(Action):

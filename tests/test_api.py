@@ -231,10 +231,10 @@ async def test_search_filters_and_stable_cursor_pages(api: Api) -> None:
     assert r.status_code == 422
 
 
-async def test_finished_case_is_read_from_the_ledger(api: Api) -> None:
+async def test_finished_case_is_read_from_the_ledger(api: Api, harness: Harness) -> None:
     cid = (await api.post("/v1/complaints", complaint())).json()["complaint"]["complaint_id"]
     await api.act(cid, "withdraw", reason="settled")
-    await asyncio.sleep(0)  # let the last ledger record land
+    await harness.client.get_workflow_handle(f"complaint-{cid}").result()  # ledger written
     view = (await api.get(f"/v1/complaints/{cid}")).json()
     assert view["stage"] == "withdrawn" and view["source"] == "ledger"
     r = await api.act(cid, "record_contact")

@@ -75,7 +75,7 @@ MESSAGES: dict[str, type[ItemRef]] = {
 
 
 class Refused(Exception):
-    pass
+    """An action the cycle refused; already written to the cycle's log."""
 
 
 @workflow.defn(name="AccountabilityCycleWorkflow")
