@@ -48,24 +48,31 @@ class Sender(Protocol):
 INSERT_OUTBOX = """
 INSERT INTO notifications (notice_key, channel, complaint_id, kind, recipient_role, recipient,
     subject, body, clock)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                     $7::text[], $8::text[], $9::text[])
 ON CONFLICT (notice_key, channel) DO NOTHING
 """
+
+
+def outbox_columns(notices: Iterable[Notification]) -> list[list[str | None]]:
+    """The outbox rows of these notices, one per channel, as 9 column arrays for `unnest`."""
+    columns: list[list[str | None]] = [[] for _ in range(9)]
+    for n in notices:
+        for channel in n.channels:
+            row = (n.key, channel, n.complaint_id, n.kind.value, n.recipient_role, n.recipient,
+                   n.subject, n.body, n.clock)  # fmt: skip
+            for column, value in zip(columns, row, strict=True):
+                column.append(value)
+    return columns
 
 
 async def enqueue(
     conn: asyncpg.Connection | asyncpg.pool.PoolConnectionProxy, notices: Iterable[Notification]
 ) -> None:
-    """Put notices in the outbox, one row per channel (a repeat is a no-op); the relays are
-    woken when the surrounding transaction commits (infra/migrations/0005_outbox_relay.sql)."""
-    rows = [
-        (n.key, ch, n.complaint_id, n.kind.value, n.recipient_role, n.recipient, n.subject,
-         n.body, n.clock)
-        for n in notices
-        for ch in n.channels
-    ]  # fmt: skip
-    if rows:
-        await conn.executemany(INSERT_OUTBOX, rows)  # a trigger NOTIFYs WAKE_CHANNEL
+    """Put notices in the outbox, one row per channel (a repeat is a no-op); a trigger wakes
+    the relays when the surrounding transaction commits (migrations 0005 and 0006). The
+    ledger's record queues its notices in its own statement (`activities.ledger`)."""
+    await conn.execute(INSERT_OUTBOX, *outbox_columns(notices))
 
 
 class NotificationActivities:

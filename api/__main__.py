@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-import asyncpg
 import uvicorn
 
 from api.app import create_app
@@ -14,7 +13,7 @@ from api.codec import codec_router_from_env
 from infra import logs
 from infra.config import Settings
 from infra.migrate import migrate
-from infra.postgres import database_url
+from infra.postgres import create_pool, database_url
 from infra.temporal import connect
 
 
@@ -24,7 +23,7 @@ async def serve(host: str, port: int) -> None:
     dsn = await database_url(settings)
     await migrate(dsn)
     client = await connect(settings)
-    pool = await asyncpg.create_pool(dsn, min_size=1, max_size=10)
+    pool = await create_pool(dsn, min_size=1, max_size=10)
     try:
         app = create_app(
             client,

@@ -29,7 +29,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
@@ -40,6 +39,7 @@ from bench.servers import dev_server, ledger
 from domain.models import ComplaintIntake, ComplaintState, Notification
 from infra.codec import data_converter, generate_key_file
 from infra.logs import configure
+from infra.postgres import create_pool
 from workers import build_worker
 
 
@@ -167,7 +167,7 @@ async def main() -> None:
         async with (
             dev_server(Path(tmp), converter) as env,
             ledger(Path(tmp)) as dsn,
-            asyncpg.create_pool(dsn, min_size=2, max_size=10) as pool,
+            create_pool(dsn, min_size=2, max_size=10) as pool,
         ):
             runner: dict[str, Any] = (
                 {"workflow_runner": UnsandboxedWorkflowRunner()} if args.unsandboxed else {}

@@ -46,7 +46,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import uvicorn
 from temporalio.client import Client, WithStartWorkflowOperation
@@ -66,6 +65,7 @@ from bench.first_wait import QuietSender
 from bench.servers import dev_server, ledger
 from domain.models import ComplaintIntake, Registration, Role
 from infra import logs
+from infra.postgres import create_pool
 from workers import build_worker
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -222,7 +222,7 @@ async def serve(args: argparse.Namespace) -> None:
         async with (
             dev_server(Path(tmp), pydantic_data_converter, warnings.runtime()) as env,
             ledger(Path(tmp)) as dsn,
-            asyncpg.create_pool(dsn, min_size=2, max_size=10) as pool,
+            create_pool(dsn, min_size=2, max_size=10) as pool,
         ):
             key = await create_key(pool, "bench", [Role.SYSTEM])
             app = create_app(env.client, pool, task_queue=TASK_QUEUE)

@@ -30,6 +30,7 @@ import asyncpg
 from activities.ledger import write_record
 from bench.servers import ledger
 from domain.models import ComplaintIntake, ComplaintState, Customer, LedgerRecord
+from infra.postgres import create_pool
 
 HISTORY = Path(__file__).parent.parent / "tests" / "histories" / "general_full_life.json"
 
@@ -152,7 +153,7 @@ async def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         async with (
             ledger(Path(tmp)) as dsn,
-            asyncpg.create_pool(dsn, min_size=args.concurrency, max_size=args.concurrency) as pool,
+            create_pool(dsn, min_size=args.concurrency, max_size=args.concurrency) as pool,
         ):
             results: dict[str, list[float]] = {"ledger": [], "plain": []}
             for r in range(args.rounds):

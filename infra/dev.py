@@ -44,7 +44,7 @@ from infra.codec import ENV_KEYS, ENV_KEYS_FILE, CodecError, KeyRing, ensure_key
 from infra.config import Settings
 from infra.mailsink import MailSink
 from infra.migrate import migrate
-from infra.postgres import database_url
+from infra.postgres import create_pool, database_url
 from infra.schedules import ensure_schedules
 from infra.temporal import cli_flags, connect, register_search_attributes
 from workers import complaints_worker
@@ -254,7 +254,7 @@ async def serve(
     # The sink listens where the email channel sends (COMPLAINTS_SMTP_PORT, default 8025).
     sink = MailSink(settings.data_dir / "mail", port=ChannelSettings.from_env().smtp_port)
     sink.start()
-    api_pool = await asyncpg.create_pool(dsn, min_size=1, max_size=5)
+    api_pool = await create_pool(dsn, min_size=1, max_size=5)
     api = _ApiServer(
         uvicorn.Config(
             create_app(client, api_pool, task_queue=settings.task_queue,

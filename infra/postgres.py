@@ -129,13 +129,21 @@ async def database_url(settings: Settings) -> str:
     return server.dsn
 
 
-async def create_pool(
-    dsn: str, *, min_size: int = 1, max_size: int = 10, **kwargs: Any
-) -> asyncpg.Pool:
-    """A small pool for the ledger; extra keyword arguments go to `asyncpg.create_pool`."""
+def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10, **kwargs: Any) -> asyncpg.Pool:
+    """A small pool for the ledger (await it, or `async with` it); extra keyword arguments go
+    to `asyncpg.create_pool`."""
     kwargs.setdefault("command_timeout", 30.0)
     kwargs.setdefault("server_settings", {"application_name": "complaints"})
-    return await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, **kwargs)
+    kwargs.setdefault("reset", _keep_session)
+    return asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, **kwargs)
+
+
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Release a connection without asyncpg's default reset query (`RESET ALL`, `UNLISTEN *`,
+    ...), a round trip on every release, as many as the ledger write itself. Nothing here
+    leaves session state behind: no SET, no cursors, no advisory locks on pooled connections,
+    and the outbox relay UNLISTENs before it gives its connection back. asyncpg still rolls
+    back an open transaction and drops listener callbacks before calling this."""
 
 
 def with_database(dsn: str, name: str) -> str:

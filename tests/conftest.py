@@ -28,6 +28,7 @@ from domain.models import ComplaintIntake, ComplaintState, Notification
 from domain.sla import PolicySnapshot, SlaPolicy
 from infra.binaries import find
 from infra.codec import KeyRing, data_converter
+from infra.postgres import create_pool
 from infra.temporal import register_search_attributes
 from workers import build_worker
 
@@ -199,7 +200,7 @@ class Harness:
 @pytest.fixture
 async def pool(database: str) -> AsyncIterator[asyncpg.Pool]:
     """A pool on this test's own freshly migrated ledger database."""
-    ledger = await asyncpg.create_pool(database, min_size=1, max_size=5)
+    ledger = await create_pool(database, min_size=1, max_size=5)
     yield ledger
     await ledger.close()
 

@@ -15,14 +15,13 @@ import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
-import asyncpg
 from temporalio.testing import WorkflowEnvironment
 
 from domain.models import ComplaintIntake, ComplaintState
 from domain.sla import PolicySnapshot, SlaPolicy
 from infra.binaries import find
 from infra.migrate import migrate
-from infra.postgres import embedded_server
+from infra.postgres import create_pool, embedded_server
 from infra.temporal import register_search_attributes
 from tests.conftest import TEST_CONVERTER, FixedPolicySource, RecordingNotifier, test_calendar
 from workers import build_worker
@@ -53,7 +52,7 @@ async def main(release: str) -> None:
     HERE.mkdir(exist_ok=True)
     ledger = embedded_server(Path(tempfile.mkdtemp()))
     await migrate(ledger.dsn)
-    pool = await asyncpg.create_pool(ledger.dsn)
+    pool = await create_pool(ledger.dsn)
     env = await WorkflowEnvironment.start_time_skipping(
         data_converter=TEST_CONVERTER,
         test_server_existing_path=find("temporal-test-server"),

@@ -22,7 +22,7 @@ from domain.models import ComplaintState
 from infra.config import PROJECT_ROOT
 from infra.mailsink import MailSink
 from infra.migrate import migrate
-from infra.postgres import embedded_server
+from infra.postgres import create_pool, embedded_server
 from tests.conftest import Harness, RecordingNotifier, eventually
 from tests.test_ledger import ledger_timeline, workflow_timeline
 from workers import build_worker
@@ -103,7 +103,7 @@ async def test_postgres_outage_during_lifecycle_activities_retry_nothing_lost_or
     h = harness
     server = await asyncio.to_thread(embedded_server, tmp_path)
     await migrate(server.dsn)
-    pool = await asyncpg.create_pool(server.dsn, min_size=1, max_size=3)
+    pool = await create_pool(server.dsn, min_size=1, max_size=3)
     h.task_queue = f"outage-{uuid.uuid4().hex[:6]}"
     notifier = RecordingNotifier()
     worker = build_worker(

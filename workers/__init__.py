@@ -28,6 +28,7 @@ from activities.channels import Channels, ChannelSettings
 from activities.ledger import LedgerActivities
 from activities.notifications import NotificationActivities, OutboxRelay, Sender
 from activities.policy import PolicyActivities, PolicySource, StatutoryPolicySource
+from infra.postgres import create_pool
 from workflows.accountability import AccountabilityCycleWorkflow
 from workflows.complaint import ComplaintWorkflow
 
@@ -55,7 +56,7 @@ async def complaints_worker(
     """
     if not sandbox:
         worker_options.setdefault("workflow_runner", UnsandboxedWorkflowRunner())
-    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=10)
+    pool = await create_pool(database_url, min_size=1, max_size=10)
     channels = Channels(ChannelSettings.from_env())
     try:
         worker = build_worker(
