@@ -12,11 +12,11 @@ from typing import Protocol
 from temporalio import activity
 
 from domain.calendar_data import china_calendar, fast_calendar
-from domain.models import Model
+from domain.models import Derived
 from domain.sla import PolicySnapshot, SlaPolicy
 
 
-class PolicyRequest(Model):
+class PolicyRequest(Derived):
     branch: str
     year: int
 

@@ -21,10 +21,10 @@ from domain.calendar import (
     next_working_instant,
     working_time_between,
 )
-from domain.models import Clock, ClockKind, Grade, Model, SpecialDeadlines, Stage
+from domain.models import Clock, ClockKind, Derived, Grade, SpecialDeadlines, Stage
 
 
-class StageLimit(Model):
+class StageLimit(Derived):
     hours: float | None = None
     days: int | None = None
 
@@ -63,7 +63,7 @@ DEFAULT_LIMITS: dict[Grade, dict[Stage, StageLimit]] = {
 CLOCKED_STAGES = (Stage.CONTACT, Stage.INVESTIGATE, Stage.APPROVE, Stage.CLOSE, Stage.CALLBACK)
 
 
-class SlaPolicy(Model):
+class SlaPolicy(Derived):
     version: str = "2026.1"
     limits: dict[Grade, dict[Stage, StageLimit]] = DEFAULT_LIMITS
     warn_fraction: float = 0.8  # R-SLA-9: warning at this share of the stage's working time ...
@@ -79,7 +79,7 @@ class SlaPolicy(Model):
     speed: float = 1.0  # demo only: >1 runs working time that many times faster
 
 
-class PolicySnapshot(Model):
+class PolicySnapshot(Derived):
     """The calendar and SLA policy a case runs under, as recorded in its history."""
 
     calendar: WorkCalendar

@@ -9,7 +9,7 @@ from temporalio.client import WorkflowHandle
 
 from domain.calendar import add_working_days, add_working_hours
 from domain.models import ComplaintState, Stage
-from tests.conftest import Harness
+from tests.conftest import Harness, eventually
 from workflows import search_attributes as sa
 
 SUPERVISOR = {"actor": "wang.qiang", "role": "supervisor"}
@@ -191,6 +191,35 @@ async def test_unknown_action_signal_is_recorded_not_dropped(harness: Harness) -
     details = [e.detail for e in state.timeline if e.kind == "refused"]
     assert any("unknown action 'record_contactt'" in d for d in details)
     assert any("invalid payload" in d for d in details)
+
+
+async def test_nul_characters_typed_in_the_ui_are_refused_and_the_ledger_keeps_up(
+    harness: Harness,
+) -> None:
+    """PostgreSQL text cannot hold NUL: a signal with one in its name, a key or a value is
+    refused on the timeline (escaped), and the ledger still records every entry."""
+    h = harness
+    handle = await h.start()
+    await handle.signal("record\x00contact", {"actor": "ops"})
+    await handle.signal("record_contact", {"actor": "ops", "no\x00te": 1})
+    await handle.signal("record_contact", {"actor": "o\x00ps"})
+    await handle.signal("record_contact", {"actor": "ops"})
+    state = await h.state(handle)
+    assert state.stage is Stage.INVESTIGATE
+    refused = [e for e in state.timeline if e.kind == "refused"]
+    assert len(refused) == 3, [e.detail for e in refused]
+    assert refused[0].action == "record\\x00contact"
+    assert "NUL" in refused[1].detail and "NUL" in refused[2].detail
+    assert not any("\x00" in f"{e.action}{e.detail}" for e in state.timeline)
+    last = state.timeline[-1].seq
+    await eventually(
+        lambda: h.pool.fetchval(
+            "SELECT last_event_seq = $2 FROM complaints WHERE complaint_id = $1",
+            state.complaint_id,
+            last,
+        ),
+        what="the ledger has every timeline entry",
+    )
 
 
 async def test_request_id_makes_a_repeated_delivery_a_no_op(harness: Harness) -> None:

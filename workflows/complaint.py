@@ -473,6 +473,9 @@ class ComplaintWorkflow:
     def _refuse(
         self, name: str, actor: str, reason: str, request_id: str | None = None
     ) -> NoReturn:
+        # An undecodable action's name and errors may hold a NUL typed in the UI: escaped, so
+        # the timeline entry fits in PostgreSQL text (decoded actions refuse NUL themselves).
+        name, reason = name.replace("\x00", "\\x00"), reason.replace("\x00", "\\x00")
         self._log("refused", actor, reason, action=name, request_id=request_id)
         self._changed = True
         raise Refused(reason)
