@@ -21,6 +21,9 @@ from temporalio.common import RawValue, RetryPolicy, SearchAttributeUpdate
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    # Not `from workflows import ...`: that loads a submodule of the sandboxed `workflows`
+    # package around the sandbox's import hook, so afresh for every case, not passed through.
+    import workflows.search_attributes as sa
     from activities.ledger import LedgerActivities
     from activities.notifications import NotificationActivities
     from activities.policy import PolicyActivities, PolicyRequest
@@ -57,7 +60,6 @@ with workflow.unsafe.imports_passed_through():
         Withdraw,
     )
     from domain.sla import PolicySnapshot
-    from workflows import search_attributes as sa
 
 REFUSED = "ActionRefused"
 
