@@ -15,7 +15,7 @@ import asyncpg
 from temporalio.testing import ActivityEnvironment
 
 from activities.channels import DeliveryError, DeliveryStatus, PermanentDeliveryError
-from activities.notifications import NotificationActivities, OutboxRelay, enqueue
+from activities.notifications import WAKE_CHANNEL, NotificationActivities, OutboxRelay, enqueue
 from domain.models import NoticeKind, Notification
 from tests.conftest import eventually
 
@@ -133,3 +133,23 @@ async def put(pool: asyncpg.Pool, notices: list[Notification]) -> None:
 async def _delivered(pool: asyncpg.Pool, key: str) -> bool:
     status = await pool.fetchval("SELECT status FROM notifications WHERE notice_key = $1", key)
     return bool(status == "delivered")
+
+
+async def test_relays_are_woken_only_when_notices_were_queued(pool: asyncpg.Pool) -> None:
+    """Every ledger record runs the outbox insert, mostly of no rows: those wake nobody."""
+    woken: list[str] = []
+
+    def wake(_conn: object, _pid: int, channel: str, _payload: object) -> None:
+        woken.append(channel)
+
+    async def heard() -> list[str]:
+        return woken
+
+    async with pool.acquire() as listener, pool.acquire() as conn:
+        await listener.add_listener(WAKE_CHANNEL, wake)
+        await enqueue(conn, [])
+        await enqueue(conn, [notice(1)])
+        await eventually(heard, what="the wake-up")
+        await listener.execute("SELECT 1")  # whatever was sent before this has arrived now
+        await listener.remove_listener(WAKE_CHANNEL, wake)
+    assert woken == [WAKE_CHANNEL]
