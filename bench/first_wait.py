@@ -2,13 +2,20 @@
 
     make bench                      # or: .venv/bin/python -m bench.first_wait --count 300
 
-Both kinds are started the same way, side by side in one run on one dev server (SQLite file,
-WAL, as `make run` uses): `start_workflow`, then the first action as an update, which returns
-once the workflow is waiting. The empty workflow does nothing but wait for that update; the
-complaint loads its policy, grades, plans its clocks, records the timeline, upserts its
-search attributes, writes the case to the ledger (a real PostgreSQL) and schedules the
-customer's acknowledgement first. Absolute rates on a
-2-core machine are noisy; the ratio is what to read. Target: >= 0.8.
+Three kinds, started the same way (update-with-start of `register`, as the HTTP API files a
+complaint; it returns once the workflow waits), in alternating rounds in one run on one dev
+server (SQLite file, WAL, as `make run` uses), payloads encrypted as in production:
+
+- `empty`: waits for its first action, nothing else;
+- `two-LAs`: runs two no-op local activities, then waits: the shape of a complaint's intake
+  with no work in it, i.e. what the SDK costs for that shape on this machine;
+- `complaint`: loads its policy (local activity), grades, plans its clocks, writes the case,
+  its timeline and the customer's acknowledgement to the ledger in one PostgreSQL statement
+  (local activity), upserts its search attributes, then waits.
+
+It prints each kind's rate, latency and CPU per workflow (this process, the dev server and
+PostgreSQL, from /proc), and the ratios. Absolute rates on a 2-core machine are noisy; read the
+ratios. Target: complaint/empty >= 0.8.
 
 It also runs one general complaint through its whole life and prints its history events,
 each of which is a billed action on Temporal Cloud.
@@ -34,7 +41,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from activities.channels import DeliveryStatus
-from bench.empty_workflow import EmptyWorkflow
+from bench.empty_workflow import EmptyWorkflow, TwoLocalActivitiesWorkflow, noop
 from bench.servers import dev_server, ledger
 from domain.models import ComplaintIntake, ComplaintState, Notification
 from infra.codec import data_converter, generate_key_file
@@ -123,6 +130,13 @@ async def full_life_history(client: Client, queue: str) -> collections.Counter[s
     )
 
 
+KINDS = [  # (label, workflow type, task queue), run in this order in every round
+    ("empty", "EmptyWorkflow", "bench-empty"),
+    ("two-LAs", "TwoLocalActivitiesWorkflow", "bench-empty"),
+    ("complaint", "ComplaintWorkflow", "bench-complaints"),
+]
+
+
 def cpu_ms() -> collections.Counter[str]:
     """CPU milliseconds used so far by this process (client + worker) and by each child (the
     Temporal dev server, PostgreSQL), read from /proc (Linux)."""
@@ -180,24 +194,22 @@ async def main() -> None:
                     sender=QuietSender(),
                     **runner,
                 ),
-                Worker(env.client, task_queue="bench-empty", workflows=[EmptyWorkflow], **runner),
+                Worker(
+                    env.client,
+                    task_queue="bench-empty",
+                    workflows=[EmptyWorkflow, TwoLocalActivitiesWorkflow],
+                    activities=[noop],
+                    **runner,
+                ),
             ):
                 how = args.intake
-                await start_to_first_wait(env.client, "EmptyWorkflow", "bench-empty", 20, 10, how)
-                await start_to_first_wait(
-                    env.client, "ComplaintWorkflow", "bench-complaints", 20, 10, how
-                )
-                rates: dict[str, list[float]] = {"empty": [], "complaint": []}
-                lat: dict[str, list[float]] = {"empty": [], "complaint": []}
-                cpu: dict[str, collections.Counter[str]] = {
-                    "empty": collections.Counter(),
-                    "complaint": collections.Counter(),
-                }
+                for _, wf, queue in KINDS:  # warm up
+                    await start_to_first_wait(env.client, wf, queue, 20, 10, how)
+                rates: dict[str, list[float]] = {kind: [] for kind, _, _ in KINDS}
+                lat: dict[str, list[float]] = {kind: [] for kind, _, _ in KINDS}
+                cpu = {kind: collections.Counter[str]() for kind, _, _ in KINDS}
                 for _ in range(args.rounds):
-                    for kind, wf, queue in (
-                        ("empty", "EmptyWorkflow", "bench-empty"),
-                        ("complaint", "ComplaintWorkflow", "bench-complaints"),
-                    ):
+                    for kind, wf, queue in KINDS:
                         before = cpu_ms()
                         rate, latencies = await start_to_first_wait(
                             env.client, wf, queue, args.count, args.concurrency, how
@@ -212,7 +224,7 @@ async def main() -> None:
         f"start → first wait, {args.rounds} rounds x {args.count}, "
         f"concurrency {args.concurrency}, {mode}"
     )
-    for kind in ("empty", "complaint"):
+    for kind, _, _ in KINDS:
         p50 = statistics.median(lat[kind]) * 1000
         p99 = statistics.quantiles(lat[kind], n=100)[98] * 1000
         rounds = " ".join(f"{r:.1f}" for r in rates[kind])
@@ -221,11 +233,16 @@ async def main() -> None:
         n = args.rounds * args.count
         per = "  ".join(f"{p} {ms / n:.1f}" for p, ms in sorted(cpu[kind].items()))
         print(f"            CPU ms per workflow: {per}")
-    ratios = [c / e for c, e in zip(rates["complaint"], rates["empty"], strict=True)]
-    print(
-        f"  ratio complaint/empty: {statistics.mean(ratios):.2f}"
-        f" (per round: {' '.join(f'{r:.2f}' for r in ratios)}; target >= 0.8)"
-    )
+    for kind, of, note in (
+        ("complaint", "empty", "; target >= 0.8"),
+        ("two-LAs", "empty", ": the SDK's own cost of that shape"),
+        ("complaint", "two-LAs", ": the cost of the complaint's work"),
+    ):
+        ratios = [a / b for a, b in zip(rates[kind], rates[of], strict=True)]
+        print(
+            f"  ratio {kind}/{of}: {statistics.mean(ratios):.2f}"
+            f" (per round: {' '.join(f'{r:.2f}' for r in ratios)}{note})"
+        )
     print(f"history of one general complaint, intake to closed: {sum(events.values())} events")
     for name, n in events.most_common():
         print(f"  {n:4d}  {name}")
