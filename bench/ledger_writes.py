@@ -6,9 +6,9 @@ The case is a real one: the final state of the recorded general lifecycle in
 tests/histories/general_full_life.json (a breach, an extension, a pause, a rejected
 resolution, a reopen), replayed as the workflow records it: one ledger write per action, each
 carrying the timeline entries since the previous one plus the current clocks, breaches and
-extensions. The ledger path is the production `write_record` (upserts, ON CONFLICT, the
-forward-only guard); the baseline inserts exactly the same rows with plain INSERTs, one
-transaction per batch, on the same embedded PostgreSQL in the same run.
+extensions. The ledger path is the production `write_record` (one statement: upserts, ON
+CONFLICT, the forward-only guard); the baseline inserts exactly the same rows with plain
+INSERTs, one transaction per batch, on the same embedded PostgreSQL in the same run.
 """
 
 from __future__ import annotations
