@@ -38,6 +38,7 @@ bench-all: $(STAMP)  ## every benchmark, one after the other (several minutes)
 	$(BIN)/python -m bench.ledger_writes
 	$(BIN)/python -m bench.intake
 	$(BIN)/python -m bench.monthly_report
+	$(BIN)/python -m bench.replay
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
