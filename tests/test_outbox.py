@@ -153,3 +153,25 @@ async def test_relays_are_woken_only_when_notices_were_queued(pool: asyncpg.Pool
         await listener.execute("SELECT 1")  # whatever was sent before this has arrived now
         await listener.remove_listener(WAKE_CHANNEL, wake)
     assert woken == [WAKE_CHANNEL]
+
+
+async def test_a_batch_in_flight_at_shutdown_is_finished_and_recorded(pool: asyncpg.Pool) -> None:
+    """A worker stopped mid-send (a deploy) records what it sent, so nothing goes out twice."""
+    sending = asyncio.Event()
+
+    class SlowSender(CountingSender):
+        async def deliver(self, n: Notification, channel: str) -> tuple[DeliveryStatus, str]:
+            sending.set()
+            await asyncio.sleep(0.2)  # a gateway taking its time
+            return await super().deliver(n, channel)
+
+    sender = SlowSender()
+    async with pool.acquire() as conn:
+        await enqueue(conn, [notice(1)])
+    async with OutboxRelay(pool, sender).running():
+        await sending.wait()
+    assert await statuses(pool) == {
+        ("complaint-T1:n1", "sms"): ("delivered", 1),
+        ("complaint-T1:n1", "email"): ("delivered", 1),
+    }
+    assert set(sender.calls.values()) == {1}
