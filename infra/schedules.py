@@ -6,6 +6,7 @@ The accountability cycle starts on the 21st of every month at 00:30 Shanghai tim
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from temporalio.client import (
     Client,
@@ -43,10 +44,8 @@ async def ensure_schedules(client: Client, task_queue: str) -> None:
             time_zone_name="Asia/Shanghai",
         ),
     )
-    try:
+    with contextlib.suppress(ScheduleAlreadyRunningError):  # made by an earlier start
         await client.create_schedule(ACCOUNTABILITY_SCHEDULE, schedule)
-    except ScheduleAlreadyRunningError:
-        pass
 
 
 async def main() -> None:

@@ -157,12 +157,12 @@ async def test_relays_are_woken_only_when_notices_were_queued(pool: asyncpg.Pool
 
 async def test_a_batch_in_flight_at_shutdown_is_finished_and_recorded(pool: asyncpg.Pool) -> None:
     """A worker stopped mid-send (a deploy) records what it sent, so nothing goes out twice."""
-    sending = asyncio.Event()
+    sending, answered = asyncio.Event(), asyncio.Event()
 
     class SlowSender(CountingSender):
         async def deliver(self, n: Notification, channel: str) -> tuple[DeliveryStatus, str]:
             sending.set()
-            await asyncio.sleep(0.2)  # a gateway taking its time
+            await answered.wait()  # the gateway answers only once the relay is told to stop
             return await super().deliver(n, channel)
 
     sender = SlowSender()
@@ -170,6 +170,7 @@ async def test_a_batch_in_flight_at_shutdown_is_finished_and_recorded(pool: asyn
         await enqueue(conn, [notice(1)])
     async with OutboxRelay(pool, sender).running():
         await sending.wait()
+        asyncio.get_running_loop().call_soon(answered.set)  # runs after the stop has begun
     assert await statuses(pool) == {
         ("complaint-T1:n1", "sms"): ("delivered", 1),
         ("complaint-T1:n1", "email"): ("delivered", 1),

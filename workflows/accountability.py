@@ -9,6 +9,7 @@ are published to the ledger and each person is told. People decide; the system p
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, NoReturn
@@ -108,12 +109,10 @@ class AccountabilityCycleWorkflow:
         while not (workflow.now() >= until and self._settled()):
             self._changed = False
             wait = until - workflow.now() if workflow.now() < until else None
-            try:
+            with contextlib.suppress(TimeoutError):  # the window closed
                 await workflow.wait_condition(
                     lambda: self._changed, timeout=wait, timeout_summary="appeal window closes"
                 )
-            except TimeoutError:
-                pass
         await workflow.wait_condition(workflow.all_handlers_finished)
         await workflow.execute_activity_method(
             AccountabilityActivities.publish,
@@ -146,10 +145,8 @@ class AccountabilityCycleWorkflow:
 
     @workflow.signal(dynamic=True)
     async def on_signal(self, name: str, args: Sequence[RawValue]) -> None:
-        try:
+        with contextlib.suppress(Refused):  # already logged; a signal has nobody to answer
             await self._receive(name, args[0] if args else None)
-        except Refused:
-            pass
 
     @workflow.update(dynamic=True)
     async def on_update(self, name: str, args: Sequence[RawValue]) -> CycleState:

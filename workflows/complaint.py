@@ -12,6 +12,7 @@ Deterministic: the calendar and SLA policy arrive as a `PolicySnapshot` from a l
 """
 
 import asyncio
+import contextlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal, NoReturn, TypeVar
@@ -218,14 +219,12 @@ class ComplaintWorkflow:
             return
         wake = self._next_wake()
         self._changed = False
-        try:
+        with contextlib.suppress(TimeoutError):  # an alarm is due: the loop fires it
             await workflow.wait_condition(
                 lambda: self._changed,
                 timeout=None if wake is None else max(wake[0] - workflow.now(), timedelta(0)),
                 timeout_summary=None if wake is None else wake[1],
             )
-        except TimeoutError:
-            pass
 
     def _next_wake(self) -> tuple[datetime, str] | None:
         alarms = [
@@ -429,10 +428,8 @@ class ComplaintWorkflow:
         await self._signal(name, args[0] if args else None)
 
     async def _signal(self, name: str, payload: RawValue | None) -> None:
-        try:
+        with contextlib.suppress(Refused):  # already in the timeline; a signal has nobody to answer
             await self._act(name, payload)
-        except Refused:
-            pass  # already in the timeline; a signal has nobody to answer
 
     async def _act(self, name: str, payload: RawValue | None) -> ComplaintState:
         await workflow.wait_condition(lambda: self._ready)
