@@ -14,6 +14,7 @@ from domain.models import (
     ComplaintState,
     DecideExtension,
     DecideResolution,
+    Extension,
     Grade,
     Reassign,
     ReportCrisis,
@@ -52,12 +53,23 @@ SUPERVISOR_ONLY = frozenset(
 )
 
 
+def pending_extension(state: ComplaintState, rules: int) -> Extension | None:
+    """The extension request waiting for a decision (rules 2: one that has not lapsed)."""
+    return next(
+        (e for e in state.extensions
+         if e.approved is None and (rules < 2 or e.lapsed_at is None)),
+        None,
+    )  # fmt: skip
+
+
 def refusal(
     state: ComplaintState,
     name: str,
     action: Action,
     now: datetime,
     policy: PolicySnapshot,
+    *,
+    rules: int,
 ) -> str | None:
     if action.role is Role.AUDITOR:
         return "auditors may read a case but not act on it"
@@ -68,7 +80,13 @@ def refusal(
         stages = ", ".join(sorted(s.value for s in allowed))
         return f"{name} does not fit stage {state.stage.value} (allowed in: {stages})"
     stage_clock = state.clock(f"stage:{state.stage.value}")
-    pending = next((e for e in state.extensions if e.approved is None), None)
+    pending = pending_extension(state, rules)
+    paused = any(c.paused_at is not None for c in state.clocks)
+    if rules >= 2 and paused and _moves_a_deadline(name, action):
+        return (
+            f"R-SLA-8: the clock is paused; resume it before {name} sets a new deadline "
+            "(the paused time would move it)"
+        )
     match name:
         case "decide_resolution":
             assert isinstance(action, DecideResolution)
@@ -121,8 +139,13 @@ def refusal(
         case "pause_clock":
             if stage_clock is None or stage_clock.paused_at is not None:
                 return "the stage clock is already paused"
+            if rules >= 2 and paused:
+                return "the regulatory clock is already paused"
         case "resume_clock":
-            if stage_clock is None or stage_clock.paused_at is None:
+            if rules >= 2:
+                if not paused:
+                    return "no clock is paused"
+            elif stage_clock is None or stage_clock.paused_at is None:
                 return "the stage clock is not paused"
         case "request_review":
             review_window = timedelta(days=policy.sla.review_window_days) / policy.sla.speed
@@ -134,6 +157,12 @@ def refusal(
                     f"decision of {state.decided_at.date().isoformat()}"
                 )
     return None
+
+
+def _moves_a_deadline(name: str, action: Action) -> bool:
+    if name == "expedite":
+        return True
+    return name == "decide_extension" and isinstance(action, DecideExtension) and action.approved
 
 
 def regulatory_days(state: ComplaintState) -> int:

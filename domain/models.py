@@ -337,6 +337,7 @@ class Extension(Derived):
     decided_at: datetime | None = None
     approved: bool | None = None
     approved_due_at: datetime | None = None
+    lapsed_at: datetime | None = None  # rules 2: undecided when its stage ended
 
 
 class TimelineEntry(Derived):

@@ -68,8 +68,10 @@ class SlaPolicy(Derived):
     limits: dict[Grade, dict[Stage, StageLimit]] = DEFAULT_LIMITS
     warn_fraction: float = 0.8  # R-SLA-9: warning at this share of the stage's working time ...
     warn_before_hours: float | None = None  # ... or this many working hours before the deadline
-    reminder_every_hours: float = 4.0  # working hours between reminders while overdue
-    crisis_reminder_every_minutes: int = 60
+    reminder_every_hours: float = 4.0  # working hours between reminders while overdue ...
+    daily_reminders_after_hours: float | None = 8.0  # ... then one each working day, at opening
+    crisis_reminder_every_minutes: int = 60  # crisis reports: at any hour ...
+    crisis_daily_reminders_after_hours: float | None = 24.0  # ... then one a day, at opening
     regulator_media_major: bool = True  # R-GR-3
     regulatory_days: int = 15  # R-SLA-7
     review_window_days: int = 30  # R-IN-7
@@ -313,11 +315,30 @@ def first_reminder(p: PolicySnapshot, clock: Clock, breached_at: datetime) -> da
     return next_working_instant(p.calendar, breached_at)
 
 
-def next_reminder(p: PolicySnapshot, clock: Clock, after: datetime) -> datetime:
+def next_reminder(
+    p: PolicySnapshot, clock: Clock, after: datetime, *, thin: bool = False
+) -> datetime:
+    """The reminder after one due at `after`. With `thin` (rules 2), a clock overdue for longer
+    than the policy's first stretch is reminded once a day, at the opening: every working day,
+    or every day for crisis reports (a case left alone must not remind every hour for ever)."""
+    overdue_since = clock.due_at
     if not clock.working_hours_only:
+        daily = p.sla.crisis_daily_reminders_after_hours
+        first_stretch = None if daily is None else timedelta(hours=daily) / p.sla.speed
+        if thin and first_stretch is not None and after - overdue_since >= first_stretch:
+            return _next_day_opening(p, after, working_days_only=False)
         return after + timedelta(minutes=p.sla.crisis_reminder_every_minutes) / p.sla.speed
+    daily = p.sla.daily_reminders_after_hours
+    if thin and daily is not None and _between(p, overdue_since, after) >= timedelta(hours=daily):
+        return _next_day_opening(p, after, working_days_only=True)
     return _add(p, after, timedelta(hours=p.sla.reminder_every_hours)).at
 
 
-def within_working_hours(p: PolicySnapshot, t: datetime) -> datetime:
-    return next_working_instant(p.calendar, t)
+def _next_day_opening(p: PolicySnapshot, after: datetime, *, working_days_only: bool) -> datetime:
+    """The first opening on a day after `after`'s (always open: a day later)."""
+    if p.calendar.always_open:
+        return _local(p, after + timedelta(days=1) / p.sla.speed)
+    zone = ZoneInfo(p.calendar.zone)
+    tomorrow = after.astimezone(zone).date() + timedelta(days=1)
+    opening = datetime.combine(tomorrow, p.calendar.windows[0].start, tzinfo=zone)
+    return next_working_instant(p.calendar, opening) if working_days_only else opening

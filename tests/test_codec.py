@@ -44,7 +44,7 @@ from infra.codec import (
 from infra.config import Settings
 from tests.conftest import TEST_CONVERTER, TEST_KEY_RING, Harness, eventually
 from workers import WORKFLOWS
-from workflows.complaint import NOTICES_IN_LEDGER_OUTBOX
+from workflows.complaint import CASE_RULES_2, NOTICES_IN_LEDGER_OUTBOX
 
 KEY_A = b"A" * 32
 KEY_B = b"B" * 32
@@ -155,8 +155,8 @@ async def test_history_holds_no_customer_data_and_the_case_still_works(harness: 
             continue  # a search attribute: plain by design, never customer data
         # Else only the SDK core's bookkeeping: local-activity markers, patch markers.
         data = json.loads(readable.data)
-        patch = {"id": NOTICES_IN_LEDGER_OUTBOX, "deprecated": False}
-        assert {"seq", "activity_type"} <= set(data) or data == patch, data
+        patches = [{"id": p, "deprecated": False} for p in (NOTICES_IN_LEDGER_OUTBOX, CASE_RULES_2)]
+        assert {"seq", "activity_type"} <= set(data) or data in patches, data
 
     # The scan would have seen them: decrypt every payload in place and look again.
     codec = EncryptionCodec(TEST_KEY_RING)

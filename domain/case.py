@@ -1,0 +1,659 @@
+"""The complaint as a pure case: its rules, with no Temporal in it.
+
+A `Complaint` owns the intake, the state and the policy snapshot the case runs under. It is
+accepted, takes actions (or refuses them with the reason), fires the alarms due at an instant,
+says when it next needs waking and whether it is finished, and is snapshotted and rebuilt.
+What it produces is collected: timeline entries (in `state.timeline`) and notices to send
+(`take_notices`). Every method takes the instant it happens at: the case never reads a clock.
+
+`workflows/complaint.py` is the Temporal shell around it; `tests/unit/test_case_machine.py`
+drives it through random sequences of events and checks the rules' invariants after each.
+
+Rules versions. A case keeps the rules it started under, as it keeps its policy, so a new
+release never changes what a running case already did (its history must replay the same):
+
+- 1: before the case redesign (2026-12). Kept only for cases that started under it.
+- 2: leaving a stage ends its pause (the regulatory clock runs again, the customer is told) and
+  lets a pending extension request lapse; a resume is accepted while any clock is paused; a
+  deadline is not moved (expedite, approved extension) while the clock is paused; reminders
+  thin out to one a day (policy); customer notices name one date each.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, Literal, NamedTuple
+
+from pydantic import Field
+
+from domain import grading, lifecycle, notices, sla
+from domain.models import (
+    Action,
+    Breach,
+    Clock,
+    ClockKind,
+    ComplaintIntake,
+    ComplaintState,
+    DecideExtension,
+    DecideResolution,
+    Derived,
+    DesignateSpecial,
+    EscalateCrisis,
+    Expedite,
+    Extension,
+    Grade,
+    NoticeKind,
+    Notification,
+    Reassign,
+    RecordCallback,
+    RecordRepeat,
+    ReportCrisis,
+    RequestExtension,
+    Stage,
+    SubmitInvestigation,
+    TimelineEntry,
+    Withdraw,
+)
+from domain.sla import PolicySnapshot
+
+LEGACY_RULES = 1
+RULES = 2  # what a new case runs under
+
+Recipient = Literal["customer", "owner", "supervisor", "superior", "headquarters"]
+EntryKind = Literal[
+    "intake", "stage", "action", "refused", "warning", "breach", "reminder", "notice", "clock"
+]
+
+
+class Refused(Exception):
+    """An action the case refused; the refusal is already on the timeline."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Wake(NamedTuple):
+    """When the case next needs waking, and why (the timer's summary in the Web UI)."""
+
+    at: datetime
+    why: str
+
+
+class CaseSnapshot(Derived):
+    """Everything a case is, to carry it into a new run (continue-as-new) or a test."""
+
+    rules: int = LEGACY_RULES
+    intake: ComplaintIntake
+    policy: PolicySnapshot
+    state: ComplaintState
+    notice_prefix: str
+    notice_seq: int = 0
+    pending_notices: list[Notification] = Field(default_factory=list)
+    seen_requests: list[str] = Field(default_factory=list)
+    calendar_checked_for: datetime | None = None  # R-SLA-3: the stage clock last re-checked
+
+
+class Complaint:
+    """One complaint's rules (see the module docstring). Build with `accept` or `restore`."""
+
+    def __init__(self, snapshot: CaseSnapshot) -> None:
+        self.rules = snapshot.rules
+        self.intake = snapshot.intake
+        self.policy = snapshot.policy
+        self.state = snapshot.state
+        self._prefix = snapshot.notice_prefix
+        self._notice_seq = snapshot.notice_seq
+        self._notices = list(snapshot.pending_notices)
+        self._seen = set(snapshot.seen_requests)
+        self._calendar_checked_for = snapshot.calendar_checked_for
+
+    # -----------------------------------------------------------------------------------------
+    # Life
+
+    @classmethod
+    def accept(
+        cls,
+        intake: ComplaintIntake,
+        policy: PolicySnapshot,
+        now: datetime,
+        *,
+        notice_prefix: str,
+        rules: int = RULES,
+        acknowledge: bool = True,
+    ) -> Complaint:
+        """R-IN-2..4, R-GR-1..3: grade the complaint, start its clocks, tell the customer
+        (`acknowledge=False`: the caller calls `acknowledge` once the ledger has the case)."""
+        state = ComplaintState(
+            complaint_id=intake.complaint_id,
+            stage=Stage.CONTACT,
+            grade=intake.grade,
+            channel=intake.channel,
+            branch=intake.branch,
+            department=intake.department,
+            owner=intake.owner,
+            supervisor=intake.supervisor,
+            category=intake.category,
+            received_at=intake.received_at,
+        )
+        case = cls(
+            CaseSnapshot(
+                rules=rules,
+                intake=intake,
+                policy=policy,
+                state=state,
+                notice_prefix=notice_prefix,
+            )
+        )
+        case._accept(now)
+        if acknowledge:
+            case.acknowledge(now)
+        return case
+
+    @classmethod
+    def restore(cls, snapshot: CaseSnapshot) -> Complaint:
+        return cls(snapshot.model_copy(deep=True))
+
+    def snapshot(self, *, keep_timeline: int | None = None) -> CaseSnapshot:
+        """The case as data. `keep_timeline`: only the last entries (the ledger has them all)."""
+        state = self.state.model_copy(deep=True)
+        if keep_timeline is not None:
+            state.timeline = state.timeline[len(state.timeline) - keep_timeline :]
+        return CaseSnapshot(
+            rules=self.rules,
+            intake=self.intake,
+            policy=self.policy,
+            state=state,
+            notice_prefix=self._prefix,
+            notice_seq=self._notice_seq,
+            pending_notices=list(self._notices),
+            seen_requests=sorted(self._seen),
+            calendar_checked_for=self._calendar_checked_for,
+        )
+
+    def finished(self, now: datetime) -> bool:
+        s = self.state
+        if s.stage is Stage.WITHDRAWN:
+            return True
+        return s.stage is Stage.CLOSED and now >= self.review_window_end()
+
+    def review_window_end(self) -> datetime:
+        """R-IN-7: a closed case waits out the window in which a review may be asked."""
+        assert self.state.decided_at is not None
+        sla_ = self.policy.sla
+        return self.state.decided_at + timedelta(days=sla_.review_window_days) / sla_.speed
+
+    def take_notices(self) -> list[Notification]:
+        """The notices produced since the last call, in order (the caller sends them)."""
+        taken, self._notices = self._notices, []
+        return taken
+
+    # -----------------------------------------------------------------------------------------
+    # Actions
+
+    def act(self, name: str, action: Action, now: datetime) -> bool:
+        """Apply an action, or raise `Refused` (the refusal on the timeline, nothing else
+        changed). False: a repeated delivery of an accepted action (same request id), a no-op."""
+        if action.request_id is not None and f"{name}:{action.request_id}" in self._seen:
+            return False
+        reason = lifecycle.refusal(self.state, name, action, now, self.policy, rules=self.rules)
+        if reason is not None:
+            raise self.refuse(name, action.actor, reason, now, action.request_id)
+        self._log("action", action.actor, _describe(name, action), now, action=name,
+                  request_id=action.request_id)  # fmt: skip
+        getattr(self, f"_on_{name}")(action, now)
+        if action.request_id is not None:
+            self._seen.add(f"{name}:{action.request_id}")
+        return True
+
+    def refuse(
+        self, name: str, actor: str, reason: str, now: datetime, request_id: str | None = None
+    ) -> Refused:
+        """Record a refusal on the timeline; the caller raises what this returns."""
+        # An undecodable action's name and errors may hold a NUL typed in the UI: escaped, so
+        # the entry fits in PostgreSQL text (decoded actions refuse NUL themselves).
+        name, reason = name.replace("\x00", "\\x00"), reason.replace("\x00", "\\x00")
+        self._log("refused", actor, reason, now, action=name, request_id=request_id)
+        return Refused(reason)
+
+    def note(self, kind: EntryKind, detail: str, now: datetime) -> None:
+        """A timeline entry from outside the rules (e.g. a notice that could not be sent)."""
+        self._log(kind, "system", detail, now)
+
+    def _on_record_contact(self, action: Action, now: datetime) -> None:
+        self._enter(Stage.INVESTIGATE, action.actor, now)
+
+    def _on_submit_investigation(self, action: SubmitInvestigation, now: datetime) -> None:
+        self.state.proposed_resolution = action.proposed_resolution
+        self._enter(Stage.APPROVE, action.actor, now)
+
+    def _on_decide_resolution(self, action: DecideResolution, now: datetime) -> None:
+        """R-ST-2, R-ST-3: approved goes to closing; rejected goes back to investigation."""
+        self.state.resolution_approved = action.approved
+        self._enter(Stage.CLOSE if action.approved else Stage.INVESTIGATE, action.actor, now)
+
+    def _on_close_case(self, action: Action, now: datetime) -> None:
+        """The decision reaches the complainant: the regulatory clock is met (R-SLA-7)."""
+        self.state.decided_at = now
+        self._finish_clock("regulatory", now)
+        self._enter(Stage.CALLBACK, action.actor, now)
+
+    def _on_record_callback(self, action: RecordCallback, now: datetime) -> None:
+        """R-ST-4: a dissatisfied customer, or a new demand, reopens the case."""
+        s = self.state
+        if action.satisfied and action.new_demand is None:
+            s.satisfied = True
+            s.outcome = "resolved"
+            s.closed_at = now
+            self._enter(Stage.CLOSED, action.actor, now)
+            return
+        s.satisfied = False
+        s.reopen_count += 1
+        self._enter(Stage.INVESTIGATE, action.actor, now)
+
+    def _on_request_review(self, action: Action, now: datetime) -> None:
+        """R-IN-7: a review is a new handling round of the same case."""
+        s = self.state
+        s.review_count += 1
+        s.outcome = None
+        s.closed_at = None
+        self._enter(Stage.INVESTIGATE, action.actor, now)
+
+    def _on_withdraw(self, action: Withdraw, now: datetime) -> None:
+        """R-ST-5."""
+        s = self.state
+        if self.rules >= 2:
+            self._lapse_pending_extension(now)
+        for clock in list(s.clocks):
+            self._finish_clock(clock.key, now)
+        s.stage = Stage.WITHDRAWN
+        s.outcome = "withdrawn"
+        s.closed_at = now
+        detail = "stage withdrawn: the customer withdrew the complaint"
+        self._log("stage", action.actor, detail, now)
+
+    def _on_record_repeat(self, action: RecordRepeat, now: datetime) -> None:
+        """R-IN-6: one case, one set of clocks; the repeat counted and its channel recorded;
+        new facts restart the current stage's clock."""
+        s = self.state
+        s.repeat_count += 1
+        s.repeat_channels.append(action.channel)
+        s.multi_channel = s.multi_channel or action.channel is not s.channel
+        s.escalated = s.escalated or grading.is_escalation(s.channel, action.channel)
+        if action.new_facts:
+            clock = self._stage_clock()
+            if clock is not None and clock.paused_at is None:
+                self._finish_clock(clock.key, now)
+                self._enter(s.stage, action.actor, now)
+
+    def _on_reassign(self, action: Reassign, now: datetime) -> None:
+        """R-ST-6: a new owner or department keeps the case and its clocks."""
+        s = self.state
+        s.owner = action.owner or s.owner
+        s.department = action.department or s.department
+        s.supervisor = action.supervisor or s.supervisor
+
+    def _on_request_extension(self, action: RequestExtension, now: datetime) -> None:
+        """R-SLA-6: the handler asks; a supervisor decides."""
+        s = self.state
+        s.extensions.append(
+            Extension(
+                stage=s.stage,
+                requested_by=action.actor,
+                requested_at=now,
+                requested_due_at=action.new_due_at,
+                reason=action.reason,
+                regulatory_days=action.regulatory_days,
+            )
+        )
+        if s.supervisor:
+            words = notices.extension_requested(
+                s.complaint_id, action.actor, s.stage.value, action.new_due_at, action.reason
+            )
+            self._notify(NoticeKind.ESCALATION, "supervisor", s.supervisor, ["email"], words, now)
+
+    def _on_decide_extension(self, action: DecideExtension, now: datetime) -> None:
+        """R-SLA-6: approved moves the deadline and the customer is told; denied changes nothing."""
+        s = self.state
+        pending = lifecycle.pending_extension(s, self.rules)
+        assert pending is not None  # the gate refused otherwise
+        new_due = action.new_due_at or pending.requested_due_at
+        days = action.regulatory_days or pending.regulatory_days
+        regulatory = s.clock("regulatory")
+        grows_regulatory = regulatory is not None and new_due > regulatory.due_at
+        decided = pending.model_copy(
+            update={
+                "decided_by": action.actor,
+                "decided_at": now,
+                "approved": action.approved,
+                "approved_due_at": new_due if action.approved else None,
+                "regulatory_days": days if action.approved and grows_regulatory else None,
+            }
+        )
+        s.extensions = [decided if e is pending else e for e in s.extensions]
+        if not action.approved:
+            return
+        clock = self._stage_clock()
+        assert clock is not None
+        self._replace_clock(sla.extended(self.policy, clock, now, new_due))
+        longer: Clock | None = None
+        if grows_regulatory and regulatory is not None and days is not None:
+            # R-SLA-7: each extension of the outer limit is told to the complainant.
+            longer = sla.regulatory_clock(self.policy, regulatory.started_at, days)
+            longer = longer.model_copy(
+                update={
+                    "due_at": longer.due_at + regulatory.paused_for,
+                    "paused_for": regulatory.paused_for,
+                }
+            )
+            self._replace_clock(longer)
+        if self.rules < 2:
+            words = notices.handling_extended_legacy(new_due, longer.due_at if longer else None)
+            self._tell_customer(words, now, clock=clock.key)
+            return
+        self._tell_customer(notices.handling_extended(new_due), now, clock=clock.key)
+        if longer is not None:
+            self._tell_customer(notices.regulatory_extended(longer.due_at), now, clock="regulatory")
+
+    def _on_escalate_crisis(self, action: EscalateCrisis, now: datetime) -> None:
+        reasons = list(action.reasons)
+        if action.people_count >= grading.CRISIS_GROUP_SIZE:
+            reasons.append(f"group event of {action.people_count} people")
+        self._declare_crisis(reasons, action.actor, now)
+        self._replan_stage_clock()
+
+    def _on_report_crisis(self, action: ReportCrisis, now: datetime) -> None:
+        self._finish_clock(f"crisis:{action.level}", now)
+
+    def _on_designate_special(self, action: DesignateSpecial, now: datetime) -> None:
+        """R-GR-1: special deadlines are set by the superior who designates it."""
+        self.state.grade = Grade.SPECIAL
+        self.state.special_deadlines = action.deadlines
+        self._replan_stage_clock()
+
+    def _on_expedite(self, action: Expedite, now: datetime) -> None:
+        """R-SLA-5: 特事特办, the current stage done within the given minutes."""
+        clock = self._stage_clock()
+        assert clock is not None
+        self._replace_clock(sla.expedited(self.policy, clock, now, action.minutes))
+
+    def _on_pause_clock(self, action: Action, now: datetime) -> None:
+        """R-SLA-8: outside appraisal, testing or loss assessment does not count."""
+        for key in (f"stage:{self.state.stage.value}", "regulatory"):
+            clock = self.state.clock(key)
+            if clock is not None and clock.paused_at is None:
+                self._replace_clock(sla.paused(clock, now))
+        self._tell_customer(notices.paused(), now)
+
+    def _on_resume_clock(self, action: Action, now: datetime) -> None:
+        self._resume_all(now)
+
+    def _resume_all(self, now: datetime) -> None:
+        for clock in list(self.state.clocks):
+            if clock.paused_at is not None:
+                self._replace_clock(sla.resumed(self.policy, clock, now))
+        if self.rules >= 2:
+            regulatory = self.state.clock("regulatory")
+            due = regulatory.due_at if regulatory else None
+            self._tell_customer(notices.resumed(due), now, clock="regulatory" if due else None)
+
+    # -----------------------------------------------------------------------------------------
+    # Stages and clocks
+
+    def _accept(self, now: datetime) -> None:
+        intake, policy, s = self.intake, self.policy, self.state
+        grade, why = grading.grade_at_intake(intake, policy.sla)
+        s.grade = grade
+        s.calendar = policy.calendar.name
+        received = min(intake.received_at, now)
+        self._log(
+            "intake",
+            intake.owner,
+            f"registered from {intake.channel.value} at {intake.branch}, owner {intake.owner}, "
+            f"graded {grade.value}" + (f" ({'; '.join(why)})" if why else ""),
+            now,
+            at=received,
+        )
+        s.clocks.append(sla.regulatory_clock(policy, received, policy.sla.regulatory_days))
+        reasons = grading.crisis_reasons(intake.crisis)
+        if reasons:
+            self._declare_crisis(reasons, intake.owner, now)
+        self._enter(Stage.CONTACT, intake.owner, now, start=received)
+
+    def acknowledge(self, now: datetime) -> None:
+        """R-IN-4: the customer is told the complaint was accepted and by when."""
+        s = self.state
+        regulatory = s.clock("regulatory")
+        assert regulatory is not None
+        words = notices.acknowledgement(s.complaint_id, regulatory.due_at, s.owner)
+        self._notify(NoticeKind.ACKNOWLEDGEMENT, "customer", self.intake.customer.phone, ["sms"],
+                     words, now, clock="regulatory" if self.rules >= 2 else None)  # fmt: skip
+
+    def _enter(
+        self, stage: Stage, actor: str, now: datetime, *, start: datetime | None = None
+    ) -> None:
+        s = self.state
+        self._finish_clock(f"stage:{s.stage.value}", now)
+        if self.rules >= 2 and stage is not s.stage:
+            self._lapse_pending_extension(now)
+            regulatory = s.clock("regulatory")
+            if regulatory is not None and regulatory.paused_at is not None:
+                # R-SLA-8: the pause belonged to the stage that ended; the 15 days run again.
+                self._log("clock", actor, "leaving the paused stage resumes the regulatory clock",
+                          now)  # fmt: skip
+                self._resume_all(now)
+        s.stage = stage
+        detail = f"stage {stage.value}"
+        if stage in sla.CLOCKED_STAGES:
+            key = f"stage:{stage.value}"
+            clock = sla.stage_clock(
+                self.policy, stage, s.grade, s.special_deadlines, start or now, key
+            )
+            s.clocks.append(clock)
+            detail += f", due {clock.due_at.isoformat()} ({clock.basis})"
+        self._log("stage", actor, detail, now)
+
+    def _lapse_pending_extension(self, now: datetime) -> None:
+        """R-SLA-6 (rules 2): a request nobody decided ends with its stage."""
+        pending = lifecycle.pending_extension(self.state, self.rules)
+        if pending is None:
+            return
+        lapsed = pending.model_copy(update={"lapsed_at": now})
+        self.state.extensions = [lapsed if e is pending else e for e in self.state.extensions]
+        self._log("clock", "system",
+                  f"extension request of {pending.requested_at.isoformat()} lapsed: stage "
+                  f"{pending.stage.value} ended before a decision", now)  # fmt: skip
+
+    def _stage_clock(self) -> Clock | None:
+        return self.state.clock(f"stage:{self.state.stage.value}")
+
+    def _finish_clock(self, key: str, now: datetime) -> None:
+        clock = self.state.clock(key)
+        if clock is None:
+            return
+        self.state.clocks.remove(clock)
+        self.state.finished_clocks.append(clock.model_copy(update={"met_at": now}))
+
+    def _replace_clock(self, clock: Clock) -> None:
+        self.state.clocks = [clock if c.key == clock.key else c for c in self.state.clocks]
+
+    def _replan_stage_clock(self) -> None:
+        """After a grade change the current stage's deadline follows the new grade."""
+        current = self._stage_clock()
+        if current is None or current.extended or current.expedited:
+            return
+        s = self.state
+        fresh = sla.stage_clock(
+            self.policy, s.stage, s.grade, s.special_deadlines, current.started_at, current.key
+        )
+        self._replace_clock(fresh.model_copy(update={"paused_at": current.paused_at}))
+
+    def _declare_crisis(self, reasons: list[str], actor: str, now: datetime) -> None:
+        """R-CR-1, R-GR-2: a crisis is at least major and has its own report deadlines."""
+        s = self.state
+        s.crisis = True
+        s.crisis_reasons = reasons
+        s.grade = grading.at_least_major(s.grade)
+        for level in ("superior", "headquarters"):
+            s.clocks.append(sla.crisis_clock(self.policy, level, now))
+        self._log("clock", actor, f"crisis event: {'; '.join(reasons)}", now)
+        words = notices.crisis_declared(
+            s.complaint_id, s.branch, reasons, self.policy.sla.crisis_superior_hours
+        )
+        self._notify(NoticeKind.CRISIS_REPORT, "superior", s.supervisor or s.owner,
+                     ["phone", "sms"], words, now)  # fmt: skip
+
+    # -----------------------------------------------------------------------------------------
+    # R-SLA-3: a provisional deadline is re-planned once the year's calendar is published
+
+    def calendar_check_due(self) -> bool:
+        """Whether the current stage clock is provisional and not yet checked against a fresh
+        calendar (once per stage clock)."""
+        clock = self._stage_clock()
+        return (
+            clock is not None
+            and clock.provisional
+            and self._calendar_checked_for != clock.started_at
+        )
+
+    def calendar_checked(self, fresh: PolicySnapshot, now: datetime) -> bool:
+        """Take a freshly loaded policy; True if it published a year and the clock moved."""
+        clock = self._stage_clock()
+        assert clock is not None
+        self._calendar_checked_for = clock.started_at
+        if set(fresh.calendar.known_years) <= set(self.policy.calendar.known_years):
+            return False
+        self.policy = fresh
+        self._replan_stage_clock()
+        replanned = self.state.clock(clock.key)
+        assert replanned is not None
+        self._log("clock", "system",
+                  f"calendar updated ({fresh.calendar.name}); "
+                  f"{replanned.label} now due {replanned.due_at.isoformat()}", now)  # fmt: skip
+        return True
+
+    # -----------------------------------------------------------------------------------------
+    # Alarms: warn, breach, remind (R-SLA-4, R-SLA-9, R-SLA-7, R-CR-1)
+
+    def next_wake(self) -> Wake | None:
+        alarms = [
+            Wake(a[0], f"{a[1]}: {c.label}") for c in self.state.clocks if (a := sla.next_alarm(c))
+        ]
+        if self.state.stage is Stage.CLOSED:
+            alarms.append(Wake(self.review_window_end(), "review window ends"))
+        return min(alarms, default=None)
+
+    def fire_due(self, now: datetime) -> None:
+        """Every alarm due by `now`, each with the time it was due."""
+        for i, clock in enumerate(self.state.clocks):
+            while (alarm := sla.next_alarm(clock)) and alarm[0] <= now:
+                clock = self._on_alarm(clock, alarm[1], alarm[0], now)
+                self.state.clocks[i] = clock
+
+    def _on_alarm(self, clock: Clock, kind: sla.AlarmKind, due: datetime, now: datetime) -> Clock:
+        """Follow-up times count from when the alarm was due, not from when the timer ran."""
+        s, p = self.state, self.policy
+        cid, owner = s.complaint_id, s.owner
+        thin = self.rules >= 2
+        if kind == "warn":
+            self._log("warning", "system", f"{clock.label} is due at {clock.due_at.isoformat()}",
+                      now)  # fmt: skip
+            self._notify(NoticeKind.WARNING, "owner", owner, ["im", "email"],
+                         notices.warning(cid, clock), now, clock=clock.key)  # fmt: skip
+            return clock.model_copy(update={"warned_at": now})
+        if kind == "breach":
+            s.breaches.append(
+                Breach(clock=clock.key, label=clock.label, due_at=clock.due_at, recorded_at=now)
+            )
+            detail = f"{clock.label} passed its deadline {clock.due_at.isoformat()}"
+            self._log("breach", "system", detail, now)
+            return clock.model_copy(
+                update={"breached_at": now, "next_reminder_at": sla.first_reminder(p, clock, due)}
+            )
+        # A reminder: the owner by phone/SMS/email every time, the supervisor on the first.
+        first = clock.reminders == 0
+        self._log("reminder", "system", f"overdue reminder #{clock.reminders + 1}: {clock.label}",
+                  now)  # fmt: skip
+        if clock.kind is ClockKind.CRISIS:
+            self._notify(NoticeKind.CRISIS_REPORT, "superior", s.supervisor or owner,
+                         ["phone", "sms"], notices.crisis_overdue(cid, clock), now,
+                         clock=clock.key)  # fmt: skip
+        self._notify(NoticeKind.REMINDER, "owner", owner, ["phone", "sms", "email"],
+                     notices.reminder(cid, clock), now, clock=clock.key)  # fmt: skip
+        if first and s.supervisor:
+            self._notify(NoticeKind.ESCALATION, "supervisor", s.supervisor, ["email", "sms"],
+                         notices.escalation(cid, owner, clock), now, clock=clock.key)  # fmt: skip
+        following = sla.next_reminder(p, clock, due, thin=thin)
+        if following <= now:  # a clock re-planned into the past: no burst of catch-up reminders
+            following = sla.next_reminder(p, clock, now, thin=thin)
+        return clock.model_copy(
+            update={"reminders": clock.reminders + 1, "next_reminder_at": following}
+        )
+
+    # -----------------------------------------------------------------------------------------
+    # What the case produces
+
+    def _log(
+        self,
+        kind: EntryKind,
+        actor: str,
+        detail: str,
+        now: datetime,
+        *,
+        action: str | None = None,
+        request_id: str | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        timeline = self.state.timeline
+        timeline.append(
+            TimelineEntry(
+                seq=(timeline[-1].seq if timeline else 0) + 1,
+                at=at or now,
+                kind=kind,
+                actor=actor,
+                action=action,
+                detail=detail,
+                request_id=request_id,
+            )
+        )
+
+    def _tell_customer(
+        self, words: notices.Words, now: datetime, *, clock: str | None = None
+    ) -> None:
+        self._notify(NoticeKind.CUSTOMER_NOTICE, "customer", self.intake.customer.phone, ["sms"],
+                     words, now, clock=clock)  # fmt: skip
+
+    def _notify(
+        self,
+        kind: NoticeKind,
+        role: Recipient,
+        recipient: str,
+        channels: list[Any],
+        words: notices.Words,
+        now: datetime,
+        *,
+        clock: str | None = None,
+    ) -> None:
+        """A notice, announced on the timeline; the caller sends it after recording both."""
+        self._notice_seq += 1
+        subject, body = words
+        self._notices.append(
+            Notification(
+                key=f"{self._prefix}:n{self._notice_seq}",
+                complaint_id=self.state.complaint_id,
+                kind=kind,
+                recipient_role=role,
+                recipient=recipient,
+                channels=channels,
+                subject=subject,
+                body=body,
+                clock=clock,
+            )
+        )
+        self._log("notice", "system", f"{kind.value} to {role}: {subject}", now)
+
+
+def _describe(name: str, action: Action) -> str:
+    fields = action.model_dump(exclude={"actor", "role", "request_id"}, exclude_none=True,
+                               mode="json")  # fmt: skip
+    return f"{name} by {action.role.value}" + (f": {fields}" if fields else "")

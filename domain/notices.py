@@ -1,0 +1,126 @@
+"""What people are told, in words: the subject and body of every notice a case sends.
+
+Pure text. Who receives a notice, through which channels and when is the case's business
+(`domain.case`); this module only words it. Dates told to a customer name the last day of the
+limit (R-IN-4): a limit that ends at midnight ends on the day before, never the day after.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from domain.models import Clock
+
+_JUST_BEFORE = timedelta(microseconds=1)
+
+
+def last_day(due_at: datetime) -> date:
+    """The last day of a limit that ends at `due_at`, in the zone `due_at` carries.
+
+    A period that ends at midnight (the regulatory limit, R-SLA-7) ends on the day before that
+    midnight; one that ends at 18:00 ends that day.
+    """
+    return (due_at - _JUST_BEFORE).date()
+
+
+Words = tuple[str, str]  # (subject, body)
+
+
+def acknowledgement(complaint_id: str, regulatory_due: datetime, owner: str) -> Words:
+    """R-IN-4: accepted, and by when the decision reaches the customer."""
+    return (
+        "投诉已受理 / complaint accepted",
+        f"Your complaint {complaint_id} was accepted; a decision will reach you by "
+        f"{last_day(regulatory_due):%Y-%m-%d}. Your handler is {owner}.",
+    )
+
+
+def warning(complaint_id: str, clock: Clock) -> Words:
+    return (
+        f"Deadline approaching: {clock.label}",
+        f"Complaint {complaint_id}: due at {clock.due_at.isoformat()}.",
+    )
+
+
+def crisis_overdue(complaint_id: str, clock: Clock) -> Words:
+    return (
+        f"Crisis report overdue: {clock.label}",
+        f"Complaint {complaint_id}: {clock.label} was due at {clock.due_at.isoformat()}.",
+    )
+
+
+def reminder(complaint_id: str, clock: Clock) -> Words:
+    return (
+        f"Overdue: {clock.label}",
+        f"Complaint {complaint_id}: {clock.label} was due at "
+        f"{clock.due_at.isoformat()} (催办 #{clock.reminders + 1}).",
+    )
+
+
+def escalation(complaint_id: str, owner: str, clock: Clock) -> Words:
+    return (
+        f"Overdue in your team: {clock.label}",
+        f"Complaint {complaint_id} (owner {owner}) passed {clock.label} "
+        f"at {clock.due_at.isoformat()}.",
+    )
+
+
+def extension_requested(
+    complaint_id: str, actor: str, stage: str, new_due: datetime, reason: str
+) -> Words:
+    return (
+        "Extension requested",
+        f"Complaint {complaint_id}: {actor} asks to extend {stage} to {new_due.isoformat()}: "
+        f"{reason}",
+    )
+
+
+def handling_extended(new_due: datetime) -> Words:
+    """R-SLA-6: the complainant is told the new expected date."""
+    return (
+        "Handling time extended / 处理期限延长",
+        f"The expected handling date of your complaint is now {last_day(new_due):%Y-%m-%d}.",
+    )
+
+
+def regulatory_extended(regulatory_due: datetime) -> Words:
+    """R-SLA-7: each extension of the outer limit is told to the complainant."""
+    return (
+        "Decision date extended / 处理时限延长",
+        f"Under the regulation, the decision will reach you by "
+        f"{last_day(regulatory_due):%Y-%m-%d}.",
+    )
+
+
+def handling_extended_legacy(new_due: datetime, regulatory_due: datetime | None) -> Words:
+    """Rules 1 (cases started before the case redesign): one notice for both dates."""
+    text = f"The expected handling date of your complaint is now {new_due:%Y-%m-%d %H:%M}."
+    if regulatory_due is not None:
+        text += " " + regulatory_extended(regulatory_due)[1]
+    return "Handling time extended / 处理期限延长", text
+
+
+def paused() -> Words:
+    return (
+        "Handling paused / 处理暂停",
+        "Time for outside appraisal, testing or loss assessment does not count toward "
+        "the handling deadline; we will tell you when handling resumes.",
+    )
+
+
+def resumed(regulatory_due: datetime | None) -> Words:
+    """R-SLA-8: the pause notice promised this one."""
+    text = "Handling of your complaint has resumed."
+    if regulatory_due is not None:
+        text += f" The decision will reach you by {last_day(regulatory_due):%Y-%m-%d}."
+    return "Handling resumed / 恢复处理", text
+
+
+def crisis_declared(
+    complaint_id: str, branch: str, reasons: list[str], superior_hours: float
+) -> Words:
+    return (
+        "危机事件 / crisis event",
+        f"Complaint {complaint_id} at {branch} is a crisis event: {'; '.join(reasons)}. "
+        f"Report to the superior within {superior_hours:g} h.",
+    )

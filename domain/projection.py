@@ -1,0 +1,57 @@
+"""What the ledger has not seen yet: the next `LedgerRecord` of a case.
+
+The ledger is the case's projection (README: The ledger). Each record carries the case as it
+stands, the timeline entries after the last one recorded, and only the clocks, breaches and
+extensions that changed since the ledger last saw them, so a record stays small however long
+the case lives. Pure: the workflow calls `next_record`, writes it, then `recorded`.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from domain.models import ComplaintIntake, ComplaintState, Derived, LedgerRecord, Notification
+
+RowT = TypeVar("RowT", bound=Derived)
+
+
+class LedgerProjection:
+    def __init__(self, recorded_seq: int = 0) -> None:
+        self.recorded_seq = recorded_seq  # the last timeline entry the ledger holds
+        self._seen: dict[str, Derived] = {}  # clocks, breaches, extensions as last recorded
+        self._sending: dict[str, Derived] = {}
+
+    def behind(self, state: ComplaintState) -> bool:
+        return bool(state.timeline) and state.timeline[-1].seq > self.recorded_seq
+
+    def next_record(
+        self,
+        workflow_id: str,
+        intake: ComplaintIntake,
+        state: ComplaintState,
+        notices: list[Notification],
+    ) -> LedgerRecord:
+        """The entries after `recorded_seq` and the rows that changed; `recorded` confirms."""
+        entries = [e for e in state.timeline if e.seq > self.recorded_seq]
+        self._sending = {}
+        current = [*state.finished_clocks, *state.clocks]
+        return LedgerRecord(
+            workflow_id=workflow_id,
+            intake=intake,
+            state=state.model_copy(update={"timeline": entries, "finished_clocks": []}),
+            clocks=self._changed({f"clock {c.key} {c.started_at}": c for c in current}),
+            breaches=self._changed({f"breach {b.clock} {b.due_at}": b for b in state.breaches}),
+            extensions=self._changed({f"extension {e.requested_at}": e for e in state.extensions}),
+            notices=notices,
+        )
+
+    def recorded(self, record: LedgerRecord) -> None:
+        if record.state.timeline:
+            self.recorded_seq = record.state.timeline[-1].seq
+        self._seen.update(self._sending)
+        self._sending = {}
+
+    def _changed(self, rows: dict[str, RowT]) -> list[RowT]:
+        changed = {k: v for k, v in rows.items() if self._seen.get(k) != v}
+        self._sending.update(changed)
+        return list(changed.values())
