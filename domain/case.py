@@ -335,11 +335,13 @@ class Complaint:
             return
         clock = self._stage_clock()
         assert clock is not None
-        self._replace_clock(sla.extended(self.policy, clock, now, new_due))
+        self._replace_clock(sla.extended(self.policy, clock, now, new_due, rules=self.rules))
         longer: Clock | None = None
         if grows_regulatory and regulatory is not None and days is not None:
             # R-SLA-7: each extension of the outer limit is told to the complainant.
-            longer = sla.regulatory_clock(self.policy, regulatory.started_at, days)
+            longer = sla.regulatory_clock(
+                self.policy, regulatory.started_at, days, rules=self.rules
+            )
             longer = longer.model_copy(
                 update={
                     "due_at": longer.due_at + regulatory.paused_for,
@@ -375,7 +377,9 @@ class Complaint:
         """R-SLA-5: 特事特办, the current stage done within the given minutes."""
         clock = self._stage_clock()
         assert clock is not None
-        self._replace_clock(sla.expedited(self.policy, clock, now, action.minutes))
+        self._replace_clock(
+            sla.expedited(self.policy, clock, now, action.minutes, rules=self.rules)
+        )
 
     def _on_pause_clock(self, action: Action, now: datetime) -> None:
         """R-SLA-8: outside appraisal, testing or loss assessment does not count."""
@@ -391,7 +395,7 @@ class Complaint:
     def _resume_all(self, now: datetime) -> None:
         for clock in list(self.state.clocks):
             if clock.paused_at is not None:
-                self._replace_clock(sla.resumed(self.policy, clock, now))
+                self._replace_clock(sla.resumed(self.policy, clock, now, rules=self.rules))
         if self.rules >= 2:
             regulatory = self.state.clock("regulatory")
             due = regulatory.due_at if regulatory else None
@@ -414,7 +418,8 @@ class Complaint:
             now,
             at=received,
         )
-        s.clocks.append(sla.regulatory_clock(policy, received, policy.sla.regulatory_days))
+        days = policy.sla.regulatory_days
+        s.clocks.append(sla.regulatory_clock(policy, received, days, rules=self.rules))
         reasons = grading.crisis_reasons(intake.crisis)
         if reasons:
             self._declare_crisis(reasons, intake.owner, now)
@@ -446,9 +451,8 @@ class Complaint:
         detail = f"stage {stage.value}"
         if stage in sla.CLOCKED_STAGES:
             key = f"stage:{stage.value}"
-            clock = sla.stage_clock(
-                self.policy, stage, s.grade, s.special_deadlines, start or now, key
-            )
+            clock = sla.stage_clock(self.policy, stage, s.grade, s.special_deadlines,
+                                    start or now, key, rules=self.rules)  # fmt: skip
             s.clocks.append(clock)
             detail += f", due {clock.due_at.isoformat()} ({clock.basis})"
         self._log("stage", actor, detail, now)
@@ -483,9 +487,8 @@ class Complaint:
         if current is None or current.extended or current.expedited:
             return
         s = self.state
-        fresh = sla.stage_clock(
-            self.policy, s.stage, s.grade, s.special_deadlines, current.started_at, current.key
-        )
+        fresh = sla.stage_clock(self.policy, s.stage, s.grade, s.special_deadlines,
+                                current.started_at, current.key, rules=self.rules)  # fmt: skip
         self._replace_clock(fresh.model_copy(update={"paused_at": current.paused_at}))
 
     def _declare_crisis(self, reasons: list[str], actor: str, now: datetime) -> None:
@@ -554,7 +557,6 @@ class Complaint:
         """Follow-up times count from when the alarm was due, not from when the timer ran."""
         s, p = self.state, self.policy
         cid, owner = s.complaint_id, s.owner
-        thin = self.rules >= 2
         if kind == "warn":
             self._log("warning", "system", f"{clock.label} is due at {clock.due_at.isoformat()}",
                       now)  # fmt: skip
@@ -583,9 +585,9 @@ class Complaint:
         if first and s.supervisor:
             self._notify(NoticeKind.ESCALATION, "supervisor", s.supervisor, ["email", "sms"],
                          notices.escalation(cid, owner, clock), now, clock=clock.key)  # fmt: skip
-        following = sla.next_reminder(p, clock, due, thin=thin)
+        following = sla.next_reminder(p, clock, due, rules=self.rules)
         if following <= now:  # a clock re-planned into the past: no burst of catch-up reminders
-            following = sla.next_reminder(p, clock, now, thin=thin)
+            following = sla.next_reminder(p, clock, now, rules=self.rules)
         return clock.model_copy(
             update={"reminders": clock.reminders + 1, "next_reminder_at": following}
         )

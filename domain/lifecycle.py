@@ -190,7 +190,7 @@ def extension_refusal(
             f"{regulatory.due_at.isoformat()}; approve with regulatory_days=30 (complex case) "
             "or 60 (with the superior office's approval)"
         )
-    limit = sla.regulatory_clock(policy, regulatory.started_at, days).due_at + regulatory.paused_for
+    limit = sla.regulatory_due(policy, regulatory.started_at, days)[0] + regulatory.paused_for
     if new_due > limit:
         return (
             f"R-SLA-7: {new_due.isoformat()} is past even the {days}-day limit {limit.isoformat()}"

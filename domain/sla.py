@@ -123,12 +123,20 @@ def limit_for(
     return table[stage]
 
 
-def _warn_at(p: PolicySnapshot, start: datetime, due: datetime) -> datetime | None:
+def _in_hours(p: PolicySnapshot, t: datetime, rules: int) -> datetime:
+    """R-SLA-9 (rules 2): a warning or reminder to staff lands on a working instant; greedy
+    working-time arithmetic alone can end it at 12:00 or 18:00 sharp, when nobody works."""
+    return next_working_instant(p.calendar, t) if rules >= 2 else t
+
+
+def _warn_at(p: PolicySnapshot, start: datetime, due: datetime, rules: int) -> datetime | None:
     span = _between(p, start, due)
     if p.sla.warn_before_hours is not None:
         lead = timedelta(hours=p.sla.warn_before_hours)
-        return _add(p, start, span - lead).at if span > lead else None
-    return _add(p, start, span * p.sla.warn_fraction).at if span > timedelta(0) else None
+        return _in_hours(p, _add(p, start, span - lead).at, rules) if span > lead else None
+    if span <= timedelta(0):
+        return None
+    return _in_hours(p, _add(p, start, span * p.sla.warn_fraction).at, rules)
 
 
 def _basis(p: PolicySnapshot, what: str, wt: WorkingTime) -> str:
@@ -153,6 +161,8 @@ def stage_clock(
     special: SpecialDeadlines | None,
     start: datetime,
     key: str,
+    *,
+    rules: int,
 ) -> Clock:
     limit = limit_for(p, stage, grade, special)
     wt = _add_limit(p, start, limit)
@@ -162,7 +172,7 @@ def stage_clock(
         label=f"{stage.value}: {limit.describe()} ({grade.value})",
         started_at=start,
         due_at=wt.at,
-        warn_at=_warn_at(p, start, wt.at),
+        warn_at=_warn_at(p, start, wt.at, rules),
         basis=_basis(p, f"{limit.describe()} for a {grade.value} complaint", wt),
         provisional=wt.provisional,
         skipped_holidays=list(wt.skipped_holidays),
@@ -190,7 +200,7 @@ def regulatory_due(p: PolicySnapshot, received_at: datetime, days: int) -> tuple
     return end, note
 
 
-def regulatory_clock(p: PolicySnapshot, received_at: datetime, days: int) -> Clock:
+def regulatory_clock(p: PolicySnapshot, received_at: datetime, days: int, *, rules: int) -> Clock:
     due, note = regulatory_due(p, received_at, days)
     span = due - received_at
     provisional = (
@@ -203,7 +213,7 @@ def regulatory_clock(p: PolicySnapshot, received_at: datetime, days: int) -> Clo
         label=f"regulatory: decision within {days} days",
         started_at=received_at,
         due_at=due,
-        warn_at=received_at + span * p.sla.warn_fraction,
+        warn_at=_in_hours(p, received_at + span * p.sla.warn_fraction, rules),
         basis=f"{note}; {describe(p.calendar)}"
         + ("; PROVISIONAL: calendar not published" if provisional else ""),
         provisional=provisional,
@@ -233,13 +243,13 @@ def crisis_clock(
     )
 
 
-def expedited(p: PolicySnapshot, clock: Clock, now: datetime, minutes: int) -> Clock:
+def expedited(p: PolicySnapshot, clock: Clock, now: datetime, minutes: int, *, rules: int) -> Clock:
     """R-SLA-5: the stage is to be done the same day, within the given minutes."""
     due = _local(p, now + timedelta(minutes=minutes) / p.sla.speed)
     return clock.model_copy(
         update={
             "due_at": due,
-            "warn_at": now + (due - now) * p.sla.warn_fraction,
+            "warn_at": _in_hours(p, now + (due - now) * p.sla.warn_fraction, rules),
             "basis": f"expedited (特事特办): {minutes} minutes from {now.isoformat()}",
             "expedited": True,
             "warned_at": None,
@@ -250,9 +260,11 @@ def expedited(p: PolicySnapshot, clock: Clock, now: datetime, minutes: int) -> C
     )
 
 
-def extended(p: PolicySnapshot, clock: Clock, now: datetime, new_due: datetime) -> Clock:
+def extended(
+    p: PolicySnapshot, clock: Clock, now: datetime, new_due: datetime, *, rules: int
+) -> Clock:
     """R-SLA-6: an approved extension moves the deadline; the warning follows it."""
-    warn = _warn_at(p, clock.started_at, new_due)
+    warn = _warn_at(p, clock.started_at, new_due, rules)
     return clock.model_copy(
         update={
             "due_at": new_due,
@@ -270,7 +282,7 @@ def paused(clock: Clock, now: datetime) -> Clock:
     return clock.model_copy(update={"paused_at": now})
 
 
-def resumed(p: PolicySnapshot, clock: Clock, now: datetime) -> Clock:
+def resumed(p: PolicySnapshot, clock: Clock, now: datetime, *, rules: int) -> Clock:
     """R-SLA-8: paused time does not count, and a resumed clock never fires a stale alarm."""
     assert clock.paused_at is not None
     pause = clock.paused_at
@@ -284,9 +296,9 @@ def resumed(p: PolicySnapshot, clock: Clock, now: datetime) -> Clock:
     if clock.breached_at is None:
         update["due_at"] = shift(clock.due_at)
         if clock.warn_at is not None and clock.warned_at is None:
-            update["warn_at"] = shift(clock.warn_at)
+            update["warn_at"] = _in_hours(p, shift(clock.warn_at), rules)
     elif clock.next_reminder_at is not None and clock.next_reminder_at <= now:
-        update["next_reminder_at"] = next_reminder(p, clock, now)
+        update["next_reminder_at"] = next_reminder(p, clock, now, rules=rules)
     return clock.model_copy(update=update)
 
 
@@ -315,12 +327,12 @@ def first_reminder(p: PolicySnapshot, clock: Clock, breached_at: datetime) -> da
     return next_working_instant(p.calendar, breached_at)
 
 
-def next_reminder(
-    p: PolicySnapshot, clock: Clock, after: datetime, *, thin: bool = False
-) -> datetime:
-    """The reminder after one due at `after`. With `thin` (rules 2), a clock overdue for longer
-    than the policy's first stretch is reminded once a day, at the opening: every working day,
-    or every day for crisis reports (a case left alone must not remind every hour for ever)."""
+def next_reminder(p: PolicySnapshot, clock: Clock, after: datetime, *, rules: int) -> datetime:
+    """The reminder after one due at `after`. Rules 2: a clock overdue for longer than the
+    policy's first stretch is reminded once a day, at the opening: every working day, or every
+    day for crisis reports (a case left alone must not remind every hour for ever); and a
+    reminder to staff lands on a working instant (R-SLA-9)."""
+    thin = rules >= 2
     overdue_since = clock.due_at
     if not clock.working_hours_only:
         daily = p.sla.crisis_daily_reminders_after_hours
@@ -331,7 +343,7 @@ def next_reminder(
     daily = p.sla.daily_reminders_after_hours
     if thin and daily is not None and _between(p, overdue_since, after) >= timedelta(hours=daily):
         return _next_day_opening(p, after, working_days_only=True)
-    return _add(p, after, timedelta(hours=p.sla.reminder_every_hours)).at
+    return _in_hours(p, _add(p, after, timedelta(hours=p.sla.reminder_every_hours)).at, rules)
 
 
 def _next_day_opening(p: PolicySnapshot, after: datetime, *, working_days_only: bool) -> datetime:

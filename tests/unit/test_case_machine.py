@@ -1,0 +1,482 @@
+"""The complaint under any sequence of events: a hypothesis state machine over the pure case.
+
+Random sequences of every action by every role (valid and invalid), clock advances across
+nights, weekends, statutory holidays and make-up working days (China's 2026 calendar), pauses,
+extensions, same-day orders, special grading, crisis, reassignment, withdrawal, callbacks,
+reviews, repeats, continue-as-new and a calendar published under a running case. After every
+step the invariants below, written from the rules, must hold. No server: milliseconds a step.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from hypothesis import HealthCheck, event, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+)
+from pydantic import ValidationError
+
+from domain import lifecycle
+from domain.calendar import WorkCalendar, is_working_instant, next_working_instant
+from domain.calendar_data import china_calendar
+from domain.case import RULES, Complaint, Refused
+from domain.models import (
+    ACTION_MODELS,
+    Action,
+    Channel,
+    ClockKind,
+    ComplaintIntake,
+    DecideExtension,
+    Grade,
+    NoticeKind,
+    Notification,
+    ResumeClock,
+    Role,
+    Stage,
+)
+from domain.notices import last_day
+from domain.sla import PolicySnapshot, SlaPolicy
+
+SH = ZoneInfo("Asia/Shanghai")
+CAL = china_calendar([2026])  # 2027 is not published: deadlines there are provisional
+POLICY = PolicySnapshot(calendar=CAL, sla=SlaPolicy())
+PUBLISHED = PolicySnapshot(
+    calendar=WorkCalendar(**{**CAL.model_dump(), "known_years": (2026, 2027)}), sla=SlaPolicy()
+)
+
+# Starts near the 2026 holidays and their make-up working days, on a Friday evening, and at
+# the year's end (into the unpublished 2027).
+STARTS = [
+    datetime(2026, 9, 17, 17, 30, tzinfo=SH),  # before the make-up Sunday 09-20
+    datetime(2026, 9, 24, 16, 45, tzinfo=SH),  # before Mid-Autumn (09-25..27) and National Day
+    datetime(2026, 9, 30, 11, 50, tzinfo=SH),  # the eve of National Day; make-up Sat 10-10
+    datetime(2026, 2, 13, 17, 59, tzinfo=SH),  # before Spring Festival; make-up Sat 02-14
+    datetime(2026, 3, 13, 17, 45, tzinfo=SH),  # a plain Friday evening
+    datetime(2026, 12, 24, 10, 0, tzinfo=SH),  # a stage crossing into 2027: provisional
+]
+ACTOR = {
+    Role.HANDLER: "li.na",
+    Role.SUPERVISOR: "wang.qiang",
+    Role.SYSTEM: "callcentre",
+    Role.AUDITOR: "audit.zhou",
+}
+ACTIONS = sorted(ACTION_MODELS)
+# Drawn more often: the actions whose interplay the rules are about (a withdrawal ends it all).
+WEIGHTED = [
+    *ACTIONS,
+    *["request_extension", "decide_extension", "pause_clock", "resume_clock"] * 3,
+    *["expedite", "escalate_crisis", "record_callback", "request_review", "record_repeat"],
+]
+OPEN = {Stage.CONTACT, Stage.INVESTIGATE, Stage.APPROVE, Stage.CLOSE, Stage.CALLBACK}
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@st.composite
+def intakes(draw: st.DrawFn) -> tuple[datetime, ComplaintIntake]:
+    now = draw(st.sampled_from(STARTS))
+    earlier = draw(st.sampled_from([timedelta(0), timedelta(minutes=40), timedelta(hours=20)]))
+    crisis = draw(
+        st.none()
+        | st.fixed_dictionaries(
+            {"people_count": st.integers(1, 8), "media": st.booleans(), "regulator": st.booleans()}
+        )
+    )
+    intake = ComplaintIntake.model_validate(
+        {
+            "complaint_id": "M1",
+            "channel": draw(st.sampled_from(list(Channel))),
+            "received_at": now - earlier,
+            "branch": "Shanghai Pudong",
+            "owner": "li.na",
+            "supervisor": draw(st.sampled_from(["wang.qiang", None])),
+            "customer": {"name": "张伟", "phone": "13812345678"},
+            "category": "claims settlement",
+            "matter": "Claim unpaid.",
+            "demands": "Pay it.",
+            "grade": draw(st.sampled_from([Grade.GENERAL, Grade.MAJOR])),
+            "crisis": crisis,
+        }
+    )
+    return now, intake
+
+
+def payload(name: str, case: Complaint, now: datetime, data: st.DataObject) -> dict[str, Any]:
+    """Fields for an action: mostly plausible, sometimes out of place or out of range."""
+    stage_clock = case.state.clock(f"stage:{case.state.stage.value}")
+    due = stage_clock.due_at if stage_clock else now
+    later = st.sampled_from([-1, 1, 2, 6, 20, 45]).map(
+        lambda days: (due + timedelta(days=days)).isoformat()
+    )
+    fields: dict[str, st.SearchStrategy[Any]] = {
+        "record_contact": st.fixed_dictionaries({"method": st.sampled_from(["phone", "visit"])}),
+        "submit_investigation": st.fixed_dictionaries(
+            {"findings": st.just("f"), "proposed_resolution": st.just("pay 500 yuan")},
+            optional={"difficulty": st.sampled_from(["coverage", "loss_assessment"])},
+        ),
+        "decide_resolution": st.fixed_dictionaries(
+            {"approved": st.booleans()}, optional={"collective": st.booleans()}
+        ),
+        "close_case": st.just({"result": "paid"}),
+        "record_callback": st.fixed_dictionaries(
+            {"satisfied": st.booleans()}, optional={"new_demand": st.just("refund the fee")}
+        ),
+        "request_extension": st.fixed_dictionaries(
+            {"new_due_at": later, "reason": st.just("appraisal")},
+            optional={"regulatory_days": st.sampled_from([30, 60])},
+        ),
+        "decide_extension": st.fixed_dictionaries(
+            {"approved": st.booleans()},
+            optional={"new_due_at": later, "regulatory_days": st.sampled_from([30, 60])},
+        ),
+        "escalate_crisis": st.fixed_dictionaries(
+            {"reasons": st.just(["customers at the outlet"]), "people_count": st.integers(1, 9)}
+        ),
+        "report_crisis": st.fixed_dictionaries(
+            {"level": st.sampled_from(["superior", "headquarters"]), "summary": st.just("s")}
+        ),
+        "designate_special": st.fixed_dictionaries(
+            {
+                "deadlines": st.fixed_dictionaries(
+                    {
+                        "contact_hours": st.sampled_from([0.5, 3, 12]),
+                        "investigate_days": st.integers(1, 12),
+                        "approve_days": st.integers(1, 4),
+                    }
+                )
+            }
+        ),
+        "expedite": st.fixed_dictionaries({"minutes": st.sampled_from([1, 30, 90, 600])}),
+        "pause_clock": st.fixed_dictionaries(
+            {"reason": st.sampled_from(["appraisal", "testing", "loss_assessment"])}
+        ),
+        "resume_clock": st.just({}),
+        "request_review": st.just({"reason": "the garage overcharged"}),
+        "reassign": st.fixed_dictionaries(
+            {},
+            optional={
+                "owner": st.sampled_from(["zhao.min", "li.na"]),
+                "department": st.just("claims"),
+                "supervisor": st.just("sun.hao"),
+            },
+        ),
+        "withdraw": st.fixed_dictionaries({}, optional={"reason": st.just("settled")}),
+        "record_repeat": st.fixed_dictionaries(
+            {"channel": st.sampled_from(list(Channel))},
+            optional={"new_facts": st.just("a new invoice")},
+        ),
+    }
+    return data.draw(fields[name], label=name)
+
+
+ADVANCES = st.one_of(
+    st.builds(timedelta, minutes=st.integers(1, 180)),
+    st.builds(timedelta, hours=st.integers(1, 36)),
+    st.builds(timedelta, days=st.integers(1, 12)),
+    st.sampled_from(["next alarm", "09:00", "12:00", "18:00", "midnight"]),
+)
+
+
+def closing_steps(
+    case: Complaint, *, settle: bool = True, approve: bool = False
+) -> tuple[str, Action] | None:
+    """The next step of a legal sequence that closes any open case (liveness). `settle`:
+    resume a paused clock and decide a pending extension first (`approve` it, or deny it)."""
+    s = case.state
+    handler = {"actor": "li.na", "role": "handler"}
+    supervisor = {"actor": "wang.qiang", "role": "supervisor"}
+    if settle and any(c.paused_at is not None for c in s.clocks):
+        return "resume_clock", ResumeClock(**handler)
+    if settle and lifecycle.pending_extension(s, case.rules) is not None:
+        return "decide_extension", DecideExtension(**supervisor, approved=approve)
+    step: dict[Stage, tuple[str, dict[str, Any]]] = {
+        Stage.CONTACT: ("record_contact", handler),
+        Stage.INVESTIGATE: (
+            "submit_investigation",
+            {**handler, "findings": "f", "proposed_resolution": "r"},
+        ),
+        Stage.APPROVE: ("decide_resolution", {**supervisor, "approved": True, "collective": True}),
+        Stage.CLOSE: ("close_case", {**handler, "result": "done"}),
+        Stage.CALLBACK: ("record_callback", {**handler, "satisfied": True}),
+    }
+    if s.stage not in step:
+        return None
+    name, fields = step[s.stage]
+    return name, ACTION_MODELS[name].model_validate(fields)
+
+
+class CaseMachine(RuleBasedStateMachine):
+    case: Complaint
+    now: datetime
+
+    # -----------------------------------------------------------------------------------------
+    # Steps
+
+    @initialize(start=intakes(), ahead=st.integers(0, 6))
+    def accept(self, start: tuple[datetime, ComplaintIntake], ahead: int) -> None:
+        """A new case, sometimes already moved `ahead` stages along the usual path, so that
+        every stage is as often the starting point of odd sequences as the first one."""
+        self.now, intake = start
+        self.case = Complaint.accept(intake, POLICY, self.now, notice_prefix="complaint-M1")
+        self.told: list[Notification] = []
+        self._settle()
+        for _ in range(ahead):
+            step = closing_steps(self.case)
+            if step is None:
+                break
+            self.advance(timedelta(hours=3))
+            self.case.act(*step, self.now)
+            self._settle()
+
+    @rule(data=st.data(), request_id=st.none() | st.sampled_from(["r1", "r2"]))
+    def act(self, data: st.DataObject, request_id: str | None) -> None:
+        """An action by a role: two times in three the one that moves the case on, so that deep
+        stages (callback, closed, reviews) are reached as well as odd orders tried."""
+        settle, approve = data.draw(st.booleans(), "settle"), data.draw(st.booleans(), "approve")
+        on = closing_steps(self.case, settle=settle, approve=approve)
+        if on is not None and data.draw(st.integers(0, 2), label="move on") > 0:
+            name, role = on[0], on[1].role
+        else:
+            name = data.draw(st.sampled_from(WEIGHTED), label="action")
+            leader = name in lifecycle.SUPERVISOR_ONLY and data.draw(st.booleans(), label="lead")
+            role = Role.SUPERVISOR if leader else data.draw(st.sampled_from(list(Role)), "role")
+        fields = payload(name, self.case, self.now, data)
+        fields.update(actor=ACTOR[role], role=role.value)
+        if request_id is not None:
+            fields["request_id"] = request_id
+        before = self.case.snapshot()
+        refused: Refused | None
+        try:
+            action = ACTION_MODELS[name].model_validate(fields)
+        except ValidationError as err:  # the shell refuses what does not decode, the same way
+            refused = self.case.refuse(name, "unknown", f"invalid payload: {err}", self.now)
+        else:
+            try:
+                self.case.act(name, action, self.now)
+                refused = None
+            except Refused as err:
+                refused = err
+        if refused is not None:
+            self._only_the_timeline_changed(before)
+        self._settle()
+
+    @rule(step=ADVANCES)
+    def advance(self, step: timedelta | str) -> None:
+        """Time passes; the case wakes at each alarm on the way, as the workflow's timer does."""
+        target = self._target(step)
+        while (wake := self.case.next_wake()) is not None and wake.at <= target:
+            self.now = max(self.now, wake.at)
+            if self.case.finished(self.now):
+                break  # the review window ended: the workflow completes
+            self._fire()
+        self.now = max(self.now, target)
+        self._fire()
+
+    @rule(keep=st.sampled_from([0, 1, 5, 50]))
+    def continue_as_new(self, keep: int) -> None:
+        """The workflow's continue-as-new: the case rebuilt from its snapshot, timeline cut."""
+        before = self.case.snapshot()
+        self.case = Complaint.restore(self.case.snapshot(keep_timeline=keep))
+        after = self.case.snapshot()
+        assert after.state.timeline == before.state.timeline[len(before.state.timeline) - keep :]
+        assert after.model_dump(exclude={"state": {"timeline"}}) == before.model_dump(
+            exclude={"state": {"timeline"}}
+        )
+
+    @rule()
+    def calendar_published(self) -> None:
+        """R-SLA-3: next year's calendar is published while a provisional clock runs."""
+        if self.case.calendar_check_due():
+            self.case.calendar_checked(PUBLISHED, self.now)
+            self._settle()
+
+    # -----------------------------------------------------------------------------------------
+    # Invariants, from the rules
+
+    @invariant()
+    def r_sla_7_open_case_has_its_regulatory_clock_running_or_resumable(self) -> None:
+        s = self.case.state
+        if s.stage not in OPEN or s.decided_at is not None:
+            return
+        regulatory = s.clock("regulatory")
+        assert regulatory is not None, "an undecided open case lost its regulatory clock"
+        if regulatory.paused_at is not None:
+            resume = ResumeClock(actor="li.na", role=Role.HANDLER)
+            reason = lifecycle.refusal(s, "resume_clock", resume, self.now, self.case.policy,
+                                       rules=self.case.rules)  # fmt: skip
+            assert reason is None, f"paused regulatory clock cannot be resumed: {reason}"
+
+    @invariant()
+    def liveness_a_legal_sequence_still_closes_the_case(self) -> None:
+        if self.case.state.stage not in OPEN:
+            return
+        trial = Complaint.restore(self.case.snapshot())
+        for _ in range(12):
+            step = closing_steps(trial)
+            if step is None:
+                break
+            name, action = step
+            try:
+                trial.act(name, action, self.now)
+            except Refused as refused:
+                raise AssertionError(f"{name} refused on the way to closing: {refused}") from None
+        assert trial.state.stage is Stage.CLOSED, trial.state.stage
+        end = trial.review_window_end()
+        assert not trial.finished(end - timedelta(seconds=1)) and trial.finished(end)
+
+    @invariant()
+    def r_sla_4_a_deadline_is_never_before_its_clock_started(self) -> None:
+        s = self.case.state
+        for c in [*s.clocks, *s.finished_clocks]:
+            assert c.due_at >= c.started_at, c
+            if c.warn_at is not None and c.warned_at is None and c.met_at is None:
+                assert c.started_at <= c.warn_at <= c.due_at or c.warn_at >= c.due_at, c
+
+    @invariant()
+    def r_sla_4_a_breach_is_recorded_only_after_its_due_time(self) -> None:
+        s = self.case.state
+        for b in s.breaches:
+            assert b.recorded_at >= b.due_at, b
+        for c in [*s.clocks, *s.finished_clocks]:
+            if c.breached_at is not None:
+                assert c.breached_at >= c.due_at, c
+        assert s.sla_breached == any(c.breached_at is not None for c in s.clocks)
+
+    @invariant()
+    def nothing_due_is_left_unfired(self) -> None:
+        wake = self.case.next_wake()
+        assert wake is None or wake.at > self.now or self.case.finished(self.now), wake
+
+    @invariant()
+    def one_stage_clock_for_the_stage_and_none_when_closed(self) -> None:
+        s = self.case.state
+        stage_keys = [c.key for c in s.clocks if c.kind is ClockKind.STAGE]
+        if s.stage in OPEN:
+            assert stage_keys == [f"stage:{s.stage.value}"], (s.stage, stage_keys)
+        else:
+            assert stage_keys == [], stage_keys
+        if s.stage is Stage.WITHDRAWN:
+            assert not s.clocks and s.outcome == "withdrawn"
+        if s.stage is Stage.CLOSED:
+            assert s.outcome == "resolved" and s.satisfied is True
+
+    @invariant()
+    def r_sla_8_a_paused_stage_pauses_the_regulatory_clock_too(self) -> None:
+        s = self.case.state
+        stage = s.clock(f"stage:{s.stage.value}")
+        regulatory = s.clock("regulatory")
+        if stage is not None and regulatory is not None:
+            assert (stage.paused_at is None) == (regulatory.paused_at is None), (stage, regulatory)
+
+    @invariant()
+    def r_sla_6_at_most_one_pending_extension_and_for_this_stage(self) -> None:
+        s = self.case.state
+        pending = [e for e in s.extensions if e.approved is None and e.lapsed_at is None]
+        assert len(pending) <= 1, pending
+        if pending:
+            assert pending[0].stage is s.stage and s.stage in OPEN, (pending, s.stage)
+
+    @invariant()
+    def r_gr_2_3_crisis_and_regulator_or_media_are_never_general(self) -> None:
+        s = self.case.state
+        if s.crisis or s.channel in (Channel.REGULATOR, Channel.MEDIA):
+            assert s.grade is not Grade.GENERAL
+
+    @invariant()
+    def r_st_7_timeline_in_order_with_no_gap(self) -> None:
+        timeline = self.case.state.timeline
+        seqs = [e.seq for e in timeline]
+        assert seqs == list(range(seqs[0], seqs[0] + len(seqs))) if seqs else True, seqs
+        ats = [e.at for e in timeline if e.kind != "intake"]
+        assert ats == sorted(ats) and all(a <= self.now for a in ats)
+
+    @invariant()
+    def snapshot_round_trips(self) -> None:
+        snapshot = self.case.snapshot()
+        assert Complaint.restore(snapshot).snapshot() == snapshot
+
+    # -----------------------------------------------------------------------------------------
+
+    def _settle(self) -> None:
+        """What the workflow's loop does after every change: fire what is due at once."""
+        self._fire()
+        s = self.case.state
+        event(f"stage {s.stage.value}")
+        for what, seen in (("paused", any(c.paused_at for c in s.clocks)), ("crisis", s.crisis),
+                           ("reopened", s.reopen_count), ("reviewed", s.review_count),
+                           ("extended", any(c.extended for c in s.clocks)),
+                           ("lapsed", any(e.lapsed_at for e in s.extensions)),
+                           ("breached", s.breaches)):  # fmt: skip
+            if seen:
+                event(what)
+
+    def _fire(self) -> None:
+        before = {c.key: c for c in self.case.state.clocks}
+        entries = len(self.case.state.timeline)
+        self.case.fire_due(self.now)
+        self._check_alarm_times(before, entries)
+        self._check_notices()
+
+    def _check_alarm_times(self, before: dict[str, Any], entries: int) -> None:
+        """R-SLA-9 (rules 2): warnings and reminders of working-time clocks reach people
+        inside working hours; crisis reports go out at once, at any hour."""
+        for key, old in before.items():
+            new = self.case.state.clock(key)
+            if new is None or not old.working_hours_only:
+                continue
+            if new.next_reminder_at is not None and new.next_reminder_at != old.next_reminder_at:
+                assert is_working_instant(CAL, new.next_reminder_at), new
+
+    def _check_notices(self) -> None:
+        """R-IN-4, R-SLA-6..8: every date told to the customer is the last day of the limit
+        its clock names (not the midnight after it)."""
+        s = self.case.state
+        for notice in self.case.take_notices():
+            self.told.append(notice)
+            dates = DATE.findall(notice.body)
+            if notice.recipient_role != "customer" or not dates:
+                continue
+            assert notice.clock is not None, notice
+            clock = s.clock(notice.clock) or next(
+                c for c in reversed(s.finished_clocks) if c.key == notice.clock
+            )
+            assert dates == [last_day(clock.due_at).isoformat()], (notice.body, clock.due_at)
+            if notice.kind is NoticeKind.ACKNOWLEDGEMENT:
+                assert clock.key == "regulatory"
+
+    def _only_the_timeline_changed(self, before: Any) -> None:
+        after = self.case.snapshot()
+        assert after.state.timeline[:-1] == before.state.timeline
+        assert after.state.timeline[-1].kind == "refused"
+        assert after.model_dump(exclude={"state": {"timeline"}}) == before.model_dump(
+            exclude={"state": {"timeline"}}
+        )
+
+    def _target(self, step: timedelta | str) -> datetime:
+        if isinstance(step, timedelta):
+            return self.now + step
+        if step == "next alarm":
+            wake = self.case.next_wake()
+            return wake.at if wake is not None else self.now + timedelta(days=1)
+        local = self.now.astimezone(SH)
+        hour = {"09:00": 9, "12:00": 12, "18:00": 18, "midnight": 0}[step]
+        moment = datetime.combine(local.date(), time(hour), tzinfo=SH)
+        return moment if moment > self.now else moment + timedelta(days=1)
+
+
+CaseMachine.TestCase.settings = settings(
+    max_examples=200,
+    stateful_step_count=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+test_case_state_machine = CaseMachine.TestCase
+
+_ = (RULES, date, UTC, next_working_instant)
