@@ -22,13 +22,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
-from temporalio.client import (
-    Client,
-    WithStartWorkflowOperation,
-    WorkflowExecutionStatus,
-    WorkflowUpdateFailedError,
-)
-from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -47,12 +41,12 @@ from domain.models import (
     Customer,
     Grade,
     Model,
-    Registration,
     Role,
     Stage,
     TimelineEntry,
     no_nul,
 )
+from workflows import contract
 
 log = structlog.get_logger("api")
 
@@ -156,7 +150,7 @@ def create_app(
     client: Client,
     pool: asyncpg.Pool,
     *,
-    task_queue: str = "complaints",
+    task_queue: str = contract.TASK_QUEUE,
     codec_router: APIRouter | None = None,  # codec server routes (api/codec.py), if given
 ) -> FastAPI:
     app = FastAPI(
@@ -393,17 +387,12 @@ async def _file(app: FastAPI, body: ComplaintIn, identity: Identity) -> IntakeRe
         )
     except ValidationError as err:
         raise HTTPException(422, _explain(err.errors())) from None
-    start: WithStartWorkflowOperation[Any, Any] = WithStartWorkflowOperation(
-        "ComplaintWorkflow",
-        intake,
-        id=f"complaint-{cid}",
-        task_queue=app.state.task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        static_summary=f"{cid} · {intake.channel.value} · {intake.branch} · {intake.category}",
-    )
     try:
-        registration: Registration = await client.execute_update_with_start_workflow(
-            "register", start_workflow_operation=start, result_type=Registration
+        registration = await contract.register(
+            client,
+            intake,
+            task_queue=app.state.task_queue,
+            summary=f"{cid} · {intake.channel.value} · {intake.branch} · {intake.category}",
         )
     except RPCError as err:
         raise _rpc_problem(err, cid) from None
@@ -450,10 +439,9 @@ async def _act(
         checked = model.model_validate({**payload, "actor": identity.name, "role": role.value})
     except ValidationError as err:
         raise HTTPException(422, _explain(err.errors())) from None
-    handle = app.state.client.get_workflow_handle(f"complaint-{cid}")
     try:
-        state: ComplaintState = await handle.execute_update(
-            action, checked.model_dump(mode="json", exclude_none=True), result_type=ComplaintState
+        state = await contract.act(
+            app.state.client, cid, action, checked.model_dump(mode="json", exclude_none=True)
         )
     except WorkflowUpdateFailedError as err:
         cause = err.cause
@@ -468,20 +456,18 @@ async def _act(
 async def _running_state(app: FastAPI, cid: str) -> ComplaintState | None:
     """The live state while the workflow runs; None once it has finished (or never existed)."""
     client: Client = app.state.client
-    workflow_id = f"complaint-{cid}"
     try:
         # The raw call: only the status is needed, not the decoded search attributes.
         description = await client.workflow_service.describe_workflow_execution(
             DescribeWorkflowExecutionRequest(
-                namespace=client.namespace, execution=WorkflowExecution(workflow_id=workflow_id)
+                namespace=client.namespace,
+                execution=WorkflowExecution(workflow_id=contract.workflow_id(cid)),
             )
         )
         status = description.workflow_execution_info.status
         if status != WorkflowExecutionStatus.RUNNING.value:
             return None
-        handle = client.get_workflow_handle(workflow_id)
-        state: ComplaintState = await handle.query("state", result_type=ComplaintState)
-        return state
+        return await contract.state(client, cid)
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND:
             return None

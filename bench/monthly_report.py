@@ -75,6 +75,7 @@ from reports.statistics import (
     period_label,
     rate_products,
 )
+from workflows import contract
 
 # fmt: off
 CITIES = ["Shanghai", "Beijing", "Guangzhou", "Shenzhen", "Hangzhou", "Nanjing", "Chengdu",
@@ -202,9 +203,9 @@ class Ledger:
             closed_at = at + timedelta(days=8 + 10 * rand()) if finished else None
             # fmt: off
             complaints.append((
-                cid, f"complaint-{cid}", channel, branch, f"handler{i % 500}", f"lead{i % 60}",
-                categories[i], product, f"P{i:010d}", grade, stage, outcome, "张伟",
-                f"138{i % 100_000_000:08d}", MATTER, DEMANDS, at, breached, reopen, 0,
+                cid, contract.workflow_id(cid), channel, branch, f"handler{i % 500}",
+                f"lead{i % 60}", categories[i], product, f"P{i:010d}", grade, stage, outcome,
+                "张伟", f"138{i % 100_000_000:08d}", MATTER, DEMANDS, at, breached, reopen, 0,
                 closed_at, closed_at, 12, repeat, escalated, multi,
             ))
             # fmt: on

@@ -48,6 +48,7 @@ from infra.postgres import create_pool, database_url
 from infra.schedules import ensure_schedules
 from infra.temporal import cli_flags, connect, register_search_attributes
 from workers import complaints_worker
+from workflows import contract
 
 HOST = "127.0.0.1"
 DEMO_SPEED = 480.0
@@ -167,7 +168,7 @@ async def wait_ready(server: Process, settings: Settings, stop: asyncio.Event) -
 def banner(args: argparse.Namespace, settings: Settings, namespace: str, speed: float) -> str:
     ui = f"http://localhost:{args.ui_port}/namespaces/{namespace}/workflows"
     filters = {
-        "open complaints": 'WorkflowType="ComplaintWorkflow" AND ExecutionStatus="Running"',
+        "open complaints": f'WorkflowType="{contract.WORKFLOW_TYPE}" AND ExecutionStatus="Running"',
         "awaiting contact": 'ComplaintStage="contact"',
         "major or crisis": 'ComplaintGrade="major" OR Crisis=true',
         "deadline breached": "SlaBreached=true",

@@ -31,6 +31,7 @@ from infra.codec import KeyRing, data_converter
 from infra.postgres import create_pool
 from infra.temporal import register_search_attributes
 from workers import build_worker
+from workflows import contract
 
 pytest_plugins = ["tests.pg"]
 
@@ -154,13 +155,8 @@ class Harness:
         **overrides: Any,
     ) -> WorkflowHandle[Any, Any]:
         intake = intake or await self.intake(**overrides)
-        handle = await self.client.start_workflow(
-            "ComplaintWorkflow",
-            intake,
-            id=f"complaint-{intake.complaint_id}",
-            task_queue=self.task_queue,
-            result_type=ComplaintState,
-            task_timeout=task_timeout,
+        handle = await contract.start(
+            self.client, intake, task_queue=self.task_queue, task_timeout=task_timeout
         )
         self.handles.append(handle)
         return handle
@@ -175,7 +171,9 @@ class Harness:
         return result
 
     async def state(self, handle: WorkflowHandle[Any, Any]) -> ComplaintState:
-        result: ComplaintState = await handle.query("state", result_type=ComplaintState)
+        result: ComplaintState = await handle.query(
+            contract.STATE_QUERY, result_type=ComplaintState
+        )
         return result
 
     async def sleep(self, duration: timedelta) -> None:
@@ -211,7 +209,7 @@ def bare_harness(env: WorkflowEnvironment, pool: asyncpg.Pool) -> Harness:
     same ledger takes the test's notices."""
     return Harness(
         env=env,
-        task_queue=f"complaints-{uuid.uuid4().hex[:8]}",
+        task_queue=f"{contract.TASK_QUEUE}-{uuid.uuid4().hex[:8]}",
         notifier=RecordingNotifier(),
         policy=FixedPolicySource(PolicySnapshot(calendar=test_calendar(), sla=SlaPolicy())),
         pool=pool,

@@ -31,8 +31,8 @@ from activities.policy import PolicyActivities, PolicySource, StatutoryPolicySou
 from infra.postgres import create_pool
 from workflows.accountability import AccountabilityCycleWorkflow
 from workflows.complaint import ComplaintWorkflow
+from workflows.contract import TASK_QUEUE
 
-DEFAULT_TASK_QUEUE = "complaints"
 WORKFLOWS = [ComplaintWorkflow, AccountabilityCycleWorkflow]
 
 
@@ -41,7 +41,7 @@ async def complaints_worker(
     client: Client,
     database_url: str,
     *,
-    task_queue: str = DEFAULT_TASK_QUEUE,
+    task_queue: str = TASK_QUEUE,
     sender: Sender | None = None,
     policy_source: PolicySource | None = None,
     clock_speed: float = 1.0,
@@ -78,7 +78,7 @@ def build_worker(
     client: Client,
     *,
     pool: asyncpg.Pool,
-    task_queue: str = DEFAULT_TASK_QUEUE,
+    task_queue: str = TASK_QUEUE,
     sender: Sender,
     policy_source: PolicySource | None = None,
     clock_speed: float = 1.0,
