@@ -6,7 +6,7 @@ moves forward (`last_event_seq`), so a late retry never rolls it back.
 
 A record is one statement, so one round trip and its own transaction: the complaint row, the
 new timeline entries, clocks, breaches, extensions and the notices to send (the outbox,
-delivered by `activities.notifications.OutboxRelay`). Each set travels as column arrays and is
+delivered by `notices.relay.OutboxRelay`). Each set travels as column arrays and is
 unnested by PostgreSQL; an empty set inserts nothing.
 """
 

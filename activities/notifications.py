@@ -1,49 +1,19 @@
-"""Notifications: the workflow decides who is told what; PostgreSQL's outbox makes it durable;
-the relay delivers it.
+"""The legacy `notify` activity, and the outbox's insert that the ledger write shares.
 
-A notice is written to the `notifications` outbox in the same transaction as the ledger entry
-that records it (`activities.ledger.write_record`): a complaint is in the ledger before its
-customer is told (R-IN-2), and no notice is sent for an entry the ledger does not have, or
-lost after it was recorded. `OutboxRelay`, running in every worker process, claims the rows
-that are due (`FOR UPDATE SKIP LOCKED`, so several workers never send the same row), hands
-each to a `Sender` (the channel adapters of `activities.channels` in production, a log line
-in dev), and retries transient failures with backoff for a day.
-
-Why not one Temporal activity per notice (the first design): each cost about 15 ms of server
-and worker CPU and 6 history events, i.e. billed actions, more than all the work a complaint
-does to reach its first wait (bench/first_wait.py); the relay costs one small UPDATE.
-`NotificationActivities.notify` stays registered for cases started before that change: it
-now only puts the notice in the outbox.
+Notices reach the `notifications` outbox in the transaction of the ledger entry that records
+them (`activities.ledger`); the relay of `notices.relay` delivers them. Cases started before
+that change still call `notify` (`workflow.patched`): it stays registered and now only puts
+the notice in the outbox.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Iterable
-from datetime import timedelta
-from typing import Protocol
+from collections.abc import Iterable
 
 import asyncpg
-import structlog
 from temporalio import activity
 
-from activities.channels import DeliveryError, DeliveryStatus, PermanentDeliveryError
 from domain.models import Notification
-
-log = structlog.get_logger("notifications")
-
-WAKE_CHANNEL = "complaint_notices"
-
-
-class Sender(Protocol):
-    """Delivers one notice on one channel: ("delivered", provider id) or ("skipped", reason).
-
-    Raises `DeliveryError` to be retried later, `PermanentDeliveryError` to give up.
-    """
-
-    async def deliver(self, notice: Notification, channel: str) -> tuple[DeliveryStatus, str]: ...
-
 
 INSERT_OUTBOX = """
 INSERT INTO notifications (notice_key, channel, complaint_id, kind, recipient_role, recipient,
@@ -85,155 +55,3 @@ class NotificationActivities:
     async def notify(self, notice: Notification) -> None:
         async with self._pool.acquire() as conn:
             await enqueue(conn, [notice])
-
-
-CLAIM = """
-UPDATE notifications n
-SET attempts = n.attempts + 1, next_attempt_at = now() + $2::interval
-FROM (
-    SELECT notice_key, channel FROM notifications
-    WHERE status = 'pending' AND next_attempt_at <= now()
-    ORDER BY next_attempt_at
-    LIMIT $1
-    FOR UPDATE SKIP LOCKED
-) due
-WHERE n.notice_key = due.notice_key AND n.channel = due.channel
-RETURNING n.notice_key, n.channel, n.complaint_id, n.kind, n.recipient_role, n.recipient,
-    n.subject, n.body, n.clock, n.attempts, now() - n.created_at AS age
-"""
-
-MARK = """
-UPDATE notifications n SET status = m.status, provider_id = m.provider_id, last_error = m.error,
-    delivered_at = CASE WHEN m.status = 'delivered' THEN now() END,
-    next_attempt_at = now() + m.backoff
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::interval[])
-    AS m(notice_key, channel, status, provider_id, error, backoff)
-WHERE n.notice_key = m.notice_key AND n.channel = m.channel
-"""
-
-Outcome = tuple[str, str, str, str | None, str | None, timedelta]
-
-
-class OutboxRelay:
-    """Delivers what the outbox holds: woken by NOTIFY, and every `idle` for retries.
-
-    After a wake-up it waits `gather` before it claims, so that a burst of commits (one per
-    ledger record) is claimed and marked in one round instead of about one round per notice:
-    at 80 new complaints a second, 9.8 acknowledgements per claim instead of 1.3, for at most
-    `gather` more delay before a notice goes out.
-    """
-
-    def __init__(
-        self,
-        pool: asyncpg.Pool,
-        sender: Sender,
-        *,
-        batch: int = 50,
-        lease: timedelta = timedelta(minutes=5),
-        idle: timedelta = timedelta(seconds=2),
-        gather: timedelta = timedelta(milliseconds=100),
-        give_up_after: timedelta = timedelta(days=1),
-        first_backoff: timedelta = timedelta(seconds=2),
-        max_backoff: timedelta = timedelta(minutes=5),
-        drain: timedelta = timedelta(seconds=10),
-    ) -> None:
-        self._pool = pool
-        self._sender = sender
-        self._batch = batch
-        self._lease = lease  # a row claimed by a relay that died is retried after this
-        self._idle = idle
-        self._gather = gather
-        self._give_up_after = give_up_after
-        self._first_backoff = first_backoff
-        self._max_backoff = max_backoff
-        self._drain = drain
-        self._in_flight: asyncio.Task[int] | None = None
-
-    @contextlib.asynccontextmanager
-    async def running(self) -> AsyncIterator[None]:
-        task = asyncio.create_task(self._run(), name="outbox-relay")
-        try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-            await self._finish_in_flight()
-
-    async def _finish_in_flight(self) -> None:
-        """On the way out, a batch already handed to the channels is finished and its outcomes
-        recorded (for up to `drain`): cut off, it would be sent again once its lease ran out."""
-        if self._in_flight is None or self._in_flight.done():
-            return
-        try:
-            await asyncio.wait_for(self._in_flight, self._drain.total_seconds())
-        except Exception as err:  # TimeoutError included: those rows go out again after the lease
-            log.warning("outbox relay: batch in flight at shutdown not recorded", error=str(err))
-
-    async def _run(self) -> None:
-        while True:  # a relay that stopped silently would leave every notice unsent
-            try:
-                await self._listen_and_deliver()
-            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as err:
-                log.warning("outbox relay: ledger unavailable, retrying", error=str(err))
-            except Exception:
-                log.exception("outbox relay failed, restarting")
-            await asyncio.sleep(self._idle.total_seconds())
-
-    async def _listen_and_deliver(self) -> None:
-        wake = asyncio.Event()
-
-        def woken(*_: object) -> None:
-            wake.set()
-
-        async with self._pool.acquire() as listener:
-            await listener.add_listener(WAKE_CHANNEL, woken)
-            try:
-                while True:
-                    wake.clear()  # before the query: a NOTIFY during it wakes the next wait
-                    self._in_flight = asyncio.create_task(self.deliver_due())
-                    if await asyncio.shield(self._in_flight) < self._batch:
-                        with contextlib.suppress(TimeoutError):
-                            await asyncio.wait_for(wake.wait(), self._idle.total_seconds())
-                        await asyncio.sleep(self._gather.total_seconds())
-            finally:
-                with contextlib.suppress(Exception):
-                    await listener.remove_listener(WAKE_CHANNEL, woken)
-
-    async def deliver_due(self) -> int:
-        """Claim up to a batch of due rows, deliver them side by side, record the outcomes in
-        one statement; how many were due."""
-        async with self._pool.acquire() as conn:
-            rows = await conn.fetch(CLAIM, self._batch, self._lease)
-        if not rows:
-            return 0
-        outcomes = await asyncio.gather(*(self._deliver(row) for row in rows))
-        async with self._pool.acquire() as conn:
-            await conn.execute(MARK, *(list(column) for column in zip(*outcomes, strict=True)))
-        return len(rows)
-
-    async def _deliver(self, row: asyncpg.Record) -> Outcome:
-        channel = row["channel"]
-        notice = Notification(
-            key=row["notice_key"],
-            complaint_id=row["complaint_id"],
-            kind=row["kind"],
-            recipient_role=row["recipient_role"],
-            recipient=row["recipient"],
-            channels=[channel],
-            subject=row["subject"],
-            body=row["body"],
-            clock=row["clock"],
-        )
-        backoff = min(self._first_backoff * 2 ** min(row["attempts"] - 1, 20), self._max_backoff)
-        key = row["notice_key"]
-        try:
-            status, provider_id = await self._sender.deliver(notice, channel)
-        except PermanentDeliveryError as err:
-            return key, channel, "failed", None, str(err), backoff
-        except Exception as err:  # a channel down, or a bug in an adapter: try again later
-            if not isinstance(err, DeliveryError):
-                log.exception("notice delivery raised", complaint_id=notice.complaint_id)
-            gave_up = row["age"] >= self._give_up_after
-            return key, channel, "failed" if gave_up else "pending", None, str(err), backoff
-        return key, channel, status, provider_id, None, backoff

@@ -111,7 +111,7 @@ class ComplaintView(BaseModel):
 
 
 class NoticeView(BaseModel):
-    """One notice on one channel, as the outbox holds it (activities/notifications.py)."""
+    """One notice on one channel, as the outbox holds it (notices/relay.py delivers it)."""
 
     key: str
     kind: str

@@ -40,13 +40,13 @@ from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
-from activities.channels import DeliveryStatus
 from bench.empty_workflow import EmptyWorkflow, TwoLocalActivitiesWorkflow, noop
 from bench.servers import dev_server, ledger
 from domain.models import ComplaintIntake, Notification
 from infra.codec import data_converter, generate_key_file
 from infra.logs import configure
 from infra.postgres import create_pool
+from notices.channels import DeliveryStatus
 from workers import build_worker
 from workflows import contract
 

@@ -33,7 +33,6 @@ import uvicorn
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from activities.channels import ChannelSettings
 from api.app import create_app
 from api.auth import create_key
 from api.codec import ENV_UI_ORIGINS, ENV_UI_TOKEN, codec_router_from_env, ensure_ui_token
@@ -47,6 +46,7 @@ from infra.migrate import migrate
 from infra.postgres import create_pool, database_url
 from infra.schedules import ensure_schedules
 from infra.temporal import cli_flags, connect, register_search_attributes
+from notices.channels import ChannelSettings
 from workers import complaints_worker
 from workflows import contract
 

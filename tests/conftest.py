@@ -22,7 +22,6 @@ from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
-from activities.channels import DeliveryStatus
 from domain.calendar import WorkCalendar
 from domain.models import ComplaintIntake, ComplaintState, Notification
 from domain.sla import PolicySnapshot, SlaPolicy
@@ -30,6 +29,7 @@ from infra.binaries import find
 from infra.codec import KeyRing, data_converter
 from infra.postgres import create_pool
 from infra.temporal import register_search_attributes
+from notices.channels import DeliveryStatus
 from workers import build_worker
 from workflows import contract
 

@@ -15,7 +15,9 @@ from typing import Any
 import pytest
 from structlog.testing import capture_logs
 
-from activities.channels import (
+from domain.models import Notification
+from infra.mailsink import MailSink
+from notices.channels import (
     Channels,
     ChannelSettings,
     DeliveryError,
@@ -24,8 +26,6 @@ from activities.channels import (
     PermanentDeliveryError,
     message_id_for,
 )
-from domain.models import Notification
-from infra.mailsink import MailSink
 
 PHONE = "13812345678"
 

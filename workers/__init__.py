@@ -24,11 +24,12 @@ from temporalio.client import Client
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from activities.accountability import AccountabilityActivities
-from activities.channels import Channels, ChannelSettings
 from activities.ledger import LedgerActivities
-from activities.notifications import NotificationActivities, OutboxRelay, Sender
+from activities.notifications import NotificationActivities
 from activities.policy import PolicyActivities, PolicySource, StatutoryPolicySource
 from infra.postgres import create_pool
+from notices.channels import Channels, ChannelSettings
+from notices.relay import OutboxRelay, Sender
 from workflows.accountability import AccountabilityCycleWorkflow
 from workflows.complaint import ComplaintWorkflow
 from workflows.contract import TASK_QUEUE

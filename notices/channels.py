@@ -1,10 +1,11 @@
 """Channel adapters: one notice to one transport (email over SMTP, SMS/phone via an HTTP gateway).
 
-The notifier writes every notice to the outbox first and then calls `Channels.deliver` once per
-channel. An adapter either returns (delivered, or skipped with a reason) or raises:
+Every notice is in the ledger's outbox first; the outbox relay (`notices.relay`) calls
+`Channels.deliver` once per channel. An adapter either returns (delivered, or skipped with a
+reason) or raises:
 
 * `DeliveryError` (retryable): the transport was unreachable, timed out, or answered with a
-  temporary failure (SMTP 4xx, HTTP 5xx / 408 / 409 / 425 / 429). Let Temporal retry.
+  temporary failure (SMTP 4xx, HTTP 5xx / 408 / 409 / 425 / 429). The relay retries it.
 * `PermanentDeliveryError`: retrying the same request cannot succeed (SMTP 5xx such as a refused
   recipient, HTTP 4xx, an address that cannot be used). Mark the delivery failed.
 
