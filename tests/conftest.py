@@ -43,7 +43,7 @@ TEST_CONVERTER = data_converter(TEST_KEY_RING)
 
 @pytest.fixture(scope="session", autouse=True)
 def codec_keys_in_environment() -> Iterator[None]:
-    """The test ring for processes the tests start (`python -m workers`, `python -m infra.dev`)
+    """The test ring for processes the tests start (`python -m workers`, `python -m launcher`)
     and for `infra.temporal.connect`, whatever the developer's shell holds."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("COMPLAINTS_CODEC_KEYS", TEST_KEY_RING.to_json())
@@ -109,7 +109,7 @@ async def env() -> AsyncIterator[WorkflowEnvironment]:
         data_converter=TEST_CONVERTER,  # encrypting, as in production (infra/codec.py)
         test_server_existing_path=find("temporal-test-server"),
     )
-    await register_search_attributes(environment.client)
+    await register_search_attributes(environment.client, contract.SEARCH_ATTRIBUTES)
     yield environment
     await environment.shutdown()
 

@@ -58,7 +58,7 @@ async def main(release: str) -> None:
         data_converter=TEST_CONVERTER,
         test_server_existing_path=find("temporal-test-server"),
     )
-    await register_search_attributes(env.client)
+    await register_search_attributes(env.client, contract.SEARCH_ATTRIBUTES)
     now = await env.get_current_time()
     holidays = {now.date() + timedelta(days=3 + i): "Recorded Festival" for i in range(3)}
     source = FixedPolicySource(PolicySnapshot(calendar=test_calendar(holidays), sla=SlaPolicy()))

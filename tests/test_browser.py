@@ -1,6 +1,6 @@
 """The Temporal Web UI as ops staff use it, in a real (headless) Chromium.
 
-Starts `python -m infra.dev --demo` on free ports and a temporary data folder (as
+Starts `python -m launcher --demo` on free ports and a temporary data folder (as
 `tests/test_dev_launcher.py` does), then with Playwright driving Debian's Chromium:
 
 1. the workflow list filtered on `ComplaintGrade="major"` shows the regulator's complaint
@@ -80,7 +80,7 @@ async def stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterato
     env["COMPLAINTS_SMTP_PORT"] = str(free_port())  # never the 8025 of a developer's make run
     log_path = tmp_path / "launcher.log"
     output = log_path.open("wb")
-    command = [sys.executable, "-m", "infra.dev", "--demo"]
+    command = [sys.executable, "-m", "launcher", "--demo"]
     command += ["--port", str(port), "--ui-port", str(ui_port), "--api-port", str(api_port)]
     launcher = await asyncio.create_subprocess_exec(
         *command, cwd=PROJECT_ROOT, env=env, stdout=output, stderr=asyncio.subprocess.STDOUT

@@ -1,4 +1,4 @@
-"""`python -m infra.dev --demo` for real: dev server, worker and demo complaints, then Ctrl-C.
+"""`python -m launcher --demo` for real: dev server, worker and demo complaints, then Ctrl-C.
 
 Starts the launcher as a subprocess on free ports and a temporary data folder, waits for the
 demo complaints to be listed (and the regulator's to be found as major), sends SIGINT, and
@@ -65,7 +65,7 @@ async def test_dev_launcher_demo_then_ctrl_c(tmp_path: Path) -> None:
     env["COMPLAINTS_DATA_DIR"] = str(tmp_path / "data")
     env["COMPLAINTS_SMTP_PORT"] = str(free_port())  # never the 8025 of a developer's make run
     output = (tmp_path / "launcher.log").open("wb")
-    command = [sys.executable, "-m", "infra.dev", "--demo", "--headless"]
+    command = [sys.executable, "-m", "launcher", "--demo", "--headless"]
     command += ["--port", str(port), "--ui-port", str(ui_port), "--api-port", str(api_port)]
     launcher = await asyncio.create_subprocess_exec(
         *command, cwd=PROJECT_ROOT, env=env, stdout=output, stderr=asyncio.subprocess.STDOUT

@@ -1,4 +1,4 @@
-"""Sample complaints for `python -m infra.dev --demo`, filed and then worked through the client.
+"""Sample complaints for `python -m launcher --demo`, filed and then worked through the client.
 
 Six cases: a general hotline complaint, a major one from the regulator, a group of six at a
 bank outlet (a crisis at intake), one that is contacted, investigated and approved, one the

@@ -1,4 +1,4 @@
-"""The Temporal Schedules the system runs: `python -m infra.schedules` (idempotent).
+"""The Temporal Schedules the system runs: `python -m workers.schedules` (idempotent).
 
 The accountability cycle starts on the 21st of every month at 00:30 Shanghai time (R-AN-3).
 """
