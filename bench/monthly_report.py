@@ -3,7 +3,7 @@
     python -m bench.monthly_report [--rows 1000000] [--period 2026-10] [--rounds 5] [--explain]
 
 Generates a ledger into a fresh embedded PostgreSQL (`infra.postgres.embedded_server` in a
-temporary folder, `infra.migrate.migrate`, deleted afterwards), deterministically (seed 7):
+temporary folder, `ledger.migrate.migrate`, deleted afterwards), deterministically (seed 7):
 
 - `--rows` complaints (default 1,000,000) over the 24 months up to `--period`, growing about
   2.5% a month with a seasonal swing, at uniformly random moments of each month, in arrival

@@ -42,10 +42,10 @@ from infra.binaries import find
 from infra.codec import ENV_KEYS, ENV_KEYS_FILE, CodecError, KeyRing, ensure_key_file
 from infra.config import Settings
 from infra.mailsink import MailSink
-from infra.migrate import migrate
 from infra.postgres import create_pool, database_url
 from infra.temporal import cli_flags, connect, register_search_attributes
 from launcher import demo
+from ledger.migrate import migrate
 from notices.channels import ChannelSettings
 from workers import complaints_worker
 from workers.schedules import ensure_schedules

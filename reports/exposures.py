@@ -19,7 +19,7 @@ Rows are upserted on (period, branch, product): importing a corrected file again
 figures. The whole file is checked first; a bad row (or the same key twice) stops the import
 with its line number and nothing is written. Prints the rows read, inserted and updated.
 The database is `DATABASE_URL`, or the embedded server when it is unset; it must be migrated
-(`python -m infra.migrate`). Exit code 0 on success, 1 on a bad file, 2 on bad usage.
+(`python -m ledger.migrate`). Exit code 0 on success, 1 on a bad file, 2 on bad usage.
 """
 
 from __future__ import annotations
@@ -214,7 +214,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = asyncio.run(_import(rows))
     except asyncpg.UndefinedTableError:
-        print("exposures: no table exposures: run `python -m infra.migrate` first", file=sys.stderr)
+        print(
+            "exposures: no table exposures: run `python -m ledger.migrate` first", file=sys.stderr
+        )
         return 1
     print(
         f"{args.file}: {result.read} rows read, {result.written} written "

@@ -30,7 +30,7 @@ What each figure counts:
 
 All queries run in one read-only REPEATABLE READ transaction (one snapshot: the trend's last
 month equals `complaints`), or in the caller's transaction when there is one. Their indexes
-are in `infra/migrations/0003_statistics.sql`; `bench/monthly_report.py` measures them.
+are in `ledger/migrations/0003_statistics.sql`; `bench/monthly_report.py` measures them.
 """
 
 from __future__ import annotations

@@ -20,9 +20,9 @@ from temporalio.testing import WorkflowEnvironment
 from domain.models import ComplaintIntake, ComplaintState
 from domain.sla import PolicySnapshot, SlaPolicy
 from infra.binaries import find
-from infra.migrate import migrate
 from infra.postgres import create_pool, embedded_server
 from infra.temporal import register_search_attributes
+from ledger.migrate import migrate
 from tests.conftest import TEST_CONVERTER, FixedPolicySource, RecordingNotifier, test_calendar
 from workers import build_worker
 from workflows import contract
