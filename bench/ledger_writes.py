@@ -27,10 +27,10 @@ from typing import Any
 
 import asyncpg
 
-from activities.ledger import write_record
 from bench.servers import ledger
 from domain.models import ComplaintIntake, ComplaintState, Customer, LedgerRecord
 from infra.postgres import create_pool
+from ledger.record import write_record
 from workflows import contract
 
 HISTORY = Path(__file__).parent.parent / "tests" / "histories" / "general_full_life.json"

@@ -25,11 +25,11 @@ import asyncpg
 import structlog
 
 from domain.models import Notification
+from ledger import outbox
+from ledger.outbox import WAKE_CHANNEL, Due, Outcome
 from notices.channels import DeliveryError, DeliveryStatus, PermanentDeliveryError
 
 log = structlog.get_logger("notifications")
-
-WAKE_CHANNEL = "complaint_notices"
 
 
 class Sender(Protocol):
@@ -39,33 +39,6 @@ class Sender(Protocol):
     """
 
     async def deliver(self, notice: Notification, channel: str) -> tuple[DeliveryStatus, str]: ...
-
-
-CLAIM = """
-UPDATE notifications n
-SET attempts = n.attempts + 1, next_attempt_at = now() + $2::interval
-FROM (
-    SELECT notice_key, channel FROM notifications
-    WHERE status = 'pending' AND next_attempt_at <= now()
-    ORDER BY next_attempt_at
-    LIMIT $1
-    FOR UPDATE SKIP LOCKED
-) due
-WHERE n.notice_key = due.notice_key AND n.channel = due.channel
-RETURNING n.notice_key, n.channel, n.complaint_id, n.kind, n.recipient_role, n.recipient,
-    n.subject, n.body, n.clock, n.attempts, now() - n.created_at AS age
-"""
-
-MARK = """
-UPDATE notifications n SET status = m.status, provider_id = m.provider_id, last_error = m.error,
-    delivered_at = CASE WHEN m.status = 'delivered' THEN now() END,
-    next_attempt_at = now() + m.backoff
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::interval[])
-    AS m(notice_key, channel, status, provider_id, error, backoff)
-WHERE n.notice_key = m.notice_key AND n.channel = m.channel
-"""
-
-Outcome = tuple[str, str, str, str | None, str | None, timedelta]
 
 
 class OutboxRelay:
@@ -158,36 +131,27 @@ class OutboxRelay:
         """Claim up to a batch of due rows, deliver them side by side, record the outcomes in
         one statement; how many were due."""
         async with self._pool.acquire() as conn:
-            rows = await conn.fetch(CLAIM, self._batch, self._lease)
-        if not rows:
+            due = await outbox.claim(conn, self._batch, self._lease)
+        if not due:
             return 0
-        outcomes = await asyncio.gather(*(self._deliver(row) for row in rows))
+        outcomes = await asyncio.gather(*(self._deliver(row) for row in due))
         async with self._pool.acquire() as conn:
-            await conn.execute(MARK, *(list(column) for column in zip(*outcomes, strict=True)))
-        return len(rows)
+            await outbox.mark(conn, outcomes)
+        return len(due)
 
-    async def _deliver(self, row: asyncpg.Record) -> Outcome:
-        channel = row["channel"]
-        notice = Notification(
-            key=row["notice_key"],
-            complaint_id=row["complaint_id"],
-            kind=row["kind"],
-            recipient_role=row["recipient_role"],
-            recipient=row["recipient"],
-            channels=[channel],
-            subject=row["subject"],
-            body=row["body"],
-            clock=row["clock"],
-        )
-        backoff = min(self._first_backoff * 2 ** min(row["attempts"] - 1, 20), self._max_backoff)
-        key = row["notice_key"]
+    async def _deliver(self, row: Due) -> Outcome:
+        notice, channel = row.notice, row.channel
+        backoff = min(self._first_backoff * 2 ** min(row.attempts - 1, 20), self._max_backoff)
+        key = notice.key
         try:
             status, provider_id = await self._sender.deliver(notice, channel)
         except PermanentDeliveryError as err:
-            return key, channel, "failed", None, str(err), backoff
+            return Outcome(key, channel, "failed", None, str(err), backoff)
         except Exception as err:  # a channel down, or a bug in an adapter: try again later
             if not isinstance(err, DeliveryError):
                 log.exception("notice delivery raised", complaint_id=notice.complaint_id)
-            gave_up = row["age"] >= self._give_up_after
-            return key, channel, "failed" if gave_up else "pending", None, str(err), backoff
-        return key, channel, status, provider_id, None, backoff
+            gave_up = row.age >= self._give_up_after
+            return Outcome(
+                key, channel, "failed" if gave_up else "pending", None, str(err), backoff
+            )
+        return Outcome(key, channel, status, provider_id, None, backoff)

@@ -14,10 +14,11 @@ from datetime import timedelta
 import asyncpg
 from temporalio.testing import ActivityEnvironment
 
-from activities.notifications import NotificationActivities, enqueue
+from activities.notifications import NotificationActivities
 from domain.models import NoticeKind, Notification
+from ledger.outbox import WAKE_CHANNEL, enqueue
 from notices.channels import DeliveryError, DeliveryStatus, PermanentDeliveryError
-from notices.relay import WAKE_CHANNEL, OutboxRelay
+from notices.relay import OutboxRelay
 from tests.conftest import eventually
 
 
