@@ -46,6 +46,8 @@ from domain.models import (
     TimelineEntry,
     no_nul,
 )
+from ledger import intake as intake_ledger
+from ledger import views
 from workflows import contract
 
 log = structlog.get_logger("api")
@@ -187,7 +189,7 @@ def create_app(
         except Exception as err:  # readiness reports, it does not raise
             checks["temporal"] = f"unavailable: {type(err).__name__}"
         try:
-            await pool.fetchval("SELECT 1")
+            await views.ping(pool)
             checks["postgres"] = "ok"
         except Exception as err:
             checks["postgres"] = f"unavailable: {type(err).__name__}"
@@ -227,14 +229,10 @@ def create_app(
         state = await _running_state(app, complaint_id)
         if state is not None:
             return state.timeline
-        rows = await pool.fetch(
-            "SELECT seq, at, kind, actor, action, detail, request_id FROM complaint_events"
-            " WHERE complaint_id = $1 ORDER BY seq",
-            complaint_id,
-        )
-        if not rows:
+        entries = await views.timeline(pool, complaint_id)
+        if not entries:
             raise HTTPException(404, f"no complaint {complaint_id}")
-        return [TimelineEntry(**dict(r)) for r in rows]
+        return entries
 
     @app.get("/v1/complaints/{complaint_id}/notices", response_model=list[NoticeView],
              tags=["complaints"], responses={404: {"model": Problem}})  # fmt: skip
@@ -243,25 +241,16 @@ def create_app(
         identity: Annotated[Identity, Depends(require(*ANY_ROLE))],
     ) -> list[NoticeView]:
         """Who was told what, on which channel, and whether it arrived (or why not)."""
-        known = await pool.fetchval(
-            "SELECT true FROM complaints WHERE complaint_id = $1", complaint_id
-        )
-        if not known:
+        if not await views.known(pool, complaint_id):
             raise HTTPException(404, f"no complaint {complaint_id}")
-        rows = await pool.fetch(
-            "SELECT notice_key AS key, kind, channel, recipient_role, recipient, subject, status,"
-            " attempts, created_at, delivered_at, last_error, provider_id FROM notifications"
-            " WHERE complaint_id = $1 ORDER BY created_at, notice_key, channel",
-            complaint_id,
-        )
-        views = [NoticeView(**dict(r)) for r in rows]
+        found = [NoticeView(**dict(r)) for r in await views.notices(pool, complaint_id)]
         if identity.has(*SEES_CUSTOMER_NUMBERS):
-            return views
+            return found
         return [
             v.model_copy(update={"recipient": _mask(v.recipient)})
             if v.recipient_role == "customer"
             else v
-            for v in views
+            for v in found
         ]
 
     @app.get("/v1/complaints", response_model=Page, tags=["complaints"])
@@ -284,32 +273,17 @@ def create_app(
             no_nul([branch, owner, cursor])
         except ValueError as err:
             raise HTTPException(422, str(err)) from None
-        where: list[str] = []
-        args: list[Any] = []
-        equal: dict[str, Any] = {
-            "stage": stage and stage.value, "grade": grade and grade.value,
-            "channel": channel and channel.value, "branch": branch, "owner": owner,
-            "sla_breached": breached,
-        }  # fmt: skip
-        for column, value in equal.items():
-            if value is not None:
-                args.append(value)
-                where.append(f"{column} = ${len(args)}")
-        for op, moment in ((">=", received_from), ("<", received_to)):
-            if moment is not None:
-                args.append(_aware(moment))
-                where.append(f"received_at {op} ${len(args)}")
-        if cursor is not None:
-            at, cid = _decode_cursor(cursor)
-            args += [at, cid]
-            where.append(f"(received_at, complaint_id) < (${len(args) - 1}, ${len(args)})")
-        args.append(limit + 1)
-        rows = await pool.fetch(
-            "SELECT * FROM complaints"
-            + (" WHERE " + " AND ".join(where) if where else "")
-            + f" ORDER BY received_at DESC, complaint_id DESC LIMIT ${len(args)}",
-            *args,
-        )
+        query = views.Search(
+            equal={
+                "stage": stage and stage.value, "grade": grade and grade.value,
+                "channel": channel and channel.value, "branch": branch, "owner": owner,
+                "sla_breached": breached,
+            },
+            received_from=received_from and _aware(received_from),
+            received_to=received_to and _aware(received_to),
+            after=_decode_cursor(cursor) if cursor is not None else None,
+        )  # fmt: skip
+        rows = await views.search(pool, query, limit + 1)
         items = [_from_row(r, identity) for r in rows[:limit]]
         more = len(rows) > limit
         last = rows[limit - 1] if more else None
@@ -353,14 +327,12 @@ def complaint_id_for(external_id: str) -> str:
 async def _file(app: FastAPI, body: ComplaintIn, identity: Identity) -> IntakeResult:
     pool: asyncpg.Pool = app.state.pool
     client: Client = app.state.client
-    known = await pool.fetchrow(
-        "SELECT complaint_id, merged FROM external_ids WHERE external_id = $1", body.external_id
-    )
+    known = await intake_ledger.external_id(pool, body.external_id)
     if known is not None:
-        view = await _view(app, known["complaint_id"], identity)
+        view = await _view(app, known.complaint_id, identity)
         return IntakeResult(
             created=False,
-            merged_into=known["complaint_id"] if known["merged"] else None,
+            merged_into=known.complaint_id if known.merged else None,
             complaint=view,
         )
     open_case = await _open_case_for(pool, body)
@@ -369,12 +341,7 @@ async def _file(app: FastAPI, body: ComplaintIn, identity: Identity) -> IntakeRe
                    {"channel": body.channel.value, "external_id": body.external_id,
                     "request_id": f"repeat:{body.external_id}",
                     "note": f"repeat complaint filed by {identity.name}"}, identity)  # fmt: skip
-        await pool.execute(
-            "INSERT INTO external_ids (external_id, complaint_id, merged) VALUES ($1, $2, true)"
-            " ON CONFLICT DO NOTHING",
-            body.external_id,
-            open_case,
-        )
+        await intake_ledger.remember_external_id(pool, body.external_id, open_case, merged=True)
         return IntakeResult(
             created=False, merged_into=open_case, complaint=await _view(app, open_case, identity)
         )
@@ -398,12 +365,7 @@ async def _file(app: FastAPI, body: ComplaintIn, identity: Identity) -> IntakeRe
         raise _rpc_problem(err, cid) from None
     except WorkflowUpdateFailedError as err:
         raise HTTPException(409, f"complaint {cid} could not be registered: {err.cause}") from None
-    await pool.execute(
-        "INSERT INTO external_ids (external_id, complaint_id) VALUES ($1, $2)"
-        " ON CONFLICT DO NOTHING",
-        body.external_id,
-        cid,
-    )
+    await intake_ledger.remember_external_id(pool, body.external_id, cid)
     log.info("complaint filed", complaint_id=cid, created=registration.created, by=identity.name)
     return IntakeResult(
         created=registration.created,
@@ -415,13 +377,7 @@ async def _open_case_for(pool: asyncpg.Pool, body: ComplaintIn) -> str | None:
     """The same customer about the same policy, still in handling: the same case (R-IN-6)."""
     if body.policy_number is None:
         return None
-    found: str | None = await pool.fetchval(
-        "SELECT complaint_id FROM complaints WHERE customer_phone = $1 AND policy_number = $2"
-        " AND stage NOT IN ('closed', 'withdrawn') ORDER BY received_at LIMIT 1",
-        body.customer.phone,
-        body.policy_number,
-    )
-    return found
+    return await intake_ledger.open_case_for(pool, body.customer.phone, body.policy_number)
 
 
 async def _act(
@@ -477,13 +433,9 @@ async def _running_state(app: FastAPI, cid: str) -> ComplaintState | None:
 async def _view(app: FastAPI, cid: str, identity: Identity) -> ComplaintView:
     state = await _running_state(app, cid)
     if state is not None:
-        external = await app.state.pool.fetchrow(
-            "SELECT external_id, customer_name, customer_phone, customer_id_number, customer_email"
-            " FROM complaints WHERE complaint_id = $1",
-            cid,
-        )
+        external = await views.customer(app.state.pool, cid)
         return _from_state(state, identity, row=external)
-    row = await app.state.pool.fetchrow("SELECT * FROM complaints WHERE complaint_id = $1", cid)
+    row = await views.complaint(app.state.pool, cid)
     if row is None:
         raise HTTPException(404, f"no complaint {cid}")
     return _from_row(row, identity)
