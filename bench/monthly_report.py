@@ -455,12 +455,12 @@ async def without_0003_indexes(conn: Any, run: Callable[[], Awaitable[Any]]) -> 
 
 
 async def explain(conn: Any, period: str) -> None:
-    from reports import statistics as st
+    from ledger import statistics as queries
 
     start, end = month_bounds(*parse_period(period))
     for name, sql in (
-        ("breakdown", st._BREAKDOWN.format(branch="")),
-        ("sla", st._SLA.format(join="", branch="")),
+        ("breakdown", queries.BREAKDOWN.format(branch="")),
+        ("sla", queries.SLA.format(join="", branch="")),
     ):
         plan = await conn.fetch("EXPLAIN (ANALYZE, BUFFERS, TIMING OFF) " + sql, start, end)
         lines = [r[0] for r in plan]
