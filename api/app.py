@@ -46,6 +46,7 @@ from domain.models import (
     TimelineEntry,
     no_nul,
 )
+from infra.masking import mask_number, mask_recipient
 from ledger import intake as intake_ledger
 from ledger import views
 from workflows import contract
@@ -247,7 +248,7 @@ def create_app(
         if identity.has(*SEES_CUSTOMER_NUMBERS):
             return found
         return [
-            v.model_copy(update={"recipient": _mask(v.recipient)})
+            v.model_copy(update={"recipient": mask_recipient(v.recipient)})
             if v.recipient_role == "customer"
             else v
             for v in found
@@ -453,12 +454,11 @@ def _customer(row: Any, identity: Identity) -> CustomerView | None:
     if identity.has(*SEES_CUSTOMER_NUMBERS):
         return view
     return view.model_copy(
-        update={"phone": _mask(view.phone), "id_number": view.id_number and _mask(view.id_number)}
+        update={
+            "phone": mask_number(view.phone),
+            "id_number": view.id_number and mask_number(view.id_number),
+        }
     )
-
-
-def _mask(number: str) -> str:
-    return number[:3] + "*" * max(len(number) - 7, 1) + number[-4:] if len(number) > 7 else "****"
 
 
 def _from_state(

@@ -34,7 +34,7 @@ import httpx
 import structlog
 
 from domain.models import Notification
-from infra.logs import mask_text
+from infra.masking import mask_recipient, mask_text
 
 GatewayKind = Literal["sms", "phone"]
 DeliveryStatus = Literal["delivered", "skipped"]
@@ -164,15 +164,6 @@ def message_id_for(key: str, domain: str) -> str:
     parts = key.split(":")
     left = ".".join(encode(p) for p in parts) if all(parts) else encode(key)
     return f"<{left}@{domain}>"
-
-
-def mask_recipient(recipient: str) -> str:
-    """`13812345678` -> `*******5678`; `zhang.wei@example.com` -> `z***@example.com`."""
-    if "@" in recipient:
-        local, _, domain = recipient.rpartition("@")
-        return f"{local[:1]}***@{domain}"
-    keep = 4 if len(recipient) > 6 else 0
-    return "*" * (len(recipient) - keep) + recipient[len(recipient) - keep :]
 
 
 def _single_line(text: str) -> str:
