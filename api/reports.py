@@ -24,11 +24,12 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import asyncpg
-from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from api.auth import Identity, require
+from api.models import ComplaintId, Problem
 from domain.models import Role
 from ledger import determinations
 from reports.render import render_csv, render_html
@@ -44,15 +45,9 @@ from reports.statistics import (
 
 READERS = (Role.SUPERVISOR, Role.AUDITOR, Role.SYSTEM)
 FINISHED = ("closed", "withdrawn")
-COMPLAINT_ID = Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 NEEDS_DIRECT_PERSON = ("instigated_by_own_surveyor",)  # R-AN-2: "those staff are held accountable"
 
 router = APIRouter()
-
-
-class Problem(BaseModel):
-    detail: str
-
 
 # ---------------------------------------------------------------------------------------------
 # The monthly report
@@ -244,7 +239,7 @@ def _contradiction(body: DeterminationIn, row: Any) -> str | None:
 )
 async def determine(
     request: Request,
-    complaint_id: Annotated[str, COMPLAINT_ID],
+    complaint_id: ComplaintId,
     body: DeterminationIn,
     identity: Annotated[Identity, Depends(require(Role.SUPERVISOR))],
 ) -> JSONResponse:
@@ -280,7 +275,7 @@ async def determine(
 )
 async def determination(
     request: Request,
-    complaint_id: Annotated[str, COMPLAINT_ID],
+    complaint_id: ComplaintId,
     identity: Annotated[Identity, Depends(require(*READERS))],
 ) -> DeterminationView:
     """The case's determination (null before one is made) and the exemption its facts propose."""

@@ -57,8 +57,9 @@ from temporalio.runtime import (
     TelemetryFilter,
 )
 
-from api.app import complaint_id_for, create_app
+from api.app import create_app
 from api.auth import create_key
+from api.complaints import complaint_id_for
 from bench.first_wait import QuietSender
 from bench.servers import dev_server, ledger
 from domain.models import ComplaintIntake, Role
