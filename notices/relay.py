@@ -1,12 +1,12 @@
 """The outbox relay: delivers the notices the ledger's outbox holds.
 
 A notice is written to the `notifications` outbox in the same transaction as the ledger entry
-that records it (`activities.ledger`): a complaint is in the ledger before its customer is
+that records it (`ledger.record`): a complaint is in the ledger before its customer is
 told (R-IN-2), and no notice is sent for an entry the ledger does not have, or lost after it
 was recorded. `OutboxRelay`, running in every worker process, claims the rows that are due
-(`FOR UPDATE SKIP LOCKED`, so several workers never send the same row), hands each to a
-`Sender` (the channel adapters of `notices.channels` in production, a log line in dev), and
-retries transient failures with backoff for a day.
+(`ledger.outbox`: `FOR UPDATE SKIP LOCKED`, so several workers never send the same row),
+hands each to a `Sender` (the channel adapters of `notices.channels` in production, a log line
+in dev), and retries transient failures with backoff for a day.
 
 Why not one Temporal activity per notice (the first design): each cost about 15 ms of server
 and worker CPU and 6 history events, i.e. billed actions, more than all the work a complaint
