@@ -13,10 +13,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)  ## dev server + Web UI + worker, on embedded defaults
-	$(BIN)/python -m infra.dev $(ARGS)
+	$(BIN)/python -m launcher $(ARGS)
 
 demo: $(STAMP)  ## same, filing sample complaints on a fast working-time clock
-	$(BIN)/python -m infra.dev --demo $(ARGS)
+	$(BIN)/python -m launcher --demo $(ARGS)
 
 worker: $(STAMP)  ## the worker alone, configured from the environment
 	$(BIN)/python -m workers

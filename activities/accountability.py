@@ -7,20 +7,9 @@ from datetime import date, datetime, time, timedelta
 import asyncpg
 from temporalio import activity
 
-from domain.accountability import ZONE, CaseFacts, Proposal, propose
+from domain.accountability import ZONE, Proposal, propose
 from domain.models import Model
-
-FACTS = """
-SELECT c.complaint_id, c.owner, c.supervisor, c.grade, c.crisis, c.outcome, c.reopen_count,
-       c.review_count,
-       c.repeat_count, c.escalated, c.multi_channel, c.repeat_channels, c.channel,
-       d.effective, d.reason_code, d.direct_person, d.managerial_person,
-       (SELECT count(*) FROM sla_breaches b
-         WHERE b.complaint_id = c.complaint_id AND b.clock_key LIKE 'stage:%') AS stage_breaches
-FROM complaints c LEFT JOIN determinations d USING (complaint_id)
-WHERE c.received_at >= $1 AND c.received_at < $2
-ORDER BY c.received_at, c.complaint_id
-"""
+from ledger import accountability as ledger
 
 
 class CompileRequest(Model):
@@ -51,35 +40,15 @@ class AccountabilityActivities:
         start = datetime.combine(request.starts_on, time(0), tzinfo=ZONE)
         end = datetime.combine(request.ends_on + timedelta(days=1), time(0), tzinfo=ZONE)
         async with self._pool.acquire() as conn, conn.transaction():
-            rows = await conn.fetch(FACTS, start, end)
-            proposals = [p for r in rows for p in propose(CaseFacts.model_validate(dict(r)))]
-            await conn.execute(
-                "INSERT INTO accountability_cycles (period, starts_on, ends_on, appeal_until,"
-                " status, compiled_at) VALUES ($1, $2, $3, $4, 'compiled', now())"
-                " ON CONFLICT (period) DO NOTHING",
-                request.period, request.starts_on, request.ends_on, request.appeal_until,
-            )  # fmt: skip
-            await conn.executemany(
-                "INSERT INTO accountability_items (period, complaint_id, person, responsibility,"
-                " reasons, proposed_min, proposed_max) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-                " ON CONFLICT DO NOTHING",
-                [(request.period, p.complaint_id, p.person, p.responsibility, p.reasons,
-                  p.minimum, p.maximum) for p in proposals],
+            facts = await ledger.case_facts(conn, start, end)
+            proposals = [p for case in facts for p in propose(case)]
+            await ledger.record_cycle(
+                conn, request.period, request.starts_on, request.ends_on, request.appeal_until,
+                proposals,
             )  # fmt: skip
         return proposals
 
     @activity.defn(name="publish_accountability")
     async def publish(self, request: PublishRequest) -> None:
         async with self._pool.acquire() as conn, conn.transaction():
-            await conn.executemany(
-                "UPDATE accountability_items SET decided_penalty = $5, decided_by = $6,"
-                " appeal = $7, appeal_decision = $8, final = true"
-                " WHERE period = $1 AND complaint_id = $2 AND person = $3 AND responsibility = $4",
-                [(request.period, i.complaint_id, i.person, i.responsibility, i.decided_penalty,
-                  i.decided_by, i.appeal, i.appeal_decision) for i in request.items],
-            )  # fmt: skip
-            await conn.execute(
-                "UPDATE accountability_cycles SET status = 'published', published_at = now()"
-                " WHERE period = $1 AND status <> 'published'",
-                request.period,
-            )
+            await ledger.publish_cycle(conn, request.period, request.items)

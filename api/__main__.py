@@ -12,9 +12,9 @@ from api.app import create_app
 from api.codec import codec_router_from_env
 from infra import logs
 from infra.config import Settings
-from infra.migrate import migrate
 from infra.postgres import create_pool, database_url
 from infra.temporal import connect
+from ledger.migrate import migrate
 
 
 async def serve(host: str, port: int) -> None:

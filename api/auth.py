@@ -44,6 +44,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, field_serializer
 
 from domain.models import Role
+from ledger import keys
 
 log = structlog.get_logger("auth")
 
@@ -130,15 +131,7 @@ async def create_key(pool: asyncpg.Pool, name: str, roles: Iterable[Role]) -> st
     secret = secrets.token_urlsafe(32)
     for _ in range(5):  # 2**32 ids: a clash is rare, but the primary key would refuse it
         key_id = secrets.token_hex(4)
-        try:
-            await pool.execute(
-                "INSERT INTO api_keys (key_id, key_hash, name, roles) VALUES ($1, $2, $3, $4)",
-                key_id,
-                _hash(secret),
-                name,
-                [r.value for r in wanted],
-            )
-        except asyncpg.UniqueViolationError:
+        if not await keys.insert_key(pool, key_id, _hash(secret), name, [r.value for r in wanted]):
             continue
         log.info("api key created", key_id=key_id, name=name, roles=[r.value for r in wanted])
         return f"{PREFIX}_{key_id}_{secret}"
@@ -152,11 +145,7 @@ async def revoke_key(pool: asyncpg.Pool, key_id: str) -> bool:
     """
     if not _KEY_ID.fullmatch(key_id):
         return False
-    revoked_at = await pool.fetchval(
-        "UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE key_id = $1"
-        " RETURNING revoked_at",
-        key_id,
-    )
+    revoked_at = await keys.revoke_key(pool, key_id)
     _forget(key_id)
     if revoked_at is None:
         return False
@@ -166,19 +155,15 @@ async def revoke_key(pool: asyncpg.Pool, key_id: str) -> bool:
 
 async def list_keys(pool: asyncpg.Pool) -> list[KeyInfo]:
     """Every key, revoked ones included, oldest first."""
-    rows = await pool.fetch(
-        "SELECT key_id, name, roles, created_at, revoked_at FROM api_keys"
-        " ORDER BY created_at, key_id"
-    )
     return [
         KeyInfo(
-            key_id=r["key_id"],
-            name=r["name"],
-            roles=_roles(r["roles"], r["key_id"]),
-            created_at=r["created_at"],
-            revoked_at=r["revoked_at"],
+            key_id=k.key_id,
+            name=k.name,
+            roles=_roles(k.roles, k.key_id),
+            created_at=k.created_at,
+            revoked_at=k.revoked_at,
         )
-        for r in rows
+        for k in await keys.all_keys(pool)
     ]
 
 
@@ -192,14 +177,11 @@ async def authenticate(pool: asyncpg.Pool, token: str) -> Identity | None:
     cached = _recall(pool, key_id)
     if cached is not None:
         return cached.identity if hmac.compare_digest(digest, cached.key_hash) else None
-    row = await pool.fetchrow(
-        "SELECT key_hash, name, roles FROM api_keys WHERE key_id = $1 AND revoked_at IS NULL",
-        key_id,
-    )
-    if row is None or not hmac.compare_digest(digest, row["key_hash"]):
+    stored = await keys.active_key(pool, key_id)
+    if stored is None or not hmac.compare_digest(digest, stored.key_hash):
         return None
-    identity = Identity(name=row["name"], key_id=key_id, roles=_roles(row["roles"], key_id))
-    _remember(pool, key_id, row["key_hash"], identity)
+    identity = Identity(name=stored.name, key_id=key_id, roles=_roles(stored.roles, key_id))
+    _remember(pool, key_id, stored.key_hash, identity)
     return identity
 
 

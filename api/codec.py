@@ -8,7 +8,7 @@ posts to `<endpoint>/decode?preserveStorageRefs=true`; its `/download`, for payl
 external storage, is not served: this project stores none.)
 
 Decoding shows customer names and full phone and ID numbers, so only staff who see them in
-the API may decode (`DECODE_ROLES`, as `SEES_CUSTOMER_NUMBERS` in `api/app.py`):
+the API may decode (`DECODE_ROLES`: `SEES_CUSTOMER_NUMBERS` of `api/models.py`):
 
 - `POST /codec/decode` with `Authorization: Bearer <api key>` (the CLI:
   `temporal workflow show --codec-endpoint http://host:8000/codec --codec-auth "Bearer $KEY"`;
@@ -43,13 +43,14 @@ from temporalio.api.common.v1 import Payload, Payloads
 from temporalio.converter import PayloadCodec
 
 from api.auth import Identity, authenticate, in_order, parse_key
+from api.models import SEES_CUSTOMER_NUMBERS, Problem
 from domain.models import Role
 from infra.codec import CodecError, EncryptionCodec, KeyRing, write_private
 
 log = structlog.get_logger("codec")
 
 PREFIX = "/codec"
-DECODE_ROLES: tuple[Role, ...] = (Role.HANDLER, Role.SUPERVISOR)
+DECODE_ROLES: tuple[Role, ...] = SEES_CUSTOMER_NUMBERS
 ENV_UI_TOKEN = "COMPLAINTS_CODEC_UI_TOKEN"
 ENV_UI_ORIGINS = "COMPLAINTS_CODEC_UI_ORIGINS"
 ALLOWED_HEADERS = "authorization, authorization-extras, content-type, x-namespace"  # UI 2.54
@@ -83,7 +84,9 @@ def codec_router(
 
     def problem(request: Request, status: int, detail: str, **headers: str) -> JSONResponse:
         return JSONResponse(
-            {"detail": detail}, status_code=status, headers={**cors(request), **headers}
+            Problem(detail=detail).model_dump(),
+            status_code=status,
+            headers={**cors(request), **headers},
         )
 
     async def apply(request: Request, transform: Transform) -> Response:

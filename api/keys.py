@@ -25,8 +25,8 @@ import asyncpg
 from domain.models import Role
 from infra import logs
 from infra.config import Settings
-from infra.migrate import MigrationError, migrate
 from infra.postgres import create_pool, database_url
+from ledger.migrate import MigrationError, migrate
 
 ROLES = [r.value for r in Role]
 

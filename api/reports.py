@@ -24,12 +24,14 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import asyncpg
-from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from api.auth import Identity, require
+from api.models import ComplaintId, Problem
 from domain.models import Role
+from ledger import determinations
 from reports.render import render_csv, render_html
 from reports.statistics import (
     REASONS,
@@ -43,15 +45,9 @@ from reports.statistics import (
 
 READERS = (Role.SUPERVISOR, Role.AUDITOR, Role.SYSTEM)
 FINISHED = ("closed", "withdrawn")
-COMPLAINT_ID = Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 NEEDS_DIRECT_PERSON = ("instigated_by_own_surveyor",)  # R-AN-2: "those staff are held accountable"
 
 router = APIRouter()
-
-
-class Problem(BaseModel):
-    detail: str
-
 
 # ---------------------------------------------------------------------------------------------
 # The monthly report
@@ -182,27 +178,6 @@ class DeterminationView(BaseModel):
     )
 
 
-_CASE = """
-SELECT c.complaint_id, c.stage, c.outcome, c.branch, c.received_at, c.reopen_count,
-       c.review_count, c.repeat_count, c.escalated, c.multi_channel,
-       d.effective, d.reason_code, d.direct_person, d.managerial_person, d.decided_by,
-       d.decided_at, d.note
-FROM complaints c LEFT JOIN determinations d ON d.complaint_id = c.complaint_id
-WHERE c.complaint_id = $1
-"""
-
-_UPSERT = """
-INSERT INTO determinations AS d (complaint_id, effective, reason_code, direct_person,
-    managerial_person, decided_by, decided_at, note)
-VALUES ($1, $2, $3, $4, $5, $6, now(), $7)
-ON CONFLICT (complaint_id) DO UPDATE SET
-    effective = EXCLUDED.effective, reason_code = EXCLUDED.reason_code,
-    direct_person = EXCLUDED.direct_person, managerial_person = EXCLUDED.managerial_person,
-    decided_by = EXCLUDED.decided_by, decided_at = EXCLUDED.decided_at, note = EXCLUDED.note
-RETURNING (xmax = 0) AS inserted
-"""
-
-
 def _proposal(row: Any) -> str | None:
     return exemption_from_facts(
         outcome=row["outcome"], reopen_count=row["reopen_count"],
@@ -264,7 +239,7 @@ def _contradiction(body: DeterminationIn, row: Any) -> str | None:
 )
 async def determine(
     request: Request,
-    complaint_id: Annotated[str, COMPLAINT_ID],
+    complaint_id: ComplaintId,
     body: DeterminationIn,
     identity: Annotated[Identity, Depends(require(Role.SUPERVISOR))],
 ) -> JSONResponse:
@@ -272,7 +247,7 @@ async def determine(
     exempt from accountability (R-AN-4), with the people responsible (R-AC-1)."""
     pool: asyncpg.Pool = request.app.state.pool
     async with pool.acquire() as conn, conn.transaction():
-        row = await conn.fetchrow(_CASE + " FOR SHARE OF c", complaint_id)
+        row = await determinations.case_for_update(conn, complaint_id)
         if row is None:
             raise HTTPException(404, f"no complaint {complaint_id}")
         if row["stage"] not in FINISHED:
@@ -283,11 +258,12 @@ async def determine(
             )
         if (why := _contradiction(body, row)) is not None:
             raise HTTPException(409, why)
-        inserted = await conn.fetchval(
-            _UPSERT, complaint_id, body.verdict == "effective", body.reason_code,
-            body.direct_person, body.managerial_person, identity.name, body.note,
+        inserted = await determinations.determine(
+            conn, complaint_id, effective=body.verdict == "effective",
+            reason_code=body.reason_code, direct_person=body.direct_person,
+            managerial_person=body.managerial_person, decided_by=identity.name, note=body.note,
         )  # fmt: skip
-        view = _view(await conn.fetchrow(_CASE, complaint_id))
+        view = _view(await determinations.case(conn, complaint_id))
     return JSONResponse(view.model_dump(mode="json"), status_code=201 if inserted else 200)
 
 
@@ -299,11 +275,11 @@ async def determine(
 )
 async def determination(
     request: Request,
-    complaint_id: Annotated[str, COMPLAINT_ID],
+    complaint_id: ComplaintId,
     identity: Annotated[Identity, Depends(require(*READERS))],
 ) -> DeterminationView:
     """The case's determination (null before one is made) and the exemption its facts propose."""
-    row = await request.app.state.pool.fetchrow(_CASE, complaint_id)
+    row = await determinations.case(request.app.state.pool, complaint_id)
     if row is None:
         raise HTTPException(404, f"no complaint {complaint_id}")
     return _view(row)

@@ -40,14 +40,15 @@ from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
-from activities.channels import DeliveryStatus
 from bench.empty_workflow import EmptyWorkflow, TwoLocalActivitiesWorkflow, noop
 from bench.servers import dev_server, ledger
-from domain.models import ComplaintIntake, ComplaintState, Notification
+from domain.models import ComplaintIntake, Notification
 from infra.codec import data_converter, generate_key_file
 from infra.logs import configure
 from infra.postgres import create_pool
+from notices.channels import DeliveryStatus
 from workers import build_worker
+from workflows import contract
 
 
 class QuietSender:
@@ -86,7 +87,7 @@ async def start_to_first_wait(
         async with gate:
             begun = time.perf_counter()
             data = intake(f"{run}{i:05d}")
-            wid = f"complaint-{data.complaint_id}"
+            wid = contract.workflow_id(data.complaint_id)
             if how == "register":
                 start: WithStartWorkflowOperation[Any, Any] = WithStartWorkflowOperation(
                     workflow_type,
@@ -96,7 +97,7 @@ async def start_to_first_wait(
                     id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
                 )
                 await client.execute_update_with_start_workflow(
-                    "register", start_workflow_operation=start
+                    contract.REGISTER_UPDATE, start_workflow_operation=start
                 )
             else:
                 handle = await client.start_workflow(workflow_type, data, id=wid, task_queue=queue)
@@ -110,18 +111,17 @@ async def start_to_first_wait(
 
 async def full_life_history(client: Client, queue: str) -> collections.Counter[str]:
     data = intake(uuid.uuid4().hex[:8])
-    handle = await client.start_workflow(
-        "ComplaintWorkflow", data, id=f"complaint-{data.complaint_id}", task_queue=queue
-    )
+    handle = await contract.start(client, data, task_queue=queue)
     sup = {"actor": "wang.qiang", "role": "supervisor"}
-    for action, payload in [
+    steps: list[tuple[str, dict[str, Any]]] = [
         ("record_contact", {"actor": "li.na"}),
         ("submit_investigation", {"actor": "li.na", "findings": "f", "proposed_resolution": "r"}),
         ("decide_resolution", {**sup, "approved": True}),
         ("close_case", {"actor": "li.na", "result": "paid"}),
         ("record_callback", {"actor": "li.na", "satisfied": True}),
-    ]:
-        await handle.execute_update(action, payload, result_type=ComplaintState)
+    ]
+    for action, payload in steps:
+        await contract.act(client, data.complaint_id, action, payload)
     await asyncio.sleep(0.5)  # let the last notifications finish
     history = await handle.fetch_history()
     await handle.terminate("bench over")
@@ -133,7 +133,7 @@ async def full_life_history(client: Client, queue: str) -> collections.Counter[s
 KINDS = [  # (label, workflow type, task queue), run in this order in every round
     ("empty", "EmptyWorkflow", "bench-empty"),
     ("two-LAs", "TwoLocalActivitiesWorkflow", "bench-empty"),
-    ("complaint", "ComplaintWorkflow", "bench-complaints"),
+    ("complaint", contract.WORKFLOW_TYPE, "bench-complaints"),
 ]
 
 

@@ -10,8 +10,7 @@ uses), an embedded PostgreSQL, the real worker, and the API served by uvicorn on
 - api: `POST /v1/complaints` over HTTP/1.1 (httpx, keep-alive, `--concurrency` at a time),
   each a new complaint with its own external id and policy number;
 - direct: the same complaints started the way the API starts them, with the Temporal client:
-  `execute_update_with_start_workflow("register", WithStartWorkflowOperation(
-  "ComplaintWorkflow", intake, id=..., id_conflict_policy=USE_EXISTING))`.
+  `workflows.contract.register`, an update-with-start of `register` (`USE_EXISTING`).
 
 Both wait for the same Temporal work (the workflow registers the case, writes it to the
 ledger and answers the update), so the ratio api/direct is the cost of the API itself:
@@ -48,8 +47,7 @@ from typing import Any
 
 import httpx
 import uvicorn
-from temporalio.client import Client, WithStartWorkflowOperation
-from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import (
     LogForwardingConfig,
@@ -59,14 +57,16 @@ from temporalio.runtime import (
     TelemetryFilter,
 )
 
-from api.app import complaint_id_for, create_app
+from api.app import create_app
 from api.auth import create_key
+from api.complaints import complaint_id_for
 from bench.first_wait import QuietSender
 from bench.servers import dev_server, ledger
-from domain.models import ComplaintIntake, Registration, Role
+from domain.models import ComplaintIntake, Role
 from infra import logs
 from infra.postgres import create_pool
 from workers import build_worker
+from workflows import contract
 
 ROOT = Path(__file__).resolve().parent.parent
 TASK_QUEUE = "bench-intake"
@@ -164,16 +164,11 @@ async def load_direct(address: str, count: int, concurrency: int) -> dict[str, A
         body = complaint(f"{run}-{i:05d}")
         cid = complaint_id_for(body["external_id"])
         intake = ComplaintIntake.model_validate(body | {"complaint_id": cid})
-        start: WithStartWorkflowOperation[Any, Any] = WithStartWorkflowOperation(
-            "ComplaintWorkflow",
+        registration = await contract.register(
+            client,
             intake,
-            id=f"complaint-{cid}",
             task_queue=TASK_QUEUE,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            static_summary=f"{cid} · {intake.channel.value} · {intake.branch} · {intake.category}",
-        )
-        registration: Registration = await client.execute_update_with_start_workflow(
-            "register", start_workflow_operation=start, result_type=Registration
+            summary=f"{cid} · {intake.channel.value} · {intake.branch} · {intake.category}",
         )
         if not registration.created:
             raise RuntimeError(f"{cid} was not created")

@@ -27,10 +27,11 @@ from typing import Any
 
 import asyncpg
 
-from activities.ledger import write_record
 from bench.servers import ledger
 from domain.models import ComplaintIntake, ComplaintState, Customer, LedgerRecord
 from infra.postgres import create_pool
+from ledger.record import write_record
+from workflows import contract
 
 HISTORY = Path(__file__).parent.parent / "tests" / "histories" / "general_full_life.json"
 
@@ -52,7 +53,7 @@ def batches(state: ComplaintState) -> list[LedgerRecord]:
     intake = intake_for(state, state.complaint_id)
     return [
         LedgerRecord(
-            workflow_id="complaint-x",
+            workflow_id=contract.workflow_id("x"),
             intake=intake,
             state=state.model_copy(update={"timeline": state.timeline[a:b], "finished_clocks": []}),
             clocks=clocks[n :: len(spans)],
@@ -126,7 +127,7 @@ async def run(
             for k, part in enumerate(parts):
                 record = part.model_copy(
                     update={
-                        "workflow_id": f"complaint-{cid}",
+                        "workflow_id": contract.workflow_id(cid),
                         "intake": intake,
                         "state": part.state.model_copy(update={"complaint_id": cid}),
                     }

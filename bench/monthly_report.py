@@ -3,7 +3,7 @@
     python -m bench.monthly_report [--rows 1000000] [--period 2026-10] [--rounds 5] [--explain]
 
 Generates a ledger into a fresh embedded PostgreSQL (`infra.postgres.embedded_server` in a
-temporary folder, `infra.migrate.migrate`, deleted afterwards), deterministically (seed 7):
+temporary folder, `ledger.migrate.migrate`, deleted afterwards), deterministically (seed 7):
 
 - `--rows` complaints (default 1,000,000) over the 24 months up to `--period`, growing about
   2.5% a month with a seasonal swing, at uniformly random moments of each month, in arrival
@@ -75,6 +75,7 @@ from reports.statistics import (
     period_label,
     rate_products,
 )
+from workflows import contract
 
 # fmt: off
 CITIES = ["Shanghai", "Beijing", "Guangzhou", "Shenzhen", "Hangzhou", "Nanjing", "Chengdu",
@@ -202,9 +203,9 @@ class Ledger:
             closed_at = at + timedelta(days=8 + 10 * rand()) if finished else None
             # fmt: off
             complaints.append((
-                cid, f"complaint-{cid}", channel, branch, f"handler{i % 500}", f"lead{i % 60}",
-                categories[i], product, f"P{i:010d}", grade, stage, outcome, "张伟",
-                f"138{i % 100_000_000:08d}", MATTER, DEMANDS, at, breached, reopen, 0,
+                cid, contract.workflow_id(cid), channel, branch, f"handler{i % 500}",
+                f"lead{i % 60}", categories[i], product, f"P{i:010d}", grade, stage, outcome,
+                "张伟", f"138{i % 100_000_000:08d}", MATTER, DEMANDS, at, breached, reopen, 0,
                 closed_at, closed_at, 12, repeat, escalated, multi,
             ))
             # fmt: on
@@ -454,12 +455,12 @@ async def without_0003_indexes(conn: Any, run: Callable[[], Awaitable[Any]]) -> 
 
 
 async def explain(conn: Any, period: str) -> None:
-    from reports import statistics as st
+    from ledger import statistics as queries
 
     start, end = month_bounds(*parse_period(period))
     for name, sql in (
-        ("breakdown", st._BREAKDOWN.format(branch="")),
-        ("sla", st._SLA.format(join="", branch="")),
+        ("breakdown", queries.BREAKDOWN.format(branch="")),
+        ("sla", queries.SLA.format(join="", branch="")),
     ):
         plan = await conn.fetch("EXPLAIN (ANALYZE, BUFFERS, TIMING OFF) " + sql, start, end)
         lines = [r[0] for r in plan]

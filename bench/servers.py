@@ -13,8 +13,8 @@ from temporalio.runtime import Runtime
 from temporalio.testing import WorkflowEnvironment
 
 from infra.binaries import find
-from infra.migrate import migrate
 from infra.postgres import embedded_server
+from ledger.migrate import migrate
 from workflows import search_attributes as sa
 
 

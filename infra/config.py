@@ -13,6 +13,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 class Settings:
     temporal_address: str | None = None  # None: Temporal's own config profile / default
     temporal_namespace: str | None = None
+    # workflows.contract.TASK_QUEUE, which infra (below it) cannot import; tests/test_contract.py
+    # holds the two equal.
     task_queue: str = "complaints"
     database_url: str | None = None
     data_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "data")
@@ -26,7 +28,7 @@ class Settings:
         return cls(
             temporal_address=env.get("TEMPORAL_ADDRESS") or None,
             temporal_namespace=env.get("TEMPORAL_NAMESPACE") or None,
-            task_queue=env.get("COMPLAINTS_TASK_QUEUE") or "complaints",
+            task_queue=env.get("COMPLAINTS_TASK_QUEUE") or cls.task_queue,
             database_url=env.get("DATABASE_URL") or None,
             data_dir=Path(env.get("COMPLAINTS_DATA_DIR") or PROJECT_ROOT / "data"),
             log_format=env.get("COMPLAINTS_LOG_FORMAT") or "console",

@@ -1,37 +1,19 @@
 """Structured logs (structlog): JSON in production, readable in dev, customer numbers masked.
 
 The masking processor runs on every event, so a phone or ID number that slips into any field
-(even inside a free-text message) is never written in clear.
+(even inside a free-text message) is never written in clear (`infra.masking.mask_text`).
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import sys
 from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
 
-# Mainland ID numbers (18 chars, last may be X), mobile numbers (+86 optional), and any other
-# run of 7+ consecutive digits that may be a landline or account-like number (dates and times,
-# with at most 4 digits in a row, stay readable).
-_ID = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z])")
-_MOBILE = re.compile(r"(?<!\d)((?:\+?86[- ]?)?1[3-9]\d)\d{4}(\d{4})(?!\d)")
-_DIGITS = re.compile(r"(?<!\d)(\d{2})\d{3,}(\d{2})(?!\d)")
-
-
-def mask_text(text: str) -> str:
-    text = _ID.sub(lambda m: f"{m.group(1)}********{m.group(2)[-1]}", text)
-    text = _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
-    return _DIGITS.sub(
-        lambda m: f"{m.group(1)}***{m.group(2)}" if _long(m.group(0)) else m.group(0), text
-    )
-
-
-def _long(run: str) -> bool:
-    return sum(ch.isdigit() for ch in run) >= 7
+from infra.masking import mask_text
 
 
 def _mask(value: Any) -> Any:

@@ -42,11 +42,17 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 from infra.config import Settings
 
 if TYPE_CHECKING:
     from pgserver.postgres_server import PostgresServer
+
+# What the ledger's functions take: one connection (in the caller's transaction, if any),
+# or also a pool where a statement runs on its own.
+Connection = asyncpg.Connection | PoolConnectionProxy
+Queryable = asyncpg.Pool | asyncpg.Connection | PoolConnectionProxy
 
 _DB_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _STARTING = threading.Lock()  # pgserver's file lock does not exclude threads of one process

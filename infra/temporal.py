@@ -8,10 +8,12 @@ encrypted (`infra/codec.py`) when codec keys are configured.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import structlog
 from temporalio.client import Client
+from temporalio.common import SearchAttributeKey
 from temporalio.envconfig import ClientConfig
 
 from infra.codec import KeyRing, data_converter
@@ -44,8 +46,11 @@ async def connect(settings: Settings | None = None) -> Client:
     return await Client.connect(**options, data_converter=data_converter(ring))
 
 
-async def register_search_attributes(client: Client) -> None:
-    """Register the contract's custom search attributes (idempotent).
+async def register_search_attributes(
+    client: Client, keys: Iterable[SearchAttributeKey[Any]]
+) -> None:
+    """Register custom search attributes on the client's namespace (idempotent); callers pass
+    the contract's (`workflows.search_attributes.ALL`).
 
     The dev launcher passes them to `temporal server start-dev` instead; this is for the
     time-skipping test server and for clusters (`infra/README.md` shows the CLI way).
@@ -54,9 +59,7 @@ async def register_search_attributes(client: Client) -> None:
     from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
     from temporalio.service import RPCError, RPCStatusCode
 
-    from workflows.search_attributes import ALL
-
-    wanted = {key.name: IndexedValueType.ValueType(int(key.indexed_value_type)) for key in ALL}
+    wanted = {key.name: IndexedValueType.ValueType(int(key.indexed_value_type)) for key in keys}
     try:
         await client.operator_service.add_search_attributes(
             AddSearchAttributesRequest(namespace=client.namespace, search_attributes=wanted)
@@ -66,10 +69,8 @@ async def register_search_attributes(client: Client) -> None:
             raise
 
 
-def cli_flags() -> list[str]:
+def cli_flags(keys: Iterable[SearchAttributeKey[Any]]) -> list[str]:
     """`--search-attribute NAME=Type` flags for `temporal server start-dev`."""
-    from workflows.search_attributes import ALL
-
     names = {
         1: "Text",
         2: "Keyword",
@@ -80,6 +81,6 @@ def cli_flags() -> list[str]:
         7: "KeywordList",
     }
     flags: list[str] = []
-    for key in ALL:
+    for key in keys:
         flags += ["--search-attribute", f"{key.name}={names[int(key.indexed_value_type)]}"]
     return flags

@@ -19,7 +19,7 @@ Rows are upserted on (period, branch, product): importing a corrected file again
 figures. The whole file is checked first; a bad row (or the same key twice) stops the import
 with its line number and nothing is written. Prints the rows read, inserted and updated.
 The database is `DATABASE_URL`, or the embedded server when it is unset; it must be migrated
-(`python -m infra.migrate`). Exit code 0 on success, 1 on a bad file, 2 on bad usage.
+(`python -m ledger.migrate`). Exit code 0 on success, 1 on a bad file, 2 on bad usage.
 """
 
 from __future__ import annotations
@@ -35,7 +35,10 @@ from pathlib import Path
 
 import asyncpg
 
-from reports.statistics import Queryable, parse_period
+from infra.postgres import Queryable
+from ledger import exposures
+from ledger.exposures import Exposure
+from reports.statistics import parse_period
 
 COLUMNS = ("period", "branch", "product", "claims_reported", "policies", "premium_yuan")
 MAX_FIGURE = 10**15
@@ -43,16 +46,6 @@ MAX_FIGURE = 10**15
 
 class ExposureError(ValueError):
     """A file that cannot be imported; the message names the line."""
-
-
-@dataclass(frozen=True)
-class Exposure:
-    period: str
-    branch: str
-    product: str
-    claims_reported: int | None
-    policies: int | None
-    premium_yuan: Decimal | None
 
 
 @dataclass(frozen=True)
@@ -149,32 +142,10 @@ def parse(text: str) -> list[Exposure]:
     return rows
 
 
-UPSERT = """
-INSERT INTO exposures AS e (period, branch, product, claims_reported, policies, premium_yuan)
-SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[],
-                     $6::numeric[])
-ON CONFLICT (period, branch, product) DO UPDATE SET
-    claims_reported = EXCLUDED.claims_reported, policies = EXCLUDED.policies,
-    premium_yuan = EXCLUDED.premium_yuan, imported_at = now()
-RETURNING (xmax = 0) AS inserted
-"""
-
-
 async def import_rows(conn: Queryable, rows: list[Exposure]) -> ImportResult:
     """Upsert the rows in one statement (one transaction); count inserted and updated."""
-    if not rows:
-        return ImportResult(read=0, inserted=0, updated=0)
-    results = await conn.fetch(
-        UPSERT,
-        [r.period for r in rows],
-        [r.branch for r in rows],
-        [r.product for r in rows],
-        [r.claims_reported for r in rows],
-        [r.policies for r in rows],
-        [r.premium_yuan for r in rows],
-    )
-    inserted = sum(1 for r in results if r["inserted"])
-    return ImportResult(read=len(rows), inserted=inserted, updated=len(results) - inserted)
+    inserted, updated = await exposures.upsert(conn, rows)
+    return ImportResult(read=len(rows), inserted=inserted, updated=updated)
 
 
 def read_file(path: Path) -> list[Exposure]:
@@ -214,7 +185,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = asyncio.run(_import(rows))
     except asyncpg.UndefinedTableError:
-        print("exposures: no table exposures: run `python -m infra.migrate` first", file=sys.stderr)
+        print(
+            "exposures: no table exposures: run `python -m ledger.migrate` first", file=sys.stderr
+        )
         return 1
     print(
         f"{args.file}: {result.read} rows read, {result.written} written "

@@ -28,9 +28,9 @@ What each figure counts:
   with effective complaints but no claims figure is listed in `without_claims_figures`.
 - `trend`: total complaints of each of the 12 months up to and including the period.
 
-All queries run in one read-only REPEATABLE READ transaction (one snapshot: the trend's last
-month equals `complaints`), or in the caller's transaction when there is one. Their indexes
-are in `infra/migrations/0003_statistics.sql`; `bench/monthly_report.py` measures them.
+The rows come from `ledger.statistics`, all in one read-only REPEATABLE READ snapshot (the
+trend's last month equals `complaints`), or in the caller's transaction when there is one;
+this module turns them into the figures.
 """
 
 from __future__ import annotations
@@ -43,16 +43,17 @@ from fractions import Fraction
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-import asyncpg
-from asyncpg.pool import PoolConnectionProxy
 from pydantic import BaseModel, Field
+
+from infra.postgres import Queryable
+from ledger import determinations, statistics
+from ledger.statistics import NO_PRODUCT as NO_PRODUCT  # also the report's label
 
 ZONE_NAME = "Asia/Shanghai"
 ZONE = ZoneInfo(ZONE_NAME)
 EFFECTIVE_LIMIT = Fraction(5, 100)  # R-AN-2
 STAGES = ("contact", "investigate", "approve", "close", "callback")
 TREND_MONTHS = 12
-NO_PRODUCT = "(none)"
 
 Verdict = Literal["effective", "not_effective", "exempt"]
 REASONS: dict[Verdict, tuple[str, ...]] = {
@@ -84,9 +85,6 @@ ReasonCode = Literal[
     "outside_liability",
     "satisfied_first_coordination",
 ]
-
-Connection = asyncpg.Connection | PoolConnectionProxy
-Queryable = asyncpg.Pool | asyncpg.Connection | PoolConnectionProxy
 
 _PERIOD = re.compile(r"(\d{4})-(\d{2})")
 
@@ -207,67 +205,6 @@ class MonthlyReport(BaseModel):
     trend: list[MonthTotal]
 
 
-# GROUPING(category, channel, grade, o, p, branch): a bit is 1 where the column is not grouped.
-_SETS = {31: "category", 47: "channel", 55: "grade", 59: "outcome", 61: "product", 62: "branch"}
-_ALL, _PRODUCT_BRANCH = 63, 60
-
-_BREAKDOWN = """
-SELECT GROUPING(category, channel, grade, o, p, branch) AS g,
-       category, channel, grade, o, p, branch,
-       count(*) AS n,
-       count(*) FILTER (WHERE reopen_count > 0) AS reopened,
-       coalesce(sum(reopen_count), 0) AS reopens,
-       count(*) FILTER (WHERE repeat_count > 0) AS repeated,
-       count(*) FILTER (WHERE escalated) AS escalated,
-       count(*) FILTER (WHERE multi_channel) AS multi_channel
-FROM (
-    SELECT category, channel, grade, coalesce(outcome, 'open') AS o,
-           coalesce(product, '(none)') AS p, branch,
-           reopen_count, repeat_count, escalated, multi_channel
-    FROM complaints
-    WHERE received_at >= $1 AND received_at < $2 {branch}
-) c
-GROUP BY GROUPING SETS ((), (category), (channel), (grade), (o), (p), (branch), (p, branch))
-"""
-
-_SLA = """
-SELECT s.clock_key,
-       count(*) AS clocks,
-       count(*) FILTER (WHERE s.met_at IS NOT NULL AND s.breached_at IS NULL) AS met,
-       count(*) FILTER (WHERE s.breached_at IS NOT NULL) AS breached,
-       count(*) FILTER (WHERE s.met_at IS NULL AND s.breached_at IS NULL) AS open,
-       count(*) FILTER (WHERE s.extended) AS extended
-FROM sla_clocks s {join}
-WHERE s.kind = 'stage' AND s.started_at >= $1 AND s.started_at < $2 {branch}
-GROUP BY s.clock_key
-"""
-
-_EFFECTIVE = """
-SELECT c.branch,
-       count(*) AS determined,
-       count(*) FILTER (WHERE d.effective) AS effective,
-       count(*) FILTER (WHERE d.reason_code = ANY($3::text[])) AS exempt
-FROM complaints c JOIN determinations d ON d.complaint_id = c.complaint_id
-WHERE c.received_at >= $1 AND c.received_at < $2 {branch}
-GROUP BY c.branch
-"""
-
-_EXPOSURES = """
-SELECT branch, product, claims_reported, policies, premium_yuan
-FROM exposures WHERE period = $1 {branch}
-"""
-
-# One index-only count per month; no per-row time-zone arithmetic over a year of rows.
-_TREND = """
-SELECT b.period,
-       (SELECT count(*) FROM complaints c
-         WHERE c.received_at >= b.lo AND c.received_at < b.hi {branch}) AS n
-FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[])
-     WITH ORDINALITY AS b(period, lo, hi, i)
-ORDER BY b.i
-"""
-
-
 def _by_count(counter: Counter[str]) -> dict[str, int]:
     return dict(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
 
@@ -285,91 +222,47 @@ async def monthly_report(
     prefix = branch_prefix or None
     if prefix is not None and "\x00" in prefix:
         raise ValueError("branch must not contain NUL characters")
-    if isinstance(conn_or_pool, asyncpg.Pool):
-        async with conn_or_pool.acquire() as conn:
-            return await _in_snapshot(conn, year, month, prefix)
-    return await _in_snapshot(conn_or_pool, year, month, prefix)
-
-
-async def _in_snapshot(
-    conn: Connection, year: int, month: int, prefix: str | None
-) -> MonthlyReport:
-    if conn.is_in_transaction():
-        return await _compute(conn, year, month, prefix)
-    async with conn.transaction(isolation="repeatable_read", readonly=True):
-        return await _compute(conn, year, month, prefix)
-
-
-async def _compute(conn: Connection, year: int, month: int, prefix: str | None) -> MonthlyReport:
     start, end = month_bounds(year, month)
-    period = period_label(year, month)
-    extra: list[Any] = [prefix] if prefix is not None else []
-
-    # R-AN-1: the breakdowns, all from one index-only pass over the month.
-    rows = await conn.fetch(
-        _BREAKDOWN.format(branch="AND starts_with(branch, $3)" if prefix else ""),
-        start, end, *extra,
+    label = period_label(year, month)
+    months = [add_months(year, month, -k) for k in range(TREND_MONTHS - 1, -1, -1)]
+    rows = await statistics.month_rows(
+        conn_or_pool, start=start, end=end, period=label,
+        trend=[(period_label(y, m), *month_bounds(y, m)) for y, m in months],
+        exempt=REASONS["exempt"], branch_prefix=prefix,
     )  # fmt: skip
-    dims: dict[str, Counter[str]] = {name: Counter() for name in _SETS.values()}
-    per_product_branch: dict[tuple[str, str], int] = {}
-    total: Any = None
-    for r in rows:
-        g = r["g"]
-        if g == _ALL:
-            total = r
-        elif g == _PRODUCT_BRANCH:
-            per_product_branch[(r["p"], r["branch"])] = r["n"]
-        else:
-            name = _SETS[g]
-            column = {"outcome": "o", "product": "p"}.get(name, name)
-            dims[name][r[column]] = r["n"]
-    assert total is not None  # the grand total's grouping set always yields a row
+    counts, total = rows.breakdown.counts, rows.breakdown.totals
     complaints: int = total["n"]
-
-    sla = await _sla(conn, start, end, prefix)
-    exposures = await conn.fetch(
-        _EXPOSURES.format(branch="AND starts_with(branch, $2)" if prefix else ""), period, *extra
-    )
-    determined = await conn.fetch(
-        _EFFECTIVE.format(branch="AND starts_with(c.branch, $4)" if prefix else ""),
-        start, end, list(REASONS["exempt"]), *extra,
-    )  # fmt: skip
-    trend = await _trend(conn, year, month, prefix)
-
     return MonthlyReport(
-        period=period,
+        period=label,
         branch_prefix=prefix,
         starts_at=start,
         ends_at=end,
         generated_at=datetime.now(UTC),
         complaints=complaints,
-        by_category=_by_count(dims["category"]),
-        by_channel=_by_count(dims["channel"]),
-        by_grade=_by_count(dims["grade"]),
-        by_outcome=_by_count(dims["outcome"]),
-        by_product=_by_count(dims["product"]),
-        by_branch=_by_count(dims["branch"]),
+        by_category=_by_count(counts["category"]),
+        by_channel=_by_count(counts["channel"]),
+        by_grade=_by_count(counts["grade"]),
+        by_outcome=_by_count(counts["outcome"]),
+        by_product=_by_count(counts["product"]),
+        by_branch=_by_count(counts["branch"]),
         reopened=total["reopened"],
         reopens=total["reopens"],
         reopen_rate=_rate(total["reopened"], complaints),
         repeat=total["repeated"],
         escalated=total["escalated"],
         multi_channel=total["multi_channel"],
-        sla=sla,
-        product_rates=rate_products(dims["product"], per_product_branch, exposures),
-        effective=effective_control(dims["branch"], determined, exposures),
-        trend=trend,
+        sla=stage_compliance(rows.sla),
+        product_rates=rate_products(
+            counts["product"], rows.breakdown.per_product_branch, rows.exposures
+        ),
+        effective=effective_control(counts["branch"], rows.effective, rows.exposures),
+        trend=[MonthTotal(period=r["period"], complaints=r["n"]) for r in rows.trend],
     )
 
 
-async def _sla(
-    conn: Connection, start: datetime, end: datetime, prefix: str | None
-) -> list[StageCompliance]:
-    sql = _SLA.format(
-        join="JOIN complaints c ON c.complaint_id = s.complaint_id" if prefix else "",
-        branch="AND starts_with(c.branch, $3)" if prefix else "",
-    )
-    rows = await conn.fetch(sql, start, end, *([prefix] if prefix else []))
+def stage_compliance(rows: list[Any]) -> list[StageCompliance]:
+    """Per stage, in the stages' order (pure): from the month's stage clock counts per clock
+    key (`clock_key`, `clocks`, `met`, `breached`, `open`, `extended`)."""
     found = {
         r["clock_key"].removeprefix("stage:"): StageCompliance(
             stage=r["clock_key"].removeprefix("stage:"),
@@ -480,19 +373,6 @@ def effective_control(
     )
 
 
-async def _trend(conn: Connection, year: int, month: int, prefix: str | None) -> list[MonthTotal]:
-    months = [add_months(year, month, -k) for k in range(TREND_MONTHS - 1, -1, -1)]
-    bounds = [month_bounds(y, m) for y, m in months]
-    rows = await conn.fetch(
-        _TREND.format(branch="AND starts_with(c.branch, $4)" if prefix else ""),
-        [period_label(y, m) for y, m in months],
-        [lo for lo, _ in bounds],
-        [hi for _, hi in bounds],
-        *([prefix] if prefix else []),
-    )
-    return [MonthTotal(period=r["period"], complaints=r["n"]) for r in rows]
-
-
 # ---------------------------------------------------------------------------------------------
 # R-AN-4
 
@@ -526,11 +406,7 @@ def exemption_from_facts(
 
 async def propose_exemption(conn: Queryable, complaint_id: str) -> str | None:
     """The exemption (R-AN-4) the case's ledger facts support; None if none (or no such case)."""
-    row = await conn.fetchrow(
-        "SELECT outcome, reopen_count, review_count, repeat_count, escalated, multi_channel"
-        " FROM complaints WHERE complaint_id = $1",
-        complaint_id,
-    )
+    row = await determinations.exemption_facts(conn, complaint_id)
     if row is None:
         return None
     return exemption_from_facts(**dict(row))

@@ -22,7 +22,6 @@ from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
-from activities.channels import DeliveryStatus
 from domain.calendar import WorkCalendar
 from domain.models import ComplaintIntake, ComplaintState, Notification
 from domain.sla import PolicySnapshot, SlaPolicy
@@ -30,7 +29,9 @@ from infra.binaries import find
 from infra.codec import KeyRing, data_converter
 from infra.postgres import create_pool
 from infra.temporal import register_search_attributes
+from notices.channels import DeliveryStatus
 from workers import build_worker
+from workflows import contract
 
 pytest_plugins = ["tests.pg"]
 
@@ -42,7 +43,7 @@ TEST_CONVERTER = data_converter(TEST_KEY_RING)
 
 @pytest.fixture(scope="session", autouse=True)
 def codec_keys_in_environment() -> Iterator[None]:
-    """The test ring for processes the tests start (`python -m workers`, `python -m infra.dev`)
+    """The test ring for processes the tests start (`python -m workers`, `python -m launcher`)
     and for `infra.temporal.connect`, whatever the developer's shell holds."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("COMPLAINTS_CODEC_KEYS", TEST_KEY_RING.to_json())
@@ -108,7 +109,7 @@ async def env() -> AsyncIterator[WorkflowEnvironment]:
         data_converter=TEST_CONVERTER,  # encrypting, as in production (infra/codec.py)
         test_server_existing_path=find("temporal-test-server"),
     )
-    await register_search_attributes(environment.client)
+    await register_search_attributes(environment.client, contract.SEARCH_ATTRIBUTES)
     yield environment
     await environment.shutdown()
 
@@ -154,13 +155,8 @@ class Harness:
         **overrides: Any,
     ) -> WorkflowHandle[Any, Any]:
         intake = intake or await self.intake(**overrides)
-        handle = await self.client.start_workflow(
-            "ComplaintWorkflow",
-            intake,
-            id=f"complaint-{intake.complaint_id}",
-            task_queue=self.task_queue,
-            result_type=ComplaintState,
-            task_timeout=task_timeout,
+        handle = await contract.start(
+            self.client, intake, task_queue=self.task_queue, task_timeout=task_timeout
         )
         self.handles.append(handle)
         return handle
@@ -175,7 +171,9 @@ class Harness:
         return result
 
     async def state(self, handle: WorkflowHandle[Any, Any]) -> ComplaintState:
-        result: ComplaintState = await handle.query("state", result_type=ComplaintState)
+        result: ComplaintState = await handle.query(
+            contract.STATE_QUERY, result_type=ComplaintState
+        )
         return result
 
     async def sleep(self, duration: timedelta) -> None:
@@ -211,7 +209,7 @@ def bare_harness(env: WorkflowEnvironment, pool: asyncpg.Pool) -> Harness:
     same ledger takes the test's notices."""
     return Harness(
         env=env,
-        task_queue=f"complaints-{uuid.uuid4().hex[:8]}",
+        task_queue=f"{contract.TASK_QUEUE}-{uuid.uuid4().hex[:8]}",
         notifier=RecordingNotifier(),
         policy=FixedPolicySource(PolicySnapshot(calendar=test_calendar(), sla=SlaPolicy())),
         pool=pool,

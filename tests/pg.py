@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from infra.migrate import migrate
 from infra.postgres import create_database, drop_database, embedded_server
+from ledger.migrate import migrate
 
 
 @pytest.fixture(scope="session")

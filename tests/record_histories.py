@@ -20,11 +20,12 @@ from temporalio.testing import WorkflowEnvironment
 from domain.models import ComplaintIntake, ComplaintState
 from domain.sla import PolicySnapshot, SlaPolicy
 from infra.binaries import find
-from infra.migrate import migrate
 from infra.postgres import create_pool, embedded_server
 from infra.temporal import register_search_attributes
+from ledger.migrate import migrate
 from tests.conftest import TEST_CONVERTER, FixedPolicySource, RecordingNotifier, test_calendar
 from workers import build_worker
+from workflows import contract
 
 HERE = Path(__file__).parent / "histories"
 SUPERVISOR = {"actor": "wang.qiang", "role": "supervisor"}
@@ -57,7 +58,7 @@ async def main(release: str) -> None:
         data_converter=TEST_CONVERTER,
         test_server_existing_path=find("temporal-test-server"),
     )
-    await register_search_attributes(env.client)
+    await register_search_attributes(env.client, contract.SEARCH_ATTRIBUTES)
     now = await env.get_current_time()
     holidays = {now.date() + timedelta(days=3 + i): "Recorded Festival" for i in range(3)}
     source = FixedPolicySource(PolicySnapshot(calendar=test_calendar(holidays), sla=SlaPolicy()))
@@ -67,16 +68,10 @@ async def main(release: str) -> None:
     ):  # fmt: skip
         # A general complaint: late contact (breach and reminders), an extension, a rejected
         # resolution, a dissatisfied callback, then resolved and the review window run out.
-        h = await env.client.start_workflow(
-            "ComplaintWorkflow",
-            intake(now.isoformat()),
-            id=f"complaint-{uuid.uuid4().hex[:8]}",
-            task_queue="record",
-            result_type=ComplaintState,
-        )
+        h = await contract.start(env.client, intake(now.isoformat()), task_queue="record")
         await env.sleep(timedelta(days=2))
         await h.execute_update("record_contact", {"actor": "li.na"})
-        s = await h.query("state", result_type=ComplaintState)
+        s = await h.query(contract.STATE_QUERY, result_type=ComplaintState)
         due = s.clocks[-1].due_at
         await h.execute_update(
             "request_extension",
@@ -113,12 +108,8 @@ async def main(release: str) -> None:
         (HERE / f"general_full_life-{release}.json").write_text((await h.fetch_history()).to_json())
 
         # A crisis escalated during contact, reported, then withdrawn.
-        c = await env.client.start_workflow(
-            "ComplaintWorkflow",
-            intake(now.isoformat(), channel="regulator"),
-            id=f"complaint-{uuid.uuid4().hex[:8]}",
-            task_queue="record",
-            result_type=ComplaintState,
+        c = await contract.start(
+            env.client, intake(now.isoformat(), channel="regulator"), task_queue="record"
         )
         await c.execute_update(
             "escalate_crisis", {"actor": "li.na", "reasons": ["media called"], "people_count": 7}

@@ -20,6 +20,7 @@ from domain.accountability import (
     propose,
 )
 from tests.conftest import Harness, eventually
+from workflows import contract
 from workflows.accountability import CycleInput, CycleState
 
 
@@ -75,7 +76,7 @@ def test_r_an_4_exemptions() -> None:
 
 async def seed(pool: asyncpg.Pool, cid: str, received: datetime, **kw: Any) -> None:
     row: dict[str, Any] = {
-        "complaint_id": cid, "workflow_id": f"complaint-{cid}", "channel": "hotline",
+        "complaint_id": cid, "workflow_id": contract.workflow_id(cid), "channel": "hotline",
         "branch": "Shanghai Pudong", "owner": "li.na", "supervisor": "wang.qiang",
         "category": "claims", "grade": "general", "stage": "closed", "outcome": "resolved",
         "customer_name": "x", "customer_phone": "13800000000", "matter": "m", "demands": "d",
@@ -105,8 +106,8 @@ async def test_r_an_3_cycle_end_to_end_with_appeals_until_the_26th(harness: Harn
     await seed(h.pool, "OUT", datetime.combine(ends + timedelta(days=1), datetime.min.time(),
                                                tzinfo=ZONE))  # fmt: skip
     handle = await h.client.start_workflow(
-        "AccountabilityCycleWorkflow", CycleInput(period=period),
-        id=f"accountability-{period}", task_queue=h.task_queue, result_type=CycleState,
+        contract.CYCLE_WORKFLOW_TYPE, CycleInput(period=period),
+        id=contract.cycle_workflow_id(period), task_queue=h.task_queue, result_type=CycleState,
     )  # fmt: skip
     state = await _state(handle)
     assert {(i.complaint_id, i.person, i.responsibility) for i in state.items} == {
@@ -144,6 +145,7 @@ async def test_r_an_3_cycle_end_to_end_with_appeals_until_the_26th(harness: Harn
 async def _state(handle: Any) -> CycleState:
     """The cycle's state once its compile activity has run."""
     state: CycleState = await eventually(
-        lambda: handle.query("state", result_type=CycleState | None), what="the compiled cycle"
+        lambda: handle.query(contract.CYCLE_STATE_QUERY, result_type=CycleState | None),
+        what="the compiled cycle",
     )
     return state

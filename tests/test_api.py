@@ -17,6 +17,7 @@ from api.app import create_app
 from api.auth import create_key
 from domain.models import Role
 from tests.conftest import Harness, eventually
+from workflows import contract
 
 
 @dataclass
@@ -103,7 +104,7 @@ async def test_concurrent_identical_intake_makes_one_workflow(api: Api, harness:
     ids = {a.json()["complaint"]["complaint_id"] for a in answers}
     assert len(ids) == 1
     cid = ids.pop()
-    handle = harness.client.get_workflow_handle(f"complaint-{cid}")
+    handle = contract.handle(harness.client, cid)
     history = await handle.fetch_history()
     starts = [
         e for e in history.events if e.HasField("workflow_execution_started_event_attributes")
@@ -234,7 +235,7 @@ async def test_search_filters_and_stable_cursor_pages(api: Api) -> None:
 async def test_finished_case_is_read_from_the_ledger(api: Api, harness: Harness) -> None:
     cid = (await api.post("/v1/complaints", complaint())).json()["complaint"]["complaint_id"]
     await api.act(cid, "withdraw", reason="settled")
-    await harness.client.get_workflow_handle(f"complaint-{cid}").result()  # ledger written
+    await contract.handle(harness.client, cid).result()  # ledger written
     view = (await api.get(f"/v1/complaints/{cid}")).json()
     assert view["stage"] == "withdrawn" and view["source"] == "ledger"
     r = await api.act(cid, "record_contact")

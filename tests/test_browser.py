@@ -1,6 +1,6 @@
 """The Temporal Web UI as ops staff use it, in a real (headless) Chromium.
 
-Starts `python -m infra.dev --demo` on free ports and a temporary data folder (as
+Starts `python -m launcher --demo` on free ports and a temporary data folder (as
 `tests/test_dev_launcher.py` does), then with Playwright driving Debian's Chromium:
 
 1. the workflow list filtered on `ComplaintGrade="major"` shows the regulator's complaint
@@ -34,6 +34,7 @@ from domain.models import ComplaintState
 from infra.config import PROJECT_ROOT
 from infra.temporal import connect
 from tests.test_dev_launcher import alive, children, free_port, ids
+from workflows import contract
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -51,6 +52,8 @@ START_TIMEOUT = 30.0  # launcher up and the demo complaints filed
 UI_TIMEOUT_MS = 15_000  # each wait on the page
 STATE_TIMEOUT = 15.0  # the signal reaching the workflow
 STOP_TIMEOUT = 15.0
+MAJOR = contract.workflow_id("DEMO-0002")  # from the regulator: major on arrival
+GENERAL = contract.workflow_id("DEMO-0001")
 
 # `make test` installs both (infra/browser_deps.sh): a missing browser fails, never skips.
 assert CHROMIUM.exists(), f"{CHROMIUM} missing: run `bash infra/browser_deps.sh`"
@@ -77,7 +80,7 @@ async def stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterato
     env["COMPLAINTS_SMTP_PORT"] = str(free_port())  # never the 8025 of a developer's make run
     log_path = tmp_path / "launcher.log"
     output = log_path.open("wb")
-    command = [sys.executable, "-m", "infra.dev", "--demo"]
+    command = [sys.executable, "-m", "launcher", "--demo"]
     command += ["--port", str(port), "--ui-port", str(ui_port), "--api-port", str(api_port)]
     launcher = await asyncio.create_subprocess_exec(
         *command, cwd=PROJECT_ROOT, env=env, stdout=output, stderr=asyncio.subprocess.STDOUT
@@ -99,7 +102,7 @@ async def stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterato
         monkeypatch.setenv("TEMPORAL_ADDRESS", f"127.0.0.1:{port}")
         client: Client | None = None
         major: set[str] = set()
-        while "complaint-DEMO-0002" not in major:
+        while MAJOR not in major:
             assert launcher.returncode is None, f"launcher exited early: {launcher.returncode}"
             assert loop.time() < deadline, f"DEMO-0002 not listed as major in time: {major}"
             await asyncio.sleep(0.3)
@@ -136,10 +139,8 @@ async def shot(page: Page, step: str) -> Path:
     return path
 
 
-async def state_of(client: Client, workflow_id: str) -> ComplaintState:
-    handle = client.get_workflow_handle(workflow_id)
-    state: ComplaintState = await handle.query("state", result_type=ComplaintState)
-    return state
+async def state_of(client: Client, complaint_id: str) -> ComplaintState:
+    return await contract.state(client, complaint_id)
 
 
 async def test_ops_filter_open_decrypted_summary_and_signal(stack: Stack) -> None:
@@ -152,15 +153,15 @@ async def test_ops_filter_open_decrypted_summary_and_signal(stack: Stack) -> Non
         try:
             # 1. The filtered list: the regulator's (major) complaint, not the general one.
             await page.goto(f"{stack.ui}/namespaces/default/workflows?query={query}")
-            rows = page.get_by_role("link", name="complaint-DEMO-0002", exact=True)
+            rows = page.get_by_role("link", name=MAJOR, exact=True)
             await rows.first.wait_for()
-            assert await page.get_by_role("link", name="complaint-DEMO-0001").count() == 0
+            assert await page.get_by_role("link", name=GENERAL).count() == 0
             await shot(page, step)
 
             # 2. Its page: the static summary, decrypted through the codec endpoint.
             step = "summary"
             await rows.first.click()
-            await page.get_by_role("heading", name="complaint-DEMO-0002").wait_for()
+            await page.get_by_role("heading", name=MAJOR).wait_for()
             await page.get_by_role("tab", name="User Metadata").click()
             # The UI renders markdown metadata in an iframe (`/render?content=...`).
             rendered = page.frame_locator("iframe").first
@@ -170,7 +171,7 @@ async def test_ops_filter_open_decrypted_summary_and_signal(stack: Stack) -> Non
 
             # 3. "Send a Signal": record_contact by ops.browser.
             step = "signal"
-            before = await state_of(stack.client, "complaint-DEMO-0002")
+            before = await state_of(stack.client, "DEMO-0002")
             assert before.stage.value == "contact", before.stage
             await page.get_by_role("button", name="More Actions").click()
             await page.get_by_role("menuitem", name="Send a Signal").click()
@@ -191,7 +192,7 @@ async def test_ops_filter_open_decrypted_summary_and_signal(stack: Stack) -> Non
             loop = asyncio.get_running_loop()
             deadline = loop.time() + STATE_TIMEOUT
             while True:
-                state = await state_of(stack.client, "complaint-DEMO-0002")
+                state = await state_of(stack.client, "DEMO-0002")
                 by_ops = [e for e in state.timeline if e.actor == "ops.browser"]
                 if state.stage.value == "investigate" and by_ops:
                     break

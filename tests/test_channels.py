@@ -15,7 +15,9 @@ from typing import Any
 import pytest
 from structlog.testing import capture_logs
 
-from activities.channels import (
+from domain.models import Notification
+from infra.mailsink import MailSink
+from notices.channels import (
     Channels,
     ChannelSettings,
     DeliveryError,
@@ -24,8 +26,6 @@ from activities.channels import (
     PermanentDeliveryError,
     message_id_for,
 )
-from domain.models import Notification
-from infra.mailsink import MailSink
 
 PHONE = "13812345678"
 
@@ -280,7 +280,7 @@ async def test_gateway_errors(gateway: Gateway, status: int, permanent: bool) ->
         await client.aclose()
     assert isinstance(err.value, PermanentDeliveryError) is permanent
     assert err.value.retryable is not permanent and err.value.status == status
-    assert PHONE not in str(err.value) and "*******5678" in str(err.value)
+    assert PHONE not in str(err.value) and "138****5678" in str(err.value)
 
 
 async def test_gateway_timeout_is_retryable(gateway: Gateway) -> None:
@@ -348,7 +348,7 @@ async def test_routing_customer_and_staff_through_gateway(gateway: Gateway) -> N
 
     assert [e["event"] for e in logs] == ["notice delivered", "notice delivered"]
     assert logs[0]["complaint_id"] == "T1" and logs[0]["key"] == "complaint-T1:n3"
-    assert logs[0]["recipient"] == "*******5678"
+    assert logs[0]["recipient"] == "138****5678"
     assert PHONE not in repr(logs)
 
 

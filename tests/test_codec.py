@@ -29,7 +29,6 @@ from api.app import create_app
 from api.auth import create_key
 from api.codec import codec_router, codec_router_from_env
 from domain.models import ComplaintIntake, Role
-from infra import dev
 from infra.codec import (
     ENCODING,
     KEY_ID,
@@ -42,6 +41,7 @@ from infra.codec import (
     generate_key_file,
 )
 from infra.config import Settings
+from launcher import dev
 from tests.conftest import TEST_CONVERTER, TEST_KEY_RING, Harness, eventually
 from workers import WORKFLOWS
 from workflows.complaint import CASE_RULES_2, NOTICES_IN_LEDGER_OUTBOX

@@ -21,8 +21,8 @@ from temporalio.client import WorkflowHandle
 from domain.models import ComplaintState
 from infra.config import PROJECT_ROOT
 from infra.mailsink import MailSink
-from infra.migrate import migrate
 from infra.postgres import create_pool, embedded_server
+from ledger.migrate import migrate
 from tests.conftest import Harness, RecordingNotifier, eventually
 from tests.test_ledger import ledger_timeline, workflow_timeline
 from workers import build_worker

@@ -1,4 +1,4 @@
-"""`python -m infra.dev --demo` for real: dev server, worker and demo complaints, then Ctrl-C.
+"""`python -m launcher --demo` for real: dev server, worker and demo complaints, then Ctrl-C.
 
 Starts the launcher as a subprocess on free ports and a temporary data folder, waits for the
 demo complaints to be listed (and the regulator's to be found as major), sends SIGINT, and
@@ -17,6 +17,7 @@ from pathlib import Path
 from temporalio.client import Client
 
 from infra.config import PROJECT_ROOT
+from workflows import contract
 
 START_TIMEOUT = 20.0
 STOP_TIMEOUT = 15.0
@@ -64,7 +65,7 @@ async def test_dev_launcher_demo_then_ctrl_c(tmp_path: Path) -> None:
     env["COMPLAINTS_DATA_DIR"] = str(tmp_path / "data")
     env["COMPLAINTS_SMTP_PORT"] = str(free_port())  # never the 8025 of a developer's make run
     output = (tmp_path / "launcher.log").open("wb")
-    command = [sys.executable, "-m", "infra.dev", "--demo", "--headless"]
+    command = [sys.executable, "-m", "launcher", "--demo", "--headless"]
     command += ["--port", str(port), "--ui-port", str(ui_port), "--api-port", str(api_port)]
     launcher = await asyncio.create_subprocess_exec(
         *command, cwd=PROJECT_ROOT, env=env, stdout=output, stderr=asyncio.subprocess.STDOUT
@@ -81,18 +82,19 @@ async def test_dev_launcher_demo_then_ctrl_c(tmp_path: Path) -> None:
             await asyncio.sleep(0.5)
             try:
                 client = client or await Client.connect(f"127.0.0.1:{port}")
-                complaints = await ids(client, 'WorkflowType = "ComplaintWorkflow"')
+                complaints = await ids(client, f'WorkflowType = "{contract.WORKFLOW_TYPE}"')
             except RuntimeError:
                 continue  # the dev server is not up yet
         assert client is not None
-        assert {f"complaint-DEMO-000{n}" for n in range(1, 7)} <= complaints
+        assert {contract.workflow_id(f"DEMO-000{n}") for n in range(1, 7)} <= complaints
         major: set[str] = set()
-        while "complaint-DEMO-0002" not in major and loop.time() < deadline:
+        regulators = contract.workflow_id("DEMO-0002")
+        while regulators not in major and loop.time() < deadline:
             major = await ids(client, 'ComplaintGrade = "major"')
             await asyncio.sleep(0.3)
-        assert "complaint-DEMO-0002" in major, major  # from the regulator: major on arrival
+        assert regulators in major, major  # from the regulator: major on arrival
         # R-AN-3: the accountability cycle is scheduled for the 21st.
-        schedule = await client.get_schedule_handle("accountability-monthly").describe()
+        schedule = await client.get_schedule_handle(contract.CYCLE_SCHEDULE_ID).describe()
         calendar = schedule.schedule.spec.calendars[0]
         assert calendar.day_of_month[0].start == 21
 

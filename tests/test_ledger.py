@@ -10,11 +10,11 @@ from pathlib import Path
 import asyncpg
 from temporalio.testing import ActivityEnvironment
 
-from activities.channels import Channels, ChannelSettings
 from activities.ledger import LedgerActivities
 from domain.calendar import add_working_hours, next_working_instant
 from domain.models import ComplaintState, LedgerRecord, Notification, Stage
 from infra.mailsink import MailSink
+from notices.channels import Channels, ChannelSettings
 from tests.conftest import Harness, eventually
 from workers import build_worker
 

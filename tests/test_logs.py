@@ -7,7 +7,7 @@ import json
 import pytest
 import structlog
 
-from infra import logs
+from infra import logs, masking
 
 
 def test_phone_and_id_numbers_are_masked_anywhere_in_an_event(
@@ -27,12 +27,22 @@ def test_phone_and_id_numbers_are_masked_anywhere_in_an_event(
                    "310101198001011234", "13700001111"):  # fmt: skip
         assert secret not in line
     assert event["event"] == "customer called back on 138****5678"
-    assert event["customer"]["id_number"] == "310101********X"
+    assert event["customer"]["id_number"] == "310***********123X"  # the last 4 stay
     assert event["complaint_id"] == "C123"  # the complaint id stays readable
     assert "2026-11-23T10:30:00+08:00" in event["notes"][1]  # dates and times stay readable
 
 
 def test_mask_text_keeps_short_numbers() -> None:
-    assert logs.mask_text("3 working days, 8,200 yuan, stage 2 of 5") == (
+    assert masking.mask_text("3 working days, 8,200 yuan, stage 2 of 5") == (
         "3 working days, 8,200 yuan, stage 2 of 5"
     )
+
+
+def test_one_rule_masks_every_number_wherever_it_shows() -> None:
+    assert masking.mask_number("13812345678") == "138****5678"
+    assert masking.mask_number("310101198001011234") == "310***********1234"
+    assert masking.mask_number("62345678") == "****5678"  # short: the first digits stay hidden
+    assert masking.mask_number("1234567") == "*******"
+    # The channels' log lines, the log processor and the API (tests/test_api.py) agree.
+    assert masking.mask_recipient("13812345678") == masking.mask_text("13812345678")
+    assert masking.mask_recipient("zhang.wei@example.com") == "z***@example.com"

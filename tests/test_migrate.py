@@ -1,4 +1,4 @@
-"""The migration runner (`infra/migrate.py`) and the embedded server (`infra/postgres.py`).
+"""The migration runner (`ledger/migrate.py`) and the embedded server (`infra/postgres.py`).
 
 Every test gets a fresh database on the session's PostgreSQL (`tests/pg.py`); nothing is
 mocked: two runners race for real, from one process and from two.
@@ -17,8 +17,8 @@ import asyncpg
 import pytest
 
 from infra.config import PROJECT_ROOT, Settings
-from infra.migrate import DEFAULT_DIR, LOCK_KEY, MigrationError, load, migrate
 from infra.postgres import database_url, embedded_server
+from ledger.migrate import DEFAULT_DIR, LOCK_KEY, MigrationError, load, migrate
 
 LEDGER_TABLES = {
     "complaints",
@@ -106,7 +106,7 @@ async def test_a_run_waits_for_the_lock_of_another(empty_database: str) -> None:
 async def run_cli(dsn: str) -> tuple[int, str, str]:
     env = {**os.environ, "DATABASE_URL": dsn, "COMPLAINTS_LOG_FORMAT": "json"}
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "infra.migrate",
+        sys.executable, "-m", "ledger.migrate",
         cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip
     out, err = await asyncio.wait_for(proc.communicate(), timeout=30)

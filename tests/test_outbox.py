@@ -1,4 +1,4 @@
-"""The notification outbox and its relay (activities/notifications.py), on a real PostgreSQL.
+"""The notification outbox and its relay (notices/relay.py), on a real PostgreSQL.
 
 Notices reach the outbox in the ledger's transaction; the relay delivers each row once,
 retries a channel that is down, gives up on a permanent refusal, and several relays (one per
@@ -14,9 +14,11 @@ from datetime import timedelta
 import asyncpg
 from temporalio.testing import ActivityEnvironment
 
-from activities.channels import DeliveryError, DeliveryStatus, PermanentDeliveryError
-from activities.notifications import WAKE_CHANNEL, NotificationActivities, OutboxRelay, enqueue
+from activities.notifications import NotificationActivities
 from domain.models import NoticeKind, Notification
+from ledger.outbox import WAKE_CHANNEL, enqueue
+from notices.channels import DeliveryError, DeliveryStatus, PermanentDeliveryError
+from notices.relay import OutboxRelay
 from tests.conftest import eventually
 
 

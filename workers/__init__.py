@@ -24,15 +24,16 @@ from temporalio.client import Client
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from activities.accountability import AccountabilityActivities
-from activities.channels import Channels, ChannelSettings
 from activities.ledger import LedgerActivities
-from activities.notifications import NotificationActivities, OutboxRelay, Sender
+from activities.notifications import NotificationActivities
 from activities.policy import PolicyActivities, PolicySource, StatutoryPolicySource
 from infra.postgres import create_pool
+from notices.channels import Channels, ChannelSettings
+from notices.relay import OutboxRelay, Sender
 from workflows.accountability import AccountabilityCycleWorkflow
 from workflows.complaint import ComplaintWorkflow
+from workflows.contract import TASK_QUEUE
 
-DEFAULT_TASK_QUEUE = "complaints"
 WORKFLOWS = [ComplaintWorkflow, AccountabilityCycleWorkflow]
 
 
@@ -41,7 +42,7 @@ async def complaints_worker(
     client: Client,
     database_url: str,
     *,
-    task_queue: str = DEFAULT_TASK_QUEUE,
+    task_queue: str = TASK_QUEUE,
     sender: Sender | None = None,
     policy_source: PolicySource | None = None,
     clock_speed: float = 1.0,
@@ -78,7 +79,7 @@ def build_worker(
     client: Client,
     *,
     pool: asyncpg.Pool,
-    task_queue: str = DEFAULT_TASK_QUEUE,
+    task_queue: str = TASK_QUEUE,
     sender: Sender,
     policy_source: PolicySource | None = None,
     clock_speed: float = 1.0,

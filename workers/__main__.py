@@ -1,7 +1,7 @@
 """Run the worker alone: `python -m workers` (configured from the environment).
 
 With `DATABASE_URL` unset it uses the embedded PostgreSQL in the data folder (dev only); the
-ledger schema is migrated first (`python -m infra.migrate` does the same on its own).
+ledger schema is migrated first (`python -m ledger.migrate` does the same on its own).
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import structlog
 
 from infra import logs
 from infra.config import Settings
-from infra.migrate import migrate
 from infra.postgres import database_url
 from infra.temporal import connect
+from ledger.migrate import migrate
 from workers import complaints_worker
 
 

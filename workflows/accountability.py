@@ -21,6 +21,8 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from pydantic import Field
 
+    # Not `from workflows import ...`: that would load the module afresh for every run.
+    import workflows.contract as contract
     from activities.accountability import (
         AccountabilityActivities,
         CompileRequest,
@@ -79,7 +81,7 @@ class Refused(Exception):
     """An action the cycle refused; already written to the cycle's log."""
 
 
-@workflow.defn(name="AccountabilityCycleWorkflow")
+@workflow.defn(name=contract.CYCLE_WORKFLOW_TYPE)
 class AccountabilityCycleWorkflow:
     def __init__(self) -> None:
         self._state: CycleState | None = None
@@ -136,7 +138,7 @@ class AccountabilityCycleWorkflow:
             for i in self._state.items
         )
 
-    @workflow.query(name="state")
+    @workflow.query(name=contract.CYCLE_STATE_QUERY)
     def state(self) -> CycleState | None:
         return self._state
 

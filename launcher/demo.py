@@ -1,4 +1,4 @@
-"""Sample complaints for `python -m infra.dev --demo`, filed and then worked through the client.
+"""Sample complaints for `python -m launcher --demo`, filed and then worked through the client.
 
 Six cases: a general hotline complaint, a major one from the regulator, a group of six at a
 bank outlet (a crisis at intake), one that is contacted, investigated and approved, one the
@@ -19,7 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import structlog
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
@@ -27,6 +27,7 @@ from temporalio.service import RPCError
 from domain import grading
 from domain.models import ComplaintIntake
 from domain.sla import SlaPolicy
+from workflows import contract
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 log = structlog.get_logger("demo")
@@ -173,12 +174,11 @@ async def file(client: Client, task_queue: str, now: datetime | None = None) -> 
     """Start every sample case once: an existing case (running or finished) is left as it is."""
     for intake in samples(now or datetime.now(SHANGHAI)):
         try:
-            await client.start_workflow(
-                "ComplaintWorkflow",
+            await contract.start(
+                client,
                 intake,
-                id=f"complaint-{intake.complaint_id}",
                 task_queue=task_queue,
-                static_summary=summary(intake),
+                summary=summary(intake),
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             )
@@ -188,10 +188,9 @@ async def file(client: Client, task_queue: str, now: datetime | None = None) -> 
 
 
 async def act(client: Client, step: Step) -> None:
-    handle: WorkflowHandle[Any, Any] = client.get_workflow_handle(f"complaint-{step.complaint_id}")
     payload = {"request_id": f"demo-{step.complaint_id}-{step.action}-{step.after:g}"}
     try:
-        state = await handle.execute_update(step.action, payload | step.payload)
+        state = await contract.act(client, step.complaint_id, step.action, payload | step.payload)
     except WorkflowUpdateFailedError as err:
         log.warning("demo action refused", complaint_id=step.complaint_id, action=step.action,
                     reason=str(err.cause or err))  # fmt: skip
@@ -200,7 +199,7 @@ async def act(client: Client, step: Step) -> None:
                     reason=err.message)  # fmt: skip
     else:
         log.info("demo action", complaint_id=step.complaint_id, action=step.action,
-                 stage=state.get("stage") if isinstance(state, dict) else None)  # fmt: skip
+                 stage=state.stage.value)  # fmt: skip
 
 
 async def run(client: Client, task_queue: str) -> None:

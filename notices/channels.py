@@ -1,10 +1,11 @@
 """Channel adapters: one notice to one transport (email over SMTP, SMS/phone via an HTTP gateway).
 
-The notifier writes every notice to the outbox first and then calls `Channels.deliver` once per
-channel. An adapter either returns (delivered, or skipped with a reason) or raises:
+Every notice is in the ledger's outbox first; the outbox relay (`notices.relay`) calls
+`Channels.deliver` once per channel. An adapter either returns (delivered, or skipped with a
+reason) or raises:
 
 * `DeliveryError` (retryable): the transport was unreachable, timed out, or answered with a
-  temporary failure (SMTP 4xx, HTTP 5xx / 408 / 409 / 425 / 429). Let Temporal retry.
+  temporary failure (SMTP 4xx, HTTP 5xx / 408 / 409 / 425 / 429). The relay retries it.
 * `PermanentDeliveryError`: retrying the same request cannot succeed (SMTP 5xx such as a refused
   recipient, HTTP 4xx, an address that cannot be used). Mark the delivery failed.
 
@@ -33,7 +34,7 @@ import httpx
 import structlog
 
 from domain.models import Notification
-from infra.logs import mask_text
+from infra.masking import mask_recipient, mask_text
 
 GatewayKind = Literal["sms", "phone"]
 DeliveryStatus = Literal["delivered", "skipped"]
@@ -163,15 +164,6 @@ def message_id_for(key: str, domain: str) -> str:
     parts = key.split(":")
     left = ".".join(encode(p) for p in parts) if all(parts) else encode(key)
     return f"<{left}@{domain}>"
-
-
-def mask_recipient(recipient: str) -> str:
-    """`13812345678` -> `*******5678`; `zhang.wei@example.com` -> `z***@example.com`."""
-    if "@" in recipient:
-        local, _, domain = recipient.rpartition("@")
-        return f"{local[:1]}***@{domain}"
-    keep = 4 if len(recipient) > 6 else 0
-    return "*" * (len(recipient) - keep) + recipient[len(recipient) - keep :]
 
 
 def _single_line(text: str) -> str:

@@ -1,4 +1,4 @@
-"""The Temporal Schedules the system runs: `python -m infra.schedules` (idempotent).
+"""The Temporal Schedules the system runs: `python -m workers.schedules` (idempotent).
 
 The accountability cycle starts on the 21st of every month at 00:30 Shanghai time (R-AN-3).
 """
@@ -20,17 +20,18 @@ from temporalio.client import (
 
 from infra.config import Settings
 from infra.temporal import connect
+from workflows import contract
 from workflows.accountability import CycleInput
 
-ACCOUNTABILITY_SCHEDULE = "accountability-monthly"
+ACCOUNTABILITY_SCHEDULE = contract.CYCLE_SCHEDULE_ID
 
 
 async def ensure_schedules(client: Client, task_queue: str) -> None:
     schedule = Schedule(
         action=ScheduleActionStartWorkflow(
-            "AccountabilityCycleWorkflow",
+            contract.CYCLE_WORKFLOW_TYPE,
             CycleInput(),  # the period is the month of the 21st it starts on
-            id="accountability-cycle",
+            id=contract.CYCLE_SCHEDULED_WORKFLOW_ID,
             task_queue=task_queue,
         ),
         spec=ScheduleSpec(

@@ -1,6 +1,6 @@
-"""Forward-only schema migrations over asyncpg: `python -m infra.migrate`.
+"""Forward-only schema migrations over asyncpg: `python -m ledger.migrate`.
 
-Migrations are `infra/migrations/NNNN_name.sql`, applied in version order, each in its own
+Migrations are `ledger/migrations/NNNN_name.sql`, applied in version order, each in its own
 transaction together with its row in `schema_migrations`. The whole run holds a session
 advisory lock with a fixed key (per database), so a second runner, in another process or on
 another host, waits and then finds nothing left to do; the lock goes with the connection,
@@ -11,7 +11,7 @@ if an applied migration's file changed or is missing, or if a new file is number
 already applied. A migration must not manage its own transaction (BEGIN/COMMIT) nor use a
 statement that cannot run inside one (CREATE INDEX CONCURRENTLY, VACUUM).
 
-`python -m infra.migrate` migrates `DATABASE_URL`, or when it is unset the embedded server
+`python -m ledger.migrate` migrates `DATABASE_URL`, or when it is unset the embedded server
 (`infra/postgres.py`), and prints what it applied; exit code 1 when refused.
 """
 

@@ -1,8 +1,8 @@
-"""Everything locally in one command: `python -m infra.dev [--demo] [--speed N] [--headless]`.
+"""Everything locally in one command: `python -m launcher [--demo] [--speed N] [--headless]`.
 
 Starts the Temporal dev server (with the Web UI) as a subprocess on a database file in the
 data folder, waits for it, and runs the complaints worker in this process. `--demo` also
-files sample complaints (`infra/demo.py`) on a fast working-time clock (x480 unless `--speed`:
+files sample complaints (`launcher/demo.py`) on a fast working-time clock (x480 unless `--speed`:
 an 8-hour working day per minute); without it working time is real (`COMPLAINTS_CLOCK_SPEED`
 or `--speed` change that). The speed is recorded in each case when it starts.
 
@@ -33,21 +33,23 @@ import uvicorn
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from activities.channels import ChannelSettings
 from api.app import create_app
 from api.auth import create_key
 from api.codec import ENV_UI_ORIGINS, ENV_UI_TOKEN, codec_router_from_env, ensure_ui_token
 from domain.models import Role
-from infra import demo, logs
+from infra import logs
 from infra.binaries import find
 from infra.codec import ENV_KEYS, ENV_KEYS_FILE, CodecError, KeyRing, ensure_key_file
 from infra.config import Settings
 from infra.mailsink import MailSink
-from infra.migrate import migrate
 from infra.postgres import create_pool, database_url
-from infra.schedules import ensure_schedules
 from infra.temporal import cli_flags, connect, register_search_attributes
+from launcher import demo
+from ledger.migrate import migrate
+from notices.channels import ChannelSettings
 from workers import complaints_worker
+from workers.schedules import ensure_schedules
+from workflows import contract
 
 HOST = "127.0.0.1"
 DEMO_SPEED = 480.0
@@ -58,7 +60,7 @@ log = structlog.get_logger("dev")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m infra.dev", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m launcher", description=__doc__.split("\n")[0])
     parser.add_argument("--demo", action="store_true", help="file sample complaints")
     parser.add_argument("--speed", type=float, help="working-time clock speed (demo: 480)")
     parser.add_argument("--port", type=int, default=7233, help="gRPC port (default 7233)")
@@ -112,7 +114,7 @@ async def start_server(
         "--db-filename", str(settings.data_dir / "temporal.db"),
         "--ip", HOST, "--port", str(args.port), "--ui-port", str(args.ui_port),
         "--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal",
-        "--log-level", "warn", *cli_flags(),
+        "--log-level", "warn", *cli_flags(contract.SEARCH_ATTRIBUTES),
     ]  # fmt: skip
     if namespace != "default":
         command += ["--namespace", namespace]
@@ -167,7 +169,7 @@ async def wait_ready(server: Process, settings: Settings, stop: asyncio.Event) -
 def banner(args: argparse.Namespace, settings: Settings, namespace: str, speed: float) -> str:
     ui = f"http://localhost:{args.ui_port}/namespaces/{namespace}/workflows"
     filters = {
-        "open complaints": 'WorkflowType="ComplaintWorkflow" AND ExecutionStatus="Running"',
+        "open complaints": f'WorkflowType="{contract.WORKFLOW_TYPE}" AND ExecutionStatus="Running"',
         "awaiting contact": 'ComplaintStage="contact"',
         "major or crisis": 'ComplaintGrade="major" OR Crisis=true',
         "deadline breached": "SlaBreached=true",
@@ -234,7 +236,8 @@ async def run(args: argparse.Namespace) -> int:
             return 1
         if client is None:
             return 0
-        await register_search_attributes(client)  # no-op when the CLI flags did it
+        # A no-op when the CLI flags did it.
+        await register_search_attributes(client, contract.SEARCH_ATTRIBUTES)
         await ensure_schedules(client, settings.task_queue)  # the monthly accountability cycle
         return await serve(client, server, args, settings, speed, stop)
     finally:
@@ -396,7 +399,3 @@ def main() -> None:
     except KeyboardInterrupt:  # before the handlers were installed: nothing started yet
         code = 130
     sys.exit(code)
-
-
-if __name__ == "__main__":
-    main()

@@ -1,0 +1,117 @@
+"""What the routes do to a case, through its workflow (`workflows.contract`) while it runs and
+the ledger (`ledger.views`) after: read it, run an action on it. And the app's collaborators
+as FastAPI dependencies (`Temporal`, `Ledger`, `TaskQueue`), set by `api.app.create_app`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import asyncpg
+from fastapi import Depends, HTTPException, Request
+from pydantic import ValidationError
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.auth import Identity
+from api.models import ComplaintView, explain, from_row, from_state
+from domain.lifecycle import SUPERVISOR_ONLY
+from domain.models import ACTION_MODELS, ComplaintState, Role
+from ledger import views
+from workflows import contract
+
+
+def _temporal(request: Request) -> Client:
+    client: Client = request.app.state.client
+    return client
+
+
+def _ledger(request: Request) -> asyncpg.Pool:
+    pool: asyncpg.Pool = request.app.state.pool
+    return pool
+
+
+def _task_queue(request: Request) -> str:
+    queue: str = request.app.state.task_queue
+    return queue
+
+
+Temporal = Annotated[Client, Depends(_temporal)]
+Ledger = Annotated[asyncpg.Pool, Depends(_ledger)]
+TaskQueue = Annotated[str, Depends(_task_queue)]
+
+
+async def running_state(client: Client, cid: str) -> ComplaintState | None:
+    """The live state while the workflow runs; None once it has finished (or never existed)."""
+    try:
+        # The raw call: only the status is needed, not the decoded search attributes.
+        description = await client.workflow_service.describe_workflow_execution(
+            DescribeWorkflowExecutionRequest(
+                namespace=client.namespace,
+                execution=WorkflowExecution(workflow_id=contract.workflow_id(cid)),
+            )
+        )
+        status = description.workflow_execution_info.status
+        if status != WorkflowExecutionStatus.RUNNING.value:
+            return None
+        return await contract.state(client, cid)
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            return None
+        raise
+
+
+async def view(client: Client, pool: asyncpg.Pool, cid: str, identity: Identity) -> ComplaintView:
+    """The case from its workflow while it runs (its customer from the ledger), else from the
+    ledger; 404 if neither knows it."""
+    state = await running_state(client, cid)
+    if state is not None:
+        return from_state(state, identity, row=await views.customer(pool, cid))
+    row = await views.complaint(pool, cid)
+    if row is None:
+        raise HTTPException(404, f"no complaint {cid}")
+    return from_row(row, identity)
+
+
+async def act(
+    client: Client, cid: str, action: str, payload: dict[str, Any], identity: Identity
+) -> ComplaintView:
+    """Run one action as the key's holder: 404 unknown action, 403 a supervisor's action
+    without the role, 422 a bad payload, 409 with the workflow's reason when refused."""
+    model = ACTION_MODELS.get(action)
+    if model is None:
+        raise HTTPException(404, f"unknown action {action!r}; known: {', '.join(ACTION_MODELS)}")
+    if "actor" in payload or "role" in payload:
+        raise HTTPException(422, "actor and role come from the API key; leave them out")
+    if action in SUPERVISOR_ONLY and not identity.has(Role.SUPERVISOR):
+        raise HTTPException(403, f"{action} needs the supervisor role")
+    role = next(r for r in (Role.SUPERVISOR, Role.HANDLER, Role.SYSTEM) if identity.has(r))
+    try:
+        checked = model.model_validate({**payload, "actor": identity.name, "role": role.value})
+    except ValidationError as err:
+        raise HTTPException(422, explain(err.errors())) from None
+    try:
+        state = await contract.act(
+            client, cid, action, checked.model_dump(mode="json", exclude_none=True)
+        )
+    except WorkflowUpdateFailedError as err:
+        cause = err.cause
+        if isinstance(cause, ApplicationError) and cause.type == "ActionRefused":
+            raise HTTPException(409, cause.message) from None
+        raise
+    except RPCError as err:
+        raise rpc_problem(err, cid) from None
+    return from_state(state, identity)
+
+
+def rpc_problem(err: RPCError, cid: str) -> HTTPException:
+    """Temporal's refusal as the caller's problem: 404, 409 (finished) or 503."""
+    if err.status == RPCStatusCode.NOT_FOUND:
+        if "completed" in err.message or "finished" in err.message:
+            return HTTPException(409, f"complaint {cid} is finished")
+        return HTTPException(404, f"no complaint {cid}")
+    if err.status == RPCStatusCode.FAILED_PRECONDITION:
+        return HTTPException(409, f"complaint {cid} is finished")
+    return HTTPException(503, f"Temporal unavailable: {err.message}")

@@ -1,0 +1,197 @@
+"""Filing, reading and searching complaints: `POST /v1/complaints`, `GET /v1/complaints/{id}`,
+`GET /v1/complaints`.
+
+Intake is idempotent on the caller's `external_id` (update-with-start: never two workflows,
+even for two identical requests at the same moment); a repeat of a case still in handling is
+merged into it (R-IN-6). Reads come from the workflow while it runs and from the ledger after.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from datetime import UTC, datetime
+from typing import Annotated
+
+import structlog
+from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.service import RPCError
+
+from api import cases
+from api.auth import Identity, require
+from api.cases import Ledger, TaskQueue, Temporal
+from api.models import (
+    ComplaintId,
+    ComplaintIn,
+    ComplaintView,
+    IntakeResult,
+    Page,
+    Problem,
+    aware,
+    explain,
+    from_row,
+    from_state,
+)
+from domain.models import Channel, ComplaintIntake, Grade, Role, Stage, no_nul
+from ledger import intake as intake_ledger
+from ledger import views
+from workflows import contract
+
+log = structlog.get_logger("api")
+
+router = APIRouter(tags=["complaints"])
+
+
+def complaint_id_for(external_id: str) -> str:
+    """Stable, so that the same external id always reaches the same workflow."""
+    digest = hashlib.sha256(external_id.encode()).digest()
+    return "C" + base64.b32encode(digest).decode()[:15]
+
+
+@router.post(
+    "/v1/complaints",
+    response_model=IntakeResult,
+    status_code=201,
+    responses={200: {"model": IntakeResult, "description": "already filed, or merged"}},
+)
+async def file_complaint(
+    body: ComplaintIn,
+    identity: Annotated[Identity, Depends(require(Role.SYSTEM, Role.HANDLER))],
+    client: Temporal,
+    pool: Ledger,
+    task_queue: TaskQueue,
+) -> JSONResponse:
+    result = await _file(client, pool, task_queue, body, identity)
+    return JSONResponse(result.model_dump(mode="json"), status_code=201 if result.created else 200)
+
+
+@router.get(
+    "/v1/complaints/{complaint_id}",
+    response_model=ComplaintView,
+    responses={404: {"model": Problem}},
+)
+async def get_complaint(
+    complaint_id: ComplaintId,
+    identity: Annotated[Identity, Depends(require())],
+    client: Temporal,
+    pool: Ledger,
+) -> ComplaintView:
+    return await cases.view(client, pool, complaint_id, identity)
+
+
+@router.get("/v1/complaints", response_model=Page)
+async def search(
+    identity: Annotated[Identity, Depends(require())],
+    pool: Ledger,
+    stage: Stage | None = None,
+    grade: Grade | None = None,
+    channel: Channel | None = None,
+    branch: Annotated[str | None, Query(max_length=200)] = None,
+    owner: Annotated[str | None, Query(max_length=200)] = None,
+    breached: bool | None = None,
+    received_from: datetime | None = None,
+    received_to: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Page:
+    """Search the ledger, newest first; `next_cursor` continues where a page ended,
+    stable while new complaints arrive."""
+    try:
+        no_nul([branch, owner, cursor])
+    except ValueError as err:
+        raise HTTPException(422, str(err)) from None
+    query = views.Search(
+        equal={
+            "stage": stage and stage.value, "grade": grade and grade.value,
+            "channel": channel and channel.value, "branch": branch, "owner": owner,
+            "sla_breached": breached,
+        },
+        received_from=received_from and aware(received_from),
+        received_to=received_to and aware(received_to),
+        after=_decode_cursor(cursor) if cursor is not None else None,
+    )  # fmt: skip
+    rows = await views.search(pool, query, limit + 1)
+    items = [from_row(r, identity) for r in rows[:limit]]
+    more = len(rows) > limit
+    last = rows[limit - 1] if more else None
+    return Page(
+        items=items,
+        next_cursor=_encode_cursor(last["received_at"], last["complaint_id"]) if last else None,
+    )
+
+
+async def _file(
+    client: Temporal, pool: Ledger, task_queue: str, body: ComplaintIn, identity: Identity
+) -> IntakeResult:
+    known = await intake_ledger.external_id(pool, body.external_id)
+    if known is not None:
+        view = await cases.view(client, pool, known.complaint_id, identity)
+        return IntakeResult(
+            created=False,
+            merged_into=known.complaint_id if known.merged else None,
+            complaint=view,
+        )
+    open_case = await _open_case_for(pool, body)
+    if open_case is not None:  # R-IN-6: a repeat of a case still in handling joins it
+        await cases.act(client, open_case, "record_repeat",
+                        {"channel": body.channel.value, "external_id": body.external_id,
+                         "request_id": f"repeat:{body.external_id}",
+                         "note": f"repeat complaint filed by {identity.name}"},
+                        identity)  # fmt: skip
+        await intake_ledger.remember_external_id(pool, body.external_id, open_case, merged=True)
+        return IntakeResult(
+            created=False,
+            merged_into=open_case,
+            complaint=await cases.view(client, pool, open_case, identity),
+        )
+    cid = complaint_id_for(body.external_id)
+    try:
+        intake = ComplaintIntake(
+            complaint_id=cid,
+            received_at=aware(body.received_at or datetime.now(UTC)),
+            **body.model_dump(exclude={"received_at"}),
+        )
+    except ValidationError as err:
+        raise HTTPException(422, explain(err.errors())) from None
+    try:
+        registration = await contract.register(
+            client,
+            intake,
+            task_queue=task_queue,
+            summary=f"{cid} · {intake.channel.value} · {intake.branch} · {intake.category}",
+        )
+    except RPCError as err:
+        raise cases.rpc_problem(err, cid) from None
+    except WorkflowUpdateFailedError as err:
+        raise HTTPException(409, f"complaint {cid} could not be registered: {err.cause}") from None
+    await intake_ledger.remember_external_id(pool, body.external_id, cid)
+    log.info("complaint filed", complaint_id=cid, created=registration.created, by=identity.name)
+    return IntakeResult(
+        created=registration.created,
+        complaint=from_state(registration.state, identity, external_id=body.external_id),
+    )
+
+
+async def _open_case_for(pool: Ledger, body: ComplaintIn) -> str | None:
+    """The same customer about the same policy, still in handling: the same case (R-IN-6)."""
+    if body.policy_number is None:
+        return None
+    return await intake_ledger.open_case_for(pool, body.customer.phone, body.policy_number)
+
+
+def _encode_cursor(at: datetime, cid: str) -> str:
+    return base64.urlsafe_b64encode(f"{at.isoformat()}|{cid}".encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        at, cid = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
+        moment = datetime.fromisoformat(at)
+    except (ValueError, UnicodeDecodeError):
+        moment = None
+    if moment is None or moment.tzinfo is None or "\x00" in cid:
+        raise HTTPException(422, "cursor is not one this API gave out")
+    return moment, cid

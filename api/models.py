@@ -1,0 +1,197 @@
+"""What the HTTP API takes and answers: the payloads, the one error model (`Problem`), the one
+complaint-id path parameter (`ComplaintId`), and a case as the caller may see it: customer
+phone and ID numbers masked (`infra.masking`) for roles that may not see them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import HTTPException, Path
+from pydantic import BaseModel, Field
+
+from api.auth import Identity
+from domain.models import (
+    EARLIEST,
+    LATEST,
+    Channel,
+    Clock,
+    ComplaintState,
+    CrisisFacts,
+    Customer,
+    Grade,
+    Model,
+    Role,
+    Stage,
+)
+from infra.masking import mask_number, mask_recipient
+
+SEES_CUSTOMER_NUMBERS = (Role.HANDLER, Role.SUPERVISOR)
+
+# A complaint id in a path: what `api.complaints.complaint_id_for` and the demo make.
+ComplaintId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
+
+
+class Problem(BaseModel):
+    """An error answer: what went wrong, in words."""
+
+    detail: str
+
+
+def explain(errors: Any) -> str:
+    """Pydantic's validation errors as one line naming each bad field."""
+    parts = []
+    for e in errors:
+        where = ".".join(str(p) for p in e.get("loc", ()) if p != "body") or "body"
+        parts.append(f"{where}: {e.get('msg')}")
+    return "; ".join(parts) or "invalid request"
+
+
+def aware(value: datetime) -> datetime:
+    """A datetime from a request, refused (422) without a time zone or outside 2000-2100."""
+    if value.tzinfo is None:
+        raise HTTPException(422, "datetimes need a time zone, e.g. 2026-11-23T10:00:00+08:00")
+    if not EARLIEST <= value < LATEST:
+        raise HTTPException(422, "datetimes must lie between 2000 and 2100")
+    return value
+
+
+# ---------------------------------------------------------------------------------------------
+# Payloads
+
+
+class ComplaintIn(Model):  # domain Model: unknown fields and NUL characters refused
+    """A complaint as another system files it (R-IN-2): everything a ledger row needs."""
+
+    external_id: Annotated[str, Field(min_length=1, max_length=128)]
+    channel: Channel
+    received_at: datetime | None = Field(None, description="defaults to now; with a time zone")
+    branch: Annotated[str, Field(min_length=1, max_length=200)]
+    department: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    owner: Annotated[str, Field(min_length=1, max_length=200)]
+    supervisor: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    customer: Customer
+    policy_number: Annotated[str, Field(max_length=64)] | None = None
+    product: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    category: Annotated[str, Field(min_length=1, max_length=200)]
+    matter: Annotated[str, Field(min_length=1, max_length=4000)]
+    demands: Annotated[str, Field(min_length=1, max_length=4000)]
+    grade: Grade = Grade.GENERAL
+    crisis: CrisisFacts | None = None
+
+
+class CustomerView(BaseModel):
+    name: str
+    phone: str
+    id_number: str | None = None
+    email: str | None = None
+
+
+class ComplaintView(BaseModel):
+    complaint_id: str
+    external_id: str | None = None
+    stage: Stage
+    grade: Grade
+    crisis: bool
+    channel: Channel
+    branch: str
+    department: str | None
+    owner: str
+    supervisor: str | None
+    category: str
+    received_at: datetime
+    stage_due_at: datetime | None = None
+    sla_breached: bool
+    reopen_count: int
+    repeat_count: int = 0
+    outcome: str | None = None
+    customer: CustomerView | None = None
+    clocks: list[Clock] = []
+    source: Literal["workflow", "ledger"]
+
+
+class NoticeView(BaseModel):
+    """One notice on one channel, as the outbox holds it (notices/relay.py delivers it)."""
+
+    key: str
+    kind: str
+    channel: str
+    recipient_role: str
+    recipient: str
+    subject: str
+    status: Literal["pending", "delivered", "skipped", "failed"]
+    attempts: int
+    created_at: datetime
+    delivered_at: datetime | None = None
+    last_error: str | None = None
+    provider_id: str | None = None
+
+
+class IntakeResult(BaseModel):
+    created: bool
+    merged_into: str | None = Field(None, description="R-IN-6: the open case this repeat joined")
+    complaint: ComplaintView
+
+
+class Page(BaseModel):
+    items: list[ComplaintView]
+    next_cursor: str | None
+
+
+# ---------------------------------------------------------------------------------------------
+# A case as the caller may see it
+
+
+def from_state(
+    s: ComplaintState, identity: Identity, *, row: Any = None, external_id: str | None = None
+) -> ComplaintView:
+    """The running case, from its workflow's state (`row`: its customer from the ledger)."""
+    clock = s.clock(f"stage:{s.stage.value}")
+    return ComplaintView(
+        complaint_id=s.complaint_id,
+        external_id=external_id or (row["external_id"] if row is not None else None),
+        stage=s.stage, grade=s.grade, crisis=s.crisis, channel=s.channel, branch=s.branch,
+        department=s.department, owner=s.owner, supervisor=s.supervisor, category=s.category,
+        received_at=s.received_at, stage_due_at=clock.due_at if clock else None,
+        sla_breached=s.sla_breached, reopen_count=s.reopen_count, repeat_count=s.repeat_count,
+        outcome=s.outcome, customer=_customer(row, identity), clocks=s.clocks, source="workflow",
+    )  # fmt: skip
+
+
+def from_row(r: Any, identity: Identity) -> ComplaintView:
+    """A case from its ledger row (a finished one, or a search hit)."""
+    return ComplaintView(
+        complaint_id=r["complaint_id"], external_id=r["external_id"], stage=r["stage"],
+        grade=r["grade"], crisis=r["crisis"], channel=r["channel"], branch=r["branch"],
+        department=r["department"], owner=r["owner"], supervisor=r["supervisor"],
+        category=r["category"], received_at=r["received_at"], stage_due_at=r["stage_due_at"],
+        sla_breached=r["sla_breached"], reopen_count=r["reopen_count"],
+        repeat_count=r["repeat_count"], outcome=r["outcome"], customer=_customer(r, identity),
+        source="ledger",
+    )  # fmt: skip
+
+
+def notice_for(notice: NoticeView, identity: Identity) -> NoticeView:
+    """A notice with a customer's number or address masked for a role that may not see it."""
+    if notice.recipient_role != "customer" or identity.has(*SEES_CUSTOMER_NUMBERS):
+        return notice
+    return notice.model_copy(update={"recipient": mask_recipient(notice.recipient)})
+
+
+def _customer(row: Any, identity: Identity) -> CustomerView | None:
+    if row is None:
+        return None
+    view = CustomerView(
+        name=row["customer_name"],
+        phone=row["customer_phone"],
+        id_number=row["customer_id_number"],
+        email=row["customer_email"],
+    )
+    if identity.has(*SEES_CUSTOMER_NUMBERS):
+        return view
+    return view.model_copy(
+        update={
+            "phone": mask_number(view.phone),
+            "id_number": view.id_number and mask_number(view.id_number),
+        }
+    )

@@ -1,0 +1,56 @@
+"""What happened to a case: `GET /v1/complaints/{id}/timeline` (every step, from the workflow
+while it runs, from the ledger after) and `GET /v1/complaints/{id}/notices` (who was told
+what, from the outbox)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException
+
+from api import cases
+from api.auth import Identity, require
+from api.cases import Ledger, Temporal
+from api.models import ComplaintId, NoticeView, Problem, notice_for
+from domain.models import TimelineEntry
+from ledger import views
+
+router = APIRouter(tags=["complaints"])
+
+
+@router.get(
+    "/v1/complaints/{complaint_id}/timeline",
+    response_model=list[TimelineEntry],
+    responses={404: {"model": Problem}},
+)
+async def timeline(
+    complaint_id: ComplaintId,
+    identity: Annotated[Identity, Depends(require())],
+    client: Temporal,
+    pool: Ledger,
+) -> list[TimelineEntry]:
+    state = await cases.running_state(client, complaint_id)
+    if state is not None:
+        return state.timeline
+    entries = await views.timeline(pool, complaint_id)
+    if not entries:
+        raise HTTPException(404, f"no complaint {complaint_id}")
+    return entries
+
+
+@router.get(
+    "/v1/complaints/{complaint_id}/notices",
+    response_model=list[NoticeView],
+    responses={404: {"model": Problem}},
+)
+async def notices(
+    complaint_id: ComplaintId,
+    identity: Annotated[Identity, Depends(require())],
+    pool: Ledger,
+) -> list[NoticeView]:
+    """Who was told what, on which channel, and whether it arrived (or why not)."""
+    if not await views.known(pool, complaint_id):
+        raise HTTPException(404, f"no complaint {complaint_id}")
+    return [
+        notice_for(NoticeView(**dict(r)), identity) for r in await views.notices(pool, complaint_id)
+    ]

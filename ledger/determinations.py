@@ -1,0 +1,69 @@
+"""Determinations of finished cases (`determinations`, R-AN-2, R-AN-4, R-AC-1): one per case,
+replaced when a supervisor determines it again, and the ledger facts they are judged on."""
+
+from __future__ import annotations
+
+from asyncpg import Record
+
+from infra.postgres import Connection, Queryable
+
+CASE = """
+SELECT c.complaint_id, c.stage, c.outcome, c.branch, c.received_at, c.reopen_count,
+       c.review_count, c.repeat_count, c.escalated, c.multi_channel,
+       d.effective, d.reason_code, d.direct_person, d.managerial_person, d.decided_by,
+       d.decided_at, d.note
+FROM complaints c LEFT JOIN determinations d ON d.complaint_id = c.complaint_id
+WHERE c.complaint_id = $1
+"""
+
+UPSERT = """
+INSERT INTO determinations AS d (complaint_id, effective, reason_code, direct_person,
+    managerial_person, decided_by, decided_at, note)
+VALUES ($1, $2, $3, $4, $5, $6, now(), $7)
+ON CONFLICT (complaint_id) DO UPDATE SET
+    effective = EXCLUDED.effective, reason_code = EXCLUDED.reason_code,
+    direct_person = EXCLUDED.direct_person, managerial_person = EXCLUDED.managerial_person,
+    decided_by = EXCLUDED.decided_by, decided_at = EXCLUDED.decided_at, note = EXCLUDED.note
+RETURNING (xmax = 0) AS inserted
+"""
+
+FACTS = """
+SELECT outcome, reopen_count, review_count, repeat_count, escalated, multi_channel
+FROM complaints WHERE complaint_id = $1
+"""
+
+
+async def case(db: Queryable, complaint_id: str) -> Record | None:
+    """The case's stage, outcome, branch, receipt and R-AN-4 facts, with its determination
+    (`effective`, `reason_code`, ...: None before one is made); None for an unknown case."""
+    return await db.fetchrow(CASE, complaint_id)
+
+
+async def case_for_update(conn: Connection, complaint_id: str) -> Record | None:
+    """`case`, holding the case's row against changes until the caller's transaction ends."""
+    return await conn.fetchrow(CASE + " FOR SHARE OF c", complaint_id)
+
+
+async def determine(
+    conn: Connection,
+    complaint_id: str,
+    *,
+    effective: bool,
+    reason_code: str,
+    direct_person: str | None,
+    managerial_person: str | None,
+    decided_by: str,
+    note: str | None,
+) -> bool:
+    """Record the case's determination, replacing an earlier one; True if it is the first."""
+    inserted: bool = await conn.fetchval(
+        UPSERT, complaint_id, effective, reason_code, direct_person, managerial_person,
+        decided_by, note,
+    )  # fmt: skip
+    return inserted
+
+
+async def exemption_facts(db: Queryable, complaint_id: str) -> Record | None:
+    """`outcome`, `reopen_count`, `review_count`, `repeat_count`, `escalated` and
+    `multi_channel` of the case (what R-AN-4 is proposed from), or None."""
+    return await db.fetchrow(FACTS, complaint_id)

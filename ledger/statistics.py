@@ -1,0 +1,190 @@
+"""The statistics queries of the monthly report (`reports.statistics` turns their rows into
+figures; its docstring says what each counts). Their indexes are in
+`ledger/migrations/0003_statistics.sql`; `bench/monthly_report.py` measures them.
+
+`month_rows` runs them all in one read-only REPEATABLE READ transaction (one snapshot: the
+trend's last month equals the breakdown's total), or in the caller's transaction when there
+is one. `branch_prefix` narrows everything (complaints, clocks, exposures) to the branches
+whose name starts with it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+from asyncpg import Record
+
+from infra.postgres import Connection, Queryable
+
+NO_PRODUCT = "(none)"  # the product of a complaint whose intake named none
+
+# GROUPING(category, channel, grade, o, p, branch): a bit is 1 where the column is not grouped.
+SETS = {31: "category", 47: "channel", 55: "grade", 59: "outcome", 61: "product", 62: "branch"}
+ALL_ROWS, PRODUCT_BRANCH = 63, 60
+
+BREAKDOWN = """
+SELECT GROUPING(category, channel, grade, o, p, branch) AS g,
+       category, channel, grade, o, p, branch,
+       count(*) AS n,
+       count(*) FILTER (WHERE reopen_count > 0) AS reopened,
+       coalesce(sum(reopen_count), 0) AS reopens,
+       count(*) FILTER (WHERE repeat_count > 0) AS repeated,
+       count(*) FILTER (WHERE escalated) AS escalated,
+       count(*) FILTER (WHERE multi_channel) AS multi_channel
+FROM (
+    SELECT category, channel, grade, coalesce(outcome, 'open') AS o,
+           coalesce(product, '(none)') AS p, branch,
+           reopen_count, repeat_count, escalated, multi_channel
+    FROM complaints
+    WHERE received_at >= $1 AND received_at < $2 {branch}
+) c
+GROUP BY GROUPING SETS ((), (category), (channel), (grade), (o), (p), (branch), (p, branch))
+"""
+
+SLA = """
+SELECT s.clock_key,
+       count(*) AS clocks,
+       count(*) FILTER (WHERE s.met_at IS NOT NULL AND s.breached_at IS NULL) AS met,
+       count(*) FILTER (WHERE s.breached_at IS NOT NULL) AS breached,
+       count(*) FILTER (WHERE s.met_at IS NULL AND s.breached_at IS NULL) AS open,
+       count(*) FILTER (WHERE s.extended) AS extended
+FROM sla_clocks s {join}
+WHERE s.kind = 'stage' AND s.started_at >= $1 AND s.started_at < $2 {branch}
+GROUP BY s.clock_key
+"""
+
+EFFECTIVE = """
+SELECT c.branch,
+       count(*) AS determined,
+       count(*) FILTER (WHERE d.effective) AS effective,
+       count(*) FILTER (WHERE d.reason_code = ANY($3::text[])) AS exempt
+FROM complaints c JOIN determinations d ON d.complaint_id = c.complaint_id
+WHERE c.received_at >= $1 AND c.received_at < $2 {branch}
+GROUP BY c.branch
+"""
+
+EXPOSURES = """
+SELECT branch, product, claims_reported, policies, premium_yuan
+FROM exposures WHERE period = $1 {branch}
+"""
+
+# One index-only count per month; no per-row time-zone arithmetic over a year of rows.
+TREND = """
+SELECT b.period,
+       (SELECT count(*) FROM complaints c
+         WHERE c.received_at >= b.lo AND c.received_at < b.hi {branch}) AS n
+FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[])
+     WITH ORDINALITY AS b(period, lo, hi, i)
+ORDER BY b.i
+"""
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """The month's complaints: `totals` (`n`, `reopened`, `reopens`, `repeated`,
+    `escalated`, `multi_channel`), the count per value of each dimension (`category`,
+    `channel`, `grade`, `outcome` (`open` while none), `product`, `branch`), and per
+    (product, branch)."""
+
+    totals: Record
+    counts: dict[str, Counter[str]]
+    per_product_branch: dict[tuple[str, str], int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MonthRows:
+    """Every row the monthly report is made of, from one snapshot."""
+
+    breakdown: Breakdown
+    sla: list[Record]  # per stage clock key: clocks, met, breached, open, extended
+    exposures: list[Record]  # the period's rows of `exposures`
+    effective: list[Record]  # per branch: determined, effective, exempt
+    trend: list[Record]  # per month asked for, in order: period, n
+
+
+async def month_rows(
+    db: Queryable,
+    *,
+    start: datetime,
+    end: datetime,
+    period: str,
+    trend: Sequence[tuple[str, datetime, datetime]],
+    exempt: Sequence[str],
+    branch_prefix: str | None = None,
+) -> MonthRows:
+    """The rows of the month [start, end) labelled `period`; `trend` is the months to count
+    (label, first instant, next month's first instant), `exempt` the reason codes of an
+    exemption."""
+    if isinstance(db, asyncpg.Pool):
+        async with db.acquire() as conn:
+            return await _in_snapshot(conn, start, end, period, trend, exempt, branch_prefix)
+    return await _in_snapshot(db, start, end, period, trend, exempt, branch_prefix)
+
+
+async def _in_snapshot(conn: Connection, *args: Any) -> MonthRows:
+    if conn.is_in_transaction():
+        return await _rows(conn, *args)
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
+        return await _rows(conn, *args)
+
+
+async def _rows(
+    conn: Connection,
+    start: datetime,
+    end: datetime,
+    period: str,
+    trend: Sequence[tuple[str, datetime, datetime]],
+    exempt: Sequence[str],
+    prefix: str | None,
+) -> MonthRows:
+    extra: list[Any] = [prefix] if prefix is not None else []
+    # R-AN-1: the breakdowns, all from one index-only pass over the month.
+    breakdown = await conn.fetch(
+        BREAKDOWN.format(branch="AND starts_with(branch, $3)" if prefix else ""),
+        start, end, *extra,
+    )  # fmt: skip
+    sla = await conn.fetch(
+        SLA.format(
+            join="JOIN complaints c ON c.complaint_id = s.complaint_id" if prefix else "",
+            branch="AND starts_with(c.branch, $3)" if prefix else "",
+        ),
+        start, end, *extra,
+    )  # fmt: skip
+    exposures = await conn.fetch(
+        EXPOSURES.format(branch="AND starts_with(branch, $2)" if prefix else ""), period, *extra
+    )
+    effective = await conn.fetch(
+        EFFECTIVE.format(branch="AND starts_with(c.branch, $4)" if prefix else ""),
+        start, end, list(exempt), *extra,
+    )  # fmt: skip
+    months = await conn.fetch(
+        TREND.format(branch="AND starts_with(c.branch, $4)" if prefix else ""),
+        [label for label, _, _ in trend],
+        [lo for _, lo, _ in trend],
+        [hi for _, _, hi in trend],
+        *extra,
+    )
+    return MonthRows(_breakdown(breakdown), sla, exposures, effective, months)
+
+
+def _breakdown(rows: list[Record]) -> Breakdown:
+    counts: dict[str, Counter[str]] = {name: Counter() for name in SETS.values()}
+    per_product_branch: dict[tuple[str, str], int] = {}
+    totals: Record | None = None
+    for r in rows:
+        g = r["g"]
+        if g == ALL_ROWS:
+            totals = r
+        elif g == PRODUCT_BRANCH:
+            per_product_branch[(r["p"], r["branch"])] = r["n"]
+        else:
+            name = SETS[g]
+            column = {"outcome": "o", "product": "p"}.get(name, name)
+            counts[name][r[column]] = r["n"]
+    assert totals is not None  # the grand total's grouping set always yields a row
+    return Breakdown(totals, counts, per_product_branch)

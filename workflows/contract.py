@@ -1,0 +1,152 @@
+"""The workflows' contract with their callers: one module names the task queue, the workflow
+types and ids, the queries, the updates and the actions, and wraps the calls every caller
+makes (the HTTP API, the demo, the benchmarks, the tests), so no caller spells a name itself.
+
+    registration = await contract.register(client, intake, task_queue=..., summary=...)
+    state = await contract.act(client, complaint_id, "record_contact", {"actor": "li.na"})
+    state = await contract.state(client, complaint_id)
+
+`TASK_QUEUE` is the default queue; `COMPLAINTS_TASK_QUEUE` overrides it for a deployment
+(`infra.config.Settings.task_queue`, which the launcher, the worker and the API pass on).
+Nothing here does I/O of its own: the helpers only name the calls a `Client` makes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
+from temporalio.common import WorkflowIDConflictPolicy
+
+from domain.models import ACTION_MODELS, ComplaintIntake, ComplaintState, Model, Registration
+from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
+
+# ---------------------------------------------------------------------------------------------
+# The complaint workflow
+
+TASK_QUEUE = "complaints"
+WORKFLOW_TYPE = "ComplaintWorkflow"
+STATE_QUERY = "state"
+REGISTER_UPDATE = "register"  # the intake's update-with-start: answers `Registration`
+ACTIONS: tuple[str, ...] = tuple(ACTION_MODELS)  # each a signal and an update of that name
+
+
+def workflow_id(complaint_id: str) -> str:
+    """The id of a complaint's workflow: one workflow per complaint, ever."""
+    return f"complaint-{complaint_id}"
+
+
+def handle(client: Client, complaint_id: str) -> WorkflowHandle[Any, ComplaintState]:
+    """A handle on a complaint's workflow (its result is the final `ComplaintState`)."""
+    return client.get_workflow_handle(workflow_id(complaint_id), result_type=ComplaintState)
+
+
+async def state(client: Client, complaint_id: str) -> ComplaintState:
+    """The case as its workflow holds it now (the `state` query)."""
+    result: ComplaintState = await handle(client, complaint_id).query(
+        STATE_QUERY, result_type=ComplaintState
+    )
+    return result
+
+
+async def act(
+    client: Client, complaint_id: str, action: str, payload: Mapping[str, Any] | Model
+) -> ComplaintState:
+    """Run one action as an update: the new state, or `WorkflowUpdateFailedError` whose cause
+    is an `ApplicationError` of type `ActionRefused` carrying the workflow's reason."""
+    result: ComplaintState = await handle(client, complaint_id).execute_update(
+        action, payload, result_type=ComplaintState
+    )
+    return result
+
+
+def start_operation(
+    intake: ComplaintIntake, *, task_queue: str = TASK_QUEUE, summary: str | None = None
+) -> WithStartWorkflowOperation[Any, ComplaintState]:
+    """The start half of filing a complaint by update-with-start of `register`: a second
+    filing of the same complaint reaches the workflow already running (never two)."""
+    return WithStartWorkflowOperation(
+        WORKFLOW_TYPE,
+        intake,
+        id=workflow_id(intake.complaint_id),
+        task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        result_type=ComplaintState,
+        static_summary=summary,
+    )
+
+
+async def register(
+    client: Client,
+    intake: ComplaintIntake,
+    *,
+    task_queue: str = TASK_QUEUE,
+    summary: str | None = None,
+) -> Registration:
+    """File a complaint (update-with-start of `register`); `created` is False when the
+    workflow was already running."""
+    registration: Registration = await client.execute_update_with_start_workflow(
+        REGISTER_UPDATE,
+        start_workflow_operation=start_operation(intake, task_queue=task_queue, summary=summary),
+        result_type=Registration,
+    )
+    return registration
+
+
+async def start(
+    client: Client,
+    intake: ComplaintIntake,
+    *,
+    task_queue: str = TASK_QUEUE,
+    summary: str | None = None,
+    **options: Any,
+) -> WorkflowHandle[Any, ComplaintState]:
+    """Start a complaint's workflow without registering through an update (the demo, tests);
+    `options` go to `Client.start_workflow` (id policies, timeouts)."""
+    return await client.start_workflow(
+        WORKFLOW_TYPE,
+        intake,
+        id=workflow_id(intake.complaint_id),
+        task_queue=task_queue,
+        result_type=ComplaintState,
+        static_summary=summary,
+        **options,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The monthly accountability cycle
+
+CYCLE_WORKFLOW_TYPE = "AccountabilityCycleWorkflow"
+CYCLE_STATE_QUERY = "state"
+CYCLE_SCHEDULE_ID = "accountability-monthly"
+# The schedule's runs: Temporal appends each run's start time to this id.
+CYCLE_SCHEDULED_WORKFLOW_ID = "accountability-cycle"
+
+
+def cycle_workflow_id(period: str) -> str:
+    """The id of a cycle started by hand for one period (`YYYY-MM`)."""
+    return f"accountability-{period}"
+
+
+__all__ = [
+    "ACTIONS",
+    "CYCLE_SCHEDULED_WORKFLOW_ID",
+    "CYCLE_SCHEDULE_ID",
+    "CYCLE_STATE_QUERY",
+    "CYCLE_WORKFLOW_TYPE",
+    "REGISTER_UPDATE",
+    "SEARCH_ATTRIBUTES",
+    "STATE_QUERY",
+    "TASK_QUEUE",
+    "WORKFLOW_TYPE",
+    "act",
+    "cycle_workflow_id",
+    "handle",
+    "register",
+    "start",
+    "start_operation",
+    "state",
+    "workflow_id",
+]
