@@ -19,6 +19,7 @@ def test_complaint_workflow_answers_to_the_contracts_names() -> None:
     assert contract.STATE_QUERY in defn.queries
     assert contract.REGISTER_UPDATE in defn.updates
     assert None in defn.updates and None in defn.signals  # every action, dynamically
+    assert {n: s.description for n, s in defn.signals.items() if n} == contract.ACTION_SIGNALS
     assert set(contract.ACTIONS) == set(ACTION_MODELS)
 
 

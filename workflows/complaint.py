@@ -22,6 +22,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     # Not `from workflows import ...`: that loads a submodule of the sandboxed `workflows`
     # package around the sandbox's import hook, so afresh for every case, not passed through.
+    import workflows.contract as contract
     import workflows.visibility as visibility
     from activities.ledger import LedgerActivities
     from activities.notifications import NotificationActivities
@@ -53,7 +54,7 @@ CONTINUE_AT = HISTORY_BUDGET - 100  # room for the handlers and the record that 
 CARRIED_TIMELINE = 50  # entries a continued run keeps for the `state` query (the ledger: all)
 
 
-def _signal_of(name: str, description: str) -> Callable[..., Awaitable[None]]:
+def _signal_of(name: str) -> Callable[..., Awaitable[None]]:
     """The signal of one action: it takes the same path as the action's update."""
 
     # `self` unannotated: the SDK reads the handler's parameter types from its hints.
@@ -61,10 +62,10 @@ def _signal_of(name: str, description: str) -> Callable[..., Awaitable[None]]:
         await self._signal(name, payload)
 
     handler.__name__ = handler.__qualname__ = name
-    return workflow.signal(name=name, description=description)(handler)
+    return workflow.signal(name=name, description=contract.ACTION_SIGNALS[name])(handler)
 
 
-@workflow.defn(name="ComplaintWorkflow")
+@workflow.defn(name=contract.WORKFLOW_TYPE)
 class ComplaintWorkflow:
     @workflow.init
     def __init__(self, start: ComplaintIntake | CaseSnapshot) -> None:
@@ -180,11 +181,11 @@ class ComplaintWorkflow:
     # -----------------------------------------------------------------------------------------
     # Actions: every signal and update takes one path into the case
 
-    @workflow.query(name="state")
+    @workflow.query(name=contract.STATE_QUERY)
     def state(self) -> ComplaintState:
         return self.case.state
 
-    @workflow.update(name="register")
+    @workflow.update(name=contract.REGISTER_UPDATE)
     async def register(self) -> Registration:
         """The intake's update-with-start: the first caller learns it created the case."""
         await workflow.wait_condition(lambda: self._ready)
@@ -313,38 +314,23 @@ class ComplaintWorkflow:
             detail = f"{notice.kind.value} to {notice.recipient_role} failed: {err.cause}"
             self.case.note("notice", detail, workflow.now())
 
-    # The actions of the contract, one signal each, for the Web UI and fire-and-forget callers
-    # (the Web UI lists them with these descriptions). record_repeat is the API's, an update.
-    record_contact = _signal_of("record_contact", "The complainant was contacted.")
-    submit_investigation = _signal_of(
-        "submit_investigation", "Findings and proposed resolution go to approval."
-    )
-    decide_resolution = _signal_of(
-        "decide_resolution", 'Supervisor: {"approved": true|false, "collective": true}.'
-    )
-    close_case = _signal_of("close_case", "Resolution carried out, result fed back.")
-    record_callback = _signal_of("record_callback", 'Callback done: {"satisfied": true|false}.')
-    request_extension = _signal_of("request_extension", "Handler asks for a later deadline.")
-    decide_extension = _signal_of(
-        "decide_extension", 'Supervisor: {"approved": true, "new_due_at": "..."}.'
-    )
-    escalate_crisis = _signal_of(
-        "escalate_crisis", 'The case becomes a crisis: {"reasons": [...]}.'
-    )
-    report_crisis = _signal_of(
-        "report_crisis", 'Crisis report filed: {"level": "superior"|"headquarters"}.'
-    )
-    designate_special = _signal_of(
-        "designate_special", "Supervisor grades the case special with its deadlines."
-    )
-    expedite = _signal_of("expedite", 'Supervisor: same-day handling, {"minutes": 120}.')
-    pause_clock = _signal_of(
-        "pause_clock", 'Pause for {"reason": "appraisal"|"testing"|"loss_assessment"}.'
-    )
-    resume_clock = _signal_of("resume_clock", "Restart the paused clocks.")
-    request_review = _signal_of("request_review", "The complainant asks for a review (核查).")
-    reassign = _signal_of("reassign", "New owner, department or supervisor; clocks kept.")
-    withdraw = _signal_of("withdraw", "The customer withdrew the complaint.")
+    # The actions of the contract, one signal each, for the Web UI and fire-and-forget callers.
+    record_contact = _signal_of("record_contact")
+    submit_investigation = _signal_of("submit_investigation")
+    decide_resolution = _signal_of("decide_resolution")
+    close_case = _signal_of("close_case")
+    record_callback = _signal_of("record_callback")
+    request_extension = _signal_of("request_extension")
+    decide_extension = _signal_of("decide_extension")
+    escalate_crisis = _signal_of("escalate_crisis")
+    report_crisis = _signal_of("report_crisis")
+    designate_special = _signal_of("designate_special")
+    expedite = _signal_of("expedite")
+    pause_clock = _signal_of("pause_clock")
+    resume_clock = _signal_of("resume_clock")
+    request_review = _signal_of("request_review")
+    reassign = _signal_of("reassign")
+    withdraw = _signal_of("withdraw")
 
 
 def _explain(err: Exception) -> str:

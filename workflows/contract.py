@@ -30,6 +30,26 @@ WORKFLOW_TYPE = "ComplaintWorkflow"
 STATE_QUERY = "state"
 REGISTER_UPDATE = "register"  # the intake's update-with-start: answers `Registration`
 ACTIONS: tuple[str, ...] = tuple(ACTION_MODELS)  # each a signal and an update of that name
+# What the Web UI's "Send a Signal" lists beside each action (record_repeat: the API's, an
+# update only).
+ACTION_SIGNALS: dict[str, str] = {
+    "record_contact": "The complainant was contacted.",
+    "submit_investigation": "Findings and proposed resolution go to approval.",
+    "decide_resolution": 'Supervisor: {"approved": true|false, "collective": true}.',
+    "close_case": "Resolution carried out, result fed back.",
+    "record_callback": 'Callback done: {"satisfied": true|false}.',
+    "request_extension": "Handler asks for a later deadline.",
+    "decide_extension": 'Supervisor: {"approved": true, "new_due_at": "..."}.',
+    "escalate_crisis": 'The case becomes a crisis: {"reasons": [...]}.',
+    "report_crisis": 'Crisis report filed: {"level": "superior"|"headquarters"}.',
+    "designate_special": "Supervisor grades the case special with its deadlines.",
+    "expedite": 'Supervisor: same-day handling, {"minutes": 120}.',
+    "pause_clock": 'Pause for {"reason": "appraisal"|"testing"|"loss_assessment"}.',
+    "resume_clock": "Restart the paused clocks.",
+    "request_review": "The complainant asks for a review (核查).",
+    "reassign": "New owner, department or supervisor; clocks kept.",
+    "withdraw": "The customer withdrew the complaint.",
+}
 
 
 def workflow_id(complaint_id: str) -> str:
@@ -132,6 +152,7 @@ def cycle_workflow_id(period: str) -> str:
 
 __all__ = [
     "ACTIONS",
+    "ACTION_SIGNALS",
     "CYCLE_SCHEDULED_WORKFLOW_ID",
     "CYCLE_SCHEDULE_ID",
     "CYCLE_STATE_QUERY",
