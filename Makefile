@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run demo worker test lint bench bench-all clean
+.PHONY: run demo worker test lint validate-deploy bench bench-all clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -29,6 +29,9 @@ lint: $(STAMP)
 test: $(STAMP)
 	bash infra/browser_deps.sh  # Debian's Chromium for the Web UI test, if missing
 	$(BIN)/pytest $(ARGS)
+
+validate-deploy: $(STAMP)  ## the Dockerfile, compose file, k8s manifests and Helm values, offline (also in `make test`)
+	$(BIN)/pytest tests/test_deploy.py $(ARGS)
 
 bench: $(STAMP)  ## complaint start-to-first-wait against an empty workflow
 	$(BIN)/python -m bench.first_wait $(ARGS)
