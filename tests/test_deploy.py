@@ -249,7 +249,13 @@ def test_image_wheel_holds_every_module_and_file_the_processes_read(tmp_path: Pa
     assert any(f.endswith(".sql") for f in data_files), "the ledger migrations are read at run time"
     missing = [f for f in data_files if f not in names]
     assert not missing, f"files the code reads are not in the image's wheel: {missing}"
-    for module in ("workers", "api", "infra.migrate", "infra.search_attributes", "infra.schedules"):
+    for module in (
+        "workers",
+        "api",
+        "ledger.migrate",
+        "workers.search_attributes",
+        "workers.schedules",
+    ):
         path = module.replace(".", "/")
         assert f"{path}/__main__.py" in names or f"{path}.py" in names, module
 
@@ -304,7 +310,7 @@ def test_compose_services_run_project_modules_in_order_with_health_checks() -> N
             assert_project_module(module)
 
     setup_modules = modules_run_by(ours["complaints-setup"]["command"])
-    assert setup_modules == ["infra.migrate", "infra.search_attributes", "infra.schedules"]
+    assert setup_modules == ["ledger.migrate", "workers.search_attributes", "workers.schedules"]
     assert ours["worker"]["deploy"]["replicas"] == 2
     api_argv = ours["api"]["command"]
     assert api_argv[api_argv.index("--port") + 1] == str(API_PORT)
@@ -429,8 +435,11 @@ def test_kubernetes_workloads_run_project_modules_safely() -> None:
             assert "/tmp" in mounts, "read-only root: /tmp must be a volume (matplotlib)"
     assert commands["complaints-worker"] == ["workers"]
     assert commands["complaints-api"] == ["api"]
-    assert commands["complaints-migrate"] == ["infra.migrate"]
-    assert commands["complaints-temporal-setup"] == ["infra.search_attributes", "infra.schedules"]
+    assert commands["complaints-migrate"] == ["ledger.migrate"]
+    assert commands["complaints-temporal-setup"] == [
+        "workers.search_attributes",
+        "workers.schedules",
+    ]
 
 
 def test_kubernetes_probes_ports_and_shutdown() -> None:
@@ -593,7 +602,7 @@ def test_helm_values_fit_the_manifests() -> None:
 
 
 def test_docs_register_every_search_attribute_the_workflow_writes() -> None:
-    """Compose and the k8s job run `python -m infra.search_attributes` (all of `ALL`); the
+    """Compose and the k8s job run `python -m workers.search_attributes` (all of `ALL`); the
     manual ways (CLI, tcld for Temporal Cloud) are in infra/README.md: all ten, typed."""
     names = {
         1: "Text",

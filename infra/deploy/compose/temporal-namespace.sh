@@ -1,6 +1,6 @@
 #!/bin/sh
 # Creates the complaints namespace once the server answers (idempotent). Its custom search
-# attributes are registered by the complaints-setup job (python -m infra.search_attributes).
+# attributes are registered by the complaints-setup job (python -m workers.search_attributes).
 set -eu
 : "${TEMPORAL_ADDRESS:?}" "${TEMPORAL_NAMESPACE:?}"
 attempt=0
