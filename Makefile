@@ -28,10 +28,10 @@ lint: $(STAMP)
 
 test: $(STAMP)
 	bash infra/browser_deps.sh  # Debian's Chromium for the Web UI test, if missing
-	$(BIN)/pytest $(ARGS)
+	$(BIN)/pytest -n auto --maxprocesses 4 $(ARGS)  # tests/unit, integration, e2e
 
 validate-deploy: $(STAMP)  ## the Dockerfile, compose file, k8s manifests and Helm values, offline (also in `make test`)
-	$(BIN)/pytest tests/test_deploy.py $(ARGS)
+	$(BIN)/pytest tests/unit/test_deploy.py $(ARGS)
 
 bench: $(STAMP)  ## complaint start-to-first-wait against an empty workflow
 	$(BIN)/python -m bench.first_wait $(ARGS)

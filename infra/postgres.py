@@ -160,16 +160,19 @@ def with_database(dsn: str, name: str) -> str:
     return urlunsplit(parts._replace(path=f"/{name}"))
 
 
-async def create_database(dsn: str, name: str) -> str:
-    """Create an empty database `name` (lower-case identifier) on the server; return its DSN.
+async def create_database(dsn: str, name: str, *, template: str | None = None) -> str:
+    """Create an empty database `name` (lower-case identifier) on the server, or a copy of
+    `template` (which nobody may be connected to); return its DSN.
 
     The role of `dsn` needs CREATEDB (the embedded server's `postgres` is a superuser).
     """
-    if not _DB_NAME.fullmatch(name):
-        raise ValueError(f"not a plain lower-case database name: {name!r}")
+    for db in (name, template or name):
+        if not _DB_NAME.fullmatch(db):
+            raise ValueError(f"not a plain lower-case database name: {db!r}")
     conn = await asyncpg.connect(dsn)
     try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
+        copy = f' TEMPLATE "{template}"' if template else ""
+        await conn.execute(f'CREATE DATABASE "{name}"{copy}')
     finally:
         await conn.close()
     return with_database(dsn, name)

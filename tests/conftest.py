@@ -4,41 +4,34 @@ Each test gets its own server (about 0.2 s to start): test time never leaks betw
 
 Nothing is mocked: the worker is the production one from `workers.build_worker`, its
 notifier is a real implementation of the interface that keeps what it was asked to send,
-and its calendar is an explicit one so that tests know every holiday.
+and its calendar is an explicit one so that tests know every holiday (`tests/harness.py`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from typing import Any
+from collections.abc import AsyncIterator, Iterator
 
 import asyncpg
 import pytest
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
-from domain.calendar import WorkCalendar
-from domain.models import ComplaintIntake, ComplaintState, Notification
 from domain.sla import PolicySnapshot, SlaPolicy
 from infra.binaries import find
-from infra.codec import KeyRing, data_converter
 from infra.postgres import create_pool
 from infra.temporal import register_search_attributes
-from notices.channels import DeliveryStatus
+from tests.harness import (
+    TEST_CONVERTER,
+    TEST_KEY_RING,
+    FixedPolicySource,
+    Harness,
+    RecordingNotifier,
+    test_calendar,
+)
 from workers import build_worker
 from workflows import contract
 
 pytest_plugins = ["tests.pg"]
-
-# Codec: payloads are encrypted in tests as in production. Fixed test keys (never used
-# elsewhere), so that histories recorded with them replay; the Replayer uses the same converter.
-TEST_KEY_RING = KeyRing({"test-1": b"complaints-test-key-0123456789ab"}, "test-1")
-TEST_CONVERTER = data_converter(TEST_KEY_RING)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -52,57 +45,6 @@ def codec_keys_in_environment() -> Iterator[None]:
         yield
 
 
-class RecordingNotifier:
-    """A notifier that keeps every notice (the test's view of what people were told)."""
-
-    def __init__(self) -> None:
-        self.sent: list[Notification] = []
-        self._arrived = asyncio.Condition()
-        self.before_send: list[Callable[[Notification], Awaitable[None]]] = []
-
-    async def deliver(self, notice: Notification, channel: str) -> tuple[DeliveryStatus, str]:
-        """The relay's `Sender`: one call per channel; `sent` keeps each notice once."""
-        for hook in self.before_send:
-            await hook(notice)
-        async with self._arrived:
-            if all(n.key != notice.key for n in self.sent):
-                self.sent.append(notice)
-            self._arrived.notify_all()
-        return "delivered", f"test:{notice.key}:{channel}"
-
-    async def wait_for(self, kind: str, count: int = 1) -> list[Notification]:
-        """Notices go out in the background; wait (event-driven, bounded) until they are here."""
-        async with self._arrived:
-            await asyncio.wait_for(
-                self._arrived.wait_for(lambda: len(self.of(kind)) >= count), timeout=10
-            )
-        return self.of(kind)
-
-    def of(self, kind: str, complaint_id: str | None = None) -> list[Notification]:
-        return [
-            n
-            for n in self.sent
-            if n.kind.value == kind and (complaint_id is None or n.complaint_id == complaint_id)
-        ]
-
-
-class FixedPolicySource:
-    def __init__(self, snapshot: PolicySnapshot) -> None:
-        self.snapshot = snapshot
-
-    def load(self, branch: str, year: int) -> PolicySnapshot:
-        return self.snapshot
-
-
-def test_calendar(holidays: dict[date, str] | None = None, **kw: Any) -> WorkCalendar:
-    """Weekdays 09-12/13-18 Asia/Shanghai with the given holidays; data for 2026-2040."""
-    kw.setdefault("known_years", tuple(range(2026, 2041)))
-    return WorkCalendar(name="test calendar", holidays=holidays or {}, **kw)
-
-
-test_calendar.__test__ = False  # type: ignore[attr-defined]
-
-
 @pytest.fixture
 async def env() -> AsyncIterator[WorkflowEnvironment]:
     environment = await WorkflowEnvironment.start_time_skipping(
@@ -112,87 +54,6 @@ async def env() -> AsyncIterator[WorkflowEnvironment]:
     await register_search_attributes(environment.client, contract.SEARCH_ATTRIBUTES)
     yield environment
     await environment.shutdown()
-
-
-@dataclass
-class Harness:
-    env: WorkflowEnvironment
-    task_queue: str
-    notifier: RecordingNotifier
-    policy: FixedPolicySource
-    pool: asyncpg.Pool
-    handles: list[WorkflowHandle[Any, Any]] = field(default_factory=list)
-
-    @property
-    def client(self) -> Client:
-        return self.env.client
-
-    async def now(self) -> datetime:
-        return await self.env.get_current_time()
-
-    async def intake(self, **overrides: Any) -> ComplaintIntake:
-        fields: dict[str, Any] = {
-            "complaint_id": f"T{uuid.uuid4().hex[:12]}",
-            "channel": "hotline",
-            "received_at": await self.now(),
-            "branch": "Shanghai Pudong",
-            "owner": "li.na",
-            "supervisor": "wang.qiang",
-            "customer": {"name": "张伟", "phone": "13812345678", "id_number": "310101198001011234"},
-            "policy_number": "P2026000123",
-            "product": "motor",
-            "category": "claims settlement",
-            "matter": "The claim for my car repair has not been paid after 40 days.",
-            "demands": "Pay the claim in full.",
-        }
-        fields.update(overrides)
-        return ComplaintIntake.model_validate(fields)
-
-    async def start(
-        self,
-        intake: ComplaintIntake | None = None,
-        task_timeout: timedelta | None = None,
-        **overrides: Any,
-    ) -> WorkflowHandle[Any, Any]:
-        intake = intake or await self.intake(**overrides)
-        handle = await contract.start(
-            self.client, intake, task_queue=self.task_queue, task_timeout=task_timeout
-        )
-        self.handles.append(handle)
-        return handle
-
-    async def act(
-        self, handle: WorkflowHandle[Any, Any], action: str, **payload: Any
-    ) -> ComplaintState:
-        payload.setdefault("actor", "li.na")
-        result: ComplaintState = await handle.execute_update(
-            action, payload, result_type=ComplaintState
-        )
-        return result
-
-    async def state(self, handle: WorkflowHandle[Any, Any]) -> ComplaintState:
-        result: ComplaintState = await handle.query(
-            contract.STATE_QUERY, result_type=ComplaintState
-        )
-        return result
-
-    async def sleep(self, duration: timedelta) -> None:
-        await self.env.sleep(duration)
-
-    async def sleep_until(self, moment: datetime) -> None:
-        """Skip test-server time to just after `moment` (never a real wait)."""
-        gap = moment - await self.now()
-        await self.env.sleep(max(gap, timedelta(0)) + timedelta(seconds=1))
-
-    async def refusal(self, handle: WorkflowHandle[Any, Any], action: str, **payload: Any) -> str:
-        """Run an action that must be refused; return the workflow's reason."""
-        try:
-            await self.act(handle, action, **payload)
-        except WorkflowUpdateFailedError as err:
-            assert isinstance(err.cause, ApplicationError), err.cause
-            assert err.cause.type == "ActionRefused"
-            return str(err.cause.message)
-        raise AssertionError(f"{action} was accepted")
 
 
 @pytest.fixture
@@ -228,20 +89,3 @@ async def harness(bare_harness: Harness) -> AsyncIterator[Harness]:
     )
     async with worker:
         yield h
-
-
-async def eventually(
-    probe: Callable[[], Awaitable[Any]], *, what: str, seconds: float = 20.0
-) -> Any:
-    """Poll an effect outside Temporal (a database row, a process) until it shows, bounded.
-
-    Not a timer: deadlines are tested by skipping test-server time. This waits for real
-    work another process or a background activity does (a delivery, a retry after an outage).
-    """
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
-    while loop.time() < deadline:
-        if result := await probe():
-            return result
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{what}: not seen within {seconds} s")

@@ -4,7 +4,8 @@
   needs CREATEDB; tests only create and drop their own `test_…` databases there), else ONE
   embedded PostgreSQL for the whole session in a temporary folder, deleted afterwards.
 - `empty_database`: a fresh, empty database for one test, dropped afterwards.
-- `database`: a fresh database with every migration applied, dropped afterwards.
+- `database`: a fresh database with every migration applied (a copy of the session's
+  `migrated_template`), dropped afterwards.
 """
 
 from __future__ import annotations
@@ -44,7 +45,19 @@ async def empty_database(pg_server: str) -> AsyncIterator[str]:
     await drop_database(pg_server, name)
 
 
+@pytest.fixture(scope="session")
+async def migrated_template(pg_server: str) -> AsyncIterator[str]:
+    """A database with every migration applied, once a session: copying it is faster than
+    migrating each test's database (about 0.1 s a test)."""
+    name = f"test_template_{uuid.uuid4().hex[:12]}"
+    await migrate(await create_database(pg_server, name))
+    yield name
+    await drop_database(pg_server, name)
+
+
 @pytest.fixture
-async def database(empty_database: str) -> str:
-    await migrate(empty_database)
-    return empty_database
+async def database(pg_server: str, migrated_template: str) -> AsyncIterator[str]:
+    name = f"test_{uuid.uuid4().hex[:16]}"
+    dsn = await create_database(pg_server, name, template=migrated_template)
+    yield dsn
+    await drop_database(pg_server, name)

@@ -1,7 +1,7 @@
 """Record histories for the replay tests: `python -m tests.record_histories RELEASE`.
 
 Run it when a release is cut: the JSON files it writes (`<case>-<RELEASE>.json`) are the
-histories of cases that every later release must still replay (tests/test_replay.py). Never
+histories of cases that every later release must still replay (tests/integration/test_replay.py). Never
 regenerate or delete them to make a replay test pass; a failing replay means running cases
 would break (use workflow.patched). The unsuffixed files are the first release's.
 """
@@ -23,7 +23,7 @@ from infra.binaries import find
 from infra.postgres import create_pool, embedded_server
 from infra.temporal import register_search_attributes
 from ledger.migrate import migrate
-from tests.conftest import TEST_CONVERTER, FixedPolicySource, RecordingNotifier, test_calendar
+from tests.harness import TEST_CONVERTER, FixedPolicySource, RecordingNotifier, test_calendar
 from workers import build_worker
 from workflows import contract
 

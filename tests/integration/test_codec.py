@@ -42,7 +42,7 @@ from infra.codec import (
 )
 from infra.config import Settings
 from launcher import dev
-from tests.conftest import TEST_CONVERTER, TEST_KEY_RING, Harness, eventually
+from tests.harness import TEST_CONVERTER, TEST_KEY_RING, Harness, eventually
 from workers import WORKFLOWS
 from workflows.complaint import CASE_RULES_2, NOTICES_IN_LEDGER_OUTBOX
 

@@ -15,7 +15,7 @@ from domain.calendar import add_working_hours, next_working_instant
 from domain.models import ComplaintState, LedgerRecord, Notification, Stage
 from infra.mailsink import MailSink
 from notices.channels import Channels, ChannelSettings
-from tests.conftest import Harness, eventually
+from tests.harness import Harness, eventually
 from workers import build_worker
 
 SUPERVISOR = {"actor": "wang.qiang", "role": "supervisor"}

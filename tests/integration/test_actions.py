@@ -9,7 +9,7 @@ from temporalio.client import WorkflowHandle
 
 from domain.calendar import add_working_days, add_working_hours
 from domain.models import ComplaintState, Stage
-from tests.conftest import Harness, eventually
+from tests.harness import Harness, eventually
 from workflows import search_attributes as sa
 
 SUPERVISOR = {"actor": "wang.qiang", "role": "supervisor"}

@@ -43,6 +43,6 @@ def test_one_rule_masks_every_number_wherever_it_shows() -> None:
     assert masking.mask_number("310101198001011234") == "310***********1234"
     assert masking.mask_number("62345678") == "****5678"  # short: the first digits stay hidden
     assert masking.mask_number("1234567") == "*******"
-    # The channels' log lines, the log processor and the API (tests/test_api.py) agree.
+    # The channels' log lines, the log processor and the API (tests/integration/test_api.py) agree.
     assert masking.mask_recipient("13812345678") == masking.mask_text("13812345678")
     assert masking.mask_recipient("zhang.wei@example.com") == "z***@example.com"

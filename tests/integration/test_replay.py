@@ -15,10 +15,10 @@ from temporalio.worker import Replayer
 
 from domain.calendar import add_working_days
 from domain.sla import PolicySnapshot, SlaPolicy
-from tests.conftest import TEST_CONVERTER, Harness, test_calendar
+from tests.harness import TEST_CONVERTER, Harness, test_calendar
 from workers import WORKFLOWS
 
-HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+HISTORIES = sorted((Path(__file__).parent.parent / "histories").glob("*.json"))
 TEXTS = {p.stem: p.read_text() for p in HISTORIES}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from domain.calendar import add_working_days, add_working_hours
 from domain.models import ComplaintState, Stage
-from tests.conftest import Harness
+from tests.harness import Harness
 
 
 async def test_r_st_1_general_complaint_whole_life(harness: Harness) -> None:

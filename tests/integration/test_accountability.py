@@ -19,7 +19,7 @@ from domain.accountability import (
     period_of,
     propose,
 )
-from tests.conftest import Harness, eventually
+from tests.harness import Harness, eventually
 from workflows import contract
 from workflows.accountability import CycleInput, CycleState
 

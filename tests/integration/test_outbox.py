@@ -19,7 +19,7 @@ from domain.models import NoticeKind, Notification
 from ledger.outbox import WAKE_CHANNEL, enqueue
 from notices.channels import DeliveryError, DeliveryStatus, PermanentDeliveryError
 from notices.relay import OutboxRelay
-from tests.conftest import eventually
+from tests.harness import eventually
 
 
 def notice(i: int, channels: list[str] | None = None) -> Notification:

@@ -1,5 +1,5 @@
 """The reports router (`api/reports.py`) on a small FastAPI app over a real, migrated
-PostgreSQL holding the month of `tests/test_statistics.py` (R-AN-1, R-AN-2, R-AN-4, R-AC-1)."""
+PostgreSQL holding the month of `tests/integration/test_statistics.py` (R-AN-1, R-AN-2, R-AN-4, R-AC-1)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from api.auth import create_key
 from api.reports import router
 from domain.models import Role
-from tests.test_statistics import BJ, SJ, SP, seed_october
+from tests.integration.test_statistics import BJ, SJ, SP, seed_october
 
 ROLES = {
     "system": Role.SYSTEM,

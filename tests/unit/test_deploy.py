@@ -37,7 +37,7 @@ from dockerfile_parse import DockerfileParser
 
 from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 DEPLOY = ROOT / "infra" / "deploy"
 DOCKERFILE = DEPLOY / "Dockerfile"
 COMPOSE_DIR = DEPLOY / "compose"

@@ -1,7 +1,7 @@
 """The Temporal Web UI as ops staff use it, in a real (headless) Chromium.
 
 Starts `python -m launcher --demo` on free ports and a temporary data folder (as
-`tests/test_dev_launcher.py` does), then with Playwright driving Debian's Chromium:
+`tests/e2e/test_dev_launcher.py` does), then with Playwright driving Debian's Chromium:
 
 1. the workflow list filtered on `ComplaintGrade="major"` shows the regulator's complaint
    (DEMO-0002) and not the general one (DEMO-0001);
@@ -33,7 +33,7 @@ from temporalio.client import Client
 from domain.models import ComplaintState
 from infra.config import PROJECT_ROOT
 from infra.temporal import connect
-from tests.test_dev_launcher import alive, children, free_port, ids
+from tests.e2e.test_dev_launcher import alive, children, free_port, ids
 from workflows import contract
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -23,8 +23,8 @@ from infra.config import PROJECT_ROOT
 from infra.mailsink import MailSink
 from infra.postgres import create_pool, embedded_server
 from ledger.migrate import migrate
-from tests.conftest import Harness, RecordingNotifier, eventually
-from tests.test_ledger import ledger_timeline, workflow_timeline
+from tests.harness import Harness, RecordingNotifier, eventually
+from tests.integration.test_ledger import ledger_timeline, workflow_timeline
 from workers import build_worker
 
 SUPERVISOR = {"actor": "wang.qiang", "role": "supervisor"}

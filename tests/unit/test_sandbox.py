@@ -17,7 +17,13 @@ from temporalio.worker.workflow_sandbox._runner import _fake_info
 
 from workers import WORKFLOWS
 
-OURS = ("domain", "activities", "workflows.search_attributes", "workflows.contract")
+OURS = (
+    "domain",
+    "activities",
+    "workflows.search_attributes",
+    "workflows.contract",
+    "workflows.visibility",
+)
 
 
 async def test_workflow_modules_take_our_own_modules_passed_through() -> None:

@@ -15,7 +15,7 @@ from domain.calendar import (
 )
 from domain.models import Stage
 from domain.sla import PolicySnapshot, SlaPolicy
-from tests.conftest import Harness, test_calendar
+from tests.harness import Harness, test_calendar
 from workflows import search_attributes as sa
 
 
