@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.ledger_writes [--cases 200 --concurrency 8]
 
 The case is a real one: the final state of the recorded general lifecycle in
-tests/histories/general_full_life.json (a breach, an extension, a pause, a rejected
+tests/histories/retired/general_full_life-first.json (a breach, an extension, a pause, a rejected
 resolution, a reopen), replayed as the workflow records it: one ledger write per action, each
 carrying the timeline entries since the previous one plus the current clocks, breaches and
 extensions. The ledger path is the production `write_record` (one statement: upserts, ON
@@ -33,7 +33,13 @@ from infra.postgres import create_pool
 from ledger.record import write_record
 from workflows import contract
 
-HISTORY = Path(__file__).parent.parent / "tests" / "histories" / "general_full_life.json"
+HISTORY = (
+    Path(__file__).parent.parent
+    / "tests"
+    / "histories"
+    / "retired"
+    / "general_full_life-first.json"
+)  # stored unencrypted: its final state reads as it is
 
 
 def recorded_case() -> ComplaintState:

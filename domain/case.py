@@ -120,10 +120,8 @@ class Complaint:
         *,
         notice_prefix: str,
         rules: int = RULES,
-        acknowledge: bool = True,
     ) -> Complaint:
-        """R-IN-2..4, R-GR-1..3: grade the complaint, start its clocks, tell the customer
-        (`acknowledge=False`: the caller calls `acknowledge` once the ledger has the case)."""
+        """R-IN-2..4, R-GR-1..3: grade the complaint, start its clocks, tell the customer."""
         state = ComplaintState(
             complaint_id=intake.complaint_id,
             stage=Stage.CONTACT,
@@ -146,8 +144,6 @@ class Complaint:
             )
         )
         case._accept(now)
-        if acknowledge:
-            case.acknowledge(now)
         return case
 
     @classmethod
@@ -424,10 +420,7 @@ class Complaint:
         if reasons:
             self._declare_crisis(reasons, intake.owner, now)
         self._enter(Stage.CONTACT, intake.owner, now, start=received)
-
-    def acknowledge(self, now: datetime) -> None:
-        """R-IN-4: the customer is told the complaint was accepted and by when."""
-        s = self.state
+        # R-IN-4: the customer is told the complaint was accepted and by when.
         regulatory = s.clock("regulatory")
         assert regulatory is not None
         words = notices.acknowledgement(s.complaint_id, regulatory.due_at, s.owner)

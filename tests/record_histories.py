@@ -1,9 +1,10 @@
 """Record histories for the replay tests: `python -m tests.record_histories RELEASE`.
 
 Run it when a release is cut: the JSON files it writes (`<case>-<RELEASE>.json`) are the
-histories of cases that every later release must still replay (tests/integration/test_replay.py). Never
-regenerate or delete them to make a replay test pass; a failing replay means running cases
-would break (use workflow.patched). The unsuffixed files are the first release's.
+histories of cases that every later release must still replay
+(tests/integration/test_replay.py). Never regenerate or delete them to make a replay test
+pass: a failing replay means running cases would break (use workflow.patched). Histories
+retire only with the patch they depend on (tests/histories/retired/README.md).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RawValue, RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     # Not `from workflows import ...`: that loads a submodule of the sandboxed `workflows`
@@ -25,7 +25,6 @@ with workflow.unsafe.imports_passed_through():
     import workflows.contract as contract
     import workflows.visibility as visibility
     from activities.ledger import LedgerActivities
-    from activities.notifications import NotificationActivities
     from activities.policy import PolicyActivities, PolicyRequest
     from domain.case import LEGACY_RULES, RULES, CaseSnapshot, Complaint, Refused
     from domain.models import (
@@ -42,7 +41,10 @@ with workflow.unsafe.imports_passed_through():
 
 REFUSED = "ActionRefused"
 
-# Patches (workflow.patched): a case keeps the way it started, so its history replays.
+# Patches: a case keeps the way it started, so its history replays (README: Versions of
+# running cases). notices-in-ledger-outbox is deprecated (the SDK patching sample's stage 3):
+# the one-activity-per-notice branch is gone; the call goes once no case started before this
+# release can run (tests/integration/test_replay.py proves that removal replays).
 NOTICES_IN_LEDGER_OUTBOX = "notices-in-ledger-outbox"
 CASE_RULES_2 = "case-rules-2"  # domain.case rules 2, continue-as-new
 
@@ -77,9 +79,7 @@ class ComplaintWorkflow:
         self._ready = carried is not None  # actions wait until the case is accepted
         self._registered = carried is not None
         self._changed = False
-        self._outbox = True  # notices go to the ledger's outbox (else: one activity each)
         self._unsent: list[Notification] = []
-        self._deliveries: list[asyncio.Task[None]] = []
         self._recording: asyncio.Task[None] | None = None
         last_seq = carried.state.timeline[-1].seq if carried and carried.state.timeline else 0
         self._ledger = LedgerProjection(recorded_seq=last_seq)
@@ -103,26 +103,20 @@ class ComplaintWorkflow:
             await self._refresh_provisional_calendar()
             await self._watch_clocks()
         await workflow.wait_condition(workflow.all_handlers_finished)
-        await asyncio.gather(*self._deliveries)
         await self._record()
         return self.case.state
 
     async def _accept(self, intake: ComplaintIntake) -> None:
         """Grade the complaint, start its clocks and tell the customer (R-IN-2..4)."""
-        self._outbox = workflow.patched(NOTICES_IN_LEDGER_OUTBOX)
+        workflow.deprecate_patch(NOTICES_IN_LEDGER_OUTBOX)
         rules = RULES if workflow.patched(CASE_RULES_2) else LEGACY_RULES
         policy = await self._load_policy(intake.branch)
         prefix = workflow.info().workflow_id
         self._case = Complaint.accept(intake, policy, workflow.now(), notice_prefix=prefix,
-                                      rules=rules, acknowledge=self._outbox)  # fmt: skip
+                                      rules=rules)  # fmt: skip
         self._publish()
-        if self._outbox:  # R-IN-2: one transaction puts the case and the notice in
-            self._collect()
-            await self._record()
-        else:  # R-IN-2: in the ledger before the customer is told
-            await self._record()
-            self.case.acknowledge(workflow.now())
-            self._collect()
+        self._collect()
+        await self._record()  # R-IN-2: one transaction puts the case and the notice in
         self._ready = True
 
     async def _load_policy(self, branch: str) -> PolicySnapshot:
@@ -253,13 +247,8 @@ class ComplaintWorkflow:
     # Recording, notices and what the Web UI shows
 
     def _collect(self) -> None:
-        """The case's new notices: into the next ledger record (its outbox), or, for cases
-        started before the outbox, one activity each."""
-        for notice in self.case.take_notices():
-            if self._outbox:
-                self._unsent.append(notice)
-            else:
-                self._deliveries.append(asyncio.create_task(self._deliver(notice)))
+        """The case's new notices go into the next ledger record: its outbox (R-IN-2)."""
+        self._unsent += self.case.take_notices()
 
     def _publish(self) -> None:
         """Keep the search attributes and the Web UI's details current (diffs only)."""
@@ -298,21 +287,6 @@ class ComplaintWorkflow:
             )
             self._ledger.recorded(record)
             del self._unsent[: len(notices)]
-
-    async def _deliver(self, notice: Notification) -> None:
-        """Cases started before NOTICES_IN_LEDGER_OUTBOX: an activity per notice."""
-        try:
-            await workflow.execute_activity_method(
-                NotificationActivities.notify,
-                notice,
-                start_to_close_timeout=timedelta(seconds=60),
-                heartbeat_timeout=timedelta(seconds=5),
-                schedule_to_close_timeout=timedelta(days=1),
-                retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=5)),
-            )
-        except ActivityError as err:
-            detail = f"{notice.kind.value} to {notice.recipient_role} failed: {err.cause}"
-            self.case.note("notice", detail, workflow.now())
 
     # The actions of the contract, one signal each, for the Web UI and fire-and-forget callers.
     record_contact = _signal_of("record_contact")

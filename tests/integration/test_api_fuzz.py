@@ -30,7 +30,8 @@ each run, and a failure prints the example with a curl command to replay it.
 A longer fuzz, locally (new random examples each run, failures shrunk; every failing
 operation is reported, with its traceback in the captured stdout):
 
-    FUZZ_RANDOM=1 FUZZ_EXAMPLES=500 FUZZ_ACTION_EXAMPLES=200 .venv/bin/pytest tests/integration/test_api_fuzz.py
+    FUZZ_RANDOM=1 FUZZ_EXAMPLES=500 FUZZ_ACTION_EXAMPLES=200 \
+      .venv/bin/pytest tests/integration/test_api_fuzz.py
 
 - `FUZZ_EXAMPLES`: per operation and generation mode (default 50);
 - `FUZZ_ACTION_EXAMPLES`: per action (default 20);

@@ -155,7 +155,10 @@ async def test_history_holds_no_customer_data_and_the_case_still_works(harness: 
             continue  # a search attribute: plain by design, never customer data
         # Else only the SDK core's bookkeeping: local-activity markers, patch markers.
         data = json.loads(readable.data)
-        patches = [{"id": p, "deprecated": False} for p in (NOTICES_IN_LEDGER_OUTBOX, CASE_RULES_2)]
+        patches = [
+            {"id": NOTICES_IN_LEDGER_OUTBOX, "deprecated": True},
+            {"id": CASE_RULES_2, "deprecated": False},
+        ]
         assert {"seq", "activity_type"} <= set(data) or data in patches, data
 
     # The scan would have seen them: decrypt every payload in place and look again.

@@ -1,5 +1,6 @@
 """The reports router (`api/reports.py`) on a small FastAPI app over a real, migrated
-PostgreSQL holding the month of `tests/integration/test_statistics.py` (R-AN-1, R-AN-2, R-AN-4, R-AC-1)."""
+PostgreSQL holding the month of `tests/integration/test_statistics.py` (R-AN-1, R-AN-2,
+R-AN-4, R-AC-1)."""
 
 from __future__ import annotations
 
