@@ -92,6 +92,7 @@ class CaseSnapshot(Derived):
     pending_notices: list[Notification] = Field(default_factory=list)
     seen_requests: list[str] = Field(default_factory=list)
     calendar_checked_for: datetime | None = None  # R-SLA-3: the stage clock last re-checked
+    generation: int = 0  # how many runs carried the case before this one (continue-as-new)
 
 
 class Complaint:
@@ -107,6 +108,7 @@ class Complaint:
         self._notices = list(snapshot.pending_notices)
         self._seen = set(snapshot.seen_requests)
         self._calendar_checked_for = snapshot.calendar_checked_for
+        self.generation = snapshot.generation
 
     # -----------------------------------------------------------------------------------------
     # Life
@@ -165,6 +167,7 @@ class Complaint:
             pending_notices=list(self._notices),
             seen_requests=sorted(self._seen),
             calendar_checked_for=self._calendar_checked_for,
+            generation=self.generation,
         )
 
     def finished(self, now: datetime) -> bool:

@@ -441,6 +441,9 @@ class LedgerRecord(Derived):
     The ledger is the workflow's faithful projection."""
 
     workflow_id: str
+    # Where in the case's history this record was made (run, then history length): a retried
+    # workflow task's record replaces what a failed attempt wrote (ledger/record.py).
+    version: int = 0
     intake: ComplaintIntake
     state: ComplaintState
     clocks: list[Clock] = []

@@ -27,16 +27,19 @@ class LedgerProjection:
     def next_record(
         self,
         workflow_id: str,
+        version: int,
         intake: ComplaintIntake,
         state: ComplaintState,
         notices: list[Notification],
     ) -> LedgerRecord:
-        """The entries after `recorded_seq` and the rows that changed; `recorded` confirms."""
+        """The entries after `recorded_seq` and the rows that changed; `recorded` confirms.
+        `version`: where in the case's history this is (`LedgerRecord.version`)."""
         entries = [e for e in state.timeline if e.seq > self.recorded_seq]
         self._sending = {}
         current = [*state.finished_clocks, *state.clocks]
         return LedgerRecord(
             workflow_id=workflow_id,
+            version=version,
             intake=intake,
             state=state.model_copy(update={"timeline": entries, "finished_clocks": []}),
             clocks=self._changed({f"clock {c.key} {c.started_at}": c for c in current}),

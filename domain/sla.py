@@ -11,6 +11,8 @@ from datetime import datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from pydantic import Field
+
 from domain.calendar import (
     WorkCalendar,
     WorkingTime,
@@ -86,6 +88,10 @@ class PolicySnapshot(Derived):
 
     calendar: WorkCalendar
     sla: SlaPolicy = SlaPolicy()
+    # How many history events a run of the case may reach before it continues as new (rules 2;
+    # Temporal warns at 10,240). A short run is a cheap wake-up for a case that left the
+    # worker's cache; a general complaint's whole life is 50-170 events.
+    history_budget: int = Field(default=1_000, ge=100)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,8 +1,12 @@
 """The ledger's record of a case: a thin, idempotent projection of its workflow.
 
 Every row has a natural key (complaint id + timeline seq, clock key + start, ...) and every
-write is `ON CONFLICT`, so a retried activity changes nothing twice; the complaint row only
-moves forward (`last_event_seq`), so a late retry never rolls it back.
+write is `ON CONFLICT`, so a retried activity changes nothing twice. Every row also keeps the
+version it was written at (`LedgerRecord.version`: the case's run and history length): a local
+activity runs inside a workflow task, and a task that fails after its write (a worker killed,
+a signal arriving as a run continues as new) is retried with possibly other entries at the same
+seq; the write from the later point in the case's history wins, whichever commits last, and
+a late retry of an earlier one never rolls a row back.
 
 A record is one statement, so one round trip and its own transaction: the complaint row, the
 new timeline entries, clocks, breaches, extensions and the notices to send (the outbox of
@@ -26,9 +30,11 @@ WITH complaint AS (
         category, product, policy_number, grade, crisis, stage, outcome, customer_name,
         customer_phone, customer_id_number, customer_email, matter, demands, received_at,
         stage_due_at, sla_breached, reopen_count, review_count, decided_at, closed_at,
-        last_event_seq, repeat_count, repeat_channels, escalated, multi_channel, updated_at)
+        last_event_seq, repeat_count, repeat_channels, escalated, multi_channel, updated_at,
+        written_version)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-            $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, now())
+            $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, now(),
+            $77::bigint)
     ON CONFLICT (complaint_id) DO UPDATE SET
         department = EXCLUDED.department, owner = EXCLUDED.owner,
         supervisor = EXCLUDED.supervisor, grade = EXCLUDED.grade, crisis = EXCLUDED.crisis,
@@ -38,46 +44,67 @@ WITH complaint AS (
         decided_at = EXCLUDED.decided_at, closed_at = EXCLUDED.closed_at,
         last_event_seq = EXCLUDED.last_event_seq, repeat_count = EXCLUDED.repeat_count,
         repeat_channels = EXCLUDED.repeat_channels, escalated = EXCLUDED.escalated,
-        multi_channel = EXCLUDED.multi_channel, updated_at = now()
-    WHERE complaints.last_event_seq <= EXCLUDED.last_event_seq
+        multi_channel = EXCLUDED.multi_channel, updated_at = now(),
+        written_version = EXCLUDED.written_version
+    WHERE (complaints.written_version, complaints.last_event_seq)
+        <= (EXCLUDED.written_version, EXCLUDED.last_event_seq)
 ), events AS (
-    INSERT INTO complaint_events (complaint_id, seq, at, kind, actor, action, detail, request_id)
-    SELECT $1, * FROM unnest($34::int[], $35::timestamptz[], $36::text[], $37::text[],
-                             $38::text[], $39::text[], $40::text[])
-    ON CONFLICT (complaint_id, seq) DO NOTHING
+    INSERT INTO complaint_events (complaint_id, seq, at, kind, actor, action, detail, request_id,
+        written_version)
+    SELECT $1, *, $77::bigint FROM unnest($34::int[], $35::timestamptz[], $36::text[],
+                                          $37::text[], $38::text[], $39::text[], $40::text[])
+    ON CONFLICT (complaint_id, seq) DO UPDATE SET
+        at = EXCLUDED.at, kind = EXCLUDED.kind, actor = EXCLUDED.actor,
+        action = EXCLUDED.action, detail = EXCLUDED.detail, request_id = EXCLUDED.request_id,
+        written_version = EXCLUDED.written_version
+    WHERE complaint_events.written_version < EXCLUDED.written_version
 ), clocks AS (
     INSERT INTO sla_clocks (complaint_id, clock_key, started_at, kind, label, due_at, basis,
-        provisional, extended, expedited, paused_for, breached_at, reminders, met_at)
-    SELECT $1, * FROM unnest($41::text[], $42::timestamptz[], $43::text[], $44::text[],
-                             $45::timestamptz[], $46::text[], $47::bool[], $48::bool[],
-                             $49::bool[], $50::interval[], $51::timestamptz[], $52::int[],
-                             $53::timestamptz[])
+        provisional, extended, expedited, paused_for, breached_at, reminders, met_at,
+        written_version)
+    SELECT $1, *, $77::bigint FROM unnest($41::text[], $42::timestamptz[], $43::text[],
+                                          $44::text[], $45::timestamptz[], $46::text[],
+                                          $47::bool[], $48::bool[], $49::bool[],
+                                          $50::interval[], $51::timestamptz[], $52::int[],
+                                          $53::timestamptz[])
     ON CONFLICT (complaint_id, clock_key, started_at) DO UPDATE SET
         label = EXCLUDED.label, due_at = EXCLUDED.due_at, basis = EXCLUDED.basis,
         provisional = EXCLUDED.provisional, extended = EXCLUDED.extended,
         expedited = EXCLUDED.expedited, paused_for = EXCLUDED.paused_for,
         breached_at = EXCLUDED.breached_at, reminders = EXCLUDED.reminders,
-        met_at = EXCLUDED.met_at
+        met_at = EXCLUDED.met_at, written_version = EXCLUDED.written_version
+    WHERE sla_clocks.written_version <= EXCLUDED.written_version
 ), breaches AS (
     INSERT INTO sla_breaches (complaint_id, clock_key, due_at, label, recorded_at)
     SELECT $1, * FROM unnest($54::text[], $55::timestamptz[], $56::text[], $57::timestamptz[])
     ON CONFLICT (complaint_id, clock_key, due_at) DO NOTHING
 ), extensions AS (
     INSERT INTO extensions (complaint_id, requested_at, stage, requested_by, requested_due_at,
-        reason, regulatory_days, decided_by, decided_at, approved, approved_due_at)
-    SELECT $1, * FROM unnest($58::timestamptz[], $59::text[], $60::text[], $61::timestamptz[],
-                             $62::text[], $63::int[], $64::text[], $65::timestamptz[],
-                             $66::bool[], $67::timestamptz[])
+        reason, regulatory_days, decided_by, decided_at, approved, approved_due_at,
+        written_version)
+    SELECT $1, *, $77::bigint FROM unnest($58::timestamptz[], $59::text[], $60::text[],
+                                          $61::timestamptz[], $62::text[], $63::int[],
+                                          $64::text[], $65::timestamptz[], $66::bool[],
+                                          $67::timestamptz[])
     ON CONFLICT (complaint_id, requested_at) DO UPDATE SET
         decided_by = EXCLUDED.decided_by, decided_at = EXCLUDED.decided_at,
         approved = EXCLUDED.approved, approved_due_at = EXCLUDED.approved_due_at,
-        regulatory_days = EXCLUDED.regulatory_days
+        regulatory_days = EXCLUDED.regulatory_days, written_version = EXCLUDED.written_version
+    WHERE extensions.written_version <= EXCLUDED.written_version
 )
+-- A notice not yet tried takes the later attempt's words; one already sent stays sent (a
+-- failed attempt's notice may have gone out: delivery is at least once, README).
 INSERT INTO notifications (notice_key, channel, complaint_id, kind, recipient_role, recipient,
-    subject, body, clock)
-SELECT * FROM unnest($68::text[], $69::text[], $70::text[], $71::text[], $72::text[],
-                     $73::text[], $74::text[], $75::text[], $76::text[])
-ON CONFLICT (notice_key, channel) DO NOTHING
+    subject, body, clock, written_version)
+SELECT *, $77::bigint FROM unnest($68::text[], $69::text[], $70::text[], $71::text[],
+                                  $72::text[], $73::text[], $74::text[], $75::text[],
+                                  $76::text[])
+ON CONFLICT (notice_key, channel) DO UPDATE SET
+    kind = EXCLUDED.kind, recipient_role = EXCLUDED.recipient_role,
+    recipient = EXCLUDED.recipient, subject = EXCLUDED.subject, body = EXCLUDED.body,
+    clock = EXCLUDED.clock, written_version = EXCLUDED.written_version
+WHERE notifications.written_version < EXCLUDED.written_version
+    AND notifications.status = 'pending' AND notifications.attempts = 0
 """
 
 
@@ -115,5 +142,5 @@ async def write_record(conn: Connection, record: LedgerRecord) -> None:
         s.review_count, s.decided_at, s.closed_at, last_seq, s.repeat_count,
         [c.value for c in s.repeat_channels], s.escalated, s.multi_channel,
         *columns(events, 7), *columns(clocks, 13), *columns(breaches, 4),
-        *columns(extensions, 10), *outbox_columns(record.notices),
+        *columns(extensions, 10), *outbox_columns(record.notices), record.version,
     )  # fmt: skip

@@ -48,11 +48,6 @@ REFUSED = "ActionRefused"
 NOTICES_IN_LEDGER_OUTBOX = "notices-in-ledger-outbox"
 CASE_RULES_2 = "case-rules-2"  # domain.case rules 2, continue-as-new
 
-# Continue as new before the history grows large (Temporal warns at 10,240 events): a case
-# woken after it left the worker's cache replays its run's history, so a short run is a cheap
-# wake-up. A general complaint's whole life is 50-170 events; a run ends by HISTORY_BUDGET.
-HISTORY_BUDGET = 1_000
-CONTINUE_AT = HISTORY_BUDGET - 100  # room for the handlers and the record that finish a run
 CARRIED_TIMELINE = 50  # entries a continued run keeps for the `state` query (the ledger: all)
 
 
@@ -157,9 +152,12 @@ class ComplaintWorkflow:
     def _history_is_long(self) -> bool:
         if self.case.rules < 2:
             return False  # cases started before continue-as-new replay without it
+        # Continue before the policy's budget, leaving room for what ends a run (handlers
+        # finishing, the last ledger record, the continue-as-new itself).
+        budget = self.case.policy.history_budget
         info = workflow.info()
-        return info.is_continue_as_new_suggested() or info.get_current_history_length() >= (
-            CONTINUE_AT
+        return info.is_continue_as_new_suggested() or (
+            info.get_current_history_length() >= budget - max(budget // 10, 50)
         )
 
     async def _continue_as_new(self) -> None:
@@ -170,6 +168,7 @@ class ComplaintWorkflow:
             await workflow.wait_condition(workflow.all_handlers_finished)
             await self._record()
         snapshot = self.case.snapshot(keep_timeline=CARRIED_TIMELINE)
+        snapshot.generation += 1
         workflow.continue_as_new(snapshot)
 
     # -----------------------------------------------------------------------------------------
@@ -275,8 +274,11 @@ class ComplaintWorkflow:
                 await self._recording
         while self._ledger.behind(self.case.state):
             notices = list(self._unsent)
+            info = workflow.info()
+            # Later in the case's history, a later version: a retried task's record wins.
+            version = self.case.generation * 1_000_000 + info.get_current_history_length()
             record = self._ledger.next_record(
-                workflow.info().workflow_id, self._intake, self.case.state, notices
+                info.workflow_id, version, self._intake, self.case.state, notices
             )
             await workflow.execute_local_activity_method(
                 LedgerActivities.record,

@@ -147,6 +147,53 @@ async def test_ledger_write_repeated_by_a_retry_changes_nothing(harness: Harness
     assert row["last_event_seq"] == state.timeline[-1].seq
 
 
+async def test_a_retried_workflow_tasks_record_replaces_what_its_failed_attempt_wrote(
+    harness: Harness,
+) -> None:
+    """A local activity writes inside a workflow task; a task that fails afterwards (a worker
+    killed, a signal arriving as a run continues as new) is retried with other entries at the
+    same seq. The later version wins, whichever commits last; a notice already sent stays."""
+    h = harness
+    handle = await h.start()
+    state = await h.act(handle, "record_contact")
+    full = await h.state(handle)
+    intake = await h.intake(complaint_id=full.complaint_id, received_at=full.received_at)
+    activity = LedgerActivities(h.pool).record
+    env = ActivityEnvironment()
+    last = full.timeline[-1]
+    cid = full.complaint_id
+
+    def attempt(version: int, detail: str, body: str) -> LedgerRecord:
+        entry = last.model_copy(update={"seq": last.seq + 1, "detail": detail})
+        notice = Notification(key=f"{handle.id}:n99", complaint_id=cid, kind="reminder",
+                              recipient_role="owner", recipient="li.na", channels=["email"],
+                              subject="s", body=body)  # fmt: skip
+        s = full.model_copy(update={"timeline": [entry]})
+        return LedgerRecord(workflow_id=handle.id, version=version, intake=intake, state=s,
+                            notices=[notice])  # fmt: skip
+
+    async def written() -> tuple[str, str]:
+        detail = await h.pool.fetchval(
+            "SELECT detail FROM complaint_events WHERE complaint_id = $1 AND seq = $2",
+            cid, last.seq + 1,
+        )  # fmt: skip
+        body = await h.pool.fetchval(
+            "SELECT body FROM notifications WHERE notice_key = $1", f"{handle.id}:n99"
+        )
+        return detail, body
+
+    await env.run(activity, attempt(100, "the failed attempt's entry", "failed attempt"))
+    await env.run(activity, attempt(200, "the retry's entry", "retry"))
+    assert await written() == ("the retry's entry", "retry")
+    await env.run(activity, attempt(100, "the failed attempt's entry", "failed attempt"))
+    assert await written() == ("the retry's entry", "retry")  # a late stale write never wins
+    # A notice already tried is not rewritten: what went out stays what the ledger says.
+    await h.pool.execute("UPDATE notifications SET attempts = 1 WHERE notice_key LIKE '%:n99'")
+    await env.run(activity, attempt(300, "a third", "third"))
+    assert await written() == ("a third", "retry")
+    assert state.stage is Stage.INVESTIGATE
+
+
 async def test_r_sla_4_breach_in_ledger_and_reminder_delivered_by_email_through_the_outbox(
     bare_harness: Harness, tmp_path: Path
 ) -> None:
