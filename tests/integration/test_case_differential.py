@@ -1,0 +1,155 @@
+"""The workflow is the pure case and nothing else: generated sequences of actions and clock
+advances run through the real workflow on the time-skipping server, and the pure case, driven
+with the same actions at the instants the workflow saw, must write the same timeline entry
+for entry and end in the same state (issue 11's differential check).
+
+Sequences come from the same kind of generator as the state machine (tests/unit/
+test_case_machine.py), seeded, so CI runs the same few every time.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from temporalio.client import WorkflowUpdateFailedError
+
+from domain.case import Complaint, Refused
+from domain.models import ACTION_MODELS, Role
+from domain.sla import PolicySnapshot, SlaPolicy
+from tests.harness import Harness, test_calendar
+from tests.unit.test_case_machine import ACTOR, WEIGHTED, closing_steps
+
+Step = tuple[str, Any]  # ("advance", timedelta) | ("act", (name, role, fields))
+
+
+def generate(seed: int, now_date: date, length: int = 18) -> list[Step]:
+    """Mostly the moves that carry a case on, with odd actions and waits between them."""
+    rng = random.Random(seed)
+    steps: list[Step] = []
+    for _ in range(length):
+        roll = rng.random()
+        if roll < 0.35:
+            delta = rng.choice([timedelta(minutes=rng.randint(5, 300)),
+                                timedelta(hours=rng.randint(1, 30)),
+                                timedelta(days=rng.randint(1, 4))])  # fmt: skip
+            steps.append(("advance", delta))
+        elif roll < 0.75:
+            steps.append(("act", ("move on", None, {})))
+        else:
+            name = rng.choice(WEIGHTED)
+            role = Role.SUPERVISOR if rng.random() < 0.5 else rng.choice(list(Role))
+            steps.append(("act", (name, role, odd_fields(name, rng))))
+    return steps
+
+
+def odd_fields(name: str, rng: random.Random) -> dict[str, Any]:
+    """Fields that decode for each action (the state decides whether they fit)."""
+    fields: dict[str, dict[str, Any]] = {
+        "submit_investigation": {"findings": "f", "proposed_resolution": "r"},
+        "decide_resolution": {"approved": rng.random() < 0.6, "collective": True},
+        "close_case": {"result": "paid"},
+        "record_callback": {"satisfied": rng.random() < 0.6},
+        "request_extension": {"new_due_at": "+days", "reason": "appraisal"},
+        "decide_extension": {"approved": rng.random() < 0.5},
+        "escalate_crisis": {"reasons": ["customers at the outlet"], "people_count": 6},
+        "report_crisis": {"level": rng.choice(["superior", "headquarters"]), "summary": "s"},
+        "designate_special": {
+            "deadlines": {"contact_hours": 3, "investigate_days": 4, "approve_days": 2}
+        },
+        "expedite": {"minutes": rng.choice([30, 240])},
+        "pause_clock": {"reason": "appraisal"},
+        "request_review": {"reason": "overcharged"},
+        "reassign": {"owner": "zhao.min"},
+        "withdraw": {"reason": "settled"},
+        "record_repeat": {"channel": rng.choice(["online", "regulator"]), "new_facts": "x"},
+    }
+    return fields.get(name, {})
+
+
+@pytest.mark.parametrize("seed", [11, 23, 37, 41])
+async def test_the_workflow_ends_where_the_pure_case_ends(harness: Harness, seed: int) -> None:
+    h = harness
+    now = await h.now()
+    start = now.date()
+    # A holiday and a make-up working day ahead, so advances cross them.
+    holiday = start + timedelta(days=2)
+    makeup = start + timedelta(days=(5 - start.weekday()) % 7 or 7)  # the next Saturday
+    calendar = test_calendar({holiday: "Test Day"}, makeup_workdays={makeup: "Make-up"})
+    h.policy.snapshot = PolicySnapshot(calendar=calendar, sla=SlaPolicy())
+    intake = await h.intake()
+    handle = await h.start(intake)
+    sent: list[tuple[str, dict[str, Any]]] = []
+    case_view = Complaint.accept(intake, h.policy.snapshot, now, notice_prefix="view")
+
+    for kind, arg in generate(seed, start):
+        if kind == "advance":
+            await h.sleep(arg)
+            continue
+        name, role, fields = arg
+        state = await h.state(handle)
+        case_view.state = state  # only to pick the move that carries the case on
+        if name == "move on":
+            step = closing_steps(case_view, settle=seed % 2 == 0, approve=True)
+            if step is None:
+                continue
+            name, action = step
+            payload = action.model_dump(mode="json", exclude_none=True)
+        else:
+            payload = {**fields, "actor": ACTOR[role], "role": role.value}
+            if payload.get("new_due_at") == "+days":
+                clock = state.clock(f"stage:{state.stage.value}")
+                base = clock.due_at if clock else await h.now()
+                payload["new_due_at"] = (base + timedelta(days=2)).isoformat()
+        sent.append((name, payload))
+        try:
+            await h.act(handle, name, **payload)
+        except WorkflowUpdateFailedError:
+            pass  # refused: on the timeline, as the pure case must refuse it too
+
+    final = await h.state(handle)
+    end = await h.now()
+    pure = replay_purely(h, intake, final, sent)
+    kinds = [e.kind for e in final.timeline]
+    print(
+        f"seed {seed}: stage {final.stage.value}, {len(sent)} actions, "
+        f"{kinds.count('refused')} refused, {kinds.count('breach')} breaches, "
+        f"{kinds.count('reminder')} reminders, {len(final.timeline)} entries"
+    )
+    assert pure.state == final  # clocks, breaches, extensions, counts, timeline: everything
+    wake = pure.next_wake()
+    assert wake is None or wake.at > end - timedelta(seconds=1), "the workflow missed an alarm"
+
+
+def replay_purely(
+    h: Harness, intake: Any, final: Any, sent: list[tuple[str, dict[str, Any]]]
+) -> Complaint:
+    """The pure case, given the actions at the instants the workflow took them and woken when
+    the workflow woke; every entry it writes must equal the workflow's."""
+    timeline = final.timeline
+    accepted_at = next(e.at for e in timeline if e.kind != "intake")
+    pure = Complaint.accept(intake, h.policy.snapshot, accepted_at,
+                            notice_prefix=f"complaint-{intake.complaint_id}")  # fmt: skip
+    actions = iter(sent)
+    i = len(pure.state.timeline)
+    assert pure.state.timeline == timeline[:i]
+    while i < len(timeline):
+        entry = timeline[i]
+        if entry.kind in ("action", "refused"):
+            name, payload = next(actions)
+            try:
+                pure.act(name, ACTION_MODELS[name].model_validate(payload), entry.at)
+            except Refused:
+                pass
+        else:  # the workflow woke for an alarm: the pure case must want waking then too
+            wake = pure.next_wake()
+            assert wake is not None and wake.at <= entry.at < wake.at + timedelta(seconds=2), (
+                wake, entry)  # fmt: skip
+            pure.fire_due(entry.at)
+        written = pure.state.timeline[i:]
+        assert written and written == timeline[i : i + len(written)], (written, timeline[i:])
+        i += len(written)
+    assert next(actions, None) is None, "an action the workflow never recorded"
+    return pure
