@@ -1,5 +1,5 @@
-"""What happened to a case: `GET /v1/complaints/{id}/timeline` (every step, from the workflow
-while it runs, from the ledger after) and `GET /v1/complaints/{id}/notices` (who was told
+"""What happened to a case: `GET /v1/complaints/{id}/timeline` (every step: the ledger's,
+with the running workflow's newest) and `GET /v1/complaints/{id}/notices` (who was told
 what, from the outbox)."""
 
 from __future__ import annotations
@@ -29,13 +29,15 @@ async def timeline(
     client: Temporal,
     pool: Ledger,
 ) -> list[TimelineEntry]:
+    # The ledger holds every entry; a running workflow holds the newest (some maybe not yet
+    # recorded) and, after it continued as new, only those: its entries win for their seqs.
     state = await cases.running_state(client, complaint_id)
+    entries = {e.seq: e for e in await views.timeline(pool, complaint_id)}
     if state is not None:
-        return state.timeline
-    entries = await views.timeline(pool, complaint_id)
+        entries.update((e.seq, e) for e in state.timeline)
     if not entries:
         raise HTTPException(404, f"no complaint {complaint_id}")
-    return entries
+    return [entries[seq] for seq in sorted(entries)]
 
 
 @router.get(

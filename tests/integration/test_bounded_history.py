@@ -9,9 +9,12 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
+import httpx
 from temporalio.client import WorkflowHandle
 
-from domain.models import ComplaintState, Stage
+from api.app import create_app
+from api.auth import create_key
+from domain.models import ComplaintState, Role, Stage
 from domain.sla import PolicySnapshot, SlaPolicy
 from tests.harness import Harness, eventually, test_calendar
 
@@ -104,6 +107,17 @@ async def test_no_action_is_lost_or_doubled_across_continue_as_new(harness: Harn
 
     ids = await eventually(recorded, what="the ledger has every action")
     assert sorted(ids) == sorted(f"rep-{i}" for i in range(sent))  # each once
+
+    # The workflow now holds only its latest entries; the API's timeline has them all.
+    assert final.timeline[0].seq > 1
+    app = create_app(h.client, h.pool, task_queue=h.task_queue)
+    key = await create_key(h.pool, "li.na", [Role.HANDLER])
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://api") as http:
+        answer = await http.get(f"/v1/complaints/{final.complaint_id}/timeline",
+                                headers={"Authorization": f"Bearer {key}"})  # fmt: skip
+    seqs = [e["seq"] for e in answer.json()]
+    assert seqs == list(range(1, final.timeline[-1].seq + 1))
 
 
 async def eventually_state(
