@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from temporalio.client import Client
 
-from api import actions, complaints, health, timeline
+from api import access, actions, complaints, health, timeline
 from api.models import Problem, explain
 from api.reports import router as reports_router
 from workflows import contract
@@ -58,6 +58,7 @@ def create_app(
     app.include_router(complaints.router)  # file, read, search
     app.include_router(timeline.router)  # a case's timeline and notices
     app.include_router(actions.router)
+    app.include_router(access.router)  # who saw customer data (auditors)
     app.include_router(reports_router)  # monthly statistics and determinations
     if codec_router is not None:  # codec server for the Web UI and CLI (api/codec.py)
         app.include_router(codec_router)

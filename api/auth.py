@@ -7,6 +7,12 @@ A key reads `ck_<key_id>_<secret>`:
 - `secret`: `secrets.token_urlsafe(32)`, i.e. 32 random bytes as 43 URL-safe characters (which
   may include `_`: the token is split on the first two underscores only).
 
+A key may be limited to some branches (`branches`: a supervisor of Shanghai Pudong does not
+act on a Beijing case; none: every branch). A key may also have a personal codec endpoint for
+the Web UI, which carries its own token in the URL (`cu_<key_id>_<secret>`, stored hashed,
+replaced by `create_ui_token`, gone with the key): the dev server's UI has no login, so that
+URL is how the UI says who is acting (api/codec.py).
+
 Only `sha256(secret)` (hex) is stored. A fast, unsalted hash is right here, unlike for
 passwords: the secret is 256 bits from the OS's CSPRNG, so neither a dictionary nor a brute
 force over the hash can find it, and a slow KDF would only cost CPU on every request. The full
@@ -49,9 +55,11 @@ from ledger import keys
 log = structlog.get_logger("auth")
 
 PREFIX = "ck"
+UI_PREFIX = "cu"  # a personal codec endpoint's token
 CACHE_SECONDS = 5.0
 CACHE_SIZE = 1024
 _TOKEN = re.compile(rf"{PREFIX}_([0-9a-z]{{8}})_([A-Za-z0-9_-]{{43,128}})")
+_UI_TOKEN = re.compile(rf"{UI_PREFIX}_([0-9a-z]{{8}})_([A-Za-z0-9_-]{{43,128}})")
 _KEY_ID = re.compile(r"[0-9a-z]{8}")
 _SCHEME = HTTPBearer(
     auto_error=False,  # only so that OpenAPI shows the scheme: `current_identity` decides
@@ -73,11 +81,12 @@ class _Keyed(BaseModel):
 
 
 class Identity(_Keyed):
-    """Who called: the key's name and id, and its roles."""
+    """Who called: the key's name and id, its roles and scope (None: every branch)."""
 
     name: str
     key_id: str
     roles: frozenset[Role]
+    branches: frozenset[str] | None = None
 
     def has(self, *roles: Role) -> bool:
         """Whether this identity holds at least one of `roles` (none given: False)."""
@@ -90,8 +99,10 @@ class KeyInfo(_Keyed):
     key_id: str
     name: str
     roles: frozenset[Role]
+    branches: frozenset[str] | None = None
     created_at: datetime
     revoked_at: datetime | None
+    ui_endpoint: bool = False
 
     @property
     def active(self) -> bool:
@@ -120,22 +131,45 @@ def _roles(values: Iterable[str], key_id: str) -> frozenset[Role]:
     return frozenset(Role(v) for v in values if v in known)
 
 
-async def create_key(pool: asyncpg.Pool, name: str, roles: Iterable[Role]) -> str:
-    """Create a key; return it in full (the only time it exists in clear)."""
+async def create_key(
+    pool: asyncpg.Pool,
+    name: str,
+    roles: Iterable[Role],
+    branches: Iterable[str] | None = None,
+) -> str:
+    """Create a key (`branches`: its scope; None: every branch); return it in full (the only
+    time it exists in clear)."""
     name = name.strip()
     wanted = in_order(Role(r) for r in roles)
+    scope = None if branches is None else sorted({b.strip() for b in branches if b.strip()})
     if not name:
         raise ValueError("an API key needs a name")
     if not wanted:
         raise ValueError("an API key needs at least one role")
+    if scope == []:
+        raise ValueError("a key limited to branches needs at least one branch")
     secret = secrets.token_urlsafe(32)
     for _ in range(5):  # 2**32 ids: a clash is rare, but the primary key would refuse it
         key_id = secrets.token_hex(4)
-        if not await keys.insert_key(pool, key_id, _hash(secret), name, [r.value for r in wanted]):
+        roles_ = [r.value for r in wanted]
+        if not await keys.insert_key(pool, key_id, _hash(secret), name, roles_, scope):
             continue
-        log.info("api key created", key_id=key_id, name=name, roles=[r.value for r in wanted])
+        log.info("api key created", key_id=key_id, name=name, roles=roles_, branches=scope)
         return f"{PREFIX}_{key_id}_{secret}"
     raise RuntimeError("could not find a free key id")
+
+
+async def create_ui_token(pool: asyncpg.Pool, key_id: str) -> str | None:
+    """A new personal codec endpoint token for an active key (the previous one stops working);
+    None if there is no such active key. The token exists in clear only here."""
+    if not _KEY_ID.fullmatch(key_id):
+        return None
+    secret = secrets.token_urlsafe(32)
+    if not await keys.set_ui_token(pool, key_id, _hash(secret)):
+        return None
+    _forget(key_id)
+    log.info("personal codec endpoint made", key_id=key_id)
+    return f"{UI_PREFIX}_{key_id}_{secret}"
 
 
 async def revoke_key(pool: asyncpg.Pool, key_id: str) -> bool:
@@ -160,8 +194,10 @@ async def list_keys(pool: asyncpg.Pool) -> list[KeyInfo]:
             key_id=k.key_id,
             name=k.name,
             roles=_roles(k.roles, k.key_id),
+            branches=None if k.branches is None else frozenset(k.branches),
             created_at=k.created_at,
             revoked_at=k.revoked_at,
+            ui_endpoint=k.ui_endpoint,
         )
         for k in await keys.all_keys(pool)
     ]
@@ -180,9 +216,35 @@ async def authenticate(pool: asyncpg.Pool, token: str) -> Identity | None:
     stored = await keys.active_key(pool, key_id)
     if stored is None or not hmac.compare_digest(digest, stored.key_hash):
         return None
-    identity = Identity(name=stored.name, key_id=key_id, roles=_roles(stored.roles, key_id))
+    identity = _identity(stored, key_id)
     _remember(pool, key_id, stored.key_hash, identity)
     return identity
+
+
+async def authenticate_ui(pool: asyncpg.Pool, token: str) -> Identity | None:
+    """The identity behind a personal codec endpoint's token; None if malformed, unknown,
+    replaced, revoked with its key, or its secret wrong."""
+    match = _UI_TOKEN.fullmatch(token)
+    if match is None:
+        return None
+    key_id, digest = match[1], _hash(match[2])
+    cached = _recall(pool, f"ui:{key_id}")
+    if cached is not None:
+        return cached.identity if hmac.compare_digest(digest, cached.key_hash) else None
+    stored = await keys.active_key(pool, key_id)
+    if stored is None or stored.ui_token_hash is None:
+        return None
+    if not hmac.compare_digest(digest, stored.ui_token_hash):
+        return None
+    identity = _identity(stored, key_id)
+    _remember(pool, f"ui:{key_id}", stored.ui_token_hash, identity)
+    return identity
+
+
+def _identity(stored: keys.ActiveKey, key_id: str) -> Identity:
+    branches = None if stored.branches is None else frozenset(stored.branches)
+    return Identity(name=stored.name, key_id=key_id, roles=_roles(stored.roles, key_id),
+                    branches=branches)  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------
@@ -223,7 +285,7 @@ def _remember(pool: asyncpg.Pool, key_id: str, key_hash: str, identity: Identity
 
 
 def _forget(key_id: str) -> None:
-    for k in [k for k in _cache if k[1] == key_id]:
+    for k in [k for k in _cache if k[1] in (key_id, f"ui:{key_id}")]:
         del _cache[k]
 
 
@@ -299,8 +361,10 @@ __all__ = [
     "Identity",
     "KeyInfo",
     "authenticate",
+    "authenticate_ui",
     "clear_cache",
     "create_key",
+    "create_ui_token",
     "current_identity",
     "in_order",
     "list_keys",

@@ -4,6 +4,9 @@ as FastAPI dependencies (`Temporal`, `Ledger`, `TaskQueue`), set by `api.app.cre
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import asyncpg
@@ -16,10 +19,11 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.auth import Identity
-from api.models import ComplaintView, explain, from_row, from_state
+from api.models import SEES_CUSTOMER_NUMBERS, ComplaintView, explain, from_row, from_state
+from domain.identity import VerifiedIdentity
 from domain.lifecycle import SUPERVISOR_ONLY
 from domain.models import ACTION_MODELS, ComplaintState, Role
-from ledger import views
+from ledger import access, views
 from workflows import contract
 
 
@@ -65,14 +69,29 @@ async def running_state(client: Client, cid: str) -> ComplaintState | None:
 
 async def view(client: Client, pool: asyncpg.Pool, cid: str, identity: Identity) -> ComplaintView:
     """The case from its workflow while it runs (its customer from the ledger), else from the
-    ledger; 404 if neither knows it."""
+    ledger; 404 if neither knows it. A view showing the customer unmasked is logged."""
     state = await running_state(client, cid)
     if state is not None:
-        return from_state(state, identity, row=await views.customer(pool, cid))
-    row = await views.complaint(pool, cid)
-    if row is None:
-        raise HTTPException(404, f"no complaint {cid}")
-    return from_row(row, identity)
+        shown = from_state(state, identity, row=await views.customer(pool, cid))
+    else:
+        row = await views.complaint(pool, cid)
+        if row is None:
+            raise HTTPException(404, f"no complaint {cid}")
+        shown = from_row(row, identity)
+    if shown.customer is not None:
+        await accessed(pool, identity, "api:GET /v1/complaints/{id}", [cid])
+    return shown
+
+
+async def accessed(
+    pool: asyncpg.Pool, identity: Identity, via: str, complaint_ids: Iterable[str]
+) -> None:
+    """PIPL: a read that showed these cases' customer data unmasked goes in the access log
+    (`ledger.access`); one shown masked does not."""
+    cases = list(complaint_ids)
+    if cases and identity.has(*SEES_CUSTOMER_NUMBERS):
+        await access.record(pool, actor=identity.name, key_id=identity.key_id, via=via,
+                            complaint_ids=cases)  # fmt: skip
 
 
 async def act(
@@ -92,9 +111,18 @@ async def act(
         checked = model.model_validate({**payload, "actor": identity.name, "role": role.value})
     except ValidationError as err:
         raise HTTPException(422, explain(err.errors())) from None
+    verified = VerifiedIdentity(
+        actor=identity.name,
+        roles=[r.value for r in identity.roles],
+        branches=None if identity.branches is None else sorted(identity.branches),
+        via="api",
+        bound_to=contract.workflow_id(cid),
+        issued_at=datetime.now(UTC),
+        nonce=secrets.token_hex(16),
+    )
     try:
         state = await contract.act(
-            client, cid, action, checked.model_dump(mode="json", exclude_none=True)
+            client, cid, action, checked.model_dump(mode="json", exclude_none=True), verified
         )
     except WorkflowUpdateFailedError as err:
         cause = err.cause

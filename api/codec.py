@@ -1,4 +1,5 @@
-"""A codec server for the Temporal Web UI and CLI: they show payloads decrypted.
+"""A codec server for the Temporal Web UI and CLI: they show payloads decrypted, and what a
+person sends from them (a signal's input) is sealed with who they are.
 
 Temporal's remote codec protocol: `POST <endpoint>/decode` and `POST <endpoint>/encode` with
 `{"payloads": [...]}` in the protobuf JSON form (`Payloads`: metadata values and data in
@@ -7,19 +8,27 @@ serves one namespace's codec: another namespace in the header is refused (400). 
 posts to `<endpoint>/decode?preserveStorageRefs=true`; its `/download`, for payloads in
 external storage, is not served: this project stores none.)
 
+Who is asking, two ways:
+
+- `POST /codec/decode|encode` with `Authorization: Bearer <api key>`: the CLI
+  (`temporal workflow signal ... --codec-endpoint http://host:8000/codec --codec-auth
+  "Bearer $KEY"`), or a Web UI whose login issues API keys ("pass the user access token").
+- `POST /codec/u/<token>/decode|encode`: a person's own endpoint for the dev server's Web UI,
+  which has no login. The token belongs to one API key (`python -m api.keys codec-url`); set
+  the URL as the UI's codec endpoint (the dev launcher sets the dev user's).
+
+Encoding seals each payload with that verified identity (actor, roles, scope, `via: codec`, a
+nonce and the time; infra/codec.py), inside the encryption. A JSON object's `workflow_id` is
+taken out and becomes what the identity is bound to: a sealed action counts only in that
+workflow. Its `actor`, if present, is replaced by the verified one, and its `role` by one the
+person holds (the one typed if held, else their most senior), so that even a case started
+before verified identity counts the right person.
+
 Decoding shows customer names and full phone and ID numbers, so only staff who see them in
-the API may decode (`DECODE_ROLES`: `SEES_CUSTOMER_NUMBERS` of `api/models.py`):
+the API may decode (`DECODE_ROLES`: `SEES_CUSTOMER_NUMBERS` of `api/models.py`), and every
+decode is written to the access log (`ledger.access`: who, which cases, when, `codec`).
 
-- `POST /codec/decode` with `Authorization: Bearer <api key>` (the CLI:
-  `temporal workflow show --codec-endpoint http://host:8000/codec --codec-auth "Bearer $KEY"`;
-  the UI: codec endpoint `.../codec` with "pass the user access token" when its login issues
-  API keys). Encoding only needs a valid key of any role (it reveals nothing).
-- `POST /codec/<token>/decode`: a capability for the dev Web UI, which has no login here. The
-  token is `COMPLAINTS_CODEC_UI_TOKEN` (the dev launcher makes one in `data/`); without it
-  the capability paths are off. Whoever can read the UI's settings can read the token: only
-  for a UI nobody else reaches (the dev server binds 127.0.0.1).
-
-Anything else is 401 (no or a bad key) or 403 (a key without the role, a wrong token). CORS:
+Anything else is 401 (no or a bad credential) or 403 (a credential without the role). CORS:
 the UI calls from the browser, so the allowed origins (`COMPLAINTS_CODEC_UI_ORIGINS`,
 comma-separated; the dev launcher passes the UI's) get preflight answers (`OPTIONS`) and CORS
 headers on every answer, errors included. It lives in the router rather than as app
@@ -28,11 +37,12 @@ middleware, so that the rest of the API is unchanged.
 
 from __future__ import annotations
 
-import hmac
+import json
 import os
 import secrets
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from pathlib import Path
+from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg
 import structlog
@@ -42,16 +52,18 @@ from google.protobuf import json_format
 from temporalio.api.common.v1 import Payload, Payloads
 from temporalio.converter import PayloadCodec
 
-from api.auth import Identity, authenticate, in_order, parse_key
+from api.auth import Identity, authenticate, authenticate_ui, in_order, parse_key
 from api.models import SEES_CUSTOMER_NUMBERS, Problem
+from domain.identity import VerifiedIdentity
 from domain.models import Role
-from infra.codec import CodecError, EncryptionCodec, KeyRing, write_private
+from infra.codec import IDENTITY, CodecError, EncryptionCodec, KeyRing, sealed, without_identity
+from ledger import access
+from workflows import contract
 
 log = structlog.get_logger("codec")
 
 PREFIX = "/codec"
 DECODE_ROLES: tuple[Role, ...] = SEES_CUSTOMER_NUMBERS
-ENV_UI_TOKEN = "COMPLAINTS_CODEC_UI_TOKEN"
 ENV_UI_ORIGINS = "COMPLAINTS_CODEC_UI_ORIGINS"
 ALLOWED_HEADERS = "authorization, authorization-extras, content-type, x-namespace"  # UI 2.54
 MAX_AGE = "600"
@@ -64,12 +76,9 @@ def codec_router(
     *,
     namespace: str | None = None,
     ui_origins: Iterable[str] = (),
-    ui_token: str | None = None,
 ) -> APIRouter:
     """Routes under `/codec` for `codec` (`namespace`: the only one served; None: any)."""
     origins = frozenset(o.rstrip("/") for o in ui_origins if o)
-    if ui_token is not None and len(ui_token) < 22:
-        raise ValueError("a codec UI token needs at least 128 bits (22 URL-safe characters)")
     router = APIRouter(prefix=PREFIX, tags=["codec"])
 
     def cors(request: Request) -> dict[str, str]:
@@ -109,7 +118,7 @@ def codec_router(
             headers=cors(request),
         )
 
-    async def identify(request: Request) -> Identity | Response:
+    async def by_key(request: Request) -> Identity | Response:
         header = request.headers.get("authorization", "").strip()
         scheme, _, token = header.partition(" ")
         token = token.strip()
@@ -117,11 +126,11 @@ def codec_router(
             return problem(
                 request,
                 401,
-                "the codec needs 'Authorization: Bearer ck_<key_id>_<secret>'",
+                "the codec needs 'Authorization: Bearer ck_<key_id>_<secret>', or a personal"
+                " endpoint /codec/u/<token> (python -m api.keys codec-url)",
                 **{"WWW-Authenticate": "Bearer"},
             )
-        pool: asyncpg.Pool = request.app.state.pool
-        identity = await authenticate(pool, token)
+        identity = await authenticate(request.app.state.pool, token)
         if identity is None:
             return problem(
                 request,
@@ -131,14 +140,13 @@ def codec_router(
             )
         return identity
 
-    def token_ok(token: str) -> bool:
-        return ui_token is not None and hmac.compare_digest(token.encode(), ui_token.encode())
+    async def by_token(request: Request, token: str) -> Identity | Response:
+        identity = await authenticate_ui(request.app.state.pool, token)
+        if identity is None:
+            return problem(request, 403, "unknown, replaced or revoked personal codec endpoint")
+        return identity
 
-    def refused_token(request: Request) -> Response:
-        return problem(request, 403, "unknown codec capability token")
-
-    async def decode_keyed(request: Request) -> Response:
-        identity = await identify(request)
+    async def decode(request: Request, identity: Identity | Response, via: str) -> Response:
         if isinstance(identity, Response):
             return identity
         if not identity.has(*DECODE_ROLES):
@@ -148,27 +156,40 @@ def codec_router(
                 request,
                 403,
                 f"decoding shows customer data: it needs one of the roles "
-                f"{', '.join(r.value for r in DECODE_ROLES)}; the API key {identity.name!r} "
-                f"has: {held}",
+                f"{', '.join(r.value for r in DECODE_ROLES)}; {identity.name!r} has: {held}",
             )
-        log.info("codec decode", key_id=identity.key_id)
-        return await apply(request, codec.decode)
+        pool: asyncpg.Pool = request.app.state.pool
 
-    async def encode_keyed(request: Request) -> Response:
-        identity = await identify(request)
+        async def logged(payloads: Sequence[Payload]) -> list[Payload]:
+            plain = await codec.decode(payloads)
+            cases = cases_in(plain)
+            await access.record(pool, actor=identity.name, key_id=identity.key_id, via=via,
+                                complaint_ids=cases, detail=f"{len(plain)} payloads")  # fmt: skip
+            return plain
+
+        log.info("codec decode", key_id=identity.key_id, via=via)
+        return await apply(request, logged)
+
+    async def encode(request: Request, identity: Identity | Response) -> Response:
         if isinstance(identity, Response):
             return identity
-        return await apply(request, codec.encode)
 
-    async def decode_ui(token: str, request: Request) -> Response:
-        if not token_ok(token):
-            return refused_token(request)
-        return await apply(request, codec.decode)
+        async def stamped(payloads: Sequence[Payload]) -> list[Payload]:
+            return await codec.encode([seal(p, identity) for p in payloads])
 
-    async def encode_ui(token: str, request: Request) -> Response:
-        if not token_ok(token):
-            return refused_token(request)
-        return await apply(request, codec.encode)
+        return await apply(request, stamped)
+
+    async def decode_keyed(request: Request) -> Response:
+        return await decode(request, await by_key(request), "codec")
+
+    async def encode_keyed(request: Request) -> Response:
+        return await encode(request, await by_key(request))
+
+    async def decode_personal(token: str, request: Request) -> Response:
+        return await decode(request, await by_token(request, token), "codec:ui")
+
+    async def encode_personal(token: str, request: Request) -> Response:
+        return await encode(request, await by_token(request, token))
 
     async def preflight(request: Request) -> Response:
         headers = cors(request)
@@ -194,32 +215,78 @@ def codec_router(
         "/decode",
         decode_keyed,
         methods=["POST"],
-        summary="Decrypt payloads (roles: handler, supervisor)",
+        summary="Decrypt payloads (roles: handler, supervisor); each decode is logged",
         openapi_extra=json_body,
     )
     router.add_api_route(
         "/encode",
         encode_keyed,
         methods=["POST"],
-        summary="Encrypt payloads (any API key)",
+        summary="Encrypt payloads, sealed with the caller's verified identity (any API key)",
         openapi_extra=json_body,
     )
-    router.add_api_route("/{token}/decode", decode_ui, methods=["POST"], include_in_schema=False)
-    router.add_api_route("/{token}/encode", encode_ui, methods=["POST"], include_in_schema=False)
-    for path in ("/decode", "/encode", "/{token}/decode", "/{token}/encode"):
+    router.add_api_route("/u/{token}/decode", decode_personal, methods=["POST"],
+                         include_in_schema=False)  # fmt: skip
+    router.add_api_route("/u/{token}/encode", encode_personal, methods=["POST"],
+                         include_in_schema=False)  # fmt: skip
+    for path in ("/decode", "/encode", "/u/{token}/decode", "/u/{token}/encode"):
         router.add_api_route(path, preflight, methods=["OPTIONS"], include_in_schema=False)
     return router
 
 
-def ensure_ui_token(path: str | Path) -> str:
-    """The capability token kept in `path`, made (0600) on first use."""
-    path = Path(path)
+def seal(payload: Payload, identity: Identity) -> Payload:
+    """`payload` sealed with `identity` (module docstring): a JSON object loses `workflow_id` to
+    the binding and gets the verified actor and a role the person holds."""
+    stamp = VerifiedIdentity(
+        actor=identity.name,
+        roles=[r.value for r in in_order(identity.roles)],
+        branches=None if identity.branches is None else sorted(identity.branches),
+        via="codec",
+        issued_at=datetime.now(UTC),
+        nonce=secrets.token_hex(16),
+    )
+    payload = without_identity(payload)
+    data = _json_object(payload)
+    if data is not None:
+        target = data.pop("workflow_id", None)
+        stamp.bound_to = target if isinstance(target, str) else None
+        if "actor" in data:
+            data["actor"] = identity.name
+        if "role" in data:
+            typed = data["role"]
+            held = isinstance(typed, str) and typed in stamp.roles
+            data["role"] = typed if held else stamp.primary_role().value
+        rewritten = Payload()
+        rewritten.CopyFrom(payload)
+        rewritten.data = json.dumps(data, ensure_ascii=False).encode()
+        payload = rewritten
+    return sealed(payload, stamp.to_json())
+
+
+def _json_object(payload: Payload) -> dict[str, Any] | None:
+    if payload.metadata.get("encoding") != b"json/plain":
+        return None
     try:
-        token = secrets.token_urlsafe(32)
-        write_private(path, token + "\n")
-        return token
-    except FileExistsError:
-        return path.read_text().strip()
+        data = json.loads(payload.data)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def cases_in(payloads: Iterable[Payload]) -> set[str]:
+    """The complaints decoded payloads are about (for the access log): the `complaint_id` of
+    an intake, a state or a ledger record, or the case a sealed action was bound to."""
+    found: set[str] = set()
+    for payload in payloads:
+        identity = payload.metadata.get(IDENTITY)
+        if identity and (seal_ := VerifiedIdentity.from_json(identity)) and seal_.bound_to:
+            if cid := contract.complaint_id_of(seal_.bound_to):
+                found.add(cid)
+        data = _json_object(payload)
+        for part in (data, (data or {}).get("state"), (data or {}).get("intake")):
+            if isinstance(part, dict) and isinstance(part.get("complaint_id"), str):
+                found.add(part["complaint_id"])
+    return found
 
 
 def codec_router_from_env(
@@ -231,20 +298,15 @@ def codec_router_from_env(
     if ring is None:
         return None
     origins = [o.strip() for o in env.get(ENV_UI_ORIGINS, "").split(",") if o.strip()]
-    return codec_router(
-        EncryptionCodec(ring),
-        namespace=namespace,
-        ui_origins=origins,
-        ui_token=env.get(ENV_UI_TOKEN, "").strip() or None,
-    )
+    return codec_router(EncryptionCodec(ring), namespace=namespace, ui_origins=origins)
 
 
 __all__ = [
     "DECODE_ROLES",
     "ENV_UI_ORIGINS",
-    "ENV_UI_TOKEN",
     "PREFIX",
+    "cases_in",
     "codec_router",
     "codec_router_from_env",
-    "ensure_ui_token",
+    "seal",
 ]

@@ -115,6 +115,8 @@ async def search(
     )  # fmt: skip
     rows = await views.search(pool, query, limit + 1)
     items = [from_row(r, identity) for r in rows[:limit]]
+    shown = [i.complaint_id for i in items if i.customer is not None]
+    await cases.accessed(pool, identity, "api:GET /v1/complaints", shown)
     more = len(rows) > limit
     last = rows[limit - 1] if more else None
     return Page(

@@ -1,8 +1,15 @@
 """Manage the API keys of the HTTP API (`api/auth.py`).
 
     python -m api.keys create --name callcentre --role system [--role handler ...]
+                              [--branch "Shanghai Pudong" ...]
+    python -m api.keys codec-url <key_id> [--base http://127.0.0.1:8000]
     python -m api.keys list
     python -m api.keys revoke <key_id>
+
+`--branch` limits what the key's holder may act on to those branches (a supervisor's scope;
+without it, every branch). `codec-url` makes the key's personal codec endpoint for the Web UI
+(a new one replaces the old) and prints its URL: set it as the UI's codec endpoint, and what
+that person sends from the UI counts as theirs; revoking the key ends it too.
 
 `create` prints the new key alone on stdout (so `KEY=$(python -m api.keys create ...)` works)
 and a reminder on stderr: the key is never shown again, only its id. `list` shows every key,
@@ -46,6 +53,15 @@ def parser() -> argparse.ArgumentParser:
         choices=ROLES,
         help="a role of the key; repeat for several",
     )
+    create.add_argument(
+        "--branch",
+        dest="branches",
+        action="append",
+        help="a branch the key may act for; repeat for several (default: every branch)",
+    )
+    codec = commands.add_parser("codec-url", help="make the key's personal UI codec endpoint")
+    codec.add_argument("key_id", help="the 8 characters after 'ck_'")
+    codec.add_argument("--base", default="http://127.0.0.1:8000", help="the API's base URL")
     commands.add_parser("list", help="list every key (never a secret)")
     revoke = commands.add_parser("revoke", help="revoke a key by its id")
     revoke.add_argument("key_id", help="the 8 characters after 'ck_'")
@@ -53,7 +69,13 @@ def parser() -> argparse.ArgumentParser:
 
 
 async def run(args: argparse.Namespace) -> int:
-    from api.auth import create_key, in_order, list_keys, revoke_key  # after parsing: FastAPI
+    from api.auth import (  # after parsing: FastAPI
+        create_key,
+        create_ui_token,
+        in_order,
+        list_keys,
+        revoke_key,
+    )
 
     settings = Settings.from_env()
     dsn = await database_url(settings)
@@ -65,7 +87,7 @@ async def run(args: argparse.Namespace) -> int:
     pool = await create_pool(dsn, min_size=1, max_size=1)
     try:
         if args.command == "create":
-            key = await create_key(pool, args.name, [Role(r) for r in args.roles])
+            key = await create_key(pool, args.name, [Role(r) for r in args.roles], args.branches)
             print(key)
             print(
                 f"created API key {key.split('_')[1]} for {args.name.strip()!r}: store it now,"
@@ -73,12 +95,22 @@ async def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 0
+        if args.command == "codec-url":
+            token = await create_ui_token(pool, args.key_id)
+            if token is None:
+                print(f"keys: no active API key {args.key_id!r}", file=sys.stderr)
+                return 1
+            print(f"{args.base.rstrip('/')}/codec/u/{token}")
+            print("the UI codec endpoint replaces any earlier one of this key", file=sys.stderr)
+            return 0
         if args.command == "list":
             keys = await list_keys(pool)
             if not keys:
                 print("no API keys")
             for k in keys:
                 roles = ",".join(r.value for r in in_order(k.roles))
+                if k.branches is not None:
+                    roles += f" [{', '.join(sorted(k.branches))}]"
                 state = f"revoked {k.revoked_at:%Y-%m-%d %H:%M:%S%z}" if k.revoked_at else "active"
                 created = f"{k.created_at:%Y-%m-%d %H:%M:%S%z}"
                 print(f"{k.key_id}  {k.name:<20}  {roles:<30}  created {created}  {state}")

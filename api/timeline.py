@@ -53,6 +53,9 @@ async def notices(
     """Who was told what, on which channel, and whether it arrived (or why not)."""
     if not await views.known(pool, complaint_id):
         raise HTTPException(404, f"no complaint {complaint_id}")
-    return [
+    shown = [
         notice_for(NoticeView(**dict(r)), identity) for r in await views.notices(pool, complaint_id)
     ]
+    if any(n.recipient_role == "customer" for n in shown):  # the customer's number, unmasked
+        await cases.accessed(pool, identity, "api:GET /v1/complaints/{id}/notices", [complaint_id])
+    return shown

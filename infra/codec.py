@@ -11,6 +11,14 @@ as long as histories encrypted under them exist. Payloads without the encrypted 
 through unchanged (histories recorded before encryption still replay). An unknown key id, a
 missing key id or a payload that fails authentication raise `CodecError`: never a silent pass.
 
+Identity. A payload may carry, inside its encrypted envelope, the identity of the person who
+sent it as the system verified it (metadata `complaints-identity`, JSON: actor, roles, scope,
+the workflow it is bound to, when, a nonce): the codec server stamps it for the Web UI and
+CLI, the HTTP API for its callers (`sealed`). Only whoever holds the key ring can make such a
+payload, so the workflow trusts the identity in a payload that arrived encrypted and nothing
+else: decoding strips the identity metadata from any payload that was not encrypted, whoever
+typed it there.
+
 What stays readable in Temporal by design: workflow ids, search attributes (never customer
 data there), failure messages and stack traces (the default failure converter), and timer
 summaries and current details written from workflow code (none hold customer data).
@@ -49,6 +57,8 @@ ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"
 NONCE_SIZE = 12
 KEY_SIZE = 32  # AES-256
+
+IDENTITY = "complaints-identity"  # metadata: the sender as the system verified it (above)
 
 ENV_KEYS = "COMPLAINTS_CODEC_KEYS"
 ENV_KEYS_FILE = "COMPLAINTS_CODEC_KEYS_FILE"
@@ -244,9 +254,10 @@ class EncryptionCodec(PayloadCodec):
         return [self.decrypt(payload) for payload in payloads]
 
     def decrypt(self, payload: Payload) -> Payload:
-        """The original payload; an unencrypted one as it is."""
+        """The original payload; an unencrypted one as it is, but never with an identity: only
+        a payload sealed under the system's keys may carry one (module docstring)."""
         if payload.metadata.get("encoding") != ENCODING:
-            return payload
+            return without_identity(payload)
         raw_id = payload.metadata.get(KEY_ID)
         if not raw_id:
             raise CodecError(f"encrypted payload without the {KEY_ID!r} metadata")
@@ -267,6 +278,26 @@ class EncryptionCodec(PayloadCodec):
         return Payload.FromString(plain)
 
 
+def sealed(payload: Payload, identity: bytes) -> Payload:
+    """A copy of `payload` carrying `identity` (JSON); encoding then encrypts the two together."""
+    copy = without_identity(payload)
+    if copy is payload:
+        copy = Payload()
+        copy.CopyFrom(payload)
+    copy.metadata[IDENTITY] = identity
+    return copy
+
+
+def without_identity(payload: Payload) -> Payload:
+    """`payload`, or a copy without identity metadata if it had any."""
+    if IDENTITY not in payload.metadata:
+        return payload
+    copy = Payload()
+    copy.CopyFrom(payload)
+    del copy.metadata[IDENTITY]
+    return copy
+
+
 def data_converter(ring: KeyRing | None) -> DataConverter:
     """The pydantic converter, encrypting with `ring` (None: the plain pydantic converter)."""
     if ring is None:
@@ -276,6 +307,7 @@ def data_converter(ring: KeyRing | None) -> DataConverter:
 
 __all__ = [
     "ENCODING",
+    "IDENTITY",
     "KEY_ID",
     "CodecError",
     "EncryptionCodec",
@@ -285,5 +317,7 @@ __all__ = [
     "ensure_key_file",
     "generate_key_file",
     "new_key_id",
+    "sealed",
+    "without_identity",
     "write_private",
 ]

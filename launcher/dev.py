@@ -27,19 +27,25 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
-import asyncpg
 import structlog
 import uvicorn
 from temporalio.client import Client
 from temporalio.worker import Worker
 
 from api.app import create_app
-from api.auth import create_key
-from api.codec import ENV_UI_ORIGINS, ENV_UI_TOKEN, codec_router_from_env, ensure_ui_token
+from api.auth import create_key, create_ui_token
+from api.codec import ENV_UI_ORIGINS, codec_router_from_env
 from domain.models import Role
 from infra import logs
 from infra.binaries import find
-from infra.codec import ENV_KEYS, ENV_KEYS_FILE, CodecError, KeyRing, ensure_key_file
+from infra.codec import (
+    ENV_KEYS,
+    ENV_KEYS_FILE,
+    CodecError,
+    KeyRing,
+    ensure_key_file,
+    write_private,
+)
 from infra.config import Settings
 from infra.mailsink import MailSink
 from infra.postgres import create_pool, database_url
@@ -216,17 +222,21 @@ async def run(args: argparse.Namespace) -> int:
         settings, temporal_address=f"{HOST}:{args.port}", temporal_namespace=namespace
     )
     try:  # codec: before anything connects, so that every payload is encrypted
-        codec_endpoint = codec_setup(args, settings)
+        codec_setup(args, settings)
     except (CodecError, OSError) as err:
         log.error(f"codec keys: {err}")
         return 2
+    # The ledger first: the dev user's personal codec endpoint (a key's token) is the Web UI's.
+    dsn = await database_url(settings)  # DATABASE_URL, or the embedded server in data/postgres
+    await migrate(dsn)
+    key_file, ui_codec = await _dev_identity(dsn, settings, args)
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
 
-    server = await start_server(args, settings, namespace, codec_endpoint)
+    server = await start_server(args, settings, namespace, None if args.headless else ui_codec)
     log.info("dev server starting", pid=server.pid, port=args.port)
     try:
         try:
@@ -239,7 +249,8 @@ async def run(args: argparse.Namespace) -> int:
         # A no-op when the CLI flags did it.
         await register_search_attributes(client, contract.SEARCH_ATTRIBUTES)
         await ensure_schedules(client, settings.task_queue)  # the monthly accountability cycle
-        return await serve(client, server, args, settings, speed, stop)
+        args.dev_identity = (key_file, ui_codec)
+        return await serve(client, server, args, settings, speed, stop, dsn)
     finally:
         await stop_server(server)
 
@@ -251,9 +262,8 @@ async def serve(
     settings: Settings,
     speed: float,
     stop: asyncio.Event,
+    dsn: str,
 ) -> int:
-    dsn = await database_url(settings)  # DATABASE_URL, or the embedded server in data/postgres
-    await migrate(dsn)
     # The sink listens where the email channel sends (COMPLAINTS_SMTP_PORT, default 8025).
     sink = MailSink(settings.data_dir / "mail", port=ChannelSettings.from_env().smtp_port)
     sink.start()
@@ -266,7 +276,7 @@ async def serve(
         )
     )  # fmt: skip
     serving = asyncio.create_task(api.serve())
-    key_file = await _dev_api_key(api_pool, settings)
+    key_file, ui_codec = args.dev_identity
     try:
         async with complaints_worker(
             client,
@@ -279,6 +289,7 @@ async def serve(
                 ("HTTP API", f"http://{HOST}:{args.api_port}/docs"),
                 ("API key (dev)", f"export KEY=$(cat {key_file})"),
                 ("codec server", f"http://{HOST}:{args.api_port}/codec (payloads encrypted)"),
+                ("UI codec (dev user)", ui_codec),
             ]
             return await _serve(client, server, args, settings, speed, stop, worker, sink, dsn)
     finally:
@@ -292,10 +303,10 @@ async def serve(
 # --- codec (infra/codec.py, api/codec.py) ----------------------------------------------------
 
 
-def codec_setup(args: argparse.Namespace, settings: Settings) -> str | None:
-    """Codec keys and the Web UI's capability token, made once in the data folder and put in
-    this process's environment (the worker, the API and the demo read them there); returns
-    the Web UI's codec endpoint (None when headless). Keys already in the environment win."""
+def codec_setup(args: argparse.Namespace, settings: Settings) -> None:
+    """Codec keys, made once in the data folder and put in this process's environment (the
+    worker, the API and the demo read them there), and the Web UI's origins for CORS. Keys
+    already in the environment win."""
     env = os.environ
     if not (env.get(ENV_KEYS) or env.get(ENV_KEYS_FILE)):
         path = (settings.data_dir / "codec-keys.json").resolve()
@@ -307,12 +318,9 @@ def codec_setup(args: argparse.Namespace, settings: Settings) -> str | None:
         ensure_key_file(path)
         env[ENV_KEYS_FILE] = str(path)
     KeyRing.from_env()  # a bad configuration fails here, not in the middle of a connect
-    if not env.get(ENV_UI_TOKEN):
-        env[ENV_UI_TOKEN] = ensure_ui_token(settings.data_dir / "codec-ui-token")
     origins = [o for o in env.get(ENV_UI_ORIGINS, "").split(",") if o.strip()]
     origins += [f"http://localhost:{args.ui_port}", f"http://{HOST}:{args.ui_port}"]
     env[ENV_UI_ORIGINS] = ",".join(dict.fromkeys(origins))
-    return None if args.headless else f"http://{HOST}:{args.api_port}/codec/{env[ENV_UI_TOKEN]}"
 
 
 # --- end codec --------------------------------------------------------------------------------
@@ -324,14 +332,23 @@ class _ApiServer(uvicorn.Server):
         yield  # the launcher owns SIGINT and SIGTERM and stops the API itself
 
 
-async def _dev_api_key(pool: asyncpg.Pool, settings: Settings) -> Path:
-    """A key with every acting role for trying the API locally, made once, kept in data/."""
-    path = settings.data_dir / "dev-api-key"
-    if not path.exists():
-        key = await create_key(pool, "dev", [Role.SYSTEM, Role.HANDLER, Role.SUPERVISOR])
-        path.write_text(key)
-        path.chmod(0o600)
-    return path
+async def _dev_identity(dsn: str, settings: Settings, args: argparse.Namespace) -> tuple[Path, str]:
+    """The dev user: a key with every acting role for trying the API locally, and its personal
+    codec endpoint, which the dev server's Web UI uses (so what is sent from the UI counts as
+    the dev user's). Made once, kept in data/ (0600)."""
+    key_path, url_path = settings.data_dir / "dev-api-key", settings.data_dir / "dev-ui-codec"
+    async with create_pool(dsn, min_size=1, max_size=1) as pool:
+        if not key_path.exists():
+            key = await create_key(pool, "dev", [Role.SYSTEM, Role.HANDLER, Role.SUPERVISOR])
+            write_private(key_path, key)
+            url_path.unlink(missing_ok=True)
+        if not url_path.exists():
+            key_id = key_path.read_text().strip().split("_")[1]
+            token = await create_ui_token(pool, key_id)
+            if token is None:
+                raise RuntimeError(f"the dev key in {key_path} is revoked: delete the file")
+            write_private(url_path, f"http://{HOST}:{args.api_port}/codec/u/{token}")
+    return key_path, url_path.read_text().strip()
 
 
 async def _serve(

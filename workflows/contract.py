@@ -17,9 +17,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
-from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.common import RawValue, WorkflowIDConflictPolicy
 
+from domain.identity import VerifiedIdentity
 from domain.models import ACTION_MODELS, ComplaintIntake, ComplaintState, Model, Registration
+from infra.codec import sealed as seal_payload
 from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
 
 # ---------------------------------------------------------------------------------------------
@@ -57,6 +59,12 @@ def workflow_id(complaint_id: str) -> str:
     return f"complaint-{complaint_id}"
 
 
+def complaint_id_of(workflow_id: str) -> str | None:
+    """The complaint a workflow id names; None for another workflow's id."""
+    prefix = "complaint-"
+    return workflow_id[len(prefix) :] if workflow_id.startswith(prefix) else None
+
+
 def handle(client: Client, complaint_id: str) -> WorkflowHandle[Any, ComplaintState]:
     """A handle on a complaint's workflow (its result is the final `ComplaintState`)."""
     return client.get_workflow_handle(workflow_id(complaint_id), result_type=ComplaintState)
@@ -71,14 +79,32 @@ async def state(client: Client, complaint_id: str) -> ComplaintState:
 
 
 async def act(
-    client: Client, complaint_id: str, action: str, payload: Mapping[str, Any] | Model
+    client: Client,
+    complaint_id: str,
+    action: str,
+    payload: Mapping[str, Any] | Model,
+    identity: VerifiedIdentity | None = None,
 ) -> ComplaintState:
     """Run one action as an update: the new state, or `WorkflowUpdateFailedError` whose cause
-    is an `ApplicationError` of type `ActionRefused` carrying the workflow's reason."""
+    is an `ApplicationError` of type `ActionRefused` carrying the workflow's reason.
+
+    `identity`: who sends it, as the caller verified it (the HTTP API from an API key); it
+    is sealed into the payload (`sealed`). Without one, the case refuses the action."""
+    arg: Any = payload if identity is None else sealed(client, payload, identity)
     result: ComplaintState = await handle(client, complaint_id).execute_update(
-        action, payload, result_type=ComplaintState
+        action, arg, result_type=ComplaintState
     )
     return result
+
+
+def sealed(
+    client: Client, payload: Mapping[str, Any] | Model, identity: VerifiedIdentity
+) -> RawValue:
+    """`payload` carrying `identity` inside the encryption the client's codec applies (only a
+    holder of the system's keys can make one: infra/codec.py). Send it as an update's or a
+    signal's argument."""
+    [converted] = client.data_converter.payload_converter.to_payloads([payload])
+    return RawValue(seal_payload(converted, identity.to_json()))
 
 
 def start_operation(
@@ -163,9 +189,11 @@ __all__ = [
     "TASK_QUEUE",
     "WORKFLOW_TYPE",
     "act",
+    "complaint_id_of",
     "cycle_workflow_id",
     "handle",
     "register",
+    "sealed",
     "start",
     "start_operation",
     "state",

@@ -193,7 +193,8 @@ async def test_ops_filter_open_decrypted_summary_and_signal(stack: Stack) -> Non
             deadline = loop.time() + STATE_TIMEOUT
             while True:
                 state = await state_of(stack.client, "DEMO-0002")
-                by_ops = [e for e in state.timeline if e.actor == "ops.browser"]
+                # The dev UI's codec endpoint is the dev user's: the actor is who sent it.
+                by_ops = [e for e in state.timeline if e.actor == "dev"]
                 if state.stage.value == "investigate" and by_ops:
                     break
                 assert loop.time() < deadline, (state.stage, state.timeline[-5:])

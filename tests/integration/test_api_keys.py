@@ -87,7 +87,9 @@ async def test_a_new_key_authenticates_with_its_roles(
     )
     me = await client.get("/me", headers=bearer(key))
     assert me.status_code == 200, me.text
-    assert me.json() == {"name": "callcentre", "key_id": key_id, "roles": ["system", "handler"]}
+    assert me.json() == {
+        "name": "callcentre", "key_id": key_id, "roles": ["system", "handler"], "branches": None
+    }  # fmt: skip
     assert (await client.post("/cases", headers=bearer(key))).json() == "filed by callcentre"
     # the scheme "bearer" is case-insensitive
     lower = await client.get("/me", headers={"Authorization": f"bearer {key}"})
@@ -281,6 +283,35 @@ async def test_the_cli_creates_lists_and_revokes_a_key(
     assert info.key_id == key_id and info.revoked_at is not None
     auth.clear_cache()  # another process revoked it: this one forgets within CACHE_SECONDS
     assert (await client.get("/me", headers=bearer(key))).status_code == 401
+
+
+async def test_the_cli_scopes_a_key_to_branches_and_makes_its_personal_ui_codec_endpoint(
+    database: str, pool: asyncpg.Pool
+) -> None:
+    code, out, err = await keys_cli(database, "create", "--name", "zhou.li", "--role",
+                                    "supervisor", "--branch", "Shanghai Pudong")  # fmt: skip
+    assert code == 0, err
+    key_id, _ = split(out.strip())
+    identity = await authenticate(pool, out.strip())
+    assert identity is not None and identity.branches == frozenset({"Shanghai Pudong"})
+
+    code, url, err = await keys_cli(database, "codec-url", key_id, "--base", "http://api:8000")
+    assert code == 0, err
+    prefix = "http://api:8000/codec/u/"
+    assert url.startswith(prefix), url
+    token = url.strip().removeprefix(prefix)
+    seen = await auth.authenticate_ui(pool, token)
+    assert seen is not None and seen.name == "zhou.li"
+    code, out, _ = await keys_cli(database, "list")
+    assert "supervisor [Shanghai Pudong]" in out
+    # A new endpoint replaces the old one; revoking the key ends the new one too.
+    code, again, _ = await keys_cli(database, "codec-url", key_id)
+    auth.clear_cache()
+    assert await auth.authenticate_ui(pool, token) is None
+    await keys_cli(database, "revoke", key_id)
+    auth.clear_cache()
+    assert await auth.authenticate_ui(pool, again.strip().rsplit("/", 1)[1]) is None
+    assert (await keys_cli(database, "codec-url", key_id))[0] == 1
 
 
 @pytest.mark.parametrize(

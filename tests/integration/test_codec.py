@@ -26,11 +26,13 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from api.app import create_app
-from api.auth import create_key
+from api.auth import create_key, create_ui_token, revoke_key
 from api.codec import codec_router, codec_router_from_env
+from domain.identity import VerifiedIdentity
 from domain.models import ComplaintIntake, Role
 from infra.codec import (
     ENCODING,
+    IDENTITY,
     KEY_ID,
     CodecError,
     EncryptionCodec,
@@ -42,6 +44,7 @@ from infra.codec import (
 )
 from infra.config import Settings
 from launcher import dev
+from ledger import access
 from tests.harness import TEST_CONVERTER, TEST_KEY_RING, Harness, eventually
 from workers import WORKFLOWS
 from workflows.complaint import CASE_RULES_2, NOTICES_IN_LEDGER_OUTBOX
@@ -49,7 +52,6 @@ from workflows.complaint import CASE_RULES_2, NOTICES_IN_LEDGER_OUTBOX
 KEY_A = b"A" * 32
 KEY_B = b"B" * 32
 UI_ORIGIN = "http://localhost:8233"
-UI_TOKEN = "dev-ui-token-0123456789abcdef"
 
 # Distinctive values that appear nowhere else: if any shows in a history, it leaked.
 SECRETS = {
@@ -275,7 +277,7 @@ def test_key_file_is_private_and_made_once(tmp_path: Path) -> None:
     assert KeyRing.from_file(path).active == rotated.active  # the new key is listed last
 
 
-def test_dev_launcher_sets_up_keys_token_and_ui_endpoint(
+def test_dev_launcher_sets_up_keys_and_ui_origins(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for name in list(os.environ):
@@ -284,20 +286,15 @@ def test_dev_launcher_sets_up_keys_token_and_ui_endpoint(
     monkeypatch.setattr(os, "environ", dict(os.environ))  # the setup writes to it
     settings = Settings(data_dir=tmp_path / "data")
     args = argparse.Namespace(ui_port=8233, api_port=8000, headless=False)
-    endpoint = dev.codec_setup(args, settings)
-    token = (tmp_path / "data" / "codec-ui-token").read_text().strip()
-    assert endpoint == f"http://127.0.0.1:8000/codec/{token}"
-    for name in ("codec-keys.json", "codec-ui-token"):
-        assert stat.S_IMODE((tmp_path / "data" / name).stat().st_mode) == 0o600
+    dev.codec_setup(args, settings)
+    assert stat.S_IMODE((tmp_path / "data" / "codec-keys.json").stat().st_mode) == 0o600
     assert os.environ["COMPLAINTS_CODEC_KEYS_FILE"] == str(tmp_path / "data" / "codec-keys.json")
-    assert os.environ["COMPLAINTS_CODEC_UI_TOKEN"] == token
     assert UI_ORIGIN in os.environ["COMPLAINTS_CODEC_UI_ORIGINS"].split(",")
     ring = KeyRing.from_env()
 
     monkeypatch.setattr(os, "environ", {})  # a second run reuses what the first made
-    assert dev.codec_setup(args, settings) == endpoint
+    dev.codec_setup(args, settings)
     assert KeyRing.from_env() == ring
-    assert dev.codec_setup(argparse.Namespace(**{**vars(args), "headless": True}), settings) is None
 
 
 def test_codec_router_from_the_environment() -> None:
@@ -317,6 +314,8 @@ class CodecApi:
     http: httpx.AsyncClient
     keys: dict[str, str]
     namespace: str
+    personal: dict[str, str]  # each role's personal UI codec endpoint path
+    pool: Any
 
     def headers(self, who: str | None = None, **extra: str) -> dict[str, str]:
         headers = {"Content-Type": "application/json", "X-Namespace": self.namespace}
@@ -328,10 +327,7 @@ class CodecApi:
 @pytest.fixture
 async def codec_api(harness: Harness) -> AsyncIterator[CodecApi]:
     router = codec_router(
-        EncryptionCodec(TEST_KEY_RING),
-        namespace=harness.client.namespace,
-        ui_origins=[UI_ORIGIN],
-        ui_token=UI_TOKEN,
+        EncryptionCodec(TEST_KEY_RING), namespace=harness.client.namespace, ui_origins=[UI_ORIGIN]
     )
     app = create_app(
         harness.client, harness.pool, task_queue=harness.task_queue, codec_router=router
@@ -339,9 +335,13 @@ async def codec_api(harness: Harness) -> AsyncIterator[CodecApi]:
     keys = {
         role.value: await create_key(harness.pool, f"codec-{role.value}", [role]) for role in Role
     }
+    personal = {}
+    for role, key in keys.items():
+        token = await create_ui_token(harness.pool, key.split("_")[1])
+        personal[role] = f"/codec/u/{token}"
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://api") as http:
-        yield CodecApi(http, keys, harness.client.namespace)
+        yield CodecApi(http, keys, harness.client.namespace, personal, harness.pool)
 
 
 async def sealed_body(*values: Any) -> str:
@@ -380,37 +380,88 @@ async def test_codec_server_refuses_everyone_else(codec_api: CodecApi) -> None:
         assert refused.status_code == 403 and "handler, supervisor" in refused.json()["detail"]
         assert SECRETS["phone"] not in refused.text
     wrong_token = await post(
-        "/codec/not-the-token/decode", content=body, headers=codec_api.headers()
+        "/codec/u/cu_00000000_" + "x" * 43 + "/decode", content=body, headers=codec_api.headers()
     )
     assert wrong_token.status_code == 403
+    auditors = await post(f"{codec_api.personal['auditor']}/decode", content=body,
+                          headers=codec_api.headers())  # fmt: skip
+    assert auditors.status_code == 403 and SECRETS["phone"] not in auditors.text
     other_namespace = codec_api.headers("handler", **{"X-Namespace": "elsewhere"})
     assert (await post("/codec/decode", content=body, headers=other_namespace)).status_code == 400
     garbage = await post("/codec/decode", content="nope", headers=codec_api.headers("handler"))
     assert garbage.status_code == 400
 
 
-async def test_codec_server_capability_path_for_the_dev_ui(codec_api: CodecApi) -> None:
+async def test_codec_server_personal_endpoint_for_the_dev_ui(codec_api: CodecApi) -> None:
+    """The dev UI has no login: a person's own endpoint URL says who is looking and acting."""
     body = await sealed_body({"matter": SECRETS["matter"]})
     headers = codec_api.headers(Origin=UI_ORIGIN)  # the UI sends no Authorization
-    ui_decode = f"/codec/{UI_TOKEN}/decode?preserveStorageRefs=true"  # as UI 2.54 calls it
-    answer = await codec_api.http.post(ui_decode, content=body, headers=headers)
+    mine = codec_api.personal["supervisor"]
+    answer = await codec_api.http.post(
+        f"{mine}/decode?preserveStorageRefs=true", content=body, headers=headers
+    )  # fmt: skip  (as UI 2.54 calls it)
     assert answer.status_code == 200, answer.text
     assert values_of(answer) == [{"matter": SECRETS["matter"]}]
     assert answer.headers["access-control-allow-origin"] == UI_ORIGIN
 
     # Encode (the UI's "start workflow"/"signal" inputs) and back.
     plain_body = json_format.MessageToJson(Payloads(payloads=[plain("hello")]))
-    sealed = await codec_api.http.post(
-        f"/codec/{UI_TOKEN}/encode", content=plain_body, headers=headers
-    )
+    sealed = await codec_api.http.post(f"{mine}/encode", content=plain_body, headers=headers)
     assert sealed.status_code == 200
     assert (
         json_format.Parse(sealed.content, Payloads()).payloads[0].metadata["encoding"] == ENCODING
     )
-    back = await codec_api.http.post(
-        f"/codec/{UI_TOKEN}/decode", content=sealed.content, headers=headers
-    )
+    back = await codec_api.http.post(f"{mine}/decode", content=sealed.content, headers=headers)
     assert values_of(back) == ["hello"]
+
+    # A new endpoint replaces the old one; revoking the key ends it.
+    supervisor_key = codec_api.keys["supervisor"].split("_")[1]
+    renewed = await create_ui_token(codec_api.pool, supervisor_key)
+    old = await codec_api.http.post(f"{mine}/decode", content=body, headers=headers)
+    assert old.status_code == 403
+    assert (await codec_api.http.post(f"/codec/u/{renewed}/decode", content=body,
+                                      headers=headers)).status_code == 200  # fmt: skip
+    await revoke_key(codec_api.pool, supervisor_key)
+    assert (await codec_api.http.post(f"/codec/u/{renewed}/decode", content=body,
+                                      headers=headers)).status_code == 403  # fmt: skip
+
+
+async def test_codec_server_seals_what_it_encodes_with_the_verified_identity(
+    codec_api: CodecApi,
+) -> None:
+    """Encoding stamps who is sending, bound to the workflow the payload names; a name or
+    role typed into the payload is replaced by the verified one."""
+    typed = {"workflow_id": "complaint-C1", "actor": "mallory", "role": "supervisor",
+             "approved": True}  # fmt: skip
+    payload = Payload(metadata={"encoding": b"json/plain"}, data=json.dumps(typed).encode())
+    forged = Payload()
+    forged.CopyFrom(payload)
+    forged.metadata[IDENTITY] = b'{"actor": "mallory"}'  # stripped, whoever typed it
+    body = json_format.MessageToJson(Payloads(payloads=[forged]))
+    encoded = await codec_api.http.post(f"{codec_api.personal['handler']}/encode", content=body,
+                                        headers=codec_api.headers())  # fmt: skip
+    [outer] = json_format.Parse(encoded.content, Payloads()).payloads
+    inner = EncryptionCodec(TEST_KEY_RING).decrypt(outer)
+    identity = VerifiedIdentity.from_json(inner.metadata[IDENTITY])
+    assert identity is not None and identity.actor == "codec-handler"
+    assert identity.roles == ["handler"] and identity.via == "codec"
+    assert identity.bound_to == "complaint-C1"
+    assert json.loads(inner.data) == {"actor": "codec-handler", "role": "handler",
+                                      "approved": True}  # fmt: skip
+    # An identity typed into a payload that is not encrypted never survives decoding.
+    assert IDENTITY not in EncryptionCodec(TEST_KEY_RING).decrypt(forged).metadata
+
+
+async def test_every_decode_is_in_the_access_log(codec_api: CodecApi) -> None:
+    """PIPL: who decoded which case's customer data, when, through what."""
+    body = await sealed_body({"complaint_id": "C-LOGGED", "customer": SECRETS["name"]})
+    await codec_api.http.post("/codec/decode", content=body, headers=codec_api.headers("handler"))
+    await codec_api.http.post(f"{codec_api.personal['supervisor']}/decode", content=body,
+                              headers=codec_api.headers())  # fmt: skip
+    seen = await access.entries(codec_api.pool, complaint_id="C-LOGGED")
+    assert [(a.actor, a.via) for a in reversed(seen)] == [
+        ("codec-handler", "codec"), ("codec-supervisor", "codec:ui")]  # fmt: skip
+    assert all(a.complaint_ids == ["C-LOGGED"] and a.key_id for a in seen)
 
 
 async def test_codec_server_encode_needs_any_key_and_names_unknown_keys(
@@ -436,7 +487,7 @@ async def test_codec_server_cors_preflight_for_the_ui(codec_api: CodecApi) -> No
         "Access-Control-Request-Method": "POST",
         "Access-Control-Request-Headers": "content-type,x-namespace",
     }
-    for path in ("/codec/decode", f"/codec/{UI_TOKEN}/decode", "/codec/encode"):
+    for path in ("/codec/decode", f"{codec_api.personal['handler']}/decode", "/codec/encode"):
         answer = await codec_api.http.options(path, headers=preflight)
         assert answer.status_code == 204, (path, answer.text)
         assert answer.headers["access-control-allow-origin"] == UI_ORIGIN

@@ -1,0 +1,49 @@
+"""The access log for auditors: `GET /v1/access-log` (ledger.access). Who saw a case's
+customer data unmasked, when and through what: the codec server's decodes and the API's reads.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from pydantic import BaseModel
+
+from api.auth import Identity, require
+from api.cases import Ledger
+from api.models import aware
+from domain.models import Role, no_nul
+from ledger import access
+
+router = APIRouter(tags=["audit"])
+
+
+class AccessView(BaseModel):
+    at: datetime
+    actor: str
+    key_id: str | None
+    via: str
+    complaint_ids: list[str]
+    detail: str | None
+
+
+@router.get("/v1/access-log", response_model=list[AccessView])
+async def access_log(
+    identity: Annotated[Identity, Depends(require(Role.AUDITOR))],
+    pool: Ledger,
+    complaint_id: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")] = None,
+    actor: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[AccessView]:
+    """Newest first; narrowed by case, person and time (auditors)."""
+    try:
+        no_nul(actor)
+    except ValueError as err:
+        raise HTTPException(422, str(err)) from None
+    found = await access.entries(pool, complaint_id=complaint_id, actor=actor,
+                                 since=since and aware(since), until=until and aware(until),
+                                 limit=limit)  # fmt: skip
+    return [AccessView(**vars(a)) for a in found]
