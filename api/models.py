@@ -14,6 +14,7 @@ from api.auth import Identity
 from domain.models import (
     EARLIEST,
     LATEST,
+    AwareDatetime,
     Channel,
     Clock,
     ComplaintState,
@@ -65,7 +66,10 @@ class ComplaintIn(Model):  # domain Model: unknown fields and NUL characters ref
 
     external_id: Annotated[str, Field(min_length=1, max_length=128)]
     channel: Channel
-    received_at: datetime | None = Field(None, description="defaults to now; with a time zone")
+    # Checked here, not only when the intake is built, so that a 422 names the field.
+    received_at: AwareDatetime | None = Field(
+        None, description="defaults to now; with a time zone, from 2000 up to (not incl.) 2100"
+    )
     branch: Annotated[str, Field(min_length=1, max_length=200)]
     department: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     owner: Annotated[str, Field(min_length=1, max_length=200)]
