@@ -16,7 +16,8 @@ release never changes what a running case already did (its history must replay t
 - 2: leaving a stage ends its pause (the regulatory clock runs again, the customer is told) and
   lets a pending extension request lapse; a resume is accepted while any clock is paused; a
   deadline is not moved (expedite, approved extension) while the clock is paused; reminders
-  thin out to one a day (policy); customer notices name one date each.
+  thin out to one a day (policy); customer notices name one date each; warnings and reminders
+  to staff, the regulatory clock's warning among them, land on a working instant (R-SLA-9).
 """
 
 from __future__ import annotations
