@@ -111,6 +111,10 @@ class Role(StrEnum):
     SYSTEM = "system"
     HANDLER = "handler"
     SUPERVISOR = "supervisor"
+    # R-SLA-7: the superior office or a head-office senior manager, who alone may grant the
+    # further 30 days of the regulatory limit (60 in all); may take every supervisor's action
+    # too. Rules 2: a case started under rules 1 refuses the role (it did not exist then).
+    SENIOR_MANAGER = "senior_manager"
     AUDITOR = "auditor"
 
 

@@ -65,6 +65,7 @@ STARTS = [
 ACTOR = {
     Role.HANDLER: "li.na",
     Role.SUPERVISOR: "wang.qiang",
+    Role.SENIOR_MANAGER: "zhou.hq",
     Role.SYSTEM: "callcentre",
     Role.AUDITOR: "audit.zhou",
 }
@@ -192,10 +193,11 @@ def closing_steps(
     s = case.state
     handler = {"actor": "li.na", "role": "handler"}
     supervisor = {"actor": "wang.qiang", "role": "supervisor"}
+    senior = {"actor": "zhou.hq", "role": "senior_manager"}  # R-SLA-7: may grant 60 days too
     if settle and any(c.paused_at is not None for c in s.clocks):
         return "resume_clock", ResumeClock(**handler)
     if settle and lifecycle.pending_extension(s, case.rules) is not None:
-        return "decide_extension", DecideExtension(**supervisor, approved=approve)
+        return "decide_extension", DecideExtension(**senior, approved=approve)
     step: dict[Stage, tuple[str, dict[str, Any]]] = {
         Stage.CONTACT: ("record_contact", handler),
         Stage.INVESTIGATE: (
@@ -246,7 +248,8 @@ class CaseMachine(RuleBasedStateMachine):
         else:
             name = data.draw(st.sampled_from(WEIGHTED), label="action")
             leader = name in lifecycle.SUPERVISOR_ONLY and data.draw(st.booleans(), label="lead")
-            role = Role.SUPERVISOR if leader else data.draw(st.sampled_from(list(Role)), "role")
+            roles = sorted(lifecycle.LEADERS) if leader else list(Role)
+            role = data.draw(st.sampled_from(roles), "role")
         fields = payload(name, self.case, self.now, data)
         fields.update(actor=ACTOR[role], role=role.value)
         if request_id is not None:
@@ -382,6 +385,12 @@ class CaseMachine(RuleBasedStateMachine):
         assert len(pending) <= 1, pending
         if pending:
             assert pending[0].stage is s.stage and s.stage in OPEN, (pending, s.stage)
+
+    @invariant()
+    def r_sla_7_only_a_senior_manager_grants_the_further_30_days(self) -> None:
+        for e in self.case.state.extensions:
+            if e.approved and e.regulatory_days == 60:
+                assert e.decided_by == ACTOR[Role.SENIOR_MANAGER], e
 
     @invariant()
     def r_gr_2_3_crisis_and_regulator_or_media_are_never_general(self) -> None:

@@ -14,8 +14,8 @@ import pytest
 
 from domain.calendar import is_working_instant
 from domain.calendar_data import china_calendar
-from domain.case import LEGACY_RULES, RULES, Complaint
-from domain.models import ComplaintIntake
+from domain.case import LEGACY_RULES, RULES, Complaint, Refused
+from domain.models import ACTION_MODELS, ComplaintIntake, Stage
 from domain.sla import PolicySnapshot, SlaPolicy
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -105,3 +105,86 @@ def test_r_sla_9_regulatory_warning_fires_at_a_working_instant(
     assert is_working_instant(CAL, warned.warned_at), (where, warned.warned_at.astimezone(SH))
     assert warning.at == warned.warned_at and warned.warned_at > wall
     assert warned.warned_at < warned.due_at
+
+
+# ---------------------------------------------------------------------------------------------
+# R-SLA-7: the further 30 days need the superior office or a head-office senior manager
+
+HANDLER = {"actor": "li.na", "role": "handler"}
+SUPERVISOR = {"actor": "wang.qiang", "role": "supervisor"}
+SENIOR = {"actor": "zhou.hq", "role": "senior_manager"}
+MONDAY = datetime(2026, 3, 2, 10, 0, tzinfo=SH)
+
+
+def act(case: Complaint, name: str, now: datetime, **fields: Any) -> None:
+    case.act(name, ACTION_MODELS[name].model_validate(fields), now)
+
+
+def refused(case: Complaint, name: str, now: datetime, **fields: Any) -> str:
+    with pytest.raises(Refused) as refusal:
+        act(case, name, now, **fields)
+    return refusal.value.reason
+
+
+def asking_for_60_days(rules: int) -> tuple[Complaint, datetime]:
+    """A case in investigation whose handler asks to take the regulatory limit to 60 days."""
+    case = accept(MONDAY, rules)
+    now = MONDAY + timedelta(hours=1)
+    act(case, "record_contact", now, **HANDLER)
+    regulatory = case.state.clock("regulatory")
+    assert regulatory is not None
+    act(case, "request_extension", now, **HANDLER, reason="especially complex",
+        new_due_at=regulatory.due_at + timedelta(days=20), regulatory_days=60)  # fmt: skip
+    return case, now
+
+
+def test_r_sla_7_a_supervisor_cannot_grant_the_further_30_days() -> None:
+    case, now = asking_for_60_days(RULES)
+    reason = refused(case, "decide_extension", now, **SUPERVISOR, approved=True)
+    assert "R-SLA-7" in reason and "senior_manager" in reason, reason
+    assert case.state.timeline[-1].kind == "refused"
+    regulatory = case.state.clock("regulatory")
+    assert regulatory is not None and "15 days" in regulatory.label
+
+    act(case, "decide_extension", now, **SENIOR, approved=True)
+    regulatory = case.state.clock("regulatory")
+    assert regulatory is not None and "60 days" in regulatory.label
+    [extension] = case.state.extensions
+    assert extension.decided_by == "zhou.hq" and extension.regulatory_days == 60
+
+
+def test_r_sla_7_a_supervisor_still_grants_the_first_extension_to_30_days() -> None:
+    case = accept(MONDAY)
+    now = MONDAY + timedelta(hours=1)
+    act(case, "record_contact", now, **HANDLER)
+    regulatory = case.state.clock("regulatory")
+    assert regulatory is not None
+    act(case, "request_extension", now, **HANDLER, reason="complex",
+        new_due_at=regulatory.due_at + timedelta(days=5), regulatory_days=30)  # fmt: skip
+    act(case, "decide_extension", now, **SUPERVISOR, approved=True)
+    longer = case.state.clock("regulatory")
+    assert longer is not None and "30 days" in longer.label
+
+
+def test_r_sla_7_a_senior_manager_may_take_every_supervisors_action() -> None:
+    case = accept(MONDAY, grade="major")
+    now = MONDAY + timedelta(hours=1)
+    act(case, "expedite", now, **SENIOR, minutes=90)
+    act(case, "record_contact", now, **HANDLER)
+    act(case, "designate_special", now, **SENIOR,
+        deadlines={"contact_hours": 2, "investigate_days": 4, "approve_days": 1})  # fmt: skip
+    act(case, "submit_investigation", now, **HANDLER, findings="f", proposed_resolution="r")
+    act(case, "decide_resolution", now, **SENIOR, approved=False, reason="more proof")
+    assert case.state.stage is Stage.INVESTIGATE
+    reason = refused(case, "expedite", now, **HANDLER, minutes=90)
+    assert "supervisor or senior_manager" in reason, reason
+
+
+def test_r_sla_7_rules_1_keeps_the_supervisors_grant_and_knows_no_senior_manager() -> None:
+    """A case started before this release: unchanged, so that its history replays."""
+    case, now = asking_for_60_days(LEGACY_RULES)
+    reason = refused(case, "decide_extension", now, **SENIOR, approved=True)
+    assert "rules 1" in reason and "supervisor" in reason, reason
+    act(case, "decide_extension", now, **SUPERVISOR, approved=True)
+    regulatory = case.state.clock("regulatory")
+    assert regulatory is not None and "60 days" in regulatory.label

