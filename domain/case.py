@@ -404,6 +404,8 @@ class Complaint:
     def _accept(self, now: datetime) -> None:
         intake, policy, s = self.intake, self.policy, self.state
         grade, why = grading.grade_at_intake(intake, policy.sla)
+        if self.rules >= 2:
+            grade = self._special_at_intake(grade, why)
         s.grade = grade
         s.calendar = policy.calendar.name
         received = min(intake.received_at, now)
@@ -427,6 +429,25 @@ class Complaint:
         words = notices.acknowledgement(s.complaint_id, regulatory.due_at, s.owner)
         self._notify(NoticeKind.ACKNOWLEDGEMENT, "customer", self.intake.customer.phone, ["sms"],
                      words, now, clock="regulatory" if self.rules >= 2 else None)  # fmt: skip
+
+    def _special_at_intake(self, grade: Grade, why: list[str]) -> Grade:
+        """R-GR-1 (rules 2): a special grade comes with the deadlines its superior sets; without
+        them the case runs as major until `designate_special` gives them (rules 1 quietly used
+        the major table under the special grade)."""
+        deadlines = self.intake.special_deadlines
+        if grade is not Grade.SPECIAL:
+            if deadlines is not None:
+                why.append(f"R-GR-1: special_deadlines ignored, the grade is {grade.value}")
+            return grade
+        if deadlines is None:
+            why.append(
+                "R-GR-1: the special grade needs the deadlines its superior sets; handled as "
+                "major until designate_special gives them"
+            )
+            return Grade.MAJOR
+        self.state.special_deadlines = deadlines
+        why.append("R-GR-1: special, with the superior's deadlines given at intake")
+        return grade
 
     def _enter(
         self, stage: Stage, actor: str, now: datetime, *, start: datetime | None = None

@@ -141,6 +141,14 @@ class CrisisFacts(Model):
     major_social_impact: bool = False
 
 
+class SpecialDeadlines(Model):
+    """R-GR-1: a special complaint's stage deadlines, set by the superior who designates it."""
+
+    contact_hours: Annotated[float, Field(gt=0, le=80)]
+    investigate_days: Annotated[int, Field(ge=1, le=60)]
+    approve_days: Annotated[int, Field(ge=1, le=30)]
+
+
 class ComplaintIntake(Model):
     """R-IN-2: everything a ledger row needs. The workflow input."""
 
@@ -160,6 +168,11 @@ class ComplaintIntake(Model):
     demands: Text
     grade: Grade = Grade.GENERAL
     crisis: CrisisFacts | None = None
+    # R-GR-1 (rules 2): the deadlines of a complaint graded special at intake. Not required
+    # here (a workflow input that stops validating would break replays): the HTTP API refuses
+    # `special` without them, and a case started without them runs as major until
+    # `designate_special` gives them.
+    special_deadlines: SpecialDeadlines | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -220,12 +233,6 @@ class EscalateCrisis(Action):
 class ReportCrisis(Action):
     level: Literal["superior", "headquarters"]
     summary: Text
-
-
-class SpecialDeadlines(Model):
-    contact_hours: Annotated[float, Field(gt=0, le=80)]
-    investigate_days: Annotated[int, Field(ge=1, le=60)]
-    approve_days: Annotated[int, Field(ge=1, le=30)]
 
 
 class DesignateSpecial(Action):

@@ -90,3 +90,45 @@ async def test_r_sla_7_a_senior_manager_key_takes_the_supervisors_actions(api: A
     approved = await api.act(cid, "decide_resolution", "senior", approved=True)
     assert approved.status_code == 200, approved.text
     assert approved.json()["stage"] == "close"
+
+
+DEADLINES = {"contact_hours": 3, "investigate_days": 7, "approve_days": 3}
+
+
+async def test_r_gr_1_the_api_refuses_special_without_its_deadlines(api: Api) -> None:
+    refused = await api.post("/v1/complaints", complaint(grade="special"))
+    assert refused.status_code == 422, refused.text
+    detail = refused.json()["detail"]
+    assert "R-GR-1" in detail and "special_deadlines" in detail, detail
+    stray = await api.post("/v1/complaints", complaint(special_deadlines=DEADLINES))
+    assert stray.status_code == 422 and "special_deadlines" in stray.json()["detail"], stray.text
+
+    filed = await api.post(
+        "/v1/complaints", complaint(grade="special", special_deadlines=DEADLINES)
+    )
+    assert filed.status_code == 201, filed.text
+    view = filed.json()["complaint"]
+    assert view["grade"] == "special"
+    contact = next(c for c in view["clocks"] if c["key"] == "stage:contact")
+    assert contact["label"] == "contact: 3 working hours (special)"
+
+
+async def test_r_gr_1_a_workflow_started_without_deadlines_runs_as_major_until_designated(
+    harness: Harness,
+) -> None:
+    """Started directly (the Web UI, a script), not through the API that would refuse it."""
+    h = harness
+    handle = await h.start(grade="special")
+    state = await h.state(handle)
+    assert state.grade.value == "major" and state.special_deadlines is None
+    [intake] = [e for e in state.timeline if e.kind == "intake"]
+    assert "R-GR-1" in intake.detail and "designate_special" in intake.detail, intake
+    contact = state.clock("stage:contact")
+    assert contact is not None and contact.label == "contact: 1 working hour (major)"
+
+    state = await h.act(
+        handle, "designate_special", actor="wang.qiang", role="supervisor", deadlines=DEADLINES
+    )
+    assert state.grade.value == "special"
+    contact = state.clock("stage:contact")
+    assert contact is not None and contact.label == "contact: 3 working hours (special)"

@@ -84,6 +84,13 @@ DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 def intakes(draw: st.DrawFn) -> tuple[datetime, ComplaintIntake]:
     now = draw(st.sampled_from(STARTS))
     earlier = draw(st.sampled_from([timedelta(0), timedelta(minutes=40), timedelta(hours=20)]))
+    deadlines = st.fixed_dictionaries(
+        {
+            "contact_hours": st.sampled_from([0.5, 3, 12]),
+            "investigate_days": st.integers(1, 12),
+            "approve_days": st.integers(1, 4),
+        }
+    )
     crisis = draw(
         st.none()
         | st.fixed_dictionaries(
@@ -102,8 +109,11 @@ def intakes(draw: st.DrawFn) -> tuple[datetime, ComplaintIntake]:
             "category": "claims settlement",
             "matter": "Claim unpaid.",
             "demands": "Pay it.",
-            "grade": draw(st.sampled_from([Grade.GENERAL, Grade.MAJOR])),
+            "grade": draw(st.sampled_from(list(Grade))),
             "crisis": crisis,
+            # R-GR-1: with or without a special grade (the API pairs them; a workflow started
+            # directly may not).
+            "special_deadlines": draw(st.none() | deadlines),
         }
     )
     return now, intake
@@ -391,6 +401,15 @@ class CaseMachine(RuleBasedStateMachine):
         for e in self.case.state.extensions:
             if e.approved and e.regulatory_days == 60:
                 assert e.decided_by == ACTOR[Role.SENIOR_MANAGER], e
+
+    @invariant()
+    def r_gr_1_a_special_case_runs_on_its_superiors_deadlines(self) -> None:
+        s = self.case.state
+        if s.grade is Grade.SPECIAL:
+            assert s.special_deadlines is not None
+            clock = s.clock(f"stage:{s.stage.value}")
+            if clock is not None and not (clock.extended or clock.expedited):
+                assert clock.label.endswith("(special)"), clock.label
 
     @invariant()
     def r_gr_2_3_crisis_and_regulator_or_media_are_never_general(self) -> None:

@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from domain.calendar import is_working_instant
+from domain.calendar import add_working_hours, is_working_instant
 from domain.calendar_data import china_calendar
 from domain.case import LEGACY_RULES, RULES, Complaint, Refused
-from domain.models import ACTION_MODELS, ComplaintIntake, Stage
+from domain.models import ACTION_MODELS, ComplaintIntake, Grade, Stage
 from domain.sla import PolicySnapshot, SlaPolicy
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -188,3 +188,47 @@ def test_r_sla_7_rules_1_keeps_the_supervisors_grant_and_knows_no_senior_manager
     act(case, "decide_extension", now, **SUPERVISOR, approved=True)
     regulatory = case.state.clock("regulatory")
     assert regulatory is not None and "60 days" in regulatory.label
+
+
+# ---------------------------------------------------------------------------------------------
+# R-GR-1: a special grade comes with the deadlines its superior sets
+
+DEADLINES = {"contact_hours": 3, "investigate_days": 7, "approve_days": 3}
+
+
+def test_r_gr_1_special_at_intake_takes_its_deadlines_from_the_intake() -> None:
+    case = accept(MONDAY, grade="special", special_deadlines=DEADLINES)
+    s = case.state
+    assert s.grade is Grade.SPECIAL and s.special_deadlines is not None
+    assert s.special_deadlines.model_dump() == DEADLINES
+    contact = s.clock("stage:contact")
+    assert contact is not None and contact.label == "contact: 3 working hours (special)"
+    assert contact.due_at == add_working_hours(CAL, MONDAY, 3).at
+    act(case, "record_contact", MONDAY + timedelta(hours=1), **HANDLER)
+    investigate = case.state.clock("stage:investigate")
+    assert investigate is not None and "7 working days" in investigate.label
+
+
+def test_r_gr_1_special_without_deadlines_runs_as_major_until_designated() -> None:
+    case = accept(MONDAY, grade="special")
+    s = case.state
+    assert s.grade is Grade.MAJOR and s.special_deadlines is None
+    [intake_entry] = [e for e in s.timeline if e.kind == "intake"]
+    assert "graded major" in intake_entry.detail
+    assert "R-GR-1" in intake_entry.detail and "designate_special" in intake_entry.detail
+    contact = s.clock("stage:contact")
+    assert contact is not None and contact.label == "contact: 1 working hour (major)"
+
+    now = MONDAY + timedelta(minutes=20)
+    act(case, "designate_special", now, **SUPERVISOR, deadlines=DEADLINES)
+    assert case.state.grade is Grade.SPECIAL
+    contact = case.state.clock("stage:contact")
+    assert contact is not None and contact.label == "contact: 3 working hours (special)"
+
+
+def test_r_gr_1_rules_1_keeps_a_special_grade_without_deadlines_on_the_major_table() -> None:
+    """A case started before this release: unchanged, so that its history replays."""
+    case = accept(MONDAY, LEGACY_RULES, grade="special")
+    assert case.state.grade is Grade.SPECIAL and case.state.special_deadlines is None
+    contact = case.state.clock("stage:contact")
+    assert contact is not None and contact.label == "contact: 1 working hour (special)"
