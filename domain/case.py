@@ -222,7 +222,24 @@ class Complaint:
 
     def _on_submit_investigation(self, action: SubmitInvestigation, now: datetime) -> None:
         self.state.proposed_resolution = action.proposed_resolution
+        if self.rules >= 2 and action.difficulty is not None:
+            self._report_difficulty(action, now)
         self._enter(Stage.APPROVE, action.actor, now)
+
+    def _report_difficulty(self, action: SubmitInvestigation, now: datetime) -> None:
+        """R-ST-1 (rules 2): a technically hard case's difficult points (a coverage or a
+        loss-assessment question) go in writing to the level above: the case's supervisor."""
+        assert action.difficulty is not None
+        s = self.state
+        if s.supervisor is None:
+            self._log("notice", "system",
+                      f"R-ST-1: the {action.difficulty} difficulty could not be reported in "
+                      "writing: the case has no supervisor (reassign one)", now)  # fmt: skip
+            return
+        words = notices.difficulty_report(s.complaint_id, action.actor, action.difficulty,
+                                          action.findings, action.proposed_resolution)  # fmt: skip
+        self._notify(NoticeKind.DIFFICULTY_REPORT, "supervisor", s.supervisor, ["email"], words,
+                     now)  # fmt: skip
 
     def _on_decide_resolution(self, action: DecideResolution, now: datetime) -> None:
         """R-ST-2, R-ST-3: approved goes to closing; rejected goes back to investigation."""

@@ -431,6 +431,7 @@ class NoticeKind(StrEnum):
     ESCALATION = "escalation"  # R-SLA-4, the owner's supervisor is told
     CUSTOMER_NOTICE = "customer_notice"  # R-SLA-6, R-SLA-7, R-SLA-8
     CRISIS_REPORT = "crisis_report"  # R-CR-1
+    DIFFICULTY_REPORT = "difficulty_report"  # R-ST-1: a hard case's difficult points, in writing
 
 
 class Notification(Derived):

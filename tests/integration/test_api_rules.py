@@ -132,3 +132,30 @@ async def test_r_gr_1_a_workflow_started_without_deadlines_runs_as_major_until_d
     assert state.grade.value == "special"
     contact = state.clock("stage:contact")
     assert contact is not None and contact.label == "contact: 3 working hours (special)"
+
+
+async def test_r_st_1_a_difficulty_goes_through_the_outbox_to_the_supervisor(
+    api: Api, harness: Harness
+) -> None:
+    cid = await _file(api)
+    assert (await api.act(cid, "record_contact")).status_code == 200
+    submitted = await api.act(
+        cid, "submit_investigation", findings="Is hail damage to the sunroof covered?",
+        proposed_resolution="Pay under the glass clause.", difficulty="coverage",
+    )  # fmt: skip
+    assert submitted.status_code == 200, submitted.text
+
+    [report] = await harness.notifier.wait_for("difficulty_report")
+    assert report.complaint_id == cid and report.recipient == "wang.qiang"
+    assert "hail damage to the sunroof" in report.body
+    rows = await harness.pool.fetch(
+        "SELECT kind, channel, recipient_role, recipient FROM notifications"
+        " WHERE complaint_id = $1 AND kind = 'difficulty_report'",
+        cid,
+    )
+    assert [tuple(r) for r in rows] == [("difficulty_report", "email", "supervisor", "wang.qiang")]
+    timeline = (await api.get(f"/v1/complaints/{cid}/timeline")).json()
+    assert any(e["kind"] == "notice" and e["detail"].startswith("difficulty_report to supervisor")
+               for e in timeline)  # fmt: skip
+    notices = (await api.get(f"/v1/complaints/{cid}/notices", "supervisor")).json()
+    assert [n["kind"] for n in notices].count("difficulty_report") == 1

@@ -15,7 +15,7 @@ import pytest
 from domain.calendar import add_working_hours, is_working_instant
 from domain.calendar_data import china_calendar
 from domain.case import LEGACY_RULES, RULES, Complaint, Refused
-from domain.models import ACTION_MODELS, ComplaintIntake, Grade, Stage
+from domain.models import ACTION_MODELS, ComplaintIntake, Grade, NoticeKind, Stage
 from domain.sla import PolicySnapshot, SlaPolicy
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -232,3 +232,49 @@ def test_r_gr_1_rules_1_keeps_a_special_grade_without_deadlines_on_the_major_tab
     assert case.state.grade is Grade.SPECIAL and case.state.special_deadlines is None
     contact = case.state.clock("stage:contact")
     assert contact is not None and contact.label == "contact: 1 working hour (special)"
+
+
+# ---------------------------------------------------------------------------------------------
+# R-ST-1: a technically hard case's difficult points go in writing to the level above
+
+
+def investigated(rules: int, **submitted: Any) -> Complaint:
+    case = accept(MONDAY, rules)
+    now = MONDAY + timedelta(hours=1)
+    act(case, "record_contact", now, **HANDLER)
+    case.take_notices()
+    act(case, "submit_investigation", now + timedelta(hours=2), **HANDLER,
+        findings="The garage's quote includes parts the accident did not damage.",
+        proposed_resolution="Re-inspect and pay the agreed amount.", **submitted)  # fmt: skip
+    return case
+
+
+def test_r_st_1_a_difficulty_is_reported_in_writing_to_the_supervisor() -> None:
+    case = investigated(RULES, difficulty="loss_assessment")
+    [report] = case.take_notices()
+    assert report.kind is NoticeKind.DIFFICULTY_REPORT
+    assert (report.recipient_role, report.recipient, report.channels) == (
+        "supervisor", "wang.qiang", ["email"]
+    )  # fmt: skip
+    assert "loss-assessment question" in report.subject
+    assert "parts the accident did not damage" in report.body and "li.na" in report.body
+    assert "Re-inspect" in report.body
+    entries = [e for e in case.state.timeline if e.kind == "notice"]
+    assert entries[-1].detail == f"difficulty_report to supervisor: {report.subject}"
+    assert case.state.stage is Stage.APPROVE
+
+
+def test_r_st_1_no_difficulty_no_report_and_rules_1_unchanged() -> None:
+    assert not investigated(RULES).take_notices()
+    assert not investigated(LEGACY_RULES, difficulty="coverage").take_notices()
+
+
+def test_r_st_1_without_a_supervisor_the_timeline_says_the_report_has_nobody_to_go_to() -> None:
+    case = accept(MONDAY, supervisor=None)
+    now = MONDAY + timedelta(hours=1)
+    act(case, "record_contact", now, **HANDLER)
+    case.take_notices()
+    act(case, "submit_investigation", now, **HANDLER, findings="f", proposed_resolution="r",
+        difficulty="coverage")  # fmt: skip
+    assert not case.take_notices()
+    assert any("R-ST-1" in e.detail and "no supervisor" in e.detail for e in case.state.timeline)
