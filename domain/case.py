@@ -242,7 +242,9 @@ class Complaint:
                      now)  # fmt: skip
 
     def _on_decide_resolution(self, action: DecideResolution, now: datetime) -> None:
-        """R-ST-2, R-ST-3: approved goes to closing; rejected goes back to investigation."""
+        """R-ST-2, R-ST-3: approved goes to closing; rejected goes back to investigation.
+        Rules 2: a collective approval names who took part, at least two (the gate), and the
+        action's timeline entry names them."""
         self.state.resolution_approved = action.approved
         self._enter(Stage.CLOSE if action.approved else Stage.INVESTIGATE, action.actor, now)
 
@@ -690,4 +692,6 @@ class Complaint:
 def _describe(name: str, action: Action) -> str:
     fields = action.model_dump(exclude={"actor", "role", "request_id"}, exclude_none=True,
                                mode="json")  # fmt: skip
+    # An empty list says nothing (rules-1 entries stay as they were before `participants`).
+    fields = {k: v for k, v in fields.items() if v != []}
     return f"{name} by {action.role.value}" + (f": {fields}" if fields else "")

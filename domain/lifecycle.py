@@ -110,10 +110,22 @@ def refusal(
                 and (state.grade is not Grade.GENERAL or state.crisis)
                 and not action.collective
             ):
+                if rules < 2:
+                    return (
+                        "R-ST-2: a major complaint's resolution is decided collectively; "
+                        "approve with collective=true once it has been"
+                    )
                 return (
-                    "R-ST-2: a major complaint's resolution is decided collectively; "
-                    "approve with collective=true once it has been"
+                    "R-ST-2: a major complaint's resolution is decided collectively; approve "
+                    "with collective=true and the participants once it has been"
                 )
+            if rules >= 2 and action.approved and action.collective:
+                named = sorted(set(action.participants))
+                if len(named) < 2:
+                    return (
+                        "R-ST-2: a collective decision names who took part: at least two "
+                        f"participants (given: {', '.join(named) or 'none'})"
+                    )
         case "request_extension":
             assert isinstance(action, RequestExtension)
             if pending is not None:

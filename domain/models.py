@@ -199,6 +199,8 @@ class SubmitInvestigation(Action):
 class DecideResolution(Action):
     approved: bool
     collective: bool = False
+    # R-ST-2 (rules 2): who took part in a collective decision (at least two to approve one).
+    participants: Annotated[list[Name], Field(max_length=50)] = []
     reason: Text | None = None
 
 

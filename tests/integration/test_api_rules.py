@@ -159,3 +159,24 @@ async def test_r_st_1_a_difficulty_goes_through_the_outbox_to_the_supervisor(
                for e in timeline)  # fmt: skip
     notices = (await api.get(f"/v1/complaints/{cid}/notices", "supervisor")).json()
     assert [n["kind"] for n in notices].count("difficulty_report") == 1
+
+
+async def test_r_st_2_a_collective_approval_names_who_took_part(api: Api) -> None:
+    cid = await _file(api, grade="major")
+    for action, body in (
+        ("record_contact", {}),
+        ("submit_investigation", {"findings": "f", "proposed_resolution": "r"}),
+    ):
+        assert (await api.act(cid, action, **body)).status_code == 200  # fmt: skip
+    alone = await api.act(cid, "decide_resolution", "supervisor", approved=True, collective=True)
+    assert alone.status_code == 409, alone.text
+    assert "R-ST-2" in alone.json()["detail"] and "participants" in alone.json()["detail"]
+
+    approved = await api.act(
+        cid, "decide_resolution", "supervisor", approved=True, collective=True,
+        participants=["wang.qiang", "zhao.min"],
+    )  # fmt: skip
+    assert approved.status_code == 200, approved.text
+    timeline = (await api.get(f"/v1/complaints/{cid}/timeline")).json()
+    [entry] = [e for e in timeline if e["kind"] == "action" and e["action"] == "decide_resolution"]
+    assert "wang.qiang" in entry["detail"] and "zhao.min" in entry["detail"], entry

@@ -133,7 +133,11 @@ def payload(name: str, case: Complaint, now: datetime, data: st.DataObject) -> d
             optional={"difficulty": st.sampled_from(["coverage", "loss_assessment"])},
         ),
         "decide_resolution": st.fixed_dictionaries(
-            {"approved": st.booleans()}, optional={"collective": st.booleans()}
+            {"approved": st.booleans()},
+            optional={
+                "collective": st.booleans(),
+                "participants": st.lists(st.sampled_from(["wang.qiang", "zhao.min", "sun.hao"])),
+            },
         ),
         "close_case": st.just({"result": "paid"}),
         "record_callback": st.fixed_dictionaries(
@@ -214,7 +218,15 @@ def closing_steps(
             "submit_investigation",
             {**handler, "findings": "f", "proposed_resolution": "r"},
         ),
-        Stage.APPROVE: ("decide_resolution", {**supervisor, "approved": True, "collective": True}),
+        Stage.APPROVE: (
+            "decide_resolution",
+            {
+                **supervisor,
+                "approved": True,
+                "collective": True,
+                "participants": ["wang.qiang", "zhao.min"],
+            },
+        ),
         Stage.CLOSE: ("close_case", {**handler, "result": "done"}),
         Stage.CALLBACK: ("record_callback", {**handler, "satisfied": True}),
     }
@@ -410,6 +422,17 @@ class CaseMachine(RuleBasedStateMachine):
             clock = s.clock(f"stage:{s.stage.value}")
             if clock is not None and not (clock.extended or clock.expedited):
                 assert clock.label.endswith("(special)"), clock.label
+
+    @invariant()
+    def r_st_2_an_approved_collective_decision_names_two_participants(self) -> None:
+        for e in self.case.state.timeline:
+            if (
+                e.kind == "action"
+                and e.action == "decide_resolution"
+                and ("'approved': True" in e.detail and "'collective': True" in e.detail)
+            ):
+                named = re.search(r"'participants': \[([^\]]*)\]", e.detail)
+                assert named is not None and len(set(named[1].split(", "))) >= 2, e.detail
 
     @invariant()
     def r_gr_2_3_crisis_and_regulator_or_media_are_never_general(self) -> None:

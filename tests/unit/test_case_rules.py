@@ -278,3 +278,54 @@ def test_r_st_1_without_a_supervisor_the_timeline_says_the_report_has_nobody_to_
         difficulty="coverage")  # fmt: skip
     assert not case.take_notices()
     assert any("R-ST-1" in e.detail and "no supervisor" in e.detail for e in case.state.timeline)
+
+
+# ---------------------------------------------------------------------------------------------
+# R-ST-2: a collective decision names who took part
+
+
+def awaiting_approval(rules: int = RULES, **overrides: Any) -> tuple[Complaint, datetime]:
+    case = accept(MONDAY, rules, **overrides)
+    now = MONDAY + timedelta(hours=1)
+    act(case, "record_contact", now, **HANDLER)
+    act(case, "submit_investigation", now, **HANDLER, findings="f", proposed_resolution="r")
+    return case, now
+
+
+@pytest.mark.parametrize("participants", [[], ["wang.qiang"], ["wang.qiang", "wang.qiang"]])
+def test_r_st_2_a_collective_approval_needs_two_participants(participants: list[str]) -> None:
+    case, now = awaiting_approval(grade="major")
+    reason = refused(case, "decide_resolution", now, **SUPERVISOR, approved=True,
+                     collective=True, participants=participants)  # fmt: skip
+    assert "R-ST-2" in reason and "two" in reason and "participants" in reason, reason
+    assert case.state.stage is Stage.APPROVE
+
+
+def test_r_st_2_the_timeline_names_who_took_part() -> None:
+    case, now = awaiting_approval(grade="major")
+    reason = refused(case, "decide_resolution", now, **SUPERVISOR, approved=True)
+    assert "collective=true and the participants" in reason, reason
+    act(case, "decide_resolution", now, **SUPERVISOR, approved=True, collective=True,
+        participants=["wang.qiang", "zhao.min", "sun.hao"])  # fmt: skip
+    assert case.state.stage is Stage.CLOSE
+    entry = next(e for e in reversed(case.state.timeline) if e.kind == "action")
+    assert entry.action == "decide_resolution" and entry.actor == "wang.qiang"
+    for name in ("wang.qiang", "zhao.min", "sun.hao"):
+        assert name in entry.detail, entry.detail
+
+
+def test_r_st_2_a_general_case_approved_alone_needs_no_participants() -> None:
+    case, now = awaiting_approval()
+    act(case, "decide_resolution", now, **SUPERVISOR, approved=True)
+    assert case.state.stage is Stage.CLOSE
+    entry = next(e for e in reversed(case.state.timeline) if e.kind == "action")
+    assert (
+        entry.detail == "decide_resolution by supervisor: {'approved': True, 'collective': False}"
+    )
+
+
+def test_r_st_2_rules_1_keeps_the_self_declared_collective_decision() -> None:
+    """A case started before this release: unchanged, so that its history replays."""
+    case, now = awaiting_approval(LEGACY_RULES, grade="major")
+    act(case, "decide_resolution", now, **SUPERVISOR, approved=True, collective=True)
+    assert case.state.stage is Stage.CLOSE
