@@ -434,6 +434,7 @@ class NoticeKind(StrEnum):
     CUSTOMER_NOTICE = "customer_notice"  # R-SLA-6, R-SLA-7, R-SLA-8
     CRISIS_REPORT = "crisis_report"  # R-CR-1
     DIFFICULTY_REPORT = "difficulty_report"  # R-ST-1: a hard case's difficult points, in writing
+    ACCOUNTABILITY = "accountability"  # R-AN-3, R-AC-2: the monthly cycle's proposals and results
 
 
 class Notification(Derived):
