@@ -17,7 +17,12 @@ release never changes what a running case already did (its history must replay t
   lets a pending extension request lapse; a resume is accepted while any clock is paused; a
   deadline is not moved (expedite, approved extension) while the clock is paused; reminders
   thin out to one a day (policy); customer notices name one date each; warnings and reminders
-  to staff, the regulatory clock's warning among them, land on a working instant (R-SLA-9).
+  to staff, the regulatory clock's warning among them, land on a working instant (R-SLA-9);
+  a senior_manager takes every supervisor's action and alone grants the further 30 days of
+  the regulatory limit (R-SLA-7); a special grade at intake takes its deadlines from the
+  intake, or runs as major until designated (R-GR-1); a submitted difficulty is reported in
+  writing to the supervisor (R-ST-1); a collective approval names two participants at least
+  (R-ST-2).
 """
 
 from __future__ import annotations
