@@ -9,11 +9,8 @@ from fastapi import APIRouter, Depends, Path
 
 from api import cases
 from api.auth import Identity, require
-from api.cases import Temporal
+from api.cases import ACTING_ROLES, Temporal
 from api.models import ComplaintId, ComplaintView, Problem
-from domain.models import Role
-
-ACTORS = (Role.SYSTEM, Role.HANDLER, Role.SUPERVISOR)
 
 router = APIRouter(tags=["actions"])
 
@@ -27,7 +24,7 @@ async def act(
     complaint_id: ComplaintId,
     action: Annotated[str, Path(max_length=64)],
     payload: dict[str, Any],
-    identity: Annotated[Identity, Depends(require(*ACTORS))],
+    identity: Annotated[Identity, Depends(require(*ACTING_ROLES))],
     client: Temporal,
 ) -> ComplaintView:
     """Run one action of the contract (body: its fields, without `actor` and `role`,

@@ -68,7 +68,8 @@ _SCHEME = HTTPBearer(
 
 
 def in_order(roles: Iterable[Role]) -> list[Role]:
-    """Roles in the order `Role` declares them (system, handler, supervisor, auditor)."""
+    """Roles in the order `Role` declares them (system, handler, supervisor, senior_manager,
+    auditor)."""
     return sorted(set(roles), key=list(Role).index)
 
 

@@ -21,7 +21,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.auth import Identity
 from api.models import SEES_CUSTOMER_NUMBERS, ComplaintView, explain, from_row, from_state
 from domain.identity import VerifiedIdentity
-from domain.lifecycle import SUPERVISOR_ONLY
+from domain.lifecycle import LEADERS, SUPERVISOR_ONLY
 from domain.models import ACTION_MODELS, ComplaintState, Role
 from ledger import access, views
 from workflows import contract
@@ -41,6 +41,9 @@ def _task_queue(request: Request) -> str:
     queue: str = request.app.state.task_queue
     return queue
 
+
+# The roles that act on a case, highest first: the key's highest one is the action's role.
+ACTING_ROLES = (Role.SENIOR_MANAGER, Role.SUPERVISOR, Role.HANDLER, Role.SYSTEM)
 
 Temporal = Annotated[Client, Depends(_temporal)]
 Ledger = Annotated[asyncpg.Pool, Depends(_ledger)]
@@ -104,9 +107,10 @@ async def act(
         raise HTTPException(404, f"unknown action {action!r}; known: {', '.join(ACTION_MODELS)}")
     if "actor" in payload or "role" in payload:
         raise HTTPException(422, "actor and role come from the API key; leave them out")
-    if action in SUPERVISOR_ONLY and not identity.has(Role.SUPERVISOR):
-        raise HTTPException(403, f"{action} needs the supervisor role")
-    role = next(r for r in (Role.SUPERVISOR, Role.HANDLER, Role.SYSTEM) if identity.has(r))
+    if action in SUPERVISOR_ONLY and not identity.has(*LEADERS):
+        raise HTTPException(403, f"{action} needs the supervisor or senior_manager role")
+    # The highest role the key holds acts (a senior manager may grant what a supervisor may not).
+    role = next(r for r in ACTING_ROLES if identity.has(r))
     try:
         checked = model.model_validate({**payload, "actor": identity.name, "role": role.value})
     except ValidationError as err:

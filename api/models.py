@@ -8,12 +8,13 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import HTTPException, Path
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from api.auth import Identity
 from domain.models import (
     EARLIEST,
     LATEST,
+    AwareDatetime,
     Channel,
     Clock,
     ComplaintState,
@@ -22,6 +23,7 @@ from domain.models import (
     Grade,
     Model,
     Role,
+    SpecialDeadlines,
     Stage,
 )
 from infra.masking import mask_number, mask_recipient
@@ -65,7 +67,10 @@ class ComplaintIn(Model):  # domain Model: unknown fields and NUL characters ref
 
     external_id: Annotated[str, Field(min_length=1, max_length=128)]
     channel: Channel
-    received_at: datetime | None = Field(None, description="defaults to now; with a time zone")
+    # Checked here, not only when the intake is built, so that a 422 names the field.
+    received_at: AwareDatetime | None = Field(
+        None, description="defaults to now; with a time zone, from 2000 up to (not incl.) 2100"
+    )
     branch: Annotated[str, Field(min_length=1, max_length=200)]
     department: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     owner: Annotated[str, Field(min_length=1, max_length=200)]
@@ -78,6 +83,22 @@ class ComplaintIn(Model):  # domain Model: unknown fields and NUL characters ref
     demands: Annotated[str, Field(min_length=1, max_length=4000)]
     grade: Grade = Grade.GENERAL
     crisis: CrisisFacts | None = None
+    special_deadlines: SpecialDeadlines | None = Field(
+        None,
+        description="R-GR-1: the stage deadlines its superior set; required with grade special, "
+        "and only with it",
+    )
+
+    @model_validator(mode="after")
+    def _special_comes_with_its_deadlines(self) -> ComplaintIn:
+        if self.grade is Grade.SPECIAL and self.special_deadlines is None:
+            raise ValueError(
+                "R-GR-1: grade special needs special_deadlines (contact_hours, "
+                "investigate_days, approve_days), set by the superior who designates it"
+            )
+        if self.grade is not Grade.SPECIAL and self.special_deadlines is not None:
+            raise ValueError("special_deadlines go with grade special only (R-GR-1)")
+        return self
 
 
 class CustomerView(BaseModel):

@@ -16,7 +16,13 @@ release never changes what a running case already did (its history must replay t
 - 2: leaving a stage ends its pause (the regulatory clock runs again, the customer is told) and
   lets a pending extension request lapse; a resume is accepted while any clock is paused; a
   deadline is not moved (expedite, approved extension) while the clock is paused; reminders
-  thin out to one a day (policy); customer notices name one date each.
+  thin out to one a day (policy); customer notices name one date each; warnings and reminders
+  to staff, the regulatory clock's warning among them, land on a working instant (R-SLA-9);
+  a senior_manager takes every supervisor's action and alone grants the further 30 days of
+  the regulatory limit (R-SLA-7); a special grade at intake takes its deadlines from the
+  intake, or runs as major until designated (R-GR-1); a submitted difficulty is reported in
+  writing to the supervisor (R-ST-1); a collective approval names two participants at least
+  (R-ST-2).
 """
 
 from __future__ import annotations
@@ -224,10 +230,29 @@ class Complaint:
 
     def _on_submit_investigation(self, action: SubmitInvestigation, now: datetime) -> None:
         self.state.proposed_resolution = action.proposed_resolution
+        if self.rules >= 2 and action.difficulty is not None:
+            self._report_difficulty(action, now)
         self._enter(Stage.APPROVE, action.actor, now)
 
+    def _report_difficulty(self, action: SubmitInvestigation, now: datetime) -> None:
+        """R-ST-1 (rules 2): a technically hard case's difficult points (a coverage or a
+        loss-assessment question) go in writing to the level above: the case's supervisor."""
+        assert action.difficulty is not None
+        s = self.state
+        if s.supervisor is None:
+            self._log("notice", "system",
+                      f"R-ST-1: the {action.difficulty} difficulty could not be reported in "
+                      "writing: the case has no supervisor (reassign one)", now)  # fmt: skip
+            return
+        words = notices.difficulty_report(s.complaint_id, action.actor, action.difficulty,
+                                          action.findings, action.proposed_resolution)  # fmt: skip
+        self._notify(NoticeKind.DIFFICULTY_REPORT, "supervisor", s.supervisor, ["email"], words,
+                     now)  # fmt: skip
+
     def _on_decide_resolution(self, action: DecideResolution, now: datetime) -> None:
-        """R-ST-2, R-ST-3: approved goes to closing; rejected goes back to investigation."""
+        """R-ST-2, R-ST-3: approved goes to closing; rejected goes back to investigation.
+        Rules 2: a collective approval names who took part, at least two (the gate), and the
+        action's timeline entry names them."""
         self.state.resolution_approved = action.approved
         self._enter(Stage.CLOSE if action.approved else Stage.INVESTIGATE, action.actor, now)
 
@@ -406,6 +431,8 @@ class Complaint:
     def _accept(self, now: datetime) -> None:
         intake, policy, s = self.intake, self.policy, self.state
         grade, why = grading.grade_at_intake(intake, policy.sla)
+        if self.rules >= 2:
+            grade = self._special_at_intake(grade, why)
         s.grade = grade
         s.calendar = policy.calendar.name
         received = min(intake.received_at, now)
@@ -429,6 +456,25 @@ class Complaint:
         words = notices.acknowledgement(s.complaint_id, regulatory.due_at, s.owner)
         self._notify(NoticeKind.ACKNOWLEDGEMENT, "customer", self.intake.customer.phone, ["sms"],
                      words, now, clock="regulatory" if self.rules >= 2 else None)  # fmt: skip
+
+    def _special_at_intake(self, grade: Grade, why: list[str]) -> Grade:
+        """R-GR-1 (rules 2): a special grade comes with the deadlines its superior sets; without
+        them the case runs as major until `designate_special` gives them (rules 1 quietly used
+        the major table under the special grade)."""
+        deadlines = self.intake.special_deadlines
+        if grade is not Grade.SPECIAL:
+            if deadlines is not None:
+                why.append(f"R-GR-1: special_deadlines ignored, the grade is {grade.value}")
+            return grade
+        if deadlines is None:
+            why.append(
+                "R-GR-1: the special grade needs the deadlines its superior sets; handled as "
+                "major until designate_special gives them"
+            )
+            return Grade.MAJOR
+        self.state.special_deadlines = deadlines
+        why.append("R-GR-1: special, with the superior's deadlines given at intake")
+        return grade
 
     def _enter(
         self, stage: Stage, actor: str, now: datetime, *, start: datetime | None = None
@@ -654,4 +700,6 @@ class Complaint:
 def _describe(name: str, action: Action) -> str:
     fields = action.model_dump(exclude={"actor", "role", "request_id"}, exclude_none=True,
                                mode="json")  # fmt: skip
+    # An empty list says nothing (rules-1 entries stay as they were before `participants`).
+    fields = {k: v for k, v in fields.items() if v != []}
     return f"{name} by {action.role.value}" + (f": {fields}" if fields else "")

@@ -18,7 +18,14 @@ from pydantic import ValidationError
 from domain.models import Derived, Role
 
 # The role an action is taken in, when a person holds several: the most senior.
-SENIORITY = (Role.SUPERVISOR, Role.HANDLER, Role.SYSTEM, Role.AUDITOR)
+SENIORITY = (
+    Role.SENIOR_MANAGER,
+    Role.SUPERVISOR,
+    Role.HANDLER,
+    Role.SYSTEM,
+    Role.REVIEW_GROUP,
+    Role.AUDITOR,
+)
 
 
 class VerifiedIdentity(Derived):

@@ -47,10 +47,17 @@ ALLOWED_STAGES: dict[str, frozenset[Stage]] = {
 }
 
 # Approving a resolution or an extension, grading special and ordering same-day handling are
-# a leader's decisions (R-SLA-5, R-SLA-6, R-GR-1, R-ST-2).
+# a leader's decisions (R-SLA-5, R-SLA-6, R-GR-1, R-ST-2): a supervisor's, or (rules 2) the
+# superior office's or a head-office senior manager's.
 SUPERVISOR_ONLY = frozenset(
     {"decide_resolution", "decide_extension", "designate_special", "expedite"}
 )
+LEADERS = frozenset({Role.SUPERVISOR, Role.SENIOR_MANAGER})
+
+
+def leads(role: Role, rules: int) -> bool:
+    """Whether `role` may take a supervisor's action in a case under these rules."""
+    return role in LEADERS if rules >= 2 else role is Role.SUPERVISOR
 
 
 def pending_extension(state: ComplaintState, rules: int) -> Extension | None:
@@ -73,8 +80,16 @@ def refusal(
 ) -> str | None:
     if action.role is Role.AUDITOR:
         return "auditors may read a case but not act on it"
-    if name in SUPERVISOR_ONLY and action.role is not Role.SUPERVISOR:
-        return f"{name} needs the supervisor role (actor {action.actor} has {action.role.value})"
+    if action.role is Role.SENIOR_MANAGER and rules < 2:
+        # The role came with rules 2: a rules-1 case refuses it, as it refused the unknown role
+        # before, so that its history replays the same.
+        return (
+            "this case runs under rules 1, which know no senior_manager role: "
+            "act with the supervisor role"
+        )
+    if name in SUPERVISOR_ONLY and not leads(action.role, rules):
+        needed = "supervisor or senior_manager" if rules >= 2 else "supervisor"
+        return f"{name} needs the {needed} role (actor {action.actor} has {action.role.value})"
     allowed = ALLOWED_STAGES[name]
     if state.stage not in allowed:
         stages = ", ".join(sorted(s.value for s in allowed))
@@ -95,10 +110,22 @@ def refusal(
                 and (state.grade is not Grade.GENERAL or state.crisis)
                 and not action.collective
             ):
+                if rules < 2:
+                    return (
+                        "R-ST-2: a major complaint's resolution is decided collectively; "
+                        "approve with collective=true once it has been"
+                    )
                 return (
-                    "R-ST-2: a major complaint's resolution is decided collectively; "
-                    "approve with collective=true once it has been"
+                    "R-ST-2: a major complaint's resolution is decided collectively; approve "
+                    "with collective=true and the participants once it has been"
                 )
+            if rules >= 2 and action.approved and action.collective:
+                named = sorted(set(action.participants))
+                if len(named) < 2:
+                    return (
+                        "R-ST-2: a collective decision names who took part: at least two "
+                        f"participants (given: {', '.join(named) or 'none'})"
+                    )
         case "request_extension":
             assert isinstance(action, RequestExtension)
             if pending is not None:
@@ -119,7 +146,10 @@ def refusal(
             if action.approved:
                 new_due = action.new_due_at or pending.requested_due_at
                 days = action.regulatory_days or pending.regulatory_days
-                return extension_refusal(state, policy, new_due, days, now)
+                refused = extension_refusal(state, policy, new_due, days, now)
+                if refused is None and rules >= 2 and action.role is not Role.SENIOR_MANAGER:
+                    refused = _further_30_days_refusal(state, new_due, days, action)
+                return refused
         case "expedite":
             if stage_clock is None:
                 return "this stage has no clock to expedite"
@@ -169,6 +199,21 @@ def regulatory_days(state: ComplaintState) -> int:
     """The outer limit currently granted: 15 days, or 30/60 after approved extensions."""
     granted = [e.regulatory_days for e in state.extensions if e.approved and e.regulatory_days]
     return max(granted, default=15)
+
+
+def _further_30_days_refusal(
+    state: ComplaintState, new_due: datetime, days: int | None, action: Action
+) -> str | None:
+    """R-SLA-7 (rules 2): the further 30 days (60 in all) need the superior office or a
+    head-office senior manager; a supervisor may grant the first extension, to 30."""
+    regulatory = state.clock("regulatory")
+    if days != 60 or regulatory is None or new_due <= regulatory.due_at:
+        return None  # the approval does not take the regulatory limit to 60 days
+    return (
+        "R-SLA-7: extending the regulatory limit by a further 30 days (regulatory_days=60) "
+        "needs the approval of the superior office or a head-office senior manager: the "
+        f"senior_manager role (actor {action.actor} has {action.role.value})"
+    )
 
 
 def extension_refusal(

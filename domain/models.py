@@ -111,7 +111,13 @@ class Role(StrEnum):
     SYSTEM = "system"
     HANDLER = "handler"
     SUPERVISOR = "supervisor"
+    # R-SLA-7: the superior office or a head-office senior manager, who alone may grant the
+    # further 30 days of the regulatory limit (60 in all); may take every supervisor's action
+    # too. Rules 2: a case started under rules 1 refuses the role (it did not exist then).
+    SENIOR_MANAGER = "senior_manager"
     AUDITOR = "auditor"
+    # R-AN-3, R-AC-3: decides the monthly accountability cycle and its appeals.
+    REVIEW_GROUP = "review_group"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -137,6 +143,14 @@ class CrisisFacts(Model):
     major_social_impact: bool = False
 
 
+class SpecialDeadlines(Model):
+    """R-GR-1: a special complaint's stage deadlines, set by the superior who designates it."""
+
+    contact_hours: Annotated[float, Field(gt=0, le=80)]
+    investigate_days: Annotated[int, Field(ge=1, le=60)]
+    approve_days: Annotated[int, Field(ge=1, le=30)]
+
+
 class ComplaintIntake(Model):
     """R-IN-2: everything a ledger row needs. The workflow input."""
 
@@ -156,6 +170,11 @@ class ComplaintIntake(Model):
     demands: Text
     grade: Grade = Grade.GENERAL
     crisis: CrisisFacts | None = None
+    # R-GR-1 (rules 2): the deadlines of a complaint graded special at intake. Not required
+    # here (a workflow input that stops validating would break replays): the HTTP API refuses
+    # `special` without them, and a case started without them runs as major until
+    # `designate_special` gives them.
+    special_deadlines: SpecialDeadlines | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -182,6 +201,8 @@ class SubmitInvestigation(Action):
 class DecideResolution(Action):
     approved: bool
     collective: bool = False
+    # R-ST-2 (rules 2): who took part in a collective decision (at least two to approve one).
+    participants: Annotated[list[Name], Field(max_length=50)] = []
     reason: Text | None = None
 
 
@@ -216,12 +237,6 @@ class EscalateCrisis(Action):
 class ReportCrisis(Action):
     level: Literal["superior", "headquarters"]
     summary: Text
-
-
-class SpecialDeadlines(Model):
-    contact_hours: Annotated[float, Field(gt=0, le=80)]
-    investigate_days: Annotated[int, Field(ge=1, le=60)]
-    approve_days: Annotated[int, Field(ge=1, le=30)]
 
 
 class DesignateSpecial(Action):
@@ -420,6 +435,8 @@ class NoticeKind(StrEnum):
     ESCALATION = "escalation"  # R-SLA-4, the owner's supervisor is told
     CUSTOMER_NOTICE = "customer_notice"  # R-SLA-6, R-SLA-7, R-SLA-8
     CRISIS_REPORT = "crisis_report"  # R-CR-1
+    DIFFICULTY_REPORT = "difficulty_report"  # R-ST-1: a hard case's difficult points, in writing
+    ACCOUNTABILITY = "accountability"  # R-AN-3, R-AC-2: the monthly cycle's proposals and results
 
 
 class Notification(Derived):

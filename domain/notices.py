@@ -75,6 +75,23 @@ def extension_requested(
     )
 
 
+DIFFICULTIES = {"coverage": "coverage question", "loss_assessment": "loss-assessment question"}
+
+
+def difficulty_report(
+    complaint_id: str, actor: str, difficulty: str, findings: str, proposed_resolution: str
+) -> Words:
+    """R-ST-1 (S2 art.5): the difficult points of a technically hard case, reported in writing
+    to the level above."""
+    what = DIFFICULTIES.get(difficulty, difficulty)
+    return (
+        f"Difficult points reported: {what} (complaint {complaint_id})",
+        f"Complaint {complaint_id}: {actor} reports a {what} in writing (R-ST-1, S2 art.5).\n"
+        f"Findings: {findings}\n"
+        f"Proposed resolution: {proposed_resolution}",
+    )
+
+
 def handling_extended(new_due: datetime) -> Words:
     """R-SLA-6: the complainant is told the new expected date."""
     return (

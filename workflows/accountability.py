@@ -214,7 +214,7 @@ class AccountabilityCycleWorkflow:
             Notification(
                 key=f"{workflow.info().workflow_id}:n{self._notices}",
                 complaint_id=f"accountability-{period}",
-                kind=NoticeKind.ESCALATION,
+                kind=NoticeKind.ACCOUNTABILITY,  # not an SLA escalation (R-SLA-4)
                 recipient_role=role,
                 recipient=recipient,
                 channels=["email"],

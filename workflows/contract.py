@@ -36,12 +36,18 @@ ACTIONS: tuple[str, ...] = tuple(ACTION_MODELS)  # each a signal and an update o
 # update only).
 ACTION_SIGNALS: dict[str, str] = {
     "record_contact": "The complainant was contacted.",
-    "submit_investigation": "Findings and proposed resolution go to approval.",
-    "decide_resolution": 'Supervisor: {"approved": true|false, "collective": true}.',
+    "submit_investigation": (
+        'Findings and proposed resolution go to approval; {"difficulty": "coverage"} reports it.'
+    ),
+    "decide_resolution": (
+        'Supervisor: {"approved": true|false, "collective": true, "participants": ["...", "..."]}.'
+    ),
     "close_case": "Resolution carried out, result fed back.",
     "record_callback": 'Callback done: {"satisfied": true|false}.',
     "request_extension": "Handler asks for a later deadline.",
-    "decide_extension": 'Supervisor: {"approved": true, "new_due_at": "..."}.',
+    "decide_extension": (
+        'Supervisor: {"approved": true, "new_due_at": "..."}; regulatory_days 60: senior_manager.'
+    ),
     "escalate_crisis": 'The case becomes a crisis: {"reasons": [...]}.',
     "report_crisis": 'Crisis report filed: {"level": "superior"|"headquarters"}.',
     "designate_special": "Supervisor grades the case special with its deadlines.",

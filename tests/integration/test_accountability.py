@@ -149,3 +149,47 @@ async def _state(handle: Any) -> CycleState:
         what="the compiled cycle",
     )
     return state
+
+
+async def test_r_an_3_cycle_notices_are_accountability_notices_not_sla_escalations(
+    harness: Harness,
+) -> None:
+    """The review group's and each person's notices have their own kind: the outbox, the
+    notices view and anything counting SLA escalations (R-SLA-4) no longer mistake them."""
+    h = harness
+    now = await h.now()
+    period = period_of(now)
+    if now >= appeal_until(period):
+        period = period_of(now + timedelta(days=10))
+    starts, _ = period_bounds(period)
+    await seed(h.pool, "K1", datetime.combine(starts + timedelta(days=2), datetime.min.time(),
+                                              tzinfo=ZONE))  # fmt: skip
+    await h.pool.execute(
+        "INSERT INTO determinations (complaint_id, effective, reason_code, direct_person,"
+        " managerial_person, decided_by, decided_at) VALUES ('K1', true, 'poor_attitude',"
+        " 'li.na', 'wang.qiang', 'chief', now())"
+    )
+    handle = await h.client.start_workflow(
+        contract.CYCLE_WORKFLOW_TYPE, CycleInput(period=period),
+        id=contract.cycle_workflow_id(period), task_queue=h.task_queue, result_type=CycleState,
+    )  # fmt: skip
+    state = await _state(handle)
+    for item in state.items:
+        await handle.execute_update("decide", {"actor": "review", "complaint_id": item.complaint_id,
+                                               "person": item.person, "penalty": 20,
+                                               "responsibility": item.responsibility})  # fmt: skip
+    await h.sleep_until(appeal_until(period))
+    assert (await handle.result()).published
+
+    people = {i.person for i in state.items}
+    told = await h.notifier.wait_for("accountability", 1 + len(people))
+    assert {n.recipient for n in told} == {"review.group", *people}
+    assert not h.notifier.of("escalation")
+    kinds = await h.pool.fetch(
+        "SELECT DISTINCT kind FROM notifications WHERE complaint_id = $1",
+        f"accountability-{period}",
+    )
+    assert [r["kind"] for r in kinds] == ["accountability"]
+    assert (
+        await h.pool.fetchval("SELECT count(*) FROM notifications WHERE kind = 'escalation'") == 0
+    )

@@ -19,6 +19,7 @@ from tests.harness import Harness, eventually
 from workers import build_worker
 
 SUPERVISOR = {"actor": "wang.qiang", "role": "supervisor"}
+COLLECTIVE = ["wang.qiang", "zhao.min"]  # R-ST-2: who took part in a collective decision
 
 
 async def ledger_timeline(pool: asyncpg.Pool, complaint_id: str) -> list[tuple[object, ...]]:
@@ -87,11 +88,13 @@ async def test_r_st_7_ledger_timeline_equals_the_workflows_after_a_full_life(
                 new_due_at=(state.received_at + timedelta(days=9)).isoformat())  # fmt: skip
     await h.act(handle, "decide_extension", **SUPERVISOR, approved=True)
     await h.act(handle, "submit_investigation", findings="f2", proposed_resolution="r2")
-    await h.act(handle, "decide_resolution", **SUPERVISOR, approved=True, collective=True)
+    await h.act(handle, "decide_resolution", **SUPERVISOR, approved=True, collective=True,
+                participants=COLLECTIVE)  # fmt: skip
     await h.act(handle, "close_case", result="paid")
     await h.act(handle, "record_callback", satisfied=False)
     await h.act(handle, "submit_investigation", findings="f3", proposed_resolution="r3")
-    await h.act(handle, "decide_resolution", **SUPERVISOR, approved=True, collective=True)
+    await h.act(handle, "decide_resolution", **SUPERVISOR, approved=True, collective=True,
+                participants=COLLECTIVE)  # fmt: skip
     await h.act(handle, "close_case", result="paid more")
     await h.act(handle, "record_callback", satisfied=True)
     final: ComplaintState = await handle.result()

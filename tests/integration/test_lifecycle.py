@@ -98,6 +98,7 @@ async def test_r_st_2_major_complaint_needs_collective_approval(harness: Harness
         role="supervisor",
         approved=True,
         collective=True,
+        participants=["wang.qiang", "zhao.min"],  # R-ST-2 (rules 2): who took part
     )
     assert state.stage is Stage.CLOSE
     await h.act(handle, "close_case", result="done")

@@ -65,6 +65,7 @@ STARTS = [
 ACTOR = {
     Role.HANDLER: "li.na",
     Role.SUPERVISOR: "wang.qiang",
+    Role.SENIOR_MANAGER: "zhou.hq",
     Role.SYSTEM: "callcentre",
     Role.AUDITOR: "audit.zhou",
 }
@@ -83,6 +84,13 @@ DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 def intakes(draw: st.DrawFn) -> tuple[datetime, ComplaintIntake]:
     now = draw(st.sampled_from(STARTS))
     earlier = draw(st.sampled_from([timedelta(0), timedelta(minutes=40), timedelta(hours=20)]))
+    deadlines = st.fixed_dictionaries(
+        {
+            "contact_hours": st.sampled_from([0.5, 3, 12]),
+            "investigate_days": st.integers(1, 12),
+            "approve_days": st.integers(1, 4),
+        }
+    )
     crisis = draw(
         st.none()
         | st.fixed_dictionaries(
@@ -101,8 +109,11 @@ def intakes(draw: st.DrawFn) -> tuple[datetime, ComplaintIntake]:
             "category": "claims settlement",
             "matter": "Claim unpaid.",
             "demands": "Pay it.",
-            "grade": draw(st.sampled_from([Grade.GENERAL, Grade.MAJOR])),
+            "grade": draw(st.sampled_from(list(Grade))),
             "crisis": crisis,
+            # R-GR-1: with or without a special grade (the API pairs them; a workflow started
+            # directly may not).
+            "special_deadlines": draw(st.none() | deadlines),
         }
     )
     return now, intake
@@ -122,7 +133,11 @@ def payload(name: str, case: Complaint, now: datetime, data: st.DataObject) -> d
             optional={"difficulty": st.sampled_from(["coverage", "loss_assessment"])},
         ),
         "decide_resolution": st.fixed_dictionaries(
-            {"approved": st.booleans()}, optional={"collective": st.booleans()}
+            {"approved": st.booleans()},
+            optional={
+                "collective": st.booleans(),
+                "participants": st.lists(st.sampled_from(["wang.qiang", "zhao.min", "sun.hao"])),
+            },
         ),
         "close_case": st.just({"result": "paid"}),
         "record_callback": st.fixed_dictionaries(
@@ -192,17 +207,26 @@ def closing_steps(
     s = case.state
     handler = {"actor": "li.na", "role": "handler"}
     supervisor = {"actor": "wang.qiang", "role": "supervisor"}
+    senior = {"actor": "zhou.hq", "role": "senior_manager"}  # R-SLA-7: may grant 60 days too
     if settle and any(c.paused_at is not None for c in s.clocks):
         return "resume_clock", ResumeClock(**handler)
     if settle and lifecycle.pending_extension(s, case.rules) is not None:
-        return "decide_extension", DecideExtension(**supervisor, approved=approve)
+        return "decide_extension", DecideExtension(**senior, approved=approve)
     step: dict[Stage, tuple[str, dict[str, Any]]] = {
         Stage.CONTACT: ("record_contact", handler),
         Stage.INVESTIGATE: (
             "submit_investigation",
             {**handler, "findings": "f", "proposed_resolution": "r"},
         ),
-        Stage.APPROVE: ("decide_resolution", {**supervisor, "approved": True, "collective": True}),
+        Stage.APPROVE: (
+            "decide_resolution",
+            {
+                **supervisor,
+                "approved": True,
+                "collective": True,
+                "participants": ["wang.qiang", "zhao.min"],
+            },
+        ),
         Stage.CLOSE: ("close_case", {**handler, "result": "done"}),
         Stage.CALLBACK: ("record_callback", {**handler, "satisfied": True}),
     }
@@ -246,7 +270,8 @@ class CaseMachine(RuleBasedStateMachine):
         else:
             name = data.draw(st.sampled_from(WEIGHTED), label="action")
             leader = name in lifecycle.SUPERVISOR_ONLY and data.draw(st.booleans(), label="lead")
-            role = Role.SUPERVISOR if leader else data.draw(st.sampled_from(list(Role)), "role")
+            roles = sorted(lifecycle.LEADERS) if leader else list(Role)
+            role = data.draw(st.sampled_from(roles), "role")
         fields = payload(name, self.case, self.now, data)
         fields.update(actor=ACTOR[role], role=role.value)
         if request_id is not None:
@@ -382,6 +407,32 @@ class CaseMachine(RuleBasedStateMachine):
         assert len(pending) <= 1, pending
         if pending:
             assert pending[0].stage is s.stage and s.stage in OPEN, (pending, s.stage)
+
+    @invariant()
+    def r_sla_7_only_a_senior_manager_grants_the_further_30_days(self) -> None:
+        for e in self.case.state.extensions:
+            if e.approved and e.regulatory_days == 60:
+                assert e.decided_by == ACTOR[Role.SENIOR_MANAGER], e
+
+    @invariant()
+    def r_gr_1_a_special_case_runs_on_its_superiors_deadlines(self) -> None:
+        s = self.case.state
+        if s.grade is Grade.SPECIAL:
+            assert s.special_deadlines is not None
+            clock = s.clock(f"stage:{s.stage.value}")
+            if clock is not None and not (clock.extended or clock.expedited):
+                assert clock.label.endswith("(special)"), clock.label
+
+    @invariant()
+    def r_st_2_an_approved_collective_decision_names_two_participants(self) -> None:
+        for e in self.case.state.timeline:
+            if (
+                e.kind == "action"
+                and e.action == "decide_resolution"
+                and ("'approved': True" in e.detail and "'collective': True" in e.detail)
+            ):
+                named = re.search(r"'participants': \[([^\]]*)\]", e.detail)
+                assert named is not None and len(set(named[1].split(", "))) >= 2, e.detail
 
     @invariant()
     def r_gr_2_3_crisis_and_regulator_or_media_are_never_general(self) -> None:

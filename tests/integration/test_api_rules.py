@@ -1,0 +1,182 @@
+"""Rules found wanting in review (issue 16), through the real HTTP API, a real worker on the
+time-skipping server and a real PostgreSQL: who may grant the further 30 days (R-SLA-7), the
+special grade's deadlines at intake (R-GR-1), the written report of a hard case (R-ST-1), and
+who took part in a collective decision (R-ST-2)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+
+import httpx
+import pytest
+
+from api.app import create_app
+from api.auth import create_key
+from domain.models import Role
+from tests.harness import Harness
+from tests.integration.test_api import Api, complaint
+from tests.integration.test_api_keys import keys_cli
+
+
+@pytest.fixture
+async def api(harness: Harness, database: str) -> AsyncIterator[Api]:
+    """The app, with the keys of the README's session and a senior manager's, made with the
+    CLI as the README says (`python -m api.keys create --role senior_manager`)."""
+    code, out, err = await keys_cli(
+        database, "create", "--name", "zhou.hq", "--role", "senior_manager"
+    )
+    assert code == 0, err
+    keys = {
+        "system": await create_key(harness.pool, "callcentre", [Role.SYSTEM]),
+        "handler": await create_key(harness.pool, "li.na", [Role.HANDLER]),
+        "supervisor": await create_key(harness.pool, "wang.qiang", [Role.SUPERVISOR]),
+        "senior": out.strip(),
+    }
+    app = create_app(harness.client, harness.pool, task_queue=harness.task_queue)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://api") as http:
+        yield Api(http, keys)
+
+
+async def _file(api: Api, **overrides: object) -> str:
+    filed = await api.post("/v1/complaints", complaint(**overrides))
+    assert filed.status_code == 201, filed.text
+    cid: str = filed.json()["complaint"]["complaint_id"]
+    return cid
+
+
+def _regulatory_due(view: dict[str, object]) -> datetime:
+    clocks = view["clocks"]
+    assert isinstance(clocks, list)
+    return datetime.fromisoformat(next(c["due_at"] for c in clocks if c["key"] == "regulatory"))
+
+
+async def test_r_sla_7_only_a_senior_manager_key_grants_the_further_30_days(api: Api) -> None:
+    cid = await _file(api)
+    contacted = await api.act(cid, "record_contact")
+    assert contacted.status_code == 200, contacted.text
+    limit = _regulatory_due(contacted.json())
+    asked = await api.act(
+        cid, "request_extension", reason="especially complex: two appraisals",
+        new_due_at=(limit + timedelta(days=20)).isoformat(), regulatory_days=60,
+    )  # fmt: skip
+    assert asked.status_code == 200, asked.text
+
+    by_supervisor = await api.act(cid, "decide_extension", "supervisor", approved=True)
+    assert by_supervisor.status_code == 409, by_supervisor.text
+    assert "R-SLA-7" in by_supervisor.json()["detail"]
+    assert "senior_manager" in by_supervisor.json()["detail"]
+
+    by_senior = await api.act(cid, "decide_extension", "senior", approved=True)
+    assert by_senior.status_code == 200, by_senior.text
+    assert _regulatory_due(by_senior.json()) > limit + timedelta(days=20)
+
+    timeline = (await api.get(f"/v1/complaints/{cid}/timeline")).json()
+    assert any(e["action"] == "decide_extension" and e["actor"] == "zhou.hq"
+               and e["kind"] == "action" for e in timeline)  # fmt: skip
+
+
+async def test_r_sla_7_a_senior_manager_key_takes_the_supervisors_actions(api: Api) -> None:
+    cid = await _file(api)
+    for action, body in (
+        ("record_contact", {}),
+        ("submit_investigation", {"findings": "f", "proposed_resolution": "r"}),
+    ):
+        assert (await api.act(cid, action, **body)).status_code == 200  # fmt: skip
+    refused = await api.act(cid, "decide_resolution", "handler", approved=True)
+    assert refused.status_code == 403, refused.text
+    assert "senior_manager" in refused.json()["detail"]
+    approved = await api.act(cid, "decide_resolution", "senior", approved=True)
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["stage"] == "close"
+
+
+DEADLINES = {"contact_hours": 3, "investigate_days": 7, "approve_days": 3}
+
+
+async def test_r_gr_1_the_api_refuses_special_without_its_deadlines(api: Api) -> None:
+    refused = await api.post("/v1/complaints", complaint(grade="special"))
+    assert refused.status_code == 422, refused.text
+    detail = refused.json()["detail"]
+    assert "R-GR-1" in detail and "special_deadlines" in detail, detail
+    stray = await api.post("/v1/complaints", complaint(special_deadlines=DEADLINES))
+    assert stray.status_code == 422 and "special_deadlines" in stray.json()["detail"], stray.text
+
+    filed = await api.post(
+        "/v1/complaints", complaint(grade="special", special_deadlines=DEADLINES)
+    )
+    assert filed.status_code == 201, filed.text
+    view = filed.json()["complaint"]
+    assert view["grade"] == "special"
+    contact = next(c for c in view["clocks"] if c["key"] == "stage:contact")
+    assert contact["label"] == "contact: 3 working hours (special)"
+
+
+async def test_r_gr_1_a_workflow_started_without_deadlines_runs_as_major_until_designated(
+    harness: Harness,
+) -> None:
+    """Started directly (the Web UI, a script), not through the API that would refuse it."""
+    h = harness
+    handle = await h.start(grade="special")
+    state = await h.state(handle)
+    assert state.grade.value == "major" and state.special_deadlines is None
+    [intake] = [e for e in state.timeline if e.kind == "intake"]
+    assert "R-GR-1" in intake.detail and "designate_special" in intake.detail, intake
+    contact = state.clock("stage:contact")
+    assert contact is not None and contact.label == "contact: 1 working hour (major)"
+
+    state = await h.act(
+        handle, "designate_special", actor="wang.qiang", role="supervisor", deadlines=DEADLINES
+    )
+    assert state.grade.value == "special"
+    contact = state.clock("stage:contact")
+    assert contact is not None and contact.label == "contact: 3 working hours (special)"
+
+
+async def test_r_st_1_a_difficulty_goes_through_the_outbox_to_the_supervisor(
+    api: Api, harness: Harness
+) -> None:
+    cid = await _file(api)
+    assert (await api.act(cid, "record_contact")).status_code == 200
+    submitted = await api.act(
+        cid, "submit_investigation", findings="Is hail damage to the sunroof covered?",
+        proposed_resolution="Pay under the glass clause.", difficulty="coverage",
+    )  # fmt: skip
+    assert submitted.status_code == 200, submitted.text
+
+    [report] = await harness.notifier.wait_for("difficulty_report")
+    assert report.complaint_id == cid and report.recipient == "wang.qiang"
+    assert "hail damage to the sunroof" in report.body
+    rows = await harness.pool.fetch(
+        "SELECT kind, channel, recipient_role, recipient FROM notifications"
+        " WHERE complaint_id = $1 AND kind = 'difficulty_report'",
+        cid,
+    )
+    assert [tuple(r) for r in rows] == [("difficulty_report", "email", "supervisor", "wang.qiang")]
+    timeline = (await api.get(f"/v1/complaints/{cid}/timeline")).json()
+    assert any(e["kind"] == "notice" and e["detail"].startswith("difficulty_report to supervisor")
+               for e in timeline)  # fmt: skip
+    notices = (await api.get(f"/v1/complaints/{cid}/notices", "supervisor")).json()
+    assert [n["kind"] for n in notices].count("difficulty_report") == 1
+
+
+async def test_r_st_2_a_collective_approval_names_who_took_part(api: Api) -> None:
+    cid = await _file(api, grade="major")
+    for action, body in (
+        ("record_contact", {}),
+        ("submit_investigation", {"findings": "f", "proposed_resolution": "r"}),
+    ):
+        assert (await api.act(cid, action, **body)).status_code == 200  # fmt: skip
+    alone = await api.act(cid, "decide_resolution", "supervisor", approved=True, collective=True)
+    assert alone.status_code == 409, alone.text
+    assert "R-ST-2" in alone.json()["detail"] and "participants" in alone.json()["detail"]
+
+    approved = await api.act(
+        cid, "decide_resolution", "supervisor", approved=True, collective=True,
+        participants=["wang.qiang", "zhao.min"],
+    )  # fmt: skip
+    assert approved.status_code == 200, approved.text
+    timeline = (await api.get(f"/v1/complaints/{cid}/timeline")).json()
+    [entry] = [e for e in timeline if e["kind"] == "action" and e["action"] == "decide_resolution"]
+    assert "wang.qiang" in entry["detail"] and "zhao.min" in entry["detail"], entry
