@@ -80,6 +80,8 @@ def refusal(
 ) -> str | None:
     if action.role is Role.AUDITOR:
         return "auditors may read a case but not act on it"
+    if action.role is Role.REVIEW_GROUP:
+        return "the review group decides the accountability cycle, not a case's handling"
     if action.role is Role.SENIOR_MANAGER and rules < 2:
         # The role came with rules 2: a rules-1 case refuses it, as it refused the unknown role
         # before, so that its history replays the same.

@@ -68,6 +68,7 @@ ACTOR = {
     Role.SENIOR_MANAGER: "zhou.hq",
     Role.SYSTEM: "callcentre",
     Role.AUDITOR: "audit.zhou",
+    Role.REVIEW_GROUP: "review.group",
 }
 ACTIONS = sorted(ACTION_MODELS)
 # Drawn more often: the actions whose interplay the rules are about (a withdrawal ends it all).
