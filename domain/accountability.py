@@ -38,6 +38,7 @@ class CaseFacts(Model):
     """What the ledger knows of a case, as the cycle compiles it."""
 
     complaint_id: str
+    branch: str | None = None
     owner: str
     supervisor: str | None = None
     grade: str
@@ -59,6 +60,7 @@ class CaseFacts(Model):
 
 class Proposal(Model):
     complaint_id: str
+    branch: str | None = None  # the case's: its supervisors may appeal for the person (R-AC-3)
     person: str
     responsibility: Responsibility
     reasons: list[str]
@@ -139,21 +141,22 @@ def propose(facts: CaseFacts, policy: PenaltyPolicy | None = None) -> list[Propo
         reasons.append(f"multi-channel complaint ({max(channels, 1)} more channel(s))")
     if reasons:
         proposals.append(
-            Proposal(complaint_id=facts.complaint_id, person=direct, responsibility="direct",
-                     reasons=reasons, minimum=low + extra, maximum=high + extra)
+            Proposal(complaint_id=facts.complaint_id, branch=facts.branch, person=direct,
+                     responsibility="direct", reasons=reasons, minimum=low + extra,
+                     maximum=high + extra)
         )  # fmt: skip
         manager = facts.managerial_person or facts.supervisor
         if manager and facts.effective:
             share = p.managerial_share
             proposals.append(
-                Proposal(complaint_id=facts.complaint_id, person=manager,
+                Proposal(complaint_id=facts.complaint_id, branch=facts.branch, person=manager,
                          responsibility="managerial", reasons=[f"managerial: {reasons[0]}"],
                          minimum=round(low * share), maximum=round(high * share))
             )  # fmt: skip
     if facts.stage_breaches:
         fine = min(p.staff_late_per_breach * facts.stage_breaches, p.staff_cap)
         proposals.append(
-            Proposal(complaint_id=facts.complaint_id, person=facts.owner,
+            Proposal(complaint_id=facts.complaint_id, branch=facts.branch, person=facts.owner,
                      responsibility="complaint_staff",
                      reasons=[f"late progress: {facts.stage_breaches} deadline(s) breached"],
                      minimum=min(fine, p.staff_late_per_breach), maximum=fine)

@@ -22,7 +22,8 @@ release never changes what a running case already did (its history must replay t
   the regulatory limit (R-SLA-7); a special grade at intake takes its deadlines from the
   intake, or runs as major until designated (R-GR-1); a submitted difficulty is reported in
   writing to the supervisor (R-ST-1); a collective approval names two participants at least
-  (R-ST-2).
+  (R-ST-2); an action counts only under an identity the system verified and sealed into its
+  payload, for this case and within the sender's branches (R-AC-1; domain/identity.py).
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from typing import Any, Literal, NamedTuple
 from pydantic import Field
 
 from domain import grading, lifecycle, notices, sla
+from domain.identity import UNVERIFIED, VALID_FOR, VerifiedIdentity
+from domain.identity import refusal as identity_refusal
 from domain.models import (
     Action,
     Breach,
@@ -93,12 +96,13 @@ class CaseSnapshot(Derived):
     intake: ComplaintIntake
     policy: PolicySnapshot
     state: ComplaintState
-    notice_prefix: str
+    workflow_id: str
     notice_seq: int = 0
     pending_notices: list[Notification] = Field(default_factory=list)
     seen_requests: list[str] = Field(default_factory=list)
     calendar_checked_for: datetime | None = None  # R-SLA-3: the stage clock last re-checked
     generation: int = 0  # how many runs carried the case before this one (continue-as-new)
+    used_nonces: dict[str, datetime] = Field(default_factory=dict)  # sealed payloads taken
 
 
 class Complaint:
@@ -109,12 +113,13 @@ class Complaint:
         self.intake = snapshot.intake
         self.policy = snapshot.policy
         self.state = snapshot.state
-        self._prefix = snapshot.notice_prefix
+        self.workflow_id = snapshot.workflow_id
         self._notice_seq = snapshot.notice_seq
         self._notices = list(snapshot.pending_notices)
         self._seen = set(snapshot.seen_requests)
         self._calendar_checked_for = snapshot.calendar_checked_for
         self.generation = snapshot.generation
+        self._nonces = dict(snapshot.used_nonces)
 
     # -----------------------------------------------------------------------------------------
     # Life
@@ -126,7 +131,7 @@ class Complaint:
         policy: PolicySnapshot,
         now: datetime,
         *,
-        notice_prefix: str,
+        workflow_id: str,
         rules: int = RULES,
     ) -> Complaint:
         """R-IN-2..4, R-GR-1..3: grade the complaint, start its clocks, tell the customer."""
@@ -148,7 +153,7 @@ class Complaint:
                 intake=intake,
                 policy=policy,
                 state=state,
-                notice_prefix=notice_prefix,
+                workflow_id=workflow_id,
             )
         )
         case._accept(now)
@@ -168,12 +173,13 @@ class Complaint:
             intake=self.intake,
             policy=self.policy,
             state=state,
-            notice_prefix=self._prefix,
+            workflow_id=self.workflow_id,
             notice_seq=self._notice_seq,
             pending_notices=list(self._notices),
             seen_requests=sorted(self._seen),
             calendar_checked_for=self._calendar_checked_for,
             generation=self.generation,
+            used_nonces=dict(self._nonces),
         )
 
     def finished(self, now: datetime) -> bool:
@@ -196,20 +202,50 @@ class Complaint:
     # -----------------------------------------------------------------------------------------
     # Actions
 
-    def act(self, name: str, action: Action, now: datetime) -> bool:
+    def act(
+        self, name: str, action: Action, now: datetime, identity: VerifiedIdentity | None = None
+    ) -> bool:
         """Apply an action, or raise `Refused` (the refusal on the timeline, nothing else
-        changed). False: a repeated delivery of an accepted action (same request id), a no-op."""
+        changed but, for a sealed payload, its nonce used). False: a repeated delivery of an
+        accepted action (same request id), a no-op.
+
+        Rules 2: the action counts only under `identity`, the sender as the system verified
+        and sealed it (domain.identity): for this case, recent, used once, naming the sealed
+        person in one of their roles, within their branches."""
         if action.request_id is not None and f"{name}:{action.request_id}" in self._seen:
             return False
-        reason = lifecycle.refusal(self.state, name, action, now, self.policy, rules=self.rules)
+        reason = self._identity_refusal(action, now, identity)
+        if reason is None:
+            reason = lifecycle.refusal(self.state, name, action, now, self.policy,
+                                       rules=self.rules)  # fmt: skip
         if reason is not None:
             raise self.refuse(name, action.actor, reason, now, action.request_id)
-        self._log("action", action.actor, _describe(name, action), now, action=name,
+        via = identity.via if identity is not None and self.rules >= 2 else None
+        self._log("action", action.actor, _describe(name, action, via), now, action=name,
                   request_id=action.request_id)  # fmt: skip
         getattr(self, f"_on_{name}")(action, now)
         if action.request_id is not None:
             self._seen.add(f"{name}:{action.request_id}")
         return True
+
+    def unverified(self, name: str, claimed: str, now: datetime) -> Refused:
+        """Rules 2: a payload with no sealed identity is refused before it is read (the shell
+        calls this); the timeline keeps who it claimed to be from."""
+        return self.refuse(name, f"{claimed} (unverified)", UNVERIFIED, now)
+
+    def _identity_refusal(
+        self, action: Action, now: datetime, sealed: VerifiedIdentity | None
+    ) -> str | None:
+        if self.rules < 2:
+            return None  # rules 1 took the payload's word, and its cases replay so
+        cutoff = now - VALID_FOR
+        self._nonces = {n: at for n, at in self._nonces.items() if at >= cutoff}
+        reason = identity_refusal(sealed, workflow_id=self.workflow_id, now=now,
+                                  used=self._nonces, actor=action.actor,
+                                  role=action.role.value, branch=self.state.branch)  # fmt: skip
+        if sealed is not None and sealed.nonce not in self._nonces:
+            self._nonces[sealed.nonce] = sealed.issued_at  # used, even if refused: no replay
+        return reason
 
     def refuse(
         self, name: str, actor: str, reason: str, now: datetime, request_id: str | None = None
@@ -683,7 +719,7 @@ class Complaint:
         subject, body = words
         self._notices.append(
             Notification(
-                key=f"{self._prefix}:n{self._notice_seq}",
+                key=f"{self.workflow_id}:n{self._notice_seq}",
                 complaint_id=self.state.complaint_id,
                 kind=kind,
                 recipient_role=role,
@@ -697,9 +733,10 @@ class Complaint:
         self._log("notice", "system", f"{kind.value} to {role}: {subject}", now)
 
 
-def _describe(name: str, action: Action) -> str:
+def _describe(name: str, action: Action, via: str | None = None) -> str:
     fields = action.model_dump(exclude={"actor", "role", "request_id"}, exclude_none=True,
                                mode="json")  # fmt: skip
     # An empty list says nothing (rules-1 entries stay as they were before `participants`).
     fields = {k: v for k, v in fields.items() if v != []}
-    return f"{name} by {action.role.value}" + (f": {fields}" if fields else "")
+    how = f"{name} by {action.role.value}" + (f" via {via}" if via else "")
+    return how + (f": {fields}" if fields else "")

@@ -10,7 +10,8 @@ one. A name or role typed into a payload proves nothing.
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Container
+from datetime import datetime, timedelta
 from typing import Literal
 
 from pydantic import ValidationError
@@ -56,3 +57,53 @@ class VerifiedIdentity(Derived):
             return cls.model_validate_json(data)
         except ValidationError:
             return None
+
+
+# A sealed payload is good for a day: enough for a signal queued while workers are down, short
+# enough that one copied out of a history is worthless soon (a nonce is used once anyway).
+VALID_FOR = timedelta(days=1)
+UNVERIFIED = (
+    "identity not verified: an action counts only when the system verified who sent it: the "
+    "HTTP API, or the codec server (a personal codec endpoint or an API key; README: Acting "
+    "from the Web UI and the CLI); a name or role typed into a payload proves nothing"
+)
+
+
+def refusal(
+    identity: VerifiedIdentity | None,
+    *,
+    workflow_id: str,
+    now: datetime,
+    used: Container[str],
+    actor: str,
+    role: str | None = None,
+    branch: str | None = None,
+) -> str | None:
+    """Why an action's identity does not count here, or None: it must be sealed, for this
+    workflow, recent, not used before, name the sealed person in one of their roles, and
+    (for a key limited to branches) be for one of its branches."""
+    if identity is None:
+        return UNVERIFIED
+    if identity.bound_to != workflow_id:
+        given = f"for {identity.bound_to}" if identity.bound_to else "for no workflow"
+        return (
+            f"identity not verified: the sealed payload was given {given}, not {workflow_id} "
+            f'(from the Web UI or CLI, add "workflow_id": "{workflow_id}" to the payload)'
+        )
+    if not timedelta(0) - timedelta(minutes=5) <= now - identity.issued_at <= VALID_FOR:
+        return f"identity not verified: sealed at {identity.issued_at.isoformat()}, out of date"
+    if identity.nonce in used:
+        return "identity not verified: this sealed payload was used before"
+    if actor != identity.actor or (role is not None and role not in identity.roles):
+        named = actor if role is None else f"{actor} as {role}"
+        return (
+            f"identity not verified: the payload names {named}; the verified sender "
+            f"is {identity.actor} ({', '.join(identity.roles) or 'no role'})"
+        )
+    if branch is not None and not identity.covers(branch):
+        assert identity.branches is not None
+        return (
+            f"R-AC-1: {identity.actor} acts for {', '.join(identity.branches)} only, "
+            f"not for {branch}"
+        )
+    return None

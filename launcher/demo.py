@@ -13,8 +13,9 @@ so a repeat is a no-op (or is refused, which is logged and skipped).
 from __future__ import annotations
 
 import asyncio
+import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,6 +26,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from domain import grading
+from domain.identity import VerifiedIdentity
 from domain.models import ComplaintIntake
 from domain.sla import SlaPolicy
 from workflows import contract
@@ -189,8 +191,19 @@ async def file(client: Client, task_queue: str, now: datetime | None = None) -> 
 
 async def act(client: Client, step: Step) -> None:
     payload = {"request_id": f"demo-{step.complaint_id}-{step.action}-{step.after:g}"}
+    payload |= step.payload
+    # The demo plays the people of its script: it seals each action as theirs, as the HTTP
+    # API does for its callers (an action counts only under a verified identity).
+    sender = VerifiedIdentity(
+        actor=payload["actor"],
+        roles=[payload["role"]],
+        via="system",
+        bound_to=contract.workflow_id(step.complaint_id),
+        issued_at=datetime.now(UTC),
+        nonce=secrets.token_hex(16),
+    )
     try:
-        state = await contract.act(client, step.complaint_id, step.action, payload | step.payload)
+        state = await contract.act(client, step.complaint_id, step.action, payload, sender)
     except WorkflowUpdateFailedError as err:
         log.warning("demo action refused", complaint_id=step.complaint_id, action=step.action,
                     reason=str(err.cause or err))  # fmt: skip

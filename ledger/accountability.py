@@ -16,7 +16,8 @@ from domain.accountability import CaseFacts, Proposal
 from infra.postgres import Connection
 
 FACTS = """
-SELECT c.complaint_id, c.owner, c.supervisor, c.grade, c.crisis, c.outcome, c.reopen_count,
+SELECT c.complaint_id, c.branch, c.owner, c.supervisor, c.grade, c.crisis, c.outcome,
+       c.reopen_count,
        c.review_count,
        c.repeat_count, c.escalated, c.multi_channel, c.repeat_channels, c.channel,
        d.effective, d.reason_code, d.direct_person, d.managerial_person,

@@ -16,10 +16,12 @@ from typing import Any
 
 import asyncpg
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.common import RawValue
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
 from domain.calendar import WorkCalendar
+from domain.identity import VerifiedIdentity
 from domain.models import ComplaintIntake, ComplaintState, Notification
 from domain.sla import PolicySnapshot
 from infra.codec import KeyRing, data_converter
@@ -133,11 +135,49 @@ class Harness:
     async def act(
         self, handle: WorkflowHandle[Any, Any], action: str, **payload: Any
     ) -> ComplaintState:
+        """An action as the HTTP API sends one: an update, sealed with its sender's identity
+        (the payload's actor, default li.na, in its role, default handler; the test is the
+        trusted system here)."""
         payload.setdefault("actor", "li.na")
         result: ComplaintState = await handle.execute_update(
-            action, payload, result_type=ComplaintState
+            action, await self.sealed(handle, payload), result_type=ComplaintState
         )
         return result
+
+    async def signal(self, handle: WorkflowHandle[Any, Any], action: str, **payload: Any) -> None:
+        """An action as the codec server seals one for the Web UI or CLI: a signal."""
+        payload.setdefault("actor", "li.na")
+        await handle.signal(action, await self.sealed(handle, payload))
+
+    async def sealed(self, handle: WorkflowHandle[Any, Any], payload: dict[str, Any]) -> RawValue:
+        """The payload sealed with the sender it names (`roles`, `branches`: the key's, when
+        they differ from the payload's `role`)."""
+        roles = payload.pop("roles", None) or [payload.get("role", "handler")]
+        branches = payload.pop("branches", None)
+        return await self.sealed_raw(handle, payload, actor=payload["actor"], roles=roles,
+                                     branches=branches)  # fmt: skip
+
+    async def sealed_raw(
+        self,
+        handle: WorkflowHandle[Any, Any],
+        payload: Any,
+        *,
+        actor: str,
+        roles: list[str] | None = None,
+        branches: list[str] | None = None,
+        **change: Any,
+    ) -> RawValue:
+        """Any payload sealed with a verified identity (`change`: bound_to, issued_at, nonce)."""
+        identity = VerifiedIdentity(
+            actor=actor,
+            roles=roles or ["handler"],
+            branches=branches,
+            via="system",
+            bound_to=change.pop("bound_to", handle.id),
+            issued_at=change.pop("issued_at", None) or await self.now(),
+            nonce=change.pop("nonce", None) or uuid.uuid4().hex,
+        )
+        return contract.sealed(self.client, payload, identity)
 
     async def state(self, handle: WorkflowHandle[Any, Any]) -> ComplaintState:
         result: ComplaintState = await handle.query(

@@ -5,6 +5,12 @@ with proposed responsibility and penalties; the review group decides each item; 
 held responsible may appeal until the end of the 26th (a late appeal is refused with the
 reason); once the appeal window has closed and every item and appeal is decided, the results
 are published to the ledger and each person is told. People decide; the system proposes.
+
+Who may send what (R-AC-3; issue 12): a decision or an appeal's decision counts only from the
+review group, an appeal only from the person concerned or a supervisor of their branch on
+their behalf, each under an identity the system verified and sealed into the message
+(domain/identity.py: the HTTP API, or the codec server for the Web UI and CLI). Cycles started
+before this (patch `verified-identity`) take the message's word, as they did.
 """
 
 from __future__ import annotations
@@ -31,7 +37,12 @@ with workflow.unsafe.imports_passed_through():
     )
     from activities.notifications import NotificationActivities
     from domain.accountability import appeal_until, period_bounds, period_of
-    from domain.models import Model, NoticeKind, Notification
+    from domain.identity import UNVERIFIED, VALID_FOR, VerifiedIdentity
+    from domain.identity import refusal as identity_refusal
+    from domain.models import Model, NoticeKind, Notification, Role
+    from infra.codec import IDENTITY
+
+VERIFIED_IDENTITY = "verified-identity"  # patch: cycles started before it trust the payload
 
 
 class CycleInput(Model):
@@ -87,9 +98,12 @@ class AccountabilityCycleWorkflow:
         self._state: CycleState | None = None
         self._changed = False
         self._notices = 0
+        self._verified = False
+        self._nonces: dict[str, datetime] = {}
 
     @workflow.run
     async def run(self, cycle: CycleInput) -> CycleState:
+        self._verified = workflow.patched(VERIFIED_IDENTITY)
         period = cycle.period or period_of(workflow.now())
         starts, ends = period_bounds(period)
         until = appeal_until(period)
@@ -162,12 +176,23 @@ class AccountabilityCycleWorkflow:
         state = self._state
         assert state is not None
         model = MESSAGES.get(name)
+        sender: VerifiedIdentity | None = None
         try:
             if model is None or raw is None:
                 raise ValueError(f"unknown message {name!r}; known: {', '.join(MESSAGES)}")
-            message = workflow.payload_converter().from_payload(raw.payload, model)
+            if not self._verified:
+                message = workflow.payload_converter().from_payload(raw.payload, model)
+            else:
+                sealed = raw.payload.metadata.get(IDENTITY)
+                sender = VerifiedIdentity.from_json(sealed) if sealed else None
+                data = workflow.payload_converter().from_payload(raw.payload, dict[str, Any])
+                if sender is not None:
+                    data.setdefault("actor", sender.actor)
+                message = model.model_validate(data)
         except Exception as err:
             self._refuse(f"{name}: invalid: {err}")
+        if self._verified:
+            self._check_sender(name, message, sender)
         item = next(
             (i for i in state.items if (i.complaint_id, i.person, i.responsibility)
              == (message.complaint_id, message.person, message.responsibility)),
@@ -177,6 +202,8 @@ class AccountabilityCycleWorkflow:
             self._refuse(f"{name} by {message.actor}: no such item")
         if state.published:
             self._refuse(f"{name} by {message.actor}: results are published")
+        if self._verified and sender is not None:
+            self._check_authority(name, message, item, sender)
         now = workflow.now()
         if isinstance(message, Decide):
             item.decided_penalty, item.decided_by = message.penalty, message.actor
@@ -198,6 +225,33 @@ class AccountabilityCycleWorkflow:
         state.log.append(f"{now.isoformat()} {name} by {message.actor} on {item.complaint_id}")
         self._changed = True
         return state
+
+    def _check_sender(self, name: str, message: ItemRef, sender: VerifiedIdentity | None) -> None:
+        """The message counts only under a verified identity, for this cycle, used once."""
+        now = workflow.now()
+        self._nonces = {n: at for n, at in self._nonces.items() if at >= now - VALID_FOR}
+        if sender is None:
+            self._refuse(f"{name} by {message.actor}: {UNVERIFIED}")
+        reason = identity_refusal(sender, workflow_id=workflow.info().workflow_id, now=now,
+                                  used=self._nonces, actor=message.actor)  # fmt: skip
+        self._nonces.setdefault(sender.nonce, sender.issued_at)
+        if reason is not None:
+            self._refuse(f"{name} by {message.actor}: {reason}")
+
+    def _check_authority(
+        self, name: str, message: ItemRef, item: CycleItem, sender: VerifiedIdentity
+    ) -> None:
+        """R-AN-3, R-AC-3: the review group decides; the person concerned appeals, or a
+        supervisor of their branch on their behalf."""
+        if isinstance(message, Decide | DecideAppeal) and not sender.holds(Role.REVIEW_GROUP):
+            self._refuse(f"{name} by {sender.actor}: R-AC-3: only the review group decides")
+        if isinstance(message, Appeal) and sender.actor != item.person:
+            leader = sender.holds(Role.SUPERVISOR, Role.SENIOR_MANAGER)
+            if not (leader and item.branch is not None and sender.covers(item.branch)):
+                self._refuse(
+                    f"appeal by {sender.actor} on {item.complaint_id}: R-AC-3: an appeal comes "
+                    f"from {item.person}, or from a supervisor of their branch on their behalf"
+                )
 
     def _refuse(self, reason: str) -> NoReturn:
         assert self._state is not None

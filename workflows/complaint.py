@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RawValue, RetryPolicy
@@ -27,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.ledger import LedgerActivities
     from activities.policy import PolicyActivities, PolicyRequest
     from domain.case import LEGACY_RULES, RULES, CaseSnapshot, Complaint, Refused
+    from domain.identity import VerifiedIdentity
     from domain.models import (
         ACTION_MODELS,
         Action,
@@ -38,6 +40,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.projection import LedgerProjection
     from domain.sla import PolicySnapshot
+    from infra.codec import IDENTITY
 
 REFUSED = "ActionRefused"
 
@@ -107,7 +110,7 @@ class ComplaintWorkflow:
         rules = RULES if workflow.patched(CASE_RULES_2) else LEGACY_RULES
         policy = await self._load_policy(intake.branch)
         prefix = workflow.info().workflow_id
-        self._case = Complaint.accept(intake, policy, workflow.now(), notice_prefix=prefix,
+        self._case = Complaint.accept(intake, policy, workflow.now(), workflow_id=prefix,
                                       rules=rules)  # fmt: skip
         self._publish()
         self._collect()
@@ -219,7 +222,8 @@ class ComplaintWorkflow:
 
     def _act(self, name: str, payload: RawValue | None) -> ComplaintState:
         try:
-            if not self.case.act(name, self._decode(name, payload), workflow.now()):
+            action, sender = self._decode(name, payload)
+            if not self.case.act(name, action, workflow.now(), sender):
                 return self.case.state  # a repeated delivery of an accepted action: a no-op
         except Refused:
             self._changed = True
@@ -229,15 +233,34 @@ class ComplaintWorkflow:
         self._publish()
         return self.case.state
 
-    def _decode(self, name: str, payload: RawValue | None) -> Action:
+    def _decode(
+        self, name: str, payload: RawValue | None
+    ) -> tuple[Action, VerifiedIdentity | None]:
+        """The action and who sent it: the identity sealed in the payload by the API or the
+        codec server (infra/codec.py strips one from any payload that was not encrypted);
+        rules 2 refuses a payload without one before reading it, and takes the actor and role
+        from it when the payload leaves them out."""
         model = ACTION_MODELS.get(name)
         if model is None:
             reason = f"unknown action {name!r}; known: {', '.join(ACTION_MODELS)}"
         elif payload is None:
-            reason = "the action needs a JSON object payload with at least 'actor'"
+            reason = "the action needs a JSON object payload"
         else:
+            converter = workflow.payload_converter()
+            raw = payload.payload.metadata.get(IDENTITY)
+            sender = VerifiedIdentity.from_json(raw) if raw else None
             try:
-                return workflow.payload_converter().from_payload(payload.payload, model)
+                if self.case.rules < 2:  # as rules 1 always read it
+                    return converter.from_payload(payload.payload, model), None
+                data = converter.from_payload(payload.payload, dict[str, Any])
+                if sender is None:
+                    raise self.case.unverified(name, str(data.get("actor", "unknown")),
+                                               workflow.now())  # fmt: skip
+                data.setdefault("actor", sender.actor)
+                data.setdefault("role", sender.primary_role().value)
+                return model.model_validate(data), sender
+            except Refused:
+                raise
             except Exception as err:  # a person typed it in the UI: say what is wrong
                 reason = f"invalid payload: {_explain(err)}"
         raise self.case.refuse(name, "unknown", reason, workflow.now())

@@ -7,8 +7,10 @@ Starts `python -m launcher --demo` on free ports and a temporary data folder (as
    (DEMO-0002) and not the general one (DEMO-0001);
 2. DEMO-0002's page shows its static summary decrypted (payloads are encrypted; the UI
    decodes them through the API's codec endpoint, `api/codec.py`);
-3. "Send a Signal" `record_contact` with `{"actor": "ops.browser"}` from the UI moves the
-   case to `investigate`, checked through the Temporal client's `state` query.
+3. "Send a Signal" `decide_resolution` from the UI through a handler's personal codec
+   endpoint is refused (the approval needs a supervisor; the timeline names the handler), and
+   the same through a supervisor's personal endpoint is accepted under the supervisor's name
+   (issue 12: the codec server seals who sends it), checked through the `state` query.
 
 Needs /usr/bin/chromium and the `playwright` package (`infra/browser_deps.sh`); skipped
 without them. Playwright is only the driver: no browser is downloaded. Screenshots go to
@@ -18,19 +20,23 @@ without them. Playwright is only the driver: no browser is downloaded. Screensho
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import signal
 import sys
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from temporalio.client import Client
 
-from domain.models import ComplaintState
+from domain.identity import VerifiedIdentity
+from domain.models import ComplaintState, TimelineEntry
 from infra.config import PROJECT_ROOT
 from infra.temporal import connect
 from tests.e2e.test_dev_launcher import alive, children, free_port, ids
@@ -58,13 +64,15 @@ GENERAL = contract.workflow_id("DEMO-0001")
 # `make test` installs both (infra/browser_deps.sh): a missing browser fails, never skips.
 assert CHROMIUM.exists(), f"{CHROMIUM} missing: run `bash infra/browser_deps.sh`"
 
-from playwright.async_api import Page, async_playwright  # noqa: E402
+from playwright.async_api import Browser, Page, async_playwright  # noqa: E402
 
 
 @dataclass
 class Stack:
     ui: str
     client: Client
+    data: Path
+    api: str
 
 
 @pytest.fixture
@@ -113,7 +121,8 @@ async def stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterato
             except (RuntimeError, TimeoutError):
                 continue  # the dev server is not up yet
         assert client is not None
-        yield Stack(ui=f"http://localhost:{ui_port}", client=client)
+        yield Stack(ui=f"http://localhost:{ui_port}", client=client, data=data,
+                    api=f"http://127.0.0.1:{api_port}")  # fmt: skip
 
         servers = {pid: name for pid, name in children(launcher.pid).items() if "temporal" in name}
         launcher.send_signal(signal.SIGINT)
@@ -143,6 +152,84 @@ async def state_of(client: Client, complaint_id: str) -> ComplaintState:
     return await contract.state(client, complaint_id)
 
 
+async def to_approval(client: Client, complaint_id: str) -> None:
+    """Contacted and investigated, as the handler would (sealed as the system's tests are)."""
+    for action, payload in (
+        ("record_contact", {}),
+        ("submit_investigation", {"findings": "f", "proposed_resolution": "refund 5,000"}),
+    ):
+        identity = VerifiedIdentity(
+            actor="zhao.min",
+            roles=["handler"],
+            via="system",
+            bound_to=contract.workflow_id(complaint_id),
+            issued_at=datetime.now(UTC),
+            nonce=uuid.uuid4().hex,
+        )
+        sent = {**payload, "actor": "zhao.min", "role": "handler"}
+        await contract.act(client, complaint_id, action, sent, identity)
+
+
+async def personal_endpoint(stack: Stack, name: str, role: str) -> str:
+    """A key for the person and its personal codec endpoint, with the key CLI."""
+    env = {**os.environ, "COMPLAINTS_DATA_DIR": str(stack.data)}
+    env.pop("DATABASE_URL", None)
+
+    async def cli(*args: str) -> str:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "api.keys", *args, cwd=PROJECT_ROOT, env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        out, err = await proc.communicate()
+        assert proc.returncode == 0, err.decode()
+        return out.decode().strip()
+
+    key = await cli("create", "--name", name, "--role", role)
+    return await cli("codec-url", key.split("_")[1], "--base", stack.api)
+
+
+async def as_person(browser: Browser, endpoint: str) -> Page:
+    """A browser whose Web UI uses this person's codec endpoint (the UI's own setting, kept
+    in the browser's local storage; the dev server's default is the dev user's)."""
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    await context.add_init_script(
+        f"localStorage.setItem('endpoint', JSON.stringify({endpoint!r}));"
+        "localStorage.setItem('overrideRemoteCodecConfiguration', 'true');"
+    )
+    page = await context.new_page()
+    page.set_default_timeout(UI_TIMEOUT_MS)
+    return page
+
+
+async def send_signal(page: Page, name: str, data: str) -> None:
+    """More Actions → Send a Signal, pick `name`, type `data`, send."""
+    await page.get_by_role("button", name="More Actions").click()
+    await page.get_by_role("menuitem", name="Send a Signal").click()
+    dialog = page.locator("dialog[open]")
+    await dialog.get_by_test_id("signal-select-button").click()
+    await dialog.get_by_role("option").filter(has=page.get_by_text(name, exact=True)).click()
+    editor = dialog.get_by_role("textbox", name="Data")
+    await editor.click()
+    # insert_text: no typed keys, so the JSON editor adds no closing brackets.
+    await page.keyboard.insert_text(data)
+    await dialog.get_by_text("Single JSON payload supported.").click()  # the editor commits on blur
+    await dialog.get_by_test_id("confirm-modal-button").click()
+    await page.locator("dialog[open]").wait_for(state="hidden")
+
+
+async def last_entry_by(client: Client, complaint_id: str, actor: str) -> TimelineEntry:
+    """The case's newest timeline entry by `actor`, once the signal has reached it."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + STATE_TIMEOUT
+    while True:
+        state = await state_of(client, complaint_id)
+        mine = [e for e in state.timeline if e.actor == actor and e.kind in ("action", "refused")]
+        if mine:
+            return mine[-1]
+        assert loop.time() < deadline, state.timeline[-5:]
+        await asyncio.sleep(0.3)
+
+
 async def test_ops_filter_open_decrypted_summary_and_signal(stack: Stack) -> None:
     query = quote('ComplaintGrade="major"')
     async with async_playwright() as pw:
@@ -169,37 +256,24 @@ async def test_ops_filter_open_decrypted_summary_and_signal(stack: Stack) -> Non
             await summary.wait_for()
             await shot(page, step)
 
-            # 3. "Send a Signal": record_contact by ops.browser.
-            step = "signal"
-            before = await state_of(stack.client, "DEMO-0002")
-            assert before.stage.value == "contact", before.stage
-            await page.get_by_role("button", name="More Actions").click()
-            await page.get_by_role("menuitem", name="Send a Signal").click()
-            dialog = page.locator("dialog[open]")
-            await dialog.get_by_test_id("signal-select-button").click()
-            option = dialog.get_by_role("option").filter(
-                has=page.get_by_text("record_contact", exact=True)
-            )
-            await option.click()
-            editor = dialog.get_by_role("textbox", name="Data")
-            await editor.click()
-            # insert_text: no typed keys, so the JSON editor adds no closing brackets.
-            await page.keyboard.insert_text('{"actor": "ops.browser"}')
-            await shot(page, "signal-form")
-            await dialog.get_by_test_id("confirm-modal-button").click()
-            await page.locator("dialog[open]").wait_for(state="hidden")
-
-            loop = asyncio.get_running_loop()
-            deadline = loop.time() + STATE_TIMEOUT
-            while True:
-                state = await state_of(stack.client, "DEMO-0002")
-                # The dev UI's codec endpoint is the dev user's: the actor is who sent it.
-                by_ops = [e for e in state.timeline if e.actor == "dev"]
-                if state.stage.value == "investigate" and by_ops:
-                    break
-                assert loop.time() < deadline, (state.stage, state.timeline[-5:])
-                await asyncio.sleep(0.3)
-            assert any(e.action == "record_contact" for e in by_ops), by_ops
+            # 3. "Send a Signal" decide_resolution, as a handler (refused), then as a supervisor.
+            await to_approval(stack.client, "DEMO-0002")
+            decision = json.dumps({"workflow_id": MAJOR, "approved": True, "collective": True,
+                                   "participants": ["wang.qiang", "zhao.min"]})  # fmt: skip
+            for who, role in (("li.na", "handler"), ("wang.qiang", "supervisor")):
+                step = f"signal-{role}"
+                endpoint = await personal_endpoint(stack, who, role)
+                page = await as_person(browser, endpoint)
+                await page.goto(f"{stack.ui}/namespaces/default/workflows/{quote(MAJOR)}")
+                await send_signal(page, "decide_resolution", decision)
+                await shot(page, step)
+                entry = await last_entry_by(stack.client, "DEMO-0002", who)
+                if role == "handler":
+                    assert entry.kind == "refused" and "supervisor" in entry.detail, entry
+                else:
+                    assert entry.kind == "action" and entry.action == "decide_resolution", entry
+                    assert "via codec" in entry.detail, entry
+            assert (await state_of(stack.client, "DEMO-0002")).stage.value == "close"
             step = "done"
             await page.get_by_role("tab", name="Event History").click()
             await page.get_by_text("Workflow Execution Signaled").first.wait_for()

@@ -3,12 +3,14 @@ the ledger, the review group's decisions, appeals until the 26th, publication.""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import asyncpg
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
+from temporalio.common import RawValue
 
 from domain.accountability import (
     ZONE,
@@ -115,19 +117,19 @@ async def test_r_an_3_cycle_end_to_end_with_appeals_until_the_26th(harness: Harn
     }  # fmt: skip
     direct = {"complaint_id": "A1", "person": "li.na", "responsibility": "direct"}
     managerial = {"complaint_id": "A1", "person": "wang.qiang", "responsibility": "managerial"}
-    await handle.execute_update("decide", {**direct, "actor": "review", "penalty": 120})
-    await handle.signal("decide", {**managerial, "actor": "review", "penalty": 60})
-    await handle.execute_update(
-        "appeal", {**direct, "actor": "li.na", "reason": "the customer lied"}
-    )
+    review = await sender(h, handle, "review", "review_group")
+    await handle.execute_update("decide", await review(**direct, penalty=120))
+    await handle.signal("decide", await review(**managerial, penalty=60))
+    li_na = await sender(h, handle, "li.na", "handler")
+    await handle.execute_update("appeal", await li_na(**direct, reason="the customer lied"))
     with pytest.raises(WorkflowUpdateFailedError):  # a second appeal
-        await handle.execute_update("appeal", {**direct, "actor": "li.na", "reason": "again"})
+        await handle.execute_update("appeal", await li_na(**direct, reason="again"))
     await h.sleep_until(appeal_until(period))
+    wang = await sender(h, handle, "wang.qiang", "supervisor")
     with pytest.raises(WorkflowUpdateFailedError) as late:
-        await handle.execute_update("appeal", {**managerial, "actor": "wang.qiang", "reason": "x"})
+        await handle.execute_update("appeal", await wang(**managerial, reason="x"))
     assert "appeals closed" in str(late.value.cause)
-    await handle.execute_update("decide_appeal", {**direct, "actor": "review", "upheld": True,
-                                                  "penalty": 50})  # fmt: skip
+    await handle.execute_update("decide_appeal", await review(**direct, upheld=True, penalty=50))
     final: CycleState = await handle.result()
     assert final.published
     rows = await h.pool.fetch(
@@ -140,6 +142,62 @@ async def test_r_an_3_cycle_end_to_end_with_appeals_until_the_26th(harness: Harn
     ]
     assert any("REFUSED" in line and "appeals closed" in line for line in final.log)
     assert await h.pool.fetchval("SELECT status FROM accountability_cycles") == "published"
+
+
+async def sender(
+    h: Harness, handle: Any, actor: str, role: str, **scope: Any
+) -> Callable[..., Awaitable[RawValue]]:
+    """Messages from `actor` as the codec server or the API would seal them (issue 12)."""
+
+    async def message(**fields: Any) -> RawValue:
+        return await h.sealed_raw(handle, fields, actor=actor, roles=[role], **scope)
+
+    return message
+
+
+async def test_r_ac_3_the_review_group_decides_and_only_the_person_or_their_branch_appeals(
+    harness: Harness,
+) -> None:
+    """A decision from outside the review group is refused; an appeal from another person is
+    refused and logged; a supervisor of the person's branch may appeal on their behalf; a
+    message typed without a verified identity counts for nothing."""
+    h = harness
+    now = await h.now()
+    period = period_of(now)
+    if now >= appeal_until(period):
+        period = period_of(now + timedelta(days=10))
+    starts, _ = period_bounds(period)
+    inside = datetime.combine(starts + timedelta(days=3), datetime.min.time(), tzinfo=ZONE)
+    await seed(h.pool, "B1", inside, reopen_count=0, repeat_count=3)  # mishandled: li.na
+    handle = await h.client.start_workflow(
+        contract.CYCLE_WORKFLOW_TYPE, CycleInput(period=period),
+        id=contract.cycle_workflow_id(period), task_queue=h.task_queue, result_type=CycleState,
+    )  # fmt: skip
+    state = await _state(handle)
+    [item] = state.items
+    ref = {"complaint_id": "B1", "person": item.person, "responsibility": item.responsibility}
+
+    supervisor = await sender(h, handle, "wang.qiang", "supervisor")
+    with pytest.raises(WorkflowUpdateFailedError) as outsider:
+        await handle.execute_update("decide", await supervisor(**ref, penalty=10))
+    assert "only the review group decides" in str(outsider.value.cause)
+    with pytest.raises(WorkflowUpdateFailedError) as typed:
+        await handle.execute_update("decide", {**ref, "actor": "review", "penalty": 10})
+    assert "identity not verified" in str(typed.value.cause)
+
+    someone = await sender(h, handle, "zhao.min", "handler")
+    with pytest.raises(WorkflowUpdateFailedError) as other:
+        await handle.execute_update("appeal", await someone(**ref, reason="not me"))
+    assert "R-AC-3" in str(other.value.cause) and "li.na" in str(other.value.cause)
+    beijing = await sender(h, handle, "sun.hao", "supervisor", branches=["Beijing Haidian"])
+    with pytest.raises(WorkflowUpdateFailedError):  # a supervisor, but of another branch
+        await handle.execute_update("appeal", await beijing(**ref, reason="for li.na"))
+    pudong = await sender(h, handle, "wang.qiang", "supervisor", branches=["Shanghai Pudong"])
+    appealed = await handle.execute_update("appeal", await pudong(**ref, reason="for li.na"),
+                                           result_type=CycleState)  # fmt: skip
+    assert appealed.items[0].appeal == "for li.na"
+    log = (await _state(handle)).log
+    assert sum("REFUSED" in line for line in log) == 4, log
 
 
 async def _state(handle: Any) -> CycleState:
@@ -174,10 +232,11 @@ async def test_r_an_3_cycle_notices_are_accountability_notices_not_sla_escalatio
         id=contract.cycle_workflow_id(period), task_queue=h.task_queue, result_type=CycleState,
     )  # fmt: skip
     state = await _state(handle)
+    review = await sender(h, handle, "review", "review_group")
     for item in state.items:
-        await handle.execute_update("decide", {"actor": "review", "complaint_id": item.complaint_id,
-                                               "person": item.person, "penalty": 20,
-                                               "responsibility": item.responsibility})  # fmt: skip
+        decision = await review(complaint_id=item.complaint_id, person=item.person, penalty=20,
+                                responsibility=item.responsibility)  # fmt: skip
+        await handle.execute_update("decide", decision)
     await h.sleep_until(appeal_until(period))
     assert (await handle.result()).published
 

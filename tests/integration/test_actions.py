@@ -158,13 +158,13 @@ async def test_signal_and_update_share_one_path_and_refusals_are_recorded(harnes
     assert "supervisor" in await h.refusal(handle, "decide_resolution", approved=True)
     # Auditors read, never act.
     assert "auditor" in await h.refusal(handle, "withdraw", role="auditor")
-    # The same decisions as signals, as an ops person would type them in the Web UI.
-    await handle.signal("decide_resolution", {"actor": "ops", "approved": "maybe"})  # malformed
-    await handle.signal("decide_resolution", {"actor": "ops", "approved": True, "colour": 1})
-    await handle.signal("no_such_action", {"actor": "ops"})  # dynamic: refused
-    await handle.signal(
-        "decide_resolution", {"actor": "wang.qiang", "role": "supervisor", "approved": True}
-    )
+    # The same decisions as signals, as an ops person types them in the Web UI (sealed by
+    # the codec server with who they are).
+    await h.signal(handle, "decide_resolution", actor="ops", approved="maybe")  # malformed
+    await h.signal(handle, "decide_resolution", actor="ops", approved=True, colour=1)
+    await h.signal(handle, "no_such_action", actor="ops")  # dynamic: refused
+    await h.signal(handle, "decide_resolution", actor="wang.qiang", role="supervisor",
+                   approved=True)  # fmt: skip
     state = await h.state(handle)
     assert state.stage is Stage.CLOSE
     refused = [e for e in state.timeline if e.kind == "refused"]
@@ -183,9 +183,9 @@ async def test_signal_and_update_share_one_path_and_refusals_are_recorded(harnes
 async def test_unknown_action_signal_is_recorded_not_dropped(harness: Harness) -> None:
     h = harness
     handle = await h.start()
-    await handle.signal("record_contactt", {"actor": "ops"})
-    await handle.signal("record_contact", "not an object")
-    await handle.signal("record_contact", {"actor": "ops"})
+    await h.signal(handle, "record_contactt", actor="ops")
+    await handle.signal("record_contact", await h.sealed_raw(handle, "not an object", actor="ops"))
+    await h.signal(handle, "record_contact", actor="ops")
     state = await h.state(handle)
     assert state.stage is Stage.INVESTIGATE
     details = [e.detail for e in state.timeline if e.kind == "refused"]
@@ -200,10 +200,10 @@ async def test_nul_characters_typed_in_the_ui_are_refused_and_the_ledger_keeps_u
     refused on the timeline (escaped), and the ledger still records every entry."""
     h = harness
     handle = await h.start()
-    await handle.signal("record\x00contact", {"actor": "ops"})
-    await handle.signal("record_contact", {"actor": "ops", "no\x00te": 1})
-    await handle.signal("record_contact", {"actor": "o\x00ps"})
-    await handle.signal("record_contact", {"actor": "ops"})
+    await h.signal(handle, "record\x00contact", actor="ops")
+    await h.signal(handle, "record_contact", actor="ops", **{"no\x00te": 1})
+    await h.signal(handle, "record_contact", actor="o\x00ps")
+    await h.signal(handle, "record_contact", actor="ops")
     state = await h.state(handle)
     assert state.stage is Stage.INVESTIGATE
     refused = [e for e in state.timeline if e.kind == "refused"]
@@ -233,7 +233,7 @@ async def test_request_id_makes_a_repeated_delivery_a_no_op(harness: Harness) ->
         handle, "submit_investigation", findings="f", proposed_resolution="r", request_id="r-2"
     )
     assert again.stage is Stage.APPROVE
-    await handle.signal("record_contact", {"actor": "li.na", "request_id": "r-1"})
+    await h.signal(handle, "record_contact", actor="li.na", request_id="r-1")
     state = await h.state(handle)
     assert [e.action for e in state.timeline if e.kind == "action"] == [
         "record_contact",

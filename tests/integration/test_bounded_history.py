@@ -89,7 +89,7 @@ async def test_no_action_is_lost_or_doubled_across_continue_as_new(harness: Harn
         payload = {"channel": "online", "request_id": f"rep-{i}", "actor": "callcentre",
                    "role": "system"}  # fmt: skip
         if i % 2:
-            await handle.signal("record_repeat", payload)
+            await h.signal(handle, "record_repeat", **payload)
         else:
             await h.act(handle, "record_repeat", **payload)
 

@@ -20,6 +20,7 @@ from domain.case import Complaint, Refused
 from domain.models import ACTION_MODELS, Role
 from domain.sla import PolicySnapshot, SlaPolicy
 from tests.harness import Harness, test_calendar
+from tests.identities import verified
 from tests.unit.test_case_machine import ACTOR, WEIGHTED, closing_steps
 
 Step = tuple[str, Any]  # ("advance", timedelta) | ("act", (name, role, fields))
@@ -82,7 +83,7 @@ async def test_the_workflow_ends_where_the_pure_case_ends(harness: Harness, seed
     intake = await h.intake()
     handle = await h.start(intake)
     sent: list[tuple[str, dict[str, Any]]] = []
-    case_view = Complaint.accept(intake, h.policy.snapshot, now, notice_prefix="view")
+    case_view = Complaint.accept(intake, h.policy.snapshot, now, workflow_id="view")
 
     for kind, arg in generate(seed, start):
         if kind == "advance":
@@ -131,7 +132,7 @@ def replay_purely(
     timeline = final.timeline
     accepted_at = next(e.at for e in timeline if e.kind != "intake")
     pure = Complaint.accept(intake, h.policy.snapshot, accepted_at,
-                            notice_prefix=f"complaint-{intake.complaint_id}")  # fmt: skip
+                            workflow_id=f"complaint-{intake.complaint_id}")  # fmt: skip
     actions = iter(sent)
     i = len(pure.state.timeline)
     assert pure.state.timeline == timeline[:i]
@@ -140,7 +141,8 @@ def replay_purely(
         if entry.kind in ("action", "refused"):
             name, payload = next(actions)
             try:
-                pure.act(name, ACTION_MODELS[name].model_validate(payload), entry.at)
+                action = ACTION_MODELS[name].model_validate(payload)
+                pure.act(name, action, entry.at, verified(pure, action, entry.at))
             except Refused:
                 pass
         else:  # the workflow woke for an alarm: the pure case must want waking then too

@@ -68,8 +68,7 @@ async def test_worker_killed_mid_lifecycle_case_finishes_ledger_exactly_once(
         # A dead worker's workflow task is retried after the task timeout (10 s by default).
         handle = await h.start(task_timeout=timedelta(seconds=2))
         await h.act(handle, "record_contact")
-        await handle.signal("submit_investigation", {"actor": "li.na", "findings": "f",
-                                                     "proposed_resolution": "r"})  # fmt: skip
+        await h.signal(handle, "submit_investigation", findings="f", proposed_resolution="r")
         first.send_signal(signal.SIGKILL)  # in the middle of handling that signal
         await first.wait()
     finally:

@@ -28,6 +28,7 @@ from domain import lifecycle
 from domain.calendar import WorkCalendar, is_working_instant, next_working_instant
 from domain.calendar_data import china_calendar
 from domain.case import RULES, Complaint, Refused
+from domain.identity import VerifiedIdentity
 from domain.models import (
     ACTION_MODELS,
     Action,
@@ -44,6 +45,8 @@ from domain.models import (
 )
 from domain.notices import last_day
 from domain.sla import PolicySnapshot, SlaPolicy
+from tests.identities import act as sealed_act
+from tests.identities import verified
 
 SH = ZoneInfo("Asia/Shanghai")
 CAL = china_calendar([2026])  # 2027 is not published: deadlines there are provisional
@@ -79,6 +82,15 @@ WEIGHTED = [
 ]
 OPEN = {Stage.CONTACT, Stage.INVESTIGATE, Stage.APPROVE, Stage.CLOSE, Stage.CALLBACK}
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Mostly verified senders; now and then one that must not count (R-AC-1).
+SENDERS = ["verified"] * 6 + [
+    "unsealed",
+    "another person",
+    "another case",
+    "used before",
+    "stale",
+    "another branch",
+]
 
 
 @st.composite
@@ -249,19 +261,21 @@ class CaseMachine(RuleBasedStateMachine):
         """A new case, sometimes already moved `ahead` stages along the usual path, so that
         every stage is as often the starting point of odd sequences as the first one."""
         self.now, intake = start
-        self.case = Complaint.accept(intake, POLICY, self.now, notice_prefix="complaint-M1")
+        self.case = Complaint.accept(intake, POLICY, self.now, workflow_id="complaint-M1")
         self.told: list[Notification] = []
+        self.sealed: list[VerifiedIdentity] = []
         self._settle()
         for _ in range(ahead):
             step = closing_steps(self.case)
             if step is None:
                 break
             self.advance(timedelta(hours=3))
-            self.case.act(*step, self.now)
+            sealed_act(self.case, *step, self.now)
             self._settle()
 
-    @rule(data=st.data(), request_id=st.none() | st.sampled_from(["r1", "r2"]))
-    def act(self, data: st.DataObject, request_id: str | None) -> None:
+    @rule(data=st.data(), request_id=st.none() | st.sampled_from(["r1", "r2"]),
+          sender=st.sampled_from(SENDERS))  # fmt: skip
+    def act(self, data: st.DataObject, request_id: str | None, sender: str) -> None:
         """An action by a role: two times in three the one that moves the case on, so that deep
         stages (callback, closed, reviews) are reached as well as odd orders tried."""
         settle, approve = data.draw(st.booleans(), "settle"), data.draw(st.booleans(), "approve")
@@ -284,14 +298,37 @@ class CaseMachine(RuleBasedStateMachine):
         except ValidationError as err:  # the shell refuses what does not decode, the same way
             refused = self.case.refuse(name, "unknown", f"invalid payload: {err}", self.now)
         else:
+            sealed = self._sender(sender, action)
+            taken = False
             try:
-                self.case.act(name, action, self.now)
+                taken = self.case.act(name, action, self.now, sealed)
                 refused = None
             except Refused as err:
                 refused = err
+            if sender != "verified" and taken:
+                raise AssertionError(f"R-AC-1: an action with a {sender} identity was taken")
+            if sealed is not None:
+                self.sealed.append(sealed)
         if refused is not None:
             self._only_the_timeline_changed(before)
         self._settle()
+
+    def _sender(self, how: str, action: Action) -> VerifiedIdentity | None:
+        """Who the system verified sent the action: the sender it names, mostly; or nobody
+        (typed by hand), another person, another case, a payload used before, an old one, a
+        key limited to another branch."""
+        if how == "unsealed":
+            return None
+        if how == "used before":  # a sealed payload copied from the history, sent again
+            return self.sealed[-1] if self.sealed else None
+        changes: dict[str, dict[str, Any]] = {
+            "verified": {},
+            "another person": {"actor": "mallory"},
+            "another case": {"bound_to": "complaint-OTHER"},
+            "stale": {"issued_at": self.now - timedelta(days=2)},
+            "another branch": {"branches": ["Beijing Haidian"]},
+        }
+        return verified(self.case, action, self.now, **changes[how])
 
     @rule(step=ADVANCES)
     def advance(self, step: timedelta | str) -> None:
@@ -350,7 +387,7 @@ class CaseMachine(RuleBasedStateMachine):
                 break
             name, action = step
             try:
-                trial.act(name, action, self.now)
+                sealed_act(trial, name, action, self.now)
             except Refused as refused:
                 raise AssertionError(f"{name} refused on the way to closing: {refused}") from None
         assert trial.state.stage is Stage.CLOSED, trial.state.stage
@@ -504,12 +541,13 @@ class CaseMachine(RuleBasedStateMachine):
                 assert clock.key == "regulatory"
 
     def _only_the_timeline_changed(self, before: Any) -> None:
+        """A refused action changes nothing but the timeline (and uses up its sealed payload's
+        nonce, so that it cannot be replayed later)."""
         after = self.case.snapshot()
         assert after.state.timeline[:-1] == before.state.timeline
         assert after.state.timeline[-1].kind == "refused"
-        assert after.model_dump(exclude={"state": {"timeline"}}) == before.model_dump(
-            exclude={"state": {"timeline"}}
-        )
+        unchanged: Any = {"state": {"timeline"}, "used_nonces": True}
+        assert after.model_dump(exclude=unchanged) == before.model_dump(exclude=unchanged)
 
     def _target(self, step: timedelta | str) -> datetime:
         if isinstance(step, timedelta):

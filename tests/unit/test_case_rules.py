@@ -17,6 +17,7 @@ from domain.calendar_data import china_calendar
 from domain.case import LEGACY_RULES, RULES, Complaint, Refused
 from domain.models import ACTION_MODELS, ComplaintIntake, Grade, NoticeKind, Stage
 from domain.sla import PolicySnapshot, SlaPolicy
+from tests.identities import act as sealed_act
 
 SH = ZoneInfo("Asia/Shanghai")
 CAL = china_calendar([2026])
@@ -41,7 +42,7 @@ def intake(received_at: datetime, **overrides: Any) -> ComplaintIntake:
 
 def accept(received_at: datetime, rules: int = RULES, **overrides: Any) -> Complaint:
     return Complaint.accept(
-        intake(received_at, **overrides), POLICY, received_at, notice_prefix="t", rules=rules
+        intake(received_at, **overrides), POLICY, received_at, workflow_id="t", rules=rules
     )
 
 
@@ -117,7 +118,7 @@ MONDAY = datetime(2026, 3, 2, 10, 0, tzinfo=SH)
 
 
 def act(case: Complaint, name: str, now: datetime, **fields: Any) -> None:
-    case.act(name, ACTION_MODELS[name].model_validate(fields), now)
+    sealed_act(case, name, ACTION_MODELS[name].model_validate(fields), now)
 
 
 def refused(case: Complaint, name: str, now: datetime, **fields: Any) -> str:
@@ -319,8 +320,8 @@ def test_r_st_2_a_general_case_approved_alone_needs_no_participants() -> None:
     act(case, "decide_resolution", now, **SUPERVISOR, approved=True)
     assert case.state.stage is Stage.CLOSE
     entry = next(e for e in reversed(case.state.timeline) if e.kind == "action")
-    assert (
-        entry.detail == "decide_resolution by supervisor: {'approved': True, 'collective': False}"
+    assert entry.detail == (
+        "decide_resolution by supervisor via system: {'approved': True, 'collective': False}"
     )
 
 
