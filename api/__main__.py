@@ -1,5 +1,6 @@
 """Serve the API alone: `python -m api [--host 127.0.0.1 --port 8000]` (configured from the
-environment, like the worker)."""
+environment, like the worker). `/metrics` is on the same port (api/metrics.py); uvicorn stops
+on SIGTERM or SIGINT, finishing the requests in flight."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ async def serve(host: str, port: int) -> None:
     logs.configure(settings.log_format)
     dsn = await database_url(settings)
     await migrate(dsn)
-    client = await connect(settings)
+    client = await connect(settings, service="complaints-api")
     pool = await create_pool(dsn, min_size=1, max_size=10)
     try:
         app = create_app(
