@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import signal
+from collections.abc import Iterator
 
 import uvicorn
 
@@ -33,9 +36,26 @@ async def serve(host: str, port: int) -> None:
             codec_router=codec_router_from_env(client.namespace),
         )
         config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
-        await uvicorn.Server(config).serve()
+        await _Server(config).serve()
     finally:
         await pool.close()
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's graceful stop on SIGTERM or SIGINT (requests in flight are finished; a second
+    signal forces it), then exit 0: uvicorn's own handler re-raises the signal once stopped,
+    which makes the process end *by* SIGTERM."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.handle_exit, sig, None)
+        try:
+            yield
+        finally:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(sig)
 
 
 def main() -> None:
