@@ -69,16 +69,24 @@ def client_options(settings: Settings, *, service: str = "complaints") -> dict[s
     return options
 
 
-def metrics_runtime(address: str) -> Runtime:
+def metrics_runtime(address: str | None = None) -> tuple[Runtime, str]:
     """A Temporal runtime whose SDK metrics (`temporal_*`: polls, task latencies, slots,
-    cache, requests) are served in Prometheus' text format at http://<address>/metrics.
-    A runtime is process-wide: make one, before the client, and pass it to `connect`."""
-    return Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=address)))
+    cache, requests) are served in Prometheus' text format at http://<address>/metrics, and
+    that address. None: a free port on 127.0.0.1 (the worker's /metrics reads it there, so
+    only this machine needs to reach it). A runtime is process-wide: make one, before the
+    client, and pass it to `connect`."""
+    for attempt in range(3):
+        bind = address or _free_loopback_address()
+        try:
+            config = TelemetryConfig(metrics=PrometheusConfig(bind_address=bind))
+            return Runtime(telemetry=config), bind
+        except ValueError:  # "Address already in use": taken since it was found free
+            if address or attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
-def free_loopback_address() -> str:
-    """`127.0.0.1:<a port free right now>`, for the SDK's exporter when none is configured:
-    the worker's /metrics reads it there, so only this machine needs to reach it."""
+def _free_loopback_address() -> str:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]

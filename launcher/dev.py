@@ -50,7 +50,6 @@ from infra.postgres import create_pool, database_url
 from infra.temporal import (
     cli_flags,
     connect,
-    free_loopback_address,
     metrics_runtime,
     register_search_attributes,
 )
@@ -252,8 +251,7 @@ async def run(args: argparse.Namespace) -> int:
         loop.add_signal_handler(sig, stop.set)
 
     # The SDK's metrics (one runtime per process), appended to the worker's /metrics.
-    args.sdk_metrics = settings.sdk_metrics_address or free_loopback_address()
-    runtime = metrics_runtime(args.sdk_metrics)
+    runtime, args.sdk_metrics = metrics_runtime(settings.sdk_metrics_address)
     server = await start_server(args, settings, namespace, codec_endpoint)
     log.info("dev server starting", pid=server.pid, port=args.port)
     try:

@@ -27,7 +27,7 @@ import structlog
 from infra import logs
 from infra.config import Settings
 from infra.postgres import database_url
-from infra.temporal import connect, free_loopback_address, metrics_runtime
+from infra.temporal import connect, metrics_runtime
 from ledger.migrate import migrate
 from workers import complaints_worker, endpoints
 
@@ -43,10 +43,8 @@ async def main() -> int:
         loop.add_signal_handler(sig, _stopper(stop, sig))
     dsn = await database_url(settings)
     await migrate(dsn)
-    sdk_metrics = settings.sdk_metrics_address or free_loopback_address()
-    client = await connect(
-        settings, runtime=metrics_runtime(sdk_metrics), service="complaints-worker"
-    )
+    runtime, sdk_metrics = metrics_runtime(settings.sdk_metrics_address)
+    client = await connect(settings, runtime=runtime, service="complaints-worker")
     async with complaints_worker(
         client,
         dsn,
