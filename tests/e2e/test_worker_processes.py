@@ -248,8 +248,10 @@ async def test_sigterm_during_a_burst_exits_0_and_every_notice_goes_out_exactly_
     second, _ = await processes.worker("worker-2")
 
     async def all_delivered() -> bool:
-        statuses = await outbox(pool, "sms")
-        return len(statuses) == 30 and set(statuses.values()) == {"delivered"}
+        # A case's notices enter the outbox in the statement that puts it in the ledger.
+        filed = await pool.fetchval("SELECT count(*) FROM complaints")
+        pending = await pool.fetchval("SELECT count(*) FROM notifications WHERE status = 'pending'")
+        return bool(filed == len(intakes) and pending == 0)
 
     await eventually(all_delivered, what="every acknowledgement delivered")
     second.send_signal(signal.SIGTERM)
@@ -257,7 +259,9 @@ async def test_sigterm_during_a_burst_exits_0_and_every_notice_goes_out_exactly_
 
     # Nothing resent: one request per notice. Nothing lost: every complaint in the ledger.
     counts = Counter(recorder.requests)
-    assert set(counts) == set(await outbox(pool, "sms")) and set(counts.values()) == {1}
+    gateway_rows = await outbox(pool, "sms", "phone")
+    assert set(gateway_rows.values()) == {"delivered"} and len(gateway_rows) >= len(intakes)
+    assert set(counts) == set(gateway_rows) and set(counts.values()) == {1}
     ids = {r["complaint_id"] for r in await pool.fetch("SELECT complaint_id FROM complaints")}
     assert ids == {i.complaint_id for i in intakes}
 
@@ -270,7 +274,7 @@ async def test_two_workers_two_apis_sigkill_and_sigterm_during_a_deadline_burst(
     mail_sink: MailSink,
 ) -> None:
     recorder, _ = gateway
-    n = 20
+    n = 12
     worker_1, worker_2, api_1, api_2 = await asyncio.gather(
         processes.worker("worker-1"),
         processes.worker("worker-2"),
@@ -337,10 +341,11 @@ async def test_two_workers_two_apis_sigkill_and_sigterm_during_a_deadline_burst(
     assert len(gateway_rows) > n  # the acknowledgements, and the burst's reminders and escalations
     repeated = {k: c for k, c in Counter(recorder.requests).items() if c > 1}
     assert len(repeated) <= RELAY_BATCH, repeated  # only what the SIGKILL cut off
-    emails = await outbox(pool, "email")
-    assert emails and set(emails.values()) == {"delivered"}
+    emails = await outbox(pool, "email")  # skipped: a customer without an email address
+    delivered = {key for key, status in emails.items() if status == "delivered"}
+    assert delivered and set(emails.values()) <= {"delivered", "skipped"}
     message_ids = Counter(m["Message-ID"] for m in mail_sink.messages())
-    assert len(message_ids) == len(emails)  # one Message-ID per email notice, repeats aside
+    assert len(message_ids) == len(delivered)  # one Message-ID per email, repeats aside
     print(f"repeated after SIGKILL: {len(repeated)} gateway requests, "
           f"{sum(c - 1 for c in message_ids.values())} emails")  # fmt: skip
 
