@@ -1,12 +1,15 @@
 """Metrics (infra/README.md, "Metrics"): a deadline passes on the time-skipping server and the
 worker's `/metrics`, served on a real port, shows the breach counted once with its lateness,
-the case open in its stage and grade, and the outbox's backlog; the API counts its requests
-by route template at its own `/metrics`, which needs no API key."""
+the case open in its stage and grade, and the outbox's backlog; the relay counts failed
+deliveries by channel and outcome; the API counts its requests by route template at its own
+`/metrics`, which needs no API key."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
+import asyncpg
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -14,7 +17,12 @@ from prometheus_client.parser import text_string_to_metric_families
 from api.app import create_app
 from api.auth import create_key
 from domain.models import Role
+from infra import metrics
+from ledger.outbox import enqueue
+from notices.channels import DeliveryError, PermanentDeliveryError
+from notices.relay import OutboxRelay
 from tests.harness import Harness, eventually
+from tests.integration.test_outbox import CountingSender, notice
 from workers import ComplaintsWorker, build_worker, endpoints
 
 
@@ -148,3 +156,36 @@ async def test_api_counts_requests_by_route_template_and_serves_metrics_without_
         count = "complaints_api_request_duration_seconds_count"
         assert value(after, count, **timed) - value(before, count, **timed) == 2
         assert "C-NOT-THERE" not in answer.text  # templates, never ids
+
+
+async def test_delivery_failures_counted_by_channel_and_outcome(pool: asyncpg.Pool) -> None:
+    sender = CountingSender(
+        {
+            "sms": DeliveryError("gateway 503", channel="sms"),
+            "email": PermanentDeliveryError("no such user", channel="email"),
+        }
+    )
+    before = samples(metrics.exposition(metrics.WORKER).decode())
+    relay = OutboxRelay(pool, sender, first_backoff=timedelta(milliseconds=50))
+    async with relay.running():
+        async with pool.acquire() as conn:
+            await enqueue(conn, [notice(1)])  # on sms and email
+
+        async def settled() -> bool:
+            rows = await pool.fetch("SELECT channel, status FROM notifications")
+            return {(r["channel"], r["status"]) for r in rows} == {
+                ("sms", "delivered"),  # after one retry
+                ("email", "failed"),  # refused for good
+            }
+
+        await eventually(settled, what="the retry and the refusal recorded")
+    after = samples(metrics.exposition(metrics.WORKER).decode())
+
+    def gained(name: str, **labels: str) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    failures = "complaints_notice_delivery_failures_total"
+    assert gained(failures, channel="sms", outcome="retry") == 1
+    assert gained(failures, channel="email", outcome="failed") == 1
+    deliveries = "complaints_notice_deliveries_total"
+    assert gained(deliveries, channel="sms", status="delivered") == 1
