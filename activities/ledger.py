@@ -1,13 +1,18 @@
 """The ledger write as an activity (a local activity of every complaint): the workflow's
-record goes to PostgreSQL in one statement (`ledger.record.write_record`)."""
+record goes to PostgreSQL in one statement (`ledger.record.write_record`). The breaches that
+statement inserted are counted here (`infra.metrics`: how many, and how late after their due
+instant they reached the ledger), once each, however often the activity is retried."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 import asyncpg
 import structlog
 from temporalio import activity
 
 from domain.models import LedgerRecord
+from infra import metrics
 from ledger.record import write_record
 
 log = structlog.get_logger("ledger")
@@ -20,7 +25,10 @@ class LedgerActivities:
     @activity.defn(name="record_in_ledger")
     async def record(self, record: LedgerRecord) -> None:
         async with self._pool.acquire() as conn:
-            await write_record(conn, record)
+            breaches = await write_record(conn, record)
+        committed = datetime.now(UTC)  # the statement is its own transaction: committed now
+        for clock_key, due_at in breaches:
+            metrics.breach_recorded(clock_key, due_at, committed)
         log.debug(
             "ledger recorded",
             complaint_id=record.state.complaint_id,

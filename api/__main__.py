@@ -1,10 +1,14 @@
 """Serve the API alone: `python -m api [--host 127.0.0.1 --port 8000]` (configured from the
-environment, like the worker)."""
+environment, like the worker). `/metrics` is on the same port (api/metrics.py); uvicorn stops
+on SIGTERM or SIGINT, finishing the requests in flight."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import signal
+from collections.abc import Iterator
 
 import uvicorn
 
@@ -22,7 +26,7 @@ async def serve(host: str, port: int) -> None:
     logs.configure(settings.log_format)
     dsn = await database_url(settings)
     await migrate(dsn)
-    client = await connect(settings)
+    client = await connect(settings, service="complaints-api")
     pool = await create_pool(dsn, min_size=1, max_size=10)
     try:
         app = create_app(
@@ -32,9 +36,26 @@ async def serve(host: str, port: int) -> None:
             codec_router=codec_router_from_env(client.namespace),
         )
         config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
-        await uvicorn.Server(config).serve()
+        await _Server(config).serve()
     finally:
         await pool.close()
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's graceful stop on SIGTERM or SIGINT (requests in flight are finished; a second
+    signal forces it), then exit 0: uvicorn's own handler re-raises the signal once stopped,
+    which makes the process end *by* SIGTERM."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.handle_exit, sig, None)
+        try:
+            yield
+        finally:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(sig)
 
 
 def main() -> None:

@@ -18,6 +18,8 @@ from fastapi.responses import JSONResponse
 from temporalio.client import Client
 
 from api import access, actions, complaints, health, timeline
+from api.metrics import RequestMetrics
+from api.metrics import router as metrics_router
 from api.models import Problem, explain
 from api.reports import router as reports_router
 from workflows import contract
@@ -54,7 +56,9 @@ def create_app(
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         return _problem(422, explain(exc.errors()))
 
+    app.add_middleware(RequestMetrics)  # outermost: counts every answer, 413 and 422 too
     app.include_router(health.router)
+    app.include_router(metrics_router)  # /metrics, without an API key (api/metrics.py)
     app.include_router(complaints.router)  # file, read, search
     app.include_router(timeline.router)  # a case's timeline and notices
     app.include_router(actions.router)

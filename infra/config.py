@@ -21,6 +21,17 @@ class Settings:
     log_format: str = "console"  # "json" in production
     clock_speed: float = 1.0  # demo only: working time runs this many times faster
     workflow_sandbox: bool = True  # off: faster workflow starts, no runtime guard (README)
+    # The worker's own HTTP server: /healthz, /readyz, /metrics (0: any free port).
+    worker_http_host: str = "0.0.0.0"
+    worker_http_port: int = 9400
+    # The SDK's Prometheus exporter ("host:port"); None: a free loopback port. The worker's
+    # /metrics appends what it serves (infra/README.md, "Metrics").
+    sdk_metrics_address: str | None = None
+    # After SIGTERM: how long running activities may finish before they are cancelled.
+    worker_shutdown_grace: float = 30.0
+    # A notice claimed by a relay that died is sent again after this many seconds.
+    outbox_lease: float = 300.0
+    otel: bool = False  # OpenTelemetry tracing (TracingInterceptor, OTLP export)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -35,4 +46,12 @@ class Settings:
             clock_speed=float(env.get("COMPLAINTS_CLOCK_SPEED") or 1.0),
             workflow_sandbox=env.get("COMPLAINTS_WORKFLOW_SANDBOX", "on").lower()
             not in ("off", "false", "0"),
+            worker_http_host=env.get("COMPLAINTS_WORKER_HTTP_HOST") or cls.worker_http_host,
+            worker_http_port=int(env.get("COMPLAINTS_WORKER_HTTP_PORT") or cls.worker_http_port),
+            sdk_metrics_address=env.get("COMPLAINTS_SDK_METRICS_ADDRESS") or None,
+            worker_shutdown_grace=float(
+                env.get("COMPLAINTS_WORKER_SHUTDOWN_GRACE") or cls.worker_shutdown_grace
+            ),
+            outbox_lease=float(env.get("COMPLAINTS_OUTBOX_LEASE") or cls.outbox_lease),
+            otel=env.get("COMPLAINTS_OTEL", "").lower() in ("1", "true", "yes", "on"),
         )

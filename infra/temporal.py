@@ -8,6 +8,7 @@ encrypted (`infra/codec.py`) when codec keys are configured.
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterable
 from typing import Any
 
@@ -15,13 +16,24 @@ import structlog
 from temporalio.client import Client
 from temporalio.common import SearchAttributeKey
 from temporalio.envconfig import ClientConfig
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
+from infra import tracing
 from infra.codec import KeyRing, data_converter
 from infra.config import Settings
 
 
-async def connect(settings: Settings | None = None) -> Client:
+async def connect(
+    settings: Settings | None = None,
+    *,
+    runtime: Runtime | None = None,
+    service: str = "complaints",
+) -> Client:
     """A client for the worker, the API and the demo (all connect through here).
+
+    `runtime`: the process's Temporal runtime, for the worker's SDK metrics
+    (`metrics_runtime`); None: the SDK's default runtime, without metrics. With
+    `COMPLAINTS_OTEL=1` the client traces (`infra.tracing`), as `service` in the traces.
 
     Payloads (workflow and activity inputs and results, updates, queries, memos, static
     summaries) are encrypted by `infra.codec.EncryptionCodec` with the key ring configured
@@ -37,13 +49,48 @@ async def connect(settings: Settings | None = None) -> Client:
             "no codec keys configured: payloads are stored unencrypted in Temporal "
             "(set COMPLAINTS_CODEC_KEYS or COMPLAINTS_CODEC_KEYS_FILE)"
         )
+    options = client_options(settings, service=service)
+    if runtime is not None:
+        options["runtime"] = runtime
+    return await Client.connect(**options, data_converter=data_converter(ring))
+
+
+def client_options(settings: Settings, *, service: str = "complaints") -> dict[str, Any]:
+    """`Client.connect`'s options but the converter: Temporal's client configuration
+    (profile file, TEMPORAL_* variables), our address and namespace over it, and the tracing
+    interceptor when `settings.otel` (a worker built on the client inherits it)."""
     options: dict[str, Any] = dict(ClientConfig.load_client_connect_config())
     if settings.temporal_address:
         options["target_host"] = settings.temporal_address
     if settings.temporal_namespace:
         options["namespace"] = settings.temporal_namespace
     options.setdefault("target_host", "localhost:7233")
-    return await Client.connect(**options, data_converter=data_converter(ring))
+    options["interceptors"] = tracing.interceptors(settings.otel, service)
+    return options
+
+
+def metrics_runtime(address: str | None = None) -> tuple[Runtime, str]:
+    """A Temporal runtime whose SDK metrics (`temporal_*`: polls, task latencies, slots,
+    cache, requests) are served in Prometheus' text format at http://<address>/metrics, and
+    that address. None: a free port on 127.0.0.1 (the worker's /metrics reads it there, so
+    only this machine needs to reach it). A runtime is process-wide: make one, before the
+    client, and pass it to `connect`."""
+    for attempt in range(3):
+        bind = address or _free_loopback_address()
+        try:
+            config = TelemetryConfig(metrics=PrometheusConfig(bind_address=bind))
+            return Runtime(telemetry=config), bind
+        except ValueError:  # "Address already in use": taken since it was found free
+            if address or attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _free_loopback_address() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return f"127.0.0.1:{port}"
 
 
 async def register_search_attributes(

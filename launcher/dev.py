@@ -4,10 +4,12 @@ Starts the Temporal dev server (with the Web UI) as a subprocess on a database f
 data folder, waits for it, and runs the complaints worker in this process. `--demo` also
 files sample complaints (`launcher/demo.py`) on a fast working-time clock (x480 unless `--speed`:
 an 8-hour working day per minute); without it working time is real (`COMPLAINTS_CLOCK_SPEED`
-or `--speed` change that). The speed is recorded in each case when it starts.
+or `--speed` change that). The speed is recorded in each case when it starts. The banner says
+where the metrics are: the API's `/metrics` on its port, the worker's `/metrics` (with the
+Temporal SDK's own) and probes on `--worker-http-port` (9400), both on 127.0.0.1.
 
 Ctrl-C or SIGTERM stops the worker, then the server (killed if it has not exited after
-10 s); the exit code is 0. If the gRPC or UI port is already taken, even by another Temporal
+10 s); the exit code is 0. If one of its ports is already taken, even by another Temporal
 server, it says so and exits with 2 rather than share a server it does not own.
 """
 
@@ -24,12 +26,14 @@ import socket
 import sys
 from asyncio.subprocess import Process
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import quote
 
 import structlog
 import uvicorn
 from temporalio.client import Client
+from temporalio.runtime import Runtime
 from temporalio.worker import Worker
 
 from api.app import create_app
@@ -49,11 +53,16 @@ from infra.codec import (
 from infra.config import Settings
 from infra.mailsink import MailSink
 from infra.postgres import create_pool, database_url
-from infra.temporal import cli_flags, connect, register_search_attributes
+from infra.temporal import (
+    cli_flags,
+    connect,
+    metrics_runtime,
+    register_search_attributes,
+)
 from launcher import demo
 from ledger.migrate import migrate
 from notices.channels import ChannelSettings
-from workers import complaints_worker
+from workers import complaints_worker, endpoints
 from workers.schedules import ensure_schedules
 from workflows import contract
 
@@ -73,6 +82,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--ui-port", type=int, default=8233, help="Web UI port (default 8233)")
     parser.add_argument("--headless", action="store_true", help="no Web UI")
     parser.add_argument("--api-port", type=int, default=8000, help="HTTP API port (default 8000)")
+    parser.add_argument(
+        "--worker-http-port",
+        type=int,
+        default=None,
+        help="the worker's /healthz, /readyz, /metrics (default COMPLAINTS_WORKER_HTTP_PORT or "
+        "9400; 0: any free port)",
+    )
     args = parser.parse_args(argv)
     if args.speed is not None and args.speed <= 0:
         parser.error("--speed must be positive")
@@ -153,7 +169,9 @@ async def stop_server(server: Process) -> None:
     log.info("dev server stopped", exit_code=server.returncode)
 
 
-async def wait_ready(server: Process, settings: Settings, stop: asyncio.Event) -> Client | None:
+async def wait_ready(
+    server: Process, settings: Settings, stop: asyncio.Event, runtime: Runtime | None = None
+) -> Client | None:
     """Connect once the server answers; None if told to stop first. Raises on failure."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + START_TIMEOUT
@@ -161,7 +179,9 @@ async def wait_ready(server: Process, settings: Settings, stop: asyncio.Event) -
         if server.returncode is not None:
             raise RuntimeError(f"the dev server exited with code {server.returncode}")
         try:
-            return await asyncio.wait_for(connect(settings), timeout=5)
+            return await asyncio.wait_for(
+                connect(settings, runtime=runtime, service="complaints-dev"), timeout=5
+            )
         except Exception as err:
             if loop.time() > deadline:
                 raise RuntimeError(
@@ -203,7 +223,10 @@ async def run(args: argparse.Namespace) -> int:
     logs.configure(settings.log_format)
     speed = args.speed or (DEMO_SPEED if args.demo else settings.clock_speed)
     namespace = settings.temporal_namespace or "default"
+    if args.worker_http_port is None:
+        args.worker_http_port = settings.worker_http_port
     ports = [args.port, args.api_port] + ([] if args.headless else [args.ui_port])
+    ports += [args.worker_http_port] if args.worker_http_port else []
     for port in ports:
         if _port_taken(port):
             temporal = await _is_temporal(port)
@@ -215,7 +238,8 @@ async def run(args: argparse.Namespace) -> int:
             )
             log.error(
                 f"{'a Temporal server' if temporal else 'something'} already listens on "
-                f"{HOST}:{port}: stop it or choose other ports (--port, --ui-port){hint}"
+                f"{HOST}:{port}: stop it or choose other ports (--port, --ui-port, --api-port, "
+                f"--worker-http-port){hint}"
             )
             return 2
     settings = dataclasses.replace(
@@ -236,11 +260,13 @@ async def run(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
 
+    # The SDK's metrics (one runtime per process), appended to the worker's /metrics.
+    runtime, args.sdk_metrics = metrics_runtime(settings.sdk_metrics_address)
     server = await start_server(args, settings, namespace, None if args.headless else ui_codec)
     log.info("dev server starting", pid=server.pid, port=args.port)
     try:
         try:
-            client = await wait_ready(server, settings, stop)
+            client = await wait_ready(server, settings, stop, runtime)
         except RuntimeError as err:
             log.error(str(err), log_file=str(settings.data_dir / "temporal.log"))
             return 1
@@ -278,19 +304,28 @@ async def serve(
     serving = asyncio.create_task(api.serve())
     key_file, ui_codec = args.dev_identity
     try:
-        async with complaints_worker(
-            client,
-            dsn,
-            task_queue=settings.task_queue,
-            clock_speed=speed,
-            sandbox=settings.workflow_sandbox,
-        ) as worker:
+        async with (
+            complaints_worker(
+                client,
+                dsn,
+                task_queue=settings.task_queue,
+                clock_speed=speed,
+                sandbox=settings.workflow_sandbox,
+                outbox_lease=timedelta(seconds=settings.outbox_lease),
+            ) as worker,
+            endpoints.serving(
+                endpoints.create_app(client, worker, args.sdk_metrics), HOST, args.worker_http_port
+            ) as worker_http_port,
+        ):
             args.extra_banner = [
                 ("HTTP API", f"http://{HOST}:{args.api_port}/docs"),
                 ("API key (dev)", f"export KEY=$(cat {key_file})"),
                 ("codec server", f"http://{HOST}:{args.api_port}/codec (payloads encrypted)"),
                 ("UI codec (dev user)", ui_codec),
-            ]
+                ("API metrics", f"http://{HOST}:{args.api_port}/metrics"),
+                ("worker metrics", f"http://{HOST}:{worker_http_port}/metrics "
+                                   "(probes: /healthz, /readyz)"),
+            ]  # fmt: skip
             return await _serve(client, server, args, settings, speed, stop, worker, sink, dsn)
     finally:
         api.should_exit = True

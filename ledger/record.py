@@ -11,12 +11,14 @@ a late retry of an earlier one never rolls a row back.
 A record is one statement, so one round trip and its own transaction: the complaint row, the
 new timeline entries, clocks, breaches, extensions and the notices to send (the outbox of
 `ledger.outbox`, delivered by `notices.relay.OutboxRelay`). Each set travels as column arrays
-and is unnested by PostgreSQL; an empty set inserts nothing.
+and is unnested by PostgreSQL; an empty set inserts nothing. The statement answers with the
+breaches it inserted (the worker's breach metrics count those).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from domain.models import LedgerRecord
@@ -78,6 +80,7 @@ WITH complaint AS (
     INSERT INTO sla_breaches (complaint_id, clock_key, due_at, label, recorded_at)
     SELECT $1, * FROM unnest($54::text[], $55::timestamptz[], $56::text[], $57::timestamptz[])
     ON CONFLICT (complaint_id, clock_key, due_at) DO NOTHING
+    RETURNING clock_key, due_at
 ), extensions AS (
     INSERT INTO extensions (complaint_id, requested_at, stage, requested_by, requested_due_at,
         reason, regulatory_days, decided_by, decided_at, approved, approved_due_at,
@@ -91,20 +94,22 @@ WITH complaint AS (
         approved = EXCLUDED.approved, approved_due_at = EXCLUDED.approved_due_at,
         regulatory_days = EXCLUDED.regulatory_days, written_version = EXCLUDED.written_version
     WHERE extensions.written_version <= EXCLUDED.written_version
+), outbox AS (
+    -- A notice not yet tried takes the later attempt's words; one already sent stays sent (a
+    -- failed attempt's notice may have gone out: delivery is at least once, README).
+    INSERT INTO notifications (notice_key, channel, complaint_id, kind, recipient_role,
+        recipient, subject, body, clock, written_version)
+    SELECT *, $77::bigint FROM unnest($68::text[], $69::text[], $70::text[], $71::text[],
+                                      $72::text[], $73::text[], $74::text[], $75::text[],
+                                      $76::text[])
+    ON CONFLICT (notice_key, channel) DO UPDATE SET
+        kind = EXCLUDED.kind, recipient_role = EXCLUDED.recipient_role,
+        recipient = EXCLUDED.recipient, subject = EXCLUDED.subject, body = EXCLUDED.body,
+        clock = EXCLUDED.clock, written_version = EXCLUDED.written_version
+    WHERE notifications.written_version < EXCLUDED.written_version
+        AND notifications.status = 'pending' AND notifications.attempts = 0
 )
--- A notice not yet tried takes the later attempt's words; one already sent stays sent (a
--- failed attempt's notice may have gone out: delivery is at least once, README).
-INSERT INTO notifications (notice_key, channel, complaint_id, kind, recipient_role, recipient,
-    subject, body, clock, written_version)
-SELECT *, $77::bigint FROM unnest($68::text[], $69::text[], $70::text[], $71::text[],
-                                  $72::text[], $73::text[], $74::text[], $75::text[],
-                                  $76::text[])
-ON CONFLICT (notice_key, channel) DO UPDATE SET
-    kind = EXCLUDED.kind, recipient_role = EXCLUDED.recipient_role,
-    recipient = EXCLUDED.recipient, subject = EXCLUDED.subject, body = EXCLUDED.body,
-    clock = EXCLUDED.clock, written_version = EXCLUDED.written_version
-WHERE notifications.written_version < EXCLUDED.written_version
-    AND notifications.status = 'pending' AND notifications.attempts = 0
+SELECT clock_key, due_at FROM breaches
 """
 
 
@@ -113,9 +118,11 @@ def columns(rows: Sequence[tuple[Any, ...]], width: int) -> list[list[Any]]:
     return [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * width
 
 
-async def write_record(conn: Connection, record: LedgerRecord) -> None:
+async def write_record(conn: Connection, record: LedgerRecord) -> list[tuple[str, datetime]]:
     """The record in one statement (R-IN-2: its notices are queued only if the ledger holds
-    the entries that announce them)."""
+    the entries that announce them). Returns the breaches this statement inserted, as
+    (clock key, due instant): none for a retry of a record already written, so a caller
+    counting them counts each breach once."""
     i, s = record.intake, record.state
     cid = s.complaint_id
     stage_clock = s.clock(f"stage:{s.stage.value}")
@@ -132,7 +139,7 @@ async def write_record(conn: Connection, record: LedgerRecord) -> None:
          e.regulatory_days, e.decided_by, e.decided_at, e.approved, e.approved_due_at)
         for e in record.extensions
     ]  # fmt: skip
-    await conn.execute(
+    rows = await conn.fetch(
         RECORD,
         cid, record.workflow_id, i.external_id, s.channel.value, s.branch, s.department,
         s.owner, s.supervisor, s.category, i.product, i.policy_number, s.grade.value,
@@ -144,3 +151,4 @@ async def write_record(conn: Connection, record: LedgerRecord) -> None:
         *columns(events, 7), *columns(clocks, 13), *columns(breaches, 4),
         *columns(extensions, 10), *outbox_columns(record.notices), record.version,
     )  # fmt: skip
+    return [(r["clock_key"], r["due_at"]) for r in rows]

@@ -11,6 +11,9 @@ in dev), and retries transient failures with backoff for a day.
 Why not one Temporal activity per notice (the first design): each cost about 15 ms of server
 and worker CPU and 6 history events, i.e. billed actions, more than all the work a complaint
 does to reach its first wait (bench/first_wait.py); the relay costs one small UPDATE.
+
+Deliveries and failed attempts are counted per channel (`infra.metrics`: the worker's
+`/metrics`).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import asyncpg
 import structlog
 
 from domain.models import Notification
+from infra import metrics
 from ledger import outbox
 from ledger.outbox import WAKE_CHANNEL, Due, Outcome
 from notices.channels import DeliveryError, DeliveryStatus, PermanentDeliveryError
@@ -146,12 +150,16 @@ class OutboxRelay:
         try:
             status, provider_id = await self._sender.deliver(notice, channel)
         except PermanentDeliveryError as err:
+            metrics.DELIVERY_FAILURES.labels(channel=channel, outcome="failed").inc()
             return Outcome(key, channel, "failed", None, str(err), backoff)
         except Exception as err:  # a channel down, or a bug in an adapter: try again later
             if not isinstance(err, DeliveryError):
                 log.exception("notice delivery raised", complaint_id=notice.complaint_id)
             gave_up = row.age >= self._give_up_after
+            outcome = "failed" if gave_up else "retry"
+            metrics.DELIVERY_FAILURES.labels(channel=channel, outcome=outcome).inc()
             return Outcome(
                 key, channel, "failed" if gave_up else "pending", None, str(err), backoff
             )
+        metrics.DELIVERIES.labels(channel=channel, status=status).inc()
         return Outcome(key, channel, status, provider_id, None, backoff)

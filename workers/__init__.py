@@ -16,6 +16,7 @@ from __future__ import annotations
 import compileall
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,7 @@ async def complaints_worker(
     policy_source: PolicySource | None = None,
     clock_speed: float = 1.0,
     sandbox: bool = True,
+    outbox_lease: timedelta | None = None,
     **worker_options: Any,
 ) -> AsyncIterator[ComplaintsWorker]:
     """The real worker (not yet running) with its own ledger pool and channels, closed on exit.
@@ -67,6 +69,7 @@ async def complaints_worker(
             sender=sender or channels,
             policy_source=policy_source,
             clock_speed=clock_speed,
+            outbox_lease=outbox_lease,
             **worker_options,
         )
         yield worker
@@ -83,17 +86,27 @@ def build_worker(
     sender: Sender,
     policy_source: PolicySource | None = None,
     clock_speed: float = 1.0,
+    outbox_lease: timedelta | None = None,
     **worker_options: Any,
 ) -> ComplaintsWorker:
-    """The complaints worker around a client, a ledger pool and a sender for notices."""
+    """The complaints worker around a client, a ledger pool and a sender for notices.
+
+    `outbox_lease`: how long a notice claimed by a relay that died waits before another relay
+    sends it again (default 5 minutes: `notices.relay.OutboxRelay`)."""
     _precompile_workflows()
     notifications = NotificationActivities(pool)
     ledger = LedgerActivities(pool)
     accountability = AccountabilityActivities(pool)
     policy = PolicyActivities(policy_source or StatutoryPolicySource(clock_speed=clock_speed))
+    relay = (
+        OutboxRelay(pool, sender)
+        if outbox_lease is None
+        else OutboxRelay(pool, sender, lease=outbox_lease)
+    )
     return ComplaintsWorker(
         client,
-        relay=OutboxRelay(pool, sender),
+        relay=relay,
+        pool=pool,
         task_queue=task_queue,
         workflows=WORKFLOWS,
         activities=[
@@ -108,15 +121,27 @@ def build_worker(
 
 
 class ComplaintsWorker(Worker):
-    """A Temporal worker that also runs the notification outbox relay while it runs."""
+    """A Temporal worker that also runs the notification outbox relay while it runs.
 
-    def __init__(self, client: Client, *, relay: OutboxRelay, **options: Any) -> None:
+    On `shutdown` the relay keeps sending while the worker drains (its tasks in flight, and
+    running activities for up to `graceful_shutdown_timeout`); then it stops, finishing the
+    batch it is sending (`OutboxRelay.running`), and `run` returns."""
+
+    def __init__(
+        self, client: Client, *, relay: OutboxRelay, pool: asyncpg.Pool, **options: Any
+    ) -> None:
         super().__init__(client, **options)
         self._relay = relay
+        self.pool = pool  # the ledger: the worker's readiness probe pings it
+        self.stopping = False  # shutdown asked for: not ready any more
 
     async def run(self) -> None:
         async with self._relay.running():
             await super().run()
+
+    async def shutdown(self) -> None:
+        self.stopping = True
+        await super().shutdown()
 
 
 def _precompile_workflows() -> None:

@@ -1,8 +1,9 @@
 """`python -m launcher --demo` for real: dev server, worker and demo complaints, then Ctrl-C.
 
 Starts the launcher as a subprocess on free ports and a temporary data folder, waits for the
-demo complaints to be listed (and the regulator's to be found as major), sends SIGINT, and
-checks that it exits 0 and leaves no `temporal` process behind.
+demo complaints to be listed (and the regulator's to be found as major), reads the worker's
+and the API's `/metrics` where the banner says they are, sends SIGINT, and checks that it
+exits 0 and leaves no `temporal` process behind.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import socket
 import sys
 from pathlib import Path
 
+import httpx
 from temporalio.client import Client
 
 from infra.config import PROJECT_ROOT
@@ -60,13 +62,14 @@ async def ids(client: Client, query: str) -> set[str]:
 
 
 async def test_dev_launcher_demo_then_ctrl_c(tmp_path: Path) -> None:
-    port, ui_port, api_port = free_port(), free_port(), free_port()
+    port, ui_port, api_port, worker_port = free_port(), free_port(), free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TEMPORAL_")}
     env["COMPLAINTS_DATA_DIR"] = str(tmp_path / "data")
     env["COMPLAINTS_SMTP_PORT"] = str(free_port())  # never the 8025 of a developer's make run
     output = (tmp_path / "launcher.log").open("wb")
     command = [sys.executable, "-m", "launcher", "--demo", "--headless"]
     command += ["--port", str(port), "--ui-port", str(ui_port), "--api-port", str(api_port)]
+    command += ["--worker-http-port", str(worker_port)]
     launcher = await asyncio.create_subprocess_exec(
         *command, cwd=PROJECT_ROOT, env=env, stdout=output, stderr=asyncio.subprocess.STDOUT
     )
@@ -97,6 +100,24 @@ async def test_dev_launcher_demo_then_ctrl_c(tmp_path: Path) -> None:
         schedule = await client.get_schedule_handle(contract.CYCLE_SCHEDULE_ID).describe()
         calendar = schedule.schedule.spec.calendars[0]
         assert calendar.day_of_month[0].start == 21
+
+        # `make run` says where the metrics are, and they are there: the worker's with the
+        # SDK's own appended, the API's without a key.
+        output.flush()
+        banner = (tmp_path / "launcher.log").read_text(errors="replace")
+        assert f"http://127.0.0.1:{worker_port}/metrics" in banner
+        assert f"http://127.0.0.1:{api_port}/metrics" in banner
+        async with httpx.AsyncClient(base_url="http://127.0.0.1") as http:
+            worker_metrics = await http.get(f"http://127.0.0.1:{worker_port}/metrics")
+            assert worker_metrics.status_code == 200
+            assert 'complaints_open_cases{grade="major",stage="contact"}' in worker_metrics.text
+            assert "temporal_worker_task_slots_available" in worker_metrics.text
+            assert (await http.get(f"http://127.0.0.1:{worker_port}/readyz")).status_code == 200
+            assert (await http.get(f"http://127.0.0.1:{api_port}/healthz")).status_code == 200
+            api_metrics = await http.get(f"http://127.0.0.1:{api_port}/metrics")
+            assert api_metrics.status_code == 200
+            counted = 'complaints_api_requests_total{method="GET",route="/healthz",status="200"}'
+            assert counted in api_metrics.text
 
         servers = {pid: name for pid, name in children(launcher.pid).items() if "temporal" in name}
         assert servers, "the dev server should be a child of the launcher"
