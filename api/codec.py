@@ -12,7 +12,8 @@ Who is asking, two ways:
 
 - `POST /codec/decode|encode` with `Authorization: Bearer <api key>`: the CLI
   (`temporal workflow signal ... --codec-endpoint http://host:8000/codec --codec-auth
-  "Bearer $KEY"`), or a Web UI whose login issues API keys ("pass the user access token").
+  "Bearer $KEY"`); or `Bearer <access token>` of the identity provider: the production Web UI
+  signs people in and passes their token ("pass the user access token"; api/oidc.py).
 - `POST /codec/u/<token>/decode|encode`: a person's own endpoint for the dev server's Web UI,
   which has no login. The token belongs to one API key (`python -m api.keys codec-url`); set
   the URL as the UI's codec endpoint (the dev launcher sets the dev user's).
@@ -54,6 +55,7 @@ from temporalio.converter import PayloadCodec
 
 from api.auth import Identity, authenticate, authenticate_ui, in_order, parse_key
 from api.models import SEES_CUSTOMER_NUMBERS, Problem
+from api.oidc import OidcVerifier, verifier_from_env
 from domain.identity import VerifiedIdentity
 from domain.models import Role
 from infra.codec import IDENTITY, CodecError, EncryptionCodec, KeyRing, sealed, without_identity
@@ -76,8 +78,10 @@ def codec_router(
     *,
     namespace: str | None = None,
     ui_origins: Iterable[str] = (),
+    oidc: OidcVerifier | None = None,
 ) -> APIRouter:
-    """Routes under `/codec` for `codec` (`namespace`: the only one served; None: any)."""
+    """Routes under `/codec` for `codec` (`namespace`: the only one served; None: any;
+    `oidc`: the identity provider whose access tokens count, if any)."""
     origins = frozenset(o.rstrip("/") for o in ui_origins if o)
     router = APIRouter(prefix=PREFIX, tags=["codec"])
 
@@ -122,20 +126,27 @@ def codec_router(
         header = request.headers.get("authorization", "").strip()
         scheme, _, token = header.partition(" ")
         token = token.strip()
-        if not header or scheme.lower() != "bearer" or parse_key(token) is None:
+        api_key = parse_key(token) is not None
+        if not header or scheme.lower() != "bearer" or not (api_key or oidc):
             return problem(
                 request,
                 401,
-                "the codec needs 'Authorization: Bearer ck_<key_id>_<secret>', or a personal"
-                " endpoint /codec/u/<token> (python -m api.keys codec-url)",
+                "the codec needs 'Authorization: Bearer ck_<key_id>_<secret>'"
+                + (" or the identity provider's access token" if oidc else "")
+                + ", or a personal endpoint /codec/u/<token> (python -m api.keys codec-url)",
                 **{"WWW-Authenticate": "Bearer"},
             )
-        identity = await authenticate(request.app.state.pool, token)
+        if api_key:
+            identity = await authenticate(request.app.state.pool, token)
+        else:
+            assert oidc is not None
+            identity = await oidc.identity(token)
         if identity is None:
+            what = "API key: unknown, revoked, or wrong secret" if api_key else "access token"
             return problem(
                 request,
                 401,
-                "invalid API key: unknown, revoked, or wrong secret",
+                f"invalid {what}",
                 **{"WWW-Authenticate": 'Bearer error="invalid_token"'},
             )
         return identity
@@ -298,7 +309,8 @@ def codec_router_from_env(
     if ring is None:
         return None
     origins = [o.strip() for o in env.get(ENV_UI_ORIGINS, "").split(",") if o.strip()]
-    return codec_router(EncryptionCodec(ring), namespace=namespace, ui_origins=origins)
+    return codec_router(EncryptionCodec(ring), namespace=namespace, ui_origins=origins,
+                        oidc=verifier_from_env(env))  # fmt: skip
 
 
 __all__ = [

@@ -36,20 +36,27 @@ class RequestMetrics:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500  # what the client gets if the app raises before it answers
+        counted = False
 
-        async def sending(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, sending)
-        finally:
+        def count(status: int) -> None:
+            nonlocal counted
+            counted = True
             route = getattr(scope.get("route"), "path", None) or "unmatched"
             method = scope["method"]
             metrics.API_REQUESTS.labels(method=method, route=route, status=str(status)).inc()
             metrics.API_LATENCY.labels(method=method, route=route).observe(
                 time.perf_counter() - started
             )
+
+        async def sending(message: Message) -> None:
+            # Counted before the answer leaves: a client that reads /metrics right after
+            # its request always finds the request counted.
+            if message["type"] == "http.response.start":
+                count(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            if not counted:  # the app raised before it answered: the client gets a 500
+                count(500)

@@ -12,14 +12,13 @@ import socket
 from collections.abc import Iterable
 from typing import Any
 
-import structlog
 from temporalio.client import Client
 from temporalio.common import SearchAttributeKey
 from temporalio.envconfig import ClientConfig
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
 from infra import tracing
-from infra.codec import KeyRing, data_converter
+from infra.codec import CodecError, KeyRing, data_converter
 from infra.config import Settings
 
 
@@ -38,16 +37,18 @@ async def connect(
     Payloads (workflow and activity inputs and results, updates, queries, memos, static
     summaries) are encrypted by `infra.codec.EncryptionCodec` with the key ring configured
     in the environment (`COMPLAINTS_CODEC_KEYS` or `COMPLAINTS_CODEC_KEYS_FILE`, and
-    `COMPLAINTS_CODEC_ACTIVE_KEY`; `KeyRing.from_env`). Without keys they are stored in
-    clear, with a warning; a wrong key configuration raises `infra.codec.CodecError`.
-    Every process reading or writing the same histories needs the same ring.
+    `COMPLAINTS_CODEC_ACTIVE_KEY`; `KeyRing.from_env`). Keys are required: without them
+    customer data would sit readable in Temporal, and the identity sealed into an action
+    could not be told from one typed by hand (infra/codec.py), so `CodecError` says how to
+    configure them; so does a wrong configuration. Every process reading or writing the same
+    histories needs the same ring.
     """
     settings = settings or Settings.from_env()
-    ring = KeyRing.from_env()  # codec: encrypt payloads when keys are configured
+    ring = KeyRing.from_env()
     if ring is None:
-        structlog.get_logger("temporal").warning(
-            "no codec keys configured: payloads are stored unencrypted in Temporal "
-            "(set COMPLAINTS_CODEC_KEYS or COMPLAINTS_CODEC_KEYS_FILE)"
+        raise CodecError(
+            "no codec keys configured: set COMPLAINTS_CODEC_KEYS or COMPLAINTS_CODEC_KEYS_FILE "
+            "(make run makes data/codec-keys.json; infra/README.md: Encryption keys)"
         )
     options = client_options(settings, service=service)
     if runtime is not None:

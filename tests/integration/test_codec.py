@@ -12,15 +12,21 @@ import base64
 import json
 import os
 import stat
+import threading
+import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
 
 import httpx
+import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 from google.protobuf import json_format
 from google.protobuf.message import Message
+from jwt.algorithms import RSAAlgorithm
 from temporalio.api.common.v1 import Payload, Payloads
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
@@ -28,6 +34,7 @@ from temporalio.worker import Replayer
 from api.app import create_app
 from api.auth import create_key, create_ui_token, revoke_key
 from api.codec import codec_router, codec_router_from_env
+from api.oidc import OidcSettings, OidcVerifier
 from domain.identity import VerifiedIdentity
 from domain.models import ComplaintIntake, Role
 from infra.codec import (
@@ -509,3 +516,83 @@ async def test_codec_server_cors_preflight_for_the_ui(codec_api: CodecApi) -> No
     assert refused.headers["access-control-allow-origin"] == UI_ORIGIN
     # The rest of the API is as it was.
     assert (await codec_api.http.get("/healthz")).json() == {"status": "ok"}
+
+
+# ---------------------------------------------------------------------------------------------
+# (d) People signed in with the identity provider (production's Web UI passes their token)
+
+
+@dataclass
+class Provider:
+    issuer: str
+    key: Any  # the provider's signing key
+    jwks_url: str
+
+    def token(self, **claims: Any) -> str:
+        now = int(time.time())
+        body = {"iss": self.issuer, "aud": "complaints-ui", "sub": "u-42", "iat": now,
+                "exp": now + 300, "preferred_username": "wang.qiang",
+                "complaints_roles": ["supervisor"]} | claims  # fmt: skip
+        return jwt.encode(body, self.key, algorithm="RS256", headers={"kid": "k1"})
+
+
+@pytest.fixture
+def provider() -> Iterator[Provider]:
+    """An identity provider publishing its key at a JWKS URL (a local HTTP server)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwk = json.loads(RSAAlgorithm.to_jwk(key.public_key()))
+    jwks = json.dumps({"keys": [jwk | {"kid": "k1", "use": "sig", "alg": "RS256"}]}).encode()
+
+    class Jwks(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(jwks)
+
+        def log_message(self, *args: Any) -> None:
+            """Quiet."""
+
+    server = HTTPServer(("127.0.0.1", 0), Jwks)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield Provider("https://idp.example", key, f"http://127.0.0.1:{server.server_port}/jwks")
+    server.shutdown()
+
+
+async def test_codec_server_takes_the_identity_providers_access_tokens(
+    harness: Harness, provider: Provider
+) -> None:
+    oidc = OidcVerifier(OidcSettings(issuer=provider.issuer, audience="complaints-ui",
+                                     jwks_url=provider.jwks_url))  # fmt: skip
+    router = codec_router(EncryptionCodec(TEST_KEY_RING), oidc=oidc)
+    app = create_app(harness.client, harness.pool, task_queue=harness.task_queue,
+                     codec_router=router)  # fmt: skip
+    body = json_format.MessageToJson(Payloads(payloads=[plain("hello")]))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://api") as http:  # fmt: skip
+
+        async def encode(token: str) -> httpx.Response:
+            return await http.post("/codec/encode", content=body,
+                                   headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+
+        good = provider.token(complaints_branches=["Shanghai Pudong"])
+        answer = await encode(good)
+        assert answer.status_code == 200, answer.text
+        [outer] = json_format.Parse(answer.content, Payloads()).payloads
+        sealed = VerifiedIdentity.from_json(EncryptionCodec(TEST_KEY_RING).decrypt(outer)
+                                            .metadata[IDENTITY])  # fmt: skip
+        assert sealed is not None and sealed.actor == "wang.qiang"
+        assert sealed.roles == ["supervisor"] and sealed.branches == ["Shanghai Pudong"]
+
+        stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        forged = jwt.encode(jwt.decode(good, options={"verify_signature": False}), stranger,
+                            algorithm="RS256", headers={"kid": "k1"})  # fmt: skip
+        for bad in (
+            provider.token(exp=int(time.time()) - 10),  # expired
+            provider.token(aud="someone-else"),
+            provider.token(iss="https://other.example"),
+            provider.token(complaints_roles=["janitor"]),  # no role here
+            forged,  # signed by another key
+        ):
+            assert (await encode(bad)).status_code == 401
