@@ -107,6 +107,8 @@ async def test_dev_launcher_demo_then_ctrl_c(tmp_path: Path) -> None:
         banner = (tmp_path / "launcher.log").read_text(errors="replace")
         assert f"http://127.0.0.1:{worker_port}/metrics" in banner
         assert f"http://127.0.0.1:{api_port}/metrics" in banner
+        # The dev user's personal codec endpoint: the Web UI's, so its actions count as theirs.
+        assert f"http://127.0.0.1:{api_port}/codec/u/cu_" in banner
         async with httpx.AsyncClient(base_url="http://127.0.0.1") as http:
             worker_metrics = await http.get(f"http://127.0.0.1:{worker_port}/metrics")
             assert worker_metrics.status_code == 200
