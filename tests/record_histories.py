@@ -4,7 +4,9 @@ Run it when a release is cut: the JSON files it writes (`<case>-<RELEASE>.json`)
 histories of cases that every later release must still replay
 (tests/integration/test_replay.py). Never regenerate or delete them to make a replay test
 pass: a failing replay means running cases would break (use workflow.patched). Histories
-retire only with the patch they depend on (tests/histories/retired/README.md).
+retire only with the patch they depend on (tests/histories/retired/README.md). Each case's
+complaint id is its file's name, so that a replay runs under the same workflow id (an action's
+sealed identity is bound to it: domain/identity.py).
 """
 
 from __future__ import annotations
@@ -12,42 +14,30 @@ from __future__ import annotations
 import asyncio
 import sys
 import tempfile
-import uuid
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
+from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from domain.models import ComplaintIntake, ComplaintState
 from domain.sla import PolicySnapshot, SlaPolicy
 from infra.binaries import find
 from infra.postgres import create_pool, embedded_server
 from infra.temporal import register_search_attributes
 from ledger.migrate import migrate
-from tests.harness import TEST_CONVERTER, FixedPolicySource, RecordingNotifier, test_calendar
+from tests.harness import (
+    TEST_CONVERTER,
+    FixedPolicySource,
+    Harness,
+    RecordingNotifier,
+    test_calendar,
+)
 from workers import build_worker
 from workflows import contract
 
 HERE = Path(__file__).parent / "histories"
 SUPERVISOR = {"actor": "wang.qiang", "role": "supervisor"}
-
-
-def intake(now_iso: str, **extra: object) -> ComplaintIntake:
-    return ComplaintIntake.model_validate(
-        {
-            "complaint_id": f"R{uuid.uuid4().hex[:10]}",
-            "channel": "hotline",
-            "received_at": now_iso,
-            "branch": "Shanghai Pudong",
-            "owner": "li.na",
-            "supervisor": "wang.qiang",
-            "customer": {"name": "张伟", "phone": "13812345678"},
-            "category": "claims settlement",
-            "matter": "Claim unpaid for 40 days.",
-            "demands": "Pay the claim.",
-            **extra,
-        }
-    )
 
 
 async def main(release: str) -> None:
@@ -63,78 +53,95 @@ async def main(release: str) -> None:
     now = await env.get_current_time()
     holidays = {now.date() + timedelta(days=3 + i): "Recorded Festival" for i in range(3)}
     source = FixedPolicySource(PolicySnapshot(calendar=test_calendar(holidays), sla=SlaPolicy()))
+    h = Harness(env=env, task_queue="record", notifier=RecordingNotifier(), policy=source,
+                pool=pool)  # fmt: skip
     async with build_worker(
-        env.client, pool=pool, task_queue="record", sender=RecordingNotifier(),
-        policy_source=source,
-    ):  # fmt: skip
-        # A general complaint: late contact (breach and reminders), an extension, a rejected
-        # resolution, a dissatisfied callback, then resolved and the review window run out.
-        h = await contract.start(env.client, intake(now.isoformat()), task_queue="record")
-        await env.sleep(timedelta(days=2))
-        await h.execute_update("record_contact", {"actor": "li.na"})
-        s = await h.query(contract.STATE_QUERY, result_type=ComplaintState)
-        due = s.clocks[-1].due_at
-        await h.execute_update(
-            "request_extension",
-            {
-                "actor": "li.na",
-                "new_due_at": (due + timedelta(days=1)).isoformat(),
-                "reason": "invoice",
-            },
-        )
-        await h.execute_update("decide_extension", {**SUPERVISOR, "approved": True})
-        await h.execute_update("pause_clock", {"actor": "li.na", "reason": "appraisal"})
-        await env.sleep(timedelta(days=1))
-        await h.execute_update("resume_clock", {"actor": "li.na"})
-        await h.execute_update(
-            "submit_investigation", {"actor": "li.na", "findings": "f", "proposed_resolution": "r"}
-        )
-        await h.execute_update("decide_resolution", {**SUPERVISOR, "approved": False})
-        await h.signal(
-            "submit_investigation",
-            {"actor": "li.na", "findings": "f2", "proposed_resolution": "r2"},
-        )
-        await h.signal("decide_resolution", {"actor": "ops", "approved": "maybe"})
-        await h.execute_update("decide_resolution", {**SUPERVISOR, "approved": True})
-        await h.execute_update("close_case", {"actor": "li.na", "result": "paid"})
-        await h.execute_update("record_callback", {"actor": "li.na", "satisfied": False})
-        await h.execute_update(
-            "submit_investigation",
-            {"actor": "li.na", "findings": "f3", "proposed_resolution": "r3"},
-        )
-        await h.execute_update("decide_resolution", {**SUPERVISOR, "approved": True})
-        await h.execute_update("close_case", {"actor": "li.na", "result": "paid more"})
-        await h.execute_update("record_callback", {"actor": "li.na", "satisfied": True})
-        await h.result()
-        (HERE / f"general_full_life-{release}.json").write_text((await h.fetch_history()).to_json())
-
-        # A crisis escalated during contact, reported, then withdrawn.
-        c = await contract.start(
-            env.client, intake(now.isoformat(), channel="regulator"), task_queue="record"
-        )
-        await c.execute_update(
-            "escalate_crisis", {"actor": "li.na", "reasons": ["media called"], "people_count": 7}
-        )
-        await c.execute_update(
-            "report_crisis", {"actor": "li.na", "level": "superior", "summary": "s"}
-        )
-        await env.sleep(timedelta(days=2))
-        await c.execute_update(
-            "designate_special",
-            {
-                **SUPERVISOR,
-                "deadlines": {"contact_hours": 3, "investigate_days": 8, "approve_days": 2},
-            },
-        )
-        await c.execute_update("expedite", {**SUPERVISOR, "minutes": 90})
-        await c.execute_update("reassign", {"actor": "li.na", "owner": "zhao.min"})
-        await c.execute_update("withdraw", {"actor": "zhao.min", "reason": "settled"})
-        await c.result()
-        (HERE / f"crisis_withdrawn-{release}.json").write_text((await c.fetch_history()).to_json())
+        env.client, pool=pool, task_queue="record", sender=h.notifier, policy_source=source
+    ):
+        await general_full_life(h, release)
+        await crisis_withdrawn(h, release)
+        await continued_run(h, release)
     await env.shutdown()
     await pool.close()
     ledger.stop()
     print(f"recorded into {HERE} (calendar holidays {sorted(holidays)}; {date.today()})")
+
+
+async def save(handle: WorkflowHandle[Any, Any], name: str) -> None:
+    (HERE / name).write_text((await handle.fetch_history()).to_json())
+
+
+async def general_full_life(h: Harness, release: str) -> None:
+    """Late contact (breach and reminders), an extension, a pause, a rejected resolution,
+    refusals (a malformed signal, an unverified one), a dissatisfied callback, then resolved
+    and the review window run out."""
+    handle = await h.start(channel="hotline", complaint_id=f"general_full_life-{release}")
+    await h.sleep(timedelta(days=2))
+    await h.act(handle, "record_contact")
+    state = await h.state(handle)
+    due = state.clocks[-1].due_at
+    await h.act(handle, "request_extension", new_due_at=(due + timedelta(days=1)).isoformat(),
+                reason="invoice")  # fmt: skip
+    await h.act(handle, "decide_extension", **SUPERVISOR, approved=True)
+    await h.act(handle, "pause_clock", reason="appraisal")
+    await h.sleep(timedelta(days=1))
+    await h.act(handle, "resume_clock")
+    await h.act(handle, "submit_investigation", findings="f", proposed_resolution="r",
+                difficulty="loss_assessment")  # fmt: skip
+    await h.act(handle, "decide_resolution", **SUPERVISOR, approved=False)
+    await h.signal(handle, "submit_investigation", findings="f2", proposed_resolution="r2")
+    await h.signal(handle, "decide_resolution", actor="ops", approved="maybe")
+    await handle.signal(
+        "decide_resolution", {"actor": "mallory", "role": "supervisor", "approved": True}
+    )  # fmt: skip  (not sealed)
+    await h.act(handle, "decide_resolution", **SUPERVISOR, approved=True)
+    await h.act(handle, "close_case", result="paid")
+    await h.act(handle, "record_callback", satisfied=False)
+    await h.act(handle, "submit_investigation", findings="f3", proposed_resolution="r3")
+    await h.act(handle, "decide_resolution", **SUPERVISOR, approved=True)
+    await h.act(handle, "close_case", result="paid more")
+    await h.act(handle, "record_callback", satisfied=True)
+    await handle.result()
+    await save(handle, f"general_full_life-{release}.json")
+
+
+async def crisis_withdrawn(h: Harness, release: str) -> None:
+    """From the regulator; escalated to a crisis, reported, graded special, expedited,
+    reassigned, then withdrawn."""
+    handle = await h.start(channel="regulator", complaint_id=f"crisis_withdrawn-{release}")
+    await h.act(handle, "escalate_crisis", reasons=["media called"], people_count=7)
+    await h.act(handle, "report_crisis", level="superior", summary="s")
+    await h.sleep(timedelta(days=2))
+    deadlines = {"contact_hours": 3, "investigate_days": 8, "approve_days": 2}
+    await h.act(handle, "designate_special", **SUPERVISOR, deadlines=deadlines)
+    await h.act(handle, "expedite", **SUPERVISOR, minutes=90)
+    await h.act(handle, "reassign", owner="zhao.min")
+    await h.act(handle, "withdraw", actor="zhao.min", reason="settled")
+    await handle.result()
+    await save(handle, f"crisis_withdrawn-{release}.json")
+
+
+async def continued_run(h: Harness, release: str) -> None:
+    """A case whose history reached its budget: the run it continued as new, which starts
+    from the carried snapshot (actions sent in waves while it switches)."""
+    snapshot = h.policy.snapshot
+    h.policy.snapshot = snapshot.model_copy(update={"history_budget": 150})
+    handle = await h.start(channel="online", complaint_id=f"continued_run-{release}")
+    for wave in range(0, 60, 10):
+        await asyncio.gather(*(
+            h.act(handle, "record_repeat", actor="callcentre", role="system", channel="hotline",
+                  request_id=f"rep-{i}")
+            for i in range(wave, wave + 10)
+        ))  # fmt: skip
+    await h.act(handle, "record_contact")
+    await h.sleep(timedelta(days=1))  # an overdue investigation: breach and reminders
+    h.policy.snapshot = snapshot
+    current = h.client.get_workflow_handle(handle.id)
+    await current.terminate("recorded")
+    history = await current.fetch_history()
+    started = history.events[0].workflow_execution_started_event_attributes
+    assert started.continued_execution_run_id, "the case did not continue as new"
+    (HERE / f"continued_run-{release}.json").write_text(history.to_json())
 
 
 if __name__ == "__main__":
