@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query
-from pydantic import BaseModel
 
 from api.auth import Identity, require
 from api.cases import Ledger
@@ -19,16 +18,7 @@ from ledger import access
 router = APIRouter(tags=["audit"])
 
 
-class AccessView(BaseModel):
-    at: datetime
-    actor: str
-    key_id: str | None
-    via: str
-    complaint_ids: list[str]
-    detail: str | None
-
-
-@router.get("/v1/access-log", response_model=list[AccessView])
+@router.get("/v1/access-log", response_model=list[access.Access])
 async def access_log(
     identity: Annotated[Identity, Depends(require(Role.AUDITOR))],
     pool: Ledger,
@@ -37,7 +27,7 @@ async def access_log(
     since: datetime | None = None,
     until: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-) -> list[AccessView]:
+) -> list[access.Access]:
     """Newest first; narrowed by case, person and time (auditors)."""
     try:
         no_nul(actor)
@@ -46,4 +36,4 @@ async def access_log(
     found = await access.entries(pool, complaint_id=complaint_id, actor=actor,
                                  since=since and aware(since), until=until and aware(until),
                                  limit=limit)  # fmt: skip
-    return [AccessView(**vars(a)) for a in found]
+    return found

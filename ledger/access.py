@@ -8,14 +8,15 @@ by the HTTP API for every read that shows unmasked customer data; read by audito
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 
+from domain.models import Derived
 from infra.postgres import Queryable
 
 
-@dataclass(frozen=True)
-class Access:
+class Access(Derived):
+    """One access: who, when, through what, which cases (the auditors' view, as it is)."""
+
     at: datetime
     actor: str
     key_id: str | None
