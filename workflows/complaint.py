@@ -109,8 +109,8 @@ class ComplaintWorkflow:
         workflow.deprecate_patch(NOTICES_IN_LEDGER_OUTBOX)
         rules = RULES if workflow.patched(CASE_RULES_2) else LEGACY_RULES
         policy = await self._load_policy(intake.branch)
-        prefix = workflow.info().workflow_id
-        self._case = Complaint.accept(intake, policy, workflow.now(), workflow_id=prefix,
+        workflow_id = workflow.info().workflow_id
+        self._case = Complaint.accept(intake, policy, workflow.now(), workflow_id=workflow_id,
                                       rules=rules)  # fmt: skip
         self._publish()
         self._collect()
