@@ -24,6 +24,8 @@ release never changes what a running case already did (its history must replay t
   writing to the supervisor (R-ST-1); a collective approval names two participants at least
   (R-ST-2); an action counts only under an identity the system verified and sealed into its
   payload, for this case and within the sender's branches (R-AC-1; domain/identity.py).
+- 3: the bank channel and crisis handling in full (issue 14) and policy as data (issue 15).
+  Every change of behaviour that rules 2 cases must not see is gated on `rules >= 3`.
 """
 
 from __future__ import annotations
@@ -66,7 +68,7 @@ from domain.models import (
 from domain.sla import PolicySnapshot
 
 LEGACY_RULES = 1
-RULES = 2  # what a new case runs under
+RULES = 3  # what a new case runs under
 
 Recipient = Literal["customer", "owner", "supervisor", "superior", "headquarters"]
 EntryKind = Literal[

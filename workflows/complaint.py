@@ -50,6 +50,7 @@ REFUSED = "ActionRefused"
 # release can run (tests/integration/test_replay.py proves that removal replays).
 NOTICES_IN_LEDGER_OUTBOX = "notices-in-ledger-outbox"
 CASE_RULES_2 = "case-rules-2"  # domain.case rules 2, continue-as-new
+CASE_RULES_3 = "case-rules-3"  # domain.case rules 3: bank channel, crisis in full, policy as data
 
 CARRIED_TIMELINE = 50  # entries a continued run keeps for the `state` query (the ledger: all)
 
@@ -107,7 +108,7 @@ class ComplaintWorkflow:
     async def _accept(self, intake: ComplaintIntake) -> None:
         """Grade the complaint, start its clocks and tell the customer (R-IN-2..4)."""
         workflow.deprecate_patch(NOTICES_IN_LEDGER_OUTBOX)
-        rules = RULES if workflow.patched(CASE_RULES_2) else LEGACY_RULES
+        rules = _rules_of_this_release()
         policy = await self._load_policy(intake.branch)
         workflow_id = workflow.info().workflow_id
         self._case = Complaint.accept(intake, policy, workflow.now(), workflow_id=workflow_id,
@@ -340,3 +341,13 @@ def _explain(err: Exception) -> str:
             f"{'.'.join(str(p) for p in e['loc']) or 'payload'}: {e['msg']}" for e in err.errors()
         )
     return str(err)
+
+
+def _rules_of_this_release() -> int:
+    """The newest rules this history allows: a case started by an older release keeps its own.
+
+    The newest patch is asked first, so a new case records one marker only.
+    """
+    if workflow.patched(CASE_RULES_3):
+        return RULES
+    return 2 if workflow.patched(CASE_RULES_2) else LEGACY_RULES
