@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import os
 import threading
+from typing import Any
 
 from temporalio.client import Interceptor
 
 _lock = threading.Lock()
 _configured = False
+_provider: Any = None  # the TracerProvider this process installed, if any
 
 
 def configure(service_name: str) -> None:
@@ -39,7 +41,17 @@ def configure(service_name: str) -> None:
         provider = TracerProvider(resource=Resource.create(attributes))  # flushed at exit
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
         trace.set_tracer_provider(provider)
+        global _provider
+        _provider = provider
         _configured = True
+
+
+def shutdown() -> None:
+    """Send the spans still batched and stop exporting (OpenTelemetry's global provider is
+    set once per process, so tracing stays off in this process afterwards)."""
+    with _lock:
+        if _provider is not None:
+            _provider.shutdown()
 
 
 def interceptors(enabled: bool, service_name: str) -> list[Interceptor]:

@@ -8,6 +8,7 @@ import pytest
 from temporalio.client import Client
 from temporalio.contrib.opentelemetry import TracingInterceptor
 
+from infra import tracing
 from infra.config import Settings
 from infra.temporal import client_options
 
@@ -32,3 +33,6 @@ async def test_tracing_interceptor_installed_when_enabled(monkeypatch: pytest.Mo
     assert [type(i) for i in options["interceptors"]] == [TracingInterceptor]
     client = await Client.connect(**options, lazy=True)
     assert any(isinstance(i, TracingInterceptor) for i in client.config()["interceptors"])
+    # The provider is process-wide; FastAPI traces every request once one is set, so stop it
+    # here rather than have later tests' requests exported to a collector that is not there.
+    tracing.shutdown()
