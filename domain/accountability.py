@@ -133,8 +133,9 @@ def appeal_until(period: str) -> datetime:
     return datetime.combine(date(year, month, 26) + timedelta(days=1), time(0), tzinfo=ZONE)
 
 
-def appeal_window_end(calendar: WorkCalendar, sent_at: datetime,
-                      days: int = APPEAL_WORKING_DAYS) -> datetime:
+def appeal_window_end(
+    calendar: WorkCalendar, sent_at: datetime, days: int = APPEAL_WORKING_DAYS
+) -> datetime:
     """R-AC-2: an appeal outside the monthly cycle is accepted for `days` working days of the
     branch's calendar after the sheet went out (holidays, weekends and closures skipped)."""
     return add_working_days(calendar, sent_at, days).at  # fmt: skip
@@ -246,10 +247,10 @@ def propose(facts: CaseFacts, policy: PenaltyPolicy | None = None) -> list[Propo
         crisis.setdefault(event.person, []).append(
             f"conduct: {event.kind}" + (f" ({event.detail})" if event.detail else "")
         )
-    for person, why in crisis.items():
-        late = sum(r.startswith("crisis report") for r in why)
-        done = len(why) - late
-        add(person, "crisis_conduct", why,
+    for person, grounds in crisis.items():
+        late = sum(r.startswith("crisis report") for r in grounds)
+        done = len(grounds) - late
+        add(person, "crisis_conduct", grounds,
             p.crisis_late[0] * late + p.conduct[0] * done,
             p.crisis_late[1] * late + p.conduct[1] * done)  # fmt: skip
     return proposals

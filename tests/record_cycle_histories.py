@@ -24,7 +24,13 @@ from infra.binaries import find
 from infra.postgres import create_pool, embedded_server
 from infra.temporal import register_search_attributes
 from ledger.migrate import migrate
-from tests.harness import TEST_CONVERTER, FixedPolicySource, Harness, RecordingNotifier
+from tests.harness import (
+    TEST_CONVERTER,
+    FixedPolicySource,
+    Harness,
+    RecordingNotifier,
+    eventually,
+)
 from tests.harness import test_calendar as calendar
 from workers import build_worker
 from workflows import contract
@@ -82,8 +88,10 @@ async def month(h: Harness, release: str) -> str:
         contract.CYCLE_WORKFLOW_TYPE, CycleInput(period=period),
         id=contract.cycle_workflow_id(period), task_queue=h.task_queue, result_type=CycleState,
     )  # fmt: skip
-    while not await handle.query(contract.CYCLE_STATE_QUERY, result_type=CycleState | None):
-        await asyncio.sleep(0.05)
+    await eventually(
+        lambda: handle.query(contract.CYCLE_STATE_QUERY, result_type=CycleState),
+        what="the compiled cycle",
+    )
 
     async def by(actor: str, role: str, **fields: Any) -> Any:
         return await h.sealed_raw(handle, fields, actor=actor, roles=[role])
