@@ -106,6 +106,7 @@ class CaseFacts(Model):
 class Proposal(Model):
     complaint_id: str
     branch: str | None = None  # the case's: its supervisors may appeal for the person (R-AC-3)
+    manager: str | None = None  # the branch manager the penalty sheet also goes to (R-AC-3)
     person: str
     responsibility: Responsibility
     reasons: list[str]
@@ -174,7 +175,8 @@ def propose(facts: CaseFacts, policy: PenaltyPolicy | None = None) -> list[Propo
     def add(person: str, responsibility: Responsibility, reasons: list[str], low: int,
             high: int) -> None:  # fmt: skip
         proposals.append(Proposal(complaint_id=facts.complaint_id, branch=facts.branch,
-                                  person=person, responsibility=responsibility, reasons=reasons,
+                                  manager=facts.supervisor, person=person,
+                                  responsibility=responsibility, reasons=reasons,
                                   minimum=low, maximum=high))  # fmt: skip
 
     direct = facts.direct_person or facts.owner

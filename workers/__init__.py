@@ -115,6 +115,7 @@ def build_worker(
             ledger.record,
             accountability.compile,
             accountability.publish,
+            accountability.open_cycles,
         ],
         **worker_options,
     )
