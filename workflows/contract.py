@@ -57,6 +57,9 @@ ACTION_SIGNALS: dict[str, str] = {
     "request_review": "The complainant asks for a review (核查).",
     "reassign": "New owner, department or supervisor; clocks kept.",
     "withdraw": "The customer withdrew the complaint.",
+    "announce_closure": (
+        'Admin: the branch closed ad hoc, {"closure_key", "first_day", "last_day", "reason"}.'
+    ),
 }
 
 
