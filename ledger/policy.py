@@ -92,3 +92,15 @@ async def told(db: Queryable, key: str, cases: int) -> None:
     """How many running cases the announcement reached."""
     await db.execute("UPDATE branch_closures SET cases_told = $2 WHERE closure_key = $1", key,
                      cases)  # fmt: skip
+
+
+OPEN_CASES = """
+SELECT workflow_id FROM complaints
+WHERE branch = $1 AND stage NOT IN ('closed', 'withdrawn')
+ORDER BY received_at, complaint_id
+"""
+
+
+async def open_cases(db: Queryable, branch: str) -> list[str]:
+    """The workflow ids of the branch's cases still in handling (whose deadlines run)."""
+    return [r["workflow_id"] for r in await db.fetch(OPEN_CASES, branch)]

@@ -97,7 +97,7 @@ def build_worker(
     notifications = NotificationActivities(pool)
     ledger = LedgerActivities(pool)
     accountability = AccountabilityActivities(pool)
-    policy = PolicyActivities(policy_source or StatutoryPolicySource(clock_speed=clock_speed))
+    policy = PolicyActivities(policy_source or StatutoryPolicySource(clock_speed=clock_speed), pool)
     relay = (
         OutboxRelay(pool, sender)
         if outbox_lease is None
