@@ -31,11 +31,11 @@ from activities.policy import PolicyActivities, PolicySource, StatutoryPolicySou
 from infra.postgres import create_pool
 from notices.channels import Channels, ChannelSettings
 from notices.relay import OutboxRelay, Sender
-from workflows.accountability import AccountabilityCycleWorkflow
+from workflows.accountability import AccountabilityCycleWorkflow, AccountabilityMonthStarter
 from workflows.complaint import ComplaintWorkflow
 from workflows.contract import TASK_QUEUE
 
-WORKFLOWS = [ComplaintWorkflow, AccountabilityCycleWorkflow]
+WORKFLOWS = [ComplaintWorkflow, AccountabilityCycleWorkflow, AccountabilityMonthStarter]
 
 
 @asynccontextmanager

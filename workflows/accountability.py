@@ -32,7 +32,7 @@ from typing import Annotated, Any, NoReturn
 
 from temporalio import workflow
 from temporalio.common import RawValue
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
     from pydantic import Field
@@ -153,18 +153,18 @@ class AccountabilityCycleWorkflow:
             CompileRequest(period=period, starts_on=starts, ends_on=ends, appeal_until=until),
             start_to_close_timeout=timedelta(minutes=5),
         )
-        self._state = state = CycleState(
-            period=period, starts_on=starts, ends_on=ends, appeal_until=until,
-            items=[CycleItem.model_validate(p.model_dump()) for p in proposals],
-        )  # fmt: skip
-        opened = ""
-        if self._sheets_first:
-            state.open_periods = await workflow.execute_activity_method(
+        open_periods: list[str] = []
+        if self._sheets_first:  # stalled earlier months, reported (each stays decidable)
+            open_periods = await workflow.execute_activity_method(
                 AccountabilityActivities.open_cycles, period,
                 start_to_close_timeout=timedelta(minutes=1),
             )  # fmt: skip
-            if state.open_periods:
-                opened = f" Still open: {', '.join(state.open_periods)}."
+        self._state = state = CycleState(
+            period=period, starts_on=starts, ends_on=ends, appeal_until=until,
+            items=[CycleItem.model_validate(p.model_dump()) for p in proposals],
+            open_periods=open_periods,
+        )  # fmt: skip
+        opened = f" Still open: {', '.join(open_periods)}." if open_periods else ""
         await self._notify(
             cycle.review_group,
             "supervisor",
@@ -425,3 +425,26 @@ class AccountabilityCycleWorkflow:
             start_to_close_timeout=timedelta(seconds=60),
             heartbeat_timeout=timedelta(seconds=5),
         )
+
+
+@workflow.defn(name=contract.CYCLE_STARTER_WORKFLOW_TYPE)
+class AccountabilityMonthStarter:
+    """What the schedule starts on the 21st: the month's cycle under its predictable id
+    `accountability-<period>` (the README's commands find it), left running on its own
+    (ABANDON). A cycle of that month already started (by hand) is left as it is. Each month
+    is its own run: a stalled month never blocks the next (the schedule allows overlaps)."""
+
+    @workflow.run
+    async def run(self, cycle: CycleInput) -> str:
+        period = cycle.period or period_of(workflow.now())
+        cycle_id = contract.cycle_workflow_id(period)
+        try:
+            await workflow.start_child_workflow(
+                contract.CYCLE_WORKFLOW_TYPE,
+                cycle.model_copy(update={"period": period}),
+                id=cycle_id,
+                parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+            )
+        except WorkflowAlreadyStartedError:
+            workflow.logger.info("cycle already started", extra={"cycle": cycle_id})
+        return cycle_id
