@@ -135,3 +135,52 @@ async def test_r_sla_10_closure_of_one_branch_moves_its_open_deadlines_and_no_ot
         await Replayer(workflows=WORKFLOWS, data_converter=TEST_CONVERTER).replay_workflow(
             await handle.fetch_history()
         )
+
+
+async def test_r_sla_10_the_version_in_force_is_the_latest_effective_one_per_branch(
+    harness: Harness,
+) -> None:
+    """Versions by effective date: a future one is not yet in force; a branch's own working
+    hours win over every branch's; all versions stay."""
+    from ledger import policy as policies
+
+    pool, now = harness.pool, datetime.now(UTC)
+    await policies.add_version(pool, "penalty", "*", now - timedelta(days=30), {"escalated": 100},
+                               "first", "admin.chen")  # fmt: skip
+    await policies.add_version(pool, "penalty", "*", now + timedelta(days=30), {"escalated": 300},
+                               "from next month", "admin.chen")  # fmt: skip
+    assert await policies.in_force(pool, "penalty", None, now) == {"escalated": 100}
+    later = await policies.in_force(pool, "penalty", None, now + timedelta(days=31))
+    assert later == {"escalated": 300}
+    every = {"windows": [{"start": "09:00:00", "end": "17:00:00"}]}
+    pudong = {"windows": [{"start": "08:00:00", "end": "16:00:00"}]}
+    await policies.add_version(pool, "working_hours", "*", now - timedelta(days=1), every,
+                               "all", "admin.chen")  # fmt: skip
+    await policies.add_version(pool, "working_hours", "Shanghai Pudong", now - timedelta(days=1),
+                               pudong, "Pudong", "admin.chen")  # fmt: skip
+    assert await policies.in_force(pool, "working_hours", "Shanghai Pudong", now) == pudong
+    assert await policies.in_force(pool, "working_hours", "Beijing Haidian", now) == every
+    assert len(await policies.history(pool)) == 4
+
+    # A new case runs on its branch's hours (loaded with its policy, kept in its history).
+    pudong_case = await harness.state(await harness.start(branch="Shanghai Pudong"))
+    contact = pudong_case.clock("stage:contact")
+    assert contact is not None
+    assert "08:00–16:00" in contact.basis
+    other = await harness.state(await harness.start(branch="Beijing Haidian"))
+    contact = other.clock("stage:contact")
+    assert contact is not None
+    assert "09:00–17:00" in contact.basis
+
+
+def test_r_sla_10_the_statutory_source_honours_the_branch() -> None:
+    """`StatutoryPolicySource.load` gives a branch its own working hours where configured."""
+    from datetime import time
+
+    from activities.policy import StatutoryPolicySource
+    from domain.calendar import WorkingWindow
+
+    early = (WorkingWindow(start=time(8), end=time(16)),)
+    source = StatutoryPolicySource(windows={"Shanghai Pudong": early})
+    assert source.load("Shanghai Pudong", 2026).calendar.windows == early
+    assert source.load("Beijing Haidian", 2026).calendar.windows != early
