@@ -170,3 +170,56 @@ async def test_r_ac_3_r_ac_4_r_an_5_a_month_sheet_appeal_decision_publication_cs
 async def _sheets(h: Harness) -> list[Notification] | None:
     sheets = [n for n in h.notifier.of("accountability") if "penalty sheet" in n.subject]
     return sheets if len(sheets) >= 2 else None
+
+
+async def test_r_ac_2_an_off_cycle_window_is_five_working_days_of_the_branch_calendar(
+    harness: Harness,
+) -> None:
+    """A cycle outside the monthly round (`appeal_working_days`): its appeals close 5 working
+    days after the sheets went out, on the branch's calendar, a closure of the branch skipped."""
+    from domain.accountability import appeal_window_end
+    from domain.closures import with_closure
+    from tests.harness import test_calendar
+
+    h = harness
+    now = await h.now()
+    today = now.astimezone(ZONE).date()
+    first = today + timedelta(days=1)
+    while first.weekday() >= 5:  # the next working day, so the closure counts
+        first += timedelta(days=1)
+    closed = (first, first)
+    await h.pool.execute(
+        "INSERT INTO branch_closures (closure_key, branch, first_day, last_day, reason,"
+        " announced_by) VALUES ('t1', 'Shanghai Pudong', $1, $2, 'typhoon', 'admin.chen')",
+        *closed,
+    )
+    period = "2026-06"
+    starts, _ = period_bounds(period)
+    await seed(h.pool, "W1", datetime.combine(starts + timedelta(days=2), datetime.min.time(),
+                                              tzinfo=ZONE), reopen_count=0, repeat_count=3)  # fmt: skip
+    handle = await h.client.start_workflow(
+        contract.CYCLE_WORKFLOW_TYPE,
+        CycleInput(period=period, appeal_working_days=5, branch="Shanghai Pudong"),
+        id="accountability-2026-06-offcycle", task_queue=h.task_queue, result_type=CycleState,
+    )  # fmt: skip
+    state: CycleState = await eventually(
+        lambda: handle.query(contract.CYCLE_STATE_QUERY, result_type=CycleState | None),  # type: ignore[arg-type]
+        what="the compiled cycle",
+    )
+    [item] = state.items
+    review = await sender(h, handle, "review", "review_group")
+    await handle.execute_update("decide", await review(
+        complaint_id=item.complaint_id, person=item.person, responsibility=item.responsibility,
+        penalty=50))  # fmt: skip
+    sent: CycleState = await eventually(lambda: _sent(handle), what="the sheets")
+    assert sent.sheets_sent_at is not None
+    calendar = with_closure(test_calendar(), *closed, "typhoon")
+    assert sent.appeal_until == appeal_window_end(calendar, sent.sheets_sent_at, 5)
+    assert sent.appeal_until > appeal_window_end(test_calendar(), sent.sheets_sent_at, 5)
+
+
+async def _sent(handle: object) -> CycleState | None:
+    state: CycleState = await handle.query(  # type: ignore[attr-defined]
+        contract.CYCLE_STATE_QUERY, result_type=CycleState
+    )
+    return state if state.sheets_sent_at is not None else None
