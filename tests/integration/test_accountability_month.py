@@ -195,8 +195,8 @@ async def test_r_ac_2_an_off_cycle_window_is_five_working_days_of_the_branch_cal
     )
     period = "2026-06"
     starts, _ = period_bounds(period)
-    await seed(h.pool, "W1", datetime.combine(starts + timedelta(days=2), datetime.min.time(),
-                                              tzinfo=ZONE), reopen_count=0, repeat_count=3)  # fmt: skip
+    received = datetime.combine(starts + timedelta(days=2), datetime.min.time(), tzinfo=ZONE)
+    await seed(h.pool, "W1", received, reopen_count=0, repeat_count=3)
     handle = await h.client.start_workflow(
         contract.CYCLE_WORKFLOW_TYPE,
         CycleInput(period=period, appeal_working_days=5, branch="Shanghai Pudong"),
