@@ -92,7 +92,7 @@ async def test_r_ac_3_r_ac_4_r_an_5_a_month_sheet_appeal_decision_publication_cs
         what="the compiled cycle",
     )
     items = {(i.person, i.responsibility): i for i in state.items}
-    assert set(items) == {
+    assert set(items) == {  # R-AC-4: every managerial level, the department head (escalated)
         ("li.na", "direct"), ("wang.qiang", "managerial"), ("zhou.jie", "managerial"),
         ("head.sun", "department_head"), ("li.na", "complaint_staff"),
         ("li.na", "crisis_conduct"), ("zhao.min", "crisis_conduct"),
@@ -109,6 +109,10 @@ async def test_r_ac_3_r_ac_4_r_an_5_a_month_sheet_appeal_decision_publication_cs
     assert "sheet has not gone out" in str(early.value.cause)
 
     # R-AN-5: a ground no fact shows, recorded by the review group before the sheets.
+    with pytest.raises(WorkflowUpdateFailedError) as not_review:
+        await handle.execute_update("record_ground", await li_na(
+            complaint_id="M1", person="zhao.min", ground="exceeded_authority"))  # fmt: skip
+    assert "only the review group" in str(not_review.value.cause)
     review = await sender(h, handle, "review", "review_group")
     await handle.execute_update("record_ground", await review(
         complaint_id="M1", person="li.na", ground="poor_attitude"))  # fmt: skip
@@ -122,6 +126,10 @@ async def test_r_ac_3_r_ac_4_r_an_5_a_month_sheet_appeal_decision_publication_cs
     sheets = await eventually(lambda: _sheets(h), what="the penalty sheets")
     assert {"li.na", "wang.qiang"} <= {n.recipient for n in sheets}
     sent = await handle.query(contract.CYCLE_STATE_QUERY, result_type=CycleState)
+    staff = next(
+        i for i in sent.items if (i.person, i.responsibility) == ("li.na", "complaint_staff")
+    )
+    assert any("poor attitude (recorded by review)" in r for r in staff.reasons)
     assert sent.sheets_sent_at is not None and sent.sheets_sent_at < sent.appeal_until
     assert sent.appeal_until == appeal_until(period)
     queued = await h.pool.fetchval(
