@@ -216,6 +216,8 @@ class Complaint:
         and sealed it (domain.identity): for this case, recent, used once, naming the sealed
         person in one of their roles, within their branches."""
         if action.request_id is not None and f"{name}:{action.request_id}" in self._seen:
+            if self.rules >= 3 and identity is not None:  # its seal is spent too: no reuse
+                self._nonces.setdefault(identity.nonce, identity.issued_at)
             return False
         reason = self._identity_refusal(action, now, identity)
         if reason is None:
