@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 import asyncpg
+from pydantic import Field
 from temporalio import activity
 
-from domain.accountability import ZONE, Proposal, propose
+from domain.accountability import ZONE, PenaltyPolicy, Proposal, propose
 from domain.models import Model
 from ledger import accountability as ledger
+from ledger import policy as policies
 
 
 class CompileRequest(Model):
@@ -24,6 +26,10 @@ class CycleItem(Proposal):
     decided_by: str | None = None
     appeal: str | None = None
     appeal_decision: str | None = None
+    reprimand: bool = False  # R-AC-4: a published reprimand (通报批评) besides money
+    sheet_sent_at: datetime | None = None  # R-AC-3
+    appeal_by: str | None = None
+    appeal_evidence: list[str] = Field(default_factory=list)  # R-IN-9 attachment ids
 
 
 class PublishRequest(Model):
@@ -41,7 +47,10 @@ class AccountabilityActivities:
         end = datetime.combine(request.ends_on + timedelta(days=1), time(0), tzinfo=ZONE)
         async with self._pool.acquire() as conn, conn.transaction():
             facts = await ledger.case_facts(conn, start, end)
-            proposals = [p for case in facts for p in propose(case)]
+            # R-SLA-10: the penalty amounts in force at the period's end, else the defaults
+            body = await policies.in_force(conn, "penalty", None, end)
+            penalty = PenaltyPolicy.model_validate(body or {})
+            proposals = [p for case in facts for p in propose(case, penalty)]
             await ledger.record_cycle(
                 conn, request.period, request.starts_on, request.ends_on, request.appeal_until,
                 proposals,
@@ -52,3 +61,9 @@ class AccountabilityActivities:
     async def publish(self, request: PublishRequest) -> None:
         async with self._pool.acquire() as conn, conn.transaction():
             await ledger.publish_cycle(conn, request.period, request.items)
+
+    @activity.defn(name="open_accountability_cycles")
+    async def open_cycles(self, period: str) -> list[str]:
+        """Earlier months compiled but never published: a stalled month, reported (it stays
+        decidable in its own run)."""
+        return await ledger.open_periods(self._pool, period)

@@ -2,18 +2,28 @@
 
 This runs as a local activity: its result is recorded in the case's history, so publishing
 next year's calendar or a new policy never changes a deadline a running case already has.
+
+Policy as data (R-SLA-10): with a ledger pool, the versions in force now in `policy_versions`
+(the SLA table; the branch's working hours) and the branch's announced closures
+(`branch_closures`, as closed days) are laid over the source's snapshot (ledger/policy.py).
+No version entered: the source's defaults hold.
 """
 
 from __future__ import annotations
 
 import functools
+from datetime import UTC, date, datetime
 from typing import Protocol
 
+import asyncpg
 from temporalio import activity
 
+from domain.calendar import WorkingWindow
 from domain.calendar_data import china_calendar, fast_calendar
+from domain.closures import with_closure
 from domain.models import Derived
 from domain.sla import PolicySnapshot, SlaPolicy
+from ledger import policy as policies
 
 
 class PolicyRequest(Derived):
@@ -26,29 +36,68 @@ class PolicySource(Protocol):
 
 
 class StatutoryPolicySource:
-    """China's statutory calendar (this year and next) and the default SLA table.
+    """China's statutory calendar (this year and next) and the default SLA table, with each
+    branch's own working hours where they are configured (`windows`: branch to windows).
 
     With `clock_speed` > 1 (demo), working time is continuous and runs that much faster.
     """
 
-    def __init__(self, sla: SlaPolicy | None = None, clock_speed: float = 1.0) -> None:
+    def __init__(
+        self,
+        sla: SlaPolicy | None = None,
+        clock_speed: float = 1.0,
+        windows: dict[str, tuple[WorkingWindow, ...]] | None = None,
+    ) -> None:
         self._sla = (sla or SlaPolicy()).model_copy(update={"speed": clock_speed})
+        self._windows = dict(windows or {})
 
     def load(self, branch: str, year: int) -> PolicySnapshot:
-        return self._snapshot(year)
+        return self._snapshot(branch if branch in self._windows else "", year)
 
-    @functools.lru_cache(maxsize=8)  # noqa: B019 - one source per worker, a few years
-    def _snapshot(self, year: int) -> PolicySnapshot:
+    @functools.lru_cache(maxsize=64)  # noqa: B019 - one source per worker, a few years
+    def _snapshot(self, branch: str, year: int) -> PolicySnapshot:
         """The calendar data is that of the installed library: fixed for this process."""
         if self._sla.speed != 1.0:
             return PolicySnapshot(calendar=fast_calendar(), sla=self._sla)
-        return PolicySnapshot(calendar=china_calendar([year, year + 1]), sla=self._sla)
+        name = f"CN statutory calendar ({branch})" if branch else "CN statutory calendar"
+        calendar = china_calendar([year, year + 1], windows=self._windows.get(branch), name=name)
+        return PolicySnapshot(calendar=calendar, sla=self._sla)
+
+
+async def overlay(
+    pool: asyncpg.Pool, snapshot: PolicySnapshot, branch: str, year: int, at: datetime
+) -> PolicySnapshot:
+    """R-SLA-10: the policy data in force at `at` over the source's snapshot."""
+    async with pool.acquire() as conn:
+        sla = await policies.in_force(conn, "sla", branch, at)
+        hours = await policies.in_force(conn, "working_hours", branch, at)
+        closed = await policies.closures(conn, branch, date(year, 1, 1), date(year + 1, 12, 31))
+    if sla is not None:
+        speed = snapshot.sla.speed  # a demo's speed is the process's, not the data's
+        snapshot = snapshot.model_copy(
+            update={"sla": SlaPolicy.model_validate(sla | {"speed": speed})}
+        )
+    calendar = snapshot.calendar
+    if hours is not None and not calendar.always_open:
+        windows = tuple(WorkingWindow.model_validate(w) for w in hours["windows"])
+        calendar = calendar.model_validate(
+            calendar.model_dump()
+            | {"windows": windows, "name": f"{calendar.name}, hours of {branch}"}
+        )
+    for c in closed:
+        calendar = with_closure(calendar, c["first_day"], c["last_day"], c["reason"])
+    return snapshot.model_copy(update={"calendar": calendar})
 
 
 class PolicyActivities:
-    def __init__(self, source: PolicySource) -> None:
+    def __init__(self, source: PolicySource, pool: asyncpg.Pool | None = None) -> None:
         self._source = source
+        self._pool = pool
 
     @activity.defn(name="load_policy")
     async def load_policy(self, request: PolicyRequest) -> PolicySnapshot:
-        return self._source.load(request.branch, request.year)
+        snapshot = self._source.load(request.branch, request.year)
+        if self._pool is None:
+            return snapshot
+        return await overlay(self._pool, snapshot, request.branch, request.year,
+                             datetime.now(UTC))  # fmt: skip

@@ -21,6 +21,7 @@ from api import access, actions, complaints, health, timeline
 from api.metrics import RequestMetrics
 from api.metrics import router as metrics_router
 from api.models import Problem, explain
+from api.policy import router as policy_router
 from api.reports import router as reports_router
 from workflows import contract
 
@@ -64,6 +65,7 @@ def create_app(
     app.include_router(actions.router)
     app.include_router(access.router)  # who saw customer data (auditors)
     app.include_router(reports_router)  # monthly statistics and determinations
+    app.include_router(policy_router)  # policy as data, closures, accountability results
     if codec_router is not None:  # codec server for the Web UI and CLI (api/codec.py)
         app.include_router(codec_router)
     return app

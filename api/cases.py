@@ -43,7 +43,7 @@ def _task_queue(request: Request) -> str:
 
 
 # The roles that act on a case, highest first: the key's highest one is the action's role.
-ACTING_ROLES = (Role.SENIOR_MANAGER, Role.SUPERVISOR, Role.HANDLER, Role.SYSTEM)
+ACTING_ROLES = (Role.SENIOR_MANAGER, Role.SUPERVISOR, Role.HANDLER, Role.SYSTEM, Role.ADMIN)
 
 Temporal = Annotated[Client, Depends(_temporal)]
 Ledger = Annotated[asyncpg.Pool, Depends(_ledger)]

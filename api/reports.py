@@ -131,8 +131,14 @@ class DeterminationIn(BaseModel):
     )
     managerial_person: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     note: Annotated[str, Field(max_length=4000)] | None = None
+    # R-AC-4: further managerial levels above managerial_person (nearest first), and the
+    # department head, held accountable for an escalated or media complaint.
+    managerial_levels: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=200)]], Field(max_length=5)
+    ] = []
+    department_head: Annotated[str, Field(min_length=1, max_length=200)] | None = None
 
-    @field_validator("direct_person", "managerial_person", "note")
+    @field_validator("direct_person", "managerial_person", "note", "department_head")
     @classmethod
     def _no_nul(cls, value: str | None) -> str | None:
         if value is not None and "\x00" in value:
@@ -163,6 +169,8 @@ class Determination(BaseModel):
     decided_by: str
     decided_at: datetime
     note: str | None
+    managerial_levels: list[str] = []
+    department_head: str | None = None
 
 
 class DeterminationView(BaseModel):
@@ -194,6 +202,8 @@ def _view(row: Any) -> DeterminationView:
             reason_code=row["reason_code"], direct_person=row["direct_person"],
             managerial_person=row["managerial_person"], decided_by=row["decided_by"],
             decided_at=row["decided_at"], note=row["note"],
+            managerial_levels=row["managerial_levels"] or [],
+            department_head=row["department_head"],
         )  # fmt: skip
     return DeterminationView(
         complaint_id=row["complaint_id"], stage=row["stage"], outcome=row["outcome"],
@@ -262,6 +272,7 @@ async def determine(
             conn, complaint_id, effective=body.verdict == "effective",
             reason_code=body.reason_code, direct_person=body.direct_person,
             managerial_person=body.managerial_person, decided_by=identity.name, note=body.note,
+            managerial_levels=body.managerial_levels, department_head=body.department_head,
         )  # fmt: skip
         view = _view(await determinations.case(conn, complaint_id))
     return JSONResponse(view.model_dump(mode="json"), status_code=201 if inserted else 200)

@@ -35,11 +35,12 @@ from typing import Any, Literal, NamedTuple
 
 from pydantic import Field
 
-from domain import grading, lifecycle, notices, sla
+from domain import closures, grading, lifecycle, notices, sla
 from domain.identity import UNVERIFIED, VALID_FOR, VerifiedIdentity
 from domain.identity import refusal as identity_refusal
 from domain.models import (
     Action,
+    AnnounceClosure,
     Breach,
     Clock,
     ClockKind,
@@ -215,6 +216,8 @@ class Complaint:
         and sealed it (domain.identity): for this case, recent, used once, naming the sealed
         person in one of their roles, within their branches."""
         if action.request_id is not None and f"{name}:{action.request_id}" in self._seen:
+            if self.rules >= 3 and identity is not None:  # its seal is spent too: no reuse
+                self._nonces.setdefault(identity.nonce, identity.issued_at)
             return False
         reason = self._identity_refusal(action, now, identity)
         if reason is None:
@@ -450,6 +453,22 @@ class Complaint:
             if clock is not None and clock.paused_at is None:
                 self._replace_clock(sla.paused(clock, now))
         self._tell_customer(notices.paused(), now)
+
+    def _on_announce_closure(self, action: AnnounceClosure, now: datetime) -> None:
+        """R-SLA-10 (rules 3): the branch closed ad hoc; the running deadlines move
+        (domain/closures.py), each move on the timeline with its basis."""
+        before = self.policy.calendar
+        after = closures.with_closure(before, action.first_day, action.last_day, action.reason)
+        self.policy = self.policy.model_copy(update={"calendar": after})
+        span = f"{action.first_day.isoformat()}..{action.last_day.isoformat()}"
+        why = f"{self.state.branch} closed {span} ({action.reason}; {action.actor}, R-SLA-10)"
+        for clock in list(self.state.clocks):
+            new = closures.moved(before, after, clock, now, why)
+            if new is not None:
+                self._replace_clock(new)
+                self._log("clock", action.actor, f"{clock.label} moved from "
+                          f"{clock.due_at.isoformat()} to {new.due_at.isoformat()}: {why}",
+                          now)  # fmt: skip
 
     def _on_resume_clock(self, action: Action, now: datetime) -> None:
         self._resume_all(now)

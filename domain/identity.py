@@ -25,6 +25,7 @@ SENIORITY = (
     Role.HANDLER,
     Role.SYSTEM,
     Role.REVIEW_GROUP,
+    Role.ADMIN,
     Role.AUDITOR,
 )
 

@@ -44,6 +44,7 @@ ALLOWED_STAGES: dict[str, frozenset[Stage]] = {
     "reassign": ACTIVE,
     "withdraw": ACTIVE,
     "record_repeat": ACTIVE,
+    "announce_closure": ACTIVE,  # R-SLA-10: the running deadlines of an open case
 }
 
 # Approving a resolution or an extension, grading special and ordering same-day handling are
@@ -78,6 +79,16 @@ def refusal(
     *,
     rules: int,
 ) -> str | None:
+    if name == "announce_closure":  # R-SLA-10: new in rules 3, the administrator's
+        if rules < 3:
+            return "announce_closure: this case runs under rules before 3 and keeps its calendar"
+        if action.role not in (Role.ADMIN, Role.SYSTEM):
+            return (
+                f"announce_closure needs the admin role (actor {action.actor} has "
+                f"{action.role.value})"
+            )
+    elif action.role is Role.ADMIN:
+        return "administrators change policy and announce closures, not a case's handling"
     if action.role is Role.AUDITOR:
         return "auditors may read a case but not act on it"
     if action.role is Role.REVIEW_GROUP:

@@ -118,6 +118,9 @@ class Role(StrEnum):
     AUDITOR = "auditor"
     # R-AN-3, R-AC-3: decides the monthly accountability cycle and its appeals.
     REVIEW_GROUP = "review_group"
+    # R-SLA-10: changes the policy data (SLA table, penalty amounts, working hours) and
+    # announces a branch's ad-hoc closures; takes no part in a case's handling.
+    ADMIN = "admin"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -467,3 +470,25 @@ class LedgerRecord(Derived):
     breaches: list[Breach] = []
     extensions: list[Extension] = []
     notices: list[Notification] = []  # into the outbox, in the same transaction
+
+
+class AnnounceClosure(Action):
+    """R-SLA-10 (rules 3): the case's branch is closed for these whole local days (a typhoon
+    day); the case's running deadlines move. Sent by the administrator's announcement to every
+    running case of the branch (api/policy.py)."""
+
+    closure_key: Annotated[str, Field(min_length=1, max_length=128)]
+    first_day: date
+    last_day: date
+    reason: Text
+
+    @model_validator(mode="after")
+    def _order(self) -> AnnounceClosure:
+        if self.last_day < self.first_day:
+            raise ValueError("last_day is before first_day")
+        if (self.last_day - self.first_day).days > 30:
+            raise ValueError("a closure of more than 31 days is not an ad-hoc closure")
+        return self
+
+
+ACTION_MODELS["announce_closure"] = AnnounceClosure  # appended: the contract's order holds

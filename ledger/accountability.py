@@ -8,12 +8,15 @@ item and moves the cycle to `published` once.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Protocol
 
+from asyncpg import Record
+
 from domain.accountability import CaseFacts, Proposal
-from infra.postgres import Connection
+from infra.postgres import Connection, Queryable
 
 FACTS = """
 SELECT c.complaint_id, c.branch, c.owner, c.supervisor, c.grade, c.crisis, c.outcome,
@@ -21,8 +24,22 @@ SELECT c.complaint_id, c.branch, c.owner, c.supervisor, c.grade, c.crisis, c.out
        c.review_count,
        c.repeat_count, c.escalated, c.multi_channel, c.repeat_channels, c.channel,
        d.effective, d.reason_code, d.direct_person, d.managerial_person,
+       coalesce(d.managerial_levels, '{}') AS managerial_levels, d.department_head,
        (SELECT count(*) FROM sla_breaches b
-         WHERE b.complaint_id = c.complaint_id AND b.clock_key LIKE 'stage:%') AS stage_breaches
+         WHERE b.complaint_id = c.complaint_id AND b.clock_key LIKE 'stage:%') AS stage_breaches,
+       -- R-AN-5: an incomplete ledger entry (what intake leaves optional, missing at the end)
+       array_remove(ARRAY[
+           CASE WHEN c.department IS NULL THEN 'department' END,
+           CASE WHEN c.product IS NULL THEN 'product' END,
+           CASE WHEN c.policy_number IS NULL THEN 'policy_number' END], NULL) AS missing_fields,
+       -- R-CR-8: crisis reports filed late or never (crisis clocks that breached)
+       ARRAY(SELECT DISTINCT k.clock_key FROM sla_clocks k
+             WHERE k.complaint_id = c.complaint_id AND k.kind = 'crisis'
+               AND (k.breached_at IS NOT NULL OR k.met_at > k.due_at)
+             ORDER BY k.clock_key) AS crisis_late,
+       coalesce((SELECT jsonb_agg(jsonb_build_object('person', e.person, 'kind', e.kind,
+                                                     'detail', e.detail) ORDER BY e.seq)
+                 FROM conduct_events e WHERE e.complaint_id = c.complaint_id), '[]') AS conduct
 FROM complaints c LEFT JOIN determinations d USING (complaint_id)
 WHERE c.received_at >= $1 AND c.received_at < $2
 ORDER BY c.received_at, c.complaint_id
@@ -42,9 +59,27 @@ ON CONFLICT DO NOTHING
 """
 
 DECIDE_ITEM = """
-UPDATE accountability_items SET decided_penalty = $5, decided_by = $6, appeal = $7,
-    appeal_decision = $8, final = true
-WHERE period = $1 AND complaint_id = $2 AND person = $3 AND responsibility = $4
+INSERT INTO accountability_items AS i (period, complaint_id, person, responsibility, reasons,
+    proposed_min, proposed_max, decided_penalty, decided_by, appeal, appeal_decision, final,
+    reprimand, sheet_sent_at, appeal_by, appeal_evidence, branch)
+VALUES ($1, $2, $3, $4, $9, $10, $11, $5, $6, $7, $8, true, $12, $13, $14, $15, $16)
+ON CONFLICT (period, complaint_id, person, responsibility) DO UPDATE SET
+    decided_penalty = $5, decided_by = $6, appeal = $7, appeal_decision = $8, final = true,
+    reprimand = $12, sheet_sent_at = $13, appeal_by = $14, appeal_evidence = $15, branch = $16
+"""
+
+OPEN_PERIODS = """
+SELECT period FROM accountability_cycles WHERE status <> 'published' AND period < $1
+ORDER BY period
+"""
+
+RESULTS = """
+SELECT i.period, i.complaint_id, i.branch, i.person, i.responsibility, i.reasons,
+       i.proposed_min, i.proposed_max, i.decided_penalty, i.reprimand, i.decided_by,
+       i.sheet_sent_at, i.appeal_by, i.appeal_decision, i.final
+FROM accountability_items i JOIN accountability_cycles c USING (period)
+WHERE i.period = $1 AND c.status = 'published'
+ORDER BY i.person, i.complaint_id, i.responsibility
 """
 
 PUBLISH_CYCLE = """
@@ -70,11 +105,31 @@ class DecidedItem(Protocol):
     def appeal(self) -> str | None: ...
     @property
     def appeal_decision(self) -> str | None: ...
+    @property
+    def reasons(self) -> list[str]: ...
+    @property
+    def minimum(self) -> int: ...
+    @property
+    def maximum(self) -> int: ...
+    @property
+    def reprimand(self) -> bool: ...
+    @property
+    def sheet_sent_at(self) -> datetime | None: ...
+    @property
+    def appeal_by(self) -> str | None: ...
+    @property
+    def appeal_evidence(self) -> list[str]: ...
+    @property
+    def branch(self) -> str | None: ...
 
 
 async def case_facts(conn: Connection, start: datetime, end: datetime) -> list[CaseFacts]:
     """The facts of the cases received in [start, end), oldest first."""
-    return [CaseFacts.model_validate(dict(row)) for row in await conn.fetch(FACTS, start, end)]
+    rows = await conn.fetch(FACTS, start, end)
+    return [
+        CaseFacts.model_validate(dict(row) | {"conduct": json.loads(row["conduct"])})
+        for row in rows
+    ]
 
 
 async def record_cycle(
@@ -99,6 +154,17 @@ async def publish_cycle(conn: Connection, period: str, items: Sequence[DecidedIt
     await conn.executemany(
         DECIDE_ITEM,
         [(period, i.complaint_id, i.person, i.responsibility, i.decided_penalty, i.decided_by,
-          i.appeal, i.appeal_decision) for i in items],
+          i.appeal, i.appeal_decision, i.reasons, i.minimum, i.maximum, i.reprimand,
+          i.sheet_sent_at, i.appeal_by, i.appeal_evidence, i.branch) for i in items],
     )  # fmt: skip
     await conn.execute(PUBLISH_CYCLE, period)
+
+
+async def open_periods(db: Queryable, before: str) -> list[str]:
+    """Periods before `before` compiled and not yet published (stalled months)."""
+    return [r["period"] for r in await db.fetch(OPEN_PERIODS, before)]
+
+
+async def results(db: Queryable, period: str) -> list[Record]:
+    """A published period's final results, person by person (HR and payroll, R-AC-4)."""
+    return list(await db.fetch(RESULTS, period))

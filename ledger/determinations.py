@@ -11,19 +11,20 @@ CASE = """
 SELECT c.complaint_id, c.stage, c.outcome, c.branch, c.received_at, c.reopen_count,
        c.review_count, c.repeat_count, c.escalated, c.multi_channel,
        d.effective, d.reason_code, d.direct_person, d.managerial_person, d.decided_by,
-       d.decided_at, d.note
+       d.decided_at, d.note, d.managerial_levels, d.department_head
 FROM complaints c LEFT JOIN determinations d ON d.complaint_id = c.complaint_id
 WHERE c.complaint_id = $1
 """
 
 UPSERT = """
 INSERT INTO determinations AS d (complaint_id, effective, reason_code, direct_person,
-    managerial_person, decided_by, decided_at, note)
-VALUES ($1, $2, $3, $4, $5, $6, now(), $7)
+    managerial_person, decided_by, decided_at, note, managerial_levels, department_head)
+VALUES ($1, $2, $3, $4, $5, $6, now(), $7, $8, $9)
 ON CONFLICT (complaint_id) DO UPDATE SET
     effective = EXCLUDED.effective, reason_code = EXCLUDED.reason_code,
     direct_person = EXCLUDED.direct_person, managerial_person = EXCLUDED.managerial_person,
-    decided_by = EXCLUDED.decided_by, decided_at = EXCLUDED.decided_at, note = EXCLUDED.note
+    decided_by = EXCLUDED.decided_by, decided_at = EXCLUDED.decided_at, note = EXCLUDED.note,
+    managerial_levels = EXCLUDED.managerial_levels, department_head = EXCLUDED.department_head
 RETURNING (xmax = 0) AS inserted
 """
 
@@ -54,11 +55,13 @@ async def determine(
     managerial_person: str | None,
     decided_by: str,
     note: str | None,
+    managerial_levels: list[str] | None = None,
+    department_head: str | None = None,
 ) -> bool:
     """Record the case's determination, replacing an earlier one; True if it is the first."""
     inserted: bool = await conn.fetchval(
         UPSERT, complaint_id, effective, reason_code, direct_person, managerial_person,
-        decided_by, note,
+        decided_by, note, managerial_levels or [], department_head,
     )  # fmt: skip
     return inserted
 

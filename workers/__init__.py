@@ -31,11 +31,11 @@ from activities.policy import PolicyActivities, PolicySource, StatutoryPolicySou
 from infra.postgres import create_pool
 from notices.channels import Channels, ChannelSettings
 from notices.relay import OutboxRelay, Sender
-from workflows.accountability import AccountabilityCycleWorkflow
+from workflows.accountability import AccountabilityCycleWorkflow, AccountabilityMonthStarter
 from workflows.complaint import ComplaintWorkflow
 from workflows.contract import TASK_QUEUE
 
-WORKFLOWS = [ComplaintWorkflow, AccountabilityCycleWorkflow]
+WORKFLOWS = [ComplaintWorkflow, AccountabilityCycleWorkflow, AccountabilityMonthStarter]
 
 
 @asynccontextmanager
@@ -97,7 +97,7 @@ def build_worker(
     notifications = NotificationActivities(pool)
     ledger = LedgerActivities(pool)
     accountability = AccountabilityActivities(pool)
-    policy = PolicyActivities(policy_source or StatutoryPolicySource(clock_speed=clock_speed))
+    policy = PolicyActivities(policy_source or StatutoryPolicySource(clock_speed=clock_speed), pool)
     relay = (
         OutboxRelay(pool, sender)
         if outbox_lease is None
@@ -115,6 +115,7 @@ def build_worker(
             ledger.record,
             accountability.compile,
             accountability.publish,
+            accountability.open_cycles,
         ],
         **worker_options,
     )

@@ -11,6 +11,16 @@ review group, an appeal only from the person concerned or a supervisor of their 
 their behalf, each under an identity the system verified and sealed into the message
 (domain/identity.py: the HTTP API, or the codec server for the Web UI and CLI). Cycles started
 before this (patch `verified-identity`) take the message's word, as they did.
+
+Sheets first (R-AC-3, patch `penalty-sheets-first`): once the review group has decided every
+item, each person's penalty sheet goes to them and to their branch manager (the outbox), and
+only then are appeals taken, each with evidence (R-IN-9 attachment ids), until the 26th; a
+sheet that goes out after the 26th (a stalled month), or a cycle started outside the monthly
+round with `appeal_working_days`, gets a window of working days from the branch's calendar
+(R-AC-2). The review group may record the complaint staff's grounds that no fact shows
+(R-AN-5) and decide a published reprimand besides money (R-AC-4). A cycle waits for its
+decisions without a deadline: a stalled month stays decidable, and the next month's cycle
+reports it. Cycles started before this patch run as they did (sheets after the window).
 """
 
 from __future__ import annotations
@@ -22,7 +32,7 @@ from typing import Annotated, Any, NoReturn
 
 from temporalio import workflow
 from temporalio.common import RawValue
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
     from pydantic import Field
@@ -36,18 +46,32 @@ with workflow.unsafe.imports_passed_through():
         PublishRequest,
     )
     from activities.notifications import NotificationActivities
-    from domain.accountability import appeal_until, period_bounds, period_of
+    from activities.policy import PolicyActivities, PolicyRequest
+    from domain.accountability import (
+        APPEAL_WORKING_DAYS,
+        StaffGround,
+        appeal_until,
+        appeal_window_end,
+        period_bounds,
+        period_of,
+        staff_ground_item,
+    )
     from domain.identity import UNVERIFIED, VALID_FOR, VerifiedIdentity
     from domain.identity import refusal as identity_refusal
     from domain.models import Model, NoticeKind, Notification, Role
     from infra.codec import IDENTITY
 
 VERIFIED_IDENTITY = "verified-identity"  # patch: cycles started before it trust the payload
+SHEETS_FIRST = "penalty-sheets-first"  # patch: R-AC-3 sheets before the appeal window
 
 
 class CycleInput(Model):
     period: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] | None = None
     review_group: str = "review.group"
+    # R-AC-2: a cycle outside the monthly round: its appeals close this many working days of
+    # the branch's calendar after the sheets went out, not on the 26th.
+    appeal_working_days: Annotated[int, Field(ge=1, le=30)] | None = None
+    branch: str | None = None
 
 
 class ItemRef(Model):
@@ -60,10 +84,23 @@ class ItemRef(Model):
 
 class Decide(ItemRef):
     penalty: Annotated[int, Field(ge=0, le=10_000)]
+    reprimand: bool = False  # R-AC-4: a published reprimand (通报批评)
 
 
 class Appeal(ItemRef):
     reason: Annotated[str, Field(min_length=1, max_length=4000)]
+    # R-IN-9: attachment ids (the attachments table checks they exist; see README)
+    evidence: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list, max_length=50
+    )
+
+
+class RecordGround(ItemRef):
+    """R-AN-5: a complaint-staff ground no fact shows (poor attitude, exceeding authority),
+    recorded by the review group before the sheets go out."""
+
+    responsibility: str = "complaint_staff"
+    ground: StaffGround
 
 
 class DecideAppeal(ItemRef):
@@ -79,12 +116,15 @@ class CycleState(Model):
     items: list[CycleItem] = Field(default_factory=list)
     log: list[str] = Field(default_factory=list)
     published: bool = False
+    sheets_sent_at: datetime | None = None  # R-AC-3
+    open_periods: list[str] = Field(default_factory=list)  # stalled earlier months, reported
 
 
 MESSAGES: dict[str, type[ItemRef]] = {
     "decide": Decide,
     "appeal": Appeal,
     "decide_appeal": DecideAppeal,
+    "record_ground": RecordGround,
 }
 
 
@@ -104,6 +144,7 @@ class AccountabilityCycleWorkflow:
     @workflow.run
     async def run(self, cycle: CycleInput) -> CycleState:
         self._verified = workflow.patched(VERIFIED_IDENTITY)
+        self._sheets_first = workflow.patched(SHEETS_FIRST)
         period = cycle.period or period_of(workflow.now())
         starts, ends = period_bounds(period)
         until = appeal_until(period)
@@ -112,16 +153,28 @@ class AccountabilityCycleWorkflow:
             CompileRequest(period=period, starts_on=starts, ends_on=ends, appeal_until=until),
             start_to_close_timeout=timedelta(minutes=5),
         )
+        open_periods: list[str] = []
+        if self._sheets_first:  # stalled earlier months, reported (each stays decidable)
+            open_periods = await workflow.execute_activity_method(
+                AccountabilityActivities.open_cycles, period,
+                start_to_close_timeout=timedelta(minutes=1),
+            )  # fmt: skip
         self._state = state = CycleState(
             period=period, starts_on=starts, ends_on=ends, appeal_until=until,
             items=[CycleItem.model_validate(p.model_dump()) for p in proposals],
+            open_periods=open_periods,
         )  # fmt: skip
+        opened = f" Still open: {', '.join(open_periods)}." if open_periods else ""
         await self._notify(
             cycle.review_group,
             "supervisor",
             f"Accountability {period}: {len(proposals)} proposals",
-            f"Cases of {starts} to {ends} are compiled; appeals close at {until.isoformat()}.",
+            f"Cases of {starts} to {ends} are compiled; appeals close at {until.isoformat()}."
+            + opened,
         )
+        if self._sheets_first:
+            await self._sheets(cycle)
+            until = state.appeal_until
         while not (workflow.now() >= until and self._settled()):
             self._changed = False
             wait = until - workflow.now() if workflow.now() < until else None
@@ -139,11 +192,56 @@ class AccountabilityCycleWorkflow:
         for person in sorted({i.person for i in state.items}):
             mine = [i for i in state.items if i.person == person]
             total = sum(i.decided_penalty or 0 for i in mine)
+            reprimand = " and a published reprimand" if any(i.reprimand for i in mine) else ""
             await self._notify(
                 person, "owner", f"Accountability {period}: final result",
-                f"{len(mine)} item(s), penalties {total} yuan in all. Details in the ledger.",
+                f"{len(mine)} item(s), penalties {total} yuan in all{reprimand}. "
+                "Details in the ledger.",
             )  # fmt: skip
         return state
+
+    async def _sheets(self, cycle: CycleInput) -> None:
+        """R-AC-3: wait (without a deadline) for the review group's initial decision on every
+        item, then send each person's sheet to them and their branch manager; then the
+        appeal window opens (R-AC-2 for a late sheet or an off-cycle round)."""
+        state = self._state
+        assert state is not None
+        await workflow.wait_condition(
+            lambda: all(i.decided_penalty is not None for i in state.items),
+            timeout_summary="the review group's initial decisions",
+        )
+        now = workflow.now()
+        if cycle.appeal_working_days is not None or now >= state.appeal_until:
+            policy = await workflow.execute_local_activity_method(
+                PolicyActivities.load_policy,
+                PolicyRequest(branch=cycle.branch or "*", year=now.year),
+                start_to_close_timeout=timedelta(seconds=10),
+            )
+            days = cycle.appeal_working_days or APPEAL_WORKING_DAYS
+            state.appeal_until = appeal_window_end(policy.calendar, now, days)
+            state.log.append(
+                f"{now.isoformat()} appeals close {state.appeal_until.isoformat()}:"
+                f" {days} working days of {policy.calendar.name} (R-AC-2)"
+            )
+        state.sheets_sent_at = now
+        for person in sorted({i.person for i in state.items}):
+            mine = [i for i in state.items if i.person == person]
+            lines = "; ".join(
+                f"{i.complaint_id} {i.responsibility}: {i.decided_penalty} yuan"
+                + (" and a published reprimand" if i.reprimand else "")
+                for i in mine
+            )
+            body = (f"{lines}. Appeal with evidence until {state.appeal_until.isoformat()} "
+                    "(R-AC-3).")  # fmt: skip
+            for i in mine:
+                i.sheet_sent_at = now
+            await self._notify(person, "owner", f"Accountability {state.period}: penalty sheet",
+                               body)  # fmt: skip
+            for manager in sorted({i.manager for i in mine if i.manager and i.manager != person}):
+                await self._notify(manager, "supervisor",
+                                   f"Accountability {state.period}: penalty sheet of {person}",
+                                   body)  # fmt: skip
+        state.log.append(f"{now.isoformat()} penalty sheets sent (R-AC-3)")
 
     def _settled(self) -> bool:
         assert self._state is not None
@@ -193,6 +291,8 @@ class AccountabilityCycleWorkflow:
             self._refuse(f"{name}: invalid: {err}")
         if self._verified:
             self._check_sender(name, message, sender)
+        if isinstance(message, RecordGround):
+            return self._record_ground(message, sender)
         item = next(
             (i for i in state.items if (i.complaint_id, i.person, i.responsibility)
              == (message.complaint_id, message.person, message.responsibility)),
@@ -207,7 +307,17 @@ class AccountabilityCycleWorkflow:
         now = workflow.now()
         if isinstance(message, Decide):
             item.decided_penalty, item.decided_by = message.penalty, message.actor
+            if self._sheets_first:
+                item.reprimand = message.reprimand
         elif isinstance(message, Appeal):
+            if self._sheets_first and state.sheets_sent_at is None:
+                self._refuse(f"appeal by {message.actor} on {item.complaint_id}: the penalty "
+                             "sheet has not gone out yet (R-AC-3)")  # fmt: skip
+            if self._sheets_first and not message.evidence:
+                self._refuse(
+                    f"appeal by {message.actor} on {item.complaint_id}: an appeal carries "
+                    "evidence, one attachment id at least (R-AC-3, R-IN-9)"
+                )
             if now >= state.appeal_until:
                 self._refuse(
                     f"appeal by {message.actor} on {item.complaint_id}: appeals closed at "
@@ -216,6 +326,8 @@ class AccountabilityCycleWorkflow:
             if item.appeal is not None:
                 self._refuse(f"appeal by {message.actor}: already appealed")
             item.appeal = message.reason
+            if self._sheets_first:
+                item.appeal_by, item.appeal_evidence = message.actor, list(message.evidence)
         elif isinstance(message, DecideAppeal):
             if item.appeal is None or item.appeal_decision is not None:
                 self._refuse(f"decide_appeal by {message.actor}: no open appeal")
@@ -223,6 +335,41 @@ class AccountabilityCycleWorkflow:
             if message.upheld and message.penalty is not None:
                 item.decided_penalty, item.decided_by = message.penalty, message.actor
         state.log.append(f"{now.isoformat()} {name} by {message.actor} on {item.complaint_id}")
+        self._changed = True
+        return state
+
+    def _record_ground(self, message: RecordGround, sender: VerifiedIdentity | None) -> CycleState:
+        """R-AN-5: the review group records a ground no fact shows; a complaint-staff item is
+        added (or the case's one gains the reason) before the sheets go out."""
+        state = self._state
+        assert state is not None
+        who = f"record_ground by {message.actor}"
+        if not self._sheets_first:
+            self._refuse(f"{who}: not in a cycle started before sheets-first")
+        if sender is None or not sender.holds(Role.REVIEW_GROUP):
+            self._refuse(f"{who}: R-AC-3: only the review group decides")
+        if state.sheets_sent_at is not None or state.published:
+            self._refuse(f"{who}: the penalty sheets have gone out")
+        case = next((i for i in state.items if i.complaint_id == message.complaint_id), None)
+        if case is None:
+            self._refuse(f"{who}: {message.complaint_id} is not in this period")
+        reason = f"{message.ground.replace('_', ' ')} (recorded by {message.actor})"
+        low, high = staff_ground_item(message.ground)
+        key = (message.complaint_id, message.person, "complaint_staff")
+        item = next(
+            (i for i in state.items if (i.complaint_id, i.person, i.responsibility) == key), None
+        )
+        if item is None:
+            state.items.append(CycleItem(
+                complaint_id=message.complaint_id, branch=case.branch, manager=case.manager,
+                person=message.person, responsibility="complaint_staff", reasons=[reason],
+                minimum=low, maximum=high,
+            ))  # fmt: skip
+        elif reason not in item.reasons:
+            item.reasons.append(reason)
+            item.maximum = high
+        state.log.append(f"{workflow.now().isoformat()} record_ground by {message.actor} on "
+                         f"{message.complaint_id}: {message.ground}")  # fmt: skip
         self._changed = True
         return state
 
@@ -278,3 +425,26 @@ class AccountabilityCycleWorkflow:
             start_to_close_timeout=timedelta(seconds=60),
             heartbeat_timeout=timedelta(seconds=5),
         )
+
+
+@workflow.defn(name=contract.CYCLE_STARTER_WORKFLOW_TYPE)
+class AccountabilityMonthStarter:
+    """What the schedule starts on the 21st: the month's cycle under its predictable id
+    `accountability-<period>` (the README's commands find it), left running on its own
+    (ABANDON). A cycle of that month already started (by hand) is left as it is. Each month
+    is its own run: a stalled month never blocks the next (the schedule allows overlaps)."""
+
+    @workflow.run
+    async def run(self, cycle: CycleInput) -> str:
+        period = cycle.period or period_of(workflow.now())
+        cycle_id = contract.cycle_workflow_id(period)
+        try:
+            await workflow.start_child_workflow(
+                contract.CYCLE_WORKFLOW_TYPE,
+                cycle.model_copy(update={"period": period}),
+                id=cycle_id,
+                parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+            )
+        except WorkflowAlreadyStartedError:
+            workflow.logger.info("cycle already started", extra={"cycle": cycle_id})
+        return cycle_id

@@ -331,6 +331,7 @@ class ComplaintWorkflow:
     request_review = _signal_of("request_review")
     reassign = _signal_of("reassign")
     withdraw = _signal_of("withdraw")
+    announce_closure = _signal_of("announce_closure")  # R-SLA-10, rules 3
 
 
 def _explain(err: Exception) -> str:

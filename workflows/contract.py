@@ -57,6 +57,9 @@ ACTION_SIGNALS: dict[str, str] = {
     "request_review": "The complainant asks for a review (核查).",
     "reassign": "New owner, department or supervisor; clocks kept.",
     "withdraw": "The customer withdrew the complaint.",
+    "announce_closure": (
+        'Admin: the branch closed ad hoc, {"closure_key", "first_day", "last_day", "reason"}.'
+    ),
 }
 
 
@@ -173,8 +176,11 @@ async def start(
 CYCLE_WORKFLOW_TYPE = "AccountabilityCycleWorkflow"
 CYCLE_STATE_QUERY = "state"
 CYCLE_SCHEDULE_ID = "accountability-monthly"
-# The schedule's runs: Temporal appends each run's start time to this id.
+# The schedule's runs: Temporal appends each run's start time to this id. Since issue 15 the
+# schedule starts a starter, which starts the month's cycle as `accountability-<period>`.
 CYCLE_SCHEDULED_WORKFLOW_ID = "accountability-cycle"
+CYCLE_STARTER_WORKFLOW_TYPE = "AccountabilityMonthStarter"
+CYCLE_STARTER_WORKFLOW_ID = "accountability-start"
 
 
 def cycle_workflow_id(period: str) -> str:
@@ -187,6 +193,8 @@ __all__ = [
     "ACTION_SIGNALS",
     "CYCLE_SCHEDULED_WORKFLOW_ID",
     "CYCLE_SCHEDULE_ID",
+    "CYCLE_STARTER_WORKFLOW_ID",
+    "CYCLE_STARTER_WORKFLOW_TYPE",
     "CYCLE_STATE_QUERY",
     "CYCLE_WORKFLOW_TYPE",
     "REGISTER_UPDATE",

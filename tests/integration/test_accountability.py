@@ -82,7 +82,8 @@ async def seed(pool: asyncpg.Pool, cid: str, received: datetime, **kw: Any) -> N
         "branch": "Shanghai Pudong", "owner": "li.na", "supervisor": "wang.qiang",
         "category": "claims", "grade": "general", "stage": "closed", "outcome": "resolved",
         "customer_name": "x", "customer_phone": "13800000000", "matter": "m", "demands": "d",
-        "received_at": received, "reopen_count": 1,
+        "received_at": received, "reopen_count": 1, "department": "claims",
+        "product": "motor", "policy_number": "P1",
     }  # fmt: skip
     row |= kw
     cols = ", ".join(row)
@@ -121,13 +122,16 @@ async def test_r_an_3_cycle_end_to_end_with_appeals_until_the_26th(harness: Harn
     await handle.execute_update("decide", await review(**direct, penalty=120))
     await handle.signal("decide", await review(**managerial, penalty=60))
     li_na = await sender(h, handle, "li.na", "handler")
-    await handle.execute_update("appeal", await li_na(**direct, reason="the customer lied"))
+    await handle.execute_update("appeal", await li_na(**direct, reason="the customer lied",
+                                                      evidence=["att-1"]))  # fmt: skip
     with pytest.raises(WorkflowUpdateFailedError):  # a second appeal
-        await handle.execute_update("appeal", await li_na(**direct, reason="again"))
+        await handle.execute_update("appeal", await li_na(**direct, reason="again",
+                                                          evidence=["att-2"]))  # fmt: skip
     await h.sleep_until(appeal_until(period))
     wang = await sender(h, handle, "wang.qiang", "supervisor")
     with pytest.raises(WorkflowUpdateFailedError) as late:
-        await handle.execute_update("appeal", await wang(**managerial, reason="x"))
+        await handle.execute_update("appeal", await wang(**managerial, reason="x",
+                                                         evidence=["att-3"]))  # fmt: skip
     assert "appeals closed" in str(late.value.cause)
     await handle.execute_update("decide_appeal", await review(**direct, upheld=True, penalty=50))
     final: CycleState = await handle.result()
@@ -155,7 +159,7 @@ async def sender(
     return message
 
 
-async def test_r_ac_3_the_review_group_decides_and_only_the_person_or_their_branch_appeals(
+async def test_r_ac_3_appeal_from_another_person_refused_only_the_person_or_their_branch(
     harness: Harness,
 ) -> None:
     """A decision from outside the review group is refused; an appeal from another person is
@@ -184,20 +188,35 @@ async def test_r_ac_3_the_review_group_decides_and_only_the_person_or_their_bran
     with pytest.raises(WorkflowUpdateFailedError) as typed:
         await handle.execute_update("decide", {**ref, "actor": "review", "penalty": 10})
     assert "identity not verified" in str(typed.value.cause)
+    early = await sender(h, handle, "li.na", "handler")
+    with pytest.raises(WorkflowUpdateFailedError) as before:  # R-AC-3: the sheet comes first
+        await handle.execute_update("appeal", await early(**ref, reason="x", evidence=["a"]))
+    assert "sheet has not gone out" in str(before.value.cause)
+    review = await sender(h, handle, "review", "review_group")
+    await handle.execute_update("decide", await review(**ref, penalty=80))
 
     someone = await sender(h, handle, "zhao.min", "handler")
     with pytest.raises(WorkflowUpdateFailedError) as other:
-        await handle.execute_update("appeal", await someone(**ref, reason="not me"))
+        await handle.execute_update("appeal", await someone(**ref, reason="not me",
+                                                            evidence=["att-9"]))  # fmt: skip
     assert "R-AC-3" in str(other.value.cause) and "li.na" in str(other.value.cause)
     beijing = await sender(h, handle, "sun.hao", "supervisor", branches=["Beijing Haidian"])
     with pytest.raises(WorkflowUpdateFailedError):  # a supervisor, but of another branch
-        await handle.execute_update("appeal", await beijing(**ref, reason="for li.na"))
+        await handle.execute_update("appeal", await beijing(**ref, reason="for li.na",
+                                                            evidence=["att-9"]))  # fmt: skip
     pudong = await sender(h, handle, "wang.qiang", "supervisor", branches=["Shanghai Pudong"])
-    appealed = await handle.execute_update("appeal", await pudong(**ref, reason="for li.na"),
-                                           result_type=CycleState)  # fmt: skip
+    with pytest.raises(WorkflowUpdateFailedError) as bare:  # R-AC-3, R-IN-9: no evidence
+        await handle.execute_update("appeal", await pudong(**ref, reason="for li.na"))
+    assert "carries evidence" in str(bare.value.cause)
+    appealed = await handle.execute_update(
+        "appeal", await pudong(**ref, reason="for li.na", evidence=["att-7"]),
+        result_type=CycleState,
+    )  # fmt: skip
     assert appealed.items[0].appeal == "for li.na"
+    assert appealed.items[0].appeal_evidence == ["att-7"]
+    assert appealed.items[0].appeal_by == "wang.qiang"
     log = (await _state(handle)).log
-    assert sum("REFUSED" in line for line in log) == 4, log
+    assert sum("REFUSED" in line for line in log) == 6, log
 
 
 async def _state(handle: Any) -> CycleState:

@@ -220,7 +220,7 @@ async def test_a_key_needs_a_name_and_a_role(pool: asyncpg.Pool) -> None:
     with pytest.raises(ValueError, match="role"):
         await create_key(pool, "callcentre", [])
     with pytest.raises(ValueError):
-        await create_key(pool, "callcentre", ["admin"])  # type: ignore[list-item]
+        await create_key(pool, "callcentre", ["superuser"])  # type: ignore[list-item]
     assert await list_keys(pool) == []
 
 
@@ -321,7 +321,7 @@ async def test_the_cli_scopes_a_key_to_branches_and_makes_its_personal_ui_codec_
         ["rotate"],
         ["create", "--name", "callcentre"],
         ["create", "--role", "system"],
-        ["create", "--name", "callcentre", "--role", "admin"],
+        ["create", "--name", "callcentre", "--role", "superuser"],
         ["create", "--name", " ", "--role", "system"],
         ["revoke"],
     ],

@@ -274,3 +274,26 @@ async def test_determination_roles(api: Client) -> None:
         assert r.status_code == 403 and "supervisor" in r.json()["detail"], who
     assert (await api.get(path, "handler")).status_code == 403
     assert (await api.get(path, "auditor")).status_code == 200
+
+
+async def test_r_ac_4_a_determination_names_managerial_levels_and_the_department_head(
+    api: Client, pool: asyncpg.Pool
+) -> None:
+    """R-AC-4: several managerial levels and the department head are recorded with the
+    determination; the accountability cycle proposes against each (domain/accountability)."""
+    await pool.execute(
+        "INSERT INTO complaints (complaint_id, workflow_id, channel, branch, owner, category,"
+        " grade, stage, outcome, customer_name, customer_phone, matter, demands, received_at,"
+        " escalated) VALUES ('D4', 'complaint-D4', 'hotline', $1, 'li.na', 'claims', 'general',"
+        " 'closed', 'resolved', '张伟', '13812345678', 'm', 'd', '2026-10-21T10:00:00+08:00',"
+        " true)",
+        SP,
+    )
+    path = "/v1/complaints/D4/determination"
+    body = determination(managerial_levels=["zhou.jie", "qian.li"], department_head="head.sun")
+    r = await api.post(path, body)
+    assert r.status_code == 201, r.text
+    d = r.json()["determination"]
+    assert (d["managerial_levels"], d["department_head"]) == (["zhou.jie", "qian.li"], "head.sun")
+    too_many = await api.post(path, determination(managerial_levels=[f"m{i}" for i in range(6)]))
+    assert too_many.status_code == 422

@@ -72,6 +72,7 @@ ACTOR = {
     Role.SYSTEM: "callcentre",
     Role.AUDITOR: "audit.zhou",
     Role.REVIEW_GROUP: "review.group",
+    Role.ADMIN: "admin.chen",
 }
 ACTIONS = sorted(ACTION_MODELS)
 # Drawn more often: the actions whose interplay the rules are about (a withdrawal ends it all).
@@ -199,6 +200,18 @@ def payload(name: str, case: Complaint, now: datetime, data: st.DataObject) -> d
         "record_repeat": st.fixed_dictionaries(
             {"channel": st.sampled_from(list(Channel))},
             optional={"new_facts": st.just("a new invoice")},
+        ),
+        # R-SLA-10: a closure of the branch, from today to a few days on (or already over)
+        "announce_closure": st.builds(
+            lambda start, days, key: {
+                "closure_key": key,
+                "reason": "typhoon",
+                "first_day": (now + timedelta(days=start)).date().isoformat(),
+                "last_day": (now + timedelta(days=start + days)).date().isoformat(),
+            },
+            st.integers(-2, 6),
+            st.integers(0, 3),
+            st.sampled_from(["c1", "c2", "c3"]),
         ),
     }
     return data.draw(fields[name], label=name)

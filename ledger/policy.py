@@ -1,0 +1,106 @@
+"""Policy as data (R-SLA-10): `policy_versions` (the SLA table, the penalty amounts, each
+branch's working hours, every version kept with its effective date, reason and author) and
+`branch_closures` (ad-hoc closures of a branch). Never updated or deleted: a change is a new
+version."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any, Literal
+
+from asyncpg import Record
+
+from infra.postgres import Queryable
+
+PolicyKind = Literal["sla", "penalty", "working_hours"]
+
+IN_FORCE = """
+SELECT DISTINCT ON (scope) scope, version, body::text AS body, effective_from, reason,
+       changed_by, changed_at
+FROM policy_versions
+WHERE kind = $1 AND scope = ANY($2::text[]) AND effective_from <= $3
+ORDER BY scope, effective_from DESC, version DESC
+"""
+
+INSERT = """
+INSERT INTO policy_versions (kind, scope, effective_from, body, reason, changed_by)
+VALUES ($1, $2, $3, $4::jsonb, $5, $6)
+RETURNING version, changed_at
+"""
+
+HISTORY = """
+SELECT version, kind, scope, effective_from, body::text AS body, reason, changed_by, changed_at
+FROM policy_versions WHERE ($1::text IS NULL OR kind = $1) ORDER BY version
+"""
+
+ANNOUNCE = """
+INSERT INTO branch_closures (closure_key, branch, first_day, last_day, reason, announced_by)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (closure_key) DO NOTHING
+RETURNING announced_at
+"""
+
+CLOSURES = """
+SELECT closure_key, branch, first_day, last_day, reason, announced_by, announced_at, cases_told
+FROM branch_closures
+WHERE branch = $1 AND last_day >= $2 AND first_day <= $3
+ORDER BY first_day, closure_key
+"""
+
+
+async def in_force(db: Queryable, kind: PolicyKind, branch: str | None,
+                   at: datetime) -> dict[str, Any] | None:  # fmt: skip
+    """The body in force at `at`: the branch's own version when it has one, else every
+    branch's ('*'); None when no version was ever entered (the code's defaults hold)."""
+    scopes = ["*"] if branch is None else ["*", branch]
+    rows = {r["scope"]: r for r in await db.fetch(IN_FORCE, kind, scopes, at)}
+    row = rows.get(branch or "*") or rows.get("*")
+    if row is None:
+        return None
+    body: dict[str, Any] = json.loads(row["body"])
+    return body
+
+
+async def add_version(db: Queryable, kind: PolicyKind, scope: str, effective_from: datetime,
+                      body: dict[str, Any], reason: str, changed_by: str) -> Record:  # fmt: skip
+    """A new version (`version`, `changed_at`); the earlier ones stay."""
+    row = await db.fetchrow(INSERT, kind, scope, effective_from, json.dumps(body), reason,
+                            changed_by)  # fmt: skip
+    assert row is not None
+    return row
+
+
+async def history(db: Queryable, kind: PolicyKind | None = None) -> list[dict[str, Any]]:
+    """Every version, oldest first."""
+    return [dict(r) | {"body": json.loads(r["body"])} for r in await db.fetch(HISTORY, kind)]
+
+
+async def announce_closure(db: Queryable, key: str, branch: str, first_day: date, last_day: date,
+                           reason: str, announced_by: str) -> bool:  # fmt: skip
+    """Record a closure; False when the key was announced before (a repeat)."""
+    return await db.fetchval(ANNOUNCE, key, branch, first_day, last_day, reason,
+                             announced_by) is not None  # fmt: skip
+
+
+async def closures(db: Queryable, branch: str, first: date, last: date) -> list[Record]:
+    """The branch's closures that overlap [first, last]."""
+    return list(await db.fetch(CLOSURES, branch, first, last))
+
+
+async def told(db: Queryable, key: str, cases: int) -> None:
+    """How many running cases the announcement reached."""
+    await db.execute("UPDATE branch_closures SET cases_told = $2 WHERE closure_key = $1", key,
+                     cases)  # fmt: skip
+
+
+OPEN_CASES = """
+SELECT workflow_id FROM complaints
+WHERE branch = $1 AND stage NOT IN ('closed', 'withdrawn')
+ORDER BY received_at, complaint_id
+"""
+
+
+async def open_cases(db: Queryable, branch: str) -> list[str]:
+    """The workflow ids of the branch's cases still in handling (whose deadlines run)."""
+    return [r["workflow_id"] for r in await db.fetch(OPEN_CASES, branch)]
