@@ -24,7 +24,7 @@ from hypothesis.stateful import (
 )
 from pydantic import ValidationError
 
-from domain import lifecycle
+from domain import grading, intake_rules, lifecycle
 from domain.calendar import WorkCalendar, is_working_instant, next_working_instant
 from domain.calendar_data import china_calendar
 from domain.case import RULES, Complaint, Refused
@@ -39,6 +39,7 @@ from domain.models import (
     Grade,
     NoticeKind,
     Notification,
+    PolicyClass,
     ResumeClock,
     Role,
     Stage,
@@ -127,6 +128,9 @@ def intakes(draw: st.DrawFn) -> tuple[datetime, ComplaintIntake]:
             # R-GR-1: with or without a special grade (the API pairs them; a workflow started
             # directly may not).
             "special_deadlines": draw(st.none() | deadlines),
+            # Rules 3 (issue 14): the bank outlet and the amount involved (R-IN-1, R-IN-8).
+            "bank_outlet": draw(st.none() | st.just({"bank": "工商银行", "outlet": "浦东支行"})),
+            "amount_involved": draw(st.none() | st.just({"amount": "12000.50"})),
         }
     )
     return now, intake
@@ -199,6 +203,38 @@ def payload(name: str, case: Complaint, now: datetime, data: st.DataObject) -> d
         "record_repeat": st.fixed_dictionaries(
             {"channel": st.sampled_from(list(Channel))},
             optional={"new_facts": st.just("a new invoice")},
+        ),
+        # Rules 3, issue 14 part A
+        "transfer": st.fixed_dictionaries(
+            {"department": st.just("理赔部"), "requirements": st.just("re-assess")},
+            optional={
+                "days": st.integers(1, 5),
+                "hours": st.sampled_from([0.5, 4]),
+                "owner": st.just("zhao.min"),
+                "branch": st.just("Shanghai Minhang"),
+            },
+        ),
+        "complete_transfer": st.fixed_dictionaries(
+            {
+                "transfer": st.sampled_from([h.key for h in case.state.handoffs] + ["transfer-9"]),
+                "outcome": st.just("done"),
+            }
+        ),
+        "transfer_to_insurer": st.fixed_dictionaries(
+            {"insurer": st.just("太平洋人寿"), "days": st.integers(1, 5)}
+        ),
+        "classify_policy": st.fixed_dictionaries(
+            {},
+            optional={
+                "signed_personally": st.booleans(),
+                "callback_compliant": st.booleans(),
+                "mis_selling_proof": st.just("recording"),
+                "insurer": st.just("太平洋人寿"),
+                "days": st.integers(1, 5),
+            },
+        ),
+        "correct_amount": st.fixed_dictionaries(
+            {"amount": st.sampled_from(["0", "12.50", "99999.99"]), "reason": st.just("invoice")}
         ),
     }
     return data.draw(fields[name], label=name)
@@ -475,8 +511,37 @@ class CaseMachine(RuleBasedStateMachine):
     @invariant()
     def r_gr_2_3_crisis_and_regulator_or_media_are_never_general(self) -> None:
         s = self.case.state
-        if s.crisis or s.channel in (Channel.REGULATOR, Channel.MEDIA):
+        if s.crisis or s.channel in grading.REGULATOR_OR_MEDIA:  # every level (R-IN-1)
             assert s.grade is not Grade.GENERAL
+
+    @invariant()
+    def r_in_3_the_first_receiver_stays_whoever_owns_the_case(self) -> None:
+        assert self.case.state.first_receiver == "li.na"  # the intake's owner
+
+    @invariant()
+    def r_in_5_every_open_hand_over_runs_its_own_clock_until_it_is_completed(self) -> None:
+        s = self.case.state
+        clocks = {c.key for c in s.clocks if c.kind is ClockKind.HANDOFF}
+        open_ = {f"handoff:{h.key}" for h in s.handoffs if h.completed_at is None}
+        assert clocks == (set() if s.stage is Stage.WITHDRAWN else open_), (clocks, open_)
+        transfers = [h for h in s.handoffs if h.kind == "transfer" and h.completed_at is None]
+        assert len(transfers) <= 1, transfers
+
+    @invariant()
+    def r_cr_3_only_a_flawed_or_problem_policy_is_referred_and_only_at_a_bank_outlet(
+        self,
+    ) -> None:
+        s = self.case.state
+        for h in s.handoffs:
+            if h.kind == "referral":
+                decided = [c for c in s.policy_classifications if c.decided_at <= h.started_at]
+                assert decided and decided[-1].policy_class is not PolicyClass.NORMAL, h
+            if h.kind in ("referral", "outlet"):
+                assert s.channel is Channel.BANK_OUTLET, h  # R-CR-4 too
+        for c in s.policy_classifications:
+            assert (c.policy_class, c.basis) == intake_rules.classify(
+                c.signed_personally, c.callback_compliant, c.mis_selling_proof
+            )
 
     @invariant()
     def r_st_7_timeline_in_order_with_no_gap(self) -> None:
@@ -502,7 +567,8 @@ class CaseMachine(RuleBasedStateMachine):
                            ("reopened", s.reopen_count), ("reviewed", s.review_count),
                            ("extended", any(c.extended for c in s.clocks)),
                            ("lapsed", any(e.lapsed_at for e in s.extensions)),
-                           ("breached", s.breaches)):  # fmt: skip
+                           ("breached", s.breaches), ("handed over", s.handoffs),
+                           ("policy classed", s.policy_classifications)):  # fmt: skip
             if seen:
                 event(what)
 
@@ -537,6 +603,8 @@ class CaseMachine(RuleBasedStateMachine):
                 c for c in reversed(s.finished_clocks) if c.key == notice.clock
             )
             assert dates == [last_day(clock.due_at).isoformat()], (notice.body, clock.due_at)
+            if notice.clock.startswith("handoff:"):  # R-CR-3, R-CR-4: a date, never a promise
+                assert intake_rules.promises_in(notice.subject + notice.body) == [], notice
             if notice.kind is NoticeKind.ACKNOWLEDGEMENT:
                 assert clock.key == "regulatory"
 
