@@ -74,6 +74,7 @@ ACTOR = {
     Role.AUDITOR: "audit.zhou",
     Role.REVIEW_GROUP: "review.group",
 }
+ACTOR_FIELDS = {"actor": "li.na", "role": "handler"}
 ACTIONS = sorted(ACTION_MODELS)
 # Drawn more often: the actions whose interplay the rules are about (a withdrawal ends it all).
 WEIGHTED = [
@@ -114,7 +115,7 @@ def intakes(draw: st.DrawFn) -> tuple[datetime, ComplaintIntake]:
     intake = ComplaintIntake.model_validate(
         {
             "complaint_id": "M1",
-            "channel": draw(st.sampled_from(list(Channel))),
+            "channel": draw(st.sampled_from([*Channel, *[Channel.BANK_OUTLET] * 3])),  # R-CR-3/4
             "received_at": now - earlier,
             "branch": "Shanghai Pudong",
             "owner": "li.na",
@@ -346,6 +347,23 @@ class CaseMachine(RuleBasedStateMachine):
             if sealed is not None:
                 self.sealed.append(sealed)
         if refused is not None:
+            self._only_the_timeline_changed(before)
+        self._settle()
+
+    @rule(data=st.data(), name=st.sampled_from(sorted(intake_rules.ACTIONS)))
+    def hand_over(self, data: st.DataObject, name: str) -> None:
+        """Rules 3 (issue 14): a verified handler transfers, hands over to the insurer,
+        classifies the policy, completes a hand-over or corrects the amount (drawn often
+        enough among all actions to reach their interplay with the stages)."""
+        fields = payload(name, self.case, self.now, data) | ACTOR_FIELDS
+        try:
+            action = ACTION_MODELS[name].model_validate(fields)
+        except ValidationError:
+            return  # `act` tries those
+        before = self.case.snapshot()
+        try:
+            sealed_act(self.case, name, action, self.now)
+        except Refused:
             self._only_the_timeline_changed(before)
         self._settle()
 
