@@ -248,6 +248,16 @@ def test_r_in_8_the_amount_is_recorded_at_intake_and_corrected_with_who_and_why(
     assert "from 12000.50 CNY to 11800 CNY by li.na" in corrections[0].detail
 
 
+def test_r_in_8_an_accountability_proposal_names_the_amount_involved() -> None:
+    facts = accountability.CaseFacts(complaint_id="C1", owner="li.na", grade="general",
+                                     channel="bank_outlet", effective=True,
+                                     amount_involved=Decimal("80000.00"))  # fmt: skip
+    [direct, *_] = accountability.propose(facts)
+    assert "amount involved 80000.00 CNY" in direct.reasons
+    without = accountability.propose(facts.model_copy(update={"amount_involved": None}))
+    assert not any("amount" in r for r in without[0].reasons)
+
+
 def test_r_in_8_amounts_are_decimals_in_yuan_never_negative() -> None:
     with pytest.raises(ValidationError):
         ACTION_MODELS["correct_amount"].model_validate(HANDLER | {"amount": "-1", "reason": "r"})
