@@ -77,7 +77,7 @@ from domain.sla import PolicySnapshot
 LEGACY_RULES = 1
 RULES = 3  # what a new case runs under
 
-Recipient = Literal["customer", "owner", "supervisor", "superior", "headquarters"]
+Recipient = Literal["customer", "owner", "supervisor", "superior", "headquarters", "first_receiver"]
 EntryKind = Literal[
     "intake", "stage", "action", "refused", "warning", "breach", "reminder", "notice", "clock"
 ]
@@ -789,6 +789,12 @@ class Complaint:
                      notices.reminder(cid, clock), now, clock=clock.key)  # fmt: skip
         if first and s.supervisor:
             self._notify(NoticeKind.ESCALATION, "supervisor", s.supervisor, ["email", "sms"],
+                         notices.escalation(cid, owner, clock), now, clock=clock.key)  # fmt: skip
+        if first and clock.kind is ClockKind.HANDOFF and s.first_receiver not in (None, owner):
+            # R-IN-3 (rules 3 only: hand-overs came with it): the first receiver tracks the case
+            # wherever it was handed and hears when a hand-over is overdue.
+            assert s.first_receiver is not None
+            self._notify(NoticeKind.ESCALATION, "first_receiver", s.first_receiver, ["email"],
                          notices.escalation(cid, owner, clock), now, clock=clock.key)  # fmt: skip
         following = sla.next_reminder(p, clock, due, rules=self.rules)
         if following <= now:  # a clock re-planned into the past: no burst of catch-up reminders

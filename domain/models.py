@@ -598,7 +598,9 @@ class Notification(Derived):
     key: str  # idempotency key: workflow id + sequence
     complaint_id: str
     kind: NoticeKind
-    recipient_role: Literal["customer", "owner", "supervisor", "superior", "headquarters"]
+    recipient_role: Literal[
+        "customer", "owner", "supervisor", "superior", "headquarters", "first_receiver"
+    ]
     recipient: str
     channels: list[Literal["sms", "email", "phone", "letter", "im"]]
     subject: str

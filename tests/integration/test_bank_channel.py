@@ -121,7 +121,13 @@ async def test_r_cr_4_r_cr_3_r_in_5_r_in_8_r_in_3_a_bank_outlet_complaint_end_to
     assert corrected and corrected[0]["actor"] == "wang.qiang"
 
     # R-CR-3, R-CR-4: the customer is told the dates, never a promise.
-    told = [n for n in harness.notifier.of("customer_notice", cid)]
+    keys = {"handoff:outlet-1", "handoff:referral-1"}
+
+    async def delivered() -> Any:
+        sent = [n for n in harness.notifier.of("customer_notice", cid) if n.clock in keys]
+        return sent if {n.clock for n in sent} == keys else None
+
+    told = await eventually(delivered, what="the hand-overs' customer notices delivered")
     for key in ("handoff:outlet-1", "handoff:referral-1"):
         [notice] = [n for n in told if n.clock == key]
         due = next(t["due_at"] for t in transfers if f"handoff:{t['transfer_key']}" == key)

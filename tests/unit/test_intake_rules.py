@@ -139,6 +139,20 @@ def test_r_in_5_a_transfer_is_its_own_step_with_its_own_clock_warning_and_breach
     assert [b.clock for b in case.state.breaches] == ["handoff:transfer-1"]
 
 
+def test_r_in_3_the_first_receiver_hears_when_a_transfer_is_overdue() -> None:
+    case = accept(MONDAY)
+    now = MONDAY + timedelta(minutes=30)
+    act(case, "transfer", now, department="理赔部", owner="zhao.min", requirements="R.", hours=2)
+    clock = case.state.clock("handoff:transfer-1")
+    assert clock is not None
+    case.take_notices()
+    run_until(case, clock.due_at + timedelta(hours=1))
+    told = [n for n in case.take_notices() if n.clock == "handoff:transfer-1"]
+    tracking = [n for n in told if n.recipient_role == "first_receiver"]
+    assert [n.recipient for n in tracking] == ["li.na"]  # once, on the first reminder
+    assert any(n.recipient == "zhao.min" and n.kind is NoticeKind.REMINDER for n in told)
+
+
 def test_r_in_5_completing_the_transfer_meets_its_clock_and_another_may_follow() -> None:
     case = accept(MONDAY)
     now = MONDAY + timedelta(minutes=30)
