@@ -150,7 +150,8 @@ def transferred(
 
 
 def promises_in(text: str) -> list[str]:
-    """The promise words a text holds (a test and the gate's own check use it)."""
+    """The promise words a text holds (the tests and the state machine check every hand-over
+    notice to a customer with it)."""
     lowered = text.lower()
     return [w for w in PROMISE_WORDS if w in lowered]
 
