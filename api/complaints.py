@@ -141,6 +141,7 @@ async def _file(
     if open_case is not None:  # R-IN-6: a repeat of a case still in handling joins it
         await cases.act(client, open_case, "record_repeat",
                         {"channel": body.channel.value, "external_id": body.external_id,
+                         "new_facts": body.new_facts,
                          "request_id": f"repeat:{body.external_id}",
                          "note": f"repeat complaint filed by {identity.name}"},
                         identity)  # fmt: skip
@@ -157,7 +158,7 @@ async def _file(
             complaint_id=cid,
             received_at=received_at,
             repeat_of=await _closed_case_repeated(pool, body, received_at),
-            **body.model_dump(exclude={"received_at"}),
+            **body.model_dump(exclude={"received_at", "new_facts"}),
         )
     except ValidationError as err:
         raise HTTPException(422, explain(err.errors())) from None

@@ -98,6 +98,11 @@ class ComplaintIn(Model):  # domain Model: unknown fields and NUL characters ref
     amount_involved: AmountInvolved | None = Field(
         None, description="R-IN-8: the amount involved (decimal, CNY), when money is at issue"
     )
+    new_facts: Annotated[str, Field(min_length=1, max_length=4000)] | None = Field(
+        None,
+        description="R-IN-6: what a repeat brings that is new; when it is merged into the open "
+        "case, the affected (current stage's) clock restarts",
+    )
 
     @model_validator(mode="after")
     def _special_comes_with_its_deadlines(self) -> ComplaintIn:

@@ -7,6 +7,7 @@ a repeat of a closed case linked and counted (R-IN-6)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -199,3 +200,25 @@ async def test_r_in_6_a_repeat_of_a_closed_case_links_to_it_and_counts_to_three(
     r = await eventually(counted, what="the repeat counted in the ledger")
     assert r["repeat_of"] == cid and r["escalated"] and r["multi_channel"]
     assert sorted(r["repeat_channels"]) == ["hotline", "online"]
+
+
+async def test_r_in_6_a_merged_repeat_with_new_facts_restarts_the_affected_clock(
+    api: Api, harness: Harness
+) -> None:
+    first = complaint()
+    cid = (await _ok(await api.post("/v1/complaints", first)))["complaint"]["complaint_id"]
+    contacted = await _ok(await api.act(cid, "record_contact"))
+    [before] = [c for c in contacted["clocks"] if c["key"] == "stage:investigate"]
+    await harness.sleep(timedelta(hours=2))
+    same = {"customer": first["customer"], "policy_number": first["policy_number"]}
+    plain = await _ok(await api.post("/v1/complaints", complaint(channel="online", **same)))
+    assert plain["merged_into"] == cid
+    [unchanged] = [c for c in plain["complaint"]["clocks"] if c["key"] == "stage:investigate"]
+    assert unchanged["started_at"] == before["started_at"]  # no new facts: the clock stands
+    news = complaint(channel="letter", new_facts="A second repair bill arrived.", **same)
+    merged = await _ok(await api.post("/v1/complaints", news))
+    assert merged["merged_into"] == cid and merged["complaint"]["repeat_count"] == 2
+    [after] = [c for c in merged["complaint"]["clocks"] if c["key"] == "stage:investigate"]
+    assert after["started_at"] > before["started_at"]  # restarted when the repeat came
+    timeline = (await api.get(f"/v1/complaints/{cid}/timeline")).json()
+    assert any("A second repair bill arrived." in e["detail"] for e in timeline)
