@@ -6,6 +6,7 @@ a repeat of a closed case linked and counted (R-IN-6)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from decimal import Decimal
@@ -20,6 +21,7 @@ from api.auth import create_key
 from domain import intake_rules
 from domain.models import Role
 from domain.notices import last_day
+from reports.statistics import monthly_report
 from tests.harness import Harness, eventually
 from tests.integration.test_api import Api, complaint
 
@@ -62,8 +64,10 @@ async def test_r_in_1_a_bank_outlet_names_its_bank_and_outlet_or_is_refused(api:
 async def test_r_cr_4_r_cr_3_r_in_5_r_in_8_r_in_3_a_bank_outlet_complaint_end_to_end(
     api: Api, harness: Harness
 ) -> None:
+    branch = f"Nanjing {uuid.uuid4().hex[:8]}"  # its own, for the monthly report below
     filed = await _ok(await api.post("/v1/complaints", complaint(
         channel="bank_outlet", bank_outlet=OUTLET, amount_involved={"amount": "56000.00"},
+        branch=branch,
     )))  # fmt: skip
     view = filed["complaint"]
     cid = view["complaint_id"]
@@ -117,6 +121,11 @@ async def test_r_cr_4_r_cr_3_r_in_5_r_in_8_r_in_3_a_bank_outlet_complaint_end_to
     assert (decided["policy_class"], decided["signed_personally"], decided["decided_by"]) == (
         "flawed", False, "li.na",
     )  # fmt: skip
+    # R-IN-1, R-IN-8: the monthly report counts the channel and sums the amounts involved.
+    period = f"{r['received_at'].astimezone(SH):%Y-%m}"
+    report = await monthly_report(pool, period, branch_prefix=branch)
+    assert report.by_channel == {"bank_outlet": 1}
+    assert report.amount_involved == Decimal("55800")
     timeline = (await api.get(f"/v1/complaints/{cid}/timeline")).json()
     corrected = [e for e in timeline if "R-IN-8" in e["detail"]]
     assert corrected and corrected[0]["actor"] == "wang.qiang"
