@@ -45,3 +45,10 @@ CREATE TABLE policy_classes (
     decided_by          text NOT NULL,
     PRIMARY KEY (complaint_id, decided_at)
 );
+
+-- R-IN-8: the monthly report sums the amounts involved; its scan stays index-only (0003).
+DROP INDEX complaints_report_idx;
+CREATE INDEX complaints_report_idx ON complaints (received_at) INCLUDE (
+    complaint_id, branch, channel, category, grade, outcome, product,
+    reopen_count, repeat_count, escalated, multi_channel, amount_involved
+);
