@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import structlog
@@ -35,7 +35,8 @@ from api.models import (
     from_row,
     from_state,
 )
-from domain.models import Channel, ComplaintIntake, Grade, Role, Stage, no_nul
+from domain.models import Channel, ComplaintIntake, Grade, RepeatOf, Role, Stage, no_nul
+from domain.sla import SlaPolicy
 from ledger import intake as intake_ledger
 from ledger import views
 from workflows import contract
@@ -140,6 +141,7 @@ async def _file(
     if open_case is not None:  # R-IN-6: a repeat of a case still in handling joins it
         await cases.act(client, open_case, "record_repeat",
                         {"channel": body.channel.value, "external_id": body.external_id,
+                         "new_facts": body.new_facts,
                          "request_id": f"repeat:{body.external_id}",
                          "note": f"repeat complaint filed by {identity.name}"},
                         identity)  # fmt: skip
@@ -150,11 +152,13 @@ async def _file(
             complaint=await cases.view(client, pool, open_case, identity),
         )
     cid = complaint_id_for(body.external_id)
+    received_at = aware(body.received_at or datetime.now(UTC))
     try:
         intake = ComplaintIntake(
             complaint_id=cid,
-            received_at=aware(body.received_at or datetime.now(UTC)),
-            **body.model_dump(exclude={"received_at"}),
+            received_at=received_at,
+            repeat_of=await _closed_case_repeated(pool, body, received_at),
+            **body.model_dump(exclude={"received_at", "new_facts"}),
         )
     except ValidationError as err:
         raise HTTPException(422, explain(err.errors())) from None
@@ -182,6 +186,22 @@ async def _open_case_for(pool: Ledger, body: ComplaintIn) -> str | None:
     if body.policy_number is None:
         return None
     return await intake_ledger.open_case_for(pool, body.customer.phone, body.policy_number)
+
+
+async def _closed_case_repeated(
+    pool: Ledger, body: ComplaintIn, received_at: datetime
+) -> RepeatOf | None:
+    """R-IN-6 (rules 3): the same customer about the same policy, closed within the review
+    window: the new case links to it and counts its complaints (R-AN-5: 3 or more times)."""
+    if body.policy_number is None:
+        return None
+    since = received_at - timedelta(days=SlaPolicy().review_window_days)
+    found = await intake_ledger.closed_case_for(pool, body.customer.phone, body.policy_number,
+                                                since)  # fmt: skip
+    if found is None:
+        return None
+    return RepeatOf(complaint_id=found.complaint_id, channel=Channel(found.channel),
+                    times_before=found.times)  # fmt: skip
 
 
 def _encode_cursor(at: datetime, cid: str) -> str:

@@ -14,14 +14,18 @@ from api.auth import Identity
 from domain.models import (
     EARLIEST,
     LATEST,
+    AmountInvolved,
     AwareDatetime,
+    BankOutlet,
     Channel,
     Clock,
     ComplaintState,
     CrisisFacts,
     Customer,
     Grade,
+    Handoff,
     Model,
+    PolicyClass,
     Role,
     SpecialDeadlines,
     Stage,
@@ -88,6 +92,17 @@ class ComplaintIn(Model):  # domain Model: unknown fields and NUL characters ref
         description="R-GR-1: the stage deadlines its superior set; required with grade special, "
         "and only with it",
     )
+    bank_outlet: BankOutlet | None = Field(
+        None, description="R-IN-1, R-CR-4: the bank and outlet; required with channel bank_outlet"
+    )
+    amount_involved: AmountInvolved | None = Field(
+        None, description="R-IN-8: the amount involved (decimal, CNY), when money is at issue"
+    )
+    new_facts: Annotated[str, Field(min_length=1, max_length=4000)] | None = Field(
+        None,
+        description="R-IN-6: what a repeat brings that is new; when it is merged into the open "
+        "case, the affected (current stage's) clock restarts",
+    )
 
     @model_validator(mode="after")
     def _special_comes_with_its_deadlines(self) -> ComplaintIn:
@@ -98,6 +113,15 @@ class ComplaintIn(Model):  # domain Model: unknown fields and NUL characters ref
             )
         if self.grade is not Grade.SPECIAL and self.special_deadlines is not None:
             raise ValueError("special_deadlines go with grade special only (R-GR-1)")
+        return self
+
+    @model_validator(mode="after")
+    def _bank_outlet_comes_with_its_channel(self) -> ComplaintIn:
+        if (self.channel is Channel.BANK_OUTLET) != (self.bank_outlet is not None):
+            raise ValueError(
+                "R-IN-1: channel bank_outlet needs bank_outlet (bank, outlet), and bank_outlet "
+                "goes with that channel only"
+            )
         return self
 
 
@@ -129,6 +153,13 @@ class ComplaintView(BaseModel):
     customer: CustomerView | None = None
     clocks: list[Clock] = []
     source: Literal["workflow", "ledger"]
+    # Rules 3 (issue 14)
+    first_receiver: str | None = None  # R-IN-3
+    bank_outlet: BankOutlet | None = None  # R-IN-1, R-CR-4
+    amount_involved: AmountInvolved | None = None  # R-IN-8
+    repeat_of: str | None = None  # R-IN-6
+    policy_class: PolicyClass | None = None  # R-CR-3
+    handoffs: list[Handoff] = []  # R-IN-5, R-CR-3, R-CR-4 (workflow only; the ledger: transfers)
 
 
 class NoticeView(BaseModel):
@@ -176,6 +207,11 @@ def from_state(
         received_at=s.received_at, stage_due_at=clock.due_at if clock else None,
         sla_breached=s.sla_breached, reopen_count=s.reopen_count, repeat_count=s.repeat_count,
         outcome=s.outcome, customer=_customer(row, identity), clocks=s.clocks, source="workflow",
+        first_receiver=s.first_receiver, bank_outlet=s.bank_outlet,
+        amount_involved=s.amount_involved, repeat_of=s.repeat_of,
+        policy_class=s.policy_classifications[-1].policy_class
+        if s.policy_classifications else None,
+        handoffs=s.handoffs,
     )  # fmt: skip
 
 
@@ -188,8 +224,25 @@ def from_row(r: Any, identity: Identity) -> ComplaintView:
         category=r["category"], received_at=r["received_at"], stage_due_at=r["stage_due_at"],
         sla_breached=r["sla_breached"], reopen_count=r["reopen_count"],
         repeat_count=r["repeat_count"], outcome=r["outcome"], customer=_customer(r, identity),
-        source="ledger",
+        source="ledger", **_bank_columns(r),
     )  # fmt: skip
+
+
+def _bank_columns(r: Any) -> dict[str, Any]:
+    """Rules 3 (issue 14): the bank channel's columns of a ledger row."""
+    outlet = r["bank"] and BankOutlet(
+        bank=r["bank"], outlet=r["outlet"], responsible_person=r["outlet_person"]
+    )
+    amount = r["amount_involved"]
+    return {
+        "first_receiver": r["first_receiver"],
+        "bank_outlet": outlet or None,
+        "amount_involved": None
+        if amount is None
+        else AmountInvolved(amount=amount, currency=r["amount_currency"]),
+        "repeat_of": r["repeat_of"],
+        "policy_class": r["policy_class"],
+    }
 
 
 def notice_for(notice: NoticeView, identity: Identity) -> NoticeView:

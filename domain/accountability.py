@@ -6,6 +6,7 @@ Pure functions. The system proposes; the review group decides.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -85,6 +86,7 @@ class CaseFacts(Model):
     repeat_channels: list[str] = Field(default_factory=list)
     channel: str
     stage_breaches: int = 0
+    amount_involved: Decimal | None = None  # R-IN-8 (rules 3): weighs the penalty (S3)
     effective: bool | None = None  # the supervisor's determination (R-AN-2), if recorded
     reason_code: str | None = None
     direct_person: str | None = None
@@ -211,6 +213,9 @@ def propose(facts: CaseFacts, policy: PenaltyPolicy | None = None) -> list[Propo
             else p.multi_channel_per_channel
         )
         reasons.append(f"multi-channel complaint ({max(len(others), 1)} more channel(s))")
+    if reasons and facts.amount_involved is not None:
+        # R-IN-8: the review group weighs the amount involved; the proposal names it.
+        reasons.append(f"amount involved {facts.amount_involved} CNY")
     if reasons:
         add(direct, "direct", reasons, low + extra, high + extra)
         manager = facts.managerial_person or facts.supervisor

@@ -35,17 +35,21 @@ from typing import Any, Literal, NamedTuple
 
 from pydantic import Field
 
-from domain import closures, grading, lifecycle, notices, sla
+from domain import closures, grading, intake_rules, lifecycle, notices, sla
 from domain.identity import UNVERIFIED, VALID_FOR, VerifiedIdentity
 from domain.identity import refusal as identity_refusal
 from domain.models import (
     Action,
+    AmountInvolved,
     AnnounceClosure,
     Breach,
+    ClassifyPolicy,
     Clock,
     ClockKind,
     ComplaintIntake,
     ComplaintState,
+    CompleteTransfer,
+    CorrectAmount,
     DecideExtension,
     DecideResolution,
     Derived,
@@ -56,6 +60,7 @@ from domain.models import (
     Grade,
     NoticeKind,
     Notification,
+    PolicyClassification,
     Reassign,
     RecordCallback,
     RecordRepeat,
@@ -64,6 +69,8 @@ from domain.models import (
     Stage,
     SubmitInvestigation,
     TimelineEntry,
+    TransferCase,
+    TransferToInsurer,
     Withdraw,
 )
 from domain.sla import PolicySnapshot
@@ -71,7 +78,7 @@ from domain.sla import PolicySnapshot
 LEGACY_RULES = 1
 RULES = 3  # what a new case runs under
 
-Recipient = Literal["customer", "owner", "supervisor", "superior", "headquarters"]
+Recipient = Literal["customer", "owner", "supervisor", "superior", "headquarters", "first_receiver"]
 EntryKind = Literal[
     "intake", "stage", "action", "refused", "warning", "breach", "reminder", "notice", "clock"
 ]
@@ -357,6 +364,9 @@ class Complaint:
         s.owner = action.owner or s.owner
         s.department = action.department or s.department
         s.supervisor = action.supervisor or s.supervisor
+        if self.rules >= 3 and s.first_receiver is not None:
+            self._log("action", action.actor, f"R-IN-3: first receiver {s.first_receiver} stays "
+                      "responsible for tracking (首问负责制)", now)  # fmt: skip
 
     def _on_request_extension(self, action: RequestExtension, now: datetime) -> None:
         """R-SLA-6: the handler asks; a supervisor decides."""
@@ -483,6 +493,119 @@ class Complaint:
             self._tell_customer(notices.resumed(due), now, clock="regulatory" if due else None)
 
     # -----------------------------------------------------------------------------------------
+    # Rules 3, issue 14 part A: the bank channel and the intake rules (domain/intake_rules.py)
+
+    def _accept_intake_facts(self, now: datetime) -> None:
+        """R-IN-3: the first receiver is kept; R-IN-1, R-IN-8: the bank outlet and the amount
+        involved; R-IN-6: a repeat of a case closed within its review window links to it and
+        counts its complaints (R-AN-5: 3 or more times)."""
+        i, s = self.intake, self.state
+        s.first_receiver = i.owner
+        s.bank_outlet = i.bank_outlet
+        s.amount_involved = i.amount_involved
+        if i.channel in intake_rules.BANK_CHANNELS and i.bank_outlet is None:
+            self._log("intake", i.owner, "R-IN-1: a bank_outlet complaint names the bank and the "
+                      "outlet; none given", now)  # fmt: skip
+        earlier = i.repeat_of
+        if earlier is None:
+            return
+        s.repeat_of = earlier.complaint_id
+        s.repeat_count = earlier.times_before
+        s.repeat_channels.append(earlier.channel)
+        s.multi_channel = earlier.channel is not s.channel
+        s.escalated = grading.is_escalation(earlier.channel, s.channel)
+        self._log("intake", i.owner,
+                  f"R-IN-6: repeat of closed case {earlier.complaint_id} (complained "
+                  f"{earlier.times_before + 1} times in all"
+                  + (", escalated" if s.escalated else "")
+                  + (", through several channels" if s.multi_channel else "") + ")",
+                  now)  # fmt: skip
+
+    def _start_handoff(
+        self, kind: str, to: str, requirements: str | None, actor: str, now: datetime,
+        *, days: int | None = None, hours: float | None = None,
+    ) -> Clock:  # fmt: skip
+        s = self.state
+        key = intake_rules.next_key(s, kind)
+        clock = intake_rules.handoff_clock(self.policy, f"handoff:{key}", f"{kind} to {to}", now,
+                                           days=days, hours=hours, rules=self.rules)  # fmt: skip
+        s.clocks.append(clock)
+        s.handoffs.append(intake_rules.handoff(key, kind, to, requirements, actor, clock))
+        self._log("clock", actor, f"{key} to {to}, due {clock.due_at.isoformat()} "
+                  f"({clock.basis})", now)  # fmt: skip
+        return clock
+
+    def _on_transfer(self, action: TransferCase, now: datetime) -> None:
+        """R-IN-5: 转办 with requirements and a deadline, its own clock; the case and its
+        clocks go with it (R-ST-6) and the first receiver still tracks it (R-IN-3)."""
+        s = self.state
+        to = action.department + (f" ({action.branch})" if action.branch else "")
+        clock = self._start_handoff("transfer", to, action.requirements, action.actor, now,
+                                    days=action.days, hours=action.hours)  # fmt: skip
+        s.department = action.department
+        s.owner = action.owner or s.owner
+        words = intake_rules.transferred(s.complaint_id, to, action.requirements, clock.due_at)
+        self._notify(NoticeKind.ESCALATION, "owner", s.owner, ["email"], words, now,
+                     clock=clock.key)  # fmt: skip
+
+    def _on_complete_transfer(self, action: CompleteTransfer, now: datetime) -> None:
+        s = self.state
+        s.handoffs = [
+            h.model_copy(update={"completed_by": action.actor, "completed_at": now,
+                                 "outcome": action.outcome})
+            if h.key == action.transfer else h
+            for h in s.handoffs
+        ]  # fmt: skip
+        self._finish_clock(f"handoff:{action.transfer}", now)
+
+    def _on_transfer_to_insurer(self, action: TransferToInsurer, now: datetime) -> None:
+        """R-CR-4: the outlet could not settle it on the spot: the insurer handles it by a
+        deadline; the customer is told the time arrangement, never an outcome."""
+        outlet = self.state.bank_outlet
+        bank, name = (outlet.bank, outlet.outlet) if outlet else ("the bank", "outlet")
+        clock = self._start_handoff("outlet", action.insurer, action.requirements, action.actor,
+                                    now, days=action.days)  # fmt: skip
+        words = intake_rules.outlet_handed_over(bank, name, action.insurer, clock.due_at)
+        self._tell_customer(words, now, clock=clock.key)
+
+    def _on_classify_policy(self, action: ClassifyPolicy, now: datetime) -> None:
+        """R-CR-3: the facts, the class and who decided; flawed and problem policies go to the
+        insurer for accommodation with a deadline, and the customer hears by when."""
+        s = self.state
+        kind, basis = intake_rules.classify(
+            action.signed_personally, action.callback_compliant, action.mis_selling_proof
+        )
+        s.policy_classifications.append(
+            PolicyClassification(
+                signed_personally=action.signed_personally,
+                callback_compliant=action.callback_compliant,
+                mis_selling_proof=action.mis_selling_proof, policy_class=kind, basis=basis,
+                decided_by=action.actor, decided_at=now,
+            )
+        )  # fmt: skip
+        self._log("action", action.actor, f"R-CR-3: policy classed {kind.value} ({basis}), "
+                  f"decided by {action.actor}", now)  # fmt: skip
+        open_referral = any(h.kind == "referral" and h.completed_at is None for h in s.handoffs)
+        if not intake_rules.referred(kind) or open_referral:
+            return
+        assert action.insurer is not None and action.days is not None  # the gate refused else
+        clock = self._start_handoff("referral", action.insurer, f"accommodation of a "
+                                    f"{kind.value} policy: {basis}", action.actor, now,
+                                    days=action.days)  # fmt: skip
+        self._tell_customer(intake_rules.referred_for_accommodation(action.insurer, clock.due_at),
+                            now, clock=clock.key)  # fmt: skip
+
+    def _on_correct_amount(self, action: CorrectAmount, now: datetime) -> None:
+        """R-IN-8: each correction on the timeline, with who made it and why."""
+        s = self.state
+        before = s.amount_involved
+        s.amount_involved = AmountInvolved(amount=action.amount, currency=action.currency)
+        was = f"{before.amount} {before.currency}" if before else "not recorded"
+        self._log("action", action.actor, f"R-IN-8: amount involved corrected from {was} to "
+                  f"{action.amount} {action.currency} by {action.actor}: {action.reason}",
+                  now)  # fmt: skip
+
+    # -----------------------------------------------------------------------------------------
     # Stages and clocks
 
     def _accept(self, now: datetime) -> None:
@@ -501,6 +624,8 @@ class Complaint:
             now,
             at=received,
         )
+        if self.rules >= 3:
+            self._accept_intake_facts(now)
         days = policy.sla.regulatory_days
         s.clocks.append(sla.regulatory_clock(policy, received, days, rules=self.rules))
         reasons = grading.crisis_reasons(intake.crisis)
@@ -683,6 +808,12 @@ class Complaint:
                      notices.reminder(cid, clock), now, clock=clock.key)  # fmt: skip
         if first and s.supervisor:
             self._notify(NoticeKind.ESCALATION, "supervisor", s.supervisor, ["email", "sms"],
+                         notices.escalation(cid, owner, clock), now, clock=clock.key)  # fmt: skip
+        if first and clock.kind is ClockKind.HANDOFF and s.first_receiver not in (None, owner):
+            # R-IN-3 (rules 3 only: hand-overs came with it): the first receiver tracks the case
+            # wherever it was handed and hears when a hand-over is overdue.
+            assert s.first_receiver is not None
+            self._notify(NoticeKind.ESCALATION, "first_receiver", s.first_receiver, ["email"],
                          notices.escalation(cid, owner, clock), now, clock=clock.key)  # fmt: skip
         following = sla.next_reminder(p, clock, due, rules=self.rules)
         if following <= now:  # a clock re-planned into the past: no burst of catch-up reminders

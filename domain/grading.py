@@ -6,6 +6,10 @@ from domain.models import Channel, ComplaintIntake, CrisisFacts, Grade
 from domain.sla import SlaPolicy
 
 CRISIS_GROUP_SIZE = 5
+# R-GR-3, R-IN-1: every level of the regulator, and the old value that named no level.
+REGULATOR_OR_MEDIA = frozenset(
+    {Channel.REGULATOR, Channel.REGULATOR_PROVINCIAL, Channel.REGULATOR_NATIONAL, Channel.MEDIA}
+)
 
 
 def crisis_reasons(facts: CrisisFacts | None) -> list[str]:
@@ -37,7 +41,7 @@ def grade_at_intake(intake: ComplaintIntake, policy: SlaPolicy) -> tuple[Grade, 
     """The grade a complaint starts with and why it was raised, if it was."""
     grade = intake.grade
     why: list[str] = []
-    if policy.regulator_media_major and intake.channel in (Channel.REGULATOR, Channel.MEDIA):
+    if policy.regulator_media_major and intake.channel in REGULATOR_OR_MEDIA:
         if grade is Grade.GENERAL:
             why.append(f"R-GR-3: arrived from the {intake.channel.value}")
         grade = at_least_major(grade)
@@ -51,6 +55,7 @@ def grade_at_intake(intake: ComplaintIntake, policy: SlaPolicy) -> tuple[Grade, 
 
 HIGHER_CHANNELS = frozenset(
     {Channel.HEADQUARTERS, Channel.ASSOCIATION, Channel.REGULATOR, Channel.MEDIA}
+    | {Channel.REGULATOR_PROVINCIAL, Channel.REGULATOR_NATIONAL}  # R-IN-1: the levels (rules 3)
 )
 
 

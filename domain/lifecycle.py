@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from domain import sla
+from domain import intake_rules, sla
 from domain.models import (
     Action,
     ComplaintState,
@@ -45,6 +45,12 @@ ALLOWED_STAGES: dict[str, frozenset[Stage]] = {
     "withdraw": ACTIVE,
     "record_repeat": ACTIVE,
     "announce_closure": ACTIVE,  # R-SLA-10: the running deadlines of an open case
+    # Rules 3, issue 14 part A (domain/intake_rules.py)
+    "transfer": ACTIVE,
+    "complete_transfer": ACTIVE | {Stage.CLOSED},
+    "transfer_to_insurer": ACTIVE,
+    "classify_policy": ACTIVE,
+    "correct_amount": ACTIVE | {Stage.CLOSED},
 }
 
 # Approving a resolution or an extension, grading special and ordering same-day handling are
@@ -199,6 +205,8 @@ def refusal(
                     f"R-IN-7: a review may be asked within {review_window.days} days of the "
                     f"decision of {state.decided_at.date().isoformat()}"
                 )
+    if name in intake_rules.ACTIONS:
+        return intake_rules.refusal(state, name, action, now, rules)
     return None
 
 

@@ -7,6 +7,7 @@ a clear reason instead of being silently ignored.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -85,6 +86,12 @@ class Channel(StrEnum):
     REGULATOR = "regulator"
     MEDIA = "media"
     OTHER = "other"
+    # Rules 3 (issue 14): a bank outlet is its own channel (R-CR-4), naming the bank and the
+    # outlet (`ComplaintIntake.bank_outlet`); the regulator's levels told apart. `regulator`
+    # stays for old payloads and cases (it grades as both levels do, R-GR-3).
+    BANK_OUTLET = "bank_outlet"
+    REGULATOR_PROVINCIAL = "regulator_provincial"
+    REGULATOR_NATIONAL = "regulator_national"
 
 
 class Grade(StrEnum):
@@ -154,6 +161,35 @@ class SpecialDeadlines(Model):
     approve_days: Annotated[int, Field(ge=1, le=30)]
 
 
+class BankOutlet(Model):
+    """R-IN-1, R-CR-4: where a bank-channel complaint came in: the bank, its outlet and the
+    outlet's responsible person."""
+
+    bank: Name
+    outlet: Name
+    responsible_person: Name | None = None
+
+
+# R-IN-8: money as a decimal (never a float), in yuan to the fen.
+Amount = Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=2)]
+
+
+class AmountInvolved(Model):
+    """R-IN-8: the amount involved (涉案金额)."""
+
+    amount: Amount
+    currency: Literal["CNY"] = "CNY"
+
+
+class RepeatOf(Model):
+    """R-IN-6 (rules 3): the earlier case, closed within its review window, that this one
+    repeats; set by the API's intake."""
+
+    complaint_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
+    channel: Channel
+    times_before: Annotated[int, Field(ge=1, le=1000)] = 1  # the earlier case's complaints
+
+
 class ComplaintIntake(Model):
     """R-IN-2: everything a ledger row needs. The workflow input."""
 
@@ -178,6 +214,11 @@ class ComplaintIntake(Model):
     # `special` without them, and a case started without them runs as major until
     # `designate_special` gives them.
     special_deadlines: SpecialDeadlines | None = None
+    # Rules 3 (issue 14): the bank and outlet of a bank_outlet complaint (R-IN-1, R-CR-4), the
+    # amount involved (R-IN-8), the closed case this one repeats (R-IN-6).
+    bank_outlet: BankOutlet | None = None
+    amount_involved: AmountInvolved | None = None
+    repeat_of: RepeatOf | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -280,6 +321,71 @@ class RecordRepeat(Action):
     new_facts: Text | None = None
 
 
+class TransferCase(Action):
+    """R-IN-5: 转办, the case sent to the responsible department or branch with what it must do
+    and by when (working time: `days` or `hours`), as its own step with its own clock."""
+
+    department: Name
+    branch: Name | None = None
+    owner: Name | None = None  # who takes the case there; the first receiver still tracks it
+    requirements: Text
+    days: Annotated[int, Field(ge=1, le=30)] | None = None
+    hours: Annotated[float, Field(gt=0, le=80)] | None = None
+
+    @model_validator(mode="after")
+    def _one_deadline(self) -> TransferCase:
+        if (self.days is None) == (self.hours is None):
+            raise ValueError("a transfer has one deadline: days or hours (working time)")
+        return self
+
+
+class CompleteTransfer(Action):
+    """R-IN-5, R-CR-3, R-CR-4: the department, the insurer or the accommodation reported back."""
+
+    transfer: Annotated[str, Field(min_length=1, max_length=64)]  # its key, e.g. "transfer-1"
+    outcome: Text
+
+
+class TransferToInsurer(Action):
+    """R-CR-4: a bank outlet that cannot settle on the spot hands the case to the insurer,
+    which handles it within a deadline (working days)."""
+
+    insurer: Name
+    days: Annotated[int, Field(ge=1, le=30)]
+    requirements: Text | None = None
+
+
+class ClassifyPolicy(Action):
+    """R-CR-3: a bank-channel policy classed from the two key facts, or from proof of
+    mis-selling; flawed and problem policies go to the insurer for accommodation within
+    `days` working days."""
+
+    signed_personally: bool | None = None
+    callback_compliant: bool | None = None  # the insurer's callback succeeded and was compliant
+    mis_selling_proof: Text | None = None
+    insurer: Name | None = None
+    days: Annotated[int, Field(ge=1, le=30)] | None = None
+
+    @model_validator(mode="after")
+    def _facts_or_proof(self) -> ClassifyPolicy:
+        if self.mis_selling_proof is None and (
+            self.signed_personally is None or self.callback_compliant is None
+        ):
+            raise ValueError(
+                "R-CR-3: classify from both key facts (signed_personally, callback_compliant) "
+                "or from mis_selling_proof"
+            )
+        return self
+
+
+class CorrectAmount(Action):
+    """R-IN-8: the amount involved, corrected (each correction on the timeline, with who)."""
+
+    amount: Amount
+    currency: Literal["CNY"] = "CNY"
+    reason: Text
+
+
 ACTION_MODELS: dict[str, type[Action]] = {
     "record_contact": RecordContact,
     "submit_investigation": SubmitInvestigation,
@@ -298,6 +404,11 @@ ACTION_MODELS: dict[str, type[Action]] = {
     "reassign": Reassign,
     "withdraw": Withdraw,
     "record_repeat": RecordRepeat,
+    "transfer": TransferCase,
+    "complete_transfer": CompleteTransfer,
+    "transfer_to_insurer": TransferToInsurer,
+    "classify_policy": ClassifyPolicy,
+    "correct_amount": CorrectAmount,
 }
 
 
@@ -309,6 +420,7 @@ class ClockKind(StrEnum):
     STAGE = "stage"
     REGULATORY = "regulatory"
     CRISIS = "crisis"
+    HANDOFF = "handoff"  # rules 3: a transfer, the outlet's hand-over, a referral (issue 14)
 
 
 class Clock(Derived):
@@ -372,6 +484,42 @@ class TimelineEntry(Derived):
     request_id: str | None = None
 
 
+class PolicyClass(StrEnum):
+    """R-CR-3: a bank-channel policy's class."""
+
+    NORMAL = "normal"
+    FLAWED = "flawed"  # 瑕疵件
+    PROBLEM = "problem"  # 问题件
+
+
+class PolicyClassification(Derived):
+    """R-CR-3: the facts, the class and who decided."""
+
+    signed_personally: bool | None
+    callback_compliant: bool | None
+    mis_selling_proof: str | None
+    policy_class: PolicyClass
+    basis: str
+    decided_by: str
+    decided_at: datetime
+
+
+class Handoff(Derived):
+    """R-IN-5, R-CR-3, R-CR-4: the case handed to someone to act by a deadline (its clock
+    is `handoff:<key>`)."""
+
+    key: str
+    kind: Literal["transfer", "outlet", "referral"]
+    to: str
+    requirements: str | None = None
+    started_by: str
+    started_at: datetime
+    due_at: datetime
+    completed_by: str | None = None
+    completed_at: datetime | None = None
+    outcome: str | None = None
+
+
 class ComplaintState(Derived):
     complaint_id: str
     stage: Stage
@@ -404,6 +552,13 @@ class ComplaintState(Derived):
     outcome: Literal["resolved", "withdrawn"] | None = None
     calendar: str = ""
     timeline: list[TimelineEntry] = []
+    # Rules 3 (issue 14, domain/intake_rules.py)
+    first_receiver: str | None = None  # R-IN-3: 首问负责制, kept across reassignments
+    bank_outlet: BankOutlet | None = None  # R-IN-1, R-CR-4
+    amount_involved: AmountInvolved | None = None  # R-IN-8
+    repeat_of: str | None = None  # R-IN-6: the closed case this one repeats
+    handoffs: list[Handoff] = []  # R-IN-5, R-CR-3, R-CR-4
+    policy_classifications: list[PolicyClassification] = []  # R-CR-3, the last one current
 
     @property
     def sla_breached(self) -> bool:
@@ -446,12 +601,32 @@ class Notification(Derived):
     key: str  # idempotency key: workflow id + sequence
     complaint_id: str
     kind: NoticeKind
-    recipient_role: Literal["customer", "owner", "supervisor", "superior", "headquarters"]
+    recipient_role: Literal[
+        "customer", "owner", "supervisor", "superior", "headquarters", "first_receiver"
+    ]
     recipient: str
     channels: list[Literal["sms", "email", "phone", "letter", "im"]]
     subject: str
     body: str
     clock: str | None = None
+
+
+class BankFacts(Derived):
+    """R-IN-1, R-IN-3, R-IN-6, R-IN-8, R-CR-3: the case's facts kept on its ledger row."""
+
+    first_receiver: str | None = None
+    bank_outlet: BankOutlet | None = None
+    amount_involved: AmountInvolved | None = None
+    repeat_of: str | None = None
+    policy_class: PolicyClass | None = None
+
+
+class BankRecord(Derived):
+    """What the ledger has not seen of the bank channel and intake rules (issue 14)."""
+
+    facts: BankFacts | None = None
+    handoffs: list[Handoff] = []
+    classifications: list[PolicyClassification] = []
 
 
 class LedgerRecord(Derived):
@@ -470,6 +645,7 @@ class LedgerRecord(Derived):
     breaches: list[Breach] = []
     extensions: list[Extension] = []
     notices: list[Notification] = []  # into the outbox, in the same transaction
+    bank: BankRecord | None = None  # rules 3: what changed of the bank channel (ledger/bank.py)
 
 
 class AnnounceClosure(Action):

@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from domain.models import ComplaintIntake, ComplaintState, Derived, LedgerRecord, Notification
+from domain.models import (
+    BankFacts,
+    BankRecord,
+    ComplaintIntake,
+    ComplaintState,
+    Derived,
+    LedgerRecord,
+    Notification,
+)
 
 RowT = TypeVar("RowT", bound=Derived)
 
@@ -46,6 +54,7 @@ class LedgerProjection:
             breaches=self._changed({f"breach {b.clock} {b.due_at}": b for b in state.breaches}),
             extensions=self._changed({f"extension {e.requested_at}": e for e in state.extensions}),
             notices=notices,
+            bank=self._bank(state),
         )
 
     def recorded(self, record: LedgerRecord) -> None:
@@ -53,6 +62,32 @@ class LedgerProjection:
             self.recorded_seq = record.state.timeline[-1].seq
         self._seen.update(self._sending)
         self._sending = {}
+
+    def _bank(self, state: ComplaintState) -> BankRecord | None:
+        """Rules 3 (issue 14): the bank channel's facts and rows that changed, if any (a case
+        with none of them records nothing more)."""
+        current = (
+            state.policy_classifications[-1].policy_class if state.policy_classifications else None
+        )
+        facts = BankFacts(
+            first_receiver=state.first_receiver,
+            bank_outlet=state.bank_outlet,
+            amount_involved=state.amount_involved,
+            repeat_of=state.repeat_of,
+            policy_class=current,
+        )
+        changed_facts = [] if facts == BankFacts() else self._changed({"bank facts": facts})
+        handoffs = self._changed({f"handoff {h.key}": h for h in state.handoffs})
+        classes = self._changed(
+            {f"policy class {c.decided_at}": c for c in state.policy_classifications}
+        )
+        if not (changed_facts or handoffs or classes):
+            return None
+        return BankRecord(
+            facts=changed_facts[0] if changed_facts else None,
+            handoffs=handoffs,
+            classifications=classes,
+        )
 
     def _changed(self, rows: dict[str, RowT]) -> list[RowT]:
         changed = {k: v for k, v in rows.items() if self._seen.get(k) != v}

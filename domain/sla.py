@@ -360,3 +360,30 @@ def _next_day_opening(p: PolicySnapshot, after: datetime, *, working_days_only: 
     tomorrow = after.astimezone(zone).date() + timedelta(days=1)
     opening = datetime.combine(tomorrow, p.calendar.windows[0].start, tzinfo=zone)
     return next_working_instant(p.calendar, opening) if working_days_only else opening
+
+
+def deadline_clock(
+    p: PolicySnapshot,
+    key: str,
+    kind: ClockKind,
+    label: str,
+    start: datetime,
+    limit: StageLimit,
+    *,
+    rules: int,
+) -> Clock:
+    """A clock of working time that is no stage's (rules 3: a hand-over's, R-IN-5), with its
+    warning and basis computed as a stage clock's are."""
+    wt = _add_limit(p, start, limit)
+    return Clock(
+        key=key,
+        kind=kind,
+        label=f"{label}: {limit.describe()}",
+        started_at=start,
+        due_at=wt.at,
+        warn_at=_warn_at(p, start, wt.at, rules),
+        basis=_basis(p, f"{limit.describe()} for {label}", wt),
+        provisional=wt.provisional,
+        skipped_holidays=list(wt.skipped_holidays),
+        makeup_workdays=list(wt.makeup_workdays),
+    )

@@ -1,8 +1,10 @@
 """Sample complaints for `python -m launcher --demo`, filed and then worked through the client.
 
-Six cases: a general hotline complaint, a major one from the regulator, a group of six at a
+Seven cases: a general hotline complaint, a major one from the regulator, a group of six at a
 bank outlet (a crisis at intake), one that is contacted, investigated and approved, one the
-customer withdraws, and one that becomes a crisis later (`escalate_crisis`). The untouched
+customer withdraws, one that becomes a crisis later (`escalate_crisis`), and one made at a
+bank outlet (the bank channel) that the outlet hands to the insurer, that becomes a crisis and
+whose policy is classed flawed and referred for accommodation. The untouched
 ones warn, breach and remind on the fast demo clock while you watch.
 
 Re-running the demo never makes a second run: complaint ids are fixed, a running case is
@@ -128,6 +130,28 @@ def samples(now: datetime) -> list[ComplaintIntake]:
             "matter": "Accident claim for a fall was refused as a pre-existing condition.",
             "demands": "Pay the accident benefit of 50,000 yuan.",
         },
+        {
+            # Issue 14: a bank-outlet complaint (R-IN-1, R-CR-4) that becomes a crisis, with a
+            # flawed policy (R-CR-3): the script hands it to the insurer, escalates and classes it.
+            "complaint_id": "DEMO-0007",
+            "channel": "bank_outlet",
+            "bank_outlet": {
+                "bank": "中国工商银行",
+                "outlet": "南京新街口支行",
+                "responsible_person": "钱经理",
+            },
+            "branch": "Nanjing Gulou",
+            "department": "Bancassurance",
+            "owner": "qian.li",
+            "supervisor": "huang.lei",
+            "customer": {"name": "孙美玲", "phone": "13770123456"},
+            "policy_number": "B320106202101188",
+            "product": "Ruifu Dividend Endowment (bank channel)",
+            "category": "sales misrepresentation",
+            "matter": "Sold at the bank counter as a time deposit; the signature is not hers.",
+            "demands": "Refund of the 80,000 yuan premium.",
+            "amount_involved": {"amount": "80000.00"},
+        },
     ]
     return [ComplaintIntake.model_validate(common | case) for case in cases]
 
@@ -165,6 +189,17 @@ SCRIPT = (
          "summary": "Media enquiry about a refused accident claim; statement being prepared."}),
     Step(25, "DEMO-0004", "decide_resolution", {"actor": "zhang.wei", **SUPERVISOR,
          "approved": True}),
+    Step(4, "DEMO-0007", "transfer_to_insurer", {"actor": "qian.li", **HANDLER,
+         "insurer": "Bancassurance, Nanjing Gulou", "days": 2,
+         "requirements": "The outlet could not settle it on the spot."}),
+    Step(8, "DEMO-0007", "escalate_crisis", {"actor": "qian.li", **HANDLER,
+         "reasons": ["relatives gathered at the outlet", "outlet's normal operation disrupted"],
+         "people_count": 5}),
+    Step(12, "DEMO-0007", "classify_policy", {"actor": "huang.lei", **SUPERVISOR,
+         "signed_personally": False, "callback_compliant": True,
+         "insurer": "Bancassurance, Nanjing Gulou", "days": 5}),
+    Step(30, "DEMO-0007", "report_crisis", {"actor": "qian.li", **HANDLER, "level": "superior",
+         "summary": "Five people at the Xinjiekou outlet; flawed policy referred to the insurer."}),
     Step(60, "DEMO-0003", "report_crisis", {"actor": "huang.lei", **SUPERVISOR,
          "level": "headquarters", "summary": "Group protest handled; see the branch report."}),
     Step(90, "DEMO-0006", "report_crisis", {"actor": "huang.lei", **SUPERVISOR,

@@ -23,6 +23,7 @@ SELECT c.complaint_id, c.branch, c.owner, c.supervisor, c.grade, c.crisis, c.out
        c.reopen_count,
        c.review_count,
        c.repeat_count, c.escalated, c.multi_channel, c.repeat_channels, c.channel,
+       c.amount_involved,
        d.effective, d.reason_code, d.direct_person, d.managerial_person,
        coalesce(d.managerial_levels, '{}') AS managerial_levels, d.department_head,
        (SELECT count(*) FROM sla_breaches b

@@ -119,6 +119,19 @@ def columns(rows: Sequence[tuple[Any, ...]], width: int) -> list[list[Any]]:
 
 
 async def write_record(conn: Connection, record: LedgerRecord) -> list[tuple[str, datetime]]:
+    """The record (`_write_record`); rules 3: with the bank channel's rows (ledger/bank.py) in
+    the same transaction when it carries some."""
+    if record.bank is None:
+        return await _write_record(conn, record)
+    from ledger.bank import write_bank  # it builds on this module's `columns`
+
+    async with conn.transaction():
+        written = await _write_record(conn, record)
+        await write_bank(conn, record)
+    return written
+
+
+async def _write_record(conn: Connection, record: LedgerRecord) -> list[tuple[str, datetime]]:
     """The record in one statement (R-IN-2: its notices are queued only if the ledger holds
     the entries that announce them). Returns the breaches this statement inserted, as
     (clock key, due instant): none for a retry of a record already written, so a caller

@@ -35,11 +35,12 @@ SELECT GROUPING(category, channel, grade, o, p, branch) AS g,
        coalesce(sum(reopen_count), 0) AS reopens,
        count(*) FILTER (WHERE repeat_count > 0) AS repeated,
        count(*) FILTER (WHERE escalated) AS escalated,
-       count(*) FILTER (WHERE multi_channel) AS multi_channel
+       count(*) FILTER (WHERE multi_channel) AS multi_channel,
+       coalesce(sum(amount_involved), 0) AS amount_involved
 FROM (
     SELECT category, channel, grade, coalesce(outcome, 'open') AS o,
            coalesce(product, '(none)') AS p, branch,
-           reopen_count, repeat_count, escalated, multi_channel
+           reopen_count, repeat_count, escalated, multi_channel, amount_involved
     FROM complaints
     WHERE received_at >= $1 AND received_at < $2 {branch}
 ) c
@@ -87,9 +88,9 @@ ORDER BY b.i
 @dataclass(frozen=True)
 class Breakdown:
     """The month's complaints: `totals` (`n`, `reopened`, `reopens`, `repeated`,
-    `escalated`, `multi_channel`), the count per value of each dimension (`category`,
-    `channel`, `grade`, `outcome` (`open` while none), `product`, `branch`), and per
-    (product, branch)."""
+    `escalated`, `multi_channel`, `amount_involved`: R-IN-8's sum), the count per value of
+    each dimension (`category`, `channel`, `grade`, `outcome` (`open` while none),
+    `product`, `branch`), and per (product, branch)."""
 
     totals: Record
     counts: dict[str, Counter[str]]

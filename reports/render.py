@@ -6,7 +6,7 @@ CSV (`text/csv`, UTF-8, no BOM, RFC 4180 quoting, `\\r\\n` line ends): one table
 - `report`, key `period` `branch_prefix` `time_zone` `starts_at` `ends_at` `generated_at`,
   metric `value`: the text;
 - `summary`, key empty, metric `complaints` `reopened` `reopens` `reopen_rate` `repeat`
-  `escalated` `multi_channel`;
+  `escalated` `multi_channel` `amount_involved` (R-IN-8, CNY);
 - `category`, `channel`, `grade`, `outcome`, `product`, `branch`: key the value, metric
   `complaints`;
 - `sla`, key the stage: `clocks` `met_on_time` `breached` `open` `extended` `compliance_rate`;
@@ -73,7 +73,7 @@ def csv_rows(report: MonthlyReport) -> Iterator[tuple[str, str, str, str]]:
     for name in ("period", "branch_prefix", "time_zone", "starts_at", "ends_at", "generated_at"):
         yield "report", name, "value", _cell(getattr(report, name))
     for name in ("complaints", "reopened", "reopens", "reopen_rate", "repeat", "escalated",
-                 "multi_channel"):  # fmt: skip
+                 "multi_channel", "amount_involved"):  # fmt: skip
         yield "summary", "", name, _cell(getattr(report, name))
     for section, counts in _breakdowns(report):
         for key, n in counts.items():
@@ -305,6 +305,7 @@ def render_html(report: MonthlyReport) -> str:
             ("repeat complaints", f"{report.repeat:,}"),
             ("escalated complaints", f"{report.escalated:,}"),
             ("multi-channel complaints", f"{report.multi_channel:,}"),
+            ("amount involved (CNY)", f"{report.amount_involved:,.2f}"),
             ("branches over the effective-complaint limit", f"{len(report.effective.over_limit)}"),
         ],
     )

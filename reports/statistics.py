@@ -12,7 +12,8 @@ What each figure counts:
   product (`(none)` when the intake named none) and branch: complaints received in the month.
 - `reopened`: those reopened at least once (R-ST-4); `reopens`: reopenings in total;
   `reopen_rate = reopened / complaints`. `repeat`: complaints with `repeat_count > 0`;
-  `escalated`, `multi_channel`: R-IN-6's flags.
+  `escalated`, `multi_channel`: R-IN-6's flags. `amount_involved`: the sum of the amounts
+  involved recorded (R-IN-8, CNY; complaints without one count 0).
 - `sla`: stage clocks (`sla_clocks.kind = 'stage'`, key `stage:<name>`) that *started* in the
   month, per stage: `met_on_time` (met, no breach recorded), `breached` (`breached_at` set),
   `open` (neither yet), `extended` (an approved extension, R-SLA-6; counted inside the others).
@@ -199,6 +200,7 @@ class MonthlyReport(BaseModel):
     repeat: int
     escalated: int
     multi_channel: int
+    amount_involved: Decimal = Decimal(0)  # R-IN-8 (rules 3): the month's total, CNY
     sla: list[StageCompliance]
     product_rates: list[ProductRate]
     effective: EffectiveControl
@@ -251,6 +253,7 @@ async def monthly_report(
         repeat=total["repeated"],
         escalated=total["escalated"],
         multi_channel=total["multi_channel"],
+        amount_involved=total["amount_involved"],
         sla=stage_compliance(rows.sla),
         product_rates=rate_products(
             counts["product"], rows.breakdown.per_product_branch, rows.exposures

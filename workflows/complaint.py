@@ -332,6 +332,12 @@ class ComplaintWorkflow:
     reassign = _signal_of("reassign")
     withdraw = _signal_of("withdraw")
     announce_closure = _signal_of("announce_closure")  # R-SLA-10, rules 3
+    # Rules 3, issue 14 part A: the bank channel and the intake rules
+    transfer = _signal_of("transfer")
+    complete_transfer = _signal_of("complete_transfer")
+    transfer_to_insurer = _signal_of("transfer_to_insurer")
+    classify_policy = _signal_of("classify_policy")
+    correct_amount = _signal_of("correct_amount")
 
 
 def _explain(err: Exception) -> str:

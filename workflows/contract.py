@@ -60,6 +60,16 @@ ACTION_SIGNALS: dict[str, str] = {
     "announce_closure": (
         'Admin: the branch closed ad hoc, {"closure_key", "first_day", "last_day", "reason"}.'
     ),
+    "transfer": (
+        '转办 (R-IN-5): {"department": "...", "requirements": "...", "days": 2} (or "hours").'
+    ),
+    "complete_transfer": 'A transfer reported back: {"transfer": "transfer-1", "outcome": "..."}.',
+    "transfer_to_insurer": 'Bank outlet (R-CR-4): {"insurer": "...", "days": 3}.',
+    "classify_policy": (
+        'R-CR-3: {"signed_personally": bool, "callback_compliant": bool} or '
+        '{"mis_selling_proof": "..."}; flawed/problem: "insurer", "days".'
+    ),
+    "correct_amount": 'R-IN-8: {"amount": "1234.50", "reason": "..."} (CNY).',
 }
 
 

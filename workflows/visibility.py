@@ -55,4 +55,20 @@ def details(s: ComplaintState) -> str:
         lines.append(f"- {c.label}: {status} {c.due_at:%Y-%m-%d %H:%M %Z}")
     if s.reopen_count:
         lines.append(f"- reopened {s.reopen_count}×")
+    lines += _bank_channel(s)
     return "\n".join(lines)
+
+
+def _bank_channel(s: ComplaintState) -> list[str]:
+    """Rules 3 (issue 14): the first receiver, the bank outlet, the link to an earlier case,
+    the policy class (no customer data)."""
+    lines = []
+    if s.first_receiver is not None:
+        lines.append(f"- first receiver (首问负责制): {s.first_receiver}")
+    if s.bank_outlet is not None:
+        lines.append(f"- bank outlet: {s.bank_outlet.bank} · {s.bank_outlet.outlet}")
+    if s.repeat_of is not None:
+        lines.append(f"- repeat of {s.repeat_of} ({s.repeat_count + 1} complaints in all)")
+    if s.policy_classifications:
+        lines.append(f"- policy class: {s.policy_classifications[-1].policy_class.value}")
+    return lines

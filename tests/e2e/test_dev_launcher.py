@@ -79,7 +79,7 @@ async def test_dev_launcher_demo_then_ctrl_c(tmp_path: Path) -> None:
         deadline = loop.time() + START_TIMEOUT
         client: Client | None = None
         complaints: set[str] = set()
-        while len(complaints) < 6:
+        while len(complaints) < 7:
             assert launcher.returncode is None, f"launcher exited early: {launcher.returncode}"
             assert loop.time() < deadline, f"demo complaints not listed in time: {complaints}"
             await asyncio.sleep(0.5)
@@ -89,13 +89,20 @@ async def test_dev_launcher_demo_then_ctrl_c(tmp_path: Path) -> None:
             except RuntimeError:
                 continue  # the dev server is not up yet
         assert client is not None
-        assert {contract.workflow_id(f"DEMO-000{n}") for n in range(1, 7)} <= complaints
+        assert {contract.workflow_id(f"DEMO-000{n}") for n in range(1, 8)} <= complaints
         major: set[str] = set()
         regulators = contract.workflow_id("DEMO-0002")
         while regulators not in major and loop.time() < deadline:
             major = await ids(client, 'ComplaintGrade = "major"')
             await asyncio.sleep(0.3)
         assert regulators in major, major  # from the regulator: major on arrival
+        # Issue 14: the bank-outlet complaint becomes a crisis on the script's cue.
+        bank, crisis = contract.workflow_id("DEMO-0007"), set[str]()
+        escalated_by = loop.time() + 30  # the script escalates it 8 s after filing
+        while bank not in crisis and loop.time() < escalated_by:
+            crisis = await ids(client, 'Crisis = true AND ComplaintChannel = "bank_outlet"')
+            await asyncio.sleep(0.3)
+        assert bank in crisis, crisis
         # R-AN-3: the accountability cycle is scheduled for the 21st.
         schedule = await client.get_schedule_handle(contract.CYCLE_SCHEDULE_ID).describe()
         calendar = schedule.schedule.spec.calendars[0]

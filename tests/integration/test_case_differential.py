@@ -66,6 +66,17 @@ def odd_fields(name: str, rng: random.Random) -> dict[str, Any]:
         "reassign": {"owner": "zhao.min"},
         "withdraw": {"reason": "settled"},
         "record_repeat": {"channel": rng.choice(["online", "regulator"]), "new_facts": "x"},
+        # Rules 3, issue 14 part A
+        "transfer": {"department": "claims", "requirements": "r", "hours": rng.choice([1, 6])},
+        "complete_transfer": {"transfer": rng.choice(["transfer-1", "outlet-1"]), "outcome": "o"},
+        "transfer_to_insurer": {"insurer": "insurer", "days": 1},
+        "classify_policy": {
+            "signed_personally": rng.random() < 0.5,
+            "callback_compliant": True,
+            "insurer": "insurer",
+            "days": 2,
+        },
+        "correct_amount": {"amount": "10.50", "reason": "r"},
     }
     return fields.get(name, {})
 
@@ -80,7 +91,9 @@ async def test_the_workflow_ends_where_the_pure_case_ends(harness: Harness, seed
     makeup = start + timedelta(days=(5 - start.weekday()) % 7 or 7)  # the next Saturday
     calendar = test_calendar({holiday: "Test Day"}, makeup_workdays={makeup: "Make-up"})
     h.policy.snapshot = PolicySnapshot(calendar=calendar, sla=SlaPolicy())
-    intake = await h.intake()
+    # Odd seeds: a bank-outlet complaint, whose policy may be classed and handed over (rules 3).
+    bank = {"channel": "bank_outlet", "bank_outlet": {"bank": "b", "outlet": "o"}}
+    intake = await h.intake(**(bank if seed % 2 else {}))
     handle = await h.start(intake)
     sent: list[tuple[str, dict[str, Any]]] = []
     case_view = Complaint.accept(intake, h.policy.snapshot, now, workflow_id="view")

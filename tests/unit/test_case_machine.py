@@ -24,7 +24,7 @@ from hypothesis.stateful import (
 )
 from pydantic import ValidationError
 
-from domain import lifecycle
+from domain import grading, intake_rules, lifecycle
 from domain.calendar import WorkCalendar, is_working_instant, next_working_instant
 from domain.calendar_data import china_calendar
 from domain.case import RULES, Complaint, Refused
@@ -39,6 +39,7 @@ from domain.models import (
     Grade,
     NoticeKind,
     Notification,
+    PolicyClass,
     ResumeClock,
     Role,
     Stage,
@@ -74,6 +75,7 @@ ACTOR = {
     Role.REVIEW_GROUP: "review.group",
     Role.ADMIN: "admin.chen",
 }
+ACTOR_FIELDS = {"actor": "li.na", "role": "handler"}
 ACTIONS = sorted(ACTION_MODELS)
 # Drawn more often: the actions whose interplay the rules are about (a withdrawal ends it all).
 WEIGHTED = [
@@ -114,7 +116,7 @@ def intakes(draw: st.DrawFn) -> tuple[datetime, ComplaintIntake]:
     intake = ComplaintIntake.model_validate(
         {
             "complaint_id": "M1",
-            "channel": draw(st.sampled_from(list(Channel))),
+            "channel": draw(st.sampled_from([*Channel, *[Channel.BANK_OUTLET] * 3])),  # R-CR-3/4
             "received_at": now - earlier,
             "branch": "Shanghai Pudong",
             "owner": "li.na",
@@ -128,6 +130,9 @@ def intakes(draw: st.DrawFn) -> tuple[datetime, ComplaintIntake]:
             # R-GR-1: with or without a special grade (the API pairs them; a workflow started
             # directly may not).
             "special_deadlines": draw(st.none() | deadlines),
+            # Rules 3 (issue 14): the bank outlet and the amount involved (R-IN-1, R-IN-8).
+            "bank_outlet": draw(st.none() | st.just({"bank": "工商银行", "outlet": "浦东支行"})),
+            "amount_involved": draw(st.none() | st.just({"amount": "12000.50"})),
         }
     )
     return now, intake
@@ -212,6 +217,38 @@ def payload(name: str, case: Complaint, now: datetime, data: st.DataObject) -> d
             st.integers(-2, 6),
             st.integers(0, 3),
             st.sampled_from(["c1", "c2", "c3"]),
+        ),
+        # Rules 3, issue 14 part A
+        "transfer": st.fixed_dictionaries(
+            {"department": st.just("理赔部"), "requirements": st.just("re-assess")},
+            optional={
+                "days": st.integers(1, 5),
+                "hours": st.sampled_from([0.5, 4]),
+                "owner": st.just("zhao.min"),
+                "branch": st.just("Shanghai Minhang"),
+            },
+        ),
+        "complete_transfer": st.fixed_dictionaries(
+            {
+                "transfer": st.sampled_from([h.key for h in case.state.handoffs] + ["transfer-9"]),
+                "outcome": st.just("done"),
+            }
+        ),
+        "transfer_to_insurer": st.fixed_dictionaries(
+            {"insurer": st.just("太平洋人寿"), "days": st.integers(1, 5)}
+        ),
+        "classify_policy": st.fixed_dictionaries(
+            {},
+            optional={
+                "signed_personally": st.booleans(),
+                "callback_compliant": st.booleans(),
+                "mis_selling_proof": st.just("recording"),
+                "insurer": st.just("太平洋人寿"),
+                "days": st.integers(1, 5),
+            },
+        ),
+        "correct_amount": st.fixed_dictionaries(
+            {"amount": st.sampled_from(["0", "12.50", "99999.99"]), "reason": st.just("invoice")}
         ),
     }
     return data.draw(fields[name], label=name)
@@ -323,6 +360,23 @@ class CaseMachine(RuleBasedStateMachine):
             if sealed is not None:
                 self.sealed.append(sealed)
         if refused is not None:
+            self._only_the_timeline_changed(before)
+        self._settle()
+
+    @rule(data=st.data(), name=st.sampled_from(sorted(intake_rules.ACTIONS)))
+    def hand_over(self, data: st.DataObject, name: str) -> None:
+        """Rules 3 (issue 14): a verified handler transfers, hands over to the insurer,
+        classifies the policy, completes a hand-over or corrects the amount (drawn often
+        enough among all actions to reach their interplay with the stages)."""
+        fields = payload(name, self.case, self.now, data) | ACTOR_FIELDS
+        try:
+            action = ACTION_MODELS[name].model_validate(fields)
+        except ValidationError:
+            return  # `act` tries those
+        before = self.case.snapshot()
+        try:
+            sealed_act(self.case, name, action, self.now)
+        except Refused:
             self._only_the_timeline_changed(before)
         self._settle()
 
@@ -488,8 +542,38 @@ class CaseMachine(RuleBasedStateMachine):
     @invariant()
     def r_gr_2_3_crisis_and_regulator_or_media_are_never_general(self) -> None:
         s = self.case.state
-        if s.crisis or s.channel in (Channel.REGULATOR, Channel.MEDIA):
+        if s.crisis or s.channel in grading.REGULATOR_OR_MEDIA:  # every level (R-IN-1)
             assert s.grade is not Grade.GENERAL
+
+    @invariant()
+    def r_in_3_the_first_receiver_stays_whoever_owns_the_case(self) -> None:
+        assert self.case.state.first_receiver == "li.na"  # the intake's owner
+
+    @invariant()
+    def r_in_5_every_open_hand_over_runs_its_own_clock_until_it_is_completed(self) -> None:
+        s = self.case.state
+        clocks = {c.key for c in s.clocks if c.kind is ClockKind.HANDOFF}
+        open_ = {f"handoff:{h.key}" for h in s.handoffs if h.completed_at is None}
+        assert clocks == (set() if s.stage is Stage.WITHDRAWN else open_), (clocks, open_)
+        transfers = [h for h in s.handoffs if h.kind == "transfer" and h.completed_at is None]
+        assert len(transfers) <= 1, transfers
+
+    @invariant()
+    def r_cr_3_only_a_flawed_or_problem_policy_is_referred_and_only_at_a_bank_outlet(
+        self,
+    ) -> None:
+        s = self.case.state
+        for h in s.handoffs:
+            if h.kind == "referral":
+                decided = [c for c in s.policy_classifications if c.decided_at <= h.started_at]
+                # A later classification may say normal (people complete the referral).
+                assert any(c.policy_class is not PolicyClass.NORMAL for c in decided), h
+            if h.kind in ("referral", "outlet"):
+                assert s.channel is Channel.BANK_OUTLET, h  # R-CR-4 too
+        for c in s.policy_classifications:
+            assert (c.policy_class, c.basis) == intake_rules.classify(
+                c.signed_personally, c.callback_compliant, c.mis_selling_proof
+            )
 
     @invariant()
     def r_st_7_timeline_in_order_with_no_gap(self) -> None:
@@ -515,7 +599,8 @@ class CaseMachine(RuleBasedStateMachine):
                            ("reopened", s.reopen_count), ("reviewed", s.review_count),
                            ("extended", any(c.extended for c in s.clocks)),
                            ("lapsed", any(e.lapsed_at for e in s.extensions)),
-                           ("breached", s.breaches)):  # fmt: skip
+                           ("breached", s.breaches), ("handed over", s.handoffs),
+                           ("policy classed", s.policy_classifications)):  # fmt: skip
             if seen:
                 event(what)
 
@@ -550,6 +635,8 @@ class CaseMachine(RuleBasedStateMachine):
                 c for c in reversed(s.finished_clocks) if c.key == notice.clock
             )
             assert dates == [last_day(clock.due_at).isoformat()], (notice.body, clock.due_at)
+            if notice.clock.startswith("handoff:"):  # R-CR-3, R-CR-4: a date, never a promise
+                assert intake_rules.promises_in(notice.subject + notice.body) == [], notice
             if notice.kind is NoticeKind.ACKNOWLEDGEMENT:
                 assert clock.key == "regulatory"
 

@@ -1,0 +1,205 @@
+"""The bank channel and the intake rules of issue 14 (part A), pure: which channel is which
+level (R-IN-1), the policy classes of the bank channel (R-CR-3), the hand-offs with their own
+clocks (a transfer 转办 R-IN-5, a bank outlet's hand-over to the insurer R-CR-4, a flawed or
+problem policy's referral for accommodation R-CR-3), what the customer is told of them (a
+time arrangement, never a promise), and the gate for their actions.
+
+Everything here came with rules 3; `domain.case` calls it for cases under rules 3 only, or
+for actions that did not exist before (a rules-2 case refuses them, see `refusal`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from domain import notices, sla
+from domain.models import (
+    Action,
+    Channel,
+    ClassifyPolicy,
+    Clock,
+    ClockKind,
+    ComplaintState,
+    CompleteTransfer,
+    Handoff,
+    PolicyClass,
+    TransferCase,
+)
+from domain.sla import PolicySnapshot, StageLimit
+
+# R-CR-3, R-CR-4: the channel whose policies are classed and whose outlets hand over.
+BANK_CHANNELS = frozenset({Channel.BANK_OUTLET})
+
+ACTIONS = frozenset(
+    {"transfer", "complete_transfer", "transfer_to_insurer", "classify_policy", "correct_amount"}
+)
+
+# R-CR-2, R-CR-4: words a notice to the customer about a hand-over must never hold: it tells
+# the time arrangement, never an outcome (compensation, a guaranteed result).
+PROMISE_WORDS = (
+    "promise", "guarantee", "compensat", "refund", "will be paid", "we will pay", "赔偿",
+    "承诺", "保证", "退保", "赔付",
+)  # fmt: skip
+
+
+def channel_level(channel: Channel) -> str | None:
+    """R-IN-1: the regulator's level a channel names (None: not the regulator, or the old
+    `regulator` value that does not say)."""
+    return {
+        Channel.REGULATOR_PROVINCIAL: "provincial",
+        Channel.REGULATOR_NATIONAL: "national",
+    }.get(channel)
+
+
+def classify(
+    signed_personally: bool | None, callback_compliant: bool | None, proof: str | None
+) -> tuple[PolicyClass, str]:
+    """R-CR-3 (S1 事中处理 6): normal when the policyholder signed personally AND the
+    callback succeeded compliantly; flawed (瑕疵件) when one of them fails; problem (问题件)
+    when both fail, or on proof of mis-selling. The class and the reason for it."""
+    if proof is not None:
+        return PolicyClass.PROBLEM, "proof of mis-selling"
+    assert signed_personally is not None and callback_compliant is not None
+    failed = [
+        what
+        for what, ok in (
+            ("signature not the policyholder's own", signed_personally),
+            ("callback failed or not compliant", callback_compliant),
+        )
+        if not ok
+    ]
+    if not failed:
+        return PolicyClass.NORMAL, "signed personally and callback succeeded compliantly"
+    kind = PolicyClass.PROBLEM if len(failed) == 2 else PolicyClass.FLAWED
+    return kind, " and ".join(failed)
+
+
+def referred(policy_class: PolicyClass) -> bool:
+    """R-CR-3: flawed and problem policies go to the insurer for accommodation."""
+    return policy_class is not PolicyClass.NORMAL
+
+
+def handoff_clock(
+    p: PolicySnapshot,
+    key: str,
+    label: str,
+    start: datetime,
+    *,
+    days: int | None = None,
+    hours: float | None = None,
+    rules: int,
+) -> Clock:
+    """A hand-over's own deadline in working time, with a warning and a breach like a stage's
+    (R-SLA-4); `key` is `handoff:<handoff key>`."""
+    limit = StageLimit(days=days) if days is not None else StageLimit(hours=hours)
+    return sla.deadline_clock(p, key, ClockKind.HANDOFF, label, start, limit, rules=rules)
+
+
+def next_key(state: ComplaintState, kind: str) -> str:
+    """`transfer-1`, `outlet-1`, `referral-2`, ...: numbered per kind, in order."""
+    return f"{kind}-{sum(1 for h in state.handoffs if h.kind == kind) + 1}"
+
+
+def handoff(
+    key: str, kind: str, to: str, requirements: str | None, actor: str, clock: Clock
+) -> Handoff:
+    return Handoff.model_validate(
+        {
+            "key": key,
+            "kind": kind,
+            "to": to,
+            "requirements": requirements,
+            "started_by": actor,
+            "started_at": clock.started_at,
+            "due_at": clock.due_at,
+        }
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Words: what the customer and the receiving side are told
+
+
+def outlet_handed_over(bank: str, outlet: str, insurer: str, due: datetime) -> notices.Words:
+    """R-CR-4: the customer is told the time arrangement, never an outcome."""
+    return (
+        "投诉已转保险公司处理 / complaint passed to the insurer",
+        f"Your complaint made at {bank} {outlet} has been passed to {insurer} for handling. "
+        f"{insurer} will contact you about it by {notices.last_day(due):%Y-%m-%d}.",
+    )
+
+
+def referred_for_accommodation(insurer: str, due: datetime) -> notices.Words:
+    """R-CR-3: a flawed or problem policy is with the insurer; the customer hears by when."""
+    return (
+        "保单已转保险公司协调处理 / policy referred to the insurer",
+        f"The facts of your policy have been referred to {insurer} for review. You will hear "
+        f"from {insurer} about the next steps by {notices.last_day(due):%Y-%m-%d}.",
+    )
+
+
+def transferred(
+    complaint_id: str, department: str, requirements: str, due: datetime
+) -> notices.Words:
+    """R-IN-5: the receiving department's owner gets the requirements and the deadline."""
+    return (
+        f"转办 / complaint {complaint_id} transferred to {department}",
+        f"Complaint {complaint_id} is transferred to {department}. Requirements: "
+        f"{requirements} Due by {due.isoformat()}.",
+    )
+
+
+def promises_in(text: str) -> list[str]:
+    """The promise words a text holds (the tests and the state machine check every hand-over
+    notice to a customer with it)."""
+    lowered = text.lower()
+    return [w for w in PROMISE_WORDS if w in lowered]
+
+
+# ---------------------------------------------------------------------------------------------
+# The gate for the new actions (stage and role are `domain.lifecycle`'s)
+
+
+def refusal(
+    state: ComplaintState, name: str, action: Action, now: datetime, rules: int
+) -> str | None:
+    if rules < 3:
+        return f"{name} came with rules 3; this case runs under rules {rules}"
+    match name:
+        case "transfer":
+            assert isinstance(action, TransferCase)
+            open_transfer = next(
+                (h for h in state.handoffs if h.kind == "transfer" and h.completed_at is None),
+                None,
+            )
+            if open_transfer is not None:
+                return (
+                    f"R-IN-5: transfer {open_transfer.key} to {open_transfer.to} is still open; "
+                    "complete it first"
+                )
+        case "complete_transfer":
+            assert isinstance(action, CompleteTransfer)
+            found = next((h for h in state.handoffs if h.key == action.transfer), None)
+            if found is None:
+                known = ", ".join(h.key for h in state.handoffs) or "none"
+                return f"no transfer {action.transfer!r} on this case (known: {known})"
+            if found.completed_at is not None:
+                return f"transfer {action.transfer} was already completed"
+        case "transfer_to_insurer":
+            if state.channel not in BANK_CHANNELS:
+                return "R-CR-4: only a complaint made at a bank outlet is handed to the insurer"
+            if any(h.kind == "outlet" for h in state.handoffs):
+                return "R-CR-4: the outlet already handed this complaint to the insurer"
+        case "classify_policy":
+            assert isinstance(action, ClassifyPolicy)
+            if state.channel not in BANK_CHANNELS:
+                return "R-CR-3: only a bank-channel policy is classed normal, flawed or problem"
+            kind, _ = classify(
+                action.signed_personally, action.callback_compliant, action.mis_selling_proof
+            )
+            if referred(kind) and (action.insurer is None or action.days is None):
+                return (
+                    f"R-CR-3: a {kind.value} policy is referred to the insurer for "
+                    "accommodation: give the insurer and the deadline in days"
+                )
+    return None
