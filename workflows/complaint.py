@@ -13,7 +13,7 @@ lives long continues as new, carrying its snapshot, before its history grows lar
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -80,6 +80,8 @@ class ComplaintWorkflow:
         self._changed = False
         self._unsent: list[Notification] = []
         self._recording: asyncio.Task[None] | None = None
+        self._alarm: asyncio.Task[None] | None = None  # rules 3: the timer of the next alarm
+        self._alarm_at: datetime | None = None
         last_seq = carried.state.timeline[-1].seq if carried and carried.state.timeline else 0
         self._ledger = LedgerProjection(recorded_seq=last_seq)
         self._search_attributes = visibility.current(workflow.info().typed_search_attributes)
@@ -143,12 +145,31 @@ class ComplaintWorkflow:
             return
         wake = self.case.next_wake()
         self._changed = False
+        if self.case.rules >= 3:
+            await self._wait_for_alarm(None if wake is None else wake.at, wake and wake.why, now)
+            return
         with contextlib.suppress(TimeoutError):  # an alarm is due: the loop fires it
             await workflow.wait_condition(
                 lambda: self._changed,
                 timeout=None if wake is None else max(wake.at - now, timedelta(0)),
                 timeout_summary=None if wake is None else wake.why,
             )
+
+    async def _wait_for_alarm(self, at: datetime | None, why: str | None, now: datetime) -> None:
+        """Rules 3: one timer per alarm instant. An action that leaves the next alarm where it
+        was (a reassignment, a request awaiting its decision, a close) keeps the running timer
+        instead of cancelling it and starting an equal one: a timer started is a billed action
+        on Temporal Cloud (bench/actions.py)."""
+        if self._alarm is not None and (self._alarm.done() or self._alarm_at != at):
+            self._alarm.cancel()
+            self._alarm = None
+        if self._alarm is None and at is not None:
+            self._alarm = asyncio.create_task(
+                workflow.sleep(max(at - now, timedelta(0)), summary=why)
+            )
+            self._alarm_at = at
+        alarm = self._alarm
+        await workflow.wait_condition(lambda: self._changed or (alarm is not None and alarm.done()))
 
     # -----------------------------------------------------------------------------------------
     # Bounded history: continue as new, carrying the case
