@@ -321,9 +321,12 @@ async def run(args: argparse.Namespace) -> None:
             address = env.client.service_client.config.target_host
             polling_task = asyncio.create_task(poller(pool, args.poll_every))
             worker = WorkerProcess(recommended)
+            begun = time.perf_counter()
             await worker.start(address, dsn, keys)
+            swap = 2 * (time.perf_counter() - begun) + 2  # stop one worker, start the other
             rss_empty = rss_mb(worker.pid)
-            await file_complaints(env.client, 20, 10, None, "warm")  # imports, first sandboxes
+            warm = min(20, max(5, n // 20))  # imports, first sandboxes
+            await file_complaints(env.client, warm, 10, None, "warm")
             rss_start = rss_mb(worker.pid)
             run_tag = uuid.uuid4().hex[:4]
             seconds, _ = await file_complaints(
@@ -351,7 +354,7 @@ async def run(args: argparse.Namespace) -> None:
             progress(f"burst of {k:,} due at {a.due:%H:%M:%S} with worker R")
             await watch(a, pool, env.client, worker, args.timeout)
 
-            b = await burst_of("default", default, args.lead + 15)  # time to swap workers
+            b = await burst_of("default", default, args.lead + swap)
             await worker.stop()
             worker = WorkerProcess(default)
             await worker.start(address, dsn, keys)
