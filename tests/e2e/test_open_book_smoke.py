@@ -17,8 +17,8 @@ def test_r_sla_4_open_book_smoke(tmp_path: Path) -> None:
     figures = tmp_path / "figures.json"
     done = subprocess.run(
         [sys.executable, "-m", "bench.open_book", "--count", "60", "--lead", "2",
-         "--poll-every", "2", "--timeout", "20", "--scratch", str(tmp_path),
-         "--json", str(figures)],
+         "--poll-every", "2", "--default-cache", "10", "--timeout", "20",
+         "--scratch", str(tmp_path), "--json", str(figures)],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
