@@ -157,9 +157,15 @@ class WorkerProcess:
         return self.process.pid
 
     async def stop(self) -> None:
+        """SIGTERM; SIGKILL if it has not drained within a minute (reported, not fatal)."""
         assert self.process is not None
         self.process.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(self.process.wait(), 60)
+        try:
+            await asyncio.wait_for(self.process.wait(), 60)
+        except TimeoutError:
+            progress(f"worker {self.config.label} did not stop within 60 s: killed")
+            self.process.kill()
+            await self.process.wait()
 
 
 # ---------------------------------------------------------------------------------------------
