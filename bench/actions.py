@@ -100,18 +100,16 @@ def billed(history: WorkflowHistory) -> collections.Counter[str]:
 
 @contextmanager
 def previous_release() -> Iterator[None]:
-    """New cases start as the previous release started them: rules 2 (the workflow asks
-    `domain.case.RULES` through its import) and the outbox patch's deprecation marker recorded
-    at intake (this release records it only when a case started before it replays; the
-    workflow asks `workflow.unsafe.is_replaying` there and nowhere else)."""
-    shell = vars(workflows.complaint)  # its own name for the constant (unsandboxed worker)
-    saved = domain.case.RULES, shell["RULES"]
-    domain.case.RULES = shell["RULES"] = 2
-    try:
-        with mock.patch.object(workflow.unsafe, "is_replaying", lambda: True):
-            yield
-    finally:
-        domain.case.RULES, shell["RULES"] = saved
+    """New cases start as a rules-2 release started them: `case-rules-3` is not patched in,
+    so the outbox patch's deprecation and `case-rules-2` record their markers (the previous
+    release, rules 3 with the deprecation marker first, recorded as many)."""
+    patched = workflow.patched
+
+    def rules_2_release(patch_id: str) -> bool:
+        return False if patch_id == workflows.complaint.CASE_RULES_3 else patched(patch_id)
+
+    with mock.patch.object(workflow, "patched", rules_2_release):
+        yield
 
 
 async def lifecycle(h: Harness) -> WorkflowHistory:

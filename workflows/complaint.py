@@ -109,11 +109,6 @@ class ComplaintWorkflow:
 
     async def _accept(self, intake: ComplaintIntake) -> None:
         """Grade the complaint, start its clocks and tell the customer (R-IN-2..4)."""
-        if workflow.unsafe.is_replaying():
-            # Only a case started before this release has the marker to consume (a case's
-            # first task is live exactly once, when it starts): a new case records none, and
-            # saves the search-attribute upsert every marker costs (bench/actions.py).
-            workflow.deprecate_patch(NOTICES_IN_LEDGER_OUTBOX)
         rules = _rules_of_this_release()
         policy = await self._load_policy(intake.branch)
         workflow_id = workflow.info().workflow_id
@@ -374,5 +369,9 @@ def _rules_of_this_release() -> int:
     The newest patch is asked first, so a new case records one marker only.
     """
     if workflow.patched(CASE_RULES_3):
+        # A rules-3 case records no marker for the outbox patch's deprecation: only cases
+        # started before it carry that patch, and every marker costs a search-attribute upsert
+        # (TemporalChangeVersion), a billed action (bench/actions.py).
         return RULES
+    workflow.deprecate_patch(NOTICES_IN_LEDGER_OUTBOX)  # where older releases asked it: first
     return 2 if workflow.patched(CASE_RULES_2) else LEGACY_RULES
