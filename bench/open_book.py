@@ -377,60 +377,64 @@ async def run(args: argparse.Namespace) -> None:
             for burst in (a, b):
                 burst.polled = await polling.polled_lateness(pool, burst.due)
             polling_task.cancel()
+            await asyncio.gather(polling_task, return_exceptions=True)
             await worker.stop()
-
-    total = time.perf_counter() - begun_run
-    print(f"open book: N = {n:,} open complaints, K = {k:,} due at one instant per burst "
-          f"(run took {total / 60:.1f} min)")  # fmt: skip
-    print(f"  worker R (recommended): {recommended.describe()}")
-    print(f"  worker D (default):     {default.describe()}")
-    print(f"  filing rate: {rate:.1f}/s ({background:,} in {filed_seconds:.0f} s, "
-          f"{args.concurrency} at a time, update-with-start of register)")  # fmt: skip
-    per_cached = (rss_cached - rss_start) / open_cases * 1024
-    print(f"  worker R RSS: {rss_empty:.0f} MB started, {rss_cached:.0f} MB with {open_cases:,} "
-          f"cases cached: {per_cached:.0f} KB per open case")  # fmt: skip
-    per_evicted = (b.worker_rss - rss_default_start) / open_cases_d * 1024
-    print(f"  worker D RSS: {rss_default_start:.0f} MB started, {b.worker_rss:.0f} MB after its "
-          f"burst ({default.cache:,} cached): {per_evicted:.1f} KB per open case of "
-          f"{open_cases_d:,}")  # fmt: skip
-    print(f"  dev server database: {db / 2**20:.0f} MB, {db / open_cases / 1024:.1f} KB per case")
-    print()
-    print(
-        "| burst (K at one instant) | recorded in | p50 s | p99 s | max s | all K after s "
-        "| missing | CPU ms per woken case (worker + server) |"
-    )
-    print("|---|---|---|---|---|---|---|---|")
-    for burst in (a, b):
-        cpu = f"{burst.cpu['worker'] / k:.1f} + {burst.cpu['server'] / k:.1f}"
-        rows: Iterable[tuple[str, list[float], str]] = (
-            ("workflows: ledger row", list(burst.ledger_seen.values()), cpu),
-            ("workflows: SlaBreached listed", list(burst.listed_seen.values()), ""),
-            (f"polling every {args.poll_every:g} s: ledger row", burst.polled, ""),
-        )
-        for what, lateness, note in rows:
-            p50, p99, top = percentiles(lateness)
-            missing = k - len(lateness)
-            whole = top if not missing else float("nan")
-            print(f"| {burst.label}: {burst.config.describe()} | {what} | {p50:.1f} | {p99:.1f} "
-                  f"| {top:.1f} | {whole:.1f} | {missing} | {note} |")  # fmt: skip
-    out |= {
-        "rate": rate,
-        "kb_per_cached_case": per_cached,
-        "kb_per_open_case_default": per_evicted,
-        "db_kb_per_case": db / open_cases / 1024,
-        "bursts": {
-            burst.label: {
-                "ledger": percentiles(list(burst.ledger_seen.values())),
-                "listed": percentiles(list(burst.listed_seen.values())),
-                "polled": percentiles(burst.polled),
-                "missing": k - len(burst.ledger_seen),
-                "cpu_ms_per_case": {p: ms / k for p, ms in burst.cpu.items()},
+            # The report before the servers stop: a slow shutdown never loses it.
+            total = time.perf_counter() - begun_run
+            print(f"open book: N = {n:,} open complaints, K = {k:,} due at one instant per burst "
+                  f"(run took {total / 60:.1f} min)")  # fmt: skip
+            print(f"  worker R (recommended): {recommended.describe()}")
+            print(f"  worker D (default):     {default.describe()}")
+            print(f"  filing rate: {rate:.1f}/s ({background:,} in {filed_seconds:.0f} s, "
+                  f"{args.concurrency} at a time, update-with-start of register)")  # fmt: skip
+            per_cached = (rss_cached - rss_start) / open_cases * 1024
+            print(f"  worker R RSS: {rss_empty:.0f} MB started, {rss_cached:.0f} MB with "
+                  f"{open_cases:,} cases cached: {per_cached:.0f} KB per open case")  # fmt: skip
+            per_evicted = (b.worker_rss - rss_default_start) / open_cases_d * 1024
+            print(f"  worker D RSS: {rss_default_start:.0f} MB started, {b.worker_rss:.0f} MB "
+                  f"after its burst ({default.cache:,} cached): {per_evicted:.1f} KB per open "
+                  f"case of {open_cases_d:,}")  # fmt: skip
+            per_case = db / open_cases / 1024
+            print(f"  dev server database: {db / 2**20:.0f} MB, {per_case:.1f} KB per case")
+            print()
+            print(
+                "| burst (K at one instant) | recorded in | p50 s | p99 s | max s | all K after s "
+                "| missing | CPU ms per woken case (worker + server) |"
+            )
+            print("|---|---|---|---|---|---|---|---|")
+            for burst in (a, b):
+                cpu = f"{burst.cpu['worker'] / k:.1f} + {burst.cpu['server'] / k:.1f}"
+                rows: Iterable[tuple[str, list[float], str]] = (
+                    ("workflows: ledger row", list(burst.ledger_seen.values()), cpu),
+                    ("workflows: SlaBreached listed", list(burst.listed_seen.values()), ""),
+                    (f"polling every {args.poll_every:g} s: ledger row", burst.polled, ""),
+                )
+                for what, lateness, note in rows:
+                    p50, p99, top = percentiles(lateness)
+                    missing = k - len(lateness)
+                    whole = top if not missing else float("nan")
+                    row = f"{p50:.1f} | {p99:.1f} | {top:.1f} | {whole:.1f} | {missing}"
+                    print(f"| {burst.label}: {burst.config.describe()} | {what} | {row} | {note} |")
+            out |= {
+                "rate": rate,
+                "kb_per_cached_case": per_cached,
+                "kb_per_open_case_default": per_evicted,
+                "db_kb_per_case": db / open_cases / 1024,
+                "bursts": {
+                    burst.label: {
+                        "ledger": percentiles(list(burst.ledger_seen.values())),
+                        "listed": percentiles(list(burst.listed_seen.values())),
+                        "polled": percentiles(burst.polled),
+                        "missing": k - len(burst.ledger_seen),
+                        "cpu_ms_per_case": {p: ms / k for p, ms in burst.cpu.items()},
+                    }
+                    for burst in (a, b)
+                },
             }
-            for burst in (a, b)
-        },
-    }
-    if args.json:
-        write_json(args.json, out)
+            if args.json:
+                write_json(args.json, out)
+
+            pool.terminate()  # nothing is in flight any more
 
 
 def database_size(folder: Path) -> int:
