@@ -55,7 +55,7 @@ async def complaints_worker(
     """The real worker (not yet running) with its own ledger pool and channels, closed on exit.
 
     `sandbox=False` runs workflows without the SDK's sandbox: about a third less CPU per
-    complaint start (bench/first_wait.py --unsandboxed), but a non-deterministic call in
+    complaint start (bench/first_wait.py runs both), but a non-deterministic call in
     workflow code is then caught only by the tests, which always run sandboxed.
     """
     if not sandbox:
