@@ -33,7 +33,7 @@ test: $(STAMP)
 validate-deploy: $(STAMP)  ## the Dockerfile, compose file, k8s manifests and Helm values, offline (also in `make test`)
 	$(BIN)/pytest tests/unit/test_deploy.py $(ARGS)
 
-bench: $(STAMP)  ## complaint start-to-first-wait against an empty workflow
+bench: $(STAMP)  ## complaint start-to-first-wait against two no-op local activities
 	$(BIN)/python -m bench.first_wait $(ARGS)
 
 bench-all: $(STAMP)  ## every benchmark, one after the other (several minutes)
@@ -42,6 +42,8 @@ bench-all: $(STAMP)  ## every benchmark, one after the other (several minutes)
 	$(BIN)/python -m bench.intake
 	$(BIN)/python -m bench.monthly_report
 	$(BIN)/python -m bench.replay
+	$(BIN)/python -m bench.actions
+	$(BIN)/python -m bench.open_book --count 2000
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

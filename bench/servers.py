@@ -4,7 +4,7 @@ uses) and a migrated embedded PostgreSQL ledger, both in a scratch folder, stopp
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -20,8 +20,12 @@ from workflows import search_attributes as sa
 
 @asynccontextmanager
 async def dev_server(
-    folder: Path, data_converter: DataConverter, runtime: Runtime | None = None
+    folder: Path,
+    data_converter: DataConverter,
+    runtime: Runtime | None = None,
+    extra_args: Sequence[str] = (),
 ) -> AsyncIterator[WorkflowEnvironment]:
+    """`extra_args`: more `temporal server start-dev` flags, e.g. `--dynamic-config-value`."""
     env = await WorkflowEnvironment.start_local(
         data_converter=data_converter,
         runtime=runtime,
@@ -29,6 +33,7 @@ async def dev_server(
         dev_server_database_filename=str(folder / "bench.db"),
         dev_server_extra_args=[
             "--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal",
+            *extra_args,
         ],
         search_attributes=sa.ALL,
         ui=False,

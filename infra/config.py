@@ -32,6 +32,12 @@ class Settings:
     # A notice claimed by a relay that died is sent again after this many seconds.
     outbox_lease: float = 300.0
     otel: bool = False  # OpenTelemetry tracing (TracingInterceptor, OTLP export)
+    # Workflow cache and task settings for a large open book (README: Benchmarks). A case
+    # woken outside the cache is replayed first; each cached case costs memory.
+    max_cached_workflows: int = 1000  # the SDK's default
+    sticky_timeout_seconds: float = 10.0  # the SDK's sticky schedule-to-start timeout
+    # Workflow tasks run at once (and the threads running them); None: the SDK's (100 / 500).
+    max_concurrent_workflow_tasks: int | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -54,4 +60,13 @@ class Settings:
             ),
             outbox_lease=float(env.get("COMPLAINTS_OUTBOX_LEASE") or cls.outbox_lease),
             otel=env.get("COMPLAINTS_OTEL", "").lower() in ("1", "true", "yes", "on"),
+            max_cached_workflows=int(
+                env.get("COMPLAINTS_MAX_CACHED_WORKFLOWS") or cls.max_cached_workflows
+            ),
+            sticky_timeout_seconds=float(
+                env.get("COMPLAINTS_STICKY_TIMEOUT_SECONDS") or cls.sticky_timeout_seconds
+            ),
+            max_concurrent_workflow_tasks=int(env["COMPLAINTS_MAX_CONCURRENT_WORKFLOW_TASKS"])
+            if env.get("COMPLAINTS_MAX_CONCURRENT_WORKFLOW_TASKS")
+            else None,
         )

@@ -28,6 +28,7 @@ from activities.accountability import AccountabilityActivities
 from activities.ledger import LedgerActivities
 from activities.notifications import NotificationActivities
 from activities.policy import PolicyActivities, PolicySource, StatutoryPolicySource
+from infra.config import Settings
 from infra.postgres import create_pool
 from notices.channels import Channels, ChannelSettings
 from notices.relay import OutboxRelay, Sender
@@ -54,7 +55,7 @@ async def complaints_worker(
     """The real worker (not yet running) with its own ledger pool and channels, closed on exit.
 
     `sandbox=False` runs workflows without the SDK's sandbox: about a third less CPU per
-    complaint start (bench/first_wait.py --unsandboxed), but a non-deterministic call in
+    complaint start (bench/first_wait.py runs both), but a non-deterministic call in
     workflow code is then caught only by the tests, which always run sandboxed.
     """
     if not sandbox:
@@ -143,6 +144,24 @@ class ComplaintsWorker(Worker):
     async def shutdown(self) -> None:
         self.stopping = True
         await super().shutdown()
+
+
+def tuning(settings: Settings) -> dict[str, Any]:
+    """The worker options for a large open book (README: Benchmarks, `bench/open_book.py`).
+
+    A bounded number of workflow tasks at once (and as many threads to run them): with the
+    SDK's 100 slots and 500 threads on a 2-core machine, a burst of woken cases gets every task
+    a sliver of the GIL, so a replay outruns the SDK's 2 s deadlock detector and the event
+    loop that polls and completes tasks starves (the sticky timeouts of issue 13)."""
+    options: dict[str, Any] = {
+        "max_cached_workflows": settings.max_cached_workflows,
+        "sticky_queue_schedule_to_start_timeout": timedelta(
+            seconds=settings.sticky_timeout_seconds
+        ),
+    }
+    if settings.max_concurrent_workflow_tasks is not None:
+        options["max_concurrent_workflow_tasks"] = settings.max_concurrent_workflow_tasks
+    return options
 
 
 def _precompile_workflows() -> None:

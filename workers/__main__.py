@@ -29,7 +29,7 @@ from infra.config import Settings
 from infra.postgres import database_url
 from infra.temporal import connect, metrics_runtime
 from ledger.migrate import migrate
-from workers import complaints_worker, endpoints
+from workers import complaints_worker, endpoints, tuning
 
 log = structlog.get_logger("worker")
 
@@ -53,6 +53,7 @@ async def main() -> int:
         sandbox=settings.workflow_sandbox,
         outbox_lease=timedelta(seconds=settings.outbox_lease),
         graceful_shutdown_timeout=timedelta(seconds=settings.worker_shutdown_grace),
+        **tuning(settings),
     ) as worker:
         app = endpoints.create_app(client, worker, sdk_metrics)
         async with endpoints.serving(

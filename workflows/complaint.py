@@ -13,7 +13,7 @@ lives long continues as new, carrying its snapshot, before its history grows lar
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -80,6 +80,8 @@ class ComplaintWorkflow:
         self._changed = False
         self._unsent: list[Notification] = []
         self._recording: asyncio.Task[None] | None = None
+        self._alarm: asyncio.Task[None] | None = None  # rules 3: the timer of the next alarm
+        self._alarm_at: datetime | None = None
         last_seq = carried.state.timeline[-1].seq if carried and carried.state.timeline else 0
         self._ledger = LedgerProjection(recorded_seq=last_seq)
         self._search_attributes = visibility.current(workflow.info().typed_search_attributes)
@@ -107,7 +109,6 @@ class ComplaintWorkflow:
 
     async def _accept(self, intake: ComplaintIntake) -> None:
         """Grade the complaint, start its clocks and tell the customer (R-IN-2..4)."""
-        workflow.deprecate_patch(NOTICES_IN_LEDGER_OUTBOX)
         rules = _rules_of_this_release()
         policy = await self._load_policy(intake.branch)
         workflow_id = workflow.info().workflow_id
@@ -143,12 +144,31 @@ class ComplaintWorkflow:
             return
         wake = self.case.next_wake()
         self._changed = False
+        if self.case.rules >= 3:
+            await self._wait_for_alarm(None if wake is None else wake.at, wake and wake.why, now)
+            return
         with contextlib.suppress(TimeoutError):  # an alarm is due: the loop fires it
             await workflow.wait_condition(
                 lambda: self._changed,
                 timeout=None if wake is None else max(wake.at - now, timedelta(0)),
                 timeout_summary=None if wake is None else wake.why,
             )
+
+    async def _wait_for_alarm(self, at: datetime | None, why: str | None, now: datetime) -> None:
+        """Rules 3: one timer per alarm instant. An action that leaves the next alarm where it
+        was (a reassignment, a request awaiting its decision, a close) keeps the running timer
+        instead of cancelling it and starting an equal one: a timer started is a billed action
+        on Temporal Cloud (bench/actions.py)."""
+        if self._alarm is not None and (self._alarm.done() or self._alarm_at != at):
+            self._alarm.cancel()
+            self._alarm = None
+        if self._alarm is None and at is not None:
+            self._alarm = asyncio.create_task(
+                workflow.sleep(max(at - now, timedelta(0)), summary=why)
+            )
+            self._alarm_at = at
+        alarm = self._alarm
+        await workflow.wait_condition(lambda: self._changed or (alarm is not None and alarm.done()))
 
     # -----------------------------------------------------------------------------------------
     # Bounded history: continue as new, carrying the case
@@ -356,5 +376,9 @@ def _rules_of_this_release() -> int:
     The newest patch is asked first, so a new case records one marker only.
     """
     if workflow.patched(CASE_RULES_3):
+        # A rules-3 case records no marker for the outbox patch's deprecation: only cases
+        # started before it carry that patch, and every marker costs a search-attribute upsert
+        # (TemporalChangeVersion), a billed action (bench/actions.py).
         return RULES
+    workflow.deprecate_patch(NOTICES_IN_LEDGER_OUTBOX)  # where older releases asked it: first
     return 2 if workflow.patched(CASE_RULES_2) else LEGACY_RULES
