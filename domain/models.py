@@ -120,6 +120,15 @@ class Role(StrEnum):
     REVIEW_GROUP = "review_group"
 
 
+class HelpFlag(StrEnum):
+    """R-CR-5: a customer who needs help communicating with the insurer."""
+
+    VULNERABLE = "vulnerable"
+    VIOLENT = "violent"  # acted violently
+    GROUP_RISK = "group_risk"  # likely to start a group complaint
+    SENT_BY_REGULATOR_OR_MEDIA = "sent_by_regulator_or_media"
+
+
 # ---------------------------------------------------------------------------------------------
 # Intake
 
@@ -175,6 +184,8 @@ class ComplaintIntake(Model):
     # `special` without them, and a case started without them runs as major until
     # `designate_special` gives them.
     special_deadlines: SpecialDeadlines | None = None
+    # R-CR-5: the customer needs help (issue 14); more can be flagged later (`flag_customer`).
+    help_flags: Annotated[list[HelpFlag], Field(max_length=4)] = []
 
 
 # ---------------------------------------------------------------------------------------------
@@ -235,8 +246,13 @@ class EscalateCrisis(Action):
 
 
 class ReportCrisis(Action):
-    level: Literal["superior", "headquarters"]
+    # Rules 3: "regulator" (R-CR-7, its own report) and "early_signs" (R-CR-6) as well.
+    level: Literal["superior", "headquarters", "regulator", "early_signs"]
     summary: Text
+    # Rules 3 (issue 14): the report goes out to `to` (a user id or address; the level's
+    # default recipient if left out, the regulator's contact required) with these evidence ids.
+    to: Name | None = None
+    attachments: Annotated[list[Name], Field(max_length=20)] = []
 
 
 class DesignateSpecial(Action):
@@ -277,6 +293,50 @@ class RecordRepeat(Action):
     new_facts: Text | None = None
 
 
+class AcknowledgeScript(Action):
+    """R-CR-2: the handler read and accepts the handling script (no promises, no media)."""
+
+    script: Name = "complaint handling script"
+
+
+class RecordConduct(Action):
+    """R-CR-2, R-CR-8: a complaint about a staff member's conduct, against that person."""
+
+    person: Name
+    kind: Literal[
+        "unauthorised_promise", "disclosure", "media_interview", "pushed_upward", "harmful_material"
+    ]
+    detail: Text | None = None
+
+
+class FlagCustomer(Action):
+    """R-CR-5: the customer needs help (flags are added, never silently dropped)."""
+
+    flags: Annotated[list[HelpFlag], Field(min_length=1, max_length=4)]
+
+
+class RecordEarlySigns(Action):
+    """R-CR-6: early signs of a group event: the outlet head reports within 1 hour."""
+
+    detail: Text
+    people_count: Annotated[int, Field(ge=1, le=100_000)] = 1
+
+
+class RecordPoliceContact(Action):
+    """R-CR-6: contact with the local police."""
+
+    police: Name  # the station or officer
+    detail: Text | None = None
+
+
+class RecordGroupEvent(Action):
+    """R-CR-6: a group event happened; the leading-group member commanding on site."""
+
+    commander: Name
+    people_count: Annotated[int, Field(ge=1, le=100_000)] = 5
+    detail: Text | None = None
+
+
 ACTION_MODELS: dict[str, type[Action]] = {
     "record_contact": RecordContact,
     "submit_investigation": SubmitInvestigation,
@@ -295,6 +355,12 @@ ACTION_MODELS: dict[str, type[Action]] = {
     "reassign": Reassign,
     "withdraw": Withdraw,
     "record_repeat": RecordRepeat,
+    "acknowledge_script": AcknowledgeScript,
+    "record_conduct": RecordConduct,
+    "flag_customer": FlagCustomer,
+    "record_early_signs": RecordEarlySigns,
+    "record_police_contact": RecordPoliceContact,
+    "record_group_event": RecordGroupEvent,
 }
 
 
@@ -369,6 +435,33 @@ class TimelineEntry(Derived):
     request_id: str | None = None
 
 
+class CrisisRecord(Derived):
+    """R-CR-6, R-CR-7, R-CR-1 (rules 3): a crisis report filed, early signs, a police
+    contact, a group event and its commander, each at the timeline entry that recorded it."""
+
+    seq: int
+    kind: Literal["report", "early_signs", "police_contact", "group_event"]
+    at: datetime
+    actor: str
+    level: str | None = None  # a report's level
+    person: str | None = None  # the report's recipient, the police, the commander
+    detail: str | None = None
+    attachments: list[str] = []
+    due_at: datetime | None = None  # a report's deadline
+    late: bool = False
+
+
+class ConductEvent(Derived):
+    """R-CR-2, R-CR-8: staff conduct recorded against a person (ledger: conduct_events)."""
+
+    seq: int
+    person: str
+    kind: str
+    detail: str | None = None
+    recorded_by: str
+    recorded_at: datetime
+
+
 class ComplaintState(Derived):
     complaint_id: str
     stage: Stage
@@ -401,6 +494,13 @@ class ComplaintState(Derived):
     outcome: Literal["resolved", "withdrawn"] | None = None
     calendar: str = ""
     timeline: list[TimelineEntry] = []
+    # Issue 14 (rules 3 and its new actions): domain/crisis.py.
+    help_flags: list[HelpFlag] = []  # R-CR-5
+    result: str | None = None  # R-CR-2: close_case's result, out of the timeline's text
+    script_acknowledged_by: list[str] = []  # R-CR-2
+    crisis_records: list[CrisisRecord] = []  # R-CR-1, R-CR-6, R-CR-7
+    conduct_events: list[ConductEvent] = []  # R-CR-2, R-CR-8
+    group_event: bool = False  # R-CR-6
 
     @property
     def sla_breached(self) -> bool:
@@ -443,7 +543,9 @@ class Notification(Derived):
     key: str  # idempotency key: workflow id + sequence
     complaint_id: str
     kind: NoticeKind
-    recipient_role: Literal["customer", "owner", "supervisor", "superior", "headquarters"]
+    recipient_role: Literal[
+        "customer", "owner", "supervisor", "superior", "headquarters", "regulator"
+    ]
     recipient: str
     channels: list[Literal["sms", "email", "phone", "letter", "im"]]
     subject: str
@@ -467,3 +569,6 @@ class LedgerRecord(Derived):
     breaches: list[Breach] = []
     extensions: list[Extension] = []
     notices: list[Notification] = []  # into the outbox, in the same transaction
+    # Issue 14: rows of ledger/crisis.py, written in the same transaction when there are any.
+    crisis_records: list[CrisisRecord] = []
+    conduct_events: list[ConductEvent] = []
