@@ -11,6 +11,7 @@ from fastapi import HTTPException, Path
 from pydantic import BaseModel, Field, model_validator
 
 from api.auth import Identity
+from domain.crisis import may_see_resolution
 from domain.models import (
     EARLIEST,
     LATEST,
@@ -19,8 +20,10 @@ from domain.models import (
     Clock,
     ComplaintState,
     CrisisFacts,
+    CrisisRecord,
     Customer,
     Grade,
+    HelpFlag,
     Model,
     Role,
     SpecialDeadlines,
@@ -88,6 +91,9 @@ class ComplaintIn(Model):  # domain Model: unknown fields and NUL characters ref
         description="R-GR-1: the stage deadlines its superior set; required with grade special, "
         "and only with it",
     )
+    help_flags: list[HelpFlag] = Field(
+        [], max_length=4, description="R-CR-5: the customer needs help (flag_customer adds more)"
+    )
 
     @model_validator(mode="after")
     def _special_comes_with_its_deadlines(self) -> ComplaintIn:
@@ -106,6 +112,15 @@ class CustomerView(BaseModel):
     phone: str
     id_number: str | None = None
     email: str | None = None
+
+
+class ResolutionView(BaseModel):
+    """R-CR-2: a case's resolution, shown only to its handler, its supervisor and the roles
+    that decide (never to auditors)."""
+
+    proposed_resolution: str | None = None
+    approved: bool | None = None
+    result: str | None = None
 
 
 class ComplaintView(BaseModel):
@@ -129,6 +144,9 @@ class ComplaintView(BaseModel):
     customer: CustomerView | None = None
     clocks: list[Clock] = []
     source: Literal["workflow", "ledger"]
+    help_flags: list[HelpFlag] = []  # R-CR-5
+    resolution: ResolutionView | None = None  # R-CR-2: for those who may see it
+    crisis_records: list[CrisisRecord] = []  # R-CR-1, R-CR-6, R-CR-7 (while the case runs)
 
 
 class NoticeView(BaseModel):
@@ -176,6 +194,8 @@ def from_state(
         received_at=s.received_at, stage_due_at=clock.due_at if clock else None,
         sla_breached=s.sla_breached, reopen_count=s.reopen_count, repeat_count=s.repeat_count,
         outcome=s.outcome, customer=_customer(row, identity), clocks=s.clocks, source="workflow",
+        help_flags=s.help_flags, resolution=_resolution(s, identity),
+        crisis_records=s.crisis_records,
     )  # fmt: skip
 
 
@@ -188,8 +208,18 @@ def from_row(r: Any, identity: Identity) -> ComplaintView:
         category=r["category"], received_at=r["received_at"], stage_due_at=r["stage_due_at"],
         sla_breached=r["sla_breached"], reopen_count=r["reopen_count"],
         repeat_count=r["repeat_count"], outcome=r["outcome"], customer=_customer(r, identity),
-        source="ledger",
+        source="ledger", help_flags=r["help_flags"],
     )  # fmt: skip
+
+
+def _resolution(s: ComplaintState, identity: Identity) -> ResolutionView | None:
+    if s.proposed_resolution is None and s.result is None:
+        return None
+    if not may_see_resolution(s, identity.name, identity.roles):
+        return None
+    return ResolutionView(
+        proposed_resolution=s.proposed_resolution, approved=s.resolution_approved, result=s.result
+    )
 
 
 def notice_for(notice: NoticeView, identity: Identity) -> NoticeView:

@@ -46,6 +46,8 @@ class LedgerProjection:
             breaches=self._changed({f"breach {b.clock} {b.due_at}": b for b in state.breaches}),
             extensions=self._changed({f"extension {e.requested_at}": e for e in state.extensions}),
             notices=notices,
+            crisis_records=self._changed({f"crisis {r.seq}": r for r in state.crisis_records}),
+            conduct_events=self._changed({f"conduct {c.seq}": c for c in state.conduct_events}),
         )
 
     def recorded(self, record: LedgerRecord) -> None:

@@ -32,6 +32,17 @@ class Settings:
     # A notice claimed by a relay that died is sent again after this many seconds.
     outbox_lease: float = 300.0
     otel: bool = False  # OpenTelemetry tracing (TracingInterceptor, OTLP export)
+    # R-IN-9: evidence files a case or an appeal may take: at most this size, of these types.
+    evidence_max_bytes: int = 10 * 1024 * 1024
+    evidence_media_types: tuple[str, ...] = (
+        "application/pdf",
+        "image/jpeg",
+        "image/png",
+        "audio/mpeg",
+        "audio/mp4",
+        "audio/wav",
+        "text/plain",
+    )
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -54,4 +65,13 @@ class Settings:
             ),
             outbox_lease=float(env.get("COMPLAINTS_OUTBOX_LEASE") or cls.outbox_lease),
             otel=env.get("COMPLAINTS_OTEL", "").lower() in ("1", "true", "yes", "on"),
+            evidence_max_bytes=int(
+                env.get("COMPLAINTS_EVIDENCE_MAX_BYTES") or cls.evidence_max_bytes
+            ),
+            evidence_media_types=tuple(
+                t.strip().lower()
+                for t in (env.get("COMPLAINTS_EVIDENCE_TYPES") or "").split(",")
+                if t.strip()
+            )
+            or cls.evidence_media_types,
         )

@@ -118,7 +118,7 @@ def columns(rows: Sequence[tuple[Any, ...]], width: int) -> list[list[Any]]:
     return [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * width
 
 
-async def write_record(conn: Connection, record: LedgerRecord) -> list[tuple[str, datetime]]:
+async def _write_case(conn: Connection, record: LedgerRecord) -> list[tuple[str, datetime]]:
     """The record in one statement (R-IN-2: its notices are queued only if the ledger holds
     the entries that announce them). Returns the breaches this statement inserted, as
     (clock key, due instant): none for a retry of a record already written, so a caller
@@ -152,3 +152,16 @@ async def write_record(conn: Connection, record: LedgerRecord) -> list[tuple[str
         *columns(extensions, 10), *outbox_columns(record.notices), record.version,
     )  # fmt: skip
     return [(r["clock_key"], r["due_at"]) for r in rows]
+
+
+async def write_record(conn: Connection, record: LedgerRecord) -> list[tuple[str, datetime]]:
+    """The record; with its crisis rows, conduct events and help flags (issue 14,
+    `ledger.crisis`) in the same transaction when it carries any."""
+    from ledger import crisis  # it builds on this module's `columns`
+
+    if not crisis.carries_any(record):
+        return await _write_case(conn, record)
+    async with conn.transaction():
+        breaches = await _write_case(conn, record)
+        await crisis.write(conn, record)
+    return breaches

@@ -331,6 +331,13 @@ class ComplaintWorkflow:
     request_review = _signal_of("request_review")
     reassign = _signal_of("reassign")
     withdraw = _signal_of("withdraw")
+    # Issue 14 (domain/crisis.py).
+    acknowledge_script = _signal_of("acknowledge_script")
+    record_conduct = _signal_of("record_conduct")
+    flag_customer = _signal_of("flag_customer")
+    record_early_signs = _signal_of("record_early_signs")
+    record_police_contact = _signal_of("record_police_contact")
+    record_group_event = _signal_of("record_group_event")
 
 
 def _explain(err: Exception) -> str:
