@@ -260,7 +260,8 @@ def test_r_cr_5_flags_at_intake_and_by_action() -> None:
 
 def test_r_cr_5_and_6_rules_2_refuses_the_new_actions() -> None:
     case = accept(rules=2)
-    for name, fields in [("flag_customer", {"flags": ["violent"]}),
+    cases: list[tuple[str, dict[str, Any]]] = [("flag_customer", {"flags": ["violent"]}),
                          ("record_early_signs", {"detail": "crowd"}),
-                         ("acknowledge_script", {})]:  # fmt: skip
+                         ("acknowledge_script", {})]  # fmt: skip
+    for name, fields in cases:
         assert "rules 3" in refused(case, name, **fields)
