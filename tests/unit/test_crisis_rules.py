@@ -18,6 +18,7 @@ from domain.crisis import may_see_resolution
 from domain.models import ACTION_MODELS, ClockKind, ComplaintIntake, NoticeKind, Role, Stage
 from domain.sla import PolicySnapshot, SlaPolicy
 from tests.identities import act as sealed_act
+from workflows import visibility
 
 SH = ZoneInfo("Asia/Shanghai")
 POLICY = PolicySnapshot(calendar=china_calendar([2026]), sla=SlaPolicy())
@@ -265,3 +266,16 @@ def test_r_cr_5_and_6_rules_2_refuses_the_new_actions() -> None:
                          ("acknowledge_script", {})]  # fmt: skip
     for name, fields in cases:
         assert "rules 3" in refused(case, name, **fields)
+
+
+def test_r_cr_5_and_6_the_web_uis_details_show_flags_police_and_commander() -> None:
+    case = accept(help_flags=["violent"])
+    act(case, "record_early_signs", detail="crowd forming")
+    act(case, "record_police_contact", police="Pudong station")
+    act(case, "record_group_event", commander="zhou.hq")
+    details = visibility.details(case.state)
+    assert "customer needs help: violent" in details
+    assert "police contacted: Pudong station" in details
+    assert "commanded on site by zhou.hq" in details
+    assert visibility.values(case.state)["CustomerHelpFlags"] == ["violent"]
+    assert "CustomerHelpFlags" not in visibility.values(accept().state)  # as rules 2 upserts
