@@ -123,18 +123,21 @@ async def missing(
     """The ids among `ids` that are not evidence of this owner (unknown, malformed, or
     attached to something else), in the order given; empty: all are."""
     wanted = list(dict.fromkeys(ids))
-    valid = []
-    for eid in wanted:
-        try:
-            valid.append(str(uuid.UUID(eid)))
-        except ValueError:
-            pass
+    canonical = {eid: _canonical(eid) for eid in wanted}
     rows = await db.fetch(
         "SELECT evidence_id::text AS id FROM evidence WHERE evidence_id = ANY($1::uuid[])"
         " AND owner_kind = $2 AND owner_id = $3",
-        valid,
+        [c for c in canonical.values() if c is not None],
         owner_kind,
         owner_id,
     )
     found = {r["id"] for r in rows}
-    return [eid for eid in wanted if eid not in found]
+    return [eid for eid in wanted if canonical[eid] not in found]
+
+
+def _canonical(eid: str) -> str | None:
+    """The id as PostgreSQL prints a uuid (any case, braces or none), None if not one."""
+    try:
+        return str(uuid.UUID(eid))
+    except ValueError:
+        return None

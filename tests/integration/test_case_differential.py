@@ -66,6 +66,12 @@ def odd_fields(name: str, rng: random.Random) -> dict[str, Any]:
         "reassign": {"owner": "zhao.min"},
         "withdraw": {"reason": "settled"},
         "record_repeat": {"channel": rng.choice(["online", "regulator"]), "new_facts": "x"},
+        # Issue 14 (rules 3, domain/crisis.py).
+        "record_conduct": {"person": "zhao.min", "kind": "disclosure"},
+        "flag_customer": {"flags": ["vulnerable"]},
+        "record_early_signs": {"detail": "a crowd forming"},
+        "record_police_contact": {"police": "Pudong station"},
+        "record_group_event": {"commander": "zhou.hq"},
     }
     return fields.get(name, {})
 
