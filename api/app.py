@@ -17,12 +17,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from temporalio.client import Client
 
-from api import access, actions, complaints, health, timeline
+from api import access, actions, complaints, evidence, health, timeline
 from api.metrics import RequestMetrics
 from api.metrics import router as metrics_router
 from api.models import Problem, explain
 from api.policy import router as policy_router
 from api.reports import router as reports_router
+from infra.codec import EncryptionCodec, KeyRing
+from infra.config import Settings
 from workflows import contract
 
 MAX_BODY = 64 * 1024  # a complaint is text, not attachments
@@ -34,6 +36,8 @@ def create_app(
     *,
     task_queue: str = contract.TASK_QUEUE,
     codec_router: APIRouter | None = None,  # codec server routes (api/codec.py), if given
+    key_ring: KeyRing | None = None,  # evidence at rest (R-IN-9); default: the client's codec's
+    settings: Settings | None = None,  # evidence limits; default: from the environment
 ) -> FastAPI:
     """The API around a Temporal client and a ledger pool (`api.cases` hands them to routes)."""
     app = FastAPI(
@@ -45,12 +49,20 @@ def create_app(
     app.state.client = client
     app.state.pool = pool
     app.state.task_queue = task_queue
+    codec = client.data_converter.payload_codec
+    app.state.key_ring = key_ring or (codec.ring if isinstance(codec, EncryptionCodec) else None)
+    app.state.settings = settings = settings or Settings.from_env()
 
     @app.middleware("http")
     async def limit_body(request: Request, call_next: Any) -> Any:
         length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
-            return _problem(413, f"body larger than {MAX_BODY} bytes")
+        # R-IN-9: evidence uploads have their own limit (api/evidence.py checks a body sent
+        # without a length as it arrives).
+        evidence_upload = request.method == "POST" and request.url.path.endswith("/evidence")
+        limit = settings.evidence_max_bytes if evidence_upload else MAX_BODY
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            what = "R-IN-9: evidence may be at most" if evidence_upload else "body larger than"
+            return _problem(413, f"{what} {limit} bytes")
         return await call_next(request)
 
     @app.exception_handler(RequestValidationError)
@@ -63,6 +75,7 @@ def create_app(
     app.include_router(complaints.router)  # file, read, search
     app.include_router(timeline.router)  # a case's timeline and notices
     app.include_router(actions.router)
+    app.include_router(evidence.router)  # R-IN-9: attachments of a case or an appeal
     app.include_router(access.router)  # who saw customer data (auditors)
     app.include_router(reports_router)  # monthly statistics and determinations
     app.include_router(policy_router)  # policy as data, closures, accountability results

@@ -11,6 +11,7 @@ from fastapi import HTTPException, Path
 from pydantic import BaseModel, Field, model_validator
 
 from api.auth import Identity
+from domain.crisis import may_see_resolution
 from domain.models import (
     EARLIEST,
     LATEST,
@@ -21,9 +22,11 @@ from domain.models import (
     Clock,
     ComplaintState,
     CrisisFacts,
+    CrisisRecord,
     Customer,
     Grade,
     Handoff,
+    HelpFlag,
     Model,
     PolicyClass,
     Role,
@@ -103,6 +106,9 @@ class ComplaintIn(Model):  # domain Model: unknown fields and NUL characters ref
         description="R-IN-6: what a repeat brings that is new; when it is merged into the open "
         "case, the affected (current stage's) clock restarts",
     )
+    help_flags: list[HelpFlag] = Field(
+        [], max_length=4, description="R-CR-5: the customer needs help (flag_customer adds more)"
+    )
 
     @model_validator(mode="after")
     def _special_comes_with_its_deadlines(self) -> ComplaintIn:
@@ -130,6 +136,15 @@ class CustomerView(BaseModel):
     phone: str
     id_number: str | None = None
     email: str | None = None
+
+
+class ResolutionView(BaseModel):
+    """R-CR-2: a case's resolution, shown only to its handler, its supervisor and the roles
+    that decide (never to auditors)."""
+
+    proposed_resolution: str | None = None
+    approved: bool | None = None
+    result: str | None = None
 
 
 class ComplaintView(BaseModel):
@@ -160,6 +175,9 @@ class ComplaintView(BaseModel):
     repeat_of: str | None = None  # R-IN-6
     policy_class: PolicyClass | None = None  # R-CR-3
     handoffs: list[Handoff] = []  # R-IN-5, R-CR-3, R-CR-4 (workflow only; the ledger: transfers)
+    help_flags: list[HelpFlag] = []  # R-CR-5
+    resolution: ResolutionView | None = None  # R-CR-2: for those who may see it
+    crisis_records: list[CrisisRecord] = []  # R-CR-1, R-CR-6, R-CR-7 (while the case runs)
 
 
 class NoticeView(BaseModel):
@@ -212,6 +230,8 @@ def from_state(
         policy_class=s.policy_classifications[-1].policy_class
         if s.policy_classifications else None,
         handoffs=s.handoffs,
+        help_flags=s.help_flags, resolution=_resolution(s, identity),
+        crisis_records=s.crisis_records,
     )  # fmt: skip
 
 
@@ -224,7 +244,7 @@ def from_row(r: Any, identity: Identity) -> ComplaintView:
         category=r["category"], received_at=r["received_at"], stage_due_at=r["stage_due_at"],
         sla_breached=r["sla_breached"], reopen_count=r["reopen_count"],
         repeat_count=r["repeat_count"], outcome=r["outcome"], customer=_customer(r, identity),
-        source="ledger", **_bank_columns(r),
+        source="ledger", help_flags=r["help_flags"], **_bank_columns(r),
     )  # fmt: skip
 
 
@@ -243,6 +263,16 @@ def _bank_columns(r: Any) -> dict[str, Any]:
         "repeat_of": r["repeat_of"],
         "policy_class": r["policy_class"],
     }
+
+
+def _resolution(s: ComplaintState, identity: Identity) -> ResolutionView | None:
+    if s.proposed_resolution is None and s.result is None:
+        return None
+    if not may_see_resolution(s, identity.name, identity.roles):
+        return None
+    return ResolutionView(
+        proposed_resolution=s.proposed_resolution, approved=s.resolution_approved, result=s.result
+    )
 
 
 def notice_for(notice: NoticeView, identity: Identity) -> NoticeView:

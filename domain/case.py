@@ -26,6 +26,7 @@ release never changes what a running case already did (its history must replay t
   payload, for this case and within the sender's branches (R-AC-1; domain/identity.py).
 - 3: the bank channel and crisis handling in full (issue 14) and policy as data (issue 15).
   Every change of behaviour that rules 2 cases must not see is gated on `rules >= 3`.
+  Crisis, conduct and help flags: domain/crisis.py (R-CR-1, R-CR-2, R-CR-5..8).
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ from typing import Any, Literal, NamedTuple
 
 from pydantic import Field
 
-from domain import closures, grading, intake_rules, lifecycle, notices, sla
+from domain import closures, crisis, grading, intake_rules, lifecycle, notices, sla
+from domain.crisis import CrisisRules
 from domain.identity import UNVERIFIED, VALID_FOR, VerifiedIdentity
 from domain.identity import refusal as identity_refusal
 from domain.models import (
@@ -46,6 +48,7 @@ from domain.models import (
     ClassifyPolicy,
     Clock,
     ClockKind,
+    CloseCase,
     ComplaintIntake,
     ComplaintState,
     CompleteTransfer,
@@ -78,7 +81,9 @@ from domain.sla import PolicySnapshot
 LEGACY_RULES = 1
 RULES = 3  # what a new case runs under
 
-Recipient = Literal["customer", "owner", "supervisor", "superior", "headquarters", "first_receiver"]
+Recipient = Literal[
+    "customer", "owner", "supervisor", "superior", "headquarters", "regulator", "first_receiver"
+]
 EntryKind = Literal[
     "intake", "stage", "action", "refused", "warning", "breach", "reminder", "notice", "clock"
 ]
@@ -115,7 +120,7 @@ class CaseSnapshot(Derived):
     used_nonces: dict[str, datetime] = Field(default_factory=dict)  # sealed payloads taken
 
 
-class Complaint:
+class Complaint(CrisisRules):
     """One complaint's rules (see the module docstring). Build with `accept` or `restore`."""
 
     def __init__(self, snapshot: CaseSnapshot) -> None:
@@ -195,7 +200,8 @@ class Complaint:
     def finished(self, now: datetime) -> bool:
         s = self.state
         if s.stage is Stage.WITHDRAWN:
-            return True
+            # R-CR-8 (rules 3): a crisis report is due whether or not the customer withdrew.
+            return not (self.rules >= 3 and self._crisis_reports_open())
         return s.stage is Stage.CLOSED and now >= self.review_window_end()
 
     def review_window_end(self) -> datetime:
@@ -233,7 +239,8 @@ class Complaint:
         if reason is not None:
             raise self.refuse(name, action.actor, reason, now, action.request_id)
         via = identity.via if identity is not None and self.rules >= 2 else None
-        self._log("action", action.actor, _describe(name, action, via), now, action=name,
+        hide = crisis.CONFIDENTIAL.get(name, frozenset()) if self.rules >= 3 else frozenset()
+        self._log("action", action.actor, _describe(name, action, via, hide), now, action=name,
                   request_id=action.request_id)  # fmt: skip
         getattr(self, f"_on_{name}")(action, now)
         if action.request_id is not None:
@@ -306,6 +313,8 @@ class Complaint:
 
     def _on_close_case(self, action: Action, now: datetime) -> None:
         """The decision reaches the complainant: the regulatory clock is met (R-SLA-7)."""
+        if self.rules >= 3 and isinstance(action, CloseCase):
+            self.state.result = action.result  # R-CR-2: kept out of the timeline's text
         self.state.decided_at = now
         self._finish_clock("regulatory", now)
         self._enter(Stage.CALLBACK, action.actor, now)
@@ -337,6 +346,8 @@ class Complaint:
         if self.rules >= 2:
             self._lapse_pending_extension(now)
         for clock in list(s.clocks):
+            if self.rules >= 3 and clock.kind is ClockKind.CRISIS:
+                continue  # R-CR-8: the report is still due (it ends filed or breached)
             self._finish_clock(clock.key, now)
         s.stage = Stage.WITHDRAWN
         s.outcome = "withdrawn"
@@ -440,6 +451,9 @@ class Complaint:
         self._replan_stage_clock()
 
     def _on_report_crisis(self, action: ReportCrisis, now: datetime) -> None:
+        if self.rules >= 3:
+            self._file_crisis_report(action, now)  # R-CR-1, R-CR-7: the report goes out
+            return
         self._finish_clock(f"crisis:{action.level}", now)
 
     def _on_designate_special(self, action: DesignateSpecial, now: datetime) -> None:
@@ -631,6 +645,8 @@ class Complaint:
         reasons = grading.crisis_reasons(intake.crisis)
         if reasons:
             self._declare_crisis(reasons, intake.owner, now)
+        if self.rules >= 3 and intake.help_flags:
+            s.help_flags = sorted(set(intake.help_flags))  # R-CR-5
         self._enter(Stage.CONTACT, intake.owner, now, start=received)
         # R-IN-4: the customer is told the complaint was accepted and by when.
         regulatory = s.clock("regulatory")
@@ -723,6 +739,8 @@ class Complaint:
         s.grade = grading.at_least_major(s.grade)
         for level in ("superior", "headquarters"):
             s.clocks.append(sla.crisis_clock(self.policy, level, now))
+        if self.rules >= 3:
+            self._crisis_clocks_rules_3(now)
         self._log("clock", actor, f"crisis event: {'; '.join(reasons)}", now)
         words = notices.crisis_declared(
             s.complaint_id, s.branch, reasons, self.policy.sla.crisis_superior_hours
@@ -885,8 +903,10 @@ class Complaint:
         self._log("notice", "system", f"{kind.value} to {role}: {subject}", now)
 
 
-def _describe(name: str, action: Action, via: str | None = None) -> str:
-    fields = action.model_dump(exclude={"actor", "role", "request_id"}, exclude_none=True,
+def _describe(
+    name: str, action: Action, via: str | None = None, hide: frozenset[str] = frozenset()
+) -> str:
+    fields = action.model_dump(exclude={"actor", "role", "request_id", *hide}, exclude_none=True,
                                mode="json")  # fmt: skip
     # An empty list says nothing (rules-1 entries stay as they were before `participants`).
     fields = {k: v for k, v in fields.items() if v != []}

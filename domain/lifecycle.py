@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from domain import intake_rules, sla
+from domain import crisis, intake_rules, sla
 from domain.models import (
     Action,
     ComplaintState,
@@ -51,6 +51,7 @@ ALLOWED_STAGES: dict[str, frozenset[Stage]] = {
     "transfer_to_insurer": ACTIVE,
     "classify_policy": ACTIVE,
     "correct_amount": ACTIVE | {Stage.CLOSED},
+    **crisis.ALLOWED_STAGES,  # issue 14's actions (their gate: domain.crisis.refusal)
 }
 
 # Approving a resolution or an extension, grading special and ordering same-day handling are
@@ -109,6 +110,9 @@ def refusal(
     if name in SUPERVISOR_ONLY and not leads(action.role, rules):
         needed = "supervisor or senior_manager" if rules >= 2 else "supervisor"
         return f"{name} needs the {needed} role (actor {action.actor} has {action.role.value})"
+    handled, reason = crisis.refusal(state, name, action, rules=rules)
+    if handled:
+        return reason
     allowed = ALLOWED_STAGES[name]
     if state.stage not in allowed:
         stages = ", ".join(sorted(s.value for s in allowed))

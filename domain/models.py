@@ -130,6 +130,15 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
+class HelpFlag(StrEnum):
+    """R-CR-5: a customer who needs help communicating with the insurer."""
+
+    VULNERABLE = "vulnerable"
+    VIOLENT = "violent"  # acted violently
+    GROUP_RISK = "group_risk"  # likely to start a group complaint
+    SENT_BY_REGULATOR_OR_MEDIA = "sent_by_regulator_or_media"
+
+
 # ---------------------------------------------------------------------------------------------
 # Intake
 
@@ -219,6 +228,8 @@ class ComplaintIntake(Model):
     bank_outlet: BankOutlet | None = None
     amount_involved: AmountInvolved | None = None
     repeat_of: RepeatOf | None = None
+    # R-CR-5: the customer needs help (issue 14); more can be flagged later (`flag_customer`).
+    help_flags: Annotated[list[HelpFlag], Field(max_length=4)] = []
 
 
 # ---------------------------------------------------------------------------------------------
@@ -279,8 +290,13 @@ class EscalateCrisis(Action):
 
 
 class ReportCrisis(Action):
-    level: Literal["superior", "headquarters"]
+    # Rules 3: "regulator" (R-CR-7, its own report) and "early_signs" (R-CR-6) as well.
+    level: Literal["superior", "headquarters", "regulator", "early_signs"]
     summary: Text
+    # Rules 3 (issue 14): the report goes out to `to` (a user id or address; the level's
+    # default recipient if left out, the regulator's contact required) with these evidence ids.
+    to: Name | None = None
+    attachments: Annotated[list[Name], Field(max_length=20)] = []
 
 
 class DesignateSpecial(Action):
@@ -386,6 +402,50 @@ class CorrectAmount(Action):
     reason: Text
 
 
+class AcknowledgeScript(Action):
+    """R-CR-2: the handler read and accepts the handling script (no promises, no media)."""
+
+    script: Name = "complaint handling script"
+
+
+class RecordConduct(Action):
+    """R-CR-2, R-CR-8: a complaint about a staff member's conduct, against that person."""
+
+    person: Name
+    kind: Literal[
+        "unauthorised_promise", "disclosure", "media_interview", "pushed_upward", "harmful_material"
+    ]
+    detail: Text | None = None
+
+
+class FlagCustomer(Action):
+    """R-CR-5: the customer needs help (flags are added, never silently dropped)."""
+
+    flags: Annotated[list[HelpFlag], Field(min_length=1, max_length=4)]
+
+
+class RecordEarlySigns(Action):
+    """R-CR-6: early signs of a group event: the outlet head reports within 1 hour."""
+
+    detail: Text
+    people_count: Annotated[int, Field(ge=1, le=100_000)] = 1
+
+
+class RecordPoliceContact(Action):
+    """R-CR-6: contact with the local police."""
+
+    police: Name  # the station or officer
+    detail: Text | None = None
+
+
+class RecordGroupEvent(Action):
+    """R-CR-6: a group event happened; the leading-group member commanding on site."""
+
+    commander: Name
+    people_count: Annotated[int, Field(ge=1, le=100_000)] = 5
+    detail: Text | None = None
+
+
 ACTION_MODELS: dict[str, type[Action]] = {
     "record_contact": RecordContact,
     "submit_investigation": SubmitInvestigation,
@@ -409,6 +469,12 @@ ACTION_MODELS: dict[str, type[Action]] = {
     "transfer_to_insurer": TransferToInsurer,
     "classify_policy": ClassifyPolicy,
     "correct_amount": CorrectAmount,
+    "acknowledge_script": AcknowledgeScript,
+    "record_conduct": RecordConduct,
+    "flag_customer": FlagCustomer,
+    "record_early_signs": RecordEarlySigns,
+    "record_police_contact": RecordPoliceContact,
+    "record_group_event": RecordGroupEvent,
 }
 
 
@@ -520,6 +586,33 @@ class Handoff(Derived):
     outcome: str | None = None
 
 
+class CrisisRecord(Derived):
+    """R-CR-6, R-CR-7, R-CR-1 (rules 3): a crisis report filed, early signs, a police
+    contact, a group event and its commander, each at the timeline entry that recorded it."""
+
+    seq: int
+    kind: Literal["report", "early_signs", "police_contact", "group_event"]
+    at: datetime
+    actor: str
+    level: str | None = None  # a report's level
+    person: str | None = None  # the report's recipient, the police, the commander
+    detail: str | None = None
+    attachments: list[str] = []
+    due_at: datetime | None = None  # a report's deadline
+    late: bool = False
+
+
+class ConductEvent(Derived):
+    """R-CR-2, R-CR-8: staff conduct recorded against a person (ledger: conduct_events)."""
+
+    seq: int
+    person: str
+    kind: str
+    detail: str | None = None
+    recorded_by: str
+    recorded_at: datetime
+
+
 class ComplaintState(Derived):
     complaint_id: str
     stage: Stage
@@ -559,6 +652,13 @@ class ComplaintState(Derived):
     repeat_of: str | None = None  # R-IN-6: the closed case this one repeats
     handoffs: list[Handoff] = []  # R-IN-5, R-CR-3, R-CR-4
     policy_classifications: list[PolicyClassification] = []  # R-CR-3, the last one current
+    # Issue 14 (rules 3 and its new actions): domain/crisis.py.
+    help_flags: list[HelpFlag] = []  # R-CR-5
+    result: str | None = None  # R-CR-2: close_case's result, out of the timeline's text
+    script_acknowledged_by: list[str] = []  # R-CR-2
+    crisis_records: list[CrisisRecord] = []  # R-CR-1, R-CR-6, R-CR-7
+    conduct_events: list[ConductEvent] = []  # R-CR-2, R-CR-8
+    group_event: bool = False  # R-CR-6
 
     @property
     def sla_breached(self) -> bool:
@@ -602,7 +702,7 @@ class Notification(Derived):
     complaint_id: str
     kind: NoticeKind
     recipient_role: Literal[
-        "customer", "owner", "supervisor", "superior", "headquarters", "first_receiver"
+        "customer", "owner", "supervisor", "superior", "headquarters", "regulator", "first_receiver"
     ]
     recipient: str
     channels: list[Literal["sms", "email", "phone", "letter", "im"]]
@@ -646,6 +746,9 @@ class LedgerRecord(Derived):
     extensions: list[Extension] = []
     notices: list[Notification] = []  # into the outbox, in the same transaction
     bank: BankRecord | None = None  # rules 3: what changed of the bank channel (ledger/bank.py)
+    # Issue 14: rows of ledger/crisis.py, written in the same transaction when there are any.
+    crisis_records: list[CrisisRecord] = []
+    conduct_events: list[ConductEvent] = []
 
 
 class AnnounceClosure(Action):

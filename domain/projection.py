@@ -55,6 +55,8 @@ class LedgerProjection:
             extensions=self._changed({f"extension {e.requested_at}": e for e in state.extensions}),
             notices=notices,
             bank=self._bank(state),
+            crisis_records=self._changed({f"crisis {r.seq}": r for r in state.crisis_records}),
+            conduct_events=self._changed({f"conduct {c.seq}": c for c in state.conduct_events}),
         )
 
     def recorded(self, record: LedgerRecord) -> None:

@@ -38,6 +38,17 @@ class Settings:
     sticky_timeout_seconds: float = 10.0  # the SDK's sticky schedule-to-start timeout
     # Workflow tasks run at once (and the threads running them); None: the SDK's (100 / 500).
     max_concurrent_workflow_tasks: int | None = None
+    # R-IN-9: evidence files a case or an appeal may take: at most this size, of these types.
+    evidence_max_bytes: int = 10 * 1024 * 1024
+    evidence_media_types: tuple[str, ...] = (
+        "application/pdf",
+        "image/jpeg",
+        "image/png",
+        "audio/mpeg",
+        "audio/mp4",
+        "audio/wav",
+        "text/plain",
+    )
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -69,4 +80,13 @@ class Settings:
             max_concurrent_workflow_tasks=int(env["COMPLAINTS_MAX_CONCURRENT_WORKFLOW_TASKS"])
             if env.get("COMPLAINTS_MAX_CONCURRENT_WORKFLOW_TASKS")
             else None,
+            evidence_max_bytes=int(
+                env.get("COMPLAINTS_EVIDENCE_MAX_BYTES") or cls.evidence_max_bytes
+            ),
+            evidence_media_types=tuple(
+                t.strip().lower()
+                for t in (env.get("COMPLAINTS_EVIDENCE_TYPES") or "").split(",")
+                if t.strip()
+            )
+            or cls.evidence_media_types,
         )

@@ -118,20 +118,7 @@ def columns(rows: Sequence[tuple[Any, ...]], width: int) -> list[list[Any]]:
     return [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * width
 
 
-async def write_record(conn: Connection, record: LedgerRecord) -> list[tuple[str, datetime]]:
-    """The record (`_write_record`); rules 3: with the bank channel's rows (ledger/bank.py) in
-    the same transaction when it carries some."""
-    if record.bank is None:
-        return await _write_record(conn, record)
-    from ledger.bank import write_bank  # it builds on this module's `columns`
-
-    async with conn.transaction():
-        written = await _write_record(conn, record)
-        await write_bank(conn, record)
-    return written
-
-
-async def _write_record(conn: Connection, record: LedgerRecord) -> list[tuple[str, datetime]]:
+async def _write_case(conn: Connection, record: LedgerRecord) -> list[tuple[str, datetime]]:
     """The record in one statement (R-IN-2: its notices are queued only if the ledger holds
     the entries that announce them). Returns the breaches this statement inserted, as
     (clock key, due instant): none for a retry of a record already written, so a caller
@@ -165,3 +152,21 @@ async def _write_record(conn: Connection, record: LedgerRecord) -> list[tuple[st
         *columns(extensions, 10), *outbox_columns(record.notices), record.version,
     )  # fmt: skip
     return [(r["clock_key"], r["due_at"]) for r in rows]
+
+
+async def write_record(conn: Connection, record: LedgerRecord) -> list[tuple[str, datetime]]:
+    """The record; with the rows of rules 3 in the same transaction when it carries any: the
+    bank channel's (`ledger.bank`), crisis rows, conduct events and help flags
+    (`ledger.crisis`)."""
+    from ledger import bank, crisis  # they build on this module's `columns`
+
+    more = crisis.carries_any(record)
+    if record.bank is None and not more:
+        return await _write_case(conn, record)
+    async with conn.transaction():
+        breaches = await _write_case(conn, record)
+        if record.bank is not None:
+            await bank.write_bank(conn, record)
+        if more:
+            await crisis.write(conn, record)
+    return breaches

@@ -74,6 +74,14 @@ SELECT branch, product, claims_reported, policies, premium_yuan
 FROM exposures WHERE period = $1 {branch}
 """
 
+# R-CR-5: the month's complaints whose customer needs help, per flag and in all (flag NULL).
+HELP_FLAGS = """
+SELECT f AS flag, count(DISTINCT c.complaint_id) AS n
+FROM complaints c, unnest(c.help_flags) AS f
+WHERE c.received_at >= $1 AND c.received_at < $2 {branch}
+GROUP BY ROLLUP (f)
+"""
+
 # One index-only count per month; no per-row time-zone arithmetic over a year of rows.
 TREND = """
 SELECT b.period,
@@ -106,6 +114,7 @@ class MonthRows:
     exposures: list[Record]  # the period's rows of `exposures`
     effective: list[Record]  # per branch: determined, effective, exempt
     trend: list[Record]  # per month asked for, in order: period, n
+    help_flags: list[Record] = field(default_factory=list)  # R-CR-5: flag (NULL: any), n
 
 
 async def month_rows(
@@ -170,7 +179,11 @@ async def _rows(
         [hi for _, _, hi in trend],
         *extra,
     )
-    return MonthRows(_breakdown(breakdown), sla, exposures, effective, months)
+    help_flags = await conn.fetch(
+        HELP_FLAGS.format(branch="AND starts_with(c.branch, $3)" if prefix else ""),
+        start, end, *extra,
+    )  # fmt: skip
+    return MonthRows(_breakdown(breakdown), sla, exposures, effective, months, help_flags)
 
 
 def _breakdown(rows: list[Record]) -> Breakdown:

@@ -110,6 +110,7 @@ def _breakdowns(report: MonthlyReport) -> list[tuple[str, dict[str, int]]]:
         ("outcome", report.by_outcome),
         ("product", report.by_product),
         ("branch", report.by_branch),
+        ("help_flag", report.by_help_flag),  # R-CR-5
     ]
 
 

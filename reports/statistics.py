@@ -28,6 +28,9 @@ What each figure counts:
   more than 5% of the claims (exactly 5% is within); integer arithmetic, no rounding. A branch
   with effective complaints but no claims figure is listed in `without_claims_figures`.
 - `trend`: total complaints of each of the 12 months up to and including the period.
+- `needs_help`, `by_help_flag` (R-CR-5): complaints whose customer was flagged as needing
+  help (vulnerable, violent, likely group complaint, sent by the regulator or media), in all
+  and per flag (a customer with two flags counts once in `needs_help`).
 
 The rows come from `ledger.statistics`, all in one read-only REPEATABLE READ snapshot (the
 trend's last month equals `complaints`), or in the caller's transaction when there is one;
@@ -205,6 +208,8 @@ class MonthlyReport(BaseModel):
     product_rates: list[ProductRate]
     effective: EffectiveControl
     trend: list[MonthTotal]
+    needs_help: int = 0  # R-CR-5
+    by_help_flag: dict[str, int] = {}
 
 
 def _by_count(counter: Counter[str]) -> dict[str, int]:
@@ -260,6 +265,10 @@ async def monthly_report(
         ),
         effective=effective_control(counts["branch"], rows.effective, rows.exposures),
         trend=[MonthTotal(period=r["period"], complaints=r["n"]) for r in rows.trend],
+        needs_help=next((r["n"] for r in rows.help_flags if r["flag"] is None), 0),
+        by_help_flag=_by_count(
+            Counter({r["flag"]: r["n"] for r in rows.help_flags if r["flag"] is not None})
+        ),
     )
 
 

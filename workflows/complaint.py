@@ -358,6 +358,13 @@ class ComplaintWorkflow:
     transfer_to_insurer = _signal_of("transfer_to_insurer")
     classify_policy = _signal_of("classify_policy")
     correct_amount = _signal_of("correct_amount")
+    # Issue 14 (domain/crisis.py).
+    acknowledge_script = _signal_of("acknowledge_script")
+    record_conduct = _signal_of("record_conduct")
+    flag_customer = _signal_of("flag_customer")
+    record_early_signs = _signal_of("record_early_signs")
+    record_police_contact = _signal_of("record_police_contact")
+    record_group_event = _signal_of("record_group_event")
 
 
 def _explain(err: Exception) -> str:

@@ -49,7 +49,10 @@ ACTION_SIGNALS: dict[str, str] = {
         'Supervisor: {"approved": true, "new_due_at": "..."}; regulatory_days 60: senior_manager.'
     ),
     "escalate_crisis": 'The case becomes a crisis: {"reasons": [...]}.',
-    "report_crisis": 'Crisis report filed: {"level": "superior"|"headquarters"}.',
+    "report_crisis": (
+        'Crisis report filed and sent: {"level": "superior"|"headquarters"|"regulator"|'
+        '"early_signs", "summary": "...", "to": "...", "attachments": [evidence ids]}.'
+    ),
     "designate_special": "Supervisor grades the case special with its deadlines.",
     "expedite": 'Supervisor: same-day handling, {"minutes": 120}.',
     "pause_clock": 'Pause for {"reason": "appraisal"|"testing"|"loss_assessment"}.',
@@ -70,6 +73,18 @@ ACTION_SIGNALS: dict[str, str] = {
         '{"mis_selling_proof": "..."}; flawed/problem: "insurer", "days".'
     ),
     "correct_amount": 'R-IN-8: {"amount": "1234.50", "reason": "..."} (CNY).',
+    "acknowledge_script": "R-CR-2: the handler acknowledges the handling script.",
+    "record_conduct": (
+        'R-CR-2: staff conduct against a person: {"person": "...", "kind": '
+        '"unauthorised_promise"|"disclosure"|"media_interview"|...}.'
+    ),
+    "flag_customer": (
+        'R-CR-5: the customer needs help: {"flags": ["vulnerable"|"violent"|"group_risk"|'
+        '"sent_by_regulator_or_media"]}.'
+    ),
+    "record_early_signs": 'R-CR-6: early signs of a group event, 1 h to report: {"detail": ".."}.',
+    "record_police_contact": 'R-CR-6: contact with the local police: {"police": "..."}.',
+    "record_group_event": 'R-CR-6: a group event; who commands on site: {"commander": "..."}.',
 }
 
 

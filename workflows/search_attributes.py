@@ -19,6 +19,7 @@ SLA_BREACHED = SearchAttributeKey.for_bool("SlaBreached")
 STAGE_DUE_AT = SearchAttributeKey.for_datetime("StageDueAt")
 CRISIS = SearchAttributeKey.for_bool("Crisis")
 REOPEN_COUNT = SearchAttributeKey.for_int("ReopenCount")
+HELP_FLAGS = SearchAttributeKey.for_keyword_list("CustomerHelpFlags")  # R-CR-5, when flagged
 
 ALL: tuple[SearchAttributeKey[Any], ...] = (
     STAGE,
@@ -31,4 +32,5 @@ ALL: tuple[SearchAttributeKey[Any], ...] = (
     STAGE_DUE_AT,
     CRISIS,
     REOPEN_COUNT,
+    HELP_FLAGS,
 )

@@ -16,7 +16,12 @@ from domain.models import ComplaintState
 def values(s: ComplaintState) -> dict[str, Any]:
     """The contract's search attributes of a case (None: unset)."""
     stage_clock = s.clock(f"stage:{s.stage.value}")
-    return {
+    flags = (
+        # R-CR-5: set only once the customer is flagged, so a case without flags (every
+        # rules-2 case) upserts what its history holds.
+        {sa.HELP_FLAGS.name: [f.value for f in s.help_flags]} if s.help_flags else {}
+    )
+    return flags | {
         sa.STAGE.name: s.stage.value,
         sa.GRADE.name: s.grade.value,
         sa.CHANNEL.name: s.channel.value,
@@ -56,6 +61,13 @@ def details(s: ComplaintState) -> str:
     if s.reopen_count:
         lines.append(f"- reopened {s.reopen_count}×")
     lines += _bank_channel(s)
+    if s.help_flags:  # R-CR-5
+        lines.append(f"- customer needs help: {', '.join(f.value for f in s.help_flags)}")
+    for r in s.crisis_records:  # R-CR-6: police contacts, the on-site commander
+        if r.kind == "police_contact":
+            lines.append(f"- police contacted: {r.person}")
+        elif r.kind == "group_event":
+            lines.append(f"- group event, commanded on site by {r.person}")
     return "\n".join(lines)
 
 

@@ -84,6 +84,12 @@ def odd_fields(name: str, rng: random.Random, today: date) -> dict[str, Any]:
             "last_day": (first + timedelta(days=rng.randint(0, 1))).isoformat(),
             "reason": "typhoon",
         },
+        # Issue 14 (rules 3, domain/crisis.py).
+        "record_conduct": {"person": "zhao.min", "kind": "disclosure"},
+        "flag_customer": {"flags": ["vulnerable"]},
+        "record_early_signs": {"detail": "a crowd forming"},
+        "record_police_contact": {"police": "Pudong station"},
+        "record_group_event": {"commander": "zhou.hq"},
     }
     return fields.get(name, {})
 

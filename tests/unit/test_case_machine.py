@@ -82,6 +82,7 @@ WEIGHTED = [
     *ACTIONS,
     *["request_extension", "decide_extension", "pause_clock", "resume_clock"] * 3,
     *["expedite", "escalate_crisis", "record_callback", "request_review", "record_repeat"],
+    *["report_crisis", "record_early_signs", "record_group_event", "record_conduct"],
 ]
 OPEN = {Stage.CONTACT, Stage.INVESTIGATE, Stage.APPROVE, Stage.CLOSE, Stage.CALLBACK}
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -174,7 +175,33 @@ def payload(name: str, case: Complaint, now: datetime, data: st.DataObject) -> d
             {"reasons": st.just(["customers at the outlet"]), "people_count": st.integers(1, 9)}
         ),
         "report_crisis": st.fixed_dictionaries(
-            {"level": st.sampled_from(["superior", "headquarters"]), "summary": st.just("s")}
+            {
+                "level": st.sampled_from(["superior", "headquarters", "regulator", "early_signs"]),
+                "summary": st.just("s"),
+            },
+            optional={"to": st.just("csrc.contact"), "attachments": st.just(["e1"])},
+        ),
+        # Issue 14 (rules 3): domain/crisis.py.
+        "acknowledge_script": st.just({}),
+        "record_conduct": st.fixed_dictionaries(
+            {
+                "person": st.sampled_from(["zhao.min", "li.na"]),
+                "kind": st.sampled_from(["unauthorised_promise", "disclosure", "media_interview"]),
+            }
+        ),
+        "flag_customer": st.fixed_dictionaries(
+            {
+                "flags": st.lists(
+                    st.sampled_from(["vulnerable", "violent", "group_risk"]), min_size=1, max_size=2
+                )
+            }
+        ),
+        "record_early_signs": st.fixed_dictionaries(
+            {"detail": st.just("twenty customers gathering"), "people_count": st.integers(1, 30)}
+        ),
+        "record_police_contact": st.just({"police": "Pudong police station"}),
+        "record_group_event": st.fixed_dictionaries(
+            {"commander": st.just("zhou.hq"), "people_count": st.integers(5, 50)}
         ),
         "designate_special": st.fixed_dictionaries(
             {
@@ -357,7 +384,8 @@ class CaseMachine(RuleBasedStateMachine):
                 refused = err
             if sender != "verified" and taken:
                 raise AssertionError(f"R-AC-1: an action with a {sender} identity was taken")
-            if sealed is not None:
+            # A repeated request id is a no-op before the seal is read: its nonce is not used.
+            if sealed is not None and (taken or refused is not None):
                 self.sealed.append(sealed)
         if refused is not None:
             self._only_the_timeline_changed(before)
@@ -493,7 +521,8 @@ class CaseMachine(RuleBasedStateMachine):
         else:
             assert stage_keys == [], stage_keys
         if s.stage is Stage.WITHDRAWN:
-            assert not s.clocks and s.outcome == "withdrawn"
+            # R-CR-8 (rules 3): only crisis report clocks outlive a withdrawal.
+            assert all(c.kind is ClockKind.CRISIS for c in s.clocks) and s.outcome == "withdrawn"
         if s.stage is Stage.CLOSED:
             assert s.outcome == "resolved" and s.satisfied is True
 
@@ -582,6 +611,38 @@ class CaseMachine(RuleBasedStateMachine):
         assert seqs == list(range(seqs[0], seqs[0] + len(seqs))) if seqs else True, seqs
         ats = [e.at for e in timeline if e.kind != "intake"]
         assert ats == sorted(ats) and all(a <= self.now for a in ats)
+
+    @invariant()
+    def r_cr_2_the_resolution_is_never_in_a_timeline_entry_under_rules_3(self) -> None:
+        """R-CR-2: every role (auditors too) reads the timeline; the resolution stays out."""
+        if self.case.rules < 3:
+            return
+        for e in self.case.state.timeline:
+            assert "pay 500 yuan" not in e.detail and "'result'" not in e.detail, e.detail
+
+    @invariant()
+    def r_cr_8_every_crisis_clock_ends_met_or_breached(self) -> None:
+        """R-CR-8: a finished case's crisis report clocks are each met (filed) or breached;
+        a report filed is recorded with its deadline and whether it was late."""
+        s = self.case.state
+        if self.case.finished(self.now):
+            for c in s.clocks:
+                assert c.kind is not ClockKind.CRISIS or c.breached_at is not None, c
+        for c in s.finished_clocks:
+            if c.kind is ClockKind.CRISIS and self.case.rules >= 3:
+                assert c.met_at is not None
+                filed = [r for r in s.crisis_records
+                         if r.kind == "report" and f"crisis:{r.level}" == c.key
+                         and r.at == c.met_at]  # fmt: skip
+                assert filed and filed[0].late == (c.met_at > c.due_at), (c, filed)
+
+    @invariant()
+    def r_cr_7_a_crisis_has_its_regulator_report_clock_under_rules_3(self) -> None:
+        s = self.case.state
+        if self.case.rules < 3 or not s.crisis:
+            return
+        keys = {c.key for c in [*s.clocks, *s.finished_clocks]}
+        assert {"crisis:superior", "crisis:headquarters", "crisis:regulator"} <= keys, keys
 
     @invariant()
     def snapshot_round_trips(self) -> None:

@@ -603,7 +603,7 @@ def test_helm_values_fit_the_manifests() -> None:
 
 def test_docs_register_every_search_attribute_the_workflow_writes() -> None:
     """Compose and the k8s job run `python -m workers.search_attributes` (all of `ALL`); the
-    manual ways (CLI, tcld for Temporal Cloud) are in infra/README.md: all ten, typed."""
+    manual ways (CLI, tcld for Temporal Cloud) are in infra/README.md: all eleven, typed."""
     names = {
         1: "Text",
         2: "Keyword",
@@ -614,7 +614,7 @@ def test_docs_register_every_search_attribute_the_workflow_writes() -> None:
         7: "KeywordList",
     }
     text = (ROOT / "infra" / "README.md").read_text(encoding="utf-8")
-    assert len(SEARCH_ATTRIBUTES) == 10
+    assert len(SEARCH_ATTRIBUTES) == 11
     for key in SEARCH_ATTRIBUTES:
         assert f"{key.name}={names[int(key.indexed_value_type)]}" in text, key.name
 

@@ -1,0 +1,153 @@
+"""Evidence on a case or an appeal (R-IN-9): `POST /v1/complaints/{id}/evidence` (the file as
+the body, its type as `Content-Type`, `filename` and the owner as query parameters), `GET
+/v1/complaints/{id}/evidence` (what is attached) and `GET .../evidence/{evidence_id}` (the
+file). Refused with the reason when too large or of a type not allowed (`infra.config`
+`evidence_max_bytes`, `evidence_media_types`). Listing and downloading need a role that may
+see the case's customer data; every download is written to the access log."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+
+from api import cases
+from api.auth import Identity, require
+from api.cases import ACTING_ROLES, Ledger
+from api.models import SEES_CUSTOMER_NUMBERS, ComplaintId, Problem
+from infra.codec import KeyRing
+from infra.config import Settings
+from ledger import evidence, views
+from ledger.evidence import Evidence
+
+router = APIRouter(tags=["evidence"])
+
+FileName = Annotated[str, Query(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f/\\]+$")]
+
+
+def key_ring(request: Request) -> KeyRing:
+    ring: KeyRing | None = getattr(request.app.state, "key_ring", None)
+    if ring is None:
+        raise HTTPException(503, "evidence needs the codec key ring, which this API was not given")
+    return ring
+
+
+def settings(request: Request) -> Settings:
+    found: Settings = request.app.state.settings
+    return found
+
+
+Ring = Annotated[KeyRing, Depends(key_ring)]
+Limits = Annotated[Settings, Depends(settings)]
+
+
+def media_type_of(request: Request, limits: Settings) -> str:
+    """The upload's type, refused (415) unless allowed."""
+    media_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if media_type not in limits.evidence_media_types:
+        allowed = ", ".join(limits.evidence_media_types)
+        raise HTTPException(
+            415,
+            f"R-IN-9: evidence of type {media_type or '(none)'!r} is not accepted; "
+            f"allowed: {allowed}",
+        )
+    return media_type
+
+
+@router.post(
+    "/v1/complaints/{complaint_id}/evidence",
+    response_model=Evidence,
+    status_code=201,
+    responses={404: {"model": Problem}, 413: {"model": Problem}, 415: {"model": Problem}},
+)
+async def upload(
+    complaint_id: ComplaintId,
+    request: Request,
+    filename: FileName,
+    identity: Annotated[Identity, Depends(require(*ACTING_ROLES))],
+    pool: Ledger,
+    ring: Ring,
+    limits: Limits,
+    response: Response,
+    owner_kind: Literal["case", "appeal"] = "case",
+    owner_id: Annotated[str | None, Query(min_length=1, max_length=128)] = None,
+) -> Evidence:
+    """Attach a file (201; 200 with the same attachment for the same content again). An
+    appeal's evidence names the appeal (`owner_kind=appeal&owner_id=...`)."""
+    media_type = media_type_of(request, limits)
+    if not await views.known(pool, complaint_id):
+        raise HTTPException(404, f"no complaint {complaint_id}")
+    if owner_kind == "appeal" and owner_id is None:
+        raise HTTPException(422, "owner_id: an appeal's evidence names the appeal")
+    content = bytearray()
+    async for chunk in request.stream():
+        content += chunk
+        if len(content) > limits.evidence_max_bytes:
+            raise _too_large(limits)
+    if not content:
+        raise HTTPException(422, "R-IN-9: the file is empty")
+    found, created = await evidence.attach(
+        pool, ring, complaint_id=complaint_id, owner_kind=owner_kind,
+        owner_id=owner_id if owner_kind == "appeal" and owner_id else complaint_id,
+        filename=filename, media_type=media_type, content=bytes(content),
+        uploaded_by=identity.name,
+    )  # fmt: skip
+    if not created:
+        response.status_code = 200
+    return found
+
+
+def _too_large(limits: Settings) -> HTTPException:
+    return HTTPException(413, f"R-IN-9: evidence may be at most {limits.evidence_max_bytes} bytes")
+
+
+@router.get(
+    "/v1/complaints/{complaint_id}/evidence",
+    response_model=list[Evidence],
+    responses={404: {"model": Problem}},
+)
+async def listing(
+    complaint_id: ComplaintId,
+    identity: Annotated[Identity, Depends(require(*SEES_CUSTOMER_NUMBERS))],
+    pool: Ledger,
+) -> list[Evidence]:
+    """The case's attachments and its appeals' (roles that may see its customer data)."""
+    if not await views.known(pool, complaint_id):
+        raise HTTPException(404, f"no complaint {complaint_id}")
+    return await evidence.listed(pool, complaint_id)
+
+
+@router.get(
+    "/v1/complaints/{complaint_id}/evidence/{evidence_id}",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}, 404: {"model": Problem}},
+)
+async def download(
+    complaint_id: ComplaintId,
+    evidence_id: str,
+    identity: Annotated[Identity, Depends(require(*SEES_CUSTOMER_NUMBERS))],
+    pool: Ledger,
+    ring: Ring,
+) -> Response:
+    """The file as attached (its hash checked); the download goes in the access log."""
+    found = await evidence.find(pool, evidence_id)
+    if found is None or found.complaint_id != complaint_id:
+        raise HTTPException(404, f"no evidence {evidence_id[:64]} on complaint {complaint_id}")
+    data = await evidence.content(pool, ring, found.evidence_id)
+    assert data is not None
+    await cases.accessed(pool, identity, "api:GET /v1/complaints/{id}/evidence/{evidence_id}",
+                         [complaint_id])  # fmt: skip
+    return Response(
+        data,
+        media_type=found.media_type,
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{_quoted(found.filename)}",
+            "X-Content-SHA256": found.sha256,
+        },
+    )
+
+
+def _quoted(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name, safe="")
