@@ -11,6 +11,7 @@ from temporalio import activity
 from domain.accountability import ZONE, PenaltyPolicy, Proposal, propose
 from domain.models import Model
 from ledger import accountability as ledger
+from ledger import evidence
 from ledger import policy as policies
 
 
@@ -35,6 +36,15 @@ class CycleItem(Proposal):
 class PublishRequest(Model):
     period: str
     items: list[CycleItem]
+
+
+class EvidenceCheck(Model):
+    """R-IN-9: an appeal's attachment ids, to be evidence uploaded for this cycle's appeal on
+    this complaint (`POST /v1/complaints/{id}/evidence?owner_kind=appeal&owner_id=<cycle id>`)."""
+
+    cycle_id: str
+    complaint_id: str
+    evidence: list[str]
 
 
 class AccountabilityActivities:
@@ -67,3 +77,11 @@ class AccountabilityActivities:
         """Earlier months compiled but never published: a stalled month, reported (it stays
         decidable in its own run)."""
         return await ledger.open_periods(self._pool, period)
+
+    @activity.defn(name="missing_appeal_evidence")
+    async def missing_evidence(self, check: EvidenceCheck) -> list[str]:
+        """The ids that are not evidence of this cycle's appeal on the complaint."""
+        return await evidence.missing(
+            self._pool, check.evidence, owner_kind="appeal", owner_id=check.cycle_id,
+            complaint_id=check.complaint_id,
+        )  # fmt: skip

@@ -118,18 +118,25 @@ async def content(db: Queryable, ring: KeyRing, eid: str) -> bytes | None:
 
 
 async def missing(
-    db: Queryable, ids: Iterable[str], *, owner_kind: OwnerKind, owner_id: str
+    db: Queryable,
+    ids: Iterable[str],
+    *,
+    owner_kind: OwnerKind,
+    owner_id: str,
+    complaint_id: str | None = None,
 ) -> list[str]:
-    """The ids among `ids` that are not evidence of this owner (unknown, malformed, or
-    attached to something else), in the order given; empty: all are."""
+    """The ids among `ids` that are not evidence of this owner (and of this complaint, when
+    given): unknown, malformed, or attached to something else, in the order given; empty:
+    all are."""
     wanted = list(dict.fromkeys(ids))
     canonical = {eid: _canonical(eid) for eid in wanted}
     rows = await db.fetch(
         "SELECT evidence_id::text AS id FROM evidence WHERE evidence_id = ANY($1::uuid[])"
-        " AND owner_kind = $2 AND owner_id = $3",
+        " AND owner_kind = $2 AND owner_id = $3 AND ($4::text IS NULL OR complaint_id = $4)",
         [c for c in canonical.values() if c is not None],
         owner_kind,
         owner_id,
+        complaint_id,
     )
     found = {r["id"] for r in rows}
     return [eid for eid in wanted if canonical[eid] not in found]

@@ -25,6 +25,7 @@ from domain.identity import VerifiedIdentity
 from domain.models import ComplaintIntake, ComplaintState, Notification
 from domain.sla import PolicySnapshot
 from infra.codec import KeyRing, data_converter
+from ledger import evidence
 from notices.channels import DeliveryStatus
 from workflows import contract
 
@@ -178,6 +179,17 @@ class Harness:
             nonce=change.pop("nonce", None) or uuid.uuid4().hex,
         )
         return contract.sealed(self.client, payload, identity)
+
+    async def appeal_evidence(self, complaint_id: str, period: str, text: str = "proof") -> str:
+        """R-IN-9: a file uploaded as evidence for the cycle's appeal on a complaint (as
+        `POST /v1/complaints/{id}/evidence?owner_kind=appeal&owner_id=<cycle id>` stores it);
+        its id."""
+        attached, _ = await evidence.attach(
+            self.pool, TEST_KEY_RING, complaint_id=complaint_id, owner_kind="appeal",
+            owner_id=contract.cycle_workflow_id(period), filename="proof.txt",
+            media_type="text/plain", content=text.encode(), uploaded_by="li.na",
+        )  # fmt: skip
+        return attached.evidence_id
 
     async def state(self, handle: WorkflowHandle[Any, Any]) -> ComplaintState:
         result: ComplaintState = await handle.query(

@@ -117,6 +117,7 @@ def build_worker(
             accountability.compile,
             accountability.publish,
             accountability.open_cycles,
+            accountability.missing_evidence,
         ],
         **worker_options,
     )

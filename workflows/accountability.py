@@ -43,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
         AccountabilityActivities,
         CompileRequest,
         CycleItem,
+        EvidenceCheck,
         PublishRequest,
     )
     from activities.notifications import NotificationActivities
@@ -325,6 +326,10 @@ class AccountabilityCycleWorkflow:
                 )
             if item.appeal is not None:
                 self._refuse(f"appeal by {message.actor}: already appealed")
+            if self._sheets_first:
+                await self._check_evidence(message, item.complaint_id)
+                if item.appeal is not None:  # another was taken while the ledger answered
+                    self._refuse(f"appeal by {message.actor}: already appealed")
             item.appeal = message.reason
             if self._sheets_first:
                 item.appeal_by, item.appeal_evidence = message.actor, list(message.evidence)
@@ -337,6 +342,21 @@ class AccountabilityCycleWorkflow:
         state.log.append(f"{now.isoformat()} {name} by {message.actor} on {item.complaint_id}")
         self._changed = True
         return state
+
+    async def _check_evidence(self, appeal: Appeal, complaint_id: str) -> None:
+        """R-IN-9: every attachment id is evidence uploaded for this cycle's appeal on the
+        complaint (the ledger knows; the workflow asks it through a local activity)."""
+        cycle_id = workflow.info().workflow_id
+        missing = await workflow.execute_local_activity_method(
+            AccountabilityActivities.missing_evidence,
+            EvidenceCheck(cycle_id=cycle_id, complaint_id=complaint_id, evidence=appeal.evidence),
+            start_to_close_timeout=timedelta(seconds=10),
+        )
+        if missing:
+            self._refuse(
+                f"appeal by {appeal.actor} on {complaint_id}: not evidence of an appeal in "
+                f"{cycle_id} on this complaint: {', '.join(missing)} (R-IN-9)"
+            )
 
     def _record_ground(self, message: RecordGround, sender: VerifiedIdentity | None) -> CycleState:
         """R-AN-5: the review group records a ground no fact shows; a complaint-staff item is

@@ -122,8 +122,9 @@ async def test_r_an_3_cycle_end_to_end_with_appeals_until_the_26th(harness: Harn
     await handle.execute_update("decide", await review(**direct, penalty=120))
     await handle.signal("decide", await review(**managerial, penalty=60))
     li_na = await sender(h, handle, "li.na", "handler")
+    proof = await h.appeal_evidence("A1", period)
     await handle.execute_update("appeal", await li_na(**direct, reason="the customer lied",
-                                                      evidence=["att-1"]))  # fmt: skip
+                                                      evidence=[proof]))  # fmt: skip
     with pytest.raises(WorkflowUpdateFailedError):  # a second appeal
         await handle.execute_update("appeal", await li_na(**direct, reason="again",
                                                           evidence=["att-2"]))  # fmt: skip
@@ -208,15 +209,26 @@ async def test_r_ac_3_appeal_from_another_person_refused_only_the_person_or_thei
     with pytest.raises(WorkflowUpdateFailedError) as bare:  # R-AC-3, R-IN-9: no evidence
         await handle.execute_update("appeal", await pudong(**ref, reason="for li.na"))
     assert "carries evidence" in str(bare.value.cause)
+    # R-IN-9: evidence of the case, not of this cycle's appeal, is not an appeal's evidence
+    elsewhere = await h.appeal_evidence("B1", "1999-01")
+    proof = await h.appeal_evidence("B1", period)
+    with pytest.raises(WorkflowUpdateFailedError) as foreign:
+        both = await pudong(**ref, reason="for li.na", evidence=[proof, elsewhere])
+        await handle.execute_update("appeal", both)
+    assert f"not evidence of an appeal in {handle.id} on this complaint: {elsewhere}" in str(
+        foreign.value.cause
+    )
     appealed = await handle.execute_update(
-        "appeal", await pudong(**ref, reason="for li.na", evidence=["att-7"]),
+        "appeal", await pudong(**ref, reason="for li.na", evidence=[proof]),
         result_type=CycleState,
     )  # fmt: skip
     assert appealed.items[0].appeal == "for li.na"
-    assert appealed.items[0].appeal_evidence == ["att-7"]
+    assert appealed.items[0].appeal_evidence == [proof]
     assert appealed.items[0].appeal_by == "wang.qiang"
     log = (await _state(handle)).log
-    assert sum("REFUSED" in line for line in log) == 6, log
+    assert sum("REFUSED" in line for line in log) == 7, (
+        log
+    )  # the six above and the foreign evidence
 
 
 async def _state(handle: Any) -> CycleState:

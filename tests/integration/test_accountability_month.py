@@ -143,8 +143,23 @@ async def test_r_ac_3_r_ac_4_r_an_5_a_month_sheet_appeal_decision_publication_cs
         await handle.execute_update("appeal", await other(**direct, reason="for her",
                                                           evidence=["att-0"]))  # fmt: skip
     assert "R-AC-3" in str(refused.value.cause)
+    # R-IN-9: the appeal's evidence, uploaded through the API for this cycle's appeal on M1
+    uploaded = []
+    for n, pdf in enumerate([b"%PDF-1.4 call recording transcript", b"%PDF-1.4 claim form"]):
+        r = await api.http.post(
+            "/v1/complaints/M1/evidence", content=pdf,
+            params={"filename": f"proof-{n}.pdf", "owner_kind": "appeal",
+                    "owner_id": contract.cycle_workflow_id(period)},
+            headers={**api.as_("handler"), "Content-Type": "application/pdf"},
+        )  # fmt: skip
+        assert r.status_code == 201, r.text
+        uploaded.append(r.json()["evidence_id"])
+    with pytest.raises(WorkflowUpdateFailedError) as unknown:  # ids that are not evidence
+        await handle.execute_update("appeal", await li_na(**direct, reason="the customer lied",
+                                                          evidence=["att-1"]))  # fmt: skip
+    assert "not evidence of an appeal" in str(unknown.value.cause)
     await handle.execute_update("appeal", await li_na(**direct, reason="the customer lied",
-                                                      evidence=["att-1", "att-2"]))  # fmt: skip
+                                                      evidence=uploaded))  # fmt: skip
     await h.sleep_until(appeal_until(period))
     await handle.execute_update("decide_appeal", await review(**direct, upheld=True, penalty=200))
     final = CycleState.model_validate(await handle.result())
@@ -163,7 +178,7 @@ async def test_r_ac_3_r_ac_4_r_an_5_a_month_sheet_appeal_decision_publication_cs
         "SELECT appeal_evidence FROM accountability_items WHERE complaint_id = 'M1'"
         " AND person = 'li.na' AND responsibility = 'direct'"
     )
-    assert evidence == ["att-1", "att-2"]
+    assert evidence == uploaded
 
     cli = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "reports.accountability", period,
