@@ -61,6 +61,7 @@ async def main(release: str) -> None:
         await general_full_life(h, release)
         await crisis_withdrawn(h, release)
         await continued_run(h, release)
+        await bank_outlet_crisis(h, release)
     await env.shutdown()
     await pool.close()
     ledger.stop()
@@ -142,6 +143,44 @@ async def continued_run(h: Harness, release: str) -> None:
     started = history.events[0].workflow_execution_started_event_attributes
     assert started.continued_execution_run_id, "the case did not continue as new"
     (HERE / f"continued_run-{release}.json").write_text(history.to_json())
+
+
+async def bank_outlet_crisis(h: Harness, release: str) -> None:
+    """Rules 3: a bank-outlet complaint handed to the insurer, its policy classed flawed and
+    referred, the amount corrected, a transfer done, the customer flagged, early signs and a
+    group event with the police and the on-site commander, every crisis report filed (one with
+    evidence ids), conduct recorded, the branch closed ad hoc, then withdrawn."""
+    handle = await h.start(
+        channel="bank_outlet", complaint_id=f"bank_outlet_crisis-{release}",
+        bank_outlet={"bank": "工商银行", "outlet": "陆家嘴支行"},
+        amount_involved={"amount": "50000.00"},
+    )  # fmt: skip
+    await h.act(handle, "acknowledge_script")
+    await h.act(handle, "transfer_to_insurer", insurer="太平洋人寿", days=3)
+    await h.act(handle, "classify_policy", signed_personally=False, callback_compliant=True,
+                insurer="太平洋人寿", days=5)  # fmt: skip
+    await h.act(handle, "correct_amount", amount="48000.00", reason="the invoice")
+    await h.act(handle, "transfer", department="理赔部", requirements="re-assess", days=2)
+    await h.act(handle, "complete_transfer", transfer="transfer-1", outcome="re-assessed")
+    await h.act(handle, "flag_customer", flags=["group_risk"])
+    await h.act(handle, "record_early_signs", detail="a crowd at the outlet", people_count=3)
+    await h.act(handle, "report_crisis", level="early_signs", summary="crowd forming")
+    await h.act(handle, "record_police_contact", police="陆家嘴派出所")
+    await h.act(handle, "record_group_event", **SUPERVISOR, commander="zhou.hq", people_count=8)
+    await h.act(handle, "report_crisis", level="superior", summary="group event",
+                attachments=["photo-1"])  # fmt: skip
+    await h.act(handle, "report_crisis", level="headquarters", summary="group event")
+    await h.act(handle, "report_crisis", level="regulator", summary="group event",
+                to="上海银保监局")  # fmt: skip
+    await h.act(handle, "record_conduct", **SUPERVISOR, person="li.na", kind="unauthorised_promise")
+    today = (await h.now()).date()
+    await h.act(handle, "announce_closure", actor="admin.chen", role="admin",
+                closure_key="typhoon-1", first_day=(today + timedelta(days=1)).isoformat(),
+                last_day=(today + timedelta(days=1)).isoformat(), reason="typhoon")  # fmt: skip
+    await h.sleep(timedelta(days=1))
+    await h.act(handle, "withdraw", reason="settled")
+    await handle.result()
+    await save(handle, f"bank_outlet_crisis-{release}.json")
 
 
 if __name__ == "__main__":
