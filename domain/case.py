@@ -65,6 +65,7 @@ from domain.models import (
     Notification,
     PolicyClassification,
     Reassign,
+    Recipient,
     RecordCallback,
     RecordRepeat,
     ReportCrisis,
@@ -81,9 +82,6 @@ from domain.sla import PolicySnapshot
 LEGACY_RULES = 1
 RULES = 3  # what a new case runs under
 
-Recipient = Literal[
-    "customer", "owner", "supervisor", "superior", "headquarters", "regulator", "first_receiver"
-]
 EntryKind = Literal[
     "intake", "stage", "action", "refused", "warning", "breach", "reminder", "notice", "clock"
 ]

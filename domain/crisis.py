@@ -38,6 +38,7 @@ from domain.models import (
     CrisisRecord,
     FlagCustomer,
     NoticeKind,
+    Recipient,
     RecordConduct,
     RecordEarlySigns,
     RecordGroupEvent,
@@ -49,7 +50,6 @@ from domain.models import (
 
 if TYPE_CHECKING:
     from domain import notices
-    from domain.case import Recipient
     from domain.sla import PolicySnapshot
 
 RULES = 3  # the rules version these rules came with

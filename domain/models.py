@@ -697,13 +697,17 @@ class NoticeKind(StrEnum):
     ACCOUNTABILITY = "accountability"  # R-AN-3, R-AC-2: the monthly cycle's proposals and results
 
 
+# Who a notice is for (the relay finds their address by role).
+Recipient = Literal[
+    "customer", "owner", "supervisor", "superior", "headquarters", "regulator", "first_receiver"
+]
+
+
 class Notification(Derived):
     key: str  # idempotency key: workflow id + sequence
     complaint_id: str
     kind: NoticeKind
-    recipient_role: Literal[
-        "customer", "owner", "supervisor", "superior", "headquarters", "regulator", "first_receiver"
-    ]
+    recipient_role: Recipient
     recipient: str
     channels: list[Literal["sms", "email", "phone", "letter", "im"]]
     subject: str

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from domain.models import LedgerRecord
 from infra.postgres import Connection
-from ledger.record import columns
+from ledger.rows import columns
 
 BANK = """
 WITH facts AS (

@@ -18,7 +18,7 @@ from datetime import datetime
 
 from domain.models import ConductEvent, CrisisRecord, Derived, LedgerRecord
 from infra.postgres import Connection, Queryable
-from ledger.record import columns
+from ledger.rows import columns
 
 CRISIS = """
 INSERT INTO crisis_records (complaint_id, seq, kind, at, actor, level, person, detail,

@@ -17,13 +17,13 @@ breaches it inserted (the worker's breach metrics count those).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from domain.models import LedgerRecord
 from infra.postgres import Connection
+from ledger import bank, crisis
 from ledger.outbox import outbox_columns
+from ledger.rows import columns
 
 RECORD = """
 WITH complaint AS (
@@ -113,11 +113,6 @@ SELECT clock_key, due_at FROM breaches
 """
 
 
-def columns(rows: Sequence[tuple[Any, ...]], width: int) -> list[list[Any]]:
-    """Rows as column arrays, for `unnest`: one array per column, empty if there are no rows."""
-    return [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * width
-
-
 async def _write_case(conn: Connection, record: LedgerRecord) -> list[tuple[str, datetime]]:
     """The record in one statement (R-IN-2: its notices are queued only if the ledger holds
     the entries that announce them). Returns the breaches this statement inserted, as
@@ -158,8 +153,6 @@ async def write_record(conn: Connection, record: LedgerRecord) -> list[tuple[str
     """The record; with the rows of rules 3 in the same transaction when it carries any: the
     bank channel's (`ledger.bank`), crisis rows, conduct events and help flags
     (`ledger.crisis`)."""
-    from ledger import bank, crisis  # they build on this module's `columns`
-
     more = crisis.carries_any(record)
     if record.bank is None and not more:
         return await _write_case(conn, record)
