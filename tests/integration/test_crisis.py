@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,28 +23,15 @@ from infra.config import Settings
 from ledger import crisis, evidence
 from reports.statistics import monthly_report
 from tests.harness import Harness, eventually
+from tests.integration.test_api import Api as BaseApi
 from workflows import contract
 
 TEXT = "text/plain"
 SH = ZoneInfo("Asia/Shanghai")
 
 
-@dataclass
-class Api:
-    http: httpx.AsyncClient
-    keys: dict[str, str]
-
-    def as_(self, who: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.keys[who]}"}
-
-    async def post(self, path: str, body: Any, who: str = "system") -> httpx.Response:
-        return await self.http.post(path, json=body, headers=self.as_(who))
-
-    async def act(self, cid: str, action: str, who: str = "handler", **body: Any) -> httpx.Response:
-        return await self.post(f"/v1/complaints/{cid}/actions/{action}", body, who)
-
-    async def get(self, path: str, who: str = "system", **params: Any) -> httpx.Response:
-        return await self.http.get(path, headers=self.as_(who), params=params)
+class Api(BaseApi):
+    """The API tests' client, with evidence uploads and a filing helper."""
 
     async def upload(
         self, cid: str, data: bytes, media_type: str = TEXT, who: str = "handler", **params: Any
