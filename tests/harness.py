@@ -11,7 +11,7 @@ import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -199,11 +199,31 @@ class Harness:
 
     async def sleep(self, duration: timedelta) -> None:
         await self.env.sleep(duration)
+        await self._past_imminent_timers()
 
     async def sleep_until(self, moment: datetime) -> None:
         """Skip test-server time to just after `moment` (never a real wait)."""
         gap = moment - await self.now()
         await self.env.sleep(max(gap, timedelta(0)) + timedelta(seconds=1))
+        await self._past_imminent_timers()
+
+    async def _past_imminent_timers(self) -> None:
+        """Skip on past a timer due within TIMER_GUARD of where a skip landed.
+
+        The time-skipping test server's clock runs at real pace between skips, and a timer fires
+        a few ms after the alarm instant the case computed (it starts when the task completes).
+        An action sent just after a skip can then find its alarm due, fire it itself and cancel
+        the timer, which fired meanwhile on the server: the test server refuses that
+        CancelTimer ("invalid history builder state for action", temporalio/sdk-java#2606,
+        #3088) and never retries the task, so the case hangs. A real server drops the buffered
+        fire and records TimerCanceled. Skipping past such a timer (at most TIMER_GUARD more)
+        keeps the test's story and avoids the server's bug (README: Tests).
+        """
+        now = await self.now()
+        due = [t for h in self.handles for t in await _pending_timers(h)]
+        imminent = [t for t in due if now - TIMER_GUARD <= t <= now + TIMER_GUARD]
+        if imminent:
+            await self.env.sleep(max(imminent) - now + TIMER_GUARD)
 
     async def refusal(self, handle: WorkflowHandle[Any, Any], action: str, **payload: Any) -> str:
         """Run an action that must be refused; return the workflow's reason."""
@@ -214,6 +234,24 @@ class Harness:
             assert err.cause.type == "ActionRefused"
             return str(err.cause.message)
         raise AssertionError(f"{action} was accepted")
+
+
+TIMER_GUARD = timedelta(seconds=1)
+
+
+async def _pending_timers(handle: WorkflowHandle[Any, Any]) -> list[datetime]:
+    """When each timer started and not yet fired or cancelled in the run is due."""
+    pending: dict[str, datetime] = {}
+    async for e in handle.fetch_history_events():
+        if e.HasField("timer_started_event_attributes"):
+            a = e.timer_started_event_attributes
+            started = e.event_time.ToDatetime().replace(tzinfo=UTC)
+            pending[a.timer_id] = started + a.start_to_fire_timeout.ToTimedelta()
+        elif e.HasField("timer_fired_event_attributes"):
+            pending.pop(e.timer_fired_event_attributes.timer_id, None)
+        elif e.HasField("timer_canceled_event_attributes"):
+            pending.pop(e.timer_canceled_event_attributes.timer_id, None)
+    return list(pending.values())
 
 
 async def eventually(
