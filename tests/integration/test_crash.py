@@ -137,8 +137,9 @@ async def test_postgres_outage_during_lifecycle_activities_retry_nothing_lost_or
                 pending = "SELECT count(*) FROM notifications WHERE status = 'pending'"
                 return bool(await pool.fetchval(pending) == 0)
 
-            # The relay lost its connection too; the notices of the outage go out once it is back.
-            await eventually(all_sent, what="every notice delivered after the outage")
+            # The relay lost its connection too; the notices of the outage go out once it is back
+            # (its reconnect waits out an idle period; 60 s bounds it on a loaded 2-core CI run).
+            await eventually(all_sent, what="every notice delivered after the outage", seconds=60)
         notices = [e for e in final.timeline if e.kind == "notice"]
         assert len(notifier.sent) == len(notices) and len(notices) >= 2
         assert await ledger_timeline(pool, final.complaint_id) == workflow_timeline(final)
