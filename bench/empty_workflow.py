@@ -7,7 +7,7 @@ before it answers its intake: what the SDK alone costs for that shape, with no w
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import activity, workflow
@@ -59,3 +59,16 @@ class TwoLocalActivitiesWorkflow:
     @workflow.update(name="register")
     async def register(self) -> None:
         await workflow.wait_condition(lambda: self._ready)
+
+
+@workflow.defn(name="AlarmFloorWorkflow")
+class AlarmFloorWorkflow:
+    """The least a deadline can cost on a server: a timer wakes the workflow at its instant,
+    it runs one no-op local activity (where a complaint writes its breach to the ledger) and
+    finishes (where a complaint upserts `SlaBreached` and starts its next timer).
+    bench/open_book.py wakes K of these at one instant beside the complaints' burst."""
+
+    @workflow.run
+    async def run(self, due: datetime) -> None:
+        await workflow.sleep(max(due - workflow.now(), timedelta(0)))
+        await workflow.execute_local_activity(noop, start_to_close_timeout=timedelta(seconds=10))

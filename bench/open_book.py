@@ -48,8 +48,10 @@ from pathlib import Path
 from typing import Any
 
 from temporalio.client import Client
+from temporalio.worker import Worker
 
 from activities.policy import PolicySource
+from bench.empty_workflow import AlarmFloorWorkflow, noop
 from bench.first_wait import QuietSender, intake
 from bench.servers import dev_server, ledger
 from domain.calendar_data import fast_calendar
@@ -59,6 +61,7 @@ from infra import logs
 from infra.codec import KeyRing, data_converter, generate_key_file
 from infra.config import Settings
 from infra.postgres import create_pool
+from infra.temporal import metrics_runtime
 from ledger import polling
 from workers import complaints_worker, tuning
 from workflows import contract
@@ -66,7 +69,9 @@ from workflows import search_attributes as sa
 
 ROOT = Path(__file__).resolve().parent.parent
 TASK_QUEUE = "bench-open-book"
+FLOOR_QUEUE = "bench-open-book-floor"  # the floor's workflows, served by the same worker process
 CONTACT_HOURS = 48.0  # a burst case is received this long before its due instant
+LIST_EVERY = 1.0  # seconds between the measurement's list queries (each costs the server CPU)
 
 
 class BenchPolicy(PolicySource):
@@ -90,8 +95,11 @@ class BenchPolicy(PolicySource):
 
 async def serve_worker(args: argparse.Namespace) -> None:
     logs.configure(level=logging.WARNING)
+    runtime, _ = metrics_runtime()  # the core's warnings to stderr (our log), not stdout
     client = await Client.connect(
-        args.address, data_converter=data_converter(KeyRing.from_file(args.keys))
+        args.address,
+        data_converter=data_converter(KeyRing.from_file(args.keys)),
+        runtime=runtime,
     )
     settings = Settings(
         max_cached_workflows=args.cache,
@@ -111,11 +119,19 @@ async def serve_worker(args: argparse.Namespace) -> None:
         graceful_shutdown_timeout=timedelta(seconds=5),
         **tuning(settings),
     ) as worker:
-        running = asyncio.create_task(worker.run())
+        floor = Worker(
+            client,
+            task_queue=FLOOR_QUEUE,
+            workflows=[AlarmFloorWorkflow],
+            activities=[noop],
+            workflow_runner=worker.config()["workflow_runner"],
+            **tuning(settings),
+        )
+        running = [asyncio.create_task(w.run()) for w in (worker, floor)]
         print("ready", flush=True)
         await stop.wait()
-        await worker.shutdown()
-        await running
+        await asyncio.gather(worker.shutdown(), floor.shutdown())
+        await asyncio.gather(*running)
 
 
 @dataclass
@@ -133,9 +149,21 @@ class WorkerConfig:
 
 
 class WorkerProcess:
-    def __init__(self, config: WorkerConfig) -> None:
+    """The worker in a process of its own. Its log (stderr: its warnings and the Temporal
+    core's) goes to a file, and its stdout is read to the end: a pipe left full blocks the
+    thread that writes to it, which once stalled a whole worker here."""
+
+    def __init__(self, config: WorkerConfig, folder: Path) -> None:
         self.config = config
         self.process: asyncio.subprocess.Process | None = None
+        self.log = folder / f"worker-{config.label}.log"
+        self._drain: asyncio.Task[None] | None = None
+
+    def warnings(self) -> dict[str, int]:
+        """The core's and the SDK's complaints in the worker's log, by code."""
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        codes = {"workflow task over 5 s": "TMPRL1104", "deadlock detected": "TMPRL1101"}
+        return {what: text.count(code) for what, code in codes.items()}
 
     async def start(self, address: str, dsn: str, keys: Path) -> None:
         c = self.config
@@ -144,12 +172,19 @@ class WorkerProcess:
             "--dsn", dsn, "--keys", str(keys), "--cache", str(c.cache),
             "--sticky", str(c.sticky), "--slots", str(c.slots),
             *(["--unsandboxed"] if c.unsandboxed else []),
-            cwd=ROOT, stdout=asyncio.subprocess.PIPE,
+            cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=self.log.open("ab"),
         )  # fmt: skip
-        assert self.process.stdout is not None
-        line = await asyncio.wait_for(self.process.stdout.readline(), 60)
+        stdout = self.process.stdout
+        assert stdout is not None
+        line = await asyncio.wait_for(stdout.readline(), 60)
         if line.strip() != b"ready":
-            raise RuntimeError(f"worker did not start: {line!r}")
+            raise RuntimeError(f"worker did not start: {line!r}; see {self.log}")
+
+        async def drain() -> None:
+            while await stdout.read(65536):
+                pass
+
+        self._drain = asyncio.create_task(drain())
 
     @property
     def pid(self) -> int:
@@ -166,6 +201,8 @@ class WorkerProcess:
             progress(f"worker {self.config.label} did not stop within 60 s: killed")
             self.process.kill()
             await self.process.wait()
+        if self._drain is not None:
+            await self._drain
 
 
 # ---------------------------------------------------------------------------------------------
@@ -238,6 +275,7 @@ class Burst:
     cpu: dict[str, int] = field(default_factory=dict)
     worker_rss: float = 0.0
     polled: list[float] = field(default_factory=list)
+    warnings: dict[str, int] = field(default_factory=dict)  # the worker's, since it started
 
 
 async def watch(
@@ -269,7 +307,7 @@ async def watch(
                 cid = contract.complaint_id_of(wf.id)
                 if cid is not None:
                     burst.listed_seen.setdefault(cid, late())
-            await asyncio.sleep(1.0)  # the listing itself costs the server CPU
+            await asyncio.sleep(LIST_EVERY)
 
     async def both() -> None:
         await asyncio.gather(ledger_side(), list_side())
@@ -284,6 +322,67 @@ async def watch(
         "server": cpu_ms(server) - cpu_before["server"],
     }
     burst.worker_rss = rss_mb(worker.pid)
+    k = len(burst.ids)
+    burst.warnings = worker.warnings()
+    ledger_p, listed_p = (
+        percentiles(list(d.values())) for d in (burst.ledger_seen, burst.listed_seen)
+    )
+    progress(
+        f"burst {burst.label}: ledger p50/p99/max {'/'.join(f'{v:.1f}' for v in ledger_p)} s "
+        f"({len(burst.ledger_seen)}), listed {'/'.join(f'{v:.1f}' for v in listed_p)} s "
+        f"({len(burst.listed_seen)}); CPU ms per case: worker {burst.cpu['worker'] / k:.1f}"
+        f" + server {burst.cpu['server'] / k:.1f}; {burst.warnings}"
+    )
+
+
+@dataclass
+class Floor:
+    """K bare alarms at one instant on the same worker and server (`AlarmFloorWorkflow`)."""
+
+    due: datetime
+    lateness: list[float] = field(default_factory=list)  # due instant -> workflow closed
+    cpu: dict[str, int] = field(default_factory=dict)
+
+
+async def floor_burst(client: Client, worker: WorkerProcess, k: int, limit: float) -> Floor:
+    """Start K floor workflows due at one instant; wait until all have closed (a count every
+    `LIST_EVERY`, as the complaints' burst lists); lateness from their close times."""
+    run = uuid.uuid4().hex[:6]
+    gate = asyncio.Semaphore(100)
+
+    async def one(i: int, due: datetime) -> None:
+        async with gate:
+            await client.start_workflow(
+                AlarmFloorWorkflow.run, due, id=f"floor-{run}-{i}", task_queue=FLOOR_QUEUE
+            )
+
+    due = (datetime.now(UTC) + timedelta(seconds=10 + k / 20)).replace(microsecond=0)
+    await asyncio.gather(*(one(i, due) for i in range(k)))
+    floor = Floor(due)
+    server = server_pid()
+    await asyncio.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()))
+    before = {"worker": cpu_ms(worker.pid), "server": cpu_ms(server)}
+    query = f"WorkflowId STARTS_WITH 'floor-{run}-'"
+    done = f"{query} AND ExecutionStatus = 'Completed'"
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if (await client.count_workflows(done)).count >= k:
+            break
+        await asyncio.sleep(LIST_EVERY)
+    floor.cpu = {
+        "worker": cpu_ms(worker.pid) - before["worker"],
+        "server": cpu_ms(server) - before["server"],
+    }
+    async for wf in client.list_workflows(done, page_size=1000):
+        if wf.close_time is not None:
+            floor.lateness.append((wf.close_time - due).total_seconds())
+    p50, p99, top = percentiles(floor.lateness)
+    worker_ms, server_ms = (floor.cpu[p] / k for p in ("worker", "server"))
+    progress(
+        f"floor: {len(floor.lateness)} of {k} closed, p50/p99/max {p50:.1f}/{p99:.1f}/{top:.1f} s;"
+        f" CPU ms per case: worker {worker_ms:.1f} + server {server_ms:.1f}"
+    )
+    return floor
 
 
 async def poller(pool: Any, every: float) -> None:
@@ -299,8 +398,10 @@ async def poller(pool: Any, every: float) -> None:
 
 
 async def run(args: argparse.Namespace) -> None:
+    global LIST_EVERY
+    LIST_EVERY = args.list_every
     logs.configure(level=logging.WARNING)
-    n, k = args.count, max(1, args.count // 10)
+    n, k = args.count, args.burst or max(1, args.count // 10)
     background = n - 2 * k
     recommended = WorkerConfig(
         "recommended",
@@ -309,7 +410,14 @@ async def run(args: argparse.Namespace) -> None:
         slots=args.slots,
         unsandboxed=args.unsandboxed,
     )
-    default = WorkerConfig("default", cache=args.default_cache)
+    # The same settings but the SDK's default cache: the cache is what this burst measures.
+    default = WorkerConfig(
+        "default",
+        cache=args.default_cache,
+        sticky=args.sticky,
+        slots=args.slots,
+        unsandboxed=args.unsandboxed,
+    )
     extra: list[str] = ["--log-level", "error"]
     for value in args.server_config:
         extra += ["--dynamic-config-value", value]
@@ -326,7 +434,7 @@ async def run(args: argparse.Namespace) -> None:
         ):
             address = env.client.service_client.config.target_host
             polling_task = asyncio.create_task(poller(pool, args.poll_every))
-            worker = WorkerProcess(recommended)
+            worker = WorkerProcess(recommended, folder)
             await worker.start(address, dsn, keys)
             rss_empty = rss_mb(worker.pid)
             warm = min(20, max(5, n // 20))  # imports, first sandboxes
@@ -358,12 +466,14 @@ async def run(args: argparse.Namespace) -> None:
             progress(f"burst of {k:,} due at {a.due:%H:%M:%S} with worker R")
             await watch(a, pool, env.client, worker, args.timeout)
 
+            floor = await floor_burst(env.client, worker, k, args.timeout)
+
             # Worker D files the second burst, then as many more cases as its cache holds, so
             # the burst's cases have left its cache (least recently used first) when they wake.
             # No hand-over between workers at the due instant: cases cached by a stopped
             # worker wait for its sticky timeout first (README: Benchmarks).
             await worker.stop()
-            worker = WorkerProcess(default)
+            worker = WorkerProcess(default, folder)
             await worker.start(address, dsn, keys)
             rss_default_start = rss_mb(worker.pid)
             filler = default.cache
@@ -387,9 +497,11 @@ async def run(args: argparse.Namespace) -> None:
             print(f"  worker D (default):     {default.describe()}")
             print(f"  filing rate: {rate:.1f}/s ({background:,} in {filed_seconds:.0f} s, "
                   f"{args.concurrency} at a time, update-with-start of register)")  # fmt: skip
-            per_cached = (rss_cached - rss_start) / open_cases * 1024
+            cached = min(open_cases, recommended.cache)
+            per_cached = (rss_cached - rss_start) / cached * 1024
             print(f"  worker R RSS: {rss_empty:.0f} MB started, {rss_cached:.0f} MB with "
-                  f"{open_cases:,} cases cached: {per_cached:.0f} KB per open case")  # fmt: skip
+                  f"{cached:,} of {open_cases:,} open cases cached: {per_cached:.0f} KB per "
+                  "cached case")  # fmt: skip
             per_evicted = (b.worker_rss - rss_default_start) / open_cases_d * 1024
             print(f"  worker D RSS: {rss_default_start:.0f} MB started, {b.worker_rss:.0f} MB "
                   f"after its burst ({default.cache:,} cached): {per_evicted:.1f} KB per open "
@@ -415,6 +527,15 @@ async def run(args: argparse.Namespace) -> None:
                     whole = top if not missing else float("nan")
                     row = f"{p50:.1f} | {p99:.1f} | {top:.1f} | {whole:.1f} | {missing}"
                     print(f"| {burst.label}: {burst.config.describe()} | {what} | {row} | {note} |")
+            p50, p99, top = percentiles(floor.lateness)
+            missing = k - len(floor.lateness)
+            cpu = f"{floor.cpu['worker'] / k:.1f} + {floor.cpu['server'] / k:.1f}"
+            print(f"| floor: {recommended.describe()}, a bare alarm (timer, one no-op local "
+                  f"activity, done) | workflow closed | {p50:.1f} | {p99:.1f} | {top:.1f} | "
+                  f"{top if not missing else float('nan'):.1f} | {missing} | {cpu} |")  # fmt: skip
+            for burst in (a, b):
+                said = ", ".join(f"{n:,} {what}" for what, n in burst.warnings.items())
+                print(f"  worker {burst.config.label}'s log: {said}")
             out |= {
                 "rate": rate,
                 "kb_per_cached_case": per_cached,
@@ -427,8 +548,14 @@ async def run(args: argparse.Namespace) -> None:
                         "polled": percentiles(burst.polled),
                         "missing": k - len(burst.ledger_seen),
                         "cpu_ms_per_case": {p: ms / k for p, ms in burst.cpu.items()},
+                        "warnings": burst.warnings,
                     }
                     for burst in (a, b)
+                },
+                "floor": {
+                    "closed": percentiles(floor.lateness),
+                    "missing": k - len(floor.lateness),
+                    "cpu_ms_per_case": {p: ms / k for p, ms in floor.cpu.items()},
                 },
             }
             if args.json:
@@ -453,12 +580,14 @@ def progress(line: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--count", type=int, default=100_000, help="N: open complaints")
+    parser.add_argument("--burst", type=int, default=0,
+                        help="K: cases due at one instant per burst (0: N / 10)")  # fmt: skip
     parser.add_argument("--concurrency", type=int, default=50, help="filings in flight")
     parser.add_argument("--cache", type=int, default=0,
                         help="worker R's max_cached_workflows (0: 1.1 N + 100)")  # fmt: skip
     parser.add_argument("--sticky", type=float, default=60.0,
                         help="worker R's sticky schedule-to-start timeout, seconds")  # fmt: skip
-    parser.add_argument("--slots", type=int, default=8,
+    parser.add_argument("--slots", type=int, default=16,
                         help="worker R's workflow-task slots and threads (0: SDK's)")  # fmt: skip
     parser.add_argument("--unsandboxed", action="store_true", help="worker R without sandbox")
     parser.add_argument("--server-config", action="append", default=[], metavar="KEY=VALUE",
@@ -469,6 +598,8 @@ def main() -> None:
     parser.add_argument("--poll-every", type=float, default=60.0, help="the baseline's period")
     parser.add_argument("--lead", type=float, default=15.0,
                         help="seconds between a burst filed and its due instant")  # fmt: skip
+    parser.add_argument("--list-every", type=float, default=LIST_EVERY,
+                        help="seconds between the measurement's list queries")  # fmt: skip
     parser.add_argument("--timeout", type=float, default=600.0, help="per burst, seconds")
     parser.add_argument("--scratch", default=None, help="folder for the servers' files")
     parser.add_argument("--json", default=None, help="also write the figures to this file")

@@ -41,19 +41,32 @@ def configure(fmt: str = "console", level: int = logging.INFO) -> None:
         if fmt == "json"
         else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
     )
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
     structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            mask_customer_numbers,
-            renderer,
-        ],
+        processors=[*shared, mask_customer_numbers, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(level),
         # Resolve stderr at each logger's creation, not now: it may be replaced (tests).
         logger_factory=lambda *_: structlog.PrintLogger(sys.stderr),
         cache_logger_on_first_use=False,
     )
-    logging.basicConfig(
-        level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s"
+    # The standard library's records (the SDK's, and the Temporal core's forwarded to them by
+    # `infra.temporal.core_logging`) go through the same renderer and masking: one JSON line
+    # each in production, never the core's own coloured console lines on stdout.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                mask_customer_numbers,
+                renderer,
+            ],
+        )
     )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)

@@ -8,6 +8,7 @@ encrypted (`infra/codec.py`) when codec keys are configured.
 
 from __future__ import annotations
 
+import logging
 import socket
 from collections.abc import Iterable
 from typing import Any
@@ -15,7 +16,14 @@ from typing import Any
 from temporalio.client import Client
 from temporalio.common import SearchAttributeKey
 from temporalio.envconfig import ClientConfig
-from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
+from temporalio.runtime import (
+    LogForwardingConfig,
+    LoggingConfig,
+    PrometheusConfig,
+    Runtime,
+    TelemetryConfig,
+    TelemetryFilter,
+)
 
 from infra import tracing
 from infra.codec import CodecError, KeyRing, data_converter
@@ -75,16 +83,33 @@ def metrics_runtime(address: str | None = None) -> tuple[Runtime, str]:
     cache, requests) are served in Prometheus' text format at http://<address>/metrics, and
     that address. None: a free port on 127.0.0.1 (the worker's /metrics reads it there, so
     only this machine needs to reach it). A runtime is process-wide: make one, before the
-    client, and pass it to `connect`."""
+    client, and pass it to `connect`. The core's own logs go through `core_logging`."""
     for attempt in range(3):
         bind = address or _free_loopback_address()
         try:
-            config = TelemetryConfig(metrics=PrometheusConfig(bind_address=bind))
+            config = TelemetryConfig(
+                metrics=PrometheusConfig(bind_address=bind), logging=core_logging()
+            )
             return Runtime(telemetry=config), bind
         except ValueError:  # "Address already in use": taken since it was found free
             if address or attempt == 2:
                 raise
     raise AssertionError("unreachable")
+
+
+CORE_LOGGER = "temporalio.core"
+
+
+def core_logging() -> LoggingConfig:
+    """The Temporal core's warnings and errors (a slow or failed workflow task, a poll error),
+    forwarded to the standard library's logger `temporalio.core`, so `infra.logs` renders them
+    as it renders ours (JSON in production). The SDK's default writes them to stdout as coloured
+    console lines from the core's own thread, which then blocks if stdout does: a pipe nobody
+    reads stalled a whole worker in bench/open_book.py (README: Benchmarks)."""
+    return LoggingConfig(
+        filter=TelemetryFilter(core_level="WARN", other_level="ERROR"),
+        forwarding=LogForwardingConfig(logger=logging.getLogger(CORE_LOGGER)),
+    )
 
 
 def _free_loopback_address() -> str:

@@ -39,3 +39,8 @@ def test_r_sla_4_open_book_smoke(tmp_path: Path) -> None:
         assert 0 <= burst["listed"][2] < 20
         assert 0 <= burst["polled"][2] < 1 + 3  # within its period, plus its query
         assert burst["cpu_ms_per_case"]["worker"] > 0
+    # The floor: as many bare alarms at one instant, on the same worker and server.
+    assert "a bare alarm" in out
+    assert data["floor"]["missing"] == 0
+    assert 0 <= data["floor"]["closed"][0] <= data["floor"]["closed"][2] < 20
+    assert data["floor"]["cpu_ms_per_case"]["server"] > 0

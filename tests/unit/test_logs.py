@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 import structlog
 
 from infra import logs, masking
+from infra.temporal import CORE_LOGGER, core_logging
 
 
 def test_phone_and_id_numbers_are_masked_anywhere_in_an_event(
@@ -46,3 +48,24 @@ def test_one_rule_masks_every_number_wherever_it_shows() -> None:
     # The channels' log lines, the log processor and the API (tests/integration/test_api.py) agree.
     assert masking.mask_recipient("13812345678") == masking.mask_text("13812345678")
     assert masking.mask_recipient("zhang.wei@example.com") == "z***@example.com"
+
+
+def test_the_sdk_and_the_temporal_core_log_through_the_same_json_and_masking(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The core's warnings are forwarded to `temporalio.core` (not printed as console lines
+    on stdout, where a full pipe stalls the core's thread) and rendered like ours."""
+    forwarding = core_logging().forwarding
+    assert forwarding is not None
+    assert forwarding.logger is logging.getLogger(CORE_LOGGER)
+    logs.configure("json")
+    logging.getLogger(CORE_LOGGER).warning("[TMPRL1104] slow task; customer 13812345678")
+    logging.getLogger("temporalio.worker").info("below the threshold: not written")
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    event = json.loads(captured.err.strip().splitlines()[-1])
+    assert event["logger"] == CORE_LOGGER
+    assert event["level"] == "warning"
+    assert event["event"] == "[TMPRL1104] slow task; customer 138****5678"
+    assert "timestamp" in event
+    assert "below the threshold" not in captured.err
