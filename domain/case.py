@@ -27,6 +27,10 @@ release never changes what a running case already did (its history must replay t
 - 3: the bank channel and crisis handling in full (issue 14) and policy as data (issue 15).
   Every change of behaviour that rules 2 cases must not see is gated on `rules >= 3`.
   Crisis, conduct and help flags: domain/crisis.py (R-CR-1, R-CR-2, R-CR-5..8).
+- 4: a grade change re-plans the running stage clock but keeps what that clock already did
+  (R-SLA-4): a stage that already breached, or was already warned, is not breached or warned
+  again because its deadline moved (under rules 3 an escalation to crisis after a breach
+  recorded the same stage's breach a second time, and the statistics counted both).
 """
 
 from __future__ import annotations
@@ -80,7 +84,7 @@ from domain.models import (
 from domain.sla import PolicySnapshot
 
 LEGACY_RULES = 1
-RULES = 3  # what a new case runs under
+RULES = 4  # what a new case runs under
 
 EntryKind = Literal[
     "intake", "stage", "action", "refused", "warning", "breach", "reminder", "notice", "clock"
@@ -727,7 +731,16 @@ class Complaint(CrisisRules):
         s = self.state
         fresh = sla.stage_clock(self.policy, s.stage, s.grade, s.special_deadlines,
                                 current.started_at, current.key, rules=self.rules)  # fmt: skip
-        self._replace_clock(fresh.model_copy(update={"paused_at": current.paused_at}))
+        kept: dict[str, Any] = {"paused_at": current.paused_at}
+        breached = current.breached_at
+        if self.rules >= 4 and (breached is None or fresh.due_at <= breached):
+            # R-SLA-4: one breach per stage clock: a deadline that moved earlier is still
+            # breached, and its reminders carry on from where they were. (One that moved past
+            # the breach is a new deadline, and runs as one.)
+            kept |= current.model_dump(
+                include={"warned_at", "breached_at", "next_reminder_at", "reminders"}
+            )
+        self._replace_clock(fresh.model_copy(update=kept))
 
     def _declare_crisis(self, reasons: list[str], actor: str, now: datetime) -> None:
         """R-CR-1, R-GR-2: a crisis is at least major and has its own report deadlines."""

@@ -1,4 +1,5 @@
-"""Record histories for the replay tests: `python -m tests.record_histories RELEASE`.
+"""Record histories for the replay tests: `python -m tests.record_histories RELEASE [CASE...]`
+(every case when none is named).
 
 Run it when a release is cut: the JSON files it writes (`<case>-<RELEASE>.json`) are the
 histories of cases that every later release must still replay
@@ -40,7 +41,7 @@ HERE = Path(__file__).parent / "histories"
 SUPERVISOR = {"actor": "wang.qiang", "role": "supervisor"}
 
 
-async def main(release: str) -> None:
+async def main(release: str, only: list[str]) -> None:
     HERE.mkdir(exist_ok=True)
     ledger = embedded_server(Path(tempfile.mkdtemp()))
     await migrate(ledger.dsn)
@@ -58,10 +59,9 @@ async def main(release: str) -> None:
     async with build_worker(
         env.client, pool=pool, task_queue="record", sender=h.notifier, policy_source=source
     ):
-        await general_full_life(h, release)
-        await crisis_withdrawn(h, release)
-        await continued_run(h, release)
-        await bank_outlet_crisis(h, release)
+        for case in CASES:
+            if not only or case.__name__ in only:
+                await case(h, release)
     await env.shutdown()
     await pool.close()
     ledger.stop()
@@ -183,5 +183,27 @@ async def bank_outlet_crisis(h: Harness, release: str) -> None:
     await save(handle, f"bank_outlet_crisis-{release}.json")
 
 
+async def regraded_after_breach(h: Harness, release: str) -> None:
+    """Rules 4: a general complaint's contact overdue (breach, reminders), then a crisis makes
+    it major: its contact deadline moves earlier and is not breached again; then contacted,
+    the crisis reported, and withdrawn."""
+    handle = await h.start(channel="hotline", complaint_id=f"regraded_after_breach-{release}")
+    contact = (await h.state(handle)).clock("stage:contact")
+    assert contact is not None
+    await h.sleep_until(contact.due_at + timedelta(minutes=30))
+    await h.act(handle, "escalate_crisis", **SUPERVISOR, reasons=["media called"], people_count=1)
+    await h.sleep(timedelta(hours=2))
+    state = await h.act(handle, "record_contact")
+    assert [b.clock for b in state.breaches].count("stage:contact") == 1
+    await h.act(handle, "report_crisis", level="superior", summary="s")
+    await h.act(handle, "withdraw", reason="settled")
+    await handle.result()
+    await save(handle, f"regraded_after_breach-{release}.json")
+
+
+CASES = [general_full_life, crisis_withdrawn, continued_run, bank_outlet_crisis,
+         regraded_after_breach]  # fmt: skip
+
+
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1]))
+    asyncio.run(main(sys.argv[1], sys.argv[2:]))

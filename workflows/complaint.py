@@ -51,6 +51,7 @@ REFUSED = "ActionRefused"
 NOTICES_IN_LEDGER_OUTBOX = "notices-in-ledger-outbox"
 CASE_RULES_2 = "case-rules-2"  # domain.case rules 2, continue-as-new
 CASE_RULES_3 = "case-rules-3"  # domain.case rules 3: bank channel, crisis in full, policy as data
+CASE_RULES_4 = "case-rules-4"  # domain.case rules 4: a re-planned stage clock keeps its breach
 
 CARRIED_TIMELINE = 50  # entries a continued run keeps for the `state` query (the ledger: all)
 
@@ -382,10 +383,12 @@ def _rules_of_this_release() -> int:
 
     The newest patch is asked first, so a new case records one marker only.
     """
-    if workflow.patched(CASE_RULES_3):
-        # A rules-3 case records no marker for the outbox patch's deprecation: only cases
-        # started before it carry that patch, and every marker costs a search-attribute upsert
-        # (TemporalChangeVersion), a billed action (bench/actions.py).
+    if workflow.patched(CASE_RULES_4):
         return RULES
+    if workflow.patched(CASE_RULES_3):
+        # A case of rules 3 or later records no marker for the outbox patch's deprecation:
+        # only cases started before it carry that patch, and every marker costs a
+        # search-attribute upsert (TemporalChangeVersion), a billed action (bench/actions.py).
+        return 3
     workflow.deprecate_patch(NOTICES_IN_LEDGER_OUTBOX)  # where older releases asked it: first
     return 2 if workflow.patched(CASE_RULES_2) else LEGACY_RULES

@@ -84,3 +84,29 @@ async def test_r_in_4_the_acknowledgement_names_the_last_day_of_the_limit(
     [ack] = await h.notifier.wait_for("acknowledgement")
     assert f"by {last:%Y-%m-%d}." in ack.body, ack.body
     assert f"{regulatory.due_at:%Y-%m-%d}" not in ack.body
+
+
+async def test_r_sla_4_a_crisis_declared_after_a_breach_leaves_one_breach_in_the_ledger(
+    harness: Harness,
+) -> None:
+    """Rules 4: contact overdue (a breach, reminders), then a crisis makes the case major and
+    its contact deadline earlier, already past. The ledger, which the statistics and the
+    accountability cycle count, holds one breach of the stage, not two (rules 3 wrote a
+    second row, keyed by the earlier deadline)."""
+    h = harness
+    handle = await h.start()
+    contact = (await h.state(handle)).clock("stage:contact")
+    assert contact is not None
+    await h.sleep_until(contact.due_at + timedelta(minutes=30))
+    state = await h.act(handle, "escalate_crisis", **SUPERVISOR, reasons=["media called"],
+                        people_count=1)  # fmt: skip
+    major = state.clock("stage:contact")
+    assert major is not None and major.due_at < contact.due_at  # the deadline followed
+    await h.sleep(timedelta(hours=2))
+    state = await h.state(handle)
+    assert [b.clock for b in state.breaches].count("stage:contact") == 1
+    rows = await h.pool.fetch(
+        "SELECT due_at FROM sla_breaches WHERE complaint_id = $1 AND clock_key = $2",
+        state.complaint_id, "stage:contact",
+    )  # fmt: skip
+    assert [r["due_at"] for r in rows] == [contact.due_at]

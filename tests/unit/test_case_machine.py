@@ -341,6 +341,7 @@ class CaseMachine(RuleBasedStateMachine):
         self.case = Complaint.accept(intake, POLICY, self.now, workflow_id="complaint-M1")
         self.told: list[Notification] = []
         self.sealed: list[VerifiedIdentity] = []
+        self.breached: dict[tuple[str, datetime], datetime] = {}  # each clock's first breach
         self._settle()
         for _ in range(ahead):
             step = closing_steps(self.case)

@@ -319,3 +319,40 @@ def test_r_st_2_rules_1_keeps_the_self_declared_collective_decision() -> None:
     case, now = awaiting_approval(LEGACY_RULES, grade="major")
     act(case, "decide_resolution", now, **SUPERVISOR, approved=True, collective=True)
     assert case.state.stage is Stage.CLOSE
+
+
+# ---------------------------------------------------------------------------------------------
+# R-SLA-4: a stage breaches once, whatever happens to its deadline afterwards
+
+
+@pytest.mark.parametrize("rules", [3, RULES], ids=["rules-3", "rules-4"])
+def test_r_sla_4_escalation_after_a_breach_does_not_breach_the_stage_again(rules: int) -> None:
+    """A general complaint's contact (2 working hours) passes its deadline; a crisis is then
+    declared, so the case is major and its contact deadline is 1 working hour: already past.
+    The stage was breached once and its reminders carry on; rules 3 recorded a second breach
+    of the same stage (kept for the cases started under it, so they replay the same)."""
+    case = accept(MONDAY, rules)
+    run_until(case, MONDAY + timedelta(hours=3))
+    assert [b.clock for b in case.state.breaches] == ["stage:contact"]
+    reminded = case.state.clock("stage:contact")
+    assert reminded is not None and reminded.breached_at is not None
+
+    now = MONDAY + timedelta(hours=3, minutes=30)
+    act(case, "escalate_crisis", now, **SUPERVISOR, reasons=["media"], people_count=1)
+    contact = case.state.clock("stage:contact")
+    assert contact is not None and "(major)" in contact.label  # the deadline follows the grade
+    assert contact.due_at == MONDAY + timedelta(hours=1)
+    run_until(case, now + timedelta(hours=1))
+    breaches = [b for b in case.state.breaches if b.clock == "stage:contact"]
+    if rules == 3:
+        assert len(breaches) == 2  # the defect, kept for rules-3 cases
+        return
+    assert len(breaches) == 1
+    contact = case.state.clock("stage:contact")
+    assert contact is not None
+    assert contact.breached_at == reminded.breached_at
+    assert contact.reminders >= reminded.reminders
+    contact_breaches = [
+        e for e in case.state.timeline if e.kind == "breach" and e.detail.startswith("contact")
+    ]
+    assert len(contact_breaches) == 1
