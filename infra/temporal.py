@@ -8,6 +8,7 @@ encrypted (`infra/codec.py`) when codec keys are configured.
 
 from __future__ import annotations
 
+import functools
 import logging
 import socket
 from collections.abc import Iterable
@@ -39,7 +40,8 @@ async def connect(
     """A client for the worker, the API and the demo (all connect through here).
 
     `runtime`: the process's Temporal runtime, for the worker's SDK metrics
-    (`metrics_runtime`); None: the SDK's default runtime, without metrics. With
+    (`metrics_runtime`); None: one runtime per process without metrics, whose core logs go
+    through `core_logging` as the worker's do (`logging_runtime`). With
     `COMPLAINTS_OTEL=1` the client traces (`infra.tracing`), as `service` in the traces.
 
     Payloads (workflow and activity inputs and results, updates, queries, memos, static
@@ -59,9 +61,14 @@ async def connect(
             "(make run makes data/codec-keys.json; infra/README.md: Encryption keys)"
         )
     options = client_options(settings, service=service)
-    if runtime is not None:
-        options["runtime"] = runtime
+    options["runtime"] = runtime or logging_runtime()
     return await Client.connect(**options, data_converter=data_converter(ring))
+
+
+@functools.cache
+def logging_runtime() -> Runtime:
+    """A Temporal runtime (one per process) without metrics, its core's logs forwarded."""
+    return Runtime(telemetry=TelemetryConfig(logging=core_logging()))
 
 
 def client_options(settings: Settings, *, service: str = "complaints") -> dict[str, Any]:
