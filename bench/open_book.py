@@ -61,7 +61,7 @@ from infra import logs
 from infra.codec import KeyRing, data_converter, generate_key_file
 from infra.config import Settings
 from infra.postgres import create_pool
-from infra.temporal import metrics_runtime
+from infra.temporal import logging_runtime
 from ledger import polling
 from workers import complaints_worker, tuning
 from workflows import contract
@@ -95,11 +95,10 @@ class BenchPolicy(PolicySource):
 
 async def serve_worker(args: argparse.Namespace) -> None:
     logs.configure(level=logging.WARNING)
-    runtime, _ = metrics_runtime()  # the core's warnings to stderr (our log), not stdout
     client = await Client.connect(
         args.address,
         data_converter=data_converter(KeyRing.from_file(args.keys)),
-        runtime=runtime,
+        runtime=logging_runtime(),  # the core's warnings to stderr (our log), not stdout
     )
     settings = Settings(
         max_cached_workflows=args.cache,
@@ -158,6 +157,11 @@ class WorkerProcess:
         self.process: asyncio.subprocess.Process | None = None
         self.log = folder / f"worker-{config.label}.log"
         self._drain: asyncio.Task[None] | None = None
+        self._log_file: Any = None
+
+    def _open_log(self) -> Any:
+        self._log_file = self.log.open("ab")
+        return self._log_file
 
     def warnings(self) -> dict[str, int]:
         """The core's and the SDK's complaints in the worker's log, by code."""
@@ -172,7 +176,7 @@ class WorkerProcess:
             "--dsn", dsn, "--keys", str(keys), "--cache", str(c.cache),
             "--sticky", str(c.sticky), "--slots", str(c.slots),
             *(["--unsandboxed"] if c.unsandboxed else []),
-            cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=self.log.open("ab"),
+            cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=self._open_log(),
         )  # fmt: skip
         stdout = self.process.stdout
         assert stdout is not None
@@ -203,6 +207,8 @@ class WorkerProcess:
             await self.process.wait()
         if self._drain is not None:
             await self._drain
+        if self._log_file is not None:
+            self._log_file.close()
 
 
 # ---------------------------------------------------------------------------------------------
