@@ -296,9 +296,15 @@ class Burst:
 
 
 async def watch(
-    burst: Burst, pool: Any, client: Client, worker: WorkerProcess, limit: float
+    burst: Burst,
+    pool: Any,
+    client: Client,
+    worker: WorkerProcess,
+    limit: float,
+    list_every: float,
 ) -> None:
-    """Until every case of the burst is breached in the ledger and in a list query."""
+    """Until every case of the burst is breached in the ledger and in a list query (one
+    every `list_every` seconds)."""
     server = server_pid()
     await asyncio.sleep(max(0.0, (burst.due - datetime.now(UTC)).total_seconds()))
     cpu_before = {"worker": cpu_ms(worker.pid), "server": cpu_ms(server)}
@@ -324,7 +330,7 @@ async def watch(
                 cid = contract.complaint_id_of(wf.id)
                 if cid is not None:
                     burst.listed_seen.setdefault(cid, late())
-            await asyncio.sleep(LIST_EVERY)
+            await asyncio.sleep(list_every)
 
     async def both() -> None:
         await asyncio.gather(ledger_side(), list_side())
@@ -361,9 +367,11 @@ class Floor:
     cpu: dict[str, int] = field(default_factory=dict)
 
 
-async def floor_burst(client: Client, worker: WorkerProcess, k: int, limit: float) -> Floor:
+async def floor_burst(
+    client: Client, worker: WorkerProcess, k: int, limit: float, list_every: float
+) -> Floor:
     """Start K floor workflows due at one instant; wait until all have closed (a count every
-    `LIST_EVERY`, as the complaints' burst lists); lateness from their close times."""
+    `list_every` seconds, as the complaints' burst lists); lateness from their close times."""
     run = uuid.uuid4().hex[:6]
     gate = asyncio.Semaphore(100)
 
@@ -385,7 +393,7 @@ async def floor_burst(client: Client, worker: WorkerProcess, k: int, limit: floa
     while time.monotonic() < deadline:
         if (await client.count_workflows(done)).count >= k:
             break
-        await asyncio.sleep(LIST_EVERY)
+        await asyncio.sleep(list_every)
     floor.cpu = {
         "worker": cpu_ms(worker.pid) - before["worker"],
         "server": cpu_ms(server) - before["server"],
@@ -415,8 +423,6 @@ async def poller(pool: Any, every: float) -> None:
 
 
 async def run(args: argparse.Namespace) -> None:
-    global LIST_EVERY
-    LIST_EVERY = args.list_every
     logs.configure(level=logging.WARNING)
     n, k = args.count, args.burst or max(1, args.count // 10)
     background = n - 2 * k
@@ -481,9 +487,9 @@ async def run(args: argparse.Namespace) -> None:
             db = database_size(folder)
             open_cases = background + k
             progress(f"burst of {k:,} due at {a.due:%H:%M:%S} with worker R")
-            await watch(a, pool, env.client, worker, args.timeout)
+            await watch(a, pool, env.client, worker, args.timeout, args.list_every)
 
-            floor = await floor_burst(env.client, worker, k, args.timeout)
+            floor = await floor_burst(env.client, worker, k, args.timeout, args.list_every)
 
             # Worker D files the second burst, then as many more cases as its cache holds, so
             # the burst's cases have left its cache (least recently used first) when they wake.
@@ -498,7 +504,7 @@ async def run(args: argparse.Namespace) -> None:
             await file_complaints(env.client, filler, args.concurrency, None, f"{run_tag}f")
             open_cases_d = background + 2 * k + filler
             progress(f"burst of {k:,} due at {b.due:%H:%M:%S} with worker D")
-            await watch(b, pool, env.client, worker, args.timeout)
+            await watch(b, pool, env.client, worker, args.timeout, args.list_every)
             since_due = (datetime.now(UTC) - b.due).total_seconds()
             await asyncio.sleep(max(0.0, args.poll_every + 2 - since_due))  # the poller's turn
             for burst in (a, b):
