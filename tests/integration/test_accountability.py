@@ -123,6 +123,8 @@ async def test_r_an_3_cycle_end_to_end_with_appeals_until_the_26th(harness: Harn
     await handle.signal("decide", await review(**managerial, penalty=60))
     li_na = await sender(h, handle, "li.na", "handler")
     proof = await h.appeal_evidence("A1", period)
+    # R-AC-3: appeals come after the sheets, which an activity sends once both are decided.
+    await eventually(lambda: sheets_sent(handle), what="the penalty sheets")
     await handle.execute_update("appeal", await li_na(**direct, reason="the customer lied",
                                                       evidence=[proof]))  # fmt: skip
     with pytest.raises(WorkflowUpdateFailedError):  # a second appeal
@@ -147,6 +149,14 @@ async def test_r_an_3_cycle_end_to_end_with_appeals_until_the_26th(harness: Harn
     ]
     assert any("REFUSED" in line and "appeals closed" in line for line in final.log)
     assert await h.pool.fetchval("SELECT status FROM accountability_cycles") == "published"
+
+
+async def sheets_sent(handle: object) -> CycleState | None:
+    """The cycle's state once its penalty sheets have gone out (R-AC-3), else None."""
+    state: CycleState = await handle.query(  # type: ignore[attr-defined]
+        contract.CYCLE_STATE_QUERY, result_type=CycleState
+    )
+    return state if state.sheets_sent_at is not None else None
 
 
 async def sender(
@@ -195,6 +205,7 @@ async def test_r_ac_3_appeal_from_another_person_refused_only_the_person_or_thei
     assert "sheet has not gone out" in str(before.value.cause)
     review = await sender(h, handle, "review", "review_group")
     await handle.execute_update("decide", await review(**ref, penalty=80))
+    await eventually(lambda: sheets_sent(handle), what="the penalty sheet")
 
     someone = await sender(h, handle, "zhao.min", "handler")
     with pytest.raises(WorkflowUpdateFailedError) as other:

@@ -24,7 +24,7 @@ from api.auth import create_key
 from domain.accountability import ZONE, appeal_until, period_bounds, period_of
 from domain.models import Notification, Role
 from tests.harness import Harness, eventually
-from tests.integration.test_accountability import seed, sender
+from tests.integration.test_accountability import seed, sender, sheets_sent
 from tests.integration.test_api import Api
 from workflows import contract
 from workflows.accountability import CycleInput, CycleState
@@ -234,15 +234,8 @@ async def test_r_ac_2_an_off_cycle_window_is_five_working_days_of_the_branch_cal
     await handle.execute_update("decide", await review(
         complaint_id=item.complaint_id, person=item.person, responsibility=item.responsibility,
         penalty=50))  # fmt: skip
-    sent: CycleState = await eventually(lambda: _sent(handle), what="the sheets")
+    sent: CycleState = await eventually(lambda: sheets_sent(handle), what="the sheets")
     assert sent.sheets_sent_at is not None
     calendar = with_closure(test_calendar(), *closed, "typhoon")
     assert sent.appeal_until == appeal_window_end(calendar, sent.sheets_sent_at, 5)
     assert sent.appeal_until > appeal_window_end(test_calendar(), sent.sheets_sent_at, 5)
-
-
-async def _sent(handle: object) -> CycleState | None:
-    state: CycleState = await handle.query(  # type: ignore[attr-defined]
-        contract.CYCLE_STATE_QUERY, result_type=CycleState
-    )
-    return state if state.sheets_sent_at is not None else None

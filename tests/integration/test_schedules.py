@@ -20,7 +20,7 @@ from temporalio.testing import WorkflowEnvironment
 from domain.accountability import ZONE, period_bounds
 from infra.binaries import find
 from tests.harness import TEST_CONVERTER, Harness, eventually
-from tests.integration.test_accountability import seed, sender
+from tests.integration.test_accountability import seed, sender, sheets_sent
 from workers.schedules import ACCOUNTABILITY_SCHEDULE, ensure_schedules
 from workflows import contract
 from workflows.accountability import CycleInput, CycleState
@@ -103,20 +103,13 @@ async def test_r_ac_3_a_stalled_month_never_blocks_the_next_and_stays_decidable(
     ref = {"complaint_id": item.complaint_id, "person": item.person,
            "responsibility": item.responsibility}  # fmt: skip
     await octo.execute_update("decide", await review(**ref, penalty=60, reprimand=True))
-    decided: CycleState = await eventually(lambda: _sent(octo), what="October's sheets sent")
+    decided: CycleState = await eventually(lambda: sheets_sent(octo), what="October's sheets sent")
     now = await h.now()
     assert decided.appeal_until > now + timedelta(days=5)  # 5 working days, weekends between
     assert decided.appeal_until < now + timedelta(days=10)
     assert any("(R-AC-2)" in line for line in decided.log)
     sheets = await h.notifier.wait_for("accountability", 3)
     assert any("penalty sheet" in n.subject and n.recipient == item.person for n in sheets)
-
-
-async def _sent(handle: object) -> CycleState | None:
-    state: CycleState = await handle.query(  # type: ignore[attr-defined]
-        contract.CYCLE_STATE_QUERY, result_type=CycleState
-    )
-    return state if state.sheets_sent_at is not None else None
 
 
 async def _compiled(handle: object) -> CycleState | None:
