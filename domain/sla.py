@@ -171,15 +171,39 @@ def stage_clock(
     rules: int,
 ) -> Clock:
     limit = limit_for(p, stage, grade, special)
+    return _working_clock(
+        p,
+        key,
+        ClockKind.STAGE,
+        start,
+        limit,
+        label=f"{stage.value}: {limit.describe()} ({grade.value})",
+        what=f"{limit.describe()} for a {grade.value} complaint",
+        rules=rules,
+    )
+
+
+def _working_clock(
+    p: PolicySnapshot,
+    key: str,
+    kind: ClockKind,
+    start: datetime,
+    limit: StageLimit,
+    *,
+    label: str,
+    what: str,
+    rules: int,
+) -> Clock:
+    """A clock of working time with its warning and the basis the ledger shows for it."""
     wt = _add_limit(p, start, limit)
     return Clock(
         key=key,
-        kind=ClockKind.STAGE,
-        label=f"{stage.value}: {limit.describe()} ({grade.value})",
+        kind=kind,
+        label=label,
         started_at=start,
         due_at=wt.at,
         warn_at=_warn_at(p, start, wt.at, rules),
-        basis=_basis(p, f"{limit.describe()} for a {grade.value} complaint", wt),
+        basis=_basis(p, what, wt),
         provisional=wt.provisional,
         skipped_holidays=list(wt.skipped_holidays),
         makeup_workdays=list(wt.makeup_workdays),
@@ -374,16 +398,13 @@ def deadline_clock(
 ) -> Clock:
     """A clock of working time that is no stage's (rules 3: a hand-over's, R-IN-5), with its
     warning and basis computed as a stage clock's are."""
-    wt = _add_limit(p, start, limit)
-    return Clock(
-        key=key,
-        kind=kind,
+    return _working_clock(
+        p,
+        key,
+        kind,
+        start,
+        limit,
         label=f"{label}: {limit.describe()}",
-        started_at=start,
-        due_at=wt.at,
-        warn_at=_warn_at(p, start, wt.at, rules),
-        basis=_basis(p, f"{limit.describe()} for {label}", wt),
-        provisional=wt.provisional,
-        skipped_holidays=list(wt.skipped_holidays),
-        makeup_workdays=list(wt.makeup_workdays),
+        what=f"{limit.describe()} for {label}",
+        rules=rules,
     )
