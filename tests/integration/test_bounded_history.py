@@ -44,7 +44,11 @@ async def test_a_case_left_alone_for_a_year_stays_bounded_and_reminds_each_time_
     h = harness
     started = time.monotonic()
     handle = await h.start(crisis={"people_count": 6, "media": True})
-    await h.sleep(timedelta(days=365))
+    # A month per skip: one skip of a year is one RPC that the test server times out on a
+    # loaded machine (seen with a benchmark beside the tests).
+    for _ in range(12):
+        await h.sleep(timedelta(days=30))
+    await h.sleep(timedelta(days=5))
     state = await h.state(handle)
     lengths = await runs_of(h, handle)
     assert len(lengths) >= 3 and max(lengths) <= BUDGET, lengths
