@@ -40,7 +40,7 @@ from typing import Any, Literal, NamedTuple
 
 from pydantic import Field
 
-from domain import closures, crisis, grading, intake_rules, lifecycle, notices, sla
+from domain import closures, crisis, grading, intake_rules, lifecycle, notices, sla, versions
 from domain.crisis import CrisisRules
 from domain.identity import UNVERIFIED, VALID_FOR, VerifiedIdentity
 from domain.identity import refusal as identity_refusal
@@ -82,6 +82,7 @@ from domain.models import (
     Withdraw,
 )
 from domain.sla import PolicySnapshot
+from domain.versions import Behaviour
 
 LEGACY_RULES = 1
 RULES = 4  # what a new case runs under
@@ -733,7 +734,9 @@ class Complaint(CrisisRules):
                                 current.started_at, current.key, rules=self.rules)  # fmt: skip
         kept: dict[str, Any] = {"paused_at": current.paused_at}
         breached = current.breached_at
-        if self.rules >= 4 and (breached is None or fresh.due_at <= breached):
+        if versions.has(self.rules, Behaviour.REGRADE_KEEPS_BREACH) and (
+            breached is None or fresh.due_at <= breached
+        ):
             # R-SLA-4: one breach per stage clock: a deadline that moved earlier is still
             # breached, and its reminders carry on from where they were. (One that moved past
             # the breach is a new deadline, and runs as one.)

@@ -1,0 +1,36 @@
+"""Rules versions as named behaviours: which behaviours each rules version has.
+
+A case keeps the rules version it started under (domain/case.py), so a release never changes
+what a running case already did. Code asks for a behaviour by name, never for a version number:
+`versions.has(case.rules, Behaviour.CANCEL_IS_AN_EVENT)`.
+
+Older comparisons (`rules >= 3`) still stand in domain/ and workflows/; they move here as the
+code around them is touched. A behaviour added in version N is in every version after N.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Behaviour(StrEnum):
+    """What a rules version does differently from the one before; named for what it does."""
+
+    # Rules 4
+    REGRADE_KEEPS_BREACH = "regrade_keeps_breach"
+
+
+# The version each behaviour came with.
+INTRODUCED: dict[Behaviour, int] = {
+    Behaviour.REGRADE_KEEPS_BREACH: 4,
+}
+
+
+def has(rules: int, behaviour: Behaviour) -> bool:
+    """Whether a case running under `rules` has `behaviour`."""
+    return rules >= INTRODUCED[behaviour]
+
+
+def behaviours(rules: int) -> list[Behaviour]:
+    """Every behaviour a case under `rules` has (for docs and the Web UI's details)."""
+    return [b for b in Behaviour if has(rules, b)]
