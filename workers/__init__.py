@@ -148,7 +148,7 @@ class ComplaintsWorker(Worker):
 
 
 def tuning(settings: Settings) -> dict[str, Any]:
-    """The worker options for a large open book (README: Benchmarks, `bench/open_book.py`).
+    """The worker options for a large open book (docs/benchmarks.md, `bench/open_book.py`).
 
     A bounded number of workflow tasks at once (and as many threads to run them): with the
     SDK's 100 slots and 500 threads on a 2-core machine, a burst of woken cases gets every task

@@ -44,8 +44,8 @@ with workflow.unsafe.imports_passed_through():
 
 REFUSED = "ActionRefused"
 
-# Patches: a case keeps the way it started, so its history replays (README: Versions of
-# running cases). notices-in-ledger-outbox is deprecated (the SDK patching sample's stage 3):
+# Patches: a case keeps the way it started, so its history replays (docs/architecture.md:
+# Versions). notices-in-ledger-outbox is deprecated (the SDK patching sample's stage 3):
 # the one-activity-per-notice branch is gone; the call goes once no case started before this
 # release can run (tests/integration/test_replay.py proves that removal replays).
 NOTICES_IN_LEDGER_OUTBOX = "notices-in-ledger-outbox"

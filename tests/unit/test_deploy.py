@@ -44,7 +44,7 @@ COMPOSE_DIR = DEPLOY / "compose"
 COMPOSE = COMPOSE_DIR / "compose.yaml"
 K8S = DEPLOY / "k8s"
 HELM_VALUES = DEPLOY / "helm" / "temporal-values.yaml"
-DOCS = (ROOT / "README.md", ROOT / "infra" / "README.md")
+DOCS = (ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), ROOT / "infra" / "README.md")
 
 OUR_IMAGE = "complaints"  # the image infra/deploy/Dockerfile builds (compose and k8s name it)
 # Kubernetes versions the manifests must be valid for: the oldest supported here and the
@@ -644,4 +644,4 @@ def test_every_variable_given_to_our_processes_is_documented() -> None:
             given.setdefault(var, "Dockerfile")
     documented = documented_names()
     missing = {var: where for var, where in given.items() if var not in documented}
-    assert not missing, f"document these in README.md or infra/README.md: {missing}"
+    assert not missing, f"document these in docs/deployment.md or infra/README.md: {missing}"
