@@ -289,7 +289,8 @@ async def run(args: argparse.Namespace) -> int:
             return 0
         # A no-op when the CLI flags did it.
         await register_search_attributes(client, contract.SEARCH_ATTRIBUTES)
-        await ensure_schedules(client, settings.task_queue)  # the monthly accountability cycle
+        # The monthly accountability cycle and the ledger's reconciliation.
+        await ensure_schedules(client, settings.task_queue)
         args.dev_identity = (key_file, ui_codec)
         return await serve(client, server, args, settings, speed, stop, dsn)
     finally:
