@@ -50,6 +50,13 @@ OUTBOX_PENDING = Gauge(
     "Notices (one per channel) waiting in the outbox to be sent or retried",
     registry=WORKER,
 )
+ORPHANED_CASES = Gauge(
+    "complaints_orphaned_cases",
+    "Cases open in the ledger whose workflow no longer runs, by what Temporal said (terminated, "
+    "reset, timed_out, failed, canceled, completed, not_found): marked by the reconciliation",
+    ["status"],
+    registry=WORKER,
+)
 OUTBOX_OLDEST_AGE = Gauge(
     "complaints_outbox_oldest_pending_age_seconds",
     "Age of the oldest notice still pending in the outbox (0 when none is)",

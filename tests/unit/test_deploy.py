@@ -601,6 +601,27 @@ def test_helm_values_fit_the_manifests() -> None:
     assert config["TEMPORAL_ADDRESS"] == "temporal-frontend.temporal.svc.cluster.local:7233"
 
 
+# The UI server's settings (temporalio/ui server/config/docker.yaml) that keep a case from being
+# ended from outside its own actions (docs/operations.md: Who can end a workflow).
+UI_ENDING_ACTIONS_DISABLED = {
+    "TEMPORAL_WORKFLOW_TERMINATE_DISABLED": "true",
+    "TEMPORAL_WORKFLOW_RESET_DISABLED": "true",
+    "TEMPORAL_WORKFLOW_CANCEL_DISABLED": "true",
+    "TEMPORAL_BATCH_ACTIONS_DISABLED": "true",
+}
+
+
+def test_the_web_ui_offers_no_terminate_reset_cancel_or_batch_actions() -> None:
+    """Compose's temporal-ui and the Helm chart's web run the UI with the ending actions off
+    (as the dev launcher's guard does, launcher/ui_guard.py)."""
+    [ui] = [s for s in compose()["services"].values() if s["image"].startswith("temporalio/ui:")]
+    environment = {k: str(v) for k, v in ui["environment"].items()}
+    assert environment.items() >= UI_ENDING_ACTIONS_DISABLED.items(), environment
+    values = yaml.safe_load(HELM_VALUES.read_text(encoding="utf-8"))
+    web_env = {e["name"]: str(e["value"]) for e in values["web"]["additionalEnv"]}
+    assert web_env.items() >= UI_ENDING_ACTIONS_DISABLED.items(), web_env
+
+
 def test_docs_register_every_search_attribute_the_workflow_writes() -> None:
     """Compose and the k8s job run `python -m workers.search_attributes` (all of `ALL`); the
     manual ways (CLI, tcld for Temporal Cloud) are in infra/README.md: all eleven, typed."""
