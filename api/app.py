@@ -60,7 +60,12 @@ def create_app(
         title="Complaints API",
         version="1",
         description=__doc__,
-        responses={401: {"model": Problem}, 403: {"model": Problem}, 422: {"model": Problem}},
+        responses={
+            401: {"model": Problem},
+            403: {"model": Problem},
+            422: {"model": Problem},
+            503: {"model": Problem, "description": "the ledger cannot be reached"},
+        },
     )
     app.state.client = client
     app.state.pool = pool
