@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -186,6 +187,7 @@ class MonthlyReport(BaseModel):
 
     period: str
     branch_prefix: str | None
+    branches: list[str] | None = Field(None, description="only these branches (the key's)")
     time_zone: str = ZONE_NAME
     starts_at: datetime
     ends_at: datetime
@@ -221,10 +223,14 @@ def _rate(numerator: int, denominator: int) -> float | None:
 
 
 async def monthly_report(
-    conn_or_pool: Queryable, period: str, branch_prefix: str | None = None
+    conn_or_pool: Queryable,
+    period: str,
+    branch_prefix: str | None = None,
+    branches: Sequence[str] | None = None,
 ) -> MonthlyReport:
     """The statistics of one calendar month (`'YYYY-MM'`, Asia/Shanghai); ValueError for a bad
-    period or branch prefix. See the module's docstring for what each figure counts."""
+    period or branch prefix. `branches`: only these (an API key's; None: every branch). See
+    the module's docstring for what each figure counts."""
     year, month = parse_period(period)
     prefix = branch_prefix or None
     if prefix is not None and "\x00" in prefix:
@@ -235,13 +241,14 @@ async def monthly_report(
     rows = await statistics.month_rows(
         conn_or_pool, start=start, end=end, period=label,
         trend=[(period_label(y, m), *month_bounds(y, m)) for y, m in months],
-        exempt=REASONS["exempt"], branch_prefix=prefix,
+        exempt=REASONS["exempt"], branch_prefix=prefix, branches=branches,
     )  # fmt: skip
     counts, total = rows.breakdown.counts, rows.breakdown.totals
     complaints: int = total["n"]
     return MonthlyReport(
         period=label,
         branch_prefix=prefix,
+        branches=None if branches is None else sorted(branches),
         starts_at=start,
         ends_at=end,
         generated_at=datetime.now(UTC),
