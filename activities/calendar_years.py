@@ -69,12 +69,13 @@ class YearStatus(BaseModel):
 
 
 async def years(db: Queryable, at: datetime, around: int | None = None) -> list[YearStatus]:
-    """How each year stands: every year entered, the library's last two, and `around` (this
-    year) and the next."""
+    """How each year stands: every year entered, the library's last two, `around` (this
+    year) and the next, and the first year after all of them (provisional)."""
     library = supported_years()
     wanted = set(await entered_calendar.entered_years(db)) | {library[-1] - 1, library[-1]}
     if around is not None:
         wanted |= {around, around + 1}
+    wanted.add(max(wanted) + 1)
     rows = await entered_calendar.in_force(db, wanted, at)
     out: list[YearStatus] = []
     for year in sorted(wanted):
