@@ -21,7 +21,9 @@ from domain.case import CALENDAR_CHECK_EVERY
 from domain.models import Role
 from domain.sla import PolicySnapshot, SlaPolicy
 from infra import metrics
-from tests.harness import TEST_CONVERTER, Harness, test_calendar
+from reports.render import render_html
+from reports.statistics import monthly_report
+from tests.harness import TEST_CONVERTER, Harness, eventually, test_calendar
 from tests.integration.test_api import Api
 from tests.unit.test_arrangements import MADE_UP_2027
 from workers import WORKFLOWS
@@ -39,6 +41,7 @@ async def api(harness: Harness) -> AsyncIterator[Api]:
             pool, "admin.pudong", [Role.ADMIN], branches=["Shanghai Pudong"]
         ),
         "supervisor": await create_key(pool, "wang.qiang", [Role.SUPERVISOR]),
+        "handler": await create_key(pool, "li.na", [Role.HANDLER]),
         "auditor": await create_key(pool, "audit", [Role.AUDITOR]),
     }
     transport = httpx.ASGITransport(app=app)
@@ -72,6 +75,17 @@ async def test_r_sla_11_r_sla_3_a_running_case_re_plans_past_the_entered_holiday
     assert investigate is not None and investigate.provisional
     assert investigate.due_at == datetime(2027, 1, 6, 18, tzinfo=SH)  # weekdays only
     assert regulatory is not None and regulatory.provisional
+    # The case view and the monthly report mark the provisional deadline as such.
+    cid = state.complaint_id
+    seen = (await api.get(f"/v1/complaints/{cid}", who="handler")).json()
+    assert seen["stage_due_provisional"] is True
+    assert [c["provisional"] for c in seen["clocks"] if c["key"] == "stage:investigate"] == [True]
+    await eventually(lambda: h.pool.fetchval(
+        "SELECT provisional FROM sla_clocks WHERE clock_key = 'stage:investigate'"),
+        what="the investigation's clock in the ledger")  # fmt: skip
+    sla = {s.stage: s for s in (await monthly_report(h.pool, "2026-12")).sla}
+    assert sla["investigate"].provisional == 1 and sla["contact"].provisional == 0
+    assert "open, provisional deadline" in render_html(await monthly_report(h.pool, "2026-12"))
 
     r = await api.post("/v1/calendar/2027", entry(), who="admin")
     assert r.status_code == 201, r.text
@@ -95,6 +109,8 @@ async def test_r_sla_11_r_sla_3_a_running_case_re_plans_past_the_entered_holiday
     assert len(moves) == 2 and all(basis in m and "R-SLA-11" in m for m in moves), moves
     stage_move = f"{investigate.label} moved from 2027-01-06T18:00:00+08:00 to 2027-01-11T18"
     assert any(m.startswith(stage_move) for m in moves), moves
+    seen = (await api.get(f"/v1/complaints/{cid}", who="handler")).json()
+    assert seen["stage_due_provisional"] is False
 
     # A new case uses the arrangement at once: nothing provisional, nothing to re-plan.
     fresh = await h.state(await h.start(grade="major"))
