@@ -5,11 +5,17 @@ is compared and reported, never applied."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import os
+import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import asyncpg
 import httpx
 import pytest
 from temporalio.worker import Replayer
@@ -209,3 +215,37 @@ async def test_r_sla_11_the_library_catching_up_is_reported_and_never_applied(
     assert date(2026, 1, 3) in cal.holidays and cal.entered == {}
     view = (await api.get("/v1/calendar", who="admin")).json()
     assert next(y for y in view["years"] if y["year"] == 2026)["status"] == "official"
+
+
+async def calendar_cli(database_url: str, *args: str) -> tuple[int, str, str]:
+    env = {**os.environ, "DATABASE_URL": database_url, "COMPLAINTS_LOG_FORMAT": "json"}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "api.calendar", *args, cwd=Path(__file__).parents[2], env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
+
+
+async def test_r_sla_11_the_command_enters_an_arrangement_and_refuses_a_bad_one(
+    database: str, pool: asyncpg.Pool, tmp_path: Path
+) -> None:
+    good = tmp_path / "2027.json"
+    good.write_text(json.dumps(MADE_UP_2027))
+    code, out, err = await calendar_cli(database, "enter", str(good), "--by", "admin.chen",
+                                        "--reason", "the notice for 2027")  # fmt: skip
+    assert code == 0, err
+    assert json.loads(out)["changed_by"] == "admin.chen"
+    bad = tmp_path / "bad.json"
+    wrong = dict(MADE_UP_2027)
+    wrong["festivals"] = [MADE_UP_2027["festivals"][0] | {"holidays": ["2026-12-31"]}]
+    bad.write_text(json.dumps(wrong))
+    code, out, err = await calendar_cli(database, "enter", str(bad), "--by", "admin.chen",
+                                        "--reason", "typo")  # fmt: skip
+    assert code == 2 and "2026-12-31 (Thu) is not in 2027" in err
+    code, out, err = await calendar_cli(database, "show")
+    assert code == 0, err
+    years = {y["year"]: y["status"] for y in json.loads(out)["years"]}
+    assert years[2027] == "entered" and years[2026] == "official"
+    assert [v["reason"] for v in json.loads(out)["versions"]] == ["the notice for 2027"]
