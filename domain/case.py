@@ -878,7 +878,9 @@ class Complaint(CrisisRules):
         day no longer moves), paused time added as before. Not moved once due, met or paused."""
         if clock.met_at or clock.breached_at or clock.paused_at or clock.due_at <= now:
             return None
-        days = lifecycle.regulatory_days(self.state)
+        granted = [e.regulatory_days for e in self.state.extensions
+                   if e.approved and e.regulatory_days]  # fmt: skip
+        days = max(granted, default=self.policy.sla.regulatory_days)
         fresh = sla.regulatory_clock(self.policy, clock.started_at, days, rules=self.rules)
         due = fresh.due_at + clock.paused_for
         if due == clock.due_at or due <= now:
