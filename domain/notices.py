@@ -117,6 +117,15 @@ def handling_extended_legacy(new_due: datetime, regulatory_due: datetime | None)
     return "Handling time extended / 处理期限延长", text
 
 
+def calendar_known(years: str, regulatory_due: datetime) -> Words:
+    """R-SLA-11: the official holidays of a year the first date was counted without."""
+    return (
+        "Decision date / 处理时限",
+        f"The official holiday arrangement for {years} is now known: the decision will reach "
+        f"you by {last_day(regulatory_due):%Y-%m-%d}.",
+    )
+
+
 def paused() -> Words:
     return (
         "Handling paused / 处理暂停",

@@ -112,6 +112,15 @@ API_LATENCY = Histogram(
     registry=API,
 )
 
+# R-SLA-11: set at start-up (activities/calendar_years.py): for each year entered by hand that
+# the calendar library now ships too, how many days the two disagree on (0: they agree).
+CALENDAR_DIFFERENCES = Gauge(
+    "complaints_calendar_library_differences",
+    "Days on which the calendar library's data differs from the arrangement entered by hand",
+    ["year"],
+    registry=API,
+)
+
 
 def clock_kind(clock_key: str) -> str:
     """`stage:contact` → `stage`, `regulatory` → `regulatory`, `crisis:superior` → `crisis`."""

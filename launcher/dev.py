@@ -30,16 +30,18 @@ import socket
 import sys
 from asyncio.subprocess import Process
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
+import asyncpg
 import structlog
 import uvicorn
 from temporalio.client import Client
 from temporalio.runtime import Runtime
 from temporalio.worker import Worker
 
+from activities.calendar_years import report_library_catch_up, summary
 from api.app import create_app
 from api.auth import create_key, create_ui_token
 from api.codec import ENV_UI_ORIGINS, codec_router_from_env
@@ -350,6 +352,7 @@ async def serve(
                 ("API metrics", f"http://{HOST}:{args.api_port}/metrics"),
                 ("worker metrics", f"http://{HOST}:{worker_http_port}/metrics "
                                    "(probes: /healthz, /readyz)"),
+                ("calendar years", await _calendar_years(api_pool, speed)),
             ]  # fmt: skip
             return await _serve(client, server, args, settings, speed, stop, worker, sink, dsn)
     finally:
@@ -467,6 +470,14 @@ async def _serve(
         log.exception("worker failed")
         code = 1
     return code
+
+
+async def _calendar_years(pool: asyncpg.Pool, speed: float) -> str:
+    """R-SLA-11: which years are official, entered by hand or provisional (docs/calendar.md);
+    a library that now ships a year entered by hand is compared with it (logged, counted)."""
+    statuses = await report_library_catch_up(pool, datetime.now(UTC))
+    demo = "; the demo clock is always open" if speed != 1 else ""
+    return f"{summary(statuses)} (GET /v1/calendar){demo}"
 
 
 def _masked(dsn: str) -> str:

@@ -53,7 +53,9 @@ SELECT s.clock_key,
        count(*) FILTER (WHERE s.met_at IS NOT NULL AND s.breached_at IS NULL) AS met,
        count(*) FILTER (WHERE s.breached_at IS NOT NULL) AS breached,
        count(*) FILTER (WHERE s.met_at IS NULL AND s.breached_at IS NULL) AS open,
-       count(*) FILTER (WHERE s.extended) AS extended
+       count(*) FILTER (WHERE s.extended) AS extended,
+       count(*) FILTER (WHERE s.met_at IS NULL AND s.breached_at IS NULL AND s.provisional)
+           AS provisional
 FROM sla_clocks s {join}
 WHERE s.kind = 'stage' AND s.started_at >= $1 AND s.started_at < $2 {branch}
 GROUP BY s.clock_key

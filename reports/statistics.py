@@ -16,7 +16,8 @@ What each figure counts:
   involved recorded (R-IN-8, CNY; complaints without one count 0).
 - `sla`: stage clocks (`sla_clocks.kind = 'stage'`, key `stage:<name>`) that *started* in the
   month, per stage: `met_on_time` (met, no breach recorded), `breached` (`breached_at` set),
-  `open` (neither yet), `extended` (an approved extension, R-SLA-6; counted inside the others).
+  `open` (neither yet), `extended` (an approved extension, R-SLA-6; counted inside the others),
+  `provisional` (open, its deadline computed on weekdays only: R-SLA-3; it may still move).
   `compliance_rate = met_on_time / (met_on_time + breached)`: open clocks are not judged yet.
   A restarted clock (rejected resolution, reopened case, new facts) is one more clock.
 - `product_rates`: complaints per 10,000 policies and per ¥100m premium from `exposures`
@@ -144,6 +145,11 @@ class StageCompliance(BaseModel):
     breached: int
     open: int = Field(description="neither met nor breached yet")
     extended: int = Field(description="with an approved extension (counted in the others too)")
+    provisional: int = Field(
+        0,
+        description="R-SLA-3: open, with a deadline in a year whose "
+        "calendar is not published or entered (it may move, R-SLA-11)",
+    )
     compliance_rate: float | None = Field(description="met_on_time / (met_on_time + breached)")
 
 
@@ -281,7 +287,7 @@ async def monthly_report(
 
 def stage_compliance(rows: list[Any]) -> list[StageCompliance]:
     """Per stage, in the stages' order (pure): from the month's stage clock counts per clock
-    key (`clock_key`, `clocks`, `met`, `breached`, `open`, `extended`)."""
+    key (`clock_key`, `clocks`, `met`, `breached`, `open`, `extended`, `provisional`)."""
     found = {
         r["clock_key"].removeprefix("stage:"): StageCompliance(
             stage=r["clock_key"].removeprefix("stage:"),
@@ -290,6 +296,7 @@ def stage_compliance(rows: list[Any]) -> list[StageCompliance]:
             breached=r["breached"],
             open=r["open"],
             extended=r["extended"],
+            provisional=r["provisional"],
             compliance_rate=_rate(r["met"], r["met"] + r["breached"]),
         )
         for r in rows

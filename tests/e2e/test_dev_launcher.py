@@ -121,6 +121,8 @@ async def test_dev_launcher_demo_then_ctrl_c(tmp_path: Path) -> None:
         assert f"http://127.0.0.1:{api_port}/metrics" in banner
         # The dev user's personal codec endpoint: the Web UI's, so its actions count as theirs.
         assert f"http://127.0.0.1:{api_port}/codec/u/cu_" in banner
+        # R-SLA-11: which years of the calendar are official, entered or provisional.
+        assert "calendar years" in banner and "2026 official" in banner, banner
         async with httpx.AsyncClient(base_url="http://127.0.0.1") as http:
             worker_metrics = await http.get(f"http://127.0.0.1:{worker_port}/metrics")
             assert worker_metrics.status_code == 200
