@@ -37,6 +37,7 @@ from fastapi import Path as PathParam
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from activities.calendar_years import YearStatus, years
+from api import scope
 from api.auth import Identity, require
 from api.cases import Ledger
 from api.models import Problem, explain
@@ -91,10 +92,7 @@ async def national_admin(
     identity: Annotated[Identity, Depends(require(Role.ADMIN))],
 ) -> Identity:
     """The national arrangement is every branch's: a key limited to branches may not set it."""
-    if identity.branches is not None:
-        raise HTTPException(403, "the national calendar needs an admin key with no branch "
-                            f"limit; the API key {identity.name!r} is limited to "
-                            f"{', '.join(sorted(identity.branches))}")  # fmt: skip
+    scope.change(identity, scope.EVERY_BRANCH, "the national calendar")
     return identity
 
 

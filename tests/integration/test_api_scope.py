@@ -106,7 +106,7 @@ class Call:
     by_ui_token: bool = False  # the personal codec endpoint: the key's token in the path
 
 
-Kind = Literal["public", "read", "change", "list", "keyed"]
+Kind = Literal["public", "read", "change", "list", "keyed", "national"]
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,9 @@ class Door:
     - `read`: one case's data (another branch's key: 404, as for an unknown case);
     - `change`: changes a case or a branch (another branch's key: 403, nothing changed);
     - `list`: many rows (another branch's key: 200 without the case's branch: `shows`);
-    - `keyed`: any key, no case or branch (the codec's encode: the case checks the seal).
+    - `keyed`: any key, no case or branch (the codec's encode: the case checks the seal);
+    - `national`: changes what every branch shares (the national calendar): any key limited
+      to branches, 403, nothing changed.
     """
 
     kind: Kind
@@ -188,6 +190,17 @@ HOME_HOURS = {"scope": HOME, "effective_from": "2027-01-01T00:00:00+08:00",
 CLOSURE = {"first_day": "2026-10-22", "last_day": "2026-10-22", "reason": "typhoon"}
 OK, CREATED, EITHER = frozenset({200}), frozenset({201}), frozenset({200, 201})
 CASE = "/v1/complaints/{case}"
+LIBRARY_2027 = {"effective_from": "2026-12-07T00:00:00+08:00", "reason": "caught up"}
+NATIONAL_2027 = {
+    "effective_from": "2026-12-07T00:00:00+08:00",
+    "reason": "the notice",
+    "arrangement": {
+        "notice": "made up for this test",
+        "festivals": [
+            {"name": "New Year's Day", "days_off": ["2027-01-01", "2027-01-02", "2027-01-03"]}
+        ],
+    },
+}
 
 # Every route of the app, by (method, path template): what it is, who it admits, one request.
 # fmt: off
@@ -234,6 +247,10 @@ TABLE: dict[tuple[str, str], Door] = {
     ("GET", "/v1/policy"): Door(
         "list", (R.ADMIN, R.SUPERVISOR, R.AUDITOR), at("/v1/policy"),
         shows=lambda body: any(v["scope"] == HOME for v in body)),
+    **{("POST", p): Door("national", (R.ADMIN,), at(p.format(year=2027), body=body), CREATED)
+       for p, body in (("/v1/calendar/{year}", NATIONAL_2027),
+                       ("/v1/calendar/{year}/library", LIBRARY_2027))},
+    ("GET", "/v1/calendar"): Door("keyed", (R.ADMIN, R.SUPERVISOR, R.AUDITOR), at("/v1/calendar")),
     ("POST", "/v1/branches/{branch}/closures"): Door(
         "change", (R.ADMIN,), at(f"/v1/branches/{HOME}/closures", body=CLOSURE)),
     ("GET", "/v1/accountability/{period}/results"): Door(
@@ -424,7 +441,7 @@ async def test_route_admits_its_roles_within_the_key_branches_only(
         elif door.kind == "read":
             assert answer.status_code == 404, what
             assert answer.json()["detail"].startswith("no complaint "), what
-        elif door.kind == "change":
+        elif door.kind in ("change", "national"):
             assert answer.status_code == 403, what
             assert AWAY in answer.json()["detail"], what
         elif door.kind == "list":
@@ -438,7 +455,7 @@ async def test_route_admits_its_roles_within_the_key_branches_only(
     for role in Role:
         answer = await send(world, route, world.key(role, HOME))
         what = f"{role.value} of {HOME}: {answer.status_code} {answer.text[:300]}"
-        if role not in door.roles:
+        if role not in door.roles or door.kind == "national":
             assert answer.status_code == 403, what
             continue
         assert answer.status_code in door.ok, what

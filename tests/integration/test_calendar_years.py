@@ -144,7 +144,7 @@ async def test_r_sla_11_bad_or_unauthorised_arrangements_are_refused(api: Api) -
     denied = await api.post("/v1/calendar/2027", entry(), who="supervisor")
     assert denied.status_code == 403 and "admin" in denied.json()["detail"]
     scoped = await api.post("/v1/calendar/2027", entry(), who="branch_admin")
-    assert scoped.status_code == 403 and "no branch limit" in scoped.json()["detail"]
+    assert scoped.status_code == 403 and "a key for every branch" in scoped.json()["detail"]
     assert (await api.post("/v1/calendar/2027/library", {"effective_from": datetime.now(UTC)
             .isoformat(), "reason": "x"}, who="admin")).status_code == 409  # fmt: skip
     view = (await api.get("/v1/calendar", who="auditor")).json()
