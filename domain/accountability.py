@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from pydantic import Field
@@ -265,8 +265,6 @@ def propose(facts: CaseFacts, policy: PenaltyPolicy | None = None) -> list[Propo
     published reprimand with the fine (R-AC-5); each proposal names who determined the case
     (R-AN-7)."""
     p = policy or PenaltyPolicy()
-    if exemption(facts) is not None:
-        return []
     proposals: list[Proposal] = []
     determined_by = (
         f"business line {facts.business_line} ({facts.decided_by})"
@@ -282,6 +280,9 @@ def propose(facts: CaseFacts, policy: PenaltyPolicy | None = None) -> list[Propo
                                   minimum=low, maximum=high, outcomes=outcomes or ["fine"],
                                   determined_by=determined_by))  # fmt: skip
 
+    if exemption(facts) is not None:  # R-AN-4 exempts the handling, not staff conduct
+        _conduct(facts, p, add)
+        return proposals
     direct = facts.direct_person or facts.owner
     instigated = facts.reason_code == INSTIGATED  # R-AN-6
     accountable = bool(facts.effective) or instigated
@@ -362,8 +363,18 @@ def propose(facts: CaseFacts, policy: PenaltyPolicy | None = None) -> list[Propo
         fine = min(fine, p.staff_cap)
         first = p.staff_late_per_breach if facts.stage_breaches else p.staff_ground
         add(facts.owner, "complaint_staff", staff_reasons, min(fine, first), fine)
-    # R-CR-8, R-AC-6: per person, their crisis lateness and conduct in one item; misleading
-    # a customer (R-AC-6) in its own.
+    _conduct(facts, p, add)
+    return proposals
+
+
+class _Add(Protocol):
+    def __call__(self, person: str, responsibility: Responsibility, reasons: list[str],
+                 low: int, high: int) -> None: ...  # fmt: skip
+
+
+def _conduct(facts: CaseFacts, p: PenaltyPolicy, add: _Add) -> None:
+    """R-CR-8, R-AC-6: per person, their crisis lateness and conduct in one item; misleading
+    a customer (R-AC-6) in its own. Proposed whatever R-AN-4 says of the case's handling."""
     crisis: dict[str, list[str]] = {}
     misled: dict[str, list[str]] = {}
     for key in facts.crisis_late:
@@ -389,7 +400,6 @@ def propose(facts: CaseFacts, policy: PenaltyPolicy | None = None) -> list[Propo
     for person, grounds in misled.items():
         add(person, "mis_selling", grounds, p.mis_selling[0] * len(grounds),
             p.mis_selling[1] * len(grounds))  # fmt: skip
-    return proposals
 
 
 def staff_ground_item(ground: StaffGround, policy: PenaltyPolicy | None = None) -> tuple[int, int]:

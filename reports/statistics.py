@@ -53,7 +53,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 
-from domain.accountability import exemption_from_facts
+from domain.accountability import exemption_from_facts as exemption_from_facts  # R-AN-4's one
 from infra.postgres import Queryable
 from ledger import determinations, statistics
 from ledger.statistics import NO_PRODUCT as NO_PRODUCT  # also the report's label
