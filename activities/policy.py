@@ -5,7 +5,8 @@ next year's calendar or a new policy never changes a deadline a running case alr
 
 Policy as data (R-SLA-10): with a ledger pool, the versions in force now in `policy_versions`
 (the SLA table; the branch's working hours) and the branch's announced closures
-(`branch_closures`, as closed days) are laid over the source's snapshot (ledger/policy.py).
+(`branch_closures`, as closed days) are laid over the source's snapshot (ledger/policy.py), and
+so are the years of the calendar an administrator entered (R-SLA-11, ledger/calendar.py).
 No version entered: the source's defaults hold.
 """
 
@@ -18,6 +19,7 @@ from typing import Protocol
 import asyncpg
 from temporalio import activity
 
+from activities.calendar_years import apply_entered
 from domain.calendar import WorkingWindow
 from domain.calendar_data import china_calendar, fast_calendar
 from domain.closures import with_closure
@@ -72,12 +74,13 @@ async def overlay(
         sla = await policies.in_force(conn, "sla", branch, at)
         hours = await policies.in_force(conn, "working_hours", branch, at)
         closed = await policies.closures(conn, branch, date(year, 1, 1), date(year + 1, 12, 31))
+        # R-SLA-11: the years an administrator entered win over the library's.
+        calendar = await apply_entered(conn, snapshot.calendar, (year, year + 1), at)
     if sla is not None:
         speed = snapshot.sla.speed  # a demo's speed is the process's, not the data's
         snapshot = snapshot.model_copy(
             update={"sla": SlaPolicy.model_validate(sla | {"speed": speed})}
         )
-    calendar = snapshot.calendar
     if hours is not None and not calendar.always_open:
         windows = tuple(WorkingWindow.model_validate(w) for w in hours["windows"])
         calendar = calendar.model_validate(

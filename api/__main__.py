@@ -9,9 +9,11 @@ import asyncio
 import contextlib
 import signal
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import uvicorn
 
+from activities.calendar_years import report_library_catch_up
 from api.app import create_app
 from api.codec import codec_router_from_env
 from infra import logs
@@ -29,6 +31,8 @@ async def serve(host: str, port: int) -> None:
     client = await connect(settings, service="complaints-api")
     pool = await create_pool(dsn, min_size=1, max_size=10)
     try:
+        # R-SLA-11: a library that now ships a year entered by hand is compared (log, metric).
+        await report_library_catch_up(pool, datetime.now(UTC))
         app = create_app(
             client,
             pool,

@@ -9,8 +9,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 
+from api import scope
 from api.auth import Identity, require
-from api.cases import Ledger
+from api.cases import Ledger, Temporal
 from api.models import aware
 from domain.models import Role, no_nul
 from ledger import access
@@ -21,6 +22,7 @@ router = APIRouter(tags=["audit"])
 @router.get("/v1/access-log", response_model=list[access.Access])
 async def access_log(
     identity: Annotated[Identity, Depends(require(Role.AUDITOR))],
+    client: Temporal,
     pool: Ledger,
     complaint_id: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")] = None,
     actor: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
@@ -28,12 +30,15 @@ async def access_log(
     until: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[access.Access]:
-    """Newest first; narrowed by case, person and time (auditors)."""
+    """Newest first; narrowed by case, person and time (auditors). A key limited to branches
+    sees the accesses to its branches' cases (another branch's case: 404)."""
     try:
         no_nul(actor)
     except ValueError as err:
         raise HTTPException(422, str(err)) from None
+    if complaint_id is not None and identity.branches is not None:
+        await scope.case_to_read(client, pool, identity, complaint_id)
     found = await access.entries(pool, complaint_id=complaint_id, actor=actor,
                                  since=since and aware(since), until=until and aware(until),
-                                 limit=limit)  # fmt: skip
+                                 limit=limit, branches=scope.visible(identity))  # fmt: skip
     return found

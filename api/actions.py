@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path
 
-from api import cases
+from api import cases, scope
 from api.auth import Identity, require
 from api.cases import ACTING_ROLES, Ledger, Temporal
 from api.models import ComplaintId, ComplaintView, Problem
@@ -31,6 +31,7 @@ async def act(
 ) -> ComplaintView:
     """Run one action of the contract (body: its fields, without `actor` and `role`,
     which come from the API key). 409 with the workflow's reason when refused."""
+    await scope.case_to_change(client, pool, identity, complaint_id)
     attachments = payload.get("attachments") if action == "report_crisis" else None
     if isinstance(attachments, list) and attachments:
         # R-IN-9: a crisis report sends the case's own evidence (the workflow cannot look).

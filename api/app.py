@@ -4,7 +4,8 @@ Intake is idempotent on the caller's `external_id` (update-with-start: never two
 even for two identical requests at the same moment); a repeat of a case still in handling is
 merged into it (R-IN-6). Actions run as Temporal updates, so the caller learns at once
 whether the case accepted them. Reads come from the workflow while it runs and from the
-ledger after. Every 4xx says why.
+ledger after. Every 4xx says why; while the ledger cannot be reached, every route that needs
+it (the API key's lookup included) answers 503 with `Retry-After`, never 500.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from __future__ import annotations
 from typing import Any
 
 import asyncpg
+import structlog
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from temporalio.client import Client
 
-from api import access, actions, complaints, evidence, health, timeline
+from api import access, actions, calendar, complaints, evidence, health, timeline
 from api.metrics import RequestMetrics
 from api.metrics import router as metrics_router
 from api.models import Problem, explain
@@ -28,6 +30,20 @@ from infra.config import Settings
 from workflows import contract
 
 MAX_BODY = 64 * 1024  # a complaint is text, not attachments
+RETRY_AFTER = "5"  # seconds: a restarting or failing-over PostgreSQL is back in about that
+
+# The ledger cannot be reached: the server is down or restarting, refuses more connections, a
+# pooled connection was cut, the pool is closed, or the connection timed out (TimeoutError and
+# a missing socket file are OSErrors). The caller may retry: 503, not 500.
+LEDGER_UNAVAILABLE: tuple[type[Exception], ...] = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,  # shutting down, starting up
+    asyncpg.TooManyConnectionsError,
+    asyncpg.exceptions.InterfaceError,  # e.g. "pool is closing", "connection is closed"
+    OSError,
+)
+
+log = structlog.get_logger("api")
 
 
 def create_app(
@@ -44,7 +60,12 @@ def create_app(
         title="Complaints API",
         version="1",
         description=__doc__,
-        responses={401: {"model": Problem}, 403: {"model": Problem}, 422: {"model": Problem}},
+        responses={
+            401: {"model": Problem},
+            403: {"model": Problem},
+            422: {"model": Problem},
+            503: {"model": Problem, "description": "the ledger cannot be reached"},
+        },
     )
     app.state.client = client
     app.state.pool = pool
@@ -69,6 +90,15 @@ def create_app(
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         return _problem(422, explain(exc.errors()))
 
+    async def ledger_unavailable(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("ledger unavailable", path=request.url.path, error=type(exc).__name__)
+        answer = _problem(503, "the ledger (PostgreSQL) cannot be reached now; retry shortly")
+        answer.headers["Retry-After"] = RETRY_AFTER
+        return answer
+
+    for unavailable in LEDGER_UNAVAILABLE:
+        app.add_exception_handler(unavailable, ledger_unavailable)
+
     app.add_middleware(RequestMetrics)  # outermost: counts every answer, 413 and 422 too
     app.include_router(health.router)
     app.include_router(metrics_router)  # /metrics, without an API key (api/metrics.py)
@@ -79,6 +109,7 @@ def create_app(
     app.include_router(access.router)  # who saw customer data (auditors)
     app.include_router(reports_router)  # monthly statistics and determinations
     app.include_router(policy_router)  # policy as data, closures, accountability results
+    app.include_router(calendar.router)  # R-SLA-11: the national calendar as data
     if codec_router is not None:  # codec server for the Web UI and CLI (api/codec.py)
         app.include_router(codec_router)
     return app

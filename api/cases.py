@@ -18,6 +18,7 @@ from temporalio.client import Client, WorkflowExecutionStatus, WorkflowUpdateFai
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from api import scope
 from api.auth import Identity
 from api.models import SEES_CUSTOMER_NUMBERS, ComplaintView, explain, from_row, from_state
 from domain.identity import VerifiedIdentity
@@ -72,14 +73,17 @@ async def running_state(client: Client, cid: str) -> ComplaintState | None:
 
 async def view(client: Client, pool: asyncpg.Pool, cid: str, identity: Identity) -> ComplaintView:
     """The case from its workflow while it runs (its customer from the ledger), else from the
-    ledger; 404 if neither knows it. A view showing the customer unmasked is logged."""
+    ledger; 404 if neither knows it or it is outside the key's branches. A view showing the
+    customer unmasked is logged."""
     state = await running_state(client, cid)
     if state is not None:
+        scope.read(identity, state.branch, cid)
         shown = from_state(state, identity, row=await views.customer(pool, cid))
     else:
         row = await views.complaint(pool, cid)
         if row is None:
-            raise HTTPException(404, f"no complaint {cid}")
+            raise scope.not_found(cid)
+        scope.read(identity, row["branch"], cid)
         shown = from_row(row, identity)
     if shown.customer is not None:
         await accessed(pool, identity, "api:GET /v1/complaints/{id}", [cid])

@@ -53,6 +53,7 @@ from google.protobuf import json_format
 from temporalio.api.common.v1 import Payload, Payloads
 from temporalio.converter import PayloadCodec
 
+from api import scope
 from api.auth import Identity, authenticate, authenticate_ui, in_order, parse_key
 from api.models import SEES_CUSTOMER_NUMBERS, Problem
 from api.oidc import OidcVerifier, verifier_from_env
@@ -71,6 +72,10 @@ ALLOWED_HEADERS = "authorization, authorization-extras, content-type, x-namespac
 MAX_AGE = "600"
 
 Transform = Callable[[Sequence[Payload]], Awaitable[list[Payload]]]
+
+
+class _OutOfScope(Exception):
+    """Decoded payloads of a case outside the key's branches: answered as an unknown case."""
 
 
 def codec_router(
@@ -174,12 +179,18 @@ def codec_router(
         async def logged(payloads: Sequence[Payload]) -> list[Payload]:
             plain = await codec.decode(payloads)
             cases = cases_in(plain)
+            hidden = await scope.cases_outside(request.app.state.client, pool, identity, cases)
+            if hidden:  # the key's branches bound what it reads (api/scope.py)
+                raise _OutOfScope(scope.not_found(hidden[0]).detail)
             await access.record(pool, actor=identity.name, key_id=identity.key_id, via=via,
                                 complaint_ids=cases, detail=f"{len(plain)} payloads")  # fmt: skip
             return plain
 
         log.info("codec decode", key_id=identity.key_id, via=via)
-        return await apply(request, logged)
+        try:
+            return await apply(request, logged)
+        except _OutOfScope as err:
+            return problem(request, 404, str(err))
 
     async def encode(request: Request, identity: Identity | Response) -> Response:
         if isinstance(identity, Response):

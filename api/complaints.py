@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
-from api import cases
+from api import cases, scope
 from api.auth import Identity, require
 from api.cases import Ledger, TaskQueue, Temporal
 from api.models import (
@@ -99,11 +99,13 @@ async def search(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Page:
     """Search the ledger, newest first; `next_cursor` continues where a page ended,
-    stable while new complaints arrive."""
+    stable while new complaints arrive. Only the cases of the key's branches."""
     try:
         no_nul([branch, owner, cursor])
     except ValueError as err:
         raise HTTPException(422, str(err)) from None
+    if branch is not None:
+        scope.ask_for(identity, [branch], "a search")
     query = views.Search(
         equal={
             "stage": stage and stage.value, "grade": grade and grade.value,
@@ -113,6 +115,7 @@ async def search(
         received_from=received_from and aware(received_from),
         received_to=received_to and aware(received_to),
         after=_decode_cursor(cursor) if cursor is not None else None,
+        branches=scope.visible(identity),
     )  # fmt: skip
     rows = await views.search(pool, query, limit + 1)
     items = [from_row(r, identity) for r in rows[:limit]]
@@ -129,8 +132,10 @@ async def search(
 async def _file(
     client: Temporal, pool: Ledger, task_queue: str, body: ComplaintIn, identity: Identity
 ) -> IntakeResult:
+    scope.change(identity, body.branch, "filing a complaint")
     known = await intake_ledger.external_id(pool, body.external_id)
     if known is not None:
+        await scope.case_to_change(client, pool, identity, known.complaint_id)
         view = await cases.view(client, pool, known.complaint_id, identity)
         return IntakeResult(
             created=False,
@@ -139,6 +144,7 @@ async def _file(
         )
     open_case = await _open_case_for(pool, body)
     if open_case is not None:  # R-IN-6: a repeat of a case still in handling joins it
+        await scope.case_to_change(client, pool, identity, open_case)
         await cases.act(client, open_case, "record_repeat",
                         {"channel": body.channel.value, "external_id": body.external_id,
                          "new_facts": body.new_facts,

@@ -11,10 +11,11 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 
-from api import cases
+from api import cases, scope
 from api.auth import Identity, require
-from api.cases import ACTING_ROLES, Ledger
+from api.cases import ACTING_ROLES, Ledger, Temporal
 from api.models import SEES_CUSTOMER_NUMBERS, ComplaintId, Problem
+from domain.models import Role
 from infra.codec import KeyRing
 from infra.config import Settings
 from ledger import evidence, views
@@ -22,6 +23,8 @@ from ledger.evidence import Evidence
 
 router = APIRouter(tags=["evidence"])
 
+# Who attaches evidence: the roles acting on a case (an administrator acts on none).
+UPLOADERS = tuple(r for r in ACTING_ROLES if r is not Role.ADMIN)
 FileName = Annotated[str, Query(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f/\\]+$")]
 
 
@@ -64,7 +67,8 @@ async def upload(
     complaint_id: ComplaintId,
     request: Request,
     filename: FileName,
-    identity: Annotated[Identity, Depends(require(*ACTING_ROLES))],
+    identity: Annotated[Identity, Depends(require(*UPLOADERS))],
+    client: Temporal,
     pool: Ledger,
     ring: Ring,
     limits: Limits,
@@ -74,6 +78,7 @@ async def upload(
 ) -> Evidence:
     """Attach a file (201; 200 with the same attachment for the same content again). An
     appeal's evidence names the appeal (`owner_kind=appeal&owner_id=...`)."""
+    await scope.case_to_change(client, pool, identity, complaint_id)
     media_type = media_type_of(request, limits)
     if not await views.known(pool, complaint_id):
         raise HTTPException(404, f"no complaint {complaint_id}")
@@ -109,9 +114,11 @@ def _too_large(limits: Settings) -> HTTPException:
 async def listing(
     complaint_id: ComplaintId,
     identity: Annotated[Identity, Depends(require(*SEES_CUSTOMER_NUMBERS))],
+    client: Temporal,
     pool: Ledger,
 ) -> list[Evidence]:
     """The case's attachments and its appeals' (roles that may see its customer data)."""
+    await scope.case_to_read(client, pool, identity, complaint_id)
     if not await views.known(pool, complaint_id):
         raise HTTPException(404, f"no complaint {complaint_id}")
     return await evidence.listed(pool, complaint_id)
@@ -126,10 +133,12 @@ async def download(
     complaint_id: ComplaintId,
     evidence_id: str,
     identity: Annotated[Identity, Depends(require(*SEES_CUSTOMER_NUMBERS))],
+    client: Temporal,
     pool: Ledger,
     ring: Ring,
 ) -> Response:
     """The file as attached (its hash checked); the download goes in the access log."""
+    await scope.case_to_read(client, pool, identity, complaint_id)
     found = await evidence.find(pool, evidence_id)
     if found is None or found.complaint_id != complaint_id:
         raise HTTPException(404, f"no evidence {evidence_id[:64]} on complaint {complaint_id}")

@@ -161,6 +161,9 @@ class ComplaintView(BaseModel):
     category: str
     received_at: datetime
     stage_due_at: datetime | None = None
+    # R-SLA-3: the stage's deadline reaches into a year whose calendar is not published or
+    # entered (weekdays only; it may move, R-SLA-11). Each clock carries its own `provisional`.
+    stage_due_provisional: bool | None = None
     sla_breached: bool
     reopen_count: int
     repeat_count: int = 0
@@ -223,6 +226,7 @@ def from_state(
         stage=s.stage, grade=s.grade, crisis=s.crisis, channel=s.channel, branch=s.branch,
         department=s.department, owner=s.owner, supervisor=s.supervisor, category=s.category,
         received_at=s.received_at, stage_due_at=clock.due_at if clock else None,
+        stage_due_provisional=clock.provisional if clock else None,
         sla_breached=s.sla_breached, reopen_count=s.reopen_count, repeat_count=s.repeat_count,
         outcome=s.outcome, customer=_customer(row, identity), clocks=s.clocks, source="workflow",
         first_receiver=s.first_receiver, bank_outlet=s.bank_outlet,

@@ -27,6 +27,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
+from api import scope
 from api.auth import Identity, require
 from api.cases import Ledger, Temporal
 from api.models import Problem, explain
@@ -100,7 +101,9 @@ async def change(
     identity: Annotated[Identity, Depends(require(Role.ADMIN))],
     pool: Ledger,
 ) -> PolicyVersion:
-    """R-SLA-10: a new version in force from `effective_from`; the earlier versions stay."""
+    """R-SLA-10: a new version in force from `effective_from`; the earlier versions stay. A key
+    limited to branches changes only their working hours (every branch's: an unlimited key)."""
+    scope.change(identity, change.scope, f"the {kind} policy")
     try:
         body = BODIES[kind].model_validate(change.body).model_dump(mode="json")
         if kind == "working_hours":
@@ -120,11 +123,16 @@ async def change(
 
 @router.get("/v1/policy", response_model=list[PolicyVersion])
 async def versions(
-    _: Annotated[Identity, Depends(require(Role.ADMIN, Role.SUPERVISOR, Role.AUDITOR))],
+    identity: Annotated[Identity, Depends(require(Role.ADMIN, Role.SUPERVISOR, Role.AUDITOR))],
     pool: Ledger,
     kind: Kind | None = None,
 ) -> list[PolicyVersion]:
-    return [PolicyVersion.model_validate(v) for v in await policies.history(pool, kind)]
+    """Every version in force for the key's branches (every branch's, and their own)."""
+    return [
+        PolicyVersion.model_validate(v)
+        for v in await policies.history(pool, kind)
+        if v["scope"] == scope.EVERY_BRANCH or scope.covers(identity, v["scope"])
+    ]
 
 
 @router.post("/v1/branches/{branch}/closures", response_model=ClosureAnnounced,
@@ -137,6 +145,7 @@ async def announce(
     client: Temporal,
 ) -> ClosureAnnounced:
     """R-SLA-10: record the closure, then tell every running case of the branch."""
+    scope.change(identity, branch, "a closure")
     key = closure.closure_key or f"{branch}:{closure.first_day}:{closure.last_day}"
     try:
         action = AnnounceClosure(actor=identity.name, role=Role.ADMIN, closure_key=key,
@@ -152,7 +161,8 @@ async def announce(
 
     async def tell(workflow_id: str) -> bool:
         sender = VerifiedIdentity(
-            actor=identity.name, roles=[r.value for r in identity.roles], branches=None,
+            actor=identity.name, roles=[r.value for r in identity.roles],
+            branches=scope.visible(identity),
             via="api", bound_to=workflow_id, issued_at=datetime.now(UTC),
             nonce=secrets.token_hex(16),
         )  # fmt: skip
@@ -174,14 +184,16 @@ async def announce(
                        404: {"model": Problem}})  # fmt: skip
 async def results(
     period: Period,
-    _: Annotated[Identity, Depends(require(*RESULT_READERS))],
+    identity: Annotated[Identity, Depends(require(*RESULT_READERS))],
     pool: Ledger,
     output: Annotated[Literal["csv", "json"], Query(alias="format")] = "csv",
 ) -> Response:
-    """R-AC-4, R-AC-5: the final results of a published period, for HR and finance."""
+    """R-AC-4, R-AC-5: the final results of a published period, for the branch's HR and
+    finance (a key limited to branches: its branches' rows)."""
     rows = await accountability.results(pool, period)
     if not rows:
         raise HTTPException(404, f"accountability {period}: no published results")
+    rows = [r for r in rows if scope.covers(identity, r["branch"])]
     if output == "json":
         return Response(json.dumps([dict(r) for r in rows], default=str),
                         media_type="application/json")  # fmt: skip

@@ -33,6 +33,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from api import scope
 from api.auth import Identity, require
 from api.models import ComplaintId, Problem
 from domain.accountability import exemption_from_facts, exemption_holds
@@ -88,11 +89,15 @@ async def monthly(
     ] = None,
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Any:
-    """The monthly statistics of the ledger (R-AN-1, R-AN-2); see `reports.statistics`."""
+    """The monthly statistics of the ledger (R-AN-1, R-AN-2); see `reports.statistics`. A key
+    limited to branches gets its branches' figures only."""
     if output is None:
         output = "csv" if accept and "text/csv" in accept else "json"
+    mine = scope.visible(identity)
+    if branch and mine is not None and not any(b.startswith(branch) for b in mine):
+        raise scope.refused(identity, f"the report of {branch}")
     try:
-        report = await monthly_report(request.app.state.pool, period, branch or None)
+        report = await monthly_report(request.app.state.pool, period, branch or None, mine)
     except ValueError as err:  # a period that is not a calendar month, a NUL in the branch
         raise HTTPException(422, str(err)) from None
     name = f"complaints-{report.period}" + (f"-{branch}" if branch else "")
@@ -307,7 +312,8 @@ async def determine(
     async with pool.acquire() as conn, conn.transaction():
         row = await determinations.case_for_update(conn, complaint_id)
         if row is None:
-            raise HTTPException(404, f"no complaint {complaint_id}")
+            raise scope.not_found(complaint_id)
+        scope.change(identity, row["branch"], f"complaint {complaint_id}")
         if row["stage"] not in FINISHED:
             raise HTTPException(
                 409,
@@ -350,7 +356,8 @@ async def refer(
     async with pool.acquire() as conn, conn.transaction():
         row = await determinations.case_for_update(conn, complaint_id)
         if row is None:
-            raise HTTPException(404, f"no complaint {complaint_id}")
+            raise scope.not_found(complaint_id)
+        scope.change(identity, row["branch"], f"complaint {complaint_id}")
         if row["stage"] not in FINISHED:
             raise HTTPException(
                 409, f"complaint {complaint_id} is still in handling (stage {row['stage']})"
@@ -377,5 +384,6 @@ async def determination(
     """The case's determination (null before one is made) and the exemption its facts propose."""
     row = await determinations.case(request.app.state.pool, complaint_id)
     if row is None:
-        raise HTTPException(404, f"no complaint {complaint_id}")
+        raise scope.not_found(complaint_id)
+    scope.read(identity, row["branch"], complaint_id)
     return _view(row)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException
 
-from api import cases
+from api import cases, scope
 from api.auth import Identity, require
 from api.cases import Ledger, Temporal
 from api.models import ComplaintId, NoticeView, Problem, notice_for
@@ -29,6 +29,7 @@ async def timeline(
     client: Temporal,
     pool: Ledger,
 ) -> list[TimelineEntry]:
+    await scope.case_to_read(client, pool, identity, complaint_id)
     # The ledger holds every entry; a running workflow holds the newest (some maybe not yet
     # recorded) and, after it continued as new, only those: its entries win for their seqs.
     state = await cases.running_state(client, complaint_id)
@@ -48,9 +49,11 @@ async def timeline(
 async def notices(
     complaint_id: ComplaintId,
     identity: Annotated[Identity, Depends(require())],
+    client: Temporal,
     pool: Ledger,
 ) -> list[NoticeView]:
     """Who was told what, on which channel, and whether it arrived (or why not)."""
+    await scope.case_to_read(client, pool, identity, complaint_id)
     if not await views.known(pool, complaint_id):
         raise HTTPException(404, f"no complaint {complaint_id}")
     shown = [

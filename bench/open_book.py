@@ -1,7 +1,7 @@
 """An insurer's open book: N open complaints, K = 10% of them due at one close of business.
 
     .venv/bin/python -m bench.open_book --count 10000          # ~15 min on 2 cores
-    .venv/bin/python -m bench.open_book                        # N = 100,000: see README
+    .venv/bin/python -m bench.open_book                        # N = 100,000: see docs/benchmarks.md
 
 One run, one machine: a Temporal dev server (SQLite file, WAL, as `make run` uses), an
 embedded PostgreSQL ledger, and the real worker (`workers.complaints_worker`, payloads
@@ -494,7 +494,7 @@ async def run(args: argparse.Namespace) -> None:
             # Worker D files the second burst, then as many more cases as its cache holds, so
             # the burst's cases have left its cache (least recently used first) when they wake.
             # No hand-over between workers at the due instant: cases cached by a stopped
-            # worker wait for its sticky timeout first (README: Benchmarks).
+            # worker wait for its sticky timeout first (docs/benchmarks.md).
             await worker.stop()
             worker = WorkerProcess(default, folder)
             await worker.start(address, dsn, keys)

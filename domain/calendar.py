@@ -58,6 +58,9 @@ class WorkCalendar(BaseModel):
     makeup_workdays: dict[date, str] = {}
     known_years: tuple[int, ...] = ()
     always_open: bool = False
+    # R-SLA-11: years whose data an administrator entered (domain/arrangements.py), with where
+    # each came from; the other known years are the calendar library's.
+    entered: dict[int, str] = {}
 
     @model_validator(mode="after")
     def _check(self) -> WorkCalendar:
@@ -288,4 +291,5 @@ def describe(cal: WorkCalendar) -> str:
         if cal.known_years
         else "no published data, Mon–Fri only"
     )
-    return f"{cal.name}, {cal.zone}, {hours}, {data}"
+    entered = "".join(f"; {source}" for _, source in sorted(cal.entered.items()))
+    return f"{cal.name}, {cal.zone}, {hours}, {data}{entered}"

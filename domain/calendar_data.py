@@ -56,3 +56,15 @@ def china_calendar(
 def fast_calendar(name: str = "demo: always open") -> WorkCalendar:
     """Every instant counts: for demos where deadlines should fall within minutes."""
     return WorkCalendar(name=name, always_open=True)
+
+
+def library_year(year: int) -> tuple[dict[date, str], dict[date, str]] | None:
+    """The installed library's holidays and make-up working days of `year`, or None when it
+    has no data for it (R-SLA-11: compared with an arrangement entered by hand)."""
+    if year not in supported_years():
+        return None
+
+    def of(source: dict[date, object]) -> dict[date, str]:
+        return {d: str(v) for d, v in sorted(source.items()) if d.year == year}
+
+    return of(chinese_calendar.holidays), of(chinese_calendar.workdays)

@@ -31,6 +31,14 @@ release never changes what a running case already did (its history must replay t
   (R-SLA-4): a stage that already breached, or was already warned, is not breached or warned
   again because its deadline moved (under rules 3 an escalation to crisis after a breach
   recorded the same stage's breach a second time, and the statistics counted both).
+- 5: a case whose running deadlines reach into a year its calendar does not know asks for the
+  calendar again at least once a day (a timer: rules 4 asked once per stage clock, when it
+  started), and when the year is known (published in the library, or its arrangement entered
+  by an administrator, R-SLA-11) re-plans every running deadline with it: stage and hand-over
+  clocks keep their remaining working time, the regulatory limit is counted again as the
+  Civil Code counts it, each move on the timeline with its basis, and the customer is told
+  a moved decision date. The rest of its policy stays its own (rules 4 took the whole fresh
+  policy and re-planned the stage clock only).
 """
 
 from __future__ import annotations
@@ -40,7 +48,18 @@ from typing import Any, Literal, NamedTuple
 
 from pydantic import Field
 
-from domain import closures, crisis, grading, intake_rules, lifecycle, notices, sla, versions
+from domain import (
+    arrangements,
+    closures,
+    crisis,
+    grading,
+    intake_rules,
+    lifecycle,
+    notices,
+    sla,
+    versions,
+)
+from domain.calendar import next_working_instant
 from domain.crisis import CrisisRules
 from domain.identity import UNVERIFIED, VALID_FOR, VerifiedIdentity
 from domain.identity import refusal as identity_refusal
@@ -86,7 +105,8 @@ from domain.sla import PolicySnapshot
 from domain.versions import Behaviour
 
 LEGACY_RULES = 1
-RULES = 4  # what a new case runs under
+RULES = 5  # what a new case runs under
+CALENDAR_CHECK_EVERY = timedelta(days=1)  # R-SLA-11 (rules 5): while a deadline is provisional
 
 EntryKind = Literal[
     "intake", "stage", "action", "refused", "warning", "breach", "reminder", "notice", "clock"
@@ -120,6 +140,7 @@ class CaseSnapshot(Derived):
     pending_notices: list[Notification] = Field(default_factory=list)
     seen_requests: list[str] = Field(default_factory=list)
     calendar_checked_for: datetime | None = None  # R-SLA-3: the stage clock last re-checked
+    calendar_checked_at: datetime | None = None  # R-SLA-11 (rules 5): when it last asked
     generation: int = 0  # how many runs carried the case before this one (continue-as-new)
     used_nonces: dict[str, datetime] = Field(default_factory=dict)  # sealed payloads taken
 
@@ -137,6 +158,7 @@ class Complaint(CrisisRules):
         self._notices = list(snapshot.pending_notices)
         self._seen = set(snapshot.seen_requests)
         self._calendar_checked_for = snapshot.calendar_checked_for
+        self._calendar_checked_at = snapshot.calendar_checked_at
         self.generation = snapshot.generation
         self._nonces = dict(snapshot.used_nonces)
 
@@ -197,6 +219,7 @@ class Complaint(CrisisRules):
             pending_notices=list(self._notices),
             seen_requests=sorted(self._seen),
             calendar_checked_for=self._calendar_checked_for,
+            calendar_checked_at=self._calendar_checked_at,
             generation=self.generation,
             used_nonces=dict(self._nonces),
         )
@@ -773,18 +796,38 @@ class Complaint(CrisisRules):
     # -----------------------------------------------------------------------------------------
     # R-SLA-3: a provisional deadline is re-planned once the year's calendar is published
 
-    def calendar_check_due(self) -> bool:
+    def calendar_check_due(self, now: datetime) -> bool:
         """Whether the current stage clock is provisional and not yet checked against a fresh
-        calendar (once per stage clock)."""
+        calendar (once per stage clock). Rules 5 (R-SLA-11): also once a day while a running
+        deadline reaches into a year the case's calendar does not know."""
         clock = self._stage_clock()
-        return (
+        new_stage_clock = (
             clock is not None
             and clock.provisional
             and self._calendar_checked_for != clock.started_at
         )
+        if not versions.has(self.rules, Behaviour.DAILY_CALENDAR_CHECK):
+            return new_stage_clock
+        if not arrangements.pending_years(self.policy.calendar, self.state.clocks, now):
+            return False
+        last = self._calendar_checked_at
+        return new_stage_clock or last is None or now >= last + CALENDAR_CHECK_EVERY
+
+    def _calendar_check_wake(self) -> Wake | None:
+        """Rules 5: the next daily check, while a deadline is provisional."""
+        last = self._calendar_checked_at
+        if not versions.has(self.rules, Behaviour.DAILY_CALENDAR_CHECK) or last is None:
+            return None
+        years = arrangements.pending_years(self.policy.calendar, self.state.clocks, last)
+        if not years:
+            return None
+        named = ", ".join(str(y) for y in sorted(years))
+        return Wake(last + CALENDAR_CHECK_EVERY, f"calendar check: is {named} published?")
 
     def calendar_checked(self, fresh: PolicySnapshot, now: datetime) -> bool:
         """Take a freshly loaded policy; True if it published a year and the clock moved."""
+        if versions.has(self.rules, Behaviour.DAILY_CALENDAR_CHECK):
+            return self._calendar_checked_daily(fresh, now)
         clock = self._stage_clock()
         assert clock is not None
         self._calendar_checked_for = clock.started_at
@@ -799,6 +842,65 @@ class Complaint(CrisisRules):
                   f"{replanned.label} now due {replanned.due_at.isoformat()}", now)  # fmt: skip
         return True
 
+    def _calendar_checked_daily(self, fresh: PolicySnapshot, now: datetime) -> bool:
+        """R-SLA-11 (rules 5): the years now known are taken into the case's calendar (the
+        rest of its policy stays its own), and every running deadline is re-planned with them,
+        each move on the timeline with its basis. A deadline already passed, met, paused or
+        given as a date (extended, expedited) does not move."""
+        clock = self._stage_clock()
+        if clock is not None:
+            self._calendar_checked_for = clock.started_at
+        self._calendar_checked_at = now
+        before = self.policy.calendar
+        years = arrangements.pending_years(before, self.state.clocks, now)
+        years &= set(fresh.calendar.known_years)
+        if not years:
+            return False
+        after = arrangements.merged(before, fresh.calendar, years)
+        old_policy, self.policy = self.policy, self.policy.model_copy(update={"calendar": after})
+        named = ", ".join(str(y) for y in sorted(years))
+        sources = "; ".join(after.entered[y] for y in sorted(years) if y in after.entered)
+        why = f"the calendar of {named} is now known ({sources or fresh.calendar.name}; R-SLA-11)"
+        self._log("clock", "system", f"calendar updated: {why}", now)
+        for old in list(self.state.clocks):
+            new = (
+                self._regulatory_replanned(old_policy, old, now, why)
+                if old.kind is ClockKind.REGULATORY
+                else arrangements.replanned(before, after, old, now, why)
+            )
+            if new is None:
+                continue
+            self._replace_clock(new)
+            self._log("clock", "system", f"{old.label} moved from {old.due_at.isoformat()} to "
+                      f"{new.due_at.isoformat()}: {why}", now)  # fmt: skip
+            if new.kind is ClockKind.REGULATORY:
+                self._tell_customer(notices.calendar_known(named, new.due_at), now,
+                                    clock="regulatory")  # fmt: skip
+        return True
+
+    def _regulatory_replanned(
+        self, old_policy: PolicySnapshot, clock: Clock, now: datetime, why: str
+    ) -> Clock | None:
+        """R-SLA-7 with the year now known: the Civil Code's count again from receipt (a last
+        day that is a holiday moves to the next working day; one that became a make-up working
+        day no longer moves), paused time added as before. Not moved once due, met or paused."""
+        if clock.met_at or clock.breached_at or clock.paused_at or clock.due_at <= now:
+            return None
+        granted = [e.regulatory_days for e in self.state.extensions
+                   if e.approved and e.regulatory_days]  # fmt: skip
+        days = max(granted, default=self.policy.sla.regulatory_days)
+        fresh = sla.regulatory_clock(self.policy, clock.started_at, days, rules=self.rules)
+        due = fresh.due_at + clock.paused_for
+        if due == clock.due_at or due <= now:
+            return None
+        warn = clock.warn_at
+        if warn is not None and clock.warned_at is None and warn > now:
+            warn = next_working_instant(self.policy.calendar, warn + (due - clock.due_at))
+        return clock.model_copy(update={
+            "due_at": due, "warn_at": warn, "provisional": fresh.provisional,
+            "basis": f"{fresh.basis}; moved from {clock.due_at.isoformat()}: {why}",
+        })  # fmt: skip
+
     # -----------------------------------------------------------------------------------------
     # Alarms: warn, breach, remind (R-SLA-4, R-SLA-9, R-SLA-7, R-CR-1)
 
@@ -808,6 +910,8 @@ class Complaint(CrisisRules):
         ]
         if self.state.stage is Stage.CLOSED:
             alarms.append(Wake(self.review_window_end(), "review window ends"))
+        if (check := self._calendar_check_wake()) is not None:
+            alarms.append(check)
         return min(alarms, default=None)
 
     def fire_due(self, now: datetime) -> None:

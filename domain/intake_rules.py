@@ -30,6 +30,7 @@ from domain.sla import PolicySnapshot, StageLimit
 # R-CR-3, R-CR-4: the channel whose policies are classed and whose outlets hand over.
 BANK_CHANNELS = frozenset({Channel.BANK_OUTLET})
 
+RULES = 3  # the rules version these rules came with
 ACTIONS = frozenset(
     {"transfer", "complete_transfer", "transfer_to_insurer", "classify_policy", "correct_amount"}
 )
@@ -163,7 +164,7 @@ def promises_in(text: str) -> list[str]:
 def refusal(
     state: ComplaintState, name: str, action: Action, now: datetime, rules: int
 ) -> str | None:
-    if rules < 3:
+    if rules < RULES:
         return f"{name} came with rules 3; this case runs under rules {rules}"
     match name:
         case "transfer":

@@ -77,6 +77,34 @@ def pending_extension(state: ComplaintState, rules: int) -> Extension | None:
     )  # fmt: skip
 
 
+def role_refusal(name: str, role: Role, actor: str, *, rules: int) -> str | None:
+    """The part of the gate that looks only at who acts (and the version that brought an
+    administrator's action): the reason `role` may not take `name`, or None. The docs' action
+    table asks it too (tools/action_table.py)."""
+    if name == "announce_closure":  # R-SLA-10: new in rules 3, the administrator's
+        if rules < 3:
+            return "announce_closure: this case runs under rules before 3 and keeps its calendar"
+        if role not in (Role.ADMIN, Role.SYSTEM):
+            return f"announce_closure needs the admin role (actor {actor} has {role.value})"
+    elif role is Role.ADMIN:
+        return "administrators change policy and announce closures, not a case's handling"
+    if role is Role.AUDITOR:
+        return "auditors may read a case but not act on it"
+    if role is Role.REVIEW_GROUP:
+        return "the review group decides the accountability cycle, not a case's handling"
+    if role is Role.SENIOR_MANAGER and rules < 2:
+        # The role came with rules 2: a rules-1 case refuses it, as it refused the unknown role
+        # before, so that its history replays the same.
+        return (
+            "this case runs under rules 1, which know no senior_manager role: "
+            "act with the supervisor role"
+        )
+    if name in SUPERVISOR_ONLY and not leads(role, rules):
+        needed = "supervisor or senior_manager" if rules >= 2 else "supervisor"
+        return f"{name} needs the {needed} role (actor {actor} has {role.value})"
+    return None
+
+
 def refusal(
     state: ComplaintState,
     name: str,
@@ -86,30 +114,9 @@ def refusal(
     *,
     rules: int,
 ) -> str | None:
-    if name == "announce_closure":  # R-SLA-10: new in rules 3, the administrator's
-        if rules < 3:
-            return "announce_closure: this case runs under rules before 3 and keeps its calendar"
-        if action.role not in (Role.ADMIN, Role.SYSTEM):
-            return (
-                f"announce_closure needs the admin role (actor {action.actor} has "
-                f"{action.role.value})"
-            )
-    elif action.role is Role.ADMIN:
-        return "administrators change policy and announce closures, not a case's handling"
-    if action.role is Role.AUDITOR:
-        return "auditors may read a case but not act on it"
-    if action.role is Role.REVIEW_GROUP:
-        return "the review group decides the accountability cycle, not a case's handling"
-    if action.role is Role.SENIOR_MANAGER and rules < 2:
-        # The role came with rules 2: a rules-1 case refuses it, as it refused the unknown role
-        # before, so that its history replays the same.
-        return (
-            "this case runs under rules 1, which know no senior_manager role: "
-            "act with the supervisor role"
-        )
-    if name in SUPERVISOR_ONLY and not leads(action.role, rules):
-        needed = "supervisor or senior_manager" if rules >= 2 else "supervisor"
-        return f"{name} needs the {needed} role (actor {action.actor} has {action.role.value})"
+    refused = role_refusal(name, action.role, action.actor, rules=rules)
+    if refused is not None:
+        return refused
     handled, reason = crisis.refusal(state, name, action, rules=rules)
     if handled:
         return reason

@@ -699,6 +699,7 @@ class NoticeKind(StrEnum):
     CRISIS_REPORT = "crisis_report"  # R-CR-1
     DIFFICULTY_REPORT = "difficulty_report"  # R-ST-1: a hard case's difficult points, in writing
     ACCOUNTABILITY = "accountability"  # R-AN-3, R-AC-2: the monthly cycle's proposals and results
+    CASE_ORPHANED = "case_orphaned"  # a case open in the ledger whose workflow no longer runs
     ACCOUNTABILITY_RESULTS = "accountability_results"  # R-AC-5: final results to HR and finance
 
 

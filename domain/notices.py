@@ -117,6 +117,15 @@ def handling_extended_legacy(new_due: datetime, regulatory_due: datetime | None)
     return "Handling time extended / 处理期限延长", text
 
 
+def calendar_known(years: str, regulatory_due: datetime) -> Words:
+    """R-SLA-11: the official holidays of a year the first date was counted without."""
+    return (
+        "Decision date / 处理时限",
+        f"The official holiday arrangement for {years} is now known: the decision will reach "
+        f"you by {last_day(regulatory_due):%Y-%m-%d}.",
+    )
+
+
 def paused() -> Words:
     return (
         "Handling paused / 处理暂停",
@@ -140,4 +149,27 @@ def crisis_declared(
         "危机事件 / crisis event",
         f"Complaint {complaint_id} at {branch} is a crisis event: {'; '.join(reasons)}. "
         f"Report to the superior within {superior_hours:g} h.",
+    )
+
+
+ORPHAN_REASONS = {
+    "terminated": "its workflow was terminated from outside the case",
+    "reset": "its workflow was reset to an earlier point from outside the case",
+    "timed_out": "its workflow timed out",
+    "failed": "its workflow failed",
+    "canceled": "its workflow was cancelled",
+    "completed": "its workflow completed while the ledger still shows it open",
+    "not_found": "Temporal has no workflow for it",
+}
+
+
+def case_orphaned(complaint_id: str, stage: str, status: str, workflow_id: str) -> Words:
+    """To the branch supervisor: a case open in the ledger that its workflow no longer runs;
+    its clocks, reminders and notices have stopped (docs/operations.md: Reconciliation)."""
+    reason = ORPHAN_REASONS.get(status, status)
+    return (
+        f"Case no longer running: {complaint_id}",
+        f"Complaint {complaint_id} is open in the ledger (stage {stage}), but {reason} "
+        f"({workflow_id}). Its deadlines, reminders and notices have stopped: take it over by "
+        "hand and ask operations to restore it.",
     )

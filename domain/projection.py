@@ -1,6 +1,6 @@
 """What the ledger has not seen yet: the next `LedgerRecord` of a case.
 
-The ledger is the case's projection (README: The ledger). Each record carries the case as it
+The ledger is the case's projection (docs/architecture.md). Each record carries the case as it
 stands, the timeline entries after the last one recorded, and only the clocks, breaches and
 extensions that changed since the ledger last saw them, so a record stays small however long
 the case lives. Pure: the workflow calls `next_record`, writes it, then `recorded`.

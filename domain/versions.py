@@ -18,11 +18,16 @@ class Behaviour(StrEnum):
 
     # Rules 4
     REGRADE_KEEPS_BREACH = "regrade_keeps_breach"
+    # Rules 5
+    # R-SLA-11: a case with provisional deadlines asks for the calendar again at least once a
+    # day (a timer), and re-plans every running deadline with a year now known.
+    DAILY_CALENDAR_CHECK = "daily_calendar_check"
 
 
 # The version each behaviour came with.
 INTRODUCED: dict[Behaviour, int] = {
     Behaviour.REGRADE_KEEPS_BREACH: 4,
+    Behaviour.DAILY_CALENDAR_CHECK: 5,
 }
 
 

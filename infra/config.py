@@ -20,7 +20,7 @@ class Settings:
     data_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "data")
     log_format: str = "console"  # "json" in production
     clock_speed: float = 1.0  # demo only: working time runs this many times faster
-    workflow_sandbox: bool = True  # off: faster workflow starts, no runtime guard (README)
+    workflow_sandbox: bool = True  # off: faster starts, no runtime guard (docs/deployment.md)
     # The worker's own HTTP server: /healthz, /readyz, /metrics (0: any free port).
     worker_http_host: str = "0.0.0.0"
     worker_http_port: int = 9400
@@ -32,7 +32,7 @@ class Settings:
     # A notice claimed by a relay that died is sent again after this many seconds.
     outbox_lease: float = 300.0
     otel: bool = False  # OpenTelemetry tracing (TracingInterceptor, OTLP export)
-    # Workflow cache and task settings for a large open book (README: Benchmarks). A case
+    # Workflow cache and task settings for a large open book (docs/benchmarks.md). A case
     # woken outside the cache is replayed first; each cached case costs memory.
     max_cached_workflows: int = 1000  # the SDK's default
     sticky_timeout_seconds: float = 10.0  # the SDK's sticky schedule-to-start timeout

@@ -50,6 +50,13 @@ OUTBOX_PENDING = Gauge(
     "Notices (one per channel) waiting in the outbox to be sent or retried",
     registry=WORKER,
 )
+ORPHANED_CASES = Gauge(
+    "complaints_orphaned_cases",
+    "Cases open in the ledger whose workflow no longer runs, by what Temporal said (terminated, "
+    "reset, timed_out, failed, canceled, completed, not_found): marked by the reconciliation",
+    ["status"],
+    registry=WORKER,
+)
 OUTBOX_OLDEST_AGE = Gauge(
     "complaints_outbox_oldest_pending_age_seconds",
     "Age of the oldest notice still pending in the outbox (0 when none is)",
@@ -102,6 +109,15 @@ API_LATENCY = Histogram(
     "Time to answer an HTTP request of the API, by method and route template",
     ["method", "route"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+    registry=API,
+)
+
+# R-SLA-11: set at start-up (activities/calendar_years.py): for each year entered by hand that
+# the calendar library now ships too, how many days the two disagree on (0: they agree).
+CALENDAR_DIFFERENCES = Gauge(
+    "complaints_calendar_library_differences",
+    "Days on which the calendar library's data differs from the arrangement entered by hand",
+    ["year"],
     registry=API,
 )
 

@@ -112,7 +112,7 @@ def core_logging() -> LoggingConfig:
     forwarded to the standard library's logger `temporalio.core`, so `infra.logs` renders them
     as it renders ours (JSON in production). The SDK's default writes them to stdout as coloured
     console lines from the core's own thread, which then blocks if stdout does: a pipe nobody
-    reads stalled a whole worker in bench/open_book.py (README: Benchmarks)."""
+    reads stalled a whole worker in bench/open_book.py (docs/benchmarks.md)."""
     return LoggingConfig(
         filter=TelemetryFilter(core_level="WARN", other_level="ERROR"),
         forwarding=LogForwardingConfig(logger=logging.getLogger(CORE_LOGGER)),

@@ -8,6 +8,10 @@ or `--speed` change that). The speed is recorded in each case when it starts. Th
 where the metrics are: the API's `/metrics` on its port, the worker's `/metrics` (with the
 Temporal SDK's own) and probes on `--worker-http-port` (9400), both on 127.0.0.1.
 
+The Web UI on `--ui-port` is the embedded one behind a guard (`launcher/ui_guard.py`): no
+Terminate, Reset, Cancel or batch actions, shown or accepted (a case ends only through its own
+actions); the embedded UI itself listens on an internal loopback port.
+
 Ctrl-C or SIGTERM stops the worker, then the server (killed if it has not exited after
 10 s); the exit code is 0. If one of its ports is already taken, even by another Temporal
 server, it says so and exits with 2 rather than share a server it does not own.
@@ -26,16 +30,18 @@ import socket
 import sys
 from asyncio.subprocess import Process
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
+import asyncpg
 import structlog
 import uvicorn
 from temporalio.client import Client
 from temporalio.runtime import Runtime
 from temporalio.worker import Worker
 
+from activities.calendar_years import report_library_catch_up, summary
 from api.app import create_app
 from api.auth import create_key, create_ui_token
 from api.codec import ENV_UI_ORIGINS, codec_router_from_env
@@ -59,7 +65,7 @@ from infra.temporal import (
     metrics_runtime,
     register_search_attributes,
 )
-from launcher import demo
+from launcher import demo, ui_guard
 from ledger.migrate import migrate
 from notices.channels import ChannelSettings
 from workers import complaints_worker, endpoints
@@ -134,7 +140,7 @@ async def start_server(
     command = [
         "server", "start-dev",
         "--db-filename", str(settings.data_dir / "temporal.db"),
-        "--ip", HOST, "--port", str(args.port), "--ui-port", str(args.ui_port),
+        "--ip", HOST, "--port", str(args.port), "--ui-port", str(_embedded_ui_port(args)),
         "--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal",
         "--log-level", "warn", *cli_flags(contract.SEARCH_ATTRIBUTES),
     ]  # fmt: skip
@@ -155,6 +161,17 @@ async def start_server(
             start_new_session=True,
             preexec_fn=_die_with_parent if sys.platform == "linux" else None,
         )
+
+
+def _embedded_ui_port(args: argparse.Namespace) -> int:
+    """The embedded UI's internal loopback port (chosen once): the public `--ui-port` is the
+    guard's (`launcher/ui_guard.py`)."""
+    if getattr(args, "embedded_ui_port", None) is None:
+        with socket.socket() as sock:
+            sock.bind((HOST, 0))
+            args.embedded_ui_port = sock.getsockname()[1]
+    port: int = args.embedded_ui_port
+    return port
 
 
 async def stop_server(server: Process) -> None:
@@ -274,7 +291,8 @@ async def run(args: argparse.Namespace) -> int:
             return 0
         # A no-op when the CLI flags did it.
         await register_search_attributes(client, contract.SEARCH_ATTRIBUTES)
-        await ensure_schedules(client, settings.task_queue)  # the monthly accountability cycle
+        # The monthly accountability cycle and the ledger's reconciliation.
+        await ensure_schedules(client, settings.task_queue)
         args.dev_identity = (key_file, ui_codec)
         return await serve(client, server, args, settings, speed, stop, dsn)
     finally:
@@ -302,6 +320,15 @@ async def serve(
         )
     )  # fmt: skip
     serving = asyncio.create_task(api.serve())
+    guard: _ApiServer | None = None
+    guarding: asyncio.Task[None] | None = None
+    if not args.headless:  # the public Web UI port: the embedded UI behind the guard
+        guard = _ApiServer(uvicorn.Config(
+            ui_guard.create_app(f"http://{HOST}:{_embedded_ui_port(args)}"),
+            host=HOST, port=args.ui_port, log_level="warning", access_log=False,
+            timeout_graceful_shutdown=2,  # the UI long-polls histories: don't wait them out
+        ))  # fmt: skip
+        guarding = asyncio.create_task(guard.serve())
     key_file, ui_codec = args.dev_identity
     try:
         async with (
@@ -325,12 +352,17 @@ async def serve(
                 ("API metrics", f"http://{HOST}:{args.api_port}/metrics"),
                 ("worker metrics", f"http://{HOST}:{worker_http_port}/metrics "
                                    "(probes: /healthz, /readyz)"),
+                ("calendar years", await _calendar_years(api_pool, speed)),
             ]  # fmt: skip
             return await _serve(client, server, args, settings, speed, stop, worker, sink, dsn)
     finally:
         api.should_exit = True
         with contextlib.suppress(Exception):
             await asyncio.wait_for(serving, timeout=STOP_TIMEOUT)
+        if guard is not None and guarding is not None:
+            guard.should_exit = True
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(guarding, timeout=STOP_TIMEOUT)
         await api_pool.close()
         sink.stop()
 
@@ -438,6 +470,14 @@ async def _serve(
         log.exception("worker failed")
         code = 1
     return code
+
+
+async def _calendar_years(pool: asyncpg.Pool, speed: float) -> str:
+    """R-SLA-11: which years are official, entered by hand or provisional (docs/calendar.md);
+    a library that now ships a year entered by hand is compared with it (logged, counted)."""
+    statuses = await report_library_catch_up(pool, datetime.now(UTC))
+    demo = "; the demo clock is always open" if speed != 1 else ""
+    return f"{summary(statuses)} (GET /v1/calendar){demo}"
 
 
 def _masked(dsn: str) -> str:

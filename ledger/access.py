@@ -7,7 +7,7 @@ by the HTTP API for every read that shows unmasked customer data; read by audito
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from domain.models import Derived
@@ -53,17 +53,38 @@ async def entries(
     since: datetime | None = None,
     until: datetime | None = None,
     limit: int = 200,
+    branches: Sequence[str] | None = None,
 ) -> list[Access]:
-    """Newest first, narrowed by case, person and time."""
-    rows = await db.fetch(
-        "SELECT at, actor, key_id, via, complaint_ids, detail FROM access_log"
-        " WHERE ($1::text IS NULL OR complaint_ids @> ARRAY[$1::text])"
-        " AND ($2::text IS NULL OR actor = $2) AND ($3::timestamptz IS NULL OR at >= $3)"
-        " AND ($4::timestamptz IS NULL OR at < $4) ORDER BY at DESC, id DESC LIMIT $5",
-        complaint_id,
-        actor,
-        since,
-        until,
-        limit,
-    )
+    """Newest first, narrowed by case, person and time. `branches` (an API key's; None: every
+    branch): only the accesses to their cases, each naming only their cases."""
+    if branches is None:
+        rows = await db.fetch(
+            "SELECT at, actor, key_id, via, complaint_ids, detail FROM access_log"
+            " WHERE ($1::text IS NULL OR complaint_ids @> ARRAY[$1::text])"
+            " AND ($2::text IS NULL OR actor = $2) AND ($3::timestamptz IS NULL OR at >= $3)"
+            " AND ($4::timestamptz IS NULL OR at < $4) ORDER BY at DESC, id DESC LIMIT $5",
+            complaint_id,
+            actor,
+            since,
+            until,
+            limit,
+        )
+    else:
+        rows = await db.fetch(SCOPED_ENTRIES, complaint_id, actor, since, until, limit,
+                              list(branches))  # fmt: skip
     return [Access(**dict(r)) for r in rows]
+
+
+SCOPED_ENTRIES = """
+SELECT at, actor, key_id, via, detail,
+       ARRAY(SELECT c.complaint_id FROM complaints c
+             WHERE c.complaint_id = ANY(a.complaint_ids) AND c.branch = ANY($6::text[])
+             ORDER BY c.complaint_id) AS complaint_ids
+FROM access_log a
+WHERE ($1::text IS NULL OR complaint_ids @> ARRAY[$1::text])
+  AND ($2::text IS NULL OR actor = $2) AND ($3::timestamptz IS NULL OR at >= $3)
+  AND ($4::timestamptz IS NULL OR at < $4)
+  AND EXISTS (SELECT 1 FROM complaints c
+              WHERE c.complaint_id = ANY(a.complaint_ids) AND c.branch = ANY($6::text[]))
+ORDER BY at DESC, id DESC LIMIT $5
+"""

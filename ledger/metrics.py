@@ -1,5 +1,6 @@
 """What the worker's `/metrics` reads from the ledger when scraped (infra/metrics.py): the
-open cases by stage and grade, and the outbox's backlog. Read-only; one statement each."""
+open cases by stage and grade, the outbox's backlog, and the open cases whose workflow no
+longer runs (`orphaned_cases`, ledger/reconciliation.py). Read-only; one statement each."""
 
 from __future__ import annotations
 
@@ -35,3 +36,15 @@ async def outbox_backlog(db: Queryable) -> Backlog:
     )
     assert row is not None
     return Backlog(pending=row["pending"], oldest_age=max(0.0, row["oldest"]))
+
+
+async def orphaned_cases(db: Queryable) -> list[tuple[str, int]]:
+    """(status, count) of the cases the reconciliation marked that the ledger still shows
+    open (ledger/reconciliation.py)."""
+    rows = await db.fetch(
+        "SELECT o.status, count(*) AS n FROM orphaned_cases o"
+        " JOIN complaints c ON c.complaint_id = o.complaint_id"
+        " WHERE c.stage <> ALL($1::text[]) GROUP BY o.status",
+        list(FINISHED_STAGES),
+    )
+    return [(r["status"], r["n"]) for r in rows]

@@ -96,7 +96,7 @@ WITH complaint AS (
     WHERE extensions.written_version <= EXCLUDED.written_version
 ), outbox AS (
     -- A notice not yet tried takes the later attempt's words; one already sent stays sent (a
-    -- failed attempt's notice may have gone out: delivery is at least once, README).
+    -- failed attempt's notice may have gone out: delivery is at least once, docs/architecture.md).
     INSERT INTO notifications (notice_key, channel, complaint_id, kind, recipient_role,
         recipient, subject, body, clock, written_version)
     SELECT *, $77::bigint FROM unnest($68::text[], $69::text[], $70::text[], $71::text[],

@@ -5,7 +5,7 @@ figures; its docstring says what each counts). Their indexes are in
 `month_rows` runs them all in one read-only REPEATABLE READ transaction (one snapshot: the
 trend's last month equals the breakdown's total), or in the caller's transaction when there
 is one. `branch_prefix` narrows everything (complaints, clocks, exposures) to the branches
-whose name starts with it.
+whose name starts with it, `branches` to those named (an API key's branches).
 """
 
 from __future__ import annotations
@@ -54,7 +54,9 @@ SELECT s.clock_key,
        count(*) FILTER (WHERE s.met_at IS NOT NULL AND s.breached_at IS NULL) AS met,
        count(*) FILTER (WHERE s.breached_at IS NOT NULL) AS breached,
        count(*) FILTER (WHERE s.met_at IS NULL AND s.breached_at IS NULL) AS open,
-       count(*) FILTER (WHERE s.extended) AS extended
+       count(*) FILTER (WHERE s.extended) AS extended,
+       count(*) FILTER (WHERE s.met_at IS NULL AND s.breached_at IS NULL AND s.provisional)
+           AS provisional
 FROM sla_clocks s {join}
 WHERE s.kind = 'stage' AND s.started_at >= $1 AND s.started_at < $2 {branch}
 GROUP BY s.clock_key
@@ -143,14 +145,16 @@ async def month_rows(
     trend: Sequence[tuple[str, datetime, datetime]],
     exempt: Sequence[str],
     branch_prefix: str | None = None,
+    branches: Sequence[str] | None = None,
 ) -> MonthRows:
     """The rows of the month [start, end) labelled `period`; `trend` is the months to count
     (label, first instant, next month's first instant), `exempt` the reason codes of an
-    exemption."""
+    exemption; `branches`: only these (None: every branch)."""
+    args = (start, end, period, trend, exempt, branch_prefix, branches)
     if isinstance(db, asyncpg.Pool):
         async with db.acquire() as conn:
-            return await _in_snapshot(conn, start, end, period, trend, exempt, branch_prefix)
-    return await _in_snapshot(db, start, end, period, trend, exempt, branch_prefix)
+            return await _in_snapshot(conn, *args)
+    return await _in_snapshot(db, *args)
 
 
 async def _in_snapshot(conn: Connection, *args: Any) -> MonthRows:
@@ -168,40 +172,42 @@ async def _rows(
     trend: Sequence[tuple[str, datetime, datetime]],
     exempt: Sequence[str],
     prefix: str | None,
+    branches: Sequence[str] | None,
 ) -> MonthRows:
     extra: list[Any] = [prefix] if prefix is not None else []
+    if branches is not None:
+        extra.append(list(branches))
+
+    def only(column: str, first: int) -> str:
+        """The branch filter on `column`, its parameters numbered from `first`."""
+        parts = [f"AND starts_with({column}, ${first})"] if prefix is not None else []
+        if branches is not None:
+            parts.append(f"AND {column} = ANY(${first + len(parts)}::text[])")
+        return " ".join(parts)
+
     # R-AN-1: the breakdowns, all from one index-only pass over the month.
-    breakdown = await conn.fetch(
-        BREAKDOWN.format(branch="AND starts_with(branch, $3)" if prefix else ""),
-        start, end, *extra,
-    )  # fmt: skip
+    breakdown = await conn.fetch(BREAKDOWN.format(branch=only("branch", 3)), start, end, *extra)
     sla = await conn.fetch(
         SLA.format(
-            join="JOIN complaints c ON c.complaint_id = s.complaint_id" if prefix else "",
-            branch="AND starts_with(c.branch, $3)" if prefix else "",
+            join="JOIN complaints c ON c.complaint_id = s.complaint_id" if extra else "",
+            branch=only("c.branch", 3),
         ),
         start, end, *extra,
     )  # fmt: skip
-    exposures = await conn.fetch(
-        EXPOSURES.format(branch="AND starts_with(branch, $2)" if prefix else ""), period, *extra
-    )
+    exposures = await conn.fetch(EXPOSURES.format(branch=only("branch", 2)), period, *extra)
     effective = await conn.fetch(
-        EFFECTIVE.format(
-            branch="AND starts_with(c.branch, $4)" if prefix else "", holds=exemption_holds_sql()
-        ),
+        EFFECTIVE.format(branch=only("c.branch", 4), holds=exemption_holds_sql()),
         start, end, list(exempt), *extra,
     )  # fmt: skip
     months = await conn.fetch(
-        TREND.format(branch="AND starts_with(c.branch, $4)" if prefix else ""),
+        TREND.format(branch=only("c.branch", 4)),
         [label for label, _, _ in trend],
         [lo for _, lo, _ in trend],
         [hi for _, _, hi in trend],
         *extra,
     )
-    help_flags = await conn.fetch(
-        HELP_FLAGS.format(branch="AND starts_with(c.branch, $3)" if prefix else ""),
-        start, end, *extra,
-    )  # fmt: skip
+    help_flags = await conn.fetch(HELP_FLAGS.format(branch=only("c.branch", 3)), start, end,
+                                  *extra)  # fmt: skip
     return MonthRows(_breakdown(breakdown), sla, exposures, effective, months, help_flags)
 
 

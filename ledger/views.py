@@ -3,6 +3,7 @@ searches over every case. Read-only; each function is one statement."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -41,6 +42,14 @@ async def known(db: Queryable, complaint_id: str) -> bool:
     return bool(found)
 
 
+async def branch(db: Queryable, complaint_id: str) -> str | None:
+    """The case's branch, or None for a case the ledger does not hold."""
+    found: str | None = await db.fetchval(
+        "SELECT branch FROM complaints WHERE complaint_id = $1", complaint_id
+    )
+    return found
+
+
 async def timeline(db: Queryable, complaint_id: str) -> list[TimelineEntry]:
     """The case's timeline in order; empty for a case the ledger does not hold."""
     rows = await db.fetch(
@@ -67,12 +76,13 @@ async def notices(db: Queryable, complaint_id: str) -> list[Record]:
 class Search:
     """A search of `complaints`: equality on the `SEARCHABLE` columns (None: any), received in
     [received_from, received_to), and after a position (`received_at`, `complaint_id`) of the
-    newest-first order, where the page before ended."""
+    newest-first order, where the page before ended; `branches`: only these (None: any)."""
 
     equal: dict[str, object]
     received_from: datetime | None = None
     received_to: datetime | None = None
     after: tuple[datetime, str] | None = None
+    branches: Sequence[str] | None = None
 
     def __post_init__(self) -> None:
         unknown = set(self.equal) - set(SEARCHABLE)
@@ -93,6 +103,9 @@ async def search(db: Queryable, query: Search, limit: int) -> list[Record]:
         if moment is not None:
             args.append(moment)
             where.append(f"received_at {op} ${len(args)}")
+    if query.branches is not None:
+        args.append(list(query.branches))
+        where.append(f"branch = ANY(${len(args)}::text[])")
     if query.after is not None:
         args += list(query.after)
         where.append(f"(received_at, complaint_id) < (${len(args) - 1}, ${len(args)})")

@@ -9,7 +9,8 @@ CSV (`text/csv`, UTF-8, no BOM, RFC 4180 quoting, `\\r\\n` line ends): one table
   `escalated` `multi_channel` `amount_involved` (R-IN-8, CNY);
 - `category`, `channel`, `grade`, `outcome`, `product`, `branch`: key the value, metric
   `complaints`;
-- `sla`, key the stage: `clocks` `met_on_time` `breached` `open` `extended` `compliance_rate`;
+- `sla`, key the stage: `clocks` `met_on_time` `breached` `open` `extended` `provisional`
+  `compliance_rate`;
 - `product_rate`, key the product: `complaints` `policies` `premium_yuan` `per_10k_policies`
   `per_100m_premium`;
 - `effective_limit`, key empty, metric `limit`: `0.05`;
@@ -79,7 +80,8 @@ def csv_rows(report: MonthlyReport) -> Iterator[tuple[str, str, str, str]]:
         for key, n in counts.items():
             yield section, key, "complaints", str(n)
     for stage in report.sla:
-        for name in ("clocks", "met_on_time", "breached", "open", "extended", "compliance_rate"):
+        for name in ("clocks", "met_on_time", "breached", "open", "extended", "provisional",
+                     "compliance_rate"):  # fmt: skip
             yield "sla", stage.stage, name, _cell(getattr(stage, name))
     for rate in report.product_rates:
         for name in ("complaints", "policies", "premium_yuan", "per_10k_policies",
@@ -311,10 +313,11 @@ def render_html(report: MonthlyReport) -> str:
         ],
     )
     sla = _table(
-        ("stage", "clocks", "met on time", "breached", "open", "extended", "compliance"),
+        ("stage", "clocks", "met on time", "breached", "open", "open, provisional deadline",
+         "extended", "compliance"),
         [
             (s.stage, f"{s.clocks:,}", f"{s.met_on_time:,}", f"{s.breached:,}", f"{s.open:,}",
-             f"{s.extended:,}", _pct(s.compliance_rate))
+             f"{s.provisional:,}", f"{s.extended:,}", _pct(s.compliance_rate))
             for s in report.sla
         ],
     )  # fmt: skip
@@ -380,7 +383,9 @@ def render_html(report: MonthlyReport) -> str:
 </section>
 <section><h2>SLA compliance per stage</h2><figure>{img("sla", "SLA compliance per stage")}</figure>
 {sla}<p class="note">Compliance = met on time / (met on time + breached), over the stage
-clocks started in the month; open clocks are not judged yet.</p></section>
+clocks started in the month; open clocks are not judged yet. A provisional deadline falls in a
+year whose holidays are not published or entered yet (weekdays only, R-SLA-3): it may
+move.</p></section>
 <section><h2>Effective complaints against claims reported (R-AN-2, limit
 {control.limit:.0%})</h2>{effective}<p class="note">{flagged}{missing}</p></section>
 <section><h2>Complaint rate per product</h2>{rates}<p class="note">Each rate counts the

@@ -16,7 +16,8 @@ What each figure counts:
   involved recorded (R-IN-8, CNY; complaints without one count 0).
 - `sla`: stage clocks (`sla_clocks.kind = 'stage'`, key `stage:<name>`) that *started* in the
   month, per stage: `met_on_time` (met, no breach recorded), `breached` (`breached_at` set),
-  `open` (neither yet), `extended` (an approved extension, R-SLA-6; counted inside the others).
+  `open` (neither yet), `extended` (an approved extension, R-SLA-6; counted inside the others),
+  `provisional` (open, its deadline computed on weekdays only: R-SLA-3; it may still move).
   `compliance_rate = met_on_time / (met_on_time + breached)`: open clocks are not judged yet.
   A restarted clock (rejected resolution, reopened case, new facts) is one more clock.
 - `product_rates`: complaints per 10,000 policies and per ¥100m premium from `exposures`
@@ -45,6 +46,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -148,6 +150,11 @@ class StageCompliance(BaseModel):
     breached: int
     open: int = Field(description="neither met nor breached yet")
     extended: int = Field(description="with an approved extension (counted in the others too)")
+    provisional: int = Field(
+        0,
+        description="R-SLA-3: open, with a deadline in a year whose "
+        "calendar is not published or entered (it may move, R-SLA-11)",
+    )
     compliance_rate: float | None = Field(description="met_on_time / (met_on_time + breached)")
 
 
@@ -191,6 +198,7 @@ class MonthlyReport(BaseModel):
 
     period: str
     branch_prefix: str | None
+    branches: list[str] | None = Field(None, description="only these branches (the key's)")
     time_zone: str = ZONE_NAME
     starts_at: datetime
     ends_at: datetime
@@ -226,10 +234,14 @@ def _rate(numerator: int, denominator: int) -> float | None:
 
 
 async def monthly_report(
-    conn_or_pool: Queryable, period: str, branch_prefix: str | None = None
+    conn_or_pool: Queryable,
+    period: str,
+    branch_prefix: str | None = None,
+    branches: Sequence[str] | None = None,
 ) -> MonthlyReport:
     """The statistics of one calendar month (`'YYYY-MM'`, Asia/Shanghai); ValueError for a bad
-    period or branch prefix. See the module's docstring for what each figure counts."""
+    period or branch prefix. `branches`: only these (an API key's; None: every branch). See
+    the module's docstring for what each figure counts."""
     year, month = parse_period(period)
     prefix = branch_prefix or None
     if prefix is not None and "\x00" in prefix:
@@ -240,13 +252,14 @@ async def monthly_report(
     rows = await statistics.month_rows(
         conn_or_pool, start=start, end=end, period=label,
         trend=[(period_label(y, m), *month_bounds(y, m)) for y, m in months],
-        exempt=REASONS["exempt"], branch_prefix=prefix,
+        exempt=REASONS["exempt"], branch_prefix=prefix, branches=branches,
     )  # fmt: skip
     counts, total = rows.breakdown.counts, rows.breakdown.totals
     complaints: int = total["n"]
     return MonthlyReport(
         period=label,
         branch_prefix=prefix,
+        branches=None if branches is None else sorted(branches),
         starts_at=start,
         ends_at=end,
         generated_at=datetime.now(UTC),
@@ -279,7 +292,7 @@ async def monthly_report(
 
 def stage_compliance(rows: list[Any]) -> list[StageCompliance]:
     """Per stage, in the stages' order (pure): from the month's stage clock counts per clock
-    key (`clock_key`, `clocks`, `met`, `breached`, `open`, `extended`)."""
+    key (`clock_key`, `clocks`, `met`, `breached`, `open`, `extended`, `provisional`)."""
     found = {
         r["clock_key"].removeprefix("stage:"): StageCompliance(
             stage=r["clock_key"].removeprefix("stage:"),
@@ -288,6 +301,7 @@ def stage_compliance(rows: list[Any]) -> list[StageCompliance]:
             breached=r["breached"],
             open=r["open"],
             extended=r["extended"],
+            provisional=r["provisional"],
             compliance_rate=_rate(r["met"], r["met"] + r["breached"]),
         )
         for r in rows

@@ -217,7 +217,7 @@ class Harness:
         CancelTimer ("invalid history builder state for action", temporalio/sdk-java#2606,
         #3088) and never retries the task, so the case hangs. A real server drops the buffered
         fire and records TimerCanceled. Skipping past such a timer (at most TIMER_GUARD more)
-        keeps the test's story and avoids the server's bug (README: Tests).
+        keeps the test's story and avoids the server's bug (docs/testing.md).
         """
         now = await self.now()
         due = [t for h in self.handles for t in await _pending_timers(h)]

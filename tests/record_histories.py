@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import tempfile
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -201,8 +201,38 @@ async def regraded_after_breach(h: Harness, release: str) -> None:
     await save(handle, f"regraded_after_breach-{release}.json")
 
 
+async def calendar_entered(h: Harness, release: str) -> None:
+    """Rules 5 (R-SLA-11): filed on 2026-12-30 with 2027 unpublished (provisional deadlines),
+    checked daily (timers); the 2027 arrangement entered meanwhile; the next check re-plans the
+    investigation and the regulatory limit; then handled to the end and withdrawn. Record it
+    alone (it moves the server's clock to the year's end): `... rules-5 calendar_entered`."""
+    from zoneinfo import ZoneInfo
+
+    from activities.calendar_years import apply_entered
+    from ledger import calendar as entered
+    from tests.unit.test_arrangements import MADE_UP_2027
+
+    h.policy.snapshot = PolicySnapshot(calendar=test_calendar(known_years=(2026,)),
+                                       sla=SlaPolicy())  # fmt: skip
+    await h.sleep_until(datetime(2026, 12, 30, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai")))
+    handle = await h.start(channel="hotline", grade="major",
+                           complaint_id=f"calendar_entered-{release}")  # fmt: skip
+    await h.act(handle, "record_contact")
+    await h.sleep(timedelta(days=1))  # a daily check: not published yet
+    since = datetime.now(UTC) - timedelta(days=1)
+    await entered.add_version(h.pool, 2027, since, MADE_UP_2027, "test notice", "admin.chen")
+    assert 2027 in (await apply_entered(h.pool, test_calendar(known_years=(2026,)), [2027],
+                                        datetime.now(UTC))).known_years  # fmt: skip
+    await h.sleep(timedelta(days=1))  # the next check re-plans
+    state = await h.state(handle)
+    assert any("moved from" in e.detail for e in state.timeline), state.timeline[-5:]
+    await h.act(handle, "withdraw", reason="settled")
+    await handle.result()
+    await save(handle, f"calendar_entered-{release}.json")
+
+
 CASES = [general_full_life, crisis_withdrawn, continued_run, bank_outlet_crisis,
-         regraded_after_breach]  # fmt: skip
+         regraded_after_breach, calendar_entered]  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from activities.accountability import AccountabilityActivities
 from activities.ledger import LedgerActivities
 from activities.notifications import NotificationActivities
 from activities.policy import PolicyActivities, PolicySource, StatutoryPolicySource
+from activities.reconciliation import ReconciliationActivities
 from infra.config import Settings
 from infra.postgres import create_pool
 from notices.channels import Channels, ChannelSettings
@@ -35,8 +36,14 @@ from notices.relay import OutboxRelay, Sender
 from workflows.accountability import AccountabilityCycleWorkflow, AccountabilityMonthStarter
 from workflows.complaint import ComplaintWorkflow
 from workflows.contract import TASK_QUEUE
+from workflows.reconciliation import LedgerReconciliationWorkflow
 
-WORKFLOWS = [ComplaintWorkflow, AccountabilityCycleWorkflow, AccountabilityMonthStarter]
+WORKFLOWS = [
+    ComplaintWorkflow,
+    AccountabilityCycleWorkflow,
+    AccountabilityMonthStarter,
+    LedgerReconciliationWorkflow,
+]
 
 
 @asynccontextmanager
@@ -98,6 +105,7 @@ def build_worker(
     notifications = NotificationActivities(pool)
     ledger = LedgerActivities(pool)
     accountability = AccountabilityActivities(pool)
+    reconciliation = ReconciliationActivities(pool, client)
     policy = PolicyActivities(policy_source or StatutoryPolicySource(clock_speed=clock_speed), pool)
     relay = (
         OutboxRelay(pool, sender)
@@ -118,6 +126,7 @@ def build_worker(
             accountability.publish,
             accountability.open_cycles,
             accountability.missing_evidence,
+            reconciliation.reconcile_page,
         ],
         **worker_options,
     )
@@ -148,7 +157,7 @@ class ComplaintsWorker(Worker):
 
 
 def tuning(settings: Settings) -> dict[str, Any]:
-    """The worker options for a large open book (README: Benchmarks, `bench/open_book.py`).
+    """The worker options for a large open book (docs/benchmarks.md, `bench/open_book.py`).
 
     A bounded number of workflow tasks at once (and as many threads to run them): with the
     SDK's 100 slots and 500 threads on a 2-core machine, a burst of woken cases gets every task

@@ -29,6 +29,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
 from temporalio.client import Client
 
+from domain.notices import ORPHAN_REASONS
 from infra import metrics
 from ledger import metrics as ledger_metrics
 from ledger import views
@@ -87,15 +88,19 @@ async def _read_ledger(pool: asyncpg.Pool) -> None:
         async with asyncio.timeout(PROBE_TIMEOUT):
             cases = await ledger_metrics.open_cases(pool)
             backlog = await ledger_metrics.outbox_backlog(pool)
+            orphaned = dict(await ledger_metrics.orphaned_cases(pool))
     except Exception as err:
         log.warning("metrics: ledger unavailable", error=f"{type(err).__name__}: {err}")
         metrics.OPEN_CASES.clear()
+        metrics.ORPHANED_CASES.clear()
         for gauge in (metrics.OUTBOX_PENDING, metrics.OUTBOX_OLDEST_AGE):
             gauge.set(float("nan"))
         return
     metrics.OPEN_CASES.clear()  # no await from here on: a scrape never sees half of it
     for stage, grade, count in cases:
         metrics.OPEN_CASES.labels(stage=stage, grade=grade).set(count)
+    for status in ORPHAN_REASONS:  # every status, 0 included: an alert needs the series
+        metrics.ORPHANED_CASES.labels(status=status).set(orphaned.get(status, 0))
     metrics.OUTBOX_PENDING.set(backlog.pending)
     metrics.OUTBOX_OLDEST_AGE.set(backlog.oldest_age)
 

@@ -5,11 +5,17 @@ A release changes the schedule: one already there is updated to this release's s
 and policies. Each run starts the month's cycle as `accountability-<period>` (through
 `AccountabilityMonthStarter`); overlaps are allowed, so a month whose review group has not
 decided never keeps the next month's cycle from starting (the next cycle reports it).
+
+The ledger's reconciliation (`workflows/reconciliation.py`) runs every
+`COMPLAINTS_RECONCILE_MINUTES` (default 10); a run still going when the next is due is not
+doubled (overlap SKIP), and a run missed while the cluster was down is not made up.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+from datetime import timedelta
 
 from temporalio.client import (
     Client,
@@ -17,6 +23,7 @@ from temporalio.client import (
     ScheduleActionStartWorkflow,
     ScheduleAlreadyRunningError,
     ScheduleCalendarSpec,
+    ScheduleIntervalSpec,
     ScheduleOverlapPolicy,
     SchedulePolicy,
     ScheduleRange,
@@ -29,8 +36,28 @@ from infra.config import Settings
 from infra.temporal import connect
 from workflows import contract
 from workflows.accountability import CycleInput
+from workflows.reconciliation import (
+    RECONCILIATION_SCHEDULE_ID,
+    RECONCILIATION_WORKFLOW_ID,
+    RECONCILIATION_WORKFLOW_TYPE,
+    ReconcileInput,
+)
 
 ACCOUNTABILITY_SCHEDULE = contract.CYCLE_SCHEDULE_ID
+RECONCILIATION_SCHEDULE = RECONCILIATION_SCHEDULE_ID
+ENV_RECONCILE_MINUTES = "COMPLAINTS_RECONCILE_MINUTES"
+DEFAULT_RECONCILE_EVERY = timedelta(minutes=10)
+
+
+def reconcile_every() -> timedelta:
+    """The reconciliation period: `COMPLAINTS_RECONCILE_MINUTES`, else 10 minutes."""
+    minutes = os.environ.get(ENV_RECONCILE_MINUTES)
+    if not minutes:
+        return DEFAULT_RECONCILE_EVERY
+    every = timedelta(minutes=float(minutes))
+    if every < timedelta(minutes=1):
+        raise ValueError(f"{ENV_RECONCILE_MINUTES} must be at least 1 (minute), not {minutes!r}")
+    return every
 
 
 def accountability_schedule(task_queue: str) -> Schedule:
@@ -55,24 +82,45 @@ def accountability_schedule(task_queue: str) -> Schedule:
     )
 
 
-async def ensure_schedules(client: Client, task_queue: str) -> None:
-    """Create the schedule, or update one an earlier release made to this release's."""
-    schedule = accountability_schedule(task_queue)
+def reconciliation_schedule(task_queue: str, every: timedelta) -> Schedule:
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            RECONCILIATION_WORKFLOW_TYPE,
+            ReconcileInput(),
+            id=RECONCILIATION_WORKFLOW_ID,
+            task_queue=task_queue,
+        ),
+        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=every)]),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+    )
+
+
+async def ensure_schedules(
+    client: Client, task_queue: str, *, reconcile: timedelta | None = None
+) -> None:
+    """Create the schedules, or update those an earlier release made to this release's."""
+    await _ensure(client, ACCOUNTABILITY_SCHEDULE, accountability_schedule(task_queue))
+    every = reconcile or reconcile_every()
+    await _ensure(client, RECONCILIATION_SCHEDULE, reconciliation_schedule(task_queue, every))
+
+
+async def _ensure(client: Client, schedule_id: str, schedule: Schedule) -> None:
     try:
-        await client.create_schedule(ACCOUNTABILITY_SCHEDULE, schedule)
+        await client.create_schedule(schedule_id, schedule)
     except ScheduleAlreadyRunningError:
 
         def replace(_: ScheduleUpdateInput) -> ScheduleUpdate:
             return ScheduleUpdate(schedule=schedule)
 
-        await client.get_schedule_handle(ACCOUNTABILITY_SCHEDULE).update(replace)
+        await client.get_schedule_handle(schedule_id).update(replace)
 
 
 async def main() -> None:
     settings = Settings.from_env()
     client = await connect(settings)
     await ensure_schedules(client, settings.task_queue)
-    print(f"schedule {ACCOUNTABILITY_SCHEDULE} in place on namespace {client.namespace}")
+    for schedule_id in (ACCOUNTABILITY_SCHEDULE, RECONCILIATION_SCHEDULE):
+        print(f"schedule {schedule_id} in place on namespace {client.namespace}")
 
 
 if __name__ == "__main__":

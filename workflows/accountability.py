@@ -120,7 +120,7 @@ class Decide(ItemRef):
 
 class Appeal(ItemRef):
     reason: Annotated[str, Field(min_length=1, max_length=4000)]
-    # R-IN-9: attachment ids (the attachments table checks they exist; see README)
+    # R-IN-9: attachment ids (the attachments table checks they exist; see docs/http-api.md)
     evidence: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
         default_factory=list, max_length=50
     )
@@ -519,7 +519,7 @@ def _besides_money(item: CycleItem) -> str:
 @workflow.defn(name=contract.CYCLE_STARTER_WORKFLOW_TYPE)
 class AccountabilityMonthStarter:
     """What the schedule starts on the 21st: the month's cycle under its predictable id
-    `accountability-<period>` (the README's commands find it), left running on its own
+    `accountability-<period>` (the docs' commands find it), left running on its own
     (ABANDON). A cycle of that month already started (by hand) is left as it is. Each month
     is its own run: a stalled month never blocks the next (the schedule allows overlaps)."""
 

@@ -44,14 +44,15 @@ with workflow.unsafe.imports_passed_through():
 
 REFUSED = "ActionRefused"
 
-# Patches: a case keeps the way it started, so its history replays (README: Versions of
-# running cases). notices-in-ledger-outbox is deprecated (the SDK patching sample's stage 3):
+# Patches: a case keeps the way it started, so its history replays (docs/architecture.md:
+# Versions). notices-in-ledger-outbox is deprecated (the SDK patching sample's stage 3):
 # the one-activity-per-notice branch is gone; the call goes once no case started before this
 # release can run (tests/integration/test_replay.py proves that removal replays).
 NOTICES_IN_LEDGER_OUTBOX = "notices-in-ledger-outbox"
 CASE_RULES_2 = "case-rules-2"  # domain.case rules 2, continue-as-new
 CASE_RULES_3 = "case-rules-3"  # domain.case rules 3: bank channel, crisis in full, policy as data
 CASE_RULES_4 = "case-rules-4"  # domain.case rules 4: a re-planned stage clock keeps its breach
+CASE_RULES_5 = "case-rules-5"  # domain.case rules 5
 
 CARRIED_TIMELINE = 50  # entries a continued run keeps for the `state` query (the ledger: all)
 
@@ -128,8 +129,9 @@ class ComplaintWorkflow:
         )
 
     async def _refresh_provisional_calendar(self) -> None:
-        """R-SLA-3: once per provisional stage clock, ask whether its year is now published."""
-        if not self.case.calendar_check_due():
+        """R-SLA-3: once per provisional stage clock, ask whether its year is now published;
+        rules 5 (R-SLA-11): also once a day while a running deadline is provisional."""
+        if not self.case.calendar_check_due(workflow.now()):
             return
         fresh = await self._load_policy(self.case.state.branch)
         if self.case.calendar_checked(fresh, workflow.now()):
@@ -383,8 +385,10 @@ def _rules_of_this_release() -> int:
 
     The newest patch is asked first, so a new case records one marker only.
     """
-    if workflow.patched(CASE_RULES_4):
+    if workflow.patched(CASE_RULES_5):
         return RULES
+    if workflow.patched(CASE_RULES_4):
+        return 4
     if workflow.patched(CASE_RULES_3):
         # A case of rules 3 or later records no marker for the outbox patch's deprecation:
         # only cases started before it carry that patch, and every marker costs a

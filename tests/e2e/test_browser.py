@@ -283,3 +283,74 @@ async def test_ops_filter_open_decrypted_summary_and_signal(stack: Stack) -> Non
             raise
         finally:
             await browser.close()
+
+
+async def test_a_case_cannot_be_ended_from_the_web_ui(stack: Stack) -> None:
+    """A case ends only through its own actions: the launcher's Web UI (the embedded UI behind
+    `launcher/ui_guard.py`) shows no Terminate, Reset, Cancel or batch actions, and refuses
+    (403) the UI API's terminate, reset, cancel and batch requests sent by hand; the case runs
+    on. Signals still work (the first test sends them) and the codec endpoint stays set."""
+    open_case = GENERAL
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = await browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(UI_TIMEOUT_MS)
+        step = "guard-workflow"
+        try:
+            # The workflow's page: cancellation disabled, no Terminate or Reset in its menu.
+            await page.goto(f"{stack.ui}/namespaces/default/workflows/{quote(open_case)}")
+            await page.get_by_role("heading", name=open_case).wait_for()
+            cancel = page.get_by_role("button", name="Request Cancellation")
+            assert await cancel.count() == 0 or await cancel.is_disabled()
+            await page.get_by_role("button", name="More Actions").click()
+            signal_item = page.get_by_role("menuitem", name="Send a Signal")
+            await signal_item.wait_for()
+            items = await page.get_by_role("menuitem").all_inner_texts()  # the enabled ones
+            assert not any(re.search(r"Terminate|Reset|Cancel", item) for item in items), items
+            # UI 2.54 lists them greyed out ("... is not enabled"), hidden from assistive tech.
+            ending = page.locator("li[data-testid=terminate-button], li[data-testid=reset-button]")
+            assert await ending.count() >= 1
+            for item in await ending.all():
+                assert await item.get_attribute("aria-disabled") == "true"
+            await shot(page, step)
+
+            # The list: no row selection, so no bulk Cancel, Reset or Terminate.
+            step = "guard-list"
+            await page.goto(f"{stack.ui}/namespaces/default/workflows")
+            await page.get_by_role("link", name=open_case, exact=True).first.wait_for()
+            assert await page.get_by_role("checkbox").count() == 0
+            buttons = await page.get_by_role("button").all_inner_texts()
+            assert not any(re.search(r"Terminate|Reset|Cancel", b) for b in buttons), buttons
+            await shot(page, step)
+
+            # By hand, through the UI's own port and its CSRF token: refused.
+            step = "guard-refused"
+            path = f"/api/v1/namespaces/default/workflows/{quote(open_case, safe='')}"
+            statuses = await page.evaluate(
+                """async (paths) => {
+                    const csrf = (document.cookie.match(/_csrf=([^;]+)/) || [])[1] || "";
+                    const out = [];
+                    for (const p of paths) {
+                        const r = await fetch(p, {method: "POST", body: '{"reason": "by hand"}',
+                            headers: {"X-CSRF-TOKEN": csrf, "Content-Type": "application/json"}});
+                        out.push(r.status);
+                    }
+                    return out;
+                }""",
+                [f"{path}/terminate", f"{path}/reset", f"{path}/cancel",
+                 "/api/v1/namespaces/default/batch-operations/by-hand"],
+            )  # fmt: skip
+            assert statuses == [403, 403, 403, 403], statuses
+            settings = await page.evaluate("fetch('/api/v1/settings').then(r => r.json())")
+            for flag in ("WorkflowTerminateDisabled", "WorkflowResetDisabled",
+                         "WorkflowCancelDisabled", "BatchActionsDisabled"):  # fmt: skip
+                assert settings[flag] is True, (flag, settings)
+            codec = (stack.data / "dev-ui-codec").read_text().strip()
+            assert settings["Codec"]["Endpoint"] == codec
+            described = await stack.client.get_workflow_handle(open_case).describe()
+            assert described.status is not None and described.status.name == "RUNNING"
+        except BaseException:
+            await shot(page, f"{step}-failed")
+            raise
+        finally:
+            await browser.close()

@@ -13,12 +13,14 @@ import os
 import signal
 import socket
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 from temporalio.client import Client
 
 from infra.config import PROJECT_ROOT
+from workers.schedules import RECONCILIATION_SCHEDULE
 from workflows import contract
 
 START_TIMEOUT = 20.0
@@ -107,6 +109,9 @@ async def test_dev_launcher_demo_then_ctrl_c(tmp_path: Path) -> None:
         schedule = await client.get_schedule_handle(contract.CYCLE_SCHEDULE_ID).describe()
         calendar = schedule.schedule.spec.calendars[0]
         assert calendar.day_of_month[0].start == 21
+        # The ledger's reconciliation, every 10 minutes (docs/operations.md).
+        reconciling = await client.get_schedule_handle(RECONCILIATION_SCHEDULE).describe()
+        assert [i.every for i in reconciling.schedule.spec.intervals] == [timedelta(minutes=10)]
 
         # `make run` says where the metrics are, and they are there: the worker's with the
         # SDK's own appended, the API's without a key.
@@ -116,11 +121,14 @@ async def test_dev_launcher_demo_then_ctrl_c(tmp_path: Path) -> None:
         assert f"http://127.0.0.1:{api_port}/metrics" in banner
         # The dev user's personal codec endpoint: the Web UI's, so its actions count as theirs.
         assert f"http://127.0.0.1:{api_port}/codec/u/cu_" in banner
+        # R-SLA-11: which years of the calendar are official, entered or provisional.
+        assert "calendar years" in banner and "2026 official" in banner, banner
         async with httpx.AsyncClient(base_url="http://127.0.0.1") as http:
             worker_metrics = await http.get(f"http://127.0.0.1:{worker_port}/metrics")
             assert worker_metrics.status_code == 200
             assert 'complaints_open_cases{grade="major",stage="contact"}' in worker_metrics.text
             assert "temporal_worker_task_slots_available" in worker_metrics.text
+            assert 'complaints_orphaned_cases{status="terminated"} 0.0' in worker_metrics.text
             assert (await http.get(f"http://127.0.0.1:{worker_port}/readyz")).status_code == 200
             assert (await http.get(f"http://127.0.0.1:{api_port}/healthz")).status_code == 200
             api_metrics = await http.get(f"http://127.0.0.1:{api_port}/metrics")

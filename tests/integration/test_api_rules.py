@@ -21,8 +21,8 @@ from tests.integration.test_api_keys import keys_cli
 
 @pytest.fixture
 async def api(harness: Harness, database: str) -> AsyncIterator[Api]:
-    """The app, with the keys of the README's session and a senior manager's, made with the
-    CLI as the README says (`python -m api.keys create --role senior_manager`)."""
+    """The app, with the keys of docs/http-api.md's session and a senior manager's, made with
+    the CLI as that page says (`python -m api.keys create --role senior_manager`)."""
     code, out, err = await keys_cli(
         database, "create", "--name", "zhou.hq", "--role", "senior_manager"
     )

@@ -39,8 +39,8 @@ async def test_a_case_left_alone_for_a_year_stays_bounded_and_reminds_each_time_
     harness: Harness,
 ) -> None:
     """An unreported crisis and an overdue contact, left alone for a simulated year: each run
-    stays under the budget, reminders thin to one a day (README: Reminders), the case still
-    answers `state` and actions, and the ledger holds every reminder exactly once."""
+    stays under the budget, reminders thin to one a day (docs/architecture.md: Reminders), the
+    case still answers `state` and actions, and the ledger holds every reminder exactly once."""
     h = harness
     started = time.monotonic()
     handle = await h.start(crisis={"people_count": 6, "media": True})

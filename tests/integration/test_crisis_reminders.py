@@ -20,7 +20,7 @@ async def test_r_cr_1_crisis_actions_after_hourly_reminders(harness: Harness) ->
     alarm. On the time-skipping test server that used to hang the case ("invalid history builder
     state for action", temporalio/sdk-java#2606/#3088); `Harness.sleep` skips past a timer due
     within a second of where it lands, so the case takes the actions and the test asks the
-    server nothing it cannot answer (README: Tests).
+    server nothing it cannot answer (docs/testing.md).
     """
     h = harness
     handle = await h.start()

@@ -452,7 +452,7 @@ class CaseMachine(RuleBasedStateMachine):
     @rule()
     def calendar_published(self) -> None:
         """R-SLA-3: next year's calendar is published while a provisional clock runs."""
-        if self.case.calendar_check_due():
+        if self.case.calendar_check_due(self.now):
             self.case.calendar_checked(PUBLISHED, self.now)
             self._settle()
 

@@ -44,7 +44,7 @@ COMPOSE_DIR = DEPLOY / "compose"
 COMPOSE = COMPOSE_DIR / "compose.yaml"
 K8S = DEPLOY / "k8s"
 HELM_VALUES = DEPLOY / "helm" / "temporal-values.yaml"
-DOCS = (ROOT / "README.md", ROOT / "infra" / "README.md")
+DOCS = (ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), ROOT / "infra" / "README.md")
 
 OUR_IMAGE = "complaints"  # the image infra/deploy/Dockerfile builds (compose and k8s name it)
 # Kubernetes versions the manifests must be valid for: the oldest supported here and the
@@ -601,6 +601,27 @@ def test_helm_values_fit_the_manifests() -> None:
     assert config["TEMPORAL_ADDRESS"] == "temporal-frontend.temporal.svc.cluster.local:7233"
 
 
+# The UI server's settings (temporalio/ui server/config/docker.yaml) that keep a case from being
+# ended from outside its own actions (docs/operations.md: Who can end a workflow).
+UI_ENDING_ACTIONS_DISABLED = {
+    "TEMPORAL_WORKFLOW_TERMINATE_DISABLED": "true",
+    "TEMPORAL_WORKFLOW_RESET_DISABLED": "true",
+    "TEMPORAL_WORKFLOW_CANCEL_DISABLED": "true",
+    "TEMPORAL_BATCH_ACTIONS_DISABLED": "true",
+}
+
+
+def test_the_web_ui_offers_no_terminate_reset_cancel_or_batch_actions() -> None:
+    """Compose's temporal-ui and the Helm chart's web run the UI with the ending actions off
+    (as the dev launcher's guard does, launcher/ui_guard.py)."""
+    [ui] = [s for s in compose()["services"].values() if s["image"].startswith("temporalio/ui:")]
+    environment = {k: str(v) for k, v in ui["environment"].items()}
+    assert environment.items() >= UI_ENDING_ACTIONS_DISABLED.items(), environment
+    values = yaml.safe_load(HELM_VALUES.read_text(encoding="utf-8"))
+    web_env = {e["name"]: str(e["value"]) for e in values["web"]["additionalEnv"]}
+    assert web_env.items() >= UI_ENDING_ACTIONS_DISABLED.items(), web_env
+
+
 def test_docs_register_every_search_attribute_the_workflow_writes() -> None:
     """Compose and the k8s job run `python -m workers.search_attributes` (all of `ALL`); the
     manual ways (CLI, tcld for Temporal Cloud) are in infra/README.md: all eleven, typed."""
@@ -644,4 +665,4 @@ def test_every_variable_given_to_our_processes_is_documented() -> None:
             given.setdefault(var, "Dockerfile")
     documented = documented_names()
     missing = {var: where for var, where in given.items() if var not in documented}
-    assert not missing, f"document these in README.md or infra/README.md: {missing}"
+    assert not missing, f"document these in docs/deployment.md or infra/README.md: {missing}"
