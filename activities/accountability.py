@@ -7,8 +7,9 @@ from datetime import date, datetime, time, timedelta
 import asyncpg
 from pydantic import Field
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
-from domain.accountability import ZONE, PenaltyPolicy, Proposal, propose
+from domain.accountability import RULE_READING, ZONE, OutcomeKind, PenaltyPolicy, Proposal, propose
 from domain.models import Model
 from ledger import accountability as ledger
 from ledger import evidence
@@ -28,6 +29,7 @@ class CycleItem(Proposal):
     appeal: str | None = None
     appeal_decision: str | None = None
     reprimand: bool = False  # R-AC-4: a published reprimand (通报批评) besides money
+    decided_outcomes: list[OutcomeKind] = Field(default_factory=list)  # R-AC-5
     sheet_sent_at: datetime | None = None  # R-AC-3
     appeal_by: str | None = None
     appeal_evidence: list[str] = Field(default_factory=list)  # R-IN-9 attachment ids
@@ -53,9 +55,19 @@ class AccountabilityActivities:
 
     @activity.defn(name="compile_accountability")
     async def compile(self, request: CompileRequest) -> list[Proposal]:
+        """The period's proposals under the current rule reading (R-AN-4), recorded with it.
+        A published period is final: compiling it again is refused, nothing recomputed."""
         start = datetime.combine(request.starts_on, time(0), tzinfo=ZONE)
         end = datetime.combine(request.ends_on + timedelta(days=1), time(0), tzinfo=ZONE)
         async with self._pool.acquire() as conn, conn.transaction():
+            cycle = await ledger.cycle_status(conn, request.period)
+            if cycle is not None and cycle["status"] == "published":
+                raise ApplicationError(
+                    f"accountability {request.period} is published (compiled under rule reading "
+                    f"{cycle['rule_reading']}): its results are final and are not recomputed",
+                    type="PeriodPublished",
+                    non_retryable=True,
+                )
             facts = await ledger.case_facts(conn, start, end)
             # R-SLA-10: the penalty amounts in force at the period's end, else the defaults
             body = await policies.in_force(conn, "penalty", None, end)
@@ -63,7 +75,7 @@ class AccountabilityActivities:
             proposals = [p for case in facts for p in propose(case, penalty)]
             await ledger.record_cycle(
                 conn, request.period, request.starts_on, request.ends_on, request.appeal_until,
-                proposals,
+                proposals, RULE_READING,
             )  # fmt: skip
         return proposals
 

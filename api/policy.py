@@ -11,7 +11,8 @@
   to every case of the branch still in handling (one sealed signal each; a case under rules
   before 3 records the refusal and keeps its calendar). New cases load it with their policy.
 - `GET /v1/accountability/{period}/results[?format=json]` (review_group, supervisor, auditor,
-  system, admin): a published period's final results, CSV by default (HR and payroll).
+  system, admin): a published period's final results, CSV by default, with each item's
+  outcomes (R-AC-5), for the branch's HR and finance departments.
 """
 
 from __future__ import annotations
@@ -187,8 +188,8 @@ async def results(
     pool: Ledger,
     output: Annotated[Literal["csv", "json"], Query(alias="format")] = "csv",
 ) -> Response:
-    """R-AC-4: the final results of a published period, for HR and payroll (a key limited to
-    branches: its branches' rows)."""
+    """R-AC-4, R-AC-5: the final results of a published period, for the branch's HR and
+    finance (a key limited to branches: its branches' rows)."""
     rows = await accountability.results(pool, period)
     if not rows:
         raise HTTPException(404, f"accountability {period}: no published results")

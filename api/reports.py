@@ -9,10 +9,15 @@ R-AC-1) over HTTP: an `APIRouter` that `create_app` includes; it reads `app.stat
 - `POST /v1/complaints/{id}/determination` (supervisor): record the case's determination:
   `effective`, `not_effective` or `exempt`, with a reason code of that verdict and the people
   held responsible. 404 for an unknown case; 409 while the ledger does not show it closed or
-  withdrawn, and for an exemption the ledger contradicts (`withdrawn` for a case not withdrawn,
-  `satisfied_first_coordination` for one reopened, reviewed, repeated, escalated or
-  multi-channel). 201 the first time, 200 when it replaces an earlier determination.
-  The answer carries the exemption the ledger's facts propose (R-AN-4).
+  withdrawn, and for an exemption the ledger contradicts (R-AN-4: `withdrawn` or
+  `satisfied_first_coordination` for a case not settled so at the first coordination: reopened,
+  reviewed, repeated, escalated or multi-channel). 201 the first time, 200 when it replaces an
+  earlier determination. The answer carries the exemption the ledger's facts propose (R-AN-4).
+  A case referred to a business line (R-AN-7) is determined with that `business_line`; 409
+  for another line or none, and for a `business_line` on a case never referred.
+- `POST /v1/complaints/{id}/determination/referral` (review_group, supervisor): R-AN-7, the
+  case cannot be determined: it goes to `business_line` (with the `reason`), which determines
+  it. 404, 409 as above; 201 the first time, 200 when it replaces an earlier referral.
 - `GET /v1/complaints/{id}/determination` (supervisor, auditor, system): the case's
   determination (`null` before one is made) and the proposed exemption.
 """
@@ -31,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from api import scope
 from api.auth import Identity, require
 from api.models import ComplaintId, Problem
+from domain.accountability import exemption_from_facts, exemption_holds
 from domain.models import Role
 from ledger import determinations
 from reports.render import render_csv, render_html
@@ -39,7 +45,6 @@ from reports.statistics import (
     MonthlyReport,
     ReasonCode,
     Verdict,
-    exemption_from_facts,
     monthly_report,
     verdict_of,
 )
@@ -142,8 +147,12 @@ class DeterminationIn(BaseModel):
         list[Annotated[str, Field(min_length=1, max_length=200)]], Field(max_length=5)
     ] = []
     department_head: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    business_line: Annotated[str, Field(min_length=1, max_length=200)] | None = Field(
+        None, description="R-AN-7: the business line determining a case referred to it"
+    )
 
-    @field_validator("direct_person", "managerial_person", "note", "department_head")
+    @field_validator("direct_person", "managerial_person", "note", "department_head",
+                     "business_line")  # fmt: skip
     @classmethod
     def _no_nul(cls, value: str | None) -> str | None:
         if value is not None and "\x00" in value:
@@ -176,6 +185,30 @@ class Determination(BaseModel):
     note: str | None
     managerial_levels: list[str] = []
     department_head: str | None = None
+    business_line: str | None = None  # R-AN-7: the line that determined it, if referred
+
+
+class Referral(BaseModel):
+    """R-AN-7: the case went to a business line to determine."""
+
+    business_line: str
+    reason: str
+    referred_by: str
+    referred_at: datetime
+
+
+class ReferralIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    business_line: Annotated[str, Field(min_length=1, max_length=200)]
+    reason: Annotated[str, Field(min_length=1, max_length=4000)]
+
+    @field_validator("business_line", "reason")
+    @classmethod
+    def _no_nul(cls, value: str) -> str:
+        if "\x00" in value:
+            raise ValueError("must not contain NUL characters")
+        return value
 
 
 class DeterminationView(BaseModel):
@@ -189,14 +222,18 @@ class DeterminationView(BaseModel):
         description="R-AN-4 from the ledger's facts: withdrawn, satisfied_first_coordination, "
         "or null (outside liability is a judgement the ledger cannot make)"
     )
+    referral: Referral | None = None  # R-AN-7
+
+
+def _facts(row: Any) -> dict[str, Any]:
+    """What R-AN-4 is judged on (domain.accountability)."""
+    keys = ("outcome", "reopen_count", "review_count", "repeat_count", "escalated",
+            "multi_channel")  # fmt: skip
+    return {k: row[k] for k in keys}
 
 
 def _proposal(row: Any) -> str | None:
-    return exemption_from_facts(
-        outcome=row["outcome"], reopen_count=row["reopen_count"],
-        review_count=row["review_count"], repeat_count=row["repeat_count"],
-        escalated=row["escalated"], multi_channel=row["multi_channel"],
-    )  # fmt: skip
+    return exemption_from_facts(**_facts(row))
 
 
 def _view(row: Any) -> DeterminationView:
@@ -208,37 +245,48 @@ def _view(row: Any) -> DeterminationView:
             managerial_person=row["managerial_person"], decided_by=row["decided_by"],
             decided_at=row["decided_at"], note=row["note"],
             managerial_levels=row["managerial_levels"] or [],
-            department_head=row["department_head"],
+            department_head=row["department_head"], business_line=row["business_line"],
+        )  # fmt: skip
+    referral = None
+    if row["referred_to"] is not None:
+        referral = Referral(
+            business_line=row["referred_to"], reason=row["referral_reason"],
+            referred_by=row["referred_by"], referred_at=row["referred_at"],
         )  # fmt: skip
     return DeterminationView(
         complaint_id=row["complaint_id"], stage=row["stage"], outcome=row["outcome"],
         branch=row["branch"], received_at=row["received_at"], determination=determination,
-        proposed_exemption=_proposal(row),
+        proposed_exemption=_proposal(row), referral=referral,
     )  # fmt: skip
 
 
 def _contradiction(body: DeterminationIn, row: Any) -> str | None:
-    """Why the ledger's facts rule out the exemption claimed, if they do."""
-    if body.reason_code == "withdrawn" and row["outcome"] != "withdrawn":
-        return (
-            "the exemption withdrawn needs a case the customer withdrew; this one's outcome "
-            f"is {row['outcome'] or 'none'}"
-        )
-    if body.reason_code == "satisfied_first_coordination" and _proposal(row) is None:
-        facts = [
-            f"outcome {row['outcome'] or 'none'}" if row["outcome"] != "resolved" else "",
-            f"reopened {row['reopen_count']} time(s)" if row["reopen_count"] else "",
-            f"reviewed {row['review_count']} time(s)" if row["review_count"] else "",
-            f"{row['repeat_count']} repeat complaint(s)" if row["repeat_count"] else "",
-            "escalated" if row["escalated"] else "",
-            "multi-channel" if row["multi_channel"] else "",
-        ]
-        return (
-            "the exemption satisfied_first_coordination needs a case resolved at the first "
-            "callback with no repeat, escalated or multi-channel complaint (R-AN-4); the ledger "
-            "shows: " + ", ".join(f for f in facts if f)
-        )
-    return None
+    """Why the ledger's facts rule out the exemption claimed (R-AN-4), or the business line
+    named is not the one the case was referred to (R-AN-7), if so."""
+    if row["referred_to"] is not None and body.business_line != row["referred_to"]:
+        return (f"R-AN-7: the case was referred to business line {row['referred_to']}, which "
+                f"determines it (business_line {row['referred_to']})")  # fmt: skip
+    if row["referred_to"] is None and body.business_line is not None:
+        return "R-AN-7: the case was not referred to a business line; leave business_line out"
+    code = body.reason_code
+    if code not in ("withdrawn", "satisfied_first_coordination"):
+        return None
+    if exemption_holds(code, **_facts(row)):
+        return None
+    settled = "withdrawn" if code == "withdrawn" else "resolved"
+    facts = [
+        f"outcome is {row['outcome'] or 'none'}" if row["outcome"] != settled else "",
+        f"reopened {row['reopen_count']} time(s)" if row["reopen_count"] else "",
+        f"reviewed {row['review_count']} time(s)" if row["review_count"] else "",
+        f"{row['repeat_count']} repeat complaint(s)" if row["repeat_count"] else "",
+        "escalated" if row["escalated"] else "",
+        "multi-channel" if row["multi_channel"] else "",
+    ]
+    return (
+        f"the exemption {code} needs a case {settled} at the first coordination, never "
+        "reopened, reviewed, repeated, escalated or multi-channel (R-AN-4); the ledger shows: "
+        + ", ".join(f for f in facts if f)
+    )
 
 
 @router.post(
@@ -279,6 +327,44 @@ async def determine(
             reason_code=body.reason_code, direct_person=body.direct_person,
             managerial_person=body.managerial_person, decided_by=identity.name, note=body.note,
             managerial_levels=body.managerial_levels, department_head=body.department_head,
+            business_line=body.business_line,
+        )  # fmt: skip
+        view = _view(await determinations.case(conn, complaint_id))
+    return JSONResponse(view.model_dump(mode="json"), status_code=201 if inserted else 200)
+
+
+@router.post(
+    "/v1/complaints/{complaint_id}/determination/referral",
+    response_model=DeterminationView,
+    tags=["reports"],
+    responses={
+        200: {"model": DeterminationView, "description": "replaced an earlier referral"},
+        201: {"model": DeterminationView, "description": "referred"},
+        404: {"model": Problem},
+        409: {"model": Problem, "description": "the case is not finished"},
+    },
+)
+async def refer(
+    request: Request,
+    complaint_id: ComplaintId,
+    body: ReferralIn,
+    identity: Annotated[Identity, Depends(require(Role.REVIEW_GROUP, Role.SUPERVISOR))],
+) -> JSONResponse:
+    """R-AN-7: a case the review group cannot determine goes to the branch's business line
+    concerned, which determines it (`business_line` on its determination)."""
+    pool: asyncpg.Pool = request.app.state.pool
+    async with pool.acquire() as conn, conn.transaction():
+        row = await determinations.case_for_update(conn, complaint_id)
+        if row is None:
+            raise scope.not_found(complaint_id)
+        scope.change(identity, row["branch"], f"complaint {complaint_id}")
+        if row["stage"] not in FINISHED:
+            raise HTTPException(
+                409, f"complaint {complaint_id} is still in handling (stage {row['stage']})"
+            )
+        inserted = await determinations.refer(
+            conn, complaint_id, business_line=body.business_line, reason=body.reason,
+            referred_by=identity.name,
         )  # fmt: skip
         view = _view(await determinations.case(conn, complaint_id))
     return JSONResponse(view.model_dump(mode="json"), status_code=201 if inserted else 200)

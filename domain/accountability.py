@@ -1,13 +1,15 @@
-"""The monthly accountability cycle (R-AN-3..5, R-AC-1..4): periods and penalty proposals.
+"""The monthly accountability cycle (R-AN-3..7, R-AC-1..6): periods and penalty proposals.
 
-Pure functions. The system proposes; the review group decides.
+Pure functions. The system proposes; the review group decides. R-AN-4's exemption is defined
+here once (`first_coordination`, `exemption_from_facts`, `exemption_holds`, `exemption`); the
+determination API, the monthly statistics and the cycle all ask these.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from pydantic import Field
@@ -17,10 +19,41 @@ from domain.models import Model
 
 ZONE = ZoneInfo("Asia/Shanghai")
 EXEMPTIONS = frozenset({"withdrawn", "outside_liability", "satisfied_first_coordination"})
+# R-AN-4 as restated on 2026-12-07. The reading a period is compiled under is recorded with it
+# (accountability_cycles.rule_reading): 1, the first statement, exempted every withdrawn case;
+# 2 exempts only a case settled at the first coordination (docs/accountability.md).
+RULE_READING = 2
+# R-AN-4: settled at the first coordination, in the ledger's facts: never reopened after a
+# callback (R-ST-4), never reviewed (R-IN-7), never a repeat, escalated or multi-channel
+# complaint (R-IN-6). The monthly statistics' SQL is written from this too.
+FIRST_COORDINATION: dict[str, int | bool] = {
+    "reopen_count": 0, "review_count": 0, "repeat_count": 0, "escalated": False,
+    "multi_channel": False,
+}  # fmt: skip
+# R-AN-4: the outcome a first coordination settled the case with, and its exemption.
+SETTLED: dict[str, str] = {"withdrawn": "withdrawn", "resolved": "satisfied_first_coordination"}
+# R-AN-4 (S3 特别说明): clearly outside insurance liability, a person's judgement, stays
+# exempt even for a repeat, escalated or multi-channel complaint.
+OUTSIDE_LIABILITY = "outside_liability"
+# R-AN-6 (S2 art.13(6)): not effective, but the people responsible are held accountable.
+INSTIGATED = "instigated_by_own_surveyor"
+# R-AC-6 (S1 事中 6(3)): the conduct kind a mis-selling finding records against the person.
+MIS_SELLING = "mis_selling"
+# R-AC-6 (S1 事后控制 2(1)(2)): crisis decisions recorded against the people responsible.
+CRISIS_DECISIONS = frozenset({"wrong_crisis_decision", "failure_to_act"})
 
-# department_head: R-AC-4 (escalated and media complaints); crisis_conduct: R-CR-8.
+# R-AC-5: the outcomes a decision can carry (S0 批评教育、警告、罚款、降职、辞退; S2 通报批评).
+OutcomeKind = Literal[
+    "criticism_education", "warning", "fine", "demotion", "dismissal", "published_reprimand"
+]
+OUTCOME_KINDS: tuple[OutcomeKind, ...] = (
+    "criticism_education", "warning", "fine", "demotion", "dismissal", "published_reprimand",
+)  # fmt: skip
+
+# department_head: R-AC-4 (escalated and media complaints); crisis_conduct: R-CR-8, R-AC-6;
+# mis_selling: R-AC-6 (the person who misled the customer).
 Responsibility = Literal[
-    "direct", "managerial", "complaint_staff", "department_head", "crisis_conduct"
+    "direct", "managerial", "complaint_staff", "department_head", "crisis_conduct", "mis_selling"
 ]
 # R-AN-5: the complaint staff's four grounds. The first two are proposed from the case's
 # facts; the other two are recorded by a person (the review group, in the cycle).
@@ -55,6 +88,9 @@ class PenaltyPolicy(Model):
     staff_ground: int = 20  # each other complaint-staff ground (20-200 per case)
     crisis_late: tuple[int, int] = (100, 200)  # R-CR-8: a crisis report late or never filed
     conduct: tuple[int, int] = (100, 200)  # R-CR-8: conduct events (promise, disclosure, ...)
+    # R-AC-6: a wrong crisis decision or a failure to act, and misleading a customer
+    crisis_decision: tuple[int, int] = (150, 200)
+    mis_selling: tuple[int, int] = (100, 200)
 
     def per_channel(self, channel: str, default: int) -> int:
         return self.by_channel.get(channel, default)
@@ -99,10 +135,19 @@ class CaseFacts(Model):
     missing_fields: list[str] = Field(default_factory=list)
     crisis_late: list[str] = Field(default_factory=list)  # crisis clock keys breached
     conduct: list[ConductFact] = Field(default_factory=list)
+    # R-AN-7: who made the determination, the business line that made it when the case was
+    # referred to one, and a referral still waiting for the line's determination.
+    decided_by: str | None = None
+    business_line: str | None = None
+    referred_to: str | None = None
 
     @property
     def media(self) -> bool:
         return self.channel == "media" or "media" in self.repeat_channels
+
+
+def _money_only() -> list[OutcomeKind]:
+    return ["fine"]
 
 
 class Proposal(Model):
@@ -114,6 +159,11 @@ class Proposal(Model):
     reasons: list[str]
     minimum: int
     maximum: int
+    # R-AC-5: the outcomes proposed (a fine unless said otherwise; items of cycles compiled
+    # before outcomes were proposed read as money only).
+    outcomes: list[OutcomeKind] = Field(default_factory=_money_only)
+    # R-AN-7: who determined the case's responsibility (a business line when referred to one).
+    determined_by: str | None = None
 
 
 def period_of(moment: datetime) -> str:
@@ -144,52 +194,111 @@ def appeal_window_end(
     return add_working_days(calendar, sent_at, days).at  # fmt: skip
 
 
+def first_coordination(
+    *,
+    reopen_count: int,
+    review_count: int,
+    repeat_count: int,
+    escalated: bool,
+    multi_channel: bool,
+) -> bool:
+    """R-AN-4: the case was settled by the first coordination of the unit handling it."""
+    facts = {
+        "reopen_count": reopen_count,
+        "review_count": review_count,
+        "repeat_count": repeat_count,
+        "escalated": escalated,
+        "multi_channel": multi_channel,
+    }
+    return all(facts[k] == v for k, v in FIRST_COORDINATION.items())  # fmt: skip
+
+
+def exemption_from_facts(
+    *,
+    outcome: str | None,
+    reopen_count: int,
+    review_count: int,
+    repeat_count: int,
+    escalated: bool,
+    multi_channel: bool,
+) -> str | None:
+    """R-AN-4 as far as the ledger's facts show it: `withdrawn` or
+    `satisfied_first_coordination` for a case settled so at the first coordination, never a
+    repeat, escalated or multi-channel complaint. A case withdrawn or satisfied later stays
+    accountable for its earlier handling. Clearly outside liability is a judgement: None."""
+    settled = first_coordination(
+        reopen_count=reopen_count, review_count=review_count, repeat_count=repeat_count,
+        escalated=escalated, multi_channel=multi_channel,
+    )  # fmt: skip
+    return SETTLED.get(outcome or "") if settled else None
+
+
+def exemption_holds(reason_code: str, **facts: Any) -> bool:
+    """R-AN-4: whether an exemption claimed or determined (`reason_code`) stands on the facts
+    (`outcome` and the first-coordination facts): outside liability always (S3 特别说明);
+    withdrawn and satisfied only as `exemption_from_facts` proposes them."""
+    if reason_code == OUTSIDE_LIABILITY:
+        return True
+    return reason_code in EXEMPTIONS and exemption_from_facts(**facts) == reason_code
+
+
 def exemption(facts: CaseFacts) -> str | None:
-    """R-AN-4: withdrawn, outside liability (as determined), or satisfied at first
-    coordination with no repeat, escalated or multi-channel complaint."""
+    """R-AN-4 for a compiled case: the determination's exemption if the facts allow it; none
+    when the determination holds people accountable (effective, R-AN-2; a surveyor's
+    instigation, R-AN-6); else what the facts propose."""
+    first: dict[str, Any] = {"outcome": facts.outcome, "reopen_count": facts.reopen_count,
+             "review_count": facts.review_count, "repeat_count": facts.repeat_count,
+             "escalated": facts.escalated, "multi_channel": facts.multi_channel}  # fmt: skip
     if facts.reason_code in EXEMPTIONS:
-        return facts.reason_code
-    if facts.outcome == "withdrawn":
-        return "withdrawn"
-    if (
-        facts.outcome == "resolved"
-        and facts.reopen_count == 0
-        and facts.review_count == 0  # a review means the first coordination did not satisfy
-        and facts.repeat_count == 0
-        and not facts.escalated
-        and not facts.multi_channel
-        and facts.effective is not True
-    ):
-        return "satisfied_first_coordination"
-    return None
+        return facts.reason_code if exemption_holds(facts.reason_code, **first) else None
+    if facts.effective or facts.reason_code == INSTIGATED:
+        return None
+    return exemption_from_facts(**first)
 
 
 def propose(facts: CaseFacts, policy: PenaltyPolicy | None = None) -> list[Proposal]:
     """R-AN-5 proposals for one case: direct and managerial responsibility (every level
-    named, R-AC-4) when the complaint is effective; the department head for an escalated or
-    media complaint (R-AC-4); the complaint staff's grounds from the facts; crisis lateness
-    and conduct (R-CR-8)."""
+    named, R-AC-4) when the complaint is effective or a surveyor instigated it (R-AN-6); the
+    department head for an escalated or media complaint (R-AC-4); the complaint staff's
+    grounds from the facts; crisis lateness and conduct (R-CR-8, R-AC-6); the person who
+    misled the customer (R-AC-6). An effective complaint's direct person is proposed the
+    published reprimand with the fine (R-AC-5); each proposal names who determined the case
+    (R-AN-7)."""
     p = policy or PenaltyPolicy()
-    if exemption(facts) is not None:
-        return []
     proposals: list[Proposal] = []
+    determined_by = (
+        f"business line {facts.business_line} ({facts.decided_by})"
+        if facts.business_line
+        else facts.decided_by
+    )
 
     def add(person: str, responsibility: Responsibility, reasons: list[str], low: int,
-            high: int) -> None:  # fmt: skip
+            high: int, outcomes: list[OutcomeKind] | None = None) -> None:  # fmt: skip
         proposals.append(Proposal(complaint_id=facts.complaint_id, branch=facts.branch,
                                   manager=facts.supervisor, person=person,
                                   responsibility=responsibility, reasons=reasons,
-                                  minimum=low, maximum=high))  # fmt: skip
+                                  minimum=low, maximum=high, outcomes=outcomes or ["fine"],
+                                  determined_by=determined_by))  # fmt: skip
 
+    if exemption(facts) is not None:  # R-AN-4 exempts the handling, not staff conduct
+        _conduct(facts, p, add)
+        return proposals
     direct = facts.direct_person or facts.owner
+    instigated = facts.reason_code == INSTIGATED  # R-AN-6
+    accountable = bool(facts.effective) or instigated
     low, high = 0, 0
     reasons: list[str] = []
-    if facts.effective:
+    if accountable:
         band = (
             p.effective_major if facts.grade != "general" or facts.crisis else p.effective_general
         )
         low, high = band
-        reasons.append(f"effective complaint ({facts.reason_code or 'determined'})")
+        reasons.append(
+            "complaint instigated by the company's own surveyor: not effective, but held "
+            "accountable (R-AN-6)"
+            if instigated
+            else f"effective complaint ({facts.reason_code or 'determined'})"
+        )
     times = 1 + facts.repeat_count
     if times >= p.mishandled_after:
         low, high = low + p.mishandled[0], high + p.mishandled[1]
@@ -216,10 +325,17 @@ def propose(facts: CaseFacts, policy: PenaltyPolicy | None = None) -> list[Propo
     if reasons and facts.amount_involved is not None:
         # R-IN-8: the review group weighs the amount involved; the proposal names it.
         reasons.append(f"amount involved {facts.amount_involved} CNY")
+    if reasons and facts.referred_to and not facts.business_line:
+        reasons.append(f"awaiting the determination of business line {facts.referred_to} "
+                       "(R-AN-7)")  # fmt: skip
     if reasons:
-        add(direct, "direct", reasons, low + extra, high + extra)
+        # R-AC-5 (S2 art.22(1)): an effective complaint's direct person, reprimand and fine.
+        outcomes: list[OutcomeKind] = (
+            ["fine", "published_reprimand"] if facts.effective else ["fine"]
+        )
+        add(direct, "direct", reasons, low + extra, high + extra, outcomes)
         manager = facts.managerial_person or facts.supervisor
-        if facts.effective:
+        if accountable:
             share = p.managerial_share
             levels = [m for m in dict.fromkeys([manager, *facts.managerial_levels]) if m]
             for n, person in enumerate(levels):
@@ -230,7 +346,7 @@ def propose(facts: CaseFacts, policy: PenaltyPolicy | None = None) -> list[Propo
                 share = p.higher_level_share
     if (facts.escalated or facts.media) and facts.department_head:
         why = "escalated" if facts.escalated else "reported by the media"
-        base_low, base_high = p.effective_general if not facts.effective else (low, high)
+        base_low, base_high = p.effective_general if not accountable else (low, high)
         add(facts.department_head, "department_head",
             [f"department head: the complaint was {why} (R-AC-4)"],
             round(base_low * p.department_head_share),
@@ -247,20 +363,43 @@ def propose(facts: CaseFacts, policy: PenaltyPolicy | None = None) -> list[Propo
         fine = min(fine, p.staff_cap)
         first = p.staff_late_per_breach if facts.stage_breaches else p.staff_ground
         add(facts.owner, "complaint_staff", staff_reasons, min(fine, first), fine)
+    _conduct(facts, p, add)
+    return proposals
+
+
+class _Add(Protocol):
+    def __call__(self, person: str, responsibility: Responsibility, reasons: list[str],
+                 low: int, high: int) -> None: ...  # fmt: skip
+
+
+def _conduct(facts: CaseFacts, p: PenaltyPolicy, add: _Add) -> None:
+    """R-CR-8, R-AC-6: per person, their crisis lateness and conduct in one item; misleading
+    a customer (R-AC-6) in its own. Proposed whatever R-AN-4 says of the case's handling."""
     crisis: dict[str, list[str]] = {}
+    misled: dict[str, list[str]] = {}
     for key in facts.crisis_late:
         crisis.setdefault(facts.owner, []).append(f"crisis report late or not filed ({key})")
     for event in facts.conduct:
-        crisis.setdefault(event.person, []).append(
-            f"conduct: {event.kind}" + (f" ({event.detail})" if event.detail else "")
-        )
+        detail = f" ({event.detail})" if event.detail else ""
+        if event.kind == MIS_SELLING:
+            misled.setdefault(event.person, []).append(
+                f"misled the customer: policy found flawed or a problem (R-AC-6){detail}"
+            )
+            continue
+        rule = " (R-AC-6)" if event.kind in CRISIS_DECISIONS else ""
+        crisis.setdefault(event.person, []).append(f"conduct: {event.kind}{rule}{detail}")
     for person, grounds in crisis.items():
         late = sum(r.startswith("crisis report") for r in grounds)
-        done = len(grounds) - late
-        add(person, "crisis_conduct", grounds,
-            p.crisis_late[0] * late + p.conduct[0] * done,
-            p.crisis_late[1] * late + p.conduct[1] * done)  # fmt: skip
-    return proposals
+        decisions = sum("(R-AC-6)" in r for r in grounds)
+        done = len(grounds) - late - decisions
+        low, high = (
+            p.crisis_late[i] * late + p.conduct[i] * done + p.crisis_decision[i] * decisions
+            for i in (0, 1)
+        )
+        add(person, "crisis_conduct", grounds, low, high)
+    for person, grounds in misled.items():
+        add(person, "mis_selling", grounds, p.mis_selling[0] * len(grounds),
+            p.mis_selling[1] * len(grounds))  # fmt: skip
 
 
 def staff_ground_item(ground: StaffGround, policy: PenaltyPolicy | None = None) -> tuple[int, int]:

@@ -75,6 +75,7 @@ from domain.models import (
     ComplaintIntake,
     ComplaintState,
     CompleteTransfer,
+    ConductEvent,
     CorrectAmount,
     DecideExtension,
     DecideResolution,
@@ -623,8 +624,15 @@ class Complaint(CrisisRules):
                 decided_by=action.actor, decided_at=now,
             )
         )  # fmt: skip
+        if action.misled_by is not None:  # R-AC-6: the gate let it through for flawed/problem
+            s.conduct_events.append(
+                ConductEvent(seq=self._entry_seq(), person=action.misled_by, kind="mis_selling",
+                             detail=f"{kind.value} policy: {basis}", recorded_by=action.actor,
+                             recorded_at=now)
+            )  # fmt: skip
+        misled = f"; R-AC-6: {action.misled_by} misled the customer" if action.misled_by else ""
         self._log("action", action.actor, f"R-CR-3: policy classed {kind.value} ({basis}), "
-                  f"decided by {action.actor}", now)  # fmt: skip
+                  f"decided by {action.actor}{misled}", now)  # fmt: skip
         open_referral = any(h.kind == "referral" and h.completed_at is None for h in s.handoffs)
         if not intake_rules.referred(kind) or open_referral:
             return

@@ -28,6 +28,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from domain import sla
+from domain.accountability import CRISIS_DECISIONS
 from domain.models import (
     AcknowledgeScript,
     Action,
@@ -126,6 +127,14 @@ def refusal(
         case RecordGroupEvent():
             if state.group_event:
                 return True, "R-CR-6: the group event is already recorded"
+        case RecordConduct() if action.kind in CRISIS_DECISIONS:
+            if action.role not in DECIDING_ROLES:
+                return True, (
+                    f"R-AC-6: {action.kind} is recorded by the crisis leadership (supervisor or "
+                    f"senior_manager); {action.actor} has {action.role.value}"
+                )
+            if not state.crisis:
+                return True, f"R-AC-6: {action.kind} is recorded on a crisis event"
     return True, None
 
 

@@ -203,4 +203,9 @@ def refusal(
                     f"R-CR-3: a {kind.value} policy is referred to the insurer for "
                     "accommodation: give the insurer and the deadline in days"
                 )
+            if action.misled_by is not None and not referred(kind):
+                return (
+                    "R-AC-6: misled_by names who misled the customer into a flawed or problem "
+                    "policy; this one classes normal"
+                )
     return None

@@ -381,6 +381,8 @@ class ClassifyPolicy(Action):
     mis_selling_proof: Text | None = None
     insurer: Name | None = None
     days: Annotated[int, Field(ge=1, le=30)] | None = None
+    # R-AC-6: the outlet's person who misled the customer (flawed or problem policies only)
+    misled_by: Name | None = None
 
     @model_validator(mode="after")
     def _facts_or_proof(self) -> ClassifyPolicy:
@@ -409,12 +411,14 @@ class AcknowledgeScript(Action):
 
 
 class RecordConduct(Action):
-    """R-CR-2, R-CR-8: a complaint about a staff member's conduct, against that person."""
+    """R-CR-2, R-CR-8: a complaint about a staff member's conduct, against that person;
+    R-AC-6: a wrong crisis decision or a failure to act, recorded by a leader on a crisis."""
 
     person: Name
     kind: Literal[
-        "unauthorised_promise", "disclosure", "media_interview", "pushed_upward", "harmful_material"
-    ]
+        "unauthorised_promise", "disclosure", "media_interview", "pushed_upward",
+        "harmful_material", "wrong_crisis_decision", "failure_to_act",
+    ]  # fmt: skip
     detail: Text | None = None
 
 
@@ -696,12 +700,14 @@ class NoticeKind(StrEnum):
     DIFFICULTY_REPORT = "difficulty_report"  # R-ST-1: a hard case's difficult points, in writing
     ACCOUNTABILITY = "accountability"  # R-AN-3, R-AC-2: the monthly cycle's proposals and results
     CASE_ORPHANED = "case_orphaned"  # a case open in the ledger whose workflow no longer runs
+    ACCOUNTABILITY_RESULTS = "accountability_results"  # R-AC-5: final results to HR and finance
 
 
 # Who a notice is for (the relay finds their address by role).
 Recipient = Literal[
-    "customer", "owner", "supervisor", "superior", "headquarters", "regulator", "first_receiver"
-]
+    "customer", "owner", "supervisor", "superior", "headquarters", "regulator", "first_receiver",
+    "hr", "finance",  # R-AC-5: the branch's HR and finance departments
+]  # fmt: skip
 
 
 class Notification(Derived):

@@ -19,6 +19,7 @@ from typing import Any
 import asyncpg
 from asyncpg import Record
 
+from domain.accountability import FIRST_COORDINATION, OUTSIDE_LIABILITY, SETTLED
 from infra.postgres import Connection, Queryable
 
 NO_PRODUCT = "(none)"  # the product of a complaint whose intake named none
@@ -65,11 +66,27 @@ EFFECTIVE = """
 SELECT c.branch,
        count(*) AS determined,
        count(*) FILTER (WHERE d.effective) AS effective,
-       count(*) FILTER (WHERE d.reason_code = ANY($3::text[])) AS exempt
+       count(*) FILTER (WHERE d.reason_code = ANY($3::text[]) AND ({holds})) AS exempt
 FROM complaints c JOIN determinations d ON d.complaint_id = c.complaint_id
 WHERE c.received_at >= $1 AND c.received_at < $2 {branch}
 GROUP BY c.branch
 """
+
+
+def _sql(value: int | bool | str) -> str:
+    return str(value).lower() if isinstance(value, bool | int) else "'" + value + "'"
+
+
+def exemption_holds_sql() -> str:
+    """R-AN-4's `domain.accountability.exemption_holds` over `complaints c` and
+    `determinations d`, written from the domain's constants (no second definition)."""
+    first = " AND ".join(f"c.{col} = {_sql(v)}" for col, v in FIRST_COORDINATION.items())
+    settled = " OR ".join(
+        f"(c.outcome = {_sql(outcome)} AND d.reason_code = {_sql(code)})"
+        for outcome, code in SETTLED.items()
+    )
+    return f"d.reason_code = {_sql(OUTSIDE_LIABILITY)} OR ({first} AND ({settled}))"
+
 
 EXPOSURES = """
 SELECT branch, product, claims_reported, policies, premium_yuan
@@ -114,7 +131,7 @@ class MonthRows:
     breakdown: Breakdown
     sla: list[Record]  # per stage clock key: clocks, met, breached, open, extended
     exposures: list[Record]  # the period's rows of `exposures`
-    effective: list[Record]  # per branch: determined, effective, exempt
+    effective: list[Record]  # per branch: determined, effective, exempt (R-AN-4: it holds)
     trend: list[Record]  # per month asked for, in order: period, n
     help_flags: list[Record] = field(default_factory=list)  # R-CR-5: flag (NULL: any), n
 
@@ -179,8 +196,9 @@ async def _rows(
     )  # fmt: skip
     exposures = await conn.fetch(EXPOSURES.format(branch=only("branch", 2)), period, *extra)
     effective = await conn.fetch(
-        EFFECTIVE.format(branch=only("c.branch", 4)), start, end, list(exempt), *extra
-    )
+        EFFECTIVE.format(branch=only("c.branch", 4), holds=exemption_holds_sql()),
+        start, end, list(exempt), *extra,
+    )  # fmt: skip
     months = await conn.fetch(
         TREND.format(branch=only("c.branch", 4)),
         [label for label, _, _ in trend],

@@ -1,6 +1,12 @@
-"""The final results of an accountability period as CSV for HR and payroll (R-AC-4):
-`python -m reports.accountability 2026-11 > accountability-2026-11.csv`, or
-`GET /v1/accountability/2026-11/results` (api/policy.py). Only a published period has results.
+"""The final results of an accountability period as CSV for the branch's HR and finance
+departments (R-AC-4, R-AC-5): `python -m reports.accountability 2026-11 >
+accountability-2026-11.csv`, or `GET /v1/accountability/2026-11/results` (api/policy.py). Only a
+published period has results; the cycle also sends them to HR and finance when it publishes.
+
+Besides the money: `outcomes`, the outcomes decided (R-AC-5: criticism_education, warning,
+fine, demotion, dismissal, published_reprimand, joined by ' | '), `proposed_outcomes`,
+`determined_by` (who determined the case; a business line on a referral, R-AN-7) and
+`rule_reading` (R-AN-4: 1, the first statement, for a period compiled before it was restated).
 """
 
 from __future__ import annotations
@@ -19,7 +25,8 @@ from ledger import accountability
 HEADER = (
     "period", "complaint_id", "branch", "person", "responsibility", "reasons", "proposed_min",
     "proposed_max", "penalty_yuan", "published_reprimand", "decided_by", "sheet_sent_at",
-    "appeal_by", "appeal_decision",
+    "appeal_by", "appeal_decision", "outcomes", "proposed_outcomes", "determined_by",
+    "rule_reading",
 )  # fmt: skip
 
 
@@ -35,7 +42,8 @@ def render(rows: Iterable[Any]) -> str:
             r["decided_penalty"] if r["decided_penalty"] is not None else "",
             "yes" if r["reprimand"] else "no", r["decided_by"] or "",
             r["sheet_sent_at"].isoformat() if r["sheet_sent_at"] else "",
-            r["appeal_by"] or "", r["appeal_decision"] or "",
+            r["appeal_by"] or "", r["appeal_decision"] or "", " | ".join(r["outcomes"]),
+            " | ".join(r["proposed_outcomes"]), r["determined_by"] or "", r["rule_reading"],
         ])  # fmt: skip
     return out.getvalue()
 

@@ -28,6 +28,10 @@ What each figure counts:
   `product = ''`, else the sum of its product rows). `over_limit` when effective complaints are
   more than 5% of the claims (exactly 5% is within); integer arithmetic, no rounding. A branch
   with effective complaints but no claims figure is listed in `without_claims_figures`.
+  `exempt` counts the determinations whose exemption stands on the case's facts (R-AN-4 as
+  restated, `domain.accountability.exemption_holds`): a `withdrawn` or
+  `satisfied_first_coordination` recorded on a case that was reopened, reviewed, repeated,
+  escalated or multi-channel is not exempt and counts among `not_effective`.
 - `trend`: total complaints of each of the 12 months up to and including the period.
 - `needs_help`, `by_help_flag` (R-CR-5): complaints whose customer was flagged as needing
   help (vulnerable, violent, likely group complaint, sent by the regulator or media), in all
@@ -51,6 +55,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 
+from domain.accountability import exemption_from_facts as exemption_from_facts  # R-AN-4's one
 from infra.postgres import Queryable
 from ledger import determinations, statistics
 from ledger.statistics import NO_PRODUCT as NO_PRODUCT  # also the report's label
@@ -400,34 +405,7 @@ def effective_control(
 
 
 # ---------------------------------------------------------------------------------------------
-# R-AN-4
-
-
-def exemption_from_facts(
-    *,
-    outcome: str | None,
-    reopen_count: int,
-    review_count: int,
-    repeat_count: int,
-    escalated: bool,
-    multi_channel: bool,
-) -> str | None:
-    """R-AN-4 as far as the ledger's facts show it: `withdrawn` for a withdrawn case;
-    `satisfied_first_coordination` for a case resolved at the first callback (never reopened,
-    never reviewed: R-ST-4, R-IN-7) with no repeat, escalated or multi-channel complaint (R-IN-6).
-    Clearly outside insurance liability is a judgement the ledger cannot make: None."""
-    if outcome == "withdrawn":
-        return "withdrawn"
-    if (
-        outcome == "resolved"
-        and reopen_count == 0
-        and review_count == 0
-        and repeat_count == 0
-        and not escalated
-        and not multi_channel
-    ):
-        return "satisfied_first_coordination"
-    return None
+# R-AN-4 (the rule itself: domain.accountability)
 
 
 async def propose_exemption(conn: Queryable, complaint_id: str) -> str | None:

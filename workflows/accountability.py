@@ -21,6 +21,13 @@ round with `appeal_working_days`, gets a window of working days from the branch'
 (R-AN-5) and decide a published reprimand besides money (R-AC-4). A cycle waits for its
 decisions without a deadline: a stalled month stays decidable, and the next month's cycle
 reports it. Cycles started before this patch run as they did (sheets after the window).
+
+Outcomes and who learns them (R-AC-5, patch `results-to-hr-and-finance`): a decision carries
+its outcomes (criticism and education, warning, fine, demotion, dismissal, published
+reprimand); without them, the fine (a penalty above 0) and the reprimand it says. Once the
+results are published, the branch's HR and finance departments (`CycleInput.hr_department`,
+`finance_department`) each receive them, person by person; the same results are exported by
+`GET /v1/accountability/{period}/results`. Cycles started before the patch tell only the people.
 """
 
 from __future__ import annotations
@@ -35,7 +42,7 @@ from temporalio.common import RawValue
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
-    from pydantic import Field
+    from pydantic import Field, model_validator
 
     # Not `from workflows import ...`: that would load the module afresh for every run.
     import workflows.contract as contract
@@ -50,6 +57,8 @@ with workflow.unsafe.imports_passed_through():
     from activities.policy import PolicyActivities, PolicyRequest
     from domain.accountability import (
         APPEAL_WORKING_DAYS,
+        OUTCOME_KINDS,
+        OutcomeKind,
         StaffGround,
         appeal_until,
         appeal_window_end,
@@ -64,6 +73,7 @@ with workflow.unsafe.imports_passed_through():
 
 VERIFIED_IDENTITY = "verified-identity"  # patch: cycles started before it trust the payload
 SHEETS_FIRST = "penalty-sheets-first"  # patch: R-AC-3 sheets before the appeal window
+RESULTS_TO_HR_AND_FINANCE = "results-to-hr-and-finance"  # patch: R-AC-5
 
 
 class CycleInput(Model):
@@ -73,6 +83,9 @@ class CycleInput(Model):
     # the branch's calendar after the sheets went out, not on the 26th.
     appeal_working_days: Annotated[int, Field(ge=1, le=30)] | None = None
     branch: str | None = None
+    # R-AC-5: who receives the published results for the branch (user ids or addresses).
+    hr_department: Annotated[str, Field(min_length=1, max_length=200)] = "branch.hr"
+    finance_department: Annotated[str, Field(min_length=1, max_length=200)] = "branch.finance"
 
 
 class ItemRef(Model):
@@ -86,6 +99,23 @@ class ItemRef(Model):
 class Decide(ItemRef):
     penalty: Annotated[int, Field(ge=0, le=10_000)]
     reprimand: bool = False  # R-AC-4: a published reprimand (通报批评)
+    # R-AC-5: the outcomes decided; a fine exactly when the penalty is above 0.
+    outcomes: Annotated[list[OutcomeKind], Field(max_length=6)] | None = None
+
+    @model_validator(mode="after")
+    def _fine_is_the_penalty(self) -> Decide:
+        if self.outcomes is not None and ("fine" in self.outcomes) != (self.penalty > 0):
+            raise ValueError("R-AC-5: outcomes carry fine exactly when penalty is above 0")
+        return self
+
+    def decided_outcomes(self) -> list[OutcomeKind]:
+        """The outcomes decided, in the order of OUTCOME_KINDS."""
+        given = set(self.outcomes or [])
+        if self.outcomes is None:
+            given |= {"fine"} if self.penalty else set()
+        if self.reprimand:
+            given.add("published_reprimand")
+        return [k for k in OUTCOME_KINDS if k in given]
 
 
 class Appeal(ItemRef):
@@ -190,6 +220,8 @@ class AccountabilityCycleWorkflow:
             start_to_close_timeout=timedelta(minutes=5),
         )
         state.published = True
+        if workflow.patched(RESULTS_TO_HR_AND_FINANCE):
+            await self._results_to_hr_and_finance(cycle)
         for person in sorted({i.person for i in state.items}):
             mine = [i for i in state.items if i.person == person]
             total = sum(i.decided_penalty or 0 for i in mine)
@@ -228,8 +260,7 @@ class AccountabilityCycleWorkflow:
         for person in sorted({i.person for i in state.items}):
             mine = [i for i in state.items if i.person == person]
             lines = "; ".join(
-                f"{i.complaint_id} {i.responsibility}: {i.decided_penalty} yuan"
-                + (" and a published reprimand" if i.reprimand else "")
+                f"{i.complaint_id} {i.responsibility}: {i.decided_penalty} yuan" + _besides_money(i)
                 for i in mine
             )
             body = (f"{lines}. Appeal with evidence until {state.appeal_until.isoformat()} "
@@ -243,6 +274,24 @@ class AccountabilityCycleWorkflow:
                                    f"Accountability {state.period}: penalty sheet of {person}",
                                    body)  # fmt: skip
         state.log.append(f"{now.isoformat()} penalty sheets sent (R-AC-3)")
+
+    async def _results_to_hr_and_finance(self, cycle: CycleInput) -> None:
+        """R-AC-5 (S3 (四)): the final results go to the branch's HR and finance departments."""
+        state = self._state
+        assert state is not None
+        lines = [
+            f"{i.person}: {i.complaint_id} {i.responsibility}, "
+            + ", ".join(k.replace("_", " ") for k in i.decided_outcomes or _money(i))
+            + (f" ({i.decided_penalty} yuan)" if i.decided_penalty else "")
+            for i in sorted(state.items, key=lambda i: (i.person, i.complaint_id))
+        ]
+        body = "\n".join(lines) or "No one is held responsible this period."
+        for role, recipient in (("hr", cycle.hr_department),
+                                ("finance", cycle.finance_department)):  # fmt: skip
+            await self._notify(
+                recipient, role, f"Accountability {state.period}: final results", body,
+                kind=NoticeKind.ACCOUNTABILITY_RESULTS,
+            )  # fmt: skip
 
     def _settled(self) -> bool:
         assert self._state is not None
@@ -309,7 +358,8 @@ class AccountabilityCycleWorkflow:
         if isinstance(message, Decide):
             item.decided_penalty, item.decided_by = message.penalty, message.actor
             if self._sheets_first:
-                item.reprimand = message.reprimand
+                item.decided_outcomes = message.decided_outcomes()
+                item.reprimand = "published_reprimand" in item.decided_outcomes
         elif isinstance(message, Appeal):
             if self._sheets_first and state.sheets_sent_at is None:
                 self._refuse(f"appeal by {message.actor} on {item.complaint_id}: the penalty "
@@ -339,6 +389,8 @@ class AccountabilityCycleWorkflow:
             item.appeal_decision = "upheld" if message.upheld else "rejected"
             if message.upheld and message.penalty is not None:
                 item.decided_penalty, item.decided_by = message.penalty, message.actor
+                fine: list[OutcomeKind] = ["fine"] if message.penalty else []
+                item.decided_outcomes = fine + [k for k in item.decided_outcomes if k != "fine"]
         state.log.append(f"{now.isoformat()} {name} by {message.actor} on {item.complaint_id}")
         self._changed = True
         return state
@@ -426,7 +478,10 @@ class AccountabilityCycleWorkflow:
         self._changed = True
         raise Refused(reason)
 
-    async def _notify(self, recipient: str, role: Any, subject: str, body: str) -> None:
+    async def _notify(
+        self, recipient: str, role: Any, subject: str, body: str,
+        kind: NoticeKind = NoticeKind.ACCOUNTABILITY,
+    ) -> None:  # fmt: skip
         assert self._state is not None or subject
         self._notices += 1
         period = self._state.period if self._state else "cycle"
@@ -435,7 +490,7 @@ class AccountabilityCycleWorkflow:
             Notification(
                 key=f"{workflow.info().workflow_id}:n{self._notices}",
                 complaint_id=f"accountability-{period}",
-                kind=NoticeKind.ACCOUNTABILITY,  # not an SLA escalation (R-SLA-4)
+                kind=kind,  # not an SLA escalation (R-SLA-4)
                 recipient_role=role,
                 recipient=recipient,
                 channels=["email"],
@@ -445,6 +500,20 @@ class AccountabilityCycleWorkflow:
             start_to_close_timeout=timedelta(seconds=60),
             heartbeat_timeout=timedelta(seconds=5),
         )
+
+
+def _money(item: CycleItem) -> list[OutcomeKind]:
+    """An item decided before outcomes were: its fine and reprimand."""
+    fine: list[OutcomeKind] = ["fine"] if item.decided_penalty else []
+    return fine + (["published_reprimand"] if item.reprimand else [])
+
+
+def _besides_money(item: CycleItem) -> str:
+    """R-AC-4, R-AC-5: the outcomes decided besides the fine, as the sheet words them."""
+    others = [k for k in item.decided_outcomes or _money(item) if k != "fine"]
+    if others == ["published_reprimand"]:
+        return " and a published reprimand"  # as sheets said before outcomes were listed
+    return "".join(f" and {k.replace('_', ' ')}" for k in others)
 
 
 @workflow.defn(name=contract.CYCLE_STARTER_WORKFLOW_TYPE)

@@ -70,13 +70,14 @@ ACTION_SIGNALS: dict[str, str] = {
     "transfer_to_insurer": 'Bank outlet (R-CR-4): {"insurer": "...", "days": 3}.',
     "classify_policy": (
         'R-CR-3: {"signed_personally": bool, "callback_compliant": bool} or '
-        '{"mis_selling_proof": "..."}; flawed/problem: "insurer", "days".'
+        '{"mis_selling_proof": "..."}; flawed/problem: "insurer", "days"; R-AC-6: "misled_by".'
     ),
     "correct_amount": 'R-IN-8: {"amount": "1234.50", "reason": "..."} (CNY).',
     "acknowledge_script": "R-CR-2: the handler acknowledges the handling script.",
     "record_conduct": (
         'R-CR-2: staff conduct against a person: {"person": "...", "kind": '
-        '"unauthorised_promise"|"disclosure"|"media_interview"|...}.'
+        '"unauthorised_promise"|"disclosure"|"media_interview"|...}; R-AC-6, a leader on a '
+        'crisis: "wrong_crisis_decision"|"failure_to_act".'
     ),
     "flag_customer": (
         'R-CR-5: the customer needs help: {"flags": ["vulnerable"|"violent"|"group_risk"|'

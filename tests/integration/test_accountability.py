@@ -68,12 +68,15 @@ def test_r_an_5_complaint_staff_late_progress() -> None:
 
 
 def test_r_an_4_exemptions() -> None:
-    assert exemption(facts(outcome="withdrawn")) == "withdrawn"
+    """R-AN-4 as restated: withdrawn or satisfied only at the first coordination (the first
+    statement exempted every withdrawn case, reopened or not)."""
+    assert exemption(facts(outcome="withdrawn", reopen_count=0)) == "withdrawn"
+    assert exemption(facts(outcome="withdrawn")) is None  # reopened once: accountable
     assert exemption(facts(reopen_count=0)) == "satisfied_first_coordination"
     assert exemption(facts(reopen_count=0, repeat_count=1)) is None
     assert exemption(facts(reopen_count=0, review_count=1)) is None
     assert exemption(facts(reason_code="outside_liability", effective=False)) == "outside_liability"
-    assert propose(facts(outcome="withdrawn", stage_breaches=4, effective=True)) == []
+    assert propose(facts(outcome="withdrawn", reopen_count=0, stage_breaches=4)) == []
 
 
 async def seed(pool: asyncpg.Pool, cid: str, received: datetime, **kw: Any) -> None:
@@ -290,7 +293,8 @@ async def test_r_an_3_cycle_notices_are_accountability_notices_not_sla_escalatio
         "SELECT DISTINCT kind FROM notifications WHERE complaint_id = $1",
         f"accountability-{period}",
     )
-    assert [r["kind"] for r in kinds] == ["accountability"]
+    # R-AC-5: the published results to HR and finance are notices of their own kind
+    assert sorted(r["kind"] for r in kinds) == ["accountability", "accountability_results"]
     assert (
         await h.pool.fetchval("SELECT count(*) FROM notifications WHERE kind = 'escalation'") == 0
     )

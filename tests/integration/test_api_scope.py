@@ -242,6 +242,10 @@ TABLE: dict[tuple[str, str], Door] = {
                                       body=DETERMINATION), EITHER),
     ("GET", "/v1/complaints/{complaint_id}/determination"): Door(
         "read", REPORTS, at(f"/v1/complaints/{DONE}/determination")),
+    ("POST", "/v1/complaints/{complaint_id}/determination/referral"): Door(  # R-AN-7
+        "change", (R.REVIEW_GROUP, R.SUPERVISOR),
+        at(f"/v1/complaints/{DONE}/determination/referral",
+           body={"business_line": "claims", "reason": "undecidable"}), EITHER),
     ("POST", "/v1/policy/{kind}"): Door(
         "change", (R.ADMIN,), at("/v1/policy/working_hours", body=HOME_HOURS), CREATED),
     ("GET", "/v1/policy"): Door(

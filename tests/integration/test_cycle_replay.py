@@ -1,5 +1,7 @@
 """Replay: accountability cycles started by an earlier release (their penalty sheets after the
-appeal window) still replay with this release's cycle code (patch `penalty-sheets-first`).
+appeal window) still replay with this release's cycle code (patch `penalty-sheets-first`), and
+a sheets-first cycle published before the results went to HR and finance replays too (patch
+`results-to-hr-and-finance`, R-AC-5).
 
 `histories/cycles/<period>-<release>.json` are recorded by tests/record_cycle_histories.py.
 """
@@ -30,3 +32,7 @@ async def test_r_ac_3_recorded_cycles_replay_with_this_release(name: str) -> Non
 
 def test_r_ac_3_a_cycle_of_the_sheets_after_release_is_recorded() -> None:
     assert any(n.endswith("-sheets-after") for n in CYCLES)
+
+
+def test_r_ac_5_a_cycle_published_before_results_went_to_hr_and_finance_is_recorded() -> None:
+    assert any(n.endswith("-sheets-first") for n in CYCLES)
