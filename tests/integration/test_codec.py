@@ -54,7 +54,7 @@ from launcher import dev
 from ledger import access
 from tests.harness import TEST_CONVERTER, TEST_KEY_RING, Harness, eventually
 from workers import WORKFLOWS
-from workflows.complaint import CASE_RULES_3, CASE_RULES_4, NOTICES_IN_LEDGER_OUTBOX
+from workflows.complaint import CASE_RULES_3, CASE_RULES_4, CASE_RULES_5, NOTICES_IN_LEDGER_OUTBOX
 
 KEY_A = b"A" * 32
 KEY_B = b"B" * 32
@@ -168,6 +168,7 @@ async def test_history_holds_no_customer_data_and_the_case_still_works(harness: 
             {"id": NOTICES_IN_LEDGER_OUTBOX, "deprecated": True},
             {"id": CASE_RULES_3, "deprecated": False},
             {"id": CASE_RULES_4, "deprecated": False},
+            {"id": CASE_RULES_5, "deprecated": False},
         ]
         assert {"seq", "activity_type"} <= set(data) or data in patches, data
 
