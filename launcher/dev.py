@@ -73,6 +73,7 @@ from workers.schedules import ensure_schedules
 from workflows import contract
 
 HOST = "127.0.0.1"
+ENV_CASE_URL = "COMPLAINTS_CASE_URL"
 DEMO_SPEED = 480.0
 START_TIMEOUT = 30.0  # seconds for the dev server to answer
 STOP_TIMEOUT = 10.0  # seconds for the worker, then the server, to stop before being forced
@@ -223,8 +224,9 @@ def banner(args: argparse.Namespace, settings: Settings, namespace: str, speed: 
         rows += [(f"  {name}", f"{ui}?query={quote(query)}") for name, query in filters.items()]
     rows += [
         ("gRPC", f"{HOST}:{args.port} (namespace {namespace}, task queue {settings.task_queue})"),
-        ("try", f"temporal workflow list --address {HOST}:{args.port} "
-                "--query 'ComplaintGrade=\"major\"'"),
+        ("CLI (paste)", f'export PATH="{Path(find("temporal")).parent}:$PATH" '
+                        f"TEMPORAL_ADDRESS={HOST}:{args.port} TEMPORAL_NAMESPACE={namespace}"),
+        ("try", "temporal workflow list --query 'ComplaintGrade=\"major\"'"),
         ("working time", f"x{speed:g}" + (" (real time)" if speed == 1 else " (fast demo clock)")),
         ("data folder", str(settings.data_dir)),
         ("server log", str(settings.data_dir / "temporal.log")),
@@ -267,6 +269,8 @@ async def run(args: argparse.Namespace) -> int:
     except (CodecError, OSError) as err:
         log.error(f"codec keys: {err}")
         return 2
+    if not args.headless:  # staff notices link to the case: its page in the Web UI
+        os.environ.setdefault(ENV_CASE_URL, case_url(args, namespace))
     # The ledger first: the dev user's personal codec endpoint (a key's token) is the Web UI's.
     dsn = await database_url(settings)  # DATABASE_URL, or the embedded server in data/postgres
     await migrate(dsn)
@@ -349,6 +353,7 @@ async def serve(
                 ("API key (dev)", f"export KEY=$(cat {key_file})"),
                 ("codec server", f"http://{HOST}:{args.api_port}/codec (payloads encrypted)"),
                 ("UI codec (dev user)", ui_codec),
+                ("case links", os.environ.get(ENV_CASE_URL) or "none (headless)"),
                 ("API metrics", f"http://{HOST}:{args.api_port}/metrics"),
                 ("worker metrics", f"http://{HOST}:{worker_http_port}/metrics "
                                    "(probes: /healthz, /readyz)"),
@@ -365,6 +370,13 @@ async def serve(
                 await asyncio.wait_for(guarding, timeout=STOP_TIMEOUT)
         await api_pool.close()
         sink.stop()
+
+
+def case_url(args: argparse.Namespace, namespace: str) -> str:
+    """The case page staff notices link to (notices/wording.py): until the desk exists, the
+    case's workflow in the Web UI."""
+    workflow = contract.workflow_id("{complaint_id}")
+    return f"http://localhost:{args.ui_port}/namespaces/{quote(namespace)}/workflows/{workflow}"
 
 
 # --- codec (infra/codec.py, api/codec.py) ----------------------------------------------------

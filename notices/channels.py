@@ -35,6 +35,7 @@ import structlog
 
 from domain.models import Notification
 from infra.masking import mask_recipient, mask_text
+from notices import wording
 
 GatewayKind = Literal["sms", "phone"]
 DeliveryStatus = Literal["delivered", "skipped"]
@@ -120,6 +121,8 @@ class ChannelSettings:
     sms_gateway_url: str | None = None  # None: SMS and phone notices are skipped
     sms_gateway_token: str | None = field(default=None, repr=False)
     gateway_timeout: float = 10.0
+    time_zone: str = wording.DEFAULT_ZONE  # staff notices' times (notices/wording.py)
+    case_url: str | None = None  # the case page, `{complaint_id}` in it; None: no link
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ChannelSettings:
@@ -134,6 +137,10 @@ class ChannelSettings:
             staff_email_domain=e.get("COMPLAINTS_STAFF_EMAIL_DOMAIN") or "staff.local",
             sms_gateway_url=e.get("COMPLAINTS_SMS_GATEWAY_URL") or None,
             sms_gateway_token=e.get("COMPLAINTS_SMS_GATEWAY_TOKEN") or None,
+            time_zone=wording.zone(e.get("COMPLAINTS_TIME_ZONE") or wording.DEFAULT_ZONE).key,
+            case_url=(
+                wording.case_url_template(url) if (url := e.get("COMPLAINTS_CASE_URL")) else None
+            ),
         )
 
 
@@ -338,6 +345,7 @@ class Channels:
             else None
         )
         self._log = structlog.get_logger("channels")
+        self._zone = wording.zone(self.settings.time_zone)
 
     @classmethod
     def from_env(cls) -> Channels:
@@ -374,14 +382,15 @@ class Channels:
         self, notice: Notification, channel: str, customer: bool
     ) -> tuple[DeliveryStatus, str]:
         key = delivery_key(notice, channel)
+        subject, body = wording.for_recipient(notice, self._zone, self.settings.case_url)
         if channel == "email":
             address = self.email_address(notice)
             if address is None:
                 return "skipped", "customer has no email address (recipient is not one)"
             message_id = await self.email.send(
                 to=address,
-                subject=notice.subject,
-                body=notice.body,
+                subject=subject,
+                body=body,
                 key=key,
                 headers={
                     "X-Complaint-Id": notice.complaint_id,
@@ -393,7 +402,7 @@ class Channels:
             if self.gateway is None:
                 return "skipped", f"no {channel} gateway configured (COMPLAINTS_SMS_GATEWAY_URL)"
             kind: GatewayKind = "sms" if channel == "sms" else "phone"
-            text = f"{notice.subject}\n{notice.body}" if notice.subject else notice.body
+            text = f"{subject}\n{body}" if subject else body
             # Customers: the recipient is their phone number. Staff: the user id, which the
             # gateway resolves to the person's number.
             provider_id = await self.gateway.send(

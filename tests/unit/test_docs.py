@@ -129,3 +129,13 @@ def test_every_dependency_is_explained() -> None:
     explained = {n for n in re.findall(r"`([a-z0-9_.\-]+)(?:\[[a-z]+\])?`", text)}
     missing = sorted(names - explained)
     assert not missing, f"explain these in docs/dependencies.md: {missing}"
+
+
+def test_the_unverified_refusal_names_a_readme_section_that_exists() -> None:
+    """The refusal of an unverified action (written to case timelines, so its text stays as
+    it is) sends people to a README section: that heading must be there."""
+    from domain.identity import UNVERIFIED
+
+    named = re.search(r"README: ([^)]+)\)", UNVERIFIED)
+    assert named is not None
+    assert slug(named.group(1)) in anchors(ROOT / "README.md")
