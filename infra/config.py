@@ -48,6 +48,9 @@ class Settings:
         "audio/mp4",
         "audio/wav",
         "text/plain",
+        # Word and Excel (Office Open XML; infra/evidence_files.py lists every type possible)
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
 
     @classmethod
