@@ -41,6 +41,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.projection import LedgerProjection
     from domain.sla import PolicySnapshot
     from infra.codec import IDENTITY
+    from infra.masking import mask_text
 
 REFUSED = "ActionRefused"
 
@@ -266,7 +267,7 @@ class ComplaintWorkflow:
         from it when the payload leaves them out."""
         model = ACTION_MODELS.get(name)
         if model is None:
-            reason = f"unknown action {name!r}; known: {', '.join(ACTION_MODELS)}"
+            reason = f"unknown action {mask_text(repr(name))}; known: {', '.join(ACTION_MODELS)}"
         elif payload is None:
             reason = "the action needs a JSON object payload"
         else:
@@ -371,13 +372,16 @@ class ComplaintWorkflow:
 
 
 def _explain(err: Exception) -> str:
+    """What is wrong with a payload, naming the field and never its value; a customer number
+    in a field's name (an unknown key) or a message is masked (the timeline keeps this)."""
     from pydantic import ValidationError
 
     if isinstance(err, ValidationError):
         return "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'payload'}: {e['msg']}" for e in err.errors()
+            mask_text(f"{'.'.join(str(p) for p in e['loc']) or 'payload'}: {e['msg']}")
+            for e in err.errors()
         )
-    return str(err)
+    return mask_text(str(err))
 
 
 def _rules_of_this_release() -> int:

@@ -4,20 +4,25 @@ app, a real worker on the time-skipping server and a real PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from temporalio.client import WorkflowUpdateFailedError
 
 from api.app import create_app
 from api.auth import create_key
 from domain.models import Role
 from tests.harness import Harness
 from tests.integration.test_api import Api, complaint
+from workflows import contract
 
 PHONE = "13987654321"
 ID_NUMBER = "110105199003071234"
+INJECTED = "nope\r\nBcc: a@b.c"
 
 
 @pytest.fixture
@@ -93,3 +98,107 @@ async def test_r_in_9_a_stored_type_not_safe_inline_is_served_as_octet_stream(
     got = await api.get(f"/v1/complaints/{cid}/evidence/{eid}", "handler")
     assert got.headers["content-type"] == "application/octet-stream"
     assert got.headers["x-content-type-options"] == "nosniff"
+
+
+# ---------------------------------------------------------------------------------------------
+# Intake and action text
+
+
+@pytest.mark.parametrize(
+    ("field", "change"),
+    [
+        ("matter", {"matter": "   \n\t "}),
+        ("owner", {"owner": "li.na\x1b[31m"}),
+        ("branch", {"branch": "Shanghai\r\nX-Injected: 1"}),
+        ("category", {"category": "claims\u202e"}),
+        ("customer.name", {"customer": {"name": " ", "phone": PHONE}}),
+        ("customer.email", {"customer": {"name": "张伟", "phone": PHONE, "email": INJECTED}}),
+        ("customer.phone", {"customer": {"name": "张伟", "phone": "<script>alert(1)</script>"}}),
+        ("customer.phone", {"customer": {"name": "张伟", "phone": "1234"}}),
+        ("received_at", {"received_at": "2099-01-01T00:00:00+08:00"}),
+        ("received_at", {"received_at": (datetime.now(UTC) - timedelta(days=400)).isoformat()}),
+        ("received_at", {"received_at": (datetime.now(UTC) + timedelta(hours=1)).isoformat()}),
+        ("policy_number", {"policy_number": "P1\n2"}),
+    ],
+)
+async def test_garbage_at_intake_is_refused_naming_the_field_and_nothing_is_stored(
+    api: Api, harness: Harness, field: str, change: dict[str, Any]
+) -> None:
+    r = await api.post("/v1/complaints", complaint(**change))
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"].startswith(f"{field}:"), r.text
+    assert await harness.pool.fetchval("SELECT count(*) FROM complaints") == 0
+
+
+async def test_good_intake_text_is_taken_as_sent_line_breaks_made_lf(api: Api) -> None:
+    """A phone as people write one, an e-mail, a clock a little ahead of ours, CR LF in the
+    matter (kept as LF): taken."""
+    ahead = (datetime.now(UTC) + timedelta(minutes=2)).isoformat()
+    customer = {"name": "张伟", "phone": "+86 (138) 1234-5678", "email": "zhang.wei@example.cn"}
+    r = await api.post("/v1/complaints", complaint(
+        customer=customer, received_at=ahead, matter="第一行\r\n第二行\r\n\tend"))  # fmt: skip
+    assert r.status_code == 201, r.text
+    cid = r.json()["complaint"]["complaint_id"]
+    timeline = (await api.get(f"/v1/complaints/{cid}/timeline", "handler")).json()
+    assert timeline and all("\r" not in e["detail"] for e in timeline)
+
+
+async def test_action_text_is_checked_as_intake_text_is(api: Api) -> None:
+    cid = await file(api)
+    assert (await api.act(cid, "record_contact")).status_code == 200
+    for findings in ("  ", "late\x1b[2J", "a\x07b"):
+        r = await api.act(cid, "submit_investigation", findings=findings, proposed_resolution="p")
+        assert r.status_code == 422 and r.json()["detail"].startswith("findings:"), r.text
+    r = await api.act(cid, "submit_investigation", findings="late\r\npaid", proposed_resolution="p")
+    assert r.status_code == 200, r.text
+
+
+# ---------------------------------------------------------------------------------------------
+# Customer numbers on the timeline and in failure messages
+
+
+async def test_the_timeline_masks_numbers_typed_into_free_text_for_roles_that_may_not_see(
+    api: Api, harness: Harness
+) -> None:
+    """One masking rule (infra/masking.py): an auditor and the review group see the numbers a
+    handler typed into findings masked; the handler sees them, and that read is logged."""
+    cid = await file(api)
+    assert (await api.act(cid, "record_contact")).status_code == 200
+    findings = f"Customer called from {PHONE}, ID {ID_NUMBER}; the claim was filed late."
+    r = await api.act(cid, "submit_investigation", findings=findings, proposed_resolution="pay")
+    assert r.status_code == 200, r.text
+    path = f"/v1/complaints/{cid}/timeline"
+    for who in ("auditor", "review"):
+        text = json.dumps((await api.get(path, who)).json(), ensure_ascii=False)
+        assert PHONE not in text and ID_NUMBER not in text, who
+        assert "139****4321" in text and "110***********1234" in text
+    before = await harness.pool.fetchval(
+        "SELECT count(*) FROM access_log WHERE via LIKE '%timeline%'"
+    )
+    shown = json.dumps((await api.get(path, "handler")).json(), ensure_ascii=False)
+    assert PHONE in shown and ID_NUMBER in shown
+    logged = await harness.pool.fetch(
+        "SELECT actor, complaint_ids FROM access_log WHERE via LIKE '%timeline%'"
+    )
+    assert before == 0 and [(r["actor"], r["complaint_ids"]) for r in logged] == [("li.na", [cid])]
+
+
+async def test_an_unknown_key_that_is_a_phone_number_is_not_echoed(
+    api: Api, harness: Harness
+) -> None:
+    """The API's 422 and the workflow's refusal (on the timeline, in history) name the
+    unknown field with the number masked."""
+    cid = await file(api)
+    r = await api.act(cid, "record_contact", **{PHONE: "x"})
+    assert r.status_code == 422 and PHONE not in r.text and "139****4321" in r.text
+
+    handle = harness.client.get_workflow_handle(contract.workflow_id(cid))
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
+        await harness.act(handle, "record_contact", **{PHONE: "x"})
+    reason = str(refused.value.cause)
+    assert PHONE not in reason and "139****4321" in reason
+    history = json.dumps([e.model_dump(mode="json") for e in
+                          (await harness.state(handle)).timeline], ensure_ascii=False)  # fmt: skip
+    assert PHONE not in history and "139****4321" in history
+    text = json.dumps((await api.get(f"/v1/complaints/{cid}/timeline", "handler")).json())
+    assert PHONE not in text
