@@ -16,7 +16,7 @@ from temporalio.client import WorkflowUpdateFailedError
 from api.app import create_app
 from api.auth import create_key
 from domain.models import Role
-from tests.harness import Harness
+from tests.harness import Harness, eventually
 from tests.integration.test_api import Api, complaint
 from workflows import contract
 
@@ -202,3 +202,27 @@ async def test_an_unknown_key_that_is_a_phone_number_is_not_echoed(
     assert PHONE not in history and "139****4321" in history
     text = json.dumps((await api.get(f"/v1/complaints/{cid}/timeline", "handler")).json())
     assert PHONE not in text
+
+
+async def test_rules_5_a_signal_from_the_web_ui_is_read_under_the_input_rules(
+    harness: Harness,
+) -> None:
+    """Rules 5 (`Behaviour.ACTION_INPUT_RULES`): the case reads an action sent as a signal
+    (the Web UI's and the CLI's way, not through the API) under the same rules: a control
+    character or blank text is refused on the timeline naming the field."""
+    h = harness
+    handle = await h.start()
+    await h.act(handle, "record_contact")
+    await h.signal(handle, "submit_investigation", findings="late\x1b[2J", proposed_resolution="p")
+    await h.signal(handle, "submit_investigation", findings=" ", proposed_resolution="p")
+
+    async def refusals() -> list[str] | None:
+        state = await h.state(handle)
+        found = [e.detail for e in state.timeline if e.kind == "refused"]
+        return found if len(found) == 2 else None
+
+    first, second = await eventually(refusals, what="the two refusals")
+    assert "findings:" in first and "control characters" in first
+    assert "findings:" in second and "white space" in second
+    state = await h.act(handle, "submit_investigation", findings="a\r\nb", proposed_resolution="p")
+    assert state.proposed_resolution == "p" and state.stage.value == "approve"
