@@ -10,8 +10,6 @@ it (the API key's lookup included) answers 503 with `Retry-After`, never 500.
 
 from __future__ import annotations
 
-from typing import Any
-
 import asyncpg
 import structlog
 from fastapi import APIRouter, FastAPI, Request
@@ -20,6 +18,7 @@ from fastapi.responses import JSONResponse
 from temporalio.client import Client
 
 from api import access, actions, calendar, complaints, evidence, health, timeline
+from api.limits import BodyLimit
 from api.metrics import RequestMetrics
 from api.metrics import router as metrics_router
 from api.models import Problem, explain
@@ -74,17 +73,14 @@ def create_app(
     app.state.key_ring = key_ring or (codec.ring if isinstance(codec, EncryptionCodec) else None)
     app.state.settings = settings = settings or Settings.from_env()
 
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next: Any) -> Any:
-        length = request.headers.get("content-length")
-        # R-IN-9: evidence uploads have their own limit (api/evidence.py checks a body sent
-        # without a length as it arrives).
-        evidence_upload = request.method == "POST" and request.url.path.endswith("/evidence")
-        limit = settings.evidence_max_bytes if evidence_upload else MAX_BODY
-        if length is not None and (not length.isdigit() or int(length) > limit):
-            what = "R-IN-9: evidence may be at most" if evidence_upload else "body larger than"
-            return _problem(413, f"{what} {limit} bytes")
-        return await call_next(request)
+    # Bodies limited as they arrive (api/limits.py); R-IN-9: evidence uploads have their own.
+    upload = ("POST", "/v1/complaints/{complaint_id}/evidence")
+    app.add_middleware(
+        BodyLimit,
+        default=MAX_BODY,
+        per_route={upload: settings.evidence_max_bytes},
+        describe={upload: "R-IN-9: evidence may be at most"},
+    )
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -23,7 +23,7 @@ from api.auth import Identity
 from api.models import SEES_CUSTOMER_NUMBERS, ComplaintView, explain, from_row, from_state
 from domain.identity import VerifiedIdentity
 from domain.lifecycle import LEADERS, SUPERVISOR_ONLY
-from domain.models import ACTION_MODELS, ComplaintState, Role
+from domain.models import ACTION_MODELS, NEW_INPUT, ComplaintState, Role
 from ledger import access, views
 from workflows import contract
 
@@ -116,7 +116,9 @@ async def act(
     # The highest role the key holds acts (a senior manager may grant what a supervisor may not).
     role = next(r for r in ACTING_ROLES if identity.has(r))
     try:
-        checked = model.model_validate({**payload, "actor": identity.name, "role": role.value})
+        checked = model.model_validate(
+            {**payload, "actor": identity.name, "role": role.value}, context=NEW_INPUT
+        )
     except ValidationError as err:
         raise HTTPException(422, explain(err.errors())) from None
     verified = VerifiedIdentity(

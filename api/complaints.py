@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import structlog
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from temporalio.client import WorkflowUpdateFailedError
@@ -35,8 +35,19 @@ from api.models import (
     from_row,
     from_state,
 )
-from domain.models import Channel, ComplaintIntake, Grade, RepeatOf, Role, Stage, no_nul
+from domain.models import (
+    NEW_INPUT,
+    Channel,
+    ComplaintIntake,
+    Grade,
+    RepeatOf,
+    Role,
+    Stage,
+    no_nul,
+    received_in_window,
+)
 from domain.sla import SlaPolicy
+from infra.config import Settings
 from ledger import intake as intake_ledger
 from ledger import views
 from workflows import contract
@@ -64,7 +75,9 @@ async def file_complaint(
     client: Temporal,
     pool: Ledger,
     task_queue: TaskQueue,
+    request: Request,
 ) -> JSONResponse:
+    body = checked_intake(body, request.app.state.settings)
     result = await _file(client, pool, task_queue, body, identity)
     return JSONResponse(result.model_dump(mode="json"), status_code=201 if result.created else 200)
 
@@ -127,6 +140,22 @@ async def search(
         items=items,
         next_cursor=_encode_cursor(last["received_at"], last["complaint_id"]) if last else None,
     )
+
+
+def checked_intake(body: ComplaintIn, settings: Settings) -> ComplaintIn:
+    """The intake under the input rules (`domain.models.NEW_INPUT`, docs/input.md) and its
+    `received_at` within the intake horizon: 422 naming the field otherwise."""
+    try:
+        checked = ComplaintIn.model_validate(body.model_dump(exclude_unset=True),
+                                             context=NEW_INPUT)  # fmt: skip
+        if checked.received_at is not None:
+            horizon = timedelta(days=settings.intake_horizon_days)
+            received_in_window(checked.received_at, datetime.now(UTC), horizon)
+    except ValidationError as err:
+        raise HTTPException(422, explain(err.errors())) from None
+    except ValueError as err:
+        raise HTTPException(422, str(err)) from None
+    return checked
 
 
 async def _file(

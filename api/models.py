@@ -27,13 +27,18 @@ from domain.models import (
     Grade,
     Handoff,
     HelpFlag,
+    Key,
     Model,
+    Name,
     PolicyClass,
     Role,
+    SingleLine,
     SpecialDeadlines,
     Stage,
+    Text,
+    TimelineEntry,
 )
-from infra.masking import mask_number, mask_recipient
+from infra.masking import mask_number, mask_recipient, mask_text
 
 SEES_CUSTOMER_NUMBERS = (Role.HANDLER, Role.SUPERVISOR)
 
@@ -48,11 +53,12 @@ class Problem(BaseModel):
 
 
 def explain(errors: Any) -> str:
-    """Pydantic's validation errors as one line naming each bad field."""
+    """Pydantic's validation errors as one line naming each bad field, never its value; a
+    customer number in a field's name (an unknown key) or a message is masked."""
     parts = []
     for e in errors:
         where = ".".join(str(p) for p in e.get("loc", ()) if p != "body") or "body"
-        parts.append(f"{where}: {e.get('msg')}")
+        parts.append(mask_text(f"{where}: {e.get('msg')}"))
     return "; ".join(parts) or "invalid request"
 
 
@@ -72,22 +78,24 @@ def aware(value: datetime) -> datetime:
 class ComplaintIn(Model):  # domain Model: unknown fields and NUL characters refused
     """A complaint as another system files it (R-IN-2): everything a ledger row needs."""
 
-    external_id: Annotated[str, Field(min_length=1, max_length=128)]
+    external_id: Key
     channel: Channel
     # Checked here, not only when the intake is built, so that a 422 names the field.
     received_at: AwareDatetime | None = Field(
-        None, description="defaults to now; with a time zone, from 2000 up to (not incl.) 2100"
+        None,
+        description="defaults to now; with a time zone, not in the future (5 minutes of clock "
+        "skew allowed) nor further back than the intake horizon (a year by default)",
     )
-    branch: Annotated[str, Field(min_length=1, max_length=200)]
-    department: Annotated[str, Field(min_length=1, max_length=200)] | None = None
-    owner: Annotated[str, Field(min_length=1, max_length=200)]
-    supervisor: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    branch: Name
+    department: Name | None = None
+    owner: Name
+    supervisor: Name | None = None
     customer: Customer
-    policy_number: Annotated[str, Field(max_length=64)] | None = None
-    product: Annotated[str, Field(min_length=1, max_length=200)] | None = None
-    category: Annotated[str, Field(min_length=1, max_length=200)]
-    matter: Annotated[str, Field(min_length=1, max_length=4000)]
-    demands: Annotated[str, Field(min_length=1, max_length=4000)]
+    policy_number: Annotated[SingleLine, Field(max_length=64)] | None = None
+    product: Name | None = None
+    category: Name
+    matter: Text
+    demands: Text
     grade: Grade = Grade.GENERAL
     crisis: CrisisFacts | None = None
     special_deadlines: SpecialDeadlines | None = Field(
@@ -101,7 +109,7 @@ class ComplaintIn(Model):  # domain Model: unknown fields and NUL characters ref
     amount_involved: AmountInvolved | None = Field(
         None, description="R-IN-8: the amount involved (decimal, CNY), when money is at issue"
     )
-    new_facts: Annotated[str, Field(min_length=1, max_length=4000)] | None = Field(
+    new_facts: Text | None = Field(
         None,
         description="R-IN-6: what a repeat brings that is new; when it is merged into the open "
         "case, the affected (current stage's) clock restarts",
@@ -280,10 +288,27 @@ def _resolution(s: ComplaintState, identity: Identity) -> ResolutionView | None:
 
 
 def notice_for(notice: NoticeView, identity: Identity) -> NoticeView:
-    """A notice with a customer's number or address masked for a role that may not see it."""
-    if notice.recipient_role != "customer" or identity.has(*SEES_CUSTOMER_NUMBERS):
+    """A notice with a customer's number or address masked for a role that may not see it
+    (in its recipient, and in its subject as in any free text)."""
+    if identity.has(*SEES_CUSTOMER_NUMBERS):
         return notice
-    return notice.model_copy(update={"recipient": mask_recipient(notice.recipient)})
+    masked = {"subject": mask_text(notice.subject)}
+    if notice.recipient_role == "customer":
+        masked["recipient"] = mask_recipient(notice.recipient)
+    return notice.model_copy(update=masked)
+
+
+def entry_for(entry: TimelineEntry, identity: Identity) -> TimelineEntry:
+    """A timeline entry with the customer numbers in its text (what a handler typed into
+    findings, a callback's comments) masked for a role that may not see them."""
+    if identity.has(*SEES_CUSTOMER_NUMBERS):
+        return entry
+    return entry.model_copy(update={"detail": mask_text(entry.detail)})
+
+
+def shows_numbers(text: str) -> bool:
+    """Whether `text` holds something the one masking rule hides."""
+    return mask_text(text) != text
 
 
 def _customer(row: Any, identity: Identity) -> CustomerView | None:

@@ -34,7 +34,7 @@ from api.models import Problem, explain
 from domain.accountability import PenaltyPolicy
 from domain.calendar import WorkCalendar, WorkingWindow
 from domain.identity import VerifiedIdentity
-from domain.models import AnnounceClosure, Role
+from domain.models import NEW_INPUT, AnnounceClosure, Role
 from domain.sla import SlaPolicy
 from ledger import accountability
 from ledger import policy as policies
@@ -148,9 +148,10 @@ async def announce(
     scope.change(identity, branch, "a closure")
     key = closure.closure_key or f"{branch}:{closure.first_day}:{closure.last_day}"
     try:
-        action = AnnounceClosure(actor=identity.name, role=Role.ADMIN, closure_key=key,
-                                 first_day=closure.first_day, last_day=closure.last_day,
-                                 reason=closure.reason)  # fmt: skip
+        action = AnnounceClosure.model_validate(
+            {"actor": identity.name, "role": Role.ADMIN, "closure_key": key,
+             "first_day": closure.first_day, "last_day": closure.last_day,
+             "reason": closure.reason}, context=NEW_INPUT)  # fmt: skip
     except ValidationError as err:
         raise HTTPException(422, explain(err.errors())) from None
     new = await policies.announce_closure(pool, key, branch, closure.first_day, closure.last_day,

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException
 from api import cases, scope
 from api.auth import Identity, require
 from api.cases import Ledger, Temporal
-from api.models import ComplaintId, NoticeView, Problem, notice_for
+from api.models import ComplaintId, NoticeView, Problem, entry_for, notice_for, shows_numbers
 from domain.models import TimelineEntry
 from ledger import views
 
@@ -38,7 +38,10 @@ async def timeline(
         entries.update((e.seq, e) for e in state.timeline)
     if not entries:
         raise HTTPException(404, f"no complaint {complaint_id}")
-    return [entries[seq] for seq in sorted(entries)]
+    shown = [entry_for(entries[seq], identity) for seq in sorted(entries)]
+    if any(shows_numbers(e.detail) for e in shown):  # customer numbers, unmasked
+        await cases.accessed(pool, identity, "api:GET /v1/complaints/{id}/timeline", [complaint_id])
+    return shown
 
 
 @router.get(
@@ -59,6 +62,6 @@ async def notices(
     shown = [
         notice_for(NoticeView(**dict(r)), identity) for r in await views.notices(pool, complaint_id)
     ]
-    if any(n.recipient_role == "customer" for n in shown):  # the customer's number, unmasked
+    if any(n.recipient_role == "customer" or shows_numbers(n.subject) for n in shown):
         await cases.accessed(pool, identity, "api:GET /v1/complaints/{id}/notices", [complaint_id])
     return shown

@@ -39,6 +39,9 @@ release never changes what a running case already did (its history must replay t
   Civil Code counts it, each move on the timeline with its basis, and the customer is told
   a moved decision date. The rest of its policy stays its own (rules 4 took the whole fresh
   policy and re-planned the stage clock only).
+  Also an action's payload is read under the input rules (docs/input.md), as the API reads
+  it: a signal from the Web UI or the CLI whose text is blank or holds a control character is
+  refused naming the field (`Behaviour.ACTION_INPUT_RULES`).
 """
 
 from __future__ import annotations

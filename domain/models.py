@@ -6,12 +6,22 @@ a clear reason instead of being silently ignored.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+import email_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    model_validator,
+)
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
@@ -40,8 +50,95 @@ def no_nul(value: Any) -> Any:
 
 
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
-Text = Annotated[str, Field(min_length=1, max_length=4000)]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
+
+# ---------------------------------------------------------------------------------------------
+# The input rules for text (docs/input.md). They apply to new input only: validated with the
+# context `NEW_INPUT` (the API does; a case under the rules that have them would). Without it a
+# payload loads as it always did, so a history recorded before the rules (its intake, its
+# actions, a snapshot carried over) replays unchanged.
+
+NEW_INPUT: dict[str, Any] = {"new_input": True}
+CLOCK_SKEW = timedelta(minutes=5)  # how far ahead of our clock a sender's clock may run
+
+# Line and paragraph separators and bidi embeddings/overrides/isolates: invisible, they break
+# a line or reorder what a reader sees (`li.na\u202e` ...).
+_NOT_IN_A_LINE = frozenset("\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]*[0-9)]$")
+
+
+def _new(info: ValidationInfo) -> bool:
+    return isinstance(info.context, dict) and info.context.get("new_input") is True
+
+
+def _control(ch: str) -> bool:
+    return unicodedata.category(ch) == "Cc"
+
+
+def _not_blank(value: str, info: ValidationInfo) -> str:
+    if _new(info) and not value.strip():
+        raise ValueError("must hold more than white space")
+    return value
+
+
+def _one_line(value: str, info: ValidationInfo) -> str:
+    """No control character (CR and LF included) and no invisible line or direction mark."""
+    if _new(info) and any(_control(ch) or ch in _NOT_IN_A_LINE for ch in value):
+        raise ValueError("must be one line without control characters")
+    return value
+
+
+def _free_text(value: str, info: ValidationInfo) -> str:
+    """Lines of text: CR LF and CR become LF; tab and LF are the only controls kept."""
+    if not _new(info):
+        return value
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    if any(_control(ch) and ch not in "\n\t" for ch in value):
+        raise ValueError("may hold no control characters but line breaks and tabs")
+    return value
+
+
+def _phone(value: str, info: ValidationInfo) -> str:
+    if _new(info):
+        digits = sum(ch.isdigit() for ch in value)
+        if not _PHONE.match(value) or not 5 <= digits <= 20:
+            raise ValueError(
+                "must be a phone number: 5 to 20 digits, optionally a leading +, "
+                "spaces, dashes and parentheses"
+            )
+    return value
+
+
+def _email(value: str, info: ValidationInfo) -> str:
+    if _new(info):
+        try:
+            email_validator.validate_email(value, check_deliverability=False)
+        except email_validator.EmailNotValidError as err:
+            raise ValueError(f"must be an e-mail address ({err})") from None
+    return value
+
+
+SingleLine = Annotated[str, AfterValidator(_one_line), AfterValidator(_not_blank)]
+Name = Annotated[SingleLine, Field(min_length=1, max_length=200)]
+Text = Annotated[
+    str,
+    Field(min_length=1, max_length=4000),
+    AfterValidator(_free_text),
+    AfterValidator(_not_blank),
+]
+Note = Annotated[str, Field(max_length=4000), AfterValidator(_free_text)]  # may be left empty
+Key = Annotated[SingleLine, Field(min_length=1, max_length=128)]  # an id the caller chose
+Phone = Annotated[str, Field(min_length=5, max_length=32), AfterValidator(_phone)]
+Email = Annotated[str, Field(max_length=200), AfterValidator(_email)]
+
+
+def received_in_window(received_at: datetime, now: datetime, horizon: timedelta) -> None:
+    """An intake's `received_at` at the API: not ahead of `now` by more than the clock skew,
+    not further back than `horizon`. A check of the door, never of a case (the workflow
+    reads no clock); ValueError naming the field."""
+    if received_at > now + CLOCK_SKEW:
+        raise ValueError("received_at: is in the future")
+    if received_at < now - horizon:
+        raise ValueError(f"received_at: is more than {horizon.days} days ago")
 
 
 class Derived(BaseModel):
@@ -145,9 +242,9 @@ class HelpFlag(StrEnum):
 
 class Customer(Model):
     name: Name
-    phone: Annotated[str, Field(min_length=5, max_length=32)]
-    id_number: Annotated[str, Field(min_length=4, max_length=32)] | None = None
-    email: Annotated[str, Field(max_length=200)] | None = None
+    phone: Phone
+    id_number: Annotated[SingleLine, Field(min_length=4, max_length=32)] | None = None
+    email: Email | None = None
 
 
 class CrisisFacts(Model):
@@ -203,7 +300,7 @@ class ComplaintIntake(Model):
     """R-IN-2: everything a ledger row needs. The workflow input."""
 
     complaint_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
-    external_id: Annotated[str, Field(min_length=1, max_length=128)] | None = None
+    external_id: Key | None = None
     channel: Channel
     received_at: AwareDatetime
     branch: Name
@@ -211,7 +308,7 @@ class ComplaintIntake(Model):
     owner: Name
     supervisor: Name | None = None
     customer: Customer
-    policy_number: Annotated[str, Field(max_length=64)] | None = None
+    policy_number: Annotated[SingleLine, Field(max_length=64)] | None = None
     product: Name | None = None
     category: Name
     matter: Text
@@ -239,8 +336,8 @@ class ComplaintIntake(Model):
 class Action(Model):
     actor: Name
     role: Role = Role.HANDLER
-    note: Annotated[str, Field(max_length=4000)] | None = None
-    request_id: Annotated[str, Field(min_length=1, max_length=128)] | None = None
+    note: Note | None = None
+    request_id: Key | None = None
 
 
 class RecordContact(Action):
@@ -333,7 +430,7 @@ class RecordRepeat(Action):
     """R-IN-6: the same case complained again (maybe through another channel) is merged."""
 
     channel: Channel
-    external_id: Annotated[str, Field(min_length=1, max_length=128)] | None = None
+    external_id: Key | None = None
     new_facts: Text | None = None
 
 
@@ -358,7 +455,7 @@ class TransferCase(Action):
 class CompleteTransfer(Action):
     """R-IN-5, R-CR-3, R-CR-4: the department, the insurer or the accommodation reported back."""
 
-    transfer: Annotated[str, Field(min_length=1, max_length=64)]  # its key, e.g. "transfer-1"
+    transfer: Annotated[SingleLine, Field(min_length=1, max_length=64)]  # e.g. "transfer-1"
     outcome: Text
 
 
@@ -767,7 +864,7 @@ class AnnounceClosure(Action):
     day); the case's running deadlines move. Sent by the administrator's announcement to every
     running case of the branch (api/policy.py)."""
 
-    closure_key: Annotated[str, Field(min_length=1, max_length=128)]
+    closure_key: Key
     first_day: date
     last_day: date
     reason: Text

@@ -38,6 +38,8 @@ class Settings:
     sticky_timeout_seconds: float = 10.0  # the SDK's sticky schedule-to-start timeout
     # Workflow tasks run at once (and the threads running them); None: the SDK's (100 / 500).
     max_concurrent_workflow_tasks: int | None = None
+    # An intake's received_at may lie this many days back at most (docs/input.md).
+    intake_horizon_days: int = 365
     # R-IN-9: evidence files a case or an appeal may take: at most this size, of these types.
     evidence_max_bytes: int = 10 * 1024 * 1024
     evidence_media_types: tuple[str, ...] = (
@@ -48,6 +50,9 @@ class Settings:
         "audio/mp4",
         "audio/wav",
         "text/plain",
+        # Word and Excel (Office Open XML; infra/evidence_files.py lists every type possible)
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
 
     @classmethod
@@ -80,6 +85,9 @@ class Settings:
             max_concurrent_workflow_tasks=int(env["COMPLAINTS_MAX_CONCURRENT_WORKFLOW_TASKS"])
             if env.get("COMPLAINTS_MAX_CONCURRENT_WORKFLOW_TASKS")
             else None,
+            intake_horizon_days=int(
+                env.get("COMPLAINTS_INTAKE_HORIZON_DAYS") or cls.intake_horizon_days
+            ),
             evidence_max_bytes=int(
                 env.get("COMPLAINTS_EVIDENCE_MAX_BYTES") or cls.evidence_max_bytes
             ),

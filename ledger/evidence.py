@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Literal
 
 from domain.models import Derived
-from infra import at_rest
+from infra import at_rest, evidence_files
 from infra.codec import KeyRing
 from infra.postgres import Queryable
 
@@ -63,7 +63,12 @@ async def attach(
     content: bytes,
     uploaded_by: str,
 ) -> tuple[Evidence, bool]:
-    """Store the content sealed; (the attachment, whether this call created it)."""
+    """Store the content sealed; (the attachment, whether this call created it). The type
+    must be what the content is and the name a safe one (`infra.evidence_files`; the API
+    refuses both with a 4xx before they get here)."""
+    filename = evidence_files.safe_filename(filename)
+    if evidence_files.detect(content) != evidence_files.canonical(media_type):
+        raise evidence_files.Unacceptable(422, f"Content-Type: the content is not {media_type}")
     digest = hashlib.sha256(content).hexdigest()
     eid = evidence_id(owner_kind, owner_id, digest)
     key_id, blob = at_rest.seal(ring, content, eid)

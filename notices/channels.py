@@ -20,10 +20,12 @@ messages: both carry a masked recipient only.
 
 from __future__ import annotations
 
+import email.policy
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from types import TracebackType
@@ -204,9 +206,11 @@ class EmailChannel:
         if not _ADDRESS.match(to):
             raise PermanentDeliveryError(f"not a usable email address: {masked}", channel="email")
         message_id = message_id_for(key, self._domain)
-        message = EmailMessage()
+        # Headers only through the e-mail library, under the SMTP policy: it refuses a CR or
+        # LF in any header value, so no text of a notice can add a header (Bcc: ...).
+        message = EmailMessage(policy=email.policy.SMTP)
         message["From"] = self._settings.smtp_sender
-        message["To"] = to
+        message["To"] = Address(addr_spec=to)
         message["Subject"] = _single_line(subject)
         message["Date"] = formatdate(localtime=False, usegmt=True)
         message["Message-ID"] = message_id

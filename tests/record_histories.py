@@ -231,8 +231,24 @@ async def calendar_entered(h: Harness, release: str) -> None:
     await save(handle, f"calendar_entered-{release}.json")
 
 
+async def action_input_rules(h: Harness, release: str) -> None:
+    """Rules 5: signals (the Web UI's way) whose text holds a control character or is blank
+    are refused naming the field; the same action typed cleanly is taken (CR LF kept as LF);
+    then withdrawn."""
+    handle = await h.start(channel="hotline", complaint_id=f"action_input_rules-{release}")
+    await h.act(handle, "record_contact")
+    await h.signal(handle, "submit_investigation", findings="late\x1b[2J",
+                   proposed_resolution="pay")  # fmt: skip
+    await h.signal(handle, "submit_investigation", findings="  ", proposed_resolution="pay")
+    await h.act(handle, "submit_investigation", findings="filed late\r\nthen paid",
+                proposed_resolution="pay")  # fmt: skip
+    await h.act(handle, "withdraw", reason="settled")
+    await handle.result()
+    await save(handle, f"action_input_rules-{release}.json")
+
+
 CASES = [general_full_life, crisis_withdrawn, continued_run, bank_outlet_crisis,
-         regraded_after_breach, calendar_entered]  # fmt: skip
+         regraded_after_breach, calendar_entered, action_input_rules]  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -27,10 +27,12 @@ with workflow.unsafe.imports_passed_through():
     import workflows.visibility as visibility
     from activities.ledger import LedgerActivities
     from activities.policy import PolicyActivities, PolicyRequest
+    from domain import versions
     from domain.case import LEGACY_RULES, RULES, CaseSnapshot, Complaint, Refused
     from domain.identity import VerifiedIdentity
     from domain.models import (
         ACTION_MODELS,
+        NEW_INPUT,
         Action,
         ActionRefused,
         ComplaintIntake,
@@ -40,7 +42,9 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.projection import LedgerProjection
     from domain.sla import PolicySnapshot
+    from domain.versions import Behaviour
     from infra.codec import IDENTITY
+    from infra.masking import mask_text
 
 REFUSED = "ActionRefused"
 
@@ -52,7 +56,7 @@ NOTICES_IN_LEDGER_OUTBOX = "notices-in-ledger-outbox"
 CASE_RULES_2 = "case-rules-2"  # domain.case rules 2, continue-as-new
 CASE_RULES_3 = "case-rules-3"  # domain.case rules 3: bank channel, crisis in full, policy as data
 CASE_RULES_4 = "case-rules-4"  # domain.case rules 4: a re-planned stage clock keeps its breach
-CASE_RULES_5 = "case-rules-5"  # domain.case rules 5
+CASE_RULES_5 = "case-rules-5"  # domain.case rules 5: daily calendar check, input rules
 
 CARRIED_TIMELINE = 50  # entries a continued run keeps for the `state` query (the ledger: all)
 
@@ -266,7 +270,7 @@ class ComplaintWorkflow:
         from it when the payload leaves them out."""
         model = ACTION_MODELS.get(name)
         if model is None:
-            reason = f"unknown action {name!r}; known: {', '.join(ACTION_MODELS)}"
+            reason = f"unknown action {mask_text(repr(name))}; known: {', '.join(ACTION_MODELS)}"
         elif payload is None:
             reason = "the action needs a JSON object payload"
         else:
@@ -282,7 +286,8 @@ class ComplaintWorkflow:
                                                workflow.now())  # fmt: skip
                 data.setdefault("actor", sender.actor)
                 data.setdefault("role", sender.primary_role().value)
-                return model.model_validate(data), sender
+                strict = versions.has(self.case.rules, Behaviour.ACTION_INPUT_RULES)
+                return model.model_validate(data, context=NEW_INPUT if strict else None), sender
             except Refused:
                 raise
             except Exception as err:  # a person typed it in the UI: say what is wrong
@@ -371,13 +376,16 @@ class ComplaintWorkflow:
 
 
 def _explain(err: Exception) -> str:
+    """What is wrong with a payload, naming the field and never its value; a customer number
+    in a field's name (an unknown key) or a message is masked (the timeline keeps this)."""
     from pydantic import ValidationError
 
     if isinstance(err, ValidationError):
         return "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'payload'}: {e['msg']}" for e in err.errors()
+            mask_text(f"{'.'.join(str(p) for p in e['loc']) or 'payload'}: {e['msg']}")
+            for e in err.errors()
         )
-    return str(err)
+    return mask_text(str(err))
 
 
 def _rules_of_this_release() -> int:

@@ -8,6 +8,7 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -209,9 +210,10 @@ async def test_request_id_makes_a_retried_action_a_no_op(api: Api) -> None:
 
 async def test_search_filters_and_stable_cursor_pages(api: Api) -> None:
     ids = []
+    first = datetime.now(UTC) - timedelta(days=30)  # within the intake horizon (docs/input.md)
     for i in range(5):
         body = complaint(grade="major" if i % 2 else "general",
-                         received_at=f"2026-11-0{i + 1}T10:00:00+08:00")  # fmt: skip
+                         received_at=(first + timedelta(days=i)).isoformat())  # fmt: skip
         ids.append((await api.post("/v1/complaints", body)).json()["complaint"]["complaint_id"])
     seen: list[str] = []
     cursor = None

@@ -361,3 +361,31 @@ async def test_failure_is_logged_and_raised(gateway: Gateway) -> None:
     [event] = logs
     assert event["event"] == "notice delivery failed" and event["retryable"] is True
     assert PHONE not in repr(logs)
+
+
+async def test_a_line_break_in_a_subject_header_or_address_cannot_add_a_header(
+    sink: MailSink,
+) -> None:
+    """Headers are built by the e-mail library under the SMTP policy: text carrying CR LF
+    (a customer's name in a subject, a case id) stays in its own header; an address with
+    one is no address. The real SMTP sink receives one recipient and no Bcc."""
+    channel = EmailChannel(settings(sink))
+    await channel.send(
+        to="li.na@staff.local",
+        subject="投诉 T1\r\nBcc: evil@example.com",
+        body="b",
+        key="k:1",
+        headers={"X-Complaint-Id": "T1\r\nBcc: evil2@example.com\r\n\r\nforged body"},
+    )
+    [mail] = sink.messages()
+    assert mail["Bcc"] is None and mail.get_all("Bcc") is None
+    assert mail["Subject"] == "投诉 T1 Bcc: evil@example.com"
+    assert mail["X-Complaint-Id"] == "T1 Bcc: evil2@example.com forged body"
+    index = (sink.folder / "index.txt").read_text(encoding="utf-8")
+    assert index.split("\t")[2] == "li.na@staff.local"  # the envelope: one recipient
+    async with Channels(settings(sink)) as channels:
+        forged = notice(recipient_role="customer", recipient="nope\r\nBcc: a@b.c")
+        assert (await channels.deliver(forged, "email"))[0] == "skipped"
+    with pytest.raises(PermanentDeliveryError):
+        await channel.send(to="li.na@staff.local\r\nBcc: a@b.c", subject="s", body="b", key="k")
+    assert len(sink.messages()) == 1
