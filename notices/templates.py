@@ -10,10 +10,11 @@ words the notice as its first attempt did.
 
 Templates are Jinja2 in `ImmutableSandboxedEnvironment` with `StrictUndefined`: an
 administrator's template can read the notice's facts and nothing else (no attribute of Python
-internals, no mutation, no `*` or `**` to blow up a string), and a placeholder that is not a
-fact of its template is an error. Every template is checked when it is saved (`check`: syntax,
-unknown placeholders, rendering against sample notices), so wording a notice never fails at
-send time; if it ever did, the shipped default is used, and failing that the case's own text.
+internals, no mutation; no loops, calls or arithmetic either: `_only_words`), and a
+placeholder that is not a fact of its template is an error. Every template is checked when
+it is saved (`check`: syntax, unknown placeholders, rendering against sample notices), so
+wording a notice never fails at send time; if it ever did, the shipped default is used, and
+failing that the case's own text.
 
 Version 0 of each template is the default shipped in code (`notices.default_templates`); the
 saved versions are in the ledger (`ledger.templates`, migration 0014).
@@ -126,8 +127,9 @@ def _parts(subject: str, body: str) -> list[tuple[Part, str]]:
 def _compile(part: Part, source: str, allowed: Mapping[str, bool]) -> Template:
     try:
         tree = _ENV.parse(source)
+        _only_words(part, tree)
         unknown = meta.find_undeclared_variables(tree) - set(allowed)
-    except TemplateSyntaxError as err:  # an unknown filter or test too
+    except TemplateSyntaxError as err:
         raise TemplateProblem(part, err.lineno, f"syntax: {err.message}") from None
     if unknown:
         line, name = min(
@@ -143,6 +145,34 @@ def _compile(part: Part, source: str, allowed: Mapping[str, bool]) -> Template:
         return _compiled(source)
     except TemplateSyntaxError as err:
         raise TemplateProblem(part, err.lineno, f"syntax: {err.message}") from None
+
+
+def _only_words(part: Part, tree: nodes.Template) -> None:
+    """Text, facts, `if` and a few filters: no loops, calls, macros, assignments or
+    arithmetic, so what a template renders is bounded by its own size and its facts'."""
+    for node in tree.find_all(nodes.Node):
+        name = getattr(node, "name", None)
+        if not isinstance(node, _WORDS_NODES):
+            what = type(node).__name__
+            raise TemplateProblem(part, node.lineno, f"{what} is not available in notice "
+                                  "templates: text, {{ fact }}, {% if %}...{% endif %} and the "
+                                  f"filters {', '.join(sorted(_FILTERS))}")  # fmt: skip
+        if isinstance(node, nodes.Filter) and name not in _FILTERS:
+            raise TemplateProblem(part, node.lineno, f"the filter {name!r} is not available; "
+                                  f"these are: {', '.join(sorted(_FILTERS))}")  # fmt: skip
+        if isinstance(node, nodes.Test) and name not in _TESTS:
+            raise TemplateProblem(part, node.lineno, f"the test {name!r} is not available; "
+                                  f"these are: {', '.join(sorted(_TESTS))}")  # fmt: skip
+
+
+# What a notice's words need; bounded (no loops, calls, arithmetic or filters that pad).
+_WORDS_NODES = (
+    nodes.Output, nodes.TemplateData, nodes.Name, nodes.Const, nodes.If, nodes.CondExpr,
+    nodes.And, nodes.Or, nodes.Not, nodes.Compare, nodes.Operand, nodes.Getattr, nodes.Concat,
+    nodes.Filter, nodes.Test,
+)  # fmt: skip
+_FILTERS = frozenset({"default", "d", "upper", "lower", "title", "capitalize", "trim", "string"})
+_TESTS = frozenset({"defined", "undefined", "none", "string"})
 
 
 @functools.lru_cache(maxsize=256)

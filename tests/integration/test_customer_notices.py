@@ -123,7 +123,7 @@ async def test_r_cu_1_a_saved_template_is_used_for_the_next_notice_sent(
         ("您的投诉{{ complaint_id }}已受理，\n投保人{{ policy_holder }}。", 2,
          "unknown placeholder 'policy_holder'"),
         ("您的投诉已受理。\n\n{% if decision_by %}将在{{ decision_by }}前告知您。", 3, "syntax"),
-        ("您的投诉已受理。\n{{ complaint_id | shout }}", 2, "No filter named 'shout'"),
+        ("您的投诉已受理。\n{{ complaint_id | shout }}", 2, "the filter 'shout' is not available"),
         ("{{ handler.__class__ }}", 1, "unsafe"),
     ],
 )  # fmt: skip
