@@ -16,12 +16,12 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from api.auth import Identity, require
 from api.cases import Ledger
 from api.models import Problem
-from domain.models import CustomerTemplate, Language, Role
+from domain.models import CustomerTemplate, Language, Model, Role
 from ledger import templates as saved_templates
 from notices.templates import FACTS, LANGUAGES, TemplateProblem, TemplateVersion, Wording, check
 
@@ -29,8 +29,7 @@ router = APIRouter(tags=["notice templates"])
 READERS = (Role.ADMIN, Role.SUPERVISOR, Role.AUDITOR)
 
 
-class TemplateChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class TemplateChange(Model):  # domain Model: unknown fields and NUL characters refused
     subject: Annotated[str, Field(min_length=1, max_length=200)]
     body: Annotated[str, Field(min_length=1, max_length=2000)]
     reason: Annotated[str, Field(min_length=1, max_length=2000)]

@@ -151,6 +151,9 @@ async def test_r_cu_1_only_an_administrator_changes_the_words(api: Api) -> None:
     assert unknown.status_code == 422 and "template" in unknown.json()["detail"]
     french = await api.post("/v1/notice-templates/acknowledgement/fr", change, who="admin")
     assert french.status_code == 422 and "language" in french.json()["detail"]
+    nul = await api.post("/v1/notice-templates/acknowledgement/zh",
+                         change | {"body": "已受理\x00"}, who="admin")  # fmt: skip
+    assert nul.status_code == 422 and "NUL" in nul.json()["detail"], nul.text
 
 
 async def test_an_sms_goes_through_the_http_gateway_to_the_local_sink(
