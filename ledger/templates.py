@@ -1,4 +1,4 @@
-"""The saved versions of the customer notices' templates (R-CU-1; migration 0014): who saved
+"""The saved versions of the customer notices' templates (R-CU-1; migration 0016): who saved
 each and why, every version kept, never updated or deleted. Checking a template and choosing
 the version in force are `notices.templates`' business."""
 

@@ -17,7 +17,7 @@ wording a notice never fails at send time; if it ever did, the shipped default i
 failing that the case's own text.
 
 Version 0 of each template is the default shipped in code (`notices.default_templates`); the
-saved versions are in the ledger (`ledger.templates`, migration 0014).
+saved versions are in the ledger (`ledger.templates`, migration 0016).
 """
 
 from __future__ import annotations
