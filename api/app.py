@@ -24,6 +24,7 @@ from api.metrics import router as metrics_router
 from api.models import Problem, explain
 from api.policy import router as policy_router
 from api.reports import router as reports_router
+from api.templates import router as templates_router
 from infra.codec import EncryptionCodec, KeyRing
 from infra.config import Settings
 from workflows import contract
@@ -106,6 +107,7 @@ def create_app(
     app.include_router(reports_router)  # monthly statistics and determinations
     app.include_router(policy_router)  # policy as data, closures, accountability results
     app.include_router(calendar.router)  # R-SLA-11: the national calendar as data
+    app.include_router(templates_router)  # the words of customer notices (R-CU-1)
     if codec_router is not None:  # codec server for the Web UI and CLI (api/codec.py)
         app.include_router(codec_router)
     return app

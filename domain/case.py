@@ -80,6 +80,8 @@ from domain.models import (
     CompleteTransfer,
     ConductEvent,
     CorrectAmount,
+    CustomerTemplate,
+    CustomerWords,
     DecideExtension,
     DecideResolution,
     Derived,
@@ -465,13 +467,21 @@ class Complaint(CrisisRules):
                 }
             )
             self._replace_clock(longer)
+        handling_by = notices.last_day(new_due)
         if self.rules < 2:
             words = notices.handling_extended_legacy(new_due, longer.due_at if longer else None)
-            self._tell_customer(words, now, clock=clock.key)
+            decision_by = notices.last_day(longer.due_at) if longer else None
+            told = self._words(CustomerTemplate.HANDLING_EXTENDED, handling_by=handling_by,
+                               decision_by=decision_by)  # fmt: skip
+            self._tell_customer(words, now, told, clock=clock.key)
             return
-        self._tell_customer(notices.handling_extended(new_due), now, clock=clock.key)
+        told = self._words(CustomerTemplate.HANDLING_EXTENDED, handling_by=handling_by)
+        self._tell_customer(notices.handling_extended(new_due), now, told, clock=clock.key)
         if longer is not None:
-            self._tell_customer(notices.regulatory_extended(longer.due_at), now, clock="regulatory")
+            told = self._words(CustomerTemplate.REGULATORY_EXTENDED,
+                               decision_by=notices.last_day(longer.due_at))  # fmt: skip
+            self._tell_customer(notices.regulatory_extended(longer.due_at), now, told,
+                                clock="regulatory")  # fmt: skip
 
     def _on_escalate_crisis(self, action: EscalateCrisis, now: datetime) -> None:
         reasons = list(action.reasons)
@@ -506,7 +516,7 @@ class Complaint(CrisisRules):
             clock = self.state.clock(key)
             if clock is not None and clock.paused_at is None:
                 self._replace_clock(sla.paused(clock, now))
-        self._tell_customer(notices.paused(), now)
+        self._tell_customer(notices.paused(), now, self._words(CustomerTemplate.PAUSED))
 
     def _on_announce_closure(self, action: AnnounceClosure, now: datetime) -> None:
         """R-SLA-10 (rules 3): the branch closed ad hoc; the running deadlines move
@@ -534,7 +544,10 @@ class Complaint(CrisisRules):
         if self.rules >= 2:
             regulatory = self.state.clock("regulatory")
             due = regulatory.due_at if regulatory else None
-            self._tell_customer(notices.resumed(due), now, clock="regulatory" if due else None)
+            told = self._words(CustomerTemplate.RESUMED,
+                               decision_by=notices.last_day(due) if due else None)  # fmt: skip
+            self._tell_customer(notices.resumed(due), now, told,
+                                clock="regulatory" if due else None)  # fmt: skip
 
     # -----------------------------------------------------------------------------------------
     # Rules 3, issue 14 part A: the bank channel and the intake rules (domain/intake_rules.py)
@@ -610,7 +623,11 @@ class Complaint(CrisisRules):
         clock = self._start_handoff("outlet", action.insurer, action.requirements, action.actor,
                                     now, days=action.days)  # fmt: skip
         words = intake_rules.outlet_handed_over(bank, name, action.insurer, clock.due_at)
-        self._tell_customer(words, now, clock=clock.key)
+        told = self._words(CustomerTemplate.HANDED_TO_INSURER, insurer=action.insurer,
+                           bank=outlet.bank if outlet else None,
+                           outlet=outlet.outlet if outlet else None,
+                           contact_by=notices.last_day(clock.due_at))  # fmt: skip
+        self._tell_customer(words, now, told, clock=clock.key)
 
     def _on_classify_policy(self, action: ClassifyPolicy, now: datetime) -> None:
         """R-CR-3: the facts, the class and who decided; flawed and problem policies go to the
@@ -643,8 +660,10 @@ class Complaint(CrisisRules):
         clock = self._start_handoff("referral", action.insurer, f"accommodation of a "
                                     f"{kind.value} policy: {basis}", action.actor, now,
                                     days=action.days)  # fmt: skip
+        told = self._words(CustomerTemplate.REFERRED_TO_INSURER, insurer=action.insurer,
+                           contact_by=notices.last_day(clock.due_at))  # fmt: skip
         self._tell_customer(intake_rules.referred_for_accommodation(action.insurer, clock.due_at),
-                            now, clock=clock.key)  # fmt: skip
+                            now, told, clock=clock.key)  # fmt: skip
 
     def _on_correct_amount(self, action: CorrectAmount, now: datetime) -> None:
         """R-IN-8: each correction on the timeline, with who made it and why."""
@@ -689,8 +708,11 @@ class Complaint(CrisisRules):
         regulatory = s.clock("regulatory")
         assert regulatory is not None
         words = notices.acknowledgement(s.complaint_id, regulatory.due_at, s.owner)
+        told = self._words(CustomerTemplate.ACKNOWLEDGEMENT, handler=s.owner,
+                           decision_by=notices.last_day(regulatory.due_at))  # fmt: skip
         self._notify(NoticeKind.ACKNOWLEDGEMENT, "customer", self.intake.customer.phone, ["sms"],
-                     words, now, clock="regulatory" if self.rules >= 2 else None)  # fmt: skip
+                     words, now, clock="regulatory" if self.rules >= 2 else None,
+                     told=told)  # fmt: skip
 
     def _special_at_intake(self, grade: Grade, why: list[str]) -> Grade:
         """R-GR-1 (rules 2): a special grade comes with the deadlines its superior sets; without
@@ -877,7 +899,9 @@ class Complaint(CrisisRules):
             self._log("clock", "system", f"{old.label} moved from {old.due_at.isoformat()} to "
                       f"{new.due_at.isoformat()}: {why}", now)  # fmt: skip
             if new.kind is ClockKind.REGULATORY:
-                self._tell_customer(notices.calendar_known(named, new.due_at), now,
+                told = self._words(CustomerTemplate.DECISION_DATE_KNOWN,
+                                   decision_by=notices.last_day(new.due_at))  # fmt: skip
+                self._tell_customer(notices.calendar_known(named, new.due_at), now, told,
                                     clock="regulatory")  # fmt: skip
         return True
 
@@ -997,10 +1021,16 @@ class Complaint(CrisisRules):
         )
 
     def _tell_customer(
-        self, words: notices.Words, now: datetime, *, clock: str | None = None
+        self, words: notices.Words, now: datetime, told: CustomerWords, *, clock: str | None = None
     ) -> None:
         self._notify(NoticeKind.CUSTOMER_NOTICE, "customer", self.intake.customer.phone, ["sms"],
-                     words, now, clock=clock)  # fmt: skip
+                     words, now, clock=clock, told=told)  # fmt: skip
+
+    def _words(self, template: CustomerTemplate, **facts: Any) -> CustomerWords:
+        """R-CU-1: what the customer is told, as facts the relay words in their language when
+        it sends the notice (`words` is the case's own record of it, as before)."""
+        return CustomerWords(template=template, language=self.intake.customer.language,
+                             complaint_id=self.state.complaint_id, **facts)  # fmt: skip
 
     def _notify(
         self,
@@ -1012,6 +1042,7 @@ class Complaint(CrisisRules):
         now: datetime,
         *,
         clock: str | None = None,
+        told: CustomerWords | None = None,
     ) -> None:
         """A notice, announced on the timeline; the caller sends it after recording both."""
         self._notice_seq += 1
@@ -1027,6 +1058,7 @@ class Complaint(CrisisRules):
                 subject=subject,
                 body=body,
                 clock=clock,
+                words=told,
             )
         )
         self._log("notice", "system", f"{kind.value} to {role}: {subject}", now)

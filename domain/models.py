@@ -240,11 +240,16 @@ class HelpFlag(StrEnum):
 # Intake
 
 
+# R-CU-1: the language of the customer's notices (Chinese unless they chose English).
+Language = Literal["zh", "en"]
+
+
 class Customer(Model):
     name: Name
     phone: Phone
     id_number: Annotated[SingleLine, Field(min_length=4, max_length=32)] | None = None
     email: Email | None = None
+    language: Language = "zh"  # optional: intakes from before it load as Chinese
 
 
 class CrisisFacts(Model):
@@ -807,6 +812,36 @@ Recipient = Literal[
 ]  # fmt: skip
 
 
+class CustomerTemplate(StrEnum):
+    """R-CU-1: the words of a notice to the customer, kept as templates (notices/templates.py)."""
+
+    ACKNOWLEDGEMENT = "acknowledgement"  # R-IN-4
+    HANDLING_EXTENDED = "handling_extended"  # R-SLA-6 (rules 1: with the regulatory date)
+    REGULATORY_EXTENDED = "regulatory_extended"  # R-SLA-7
+    DECISION_DATE_KNOWN = "decision_date_known"  # R-SLA-11: counted again with a year now known
+    PAUSED = "paused"  # R-SLA-8
+    RESUMED = "resumed"  # R-SLA-8
+    HANDED_TO_INSURER = "handed_to_insurer"  # R-CR-4: the bank outlet's hand-over
+    REFERRED_TO_INSURER = "referred_to_insurer"  # R-CR-3: a flawed or problem policy
+
+
+class CustomerWords(Derived):
+    """The facts a customer notice is worded from when it is sent, in the customer's language
+    (R-CU-1); dates are the last days told (R-IN-4). Which facts a template may use:
+    `notices.templates.FACTS`."""
+
+    template: CustomerTemplate
+    language: Language = "zh"
+    complaint_id: str
+    handler: str | None = None
+    decision_by: date | None = None  # the regulatory limit's last day
+    handling_by: date | None = None  # an extended stage's last day
+    contact_by: date | None = None  # the insurer's hand-over deadline's last day
+    insurer: str | None = None
+    bank: str | None = None
+    outlet: str | None = None
+
+
 class Notification(Derived):
     key: str  # idempotency key: workflow id + sequence
     complaint_id: str
@@ -817,6 +852,9 @@ class Notification(Derived):
     subject: str
     body: str
     clock: str | None = None
+    # A customer's notice: worded at send time from these facts (`subject` and `body` are the
+    # case's record of it); None for staff notices and for notices queued before it.
+    words: CustomerWords | None = None
 
 
 class BankFacts(Derived):

@@ -95,7 +95,7 @@ def samples(now: datetime) -> list[ComplaintIntake]:
             "department": "Motor Claims",
             "owner": "wu.fang",
             "supervisor": "zhang.wei",
-            "customer": {"name": "黄丽娟", "phone": "13699887766"},
+            "customer": {"name": "黄丽娟", "phone": "13699887766", "language": "en"},  # R-CU-1
             "policy_number": "M440304202503318",
             "product": "Motor Comprehensive Insurance",
             "category": "loss assessment",

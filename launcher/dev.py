@@ -59,6 +59,7 @@ from infra.codec import (
 from infra.config import Settings
 from infra.mailsink import MailSink
 from infra.postgres import create_pool, database_url
+from infra.smssink import SmsSink
 from infra.temporal import (
     cli_flags,
     connect,
@@ -315,6 +316,7 @@ async def serve(
     # The sink listens where the email channel sends (COMPLAINTS_SMTP_PORT, default 8025).
     sink = MailSink(settings.data_dir / "mail", port=ChannelSettings.from_env().smtp_port)
     sink.start()
+    sms = _sms_sink(settings)
     api_pool = await create_pool(dsn, min_size=1, max_size=5)
     api = _ApiServer(
         uvicorn.Config(
@@ -358,6 +360,8 @@ async def serve(
                 ("worker metrics", f"http://{HOST}:{worker_http_port}/metrics "
                                    "(probes: /healthz, /readyz)"),
                 ("calendar years", await _calendar_years(api_pool, speed)),
+                ("sms/phone sink", f"{sms.url} → {sms.folder}/") if sms is not None
+                else ("sms/phone gateway", os.environ[SMS_GATEWAY_URL]),
             ]  # fmt: skip
             return await _serve(client, server, args, settings, speed, stop, worker, sink, dsn)
     finally:
@@ -370,6 +374,23 @@ async def serve(
                 await asyncio.wait_for(guarding, timeout=STOP_TIMEOUT)
         await api_pool.close()
         sink.stop()
+        if sms is not None:
+            sms.stop()
+
+
+SMS_GATEWAY_URL = "COMPLAINTS_SMS_GATEWAY_URL"
+
+
+def _sms_sink(settings: Settings) -> SmsSink | None:
+    """SMS and phone tasks go through the real HTTP gateway adapter to a local sink that keeps
+    each message in data/sms/ (as e-mail lands in data/mail/), unless a gateway is configured.
+    Started before the worker, which reads the gateway's URL from the environment."""
+    if os.environ.get(SMS_GATEWAY_URL):
+        return None
+    sms = SmsSink(settings.data_dir / "sms", host=HOST, port=0)  # any free port
+    sms.start()
+    os.environ[SMS_GATEWAY_URL] = sms.url
+    return sms
 
 
 def case_url(args: argparse.Namespace, namespace: str) -> str:

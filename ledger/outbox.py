@@ -13,21 +13,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from asyncpg import Record
 
-from domain.models import Notification
+from domain.models import CustomerWords, Notification
 from infra.postgres import Connection, Queryable
 
 WAKE_CHANNEL = "complaint_notices"  # LISTEN here to hear of new rows (migration 0005)
 
 INSERT_OUTBOX = """
 INSERT INTO notifications (notice_key, channel, complaint_id, kind, recipient_role, recipient,
-    subject, body, clock)
+    subject, body, clock, words)
 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-                     $7::text[], $8::text[], $9::text[])
+                     $7::text[], $8::text[], $9::text[], $10::jsonb[])
 ON CONFLICT (notice_key, channel) DO NOTHING
 """
 
@@ -43,7 +43,7 @@ FROM (
 ) due
 WHERE n.notice_key = due.notice_key AND n.channel = due.channel
 RETURNING n.notice_key, n.channel, n.complaint_id, n.kind, n.recipient_role, n.recipient,
-    n.subject, n.body, n.clock, n.attempts, now() - n.created_at AS age
+    n.subject, n.body, n.clock, n.words, n.attempts, now() - n.created_at AS age, n.created_at
 """
 
 MARK = """
@@ -68,22 +68,33 @@ def outbox_columns(notices: Iterable[Notification]) -> list[list[str | None]]:
     return columns
 
 
+def outbox_words(notices: Iterable[Notification]) -> list[str | None]:
+    """The `words` column of the same rows (a customer notice's facts, as JSON)."""
+    return [
+        n.words.model_dump_json() if n.words is not None else None
+        for n in notices
+        for _ in n.channels
+    ]
+
+
 async def enqueue(conn: Connection, notices: Iterable[Notification]) -> None:
     """Put notices in the outbox, one row per channel (a repeat is a no-op); the trigger wakes
     the relays when the surrounding transaction commits. The ledger's record queues its
     notices in its own statement (`ledger.record`)."""
-    await conn.execute(INSERT_OUTBOX, *outbox_columns(notices))
+    notices = list(notices)
+    await conn.execute(INSERT_OUTBOX, *outbox_columns(notices), outbox_words(notices))
 
 
 @dataclass(frozen=True)
 class Due:
     """A claimed row: the notice on its one channel, the attempt this is (1 for the first),
-    and how long ago the notice was put in."""
+    how long ago the notice was put in, and when (its customer words' version: notices.relay)."""
 
     notice: Notification
     channel: str
     attempts: int
     age: timedelta
+    queued_at: datetime | None = None
 
 
 class Outcome(NamedTuple):
@@ -113,8 +124,10 @@ def _due(r: Record) -> Due:
         subject=r["subject"],
         body=r["body"],
         clock=r["clock"],
+        words=CustomerWords.model_validate_json(r["words"]) if r["words"] else None,
     )
-    return Due(notice=notice, channel=r["channel"], attempts=r["attempts"], age=r["age"])
+    return Due(notice=notice, channel=r["channel"], attempts=r["attempts"], age=r["age"],
+               queued_at=r["created_at"])  # fmt: skip
 
 
 async def mark(db: Queryable, outcomes: Sequence[Outcome]) -> None:

@@ -22,7 +22,7 @@ from datetime import datetime
 from domain.models import LedgerRecord
 from infra.postgres import Connection
 from ledger import bank, crisis
-from ledger.outbox import outbox_columns
+from ledger.outbox import outbox_columns, outbox_words
 from ledger.rows import columns
 
 RECORD = """
@@ -98,14 +98,14 @@ WITH complaint AS (
     -- A notice not yet tried takes the later attempt's words; one already sent stays sent (a
     -- failed attempt's notice may have gone out: delivery is at least once, docs/architecture.md).
     INSERT INTO notifications (notice_key, channel, complaint_id, kind, recipient_role,
-        recipient, subject, body, clock, written_version)
+        recipient, subject, body, clock, words, written_version)
     SELECT *, $77::bigint FROM unnest($68::text[], $69::text[], $70::text[], $71::text[],
                                       $72::text[], $73::text[], $74::text[], $75::text[],
-                                      $76::text[])
+                                      $76::text[], $78::jsonb[])
     ON CONFLICT (notice_key, channel) DO UPDATE SET
         kind = EXCLUDED.kind, recipient_role = EXCLUDED.recipient_role,
         recipient = EXCLUDED.recipient, subject = EXCLUDED.subject, body = EXCLUDED.body,
-        clock = EXCLUDED.clock, written_version = EXCLUDED.written_version
+        clock = EXCLUDED.clock, words = EXCLUDED.words, written_version = EXCLUDED.written_version
     WHERE notifications.written_version < EXCLUDED.written_version
         AND notifications.status = 'pending' AND notifications.attempts = 0
 )
@@ -145,6 +145,7 @@ async def _write_case(conn: Connection, record: LedgerRecord) -> list[tuple[str,
         [c.value for c in s.repeat_channels], s.escalated, s.multi_channel,
         *columns(events, 7), *columns(clocks, 13), *columns(breaches, 4),
         *columns(extensions, 10), *outbox_columns(record.notices), record.version,
+        outbox_words(record.notices),
     )  # fmt: skip
     return [(r["clock_key"], r["due_at"]) for r in rows]
 

@@ -12,6 +12,9 @@ Why not one Temporal activity per notice (the first design): each cost about 15 
 and worker CPU and 6 history events, i.e. billed actions, more than all the work a complaint
 does to reach its first wait (bench/first_wait.py); the relay costs one small UPDATE.
 
+A customer notice is worded here, just before it is handed over: in the customer's language,
+from the template version in force when it was queued (`notices.templates`, R-CU-1).
+
 Deliveries and failed attempts are counted per channel (`infra.metrics`: the worker's
 `/metrics`).
 """
@@ -30,8 +33,10 @@ import structlog
 from domain.models import Notification
 from infra import metrics
 from ledger import outbox
+from ledger import templates as saved_templates
 from ledger.outbox import WAKE_CHANNEL, Due, Outcome
 from notices.channels import DeliveryError, DeliveryStatus, PermanentDeliveryError
+from notices.templates import TemplateVersion, Wording
 
 log = structlog.get_logger("notifications")
 
@@ -134,17 +139,20 @@ class OutboxRelay:
     async def deliver_due(self) -> int:
         """Claim up to a batch of due rows, deliver them side by side, record the outcomes in
         one statement; how many were due."""
+        wording = Wording()
         async with self._pool.acquire() as conn:
             due = await outbox.claim(conn, self._batch, self._lease)
+            if any(row.notice.words is not None for row in due):
+                wording = Wording(map(TemplateVersion.from_row, await saved_templates.saved(conn)))
         if not due:
             return 0
-        outcomes = await asyncio.gather(*(self._deliver(row) for row in due))
+        outcomes = await asyncio.gather(*(self._deliver(row, wording) for row in due))
         async with self._pool.acquire() as conn:
             await outbox.mark(conn, outcomes)
         return len(due)
 
-    async def _deliver(self, row: Due) -> Outcome:
-        notice, channel = row.notice, row.channel
+    async def _deliver(self, row: Due, wording: Wording) -> Outcome:
+        notice, channel = wording.word(row.notice, row.queued_at), row.channel
         backoff = min(self._first_backoff * 2 ** min(row.attempts - 1, 20), self._max_backoff)
         key = notice.key
         try:

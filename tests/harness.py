@@ -110,7 +110,14 @@ class Harness:
             "branch": "Shanghai Pudong",
             "owner": "li.na",
             "supervisor": "wang.qiang",
-            "customer": {"name": "张伟", "phone": "13812345678", "id_number": "310101198001011234"},
+            # English: the tests read the customer notices' words (Chinese, the default, is
+            # proved in tests/integration/test_customer_notices.py).
+            "customer": {
+                "name": "张伟",
+                "phone": "13812345678",
+                "id_number": "310101198001011234",
+                "language": "en",
+            },
             "policy_number": "P2026000123",
             "product": "motor",
             "category": "claims settlement",

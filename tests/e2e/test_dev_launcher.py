@@ -20,6 +20,7 @@ import httpx
 from temporalio.client import Client
 
 from infra.config import PROJECT_ROOT
+from tests.harness import eventually
 from workers.schedules import RECONCILIATION_SCHEDULE
 from workflows import contract
 
@@ -66,6 +67,7 @@ async def ids(client: Client, query: str) -> set[str]:
 async def test_dev_launcher_demo_then_ctrl_c(tmp_path: Path) -> None:
     port, ui_port, api_port, worker_port = free_port(), free_port(), free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TEMPORAL_")}
+    env.pop("COMPLAINTS_SMS_GATEWAY_URL", None)  # the launcher's own sink
     env["COMPLAINTS_DATA_DIR"] = str(tmp_path / "data")
     env["COMPLAINTS_SMTP_PORT"] = str(free_port())  # never the 8025 of a developer's make run
     output = (tmp_path / "launcher.log").open("wb")
@@ -113,10 +115,20 @@ async def test_dev_launcher_demo_then_ctrl_c(tmp_path: Path) -> None:
         reconciling = await client.get_schedule_handle(RECONCILIATION_SCHEDULE).describe()
         assert [i.every for i in reconciling.schedule.spec.intervals] == [timedelta(minutes=10)]
 
+        # SMS and phone tasks land in data/sms/ through the real HTTP gateway adapter, in the
+        # customer's language (Chinese for the demo's customers).
+        sms = tmp_path / "data" / "sms" / "messages.jsonl"
+
+        async def acknowledged() -> bool:
+            return sms.exists() and "投诉已受理" in sms.read_text(encoding="utf-8")
+
+        await eventually(acknowledged, what="the demo's acknowledgements in data/sms/")
+
         # `make run` says where the metrics are, and they are there: the worker's with the
         # SDK's own appended, the API's without a key.
         output.flush()
         banner = (tmp_path / "launcher.log").read_text(errors="replace")
+        assert "sms/phone sink" in banner and str(tmp_path / "data" / "sms") in banner
         assert f"http://127.0.0.1:{worker_port}/metrics" in banner
         assert f"http://127.0.0.1:{api_port}/metrics" in banner
         # The dev user's personal codec endpoint: the Web UI's, so its actions count as theirs.

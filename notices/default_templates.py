@@ -1,0 +1,103 @@
+"""The words of every customer notice as shipped (R-CU-1): Chinese, and English for a customer who
+chose it. They are version 0 of each template; an administrator's saved version replaces one
+from the moment it is saved (`POST /v1/notice-templates/{template}/{language}`, api/templates.py).
+
+Jinja2 syntax (notices/templates.py renders them in a sandbox): `{{ fact }}` for a fact of the
+notice (which facts each template may use: `notices.templates.FACTS`), `{% if fact %}...{% endif %}`
+for a fact a notice may lack. Dates print as YYYY-MM-DD, the last day told (R-IN-4). The hand-over
+and referral words promise no outcome (R-CR-3, R-CR-4: `domain.intake_rules.PROMISE_WORDS`).
+"""
+
+from __future__ import annotations
+
+from domain.models import CustomerTemplate, Language
+
+T = CustomerTemplate
+
+# (template, language) -> (subject, body)
+DEFAULTS: dict[tuple[CustomerTemplate, Language], tuple[str, str]] = {
+    (T.ACKNOWLEDGEMENT, "zh"): (
+        "投诉已受理",
+        "您的投诉（编号{{ complaint_id }}）已受理，我们将在{{ decision_by }}前将处理结果告知您。"
+        "您的投诉由{{ handler }}负责处理。",
+    ),
+    (T.ACKNOWLEDGEMENT, "en"): (
+        "Complaint accepted",
+        "Your complaint {{ complaint_id }} was accepted; a decision will reach you by "
+        "{{ decision_by }}. Your handler is {{ handler }}.",
+    ),
+    (T.HANDLING_EXTENDED, "zh"): (
+        "处理期限延长",
+        "您的投诉（编号{{ complaint_id }}）的预计处理日期已延至{{ handling_by }}。"
+        "{% if decision_by %}根据监管规定，处理结果将在{{ decision_by }}前告知您。{% endif %}",
+    ),
+    (T.HANDLING_EXTENDED, "en"): (
+        "Handling time extended",
+        "The expected handling date of your complaint {{ complaint_id }} is now "
+        "{{ handling_by }}.{% if decision_by %} Under the regulation, the decision will reach "
+        "you by {{ decision_by }}.{% endif %}",
+    ),
+    (T.REGULATORY_EXTENDED, "zh"): (
+        "处理时限延长",
+        "根据监管规定，您的投诉（编号{{ complaint_id }}）的处理结果将在{{ decision_by }}前告知您。",
+    ),
+    (T.REGULATORY_EXTENDED, "en"): (
+        "Decision date extended",
+        "Under the regulation, the decision on your complaint {{ complaint_id }} will reach you "
+        "by {{ decision_by }}.",
+    ),
+    (T.DECISION_DATE_KNOWN, "zh"): (
+        "处理时限",
+        "国家节假日安排已公布，您的投诉（编号{{ complaint_id }}）的处理结果"
+        "将在{{ decision_by }}前告知您。",
+    ),
+    (T.DECISION_DATE_KNOWN, "en"): (
+        "Decision date",
+        "The official holiday arrangement is now known: the decision on your complaint "
+        "{{ complaint_id }} will reach you by {{ decision_by }}.",
+    ),
+    (T.PAUSED, "zh"): (
+        "处理暂停",
+        "您的投诉（编号{{ complaint_id }}）需进行外部鉴定、检测或定损，这段时间不计入处理期限；"
+        "恢复处理时我们会再通知您。",
+    ),
+    (T.PAUSED, "en"): (
+        "Handling paused",
+        "Your complaint {{ complaint_id }} waits for outside appraisal, testing or loss "
+        "assessment; that time does not count toward the handling deadline. We will tell you "
+        "when handling resumes.",
+    ),
+    (T.RESUMED, "zh"): (
+        "恢复处理",
+        "您的投诉（编号{{ complaint_id }}）已恢复处理。"
+        "{% if decision_by %}处理结果将在{{ decision_by }}前告知您。{% endif %}",
+    ),
+    (T.RESUMED, "en"): (
+        "Handling resumed",
+        "Handling of your complaint {{ complaint_id }} has resumed.{% if decision_by %} The "
+        "decision will reach you by {{ decision_by }}.{% endif %}",
+    ),
+    (T.HANDED_TO_INSURER, "zh"): (
+        "投诉已转保险公司处理",
+        "您{% if bank %}在{{ bank }}{% if outlet %}{{ outlet }}{% endif %}{% endif %}提出的投诉"
+        "（编号{{ complaint_id }}）已转交{{ insurer }}处理，{{ insurer }}将在{{ contact_by }}前"
+        "与您联系。",
+    ),
+    (T.HANDED_TO_INSURER, "en"): (
+        "Complaint passed to the insurer",
+        "Your complaint {{ complaint_id }}{% if bank %} made at {{ bank }}{% if outlet %} "
+        "{{ outlet }}{% endif %}{% endif %} has been passed to {{ insurer }} for handling. "
+        "{{ insurer }} will contact you about it by {{ contact_by }}.",
+    ),
+    (T.REFERRED_TO_INSURER, "zh"): (
+        "保单已转保险公司协调处理",
+        "您保单的相关情况（投诉编号{{ complaint_id }}）已转交{{ insurer }}核查，"
+        "{{ insurer }}将在{{ contact_by }}前告知您后续安排。",
+    ),
+    (T.REFERRED_TO_INSURER, "en"): (
+        "Policy referred to the insurer",
+        "The facts of your policy (complaint {{ complaint_id }}) have been referred to "
+        "{{ insurer }} for review. You will hear from {{ insurer }} about the next steps by "
+        "{{ contact_by }}.",
+    ),
+}
