@@ -22,12 +22,18 @@ class Behaviour(StrEnum):
     # R-SLA-11: a case with provisional deadlines asks for the calendar again at least once a
     # day (a timer), and re-plans every running deadline with a year now known.
     DAILY_CALENDAR_CHECK = "daily_calendar_check"
+    REQUEST_ID_BINDS_BODY = "request_id_binds_body"  # a request id reused otherwise: refused
+    SEAL_BINDS_ACTION = "seal_binds_action"  # a sealed payload counts for its own action only
+    CANCEL_IS_AN_EVENT = "cancel_is_an_event"  # a cancellation request is recorded, not an end
 
 
 # The version each behaviour came with.
 INTRODUCED: dict[Behaviour, int] = {
     Behaviour.REGRADE_KEEPS_BREACH: 4,
     Behaviour.DAILY_CALENDAR_CHECK: 5,
+    Behaviour.REQUEST_ID_BINDS_BODY: 5,
+    Behaviour.SEAL_BINDS_ACTION: 5,
+    Behaviour.CANCEL_IS_AN_EVENT: 5,
 }
 
 

@@ -163,6 +163,7 @@ async def to_approval(client: Client, complaint_id: str) -> None:
             roles=["handler"],
             via="system",
             bound_to=contract.workflow_id(complaint_id),
+            action=action,
             issued_at=datetime.now(UTC),
             nonce=uuid.uuid4().hex,
         )

@@ -67,7 +67,8 @@ async def test_r_ac_1_a_cli_signal_through_the_codec_with_a_supervisor_key_count
     await h.act(handle, "record_contact")
     await h.act(handle, "submit_investigation", findings="f", proposed_resolution="pay")
     key = await create_key(h.pool, "wang.qiang", [Role.SUPERVISOR])
-    decision = json.dumps({"workflow_id": handle.id, "approved": True})
+    decision = json.dumps({"workflow_id": handle.id, "action": "decide_resolution",
+                           "approved": True})  # fmt: skip
 
     # Plain, as typed at the CLI: refused, recorded.
     code, out = await temporal_cli(h, "workflow", "signal", "--workflow-id", handle.id,
