@@ -259,7 +259,8 @@ async def test_ops_filter_open_decrypted_summary_and_signal(stack: Stack) -> Non
 
             # 3. "Send a Signal" decide_resolution, as a handler (refused), then as a supervisor.
             await to_approval(stack.client, "DEMO-0002")
-            decision = json.dumps({"workflow_id": MAJOR, "approved": True, "collective": True,
+            decision = json.dumps({"workflow_id": MAJOR, "action": "decide_resolution",
+                                   "approved": True, "collective": True,
                                    "participants": ["wang.qiang", "zhao.min"]})  # fmt: skip
             for who, role in (("li.na", "handler"), ("wang.qiang", "supervisor")):
                 step = f"signal-{role}"
