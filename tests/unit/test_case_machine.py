@@ -458,6 +458,21 @@ class CaseMachine(RuleBasedStateMachine):
             self.case.calendar_checked(PUBLISHED, self.now)
             self._settle()
 
+    @rule(reason=st.sampled_from(["", "tidying up"]))
+    def cancellation_requested(self, reason: str) -> None:
+        """Rules 5: a cancellation request (the Web UI's, the CLI's) is refused on the timeline
+        and told to the supervisor; nothing else changes, and the case runs on (liveness)."""
+        before = self.case.snapshot()
+        self.case.cancellation_requested(reason, self.now)
+        after = self.case.snapshot()
+        assert after.state.timeline[len(before.state.timeline)].kind == "refused"
+        assert [n.recipient_role for n in after.pending_notices[len(before.pending_notices) :]] == [
+            "supervisor" if self.case.state.supervisor else "owner"
+        ]
+        told: Any = {"state": {"timeline"}, "notice_seq": True, "pending_notices": True}
+        assert after.model_dump(exclude=told) == before.model_dump(exclude=told)
+        self._settle()
+
     # -----------------------------------------------------------------------------------------
     # Invariants, from the rules
 
