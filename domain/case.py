@@ -41,9 +41,9 @@ release never changes what a running case already did (its history must replay t
   policy and re-planned the stage clock only).
   Rules 5 also checks what comes through every door (domain/versions.py names each
   behaviour): a request id names one request, so the same id with another action, other
-  fields or from another sender is refused (rules 1-4 dropped it silently as a repeat); a sealed payload
-  counts only for the action it was sealed for; a request to cancel the workflow is an event
-  on the timeline, told to the supervisor, and the case keeps running
+  fields or from another sender is refused (rules 1-4 dropped it silently as a repeat); a
+  sealed payload counts only for the action it was sealed for; a request to cancel the
+  workflow is an event on the timeline, told to the supervisor, and the case keeps running
   (workflows/complaint.py; docs/ending-a-case.md).
 """
 
