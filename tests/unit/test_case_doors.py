@@ -84,9 +84,11 @@ def test_a_seal_for_decide_resolution_sent_as_decide_extension_is_refused() -> N
     assert case.state.extensions[-1].decided_at is None
 
 
-def test_a_seal_for_no_action_is_refused_and_says_what_to_add() -> None:
+def test_a_codec_seal_for_no_action_is_refused_and_says_what_to_add() -> None:
+    """The codec server cannot know the signal's name: the person types "action" into the
+    payload as they type "workflow_id"; without it the seal could be sent as any action."""
     case = accept(TUESDAY)
-    reason = refusal(case, "record_contact", action("record_contact"), action=None)
+    reason = refusal(case, "record_contact", action("record_contact"), action=None, via="codec")
     assert "given for no action" in reason and '"action": "record_contact"' in reason
 
 
@@ -100,6 +102,14 @@ def test_a_cancellation_request_is_refused_on_the_timeline_and_told_to_the_super
     [notice] = case.take_notices()
     assert notice.kind is NoticeKind.ESCALATION and notice.recipient == "wang.qiang"
     assert not case.finished(TUESDAY) and case.state.stage is Stage.CONTACT
+
+
+def test_a_seal_of_the_api_or_system_naming_no_action_is_of_an_earlier_release_and_counts() -> None:
+    """A worker of this release meets seals the API or the system made before it (recorded in
+    a history, or in flight while the API is rolled out): they name no action and count."""
+    case = accept(TUESDAY)
+    assert send(case, "record_contact", action("record_contact"), action=None, via="api")
+    assert send(case, "pause_clock", action("pause_clock", reason="appraisal"), action=None)
 
 
 def test_rules_4_cases_keep_dropping_a_reused_request_id_and_any_seal_for_the_case() -> None:
