@@ -127,6 +127,7 @@ async def act(
         branches=None if identity.branches is None else sorted(identity.branches),
         via="api",
         bound_to=contract.workflow_id(cid),
+        action=action,
         issued_at=datetime.now(UTC),
         nonce=secrets.token_hex(16),
     )

@@ -21,7 +21,10 @@ Who is asking, two ways:
 Encoding seals each payload with that verified identity (actor, roles, scope, `via: codec`, a
 nonce and the time; infra/codec.py), inside the encryption. A JSON object's `workflow_id` is
 taken out and becomes what the identity is bound to: a sealed action counts only in that
-workflow. Its `actor`, if present, is replaced by the verified one, and its `role` by one the
+workflow. Its `action` is taken out likewise: the sealed payload counts for that action only
+(rules 5). The remote codec protocol sends payloads and the namespace, never the signal's or
+update's name, so the person names the action in the payload as they name the workflow.
+Its `actor`, if present, is replaced by the verified one, and its `role` by one the
 person holds (the one typed if held, else their most senior), so that even a case started
 before verified identity counts the right person.
 
@@ -257,8 +260,8 @@ def codec_router(
 
 
 def seal(payload: Payload, identity: Identity) -> Payload:
-    """`payload` sealed with `identity` (module docstring): a JSON object loses `workflow_id` to
-    the binding and gets the verified actor and a role the person holds."""
+    """`payload` sealed with `identity` (module docstring): a JSON object loses `workflow_id` and
+    `action` to the binding and gets the verified actor and a role the person holds."""
     stamp = VerifiedIdentity(
         actor=identity.name,
         roles=[r.value for r in in_order(identity.roles)],
@@ -272,6 +275,8 @@ def seal(payload: Payload, identity: Identity) -> Payload:
     if data is not None:
         target = data.pop("workflow_id", None)
         stamp.bound_to = target if isinstance(target, str) else None
+        named = data.pop("action", None)  # the codec protocol never says the signal's name
+        stamp.action = named if isinstance(named, str) else None
         if "actor" in data:
             data["actor"] = identity.name
         if "role" in data:

@@ -164,8 +164,8 @@ async def announce(
         sender = VerifiedIdentity(
             actor=identity.name, roles=[r.value for r in identity.roles],
             branches=scope.visible(identity),
-            via="api", bound_to=workflow_id, issued_at=datetime.now(UTC),
-            nonce=secrets.token_hex(16),
+            via="api", bound_to=workflow_id, action="announce_closure",
+            issued_at=datetime.now(UTC), nonce=secrets.token_hex(16),
         )  # fmt: skip
         async with gate:
             try:

@@ -100,13 +100,14 @@ def billed(history: WorkflowHistory) -> collections.Counter[str]:
 
 @contextmanager
 def previous_release() -> Iterator[None]:
-    """New cases start as a rules-2 release started them: `case-rules-4` and `case-rules-3` are
+    """New cases start as a rules-2 release started them: `case-rules-5`, `-4` and `-3` are
     not patched in, so the outbox patch's deprecation and `case-rules-2` record their markers
     (the previous release, rules 3 with the deprecation marker first, recorded as many)."""
     patched = workflow.patched
 
     def rules_2_release(patch_id: str) -> bool:
-        newer = (workflows.complaint.CASE_RULES_4, workflows.complaint.CASE_RULES_3)
+        newer = (workflows.complaint.CASE_RULES_5, workflows.complaint.CASE_RULES_4,
+                 workflows.complaint.CASE_RULES_3)  # fmt: skip
         return False if patch_id in newer else patched(patch_id)
 
     with mock.patch.object(workflow, "patched", rules_2_release):

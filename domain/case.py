@@ -42,10 +42,18 @@ release never changes what a running case already did (its history must replay t
   Also an action's payload is read under the input rules (docs/input.md), as the API reads
   it: a signal from the Web UI or the CLI whose text is blank or holds a control character is
   refused naming the field (`Behaviour.ACTION_INPUT_RULES`).
+  Rules 5 also checks what comes through every door (domain/versions.py names each
+  behaviour): a request id names one request, so the same id with another action, other
+  fields or from another sender is refused (rules 1-4 dropped it silently as a repeat); a
+  sealed payload counts only for the action it was sealed for; a request to cancel the
+  workflow is an event on the timeline, told to the supervisor, and the case keeps running
+  (workflows/complaint.py; docs/ending-a-case.md).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import datetime, timedelta
 from typing import Any, Literal, NamedTuple
 
@@ -143,7 +151,9 @@ class CaseSnapshot(Derived):
     workflow_id: str
     notice_seq: int = 0
     pending_notices: list[Notification] = Field(default_factory=list)
-    seen_requests: list[str] = Field(default_factory=list)
+    seen_requests: list[str] = Field(default_factory=list)  # "name:request id", rules 1-4
+    # Rules 5: request id -> the request it was taken for (`_request_key`).
+    requests: dict[str, str] = Field(default_factory=dict)
     calendar_checked_for: datetime | None = None  # R-SLA-3: the stage clock last re-checked
     calendar_checked_at: datetime | None = None  # R-SLA-11 (rules 5): when it last asked
     generation: int = 0  # how many runs carried the case before this one (continue-as-new)
@@ -162,6 +172,7 @@ class Complaint(CrisisRules):
         self._notice_seq = snapshot.notice_seq
         self._notices = list(snapshot.pending_notices)
         self._seen = set(snapshot.seen_requests)
+        self._requests = dict(snapshot.requests)
         self._calendar_checked_for = snapshot.calendar_checked_for
         self._calendar_checked_at = snapshot.calendar_checked_at
         self.generation = snapshot.generation
@@ -223,6 +234,7 @@ class Complaint(CrisisRules):
             notice_seq=self._notice_seq,
             pending_notices=list(self._notices),
             seen_requests=sorted(self._seen),
+            requests=dict(self._requests),
             calendar_checked_for=self._calendar_checked_for,
             calendar_checked_at=self._calendar_checked_at,
             generation=self.generation,
@@ -259,12 +271,19 @@ class Complaint(CrisisRules):
 
         Rules 2: the action counts only under `identity`, the sender as the system verified
         and sealed it (domain.identity): for this case, recent, used once, naming the sealed
-        person in one of their roles, within their branches."""
-        if action.request_id is not None and f"{name}:{action.request_id}" in self._seen:
+        person in one of their roles, within their branches.
+
+        Rules 5: a request id names one request: the same action with the same fields from the
+        same sender is a repeat (a no-op); anything else under a request id already taken is
+        refused. And a sealed payload counts only for the action it was sealed for."""
+        binds = versions.has(self.rules, Behaviour.REQUEST_ID_BINDS_BODY)
+        if action.request_id is not None and self._is_repeat(name, action, identity, binds):
             if self.rules >= 3 and identity is not None:  # its seal is spent too: no reuse
                 self._nonces.setdefault(identity.nonce, identity.issued_at)
             return False
-        reason = self._identity_refusal(action, now, identity)
+        reason = self._identity_refusal(name, action, now, identity)
+        if reason is None and binds:
+            reason = self._request_conflict(name, action, identity)
         if reason is None:
             reason = lifecycle.refusal(self.state, name, action, now, self.policy,
                                        rules=self.rules)  # fmt: skip
@@ -275,9 +294,36 @@ class Complaint(CrisisRules):
         self._log("action", action.actor, _describe(name, action, via, hide), now, action=name,
                   request_id=action.request_id)  # fmt: skip
         getattr(self, f"_on_{name}")(action, now)
-        if action.request_id is not None:
+        if action.request_id is not None and binds:
+            self._requests[action.request_id] = _request_key(name, action, identity)
+        elif action.request_id is not None:
             self._seen.add(f"{name}:{action.request_id}")
         return True
+
+    def _is_repeat(
+        self, name: str, action: Action, identity: VerifiedIdentity | None, binds: bool
+    ) -> bool:
+        assert action.request_id is not None
+        if binds:
+            return self._requests.get(action.request_id) == _request_key(name, action, identity)
+        return f"{name}:{action.request_id}" in self._seen
+
+    def _request_conflict(
+        self, name: str, action: Action, identity: VerifiedIdentity | None
+    ) -> str | None:
+        """Rules 5: why a request id already taken by another request refuses this one."""
+        if action.request_id is None or action.request_id not in self._requests:
+            return None
+        was_name, was_sender = _request_parts(self._requests[action.request_id])
+        now_name, now_sender = _request_parts(_request_key(name, action, identity))
+        differs = [f"for {was_name}, not {now_name}"] if was_name != now_name else []
+        differs += [f"by {was_sender}, not {now_sender}"] if was_sender != now_sender else []
+        differs = differs or ["with other fields"]
+        return (
+            f"request_id {action.request_id!r} was already taken {' and '.join(differs)}: a "
+            "repeat sends the same action with the same fields from the same sender; a new "
+            "request needs a new request_id"
+        )
 
     def unverified(self, name: str, claimed: str, now: datetime) -> Refused:
         """Rules 2: a payload with no sealed identity is refused before it is read (the shell
@@ -285,15 +331,17 @@ class Complaint(CrisisRules):
         return self.refuse(name, f"{claimed} (unverified)", UNVERIFIED, now)
 
     def _identity_refusal(
-        self, action: Action, now: datetime, sealed: VerifiedIdentity | None
+        self, name: str, action: Action, now: datetime, sealed: VerifiedIdentity | None
     ) -> str | None:
         if self.rules < 2:
             return None  # rules 1 took the payload's word, and its cases replay so
         cutoff = now - VALID_FOR
         self._nonces = {n: at for n, at in self._nonces.items() if at >= cutoff}
+        for_action = name if versions.has(self.rules, Behaviour.SEAL_BINDS_ACTION) else None
         reason = identity_refusal(sealed, workflow_id=self.workflow_id, now=now,
                                   used=self._nonces, actor=action.actor,
-                                  role=action.role.value, branch=self.state.branch)  # fmt: skip
+                                  role=action.role.value, branch=self.state.branch,
+                                  action=for_action)  # fmt: skip
         if sealed is not None and sealed.nonce not in self._nonces:
             self._nonces[sealed.nonce] = sealed.issued_at  # used, even if refused: no replay
         return reason
@@ -311,6 +359,22 @@ class Complaint(CrisisRules):
     def note(self, kind: EntryKind, detail: str, now: datetime) -> None:
         """A timeline entry from outside the rules (e.g. a notice that could not be sent)."""
         self._log(kind, "system", detail, now)
+
+    def cancellation_requested(self, reason: str | None, now: datetime) -> None:
+        """Rules 5: a request to cancel the case's workflow (the Web UI's "Request
+        Cancellation", `temporal workflow cancel`) is an event, not an ending: a case ends only
+        through its own actions (closed, or withdrawn). The request carries no verified
+        identity, so it is refused on the timeline as unverified and the supervisor is told."""
+        s = self.state
+        reason = reason.replace("\x00", "\\x00")[:200] if reason else None
+        given = f' (reason given: "{reason}")' if reason else ""
+        self._log("refused", "unknown (unverified)",
+                  f"a request to cancel the case's workflow{given}: a case ends only when "
+                  "closed or withdrawn; the request came with no verified identity", now,
+                  action="cancel")  # fmt: skip
+        words = notices.cancellation_requested(s.complaint_id, s.stage.value, reason)
+        role: Recipient = "supervisor" if s.supervisor else "owner"
+        self._notify(NoticeKind.ESCALATION, role, s.supervisor or s.owner, ["email"], words, now)
 
     def _on_record_contact(self, action: Action, now: datetime) -> None:
         self._enter(Stage.INVESTIGATE, action.actor, now)
@@ -1062,6 +1126,21 @@ class Complaint(CrisisRules):
             )
         )
         self._log("notice", "system", f"{kind.value} to {role}: {subject}", now)
+
+
+def _request_key(name: str, action: Action, identity: VerifiedIdentity | None) -> str:
+    """Rules 5: what a request id is taken for: `action|sender|digest of its fields` (the
+    fields as validated, so a default left out and one typed in are the same request)."""
+    sender = identity.actor if identity is not None else action.actor
+    fields = action.model_dump(mode="json", exclude={"actor", "role", "request_id"})
+    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return f"{name}|{sender}|{hashlib.sha256(canonical.encode()).hexdigest()[:32]}"
+
+
+def _request_parts(key: str) -> tuple[str, str]:
+    """The action and the sender of a `_request_key` (a sender's name may hold a `|`)."""
+    name, rest = key.split("|", 1)
+    return name, rest.rsplit("|", 1)[0]
 
 
 def _describe(

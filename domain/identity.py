@@ -5,7 +5,8 @@ API key), the codec server (from a personal codec endpoint, an API key or an ide
 provider's token) or the system itself. The verifier seals the identity into the action's
 payload before it is encrypted under the system's keys (infra/codec.py), bound to the
 workflow it is for, with when and a nonce; a payload that arrives unencrypted never carries
-one. A name or role typed into a payload proves nothing.
+one. A name or role typed into a payload proves nothing. Rules 5: the seal names the action
+it was given for too (`action`), so an unused sealed payload counts for that action only.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class VerifiedIdentity(Derived):
     branches: list[str] | None = None  # the branches it may act for; None: every branch
     via: Literal["api", "codec", "system"]
     bound_to: str | None = None  # the workflow id it was given for
+    action: str | None = None  # the action it was given for (checked from rules 5)
     issued_at: datetime
     nonce: str
 
@@ -79,10 +81,13 @@ def refusal(
     actor: str,
     role: str | None = None,
     branch: str | None = None,
+    action: str | None = None,
 ) -> str | None:
     """Why an action's identity does not count here, or None: it must be sealed, for this
-    workflow, recent, not used before, name the sealed person in one of their roles, and
-    (for a key limited to branches) be for one of its branches."""
+    workflow, recent, not used before, (when `action` is given) for that action, name the
+    sealed person in one of their roles, and (for a key limited to branches) be for one of
+    its branches. A seal of the codec server must name its action; the API's and the
+    system's name it from rules 5, and one that names none is of an earlier release."""
     if identity is None:
         return UNVERIFIED
     if identity.bound_to != workflow_id:
@@ -95,6 +100,15 @@ def refusal(
         return f"identity not verified: sealed at {identity.issued_at.isoformat()}, out of date"
     if identity.nonce in used:
         return "identity not verified: this sealed payload was used before"
+    # A seal naming no action was made by an API or a system of an earlier release (from this
+    # one they always name it), or by the codec server for a person who left "action" out.
+    unnamed_ok = identity.action is None and identity.via != "codec"
+    if action is not None and identity.action != action and not unnamed_ok:
+        given = f"for {identity.action}" if identity.action else "for no action"
+        return (
+            f"identity not verified: the sealed payload was given {given}, not {action} "
+            f'(from the Web UI or CLI, add "action": "{action}" to the payload)'
+        )
     if actor != identity.actor or (role is not None and role not in identity.roles):
         named = actor if role is None else f"{actor} as {role}"
         return (

@@ -75,6 +75,19 @@ def extension_requested(
     )
 
 
+def cancellation_requested(complaint_id: str, stage: str, reason: str | None) -> Words:
+    """Rules 5: someone asked Temporal to cancel the case's workflow (the Web UI or CLI, which
+    say nobody's verified name); the case keeps running and its supervisor should know."""
+    given = f' The reason given: "{reason}".' if reason else " No reason was given."
+    return (
+        f"Cancellation of complaint {complaint_id} requested and refused",
+        f"Complaint {complaint_id} (stage {stage}): someone asked Temporal to cancel its "
+        f"workflow (the Web UI or the CLI; no verified identity comes with such a request)."
+        f"{given} The case keeps running: it ends only when closed or withdrawn. If nobody "
+        "meant to end it, find out who has access to the Temporal Web UI and the CLI.",
+    )
+
+
 DIFFICULTIES = {"coverage": "coverage question", "loss_assessment": "loss-assessment question"}
 
 

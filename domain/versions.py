@@ -26,6 +26,9 @@ class Behaviour(StrEnum):
     # docs/input.md) in the case too, as the API checks it: a signal from the Web UI or the
     # CLI with a control character or blank text is refused naming the field.
     ACTION_INPUT_RULES = "action_input_rules"
+    REQUEST_ID_BINDS_BODY = "request_id_binds_body"  # a request id reused otherwise: refused
+    SEAL_BINDS_ACTION = "seal_binds_action"  # a sealed payload counts for its own action only
+    CANCEL_IS_AN_EVENT = "cancel_is_an_event"  # a cancellation request is recorded, not an end
 
 
 # The version each behaviour came with.
@@ -33,6 +36,9 @@ INTRODUCED: dict[Behaviour, int] = {
     Behaviour.REGRADE_KEEPS_BREACH: 4,
     Behaviour.DAILY_CALENDAR_CHECK: 5,
     Behaviour.ACTION_INPUT_RULES: 5,
+    Behaviour.REQUEST_ID_BINDS_BODY: 5,
+    Behaviour.SEAL_BINDS_ACTION: 5,
+    Behaviour.CANCEL_IS_AN_EVENT: 5,
 }
 
 

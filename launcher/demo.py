@@ -234,6 +234,7 @@ async def act(client: Client, step: Step) -> None:
         roles=[payload["role"]],
         via="system",
         bound_to=contract.workflow_id(step.complaint_id),
+        action=step.action,
         issued_at=datetime.now(UTC),
         nonce=secrets.token_hex(16),
     )

@@ -148,22 +148,24 @@ class Harness:
         trusted system here)."""
         payload.setdefault("actor", "li.na")
         result: ComplaintState = await handle.execute_update(
-            action, await self.sealed(handle, payload), result_type=ComplaintState
+            action, await self.sealed(handle, payload, action), result_type=ComplaintState
         )
         return result
 
     async def signal(self, handle: WorkflowHandle[Any, Any], action: str, **payload: Any) -> None:
         """An action as the codec server seals one for the Web UI or CLI: a signal."""
         payload.setdefault("actor", "li.na")
-        await handle.signal(action, await self.sealed(handle, payload))
+        await handle.signal(action, await self.sealed(handle, payload, action))
 
-    async def sealed(self, handle: WorkflowHandle[Any, Any], payload: dict[str, Any]) -> RawValue:
-        """The payload sealed with the sender it names (`roles`, `branches`: the key's, when
-        they differ from the payload's `role`)."""
+    async def sealed(
+        self, handle: WorkflowHandle[Any, Any], payload: dict[str, Any], action: str
+    ) -> RawValue:
+        """The payload sealed for `action` with the sender it names (`roles`, `branches`: the
+        key's, when they differ from the payload's `role`)."""
         roles = payload.pop("roles", None) or [payload.get("role", "handler")]
         branches = payload.pop("branches", None)
         return await self.sealed_raw(handle, payload, actor=payload["actor"], roles=roles,
-                                     branches=branches)  # fmt: skip
+                                     branches=branches, action=action)  # fmt: skip
 
     async def sealed_raw(
         self,
@@ -175,13 +177,15 @@ class Harness:
         branches: list[str] | None = None,
         **change: Any,
     ) -> RawValue:
-        """Any payload sealed with a verified identity (`change`: bound_to, issued_at, nonce)."""
+        """Any payload sealed with a verified identity (`change`: bound_to, action (the action
+        it is for; rules 5 refuses one sealed for none), issued_at, nonce)."""
         identity = VerifiedIdentity(
             actor=actor,
             roles=roles or ["handler"],
             branches=branches,
             via="system",
             bound_to=change.pop("bound_to", handle.id),
+            action=change.pop("action", None),
             issued_at=change.pop("issued_at", None) or await self.now(),
             nonce=change.pop("nonce", None) or uuid.uuid4().hex,
         )

@@ -12,14 +12,17 @@ from domain.identity import VerifiedIdentity
 from domain.models import Action
 
 
-def verified(case: Complaint, action: Action, now: datetime, **change: Any) -> VerifiedIdentity:
-    """The sender an action names, as the system would have verified it (`change`: what a
-    forger, a replay or another case's payload would get wrong)."""
+def verified(
+    case: Complaint, name: str, payload: Action, now: datetime, **change: Any
+) -> VerifiedIdentity:
+    """The sender action `name` names, as the system would have verified it for that action
+    (`change`: what a forger, a replay or another case's or action's payload would get wrong)."""
     fields: dict[str, Any] = {
-        "actor": action.actor,
-        "roles": [action.role.value],
+        "actor": payload.actor,
+        "roles": [payload.role.value],
         "via": "system",
         "bound_to": case.workflow_id,
+        "action": name,
         "issued_at": now,
         "nonce": uuid.uuid4().hex,
     }
@@ -28,4 +31,4 @@ def verified(case: Complaint, action: Action, now: datetime, **change: Any) -> V
 
 def act(case: Complaint, name: str, action: Action, now: datetime) -> bool:
     """`case.act` by the sender the action names, verified."""
-    return case.act(name, action, now, verified(case, action, now))
+    return case.act(name, action, now, verified(case, name, action, now))

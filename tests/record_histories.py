@@ -32,6 +32,7 @@ from tests.harness import (
     FixedPolicySource,
     Harness,
     RecordingNotifier,
+    eventually,
     test_calendar,
 )
 from workers import build_worker
@@ -247,8 +248,40 @@ async def action_input_rules(h: Harness, release: str) -> None:
     await save(handle, f"action_input_rules-{release}.json")
 
 
+async def cancel_requested(h: Harness, release: str) -> None:
+    """Rules 5: a request id reused by another sender (refused), a supervisor's seal for the
+    resolution sent as the extension decision (refused), a cancellation request (recorded, the
+    supervisor told, the case keeps running), then resolved and the review window run out."""
+    handle = await h.start(channel="hotline", complaint_id=f"cancel_requested-{release}")
+    await h.act(handle, "reassign", owner="zhao.min", request_id="ra-1")
+    await h.act(handle, "reassign", owner="zhao.min", request_id="ra-1")  # a repeat: a no-op
+    reason = await h.refusal(handle, "reassign", **SUPERVISOR, owner="chen.jie",
+                             request_id="ra-1")  # fmt: skip
+    assert "already taken" in reason
+    await h.act(handle, "record_contact", actor="zhao.min")
+    await h.act(handle, "submit_investigation", actor="zhao.min", findings="f",
+                proposed_resolution="r")  # fmt: skip
+    due = (await h.state(handle)).clocks[-1].due_at
+    await h.act(handle, "request_extension", actor="zhao.min",
+                new_due_at=(due + timedelta(days=1)).isoformat(), reason="committee")  # fmt: skip
+    sealed = await h.sealed_raw(handle, {**SUPERVISOR, "approved": True}, actor="wang.qiang",
+                                roles=["supervisor"], action="decide_resolution")  # fmt: skip
+    await handle.signal("decide_extension", sealed)
+    await handle.cancel(reason="tidying up")
+
+    async def recorded() -> bool:
+        return any(e.action == "cancel" for e in (await h.state(handle)).timeline)
+
+    await eventually(recorded, what="the cancellation request on the timeline")
+    await h.act(handle, "decide_resolution", **SUPERVISOR, approved=True)
+    await h.act(handle, "close_case", actor="zhao.min", result="paid")
+    await h.act(handle, "record_callback", actor="zhao.min", satisfied=True)
+    await handle.result()
+    await save(handle, f"cancel_requested-{release}.json")
+
+
 CASES = [general_full_life, crisis_withdrawn, continued_run, bank_outlet_crisis,
-         regraded_after_breach, calendar_entered, action_input_rules]  # fmt: skip
+         regraded_after_breach, calendar_entered, action_input_rules, cancel_requested]  # fmt: skip
 
 
 if __name__ == "__main__":

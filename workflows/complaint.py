@@ -18,7 +18,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RawValue, RetryPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
     # Not `from workflows import ...`: that loads a submodule of the sandboxed `workflows`
@@ -88,6 +88,8 @@ class ComplaintWorkflow:
         self._recording: asyncio.Task[None] | None = None
         self._alarm: asyncio.Task[None] | None = None  # rules 3: the timer of the next alarm
         self._alarm_at: datetime | None = None
+        self._rules: int | None = carried.rules if carried else None  # known before the case
+        self._cancels_unnoted = 0  # rules 5: cancellation requests not on the timeline yet
         last_seq = carried.state.timeline[-1].seq if carried and carried.state.timeline else 0
         self._ledger = LedgerProjection(recorded_seq=last_seq)
         self._search_attributes = visibility.current(workflow.info().typed_search_attributes)
@@ -102,8 +104,38 @@ class ComplaintWorkflow:
 
     @workflow.run
     async def run(self, start: ComplaintIntake | CaseSnapshot) -> ComplaintState:
+        """The story; rules 5: a cancellation request interrupts it (the SDK cancels this task
+        wherever it awaits) and it goes on from where it was, the request on the timeline."""
+        while True:
+            try:
+                return await self._story()
+            except (Exception, asyncio.CancelledError) as err:  # never an eviction's exit
+                if not self._cancel_is_an_event(err):
+                    raise
+                self._cancels_unnoted += 1
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    task.uncancel()  # handled: later waits are not cancelled again
+
+    def _cancel_is_an_event(self, err: BaseException) -> bool:
+        """Rules 5: the case ends only through its own actions (docs/ending-a-case.md). Only
+        a cancellation the server requested is taken so; an eviction's is not one."""
+        return (
+            is_cancelled_exception(err)
+            and self._rules is not None
+            and versions.has(self._rules, Behaviour.CANCEL_IS_AN_EVENT)
+            and workflow.cancellation_reason() is not None
+        )
+
+    async def _story(self) -> ComplaintState:
+        """Accepted and recorded, then the clocks watched until the case is finished; safe to
+        enter again after an interruption (every step starts from what is already done)."""
         if self._case is None:
             await self._accept(self._intake)
+        if not self._ready:
+            await self._record()  # R-IN-2: one transaction puts the case and the notice in
+            self._ready = True
+        self._note_cancellations()
         while not self.case.finished(workflow.now()):
             if self._history_is_long():
                 await self._continue_as_new()
@@ -115,15 +147,25 @@ class ComplaintWorkflow:
 
     async def _accept(self, intake: ComplaintIntake) -> None:
         """Grade the complaint, start its clocks and tell the customer (R-IN-2..4)."""
-        rules = _rules_of_this_release()
+        rules = self._rules = _rules_of_this_release()
         policy = await self._load_policy(intake.branch)
         workflow_id = workflow.info().workflow_id
         self._case = Complaint.accept(intake, policy, workflow.now(), workflow_id=workflow_id,
                                       rules=rules)  # fmt: skip
         self._publish()
         self._collect()
-        await self._record()  # R-IN-2: one transaction puts the case and the notice in
-        self._ready = True
+
+    def _note_cancellations(self) -> None:
+        """Rules 5: each cancellation request on the timeline, the supervisor told; recorded in
+        the ledger like any change (an interrupted ledger write is done again: `_publish`)."""
+        if not self._cancels_unnoted:
+            return
+        for _ in range(self._cancels_unnoted):
+            self.case.cancellation_requested(workflow.cancellation_reason(), workflow.now())
+        self._cancels_unnoted = 0
+        self._collect()
+        self._changed = True
+        self._publish()
 
     async def _load_policy(self, branch: str) -> PolicySnapshot:
         return await workflow.execute_local_activity_method(

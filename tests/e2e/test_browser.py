@@ -78,7 +78,7 @@ class Stack:
 @pytest.fixture
 async def stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Stack]:
     """The dev launcher with the Web UI, its demo complaints filed; stopped with SIGINT."""
-    port, ui_port, api_port = free_port(), free_port(), free_port()
+    port, ui_port, api_port, worker_port = free_port(), free_port(), free_port(), free_port()
     data = tmp_path / "data"
     # The launcher makes its own codec keys and UI token in the data folder (not the tests').
     env = {
@@ -90,6 +90,7 @@ async def stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterato
     output = log_path.open("wb")
     command = [sys.executable, "-m", "launcher", "--demo"]
     command += ["--port", str(port), "--ui-port", str(ui_port), "--api-port", str(api_port)]
+    command += ["--worker-http-port", str(worker_port)]  # never the 9400 of a make run
     launcher = await asyncio.create_subprocess_exec(
         *command, cwd=PROJECT_ROOT, env=env, stdout=output, stderr=asyncio.subprocess.STDOUT
     )
@@ -134,7 +135,7 @@ async def stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterato
     finally:
         if launcher.returncode is None:
             launcher.kill()
-            await launcher.wait()
+            await asyncio.wait_for(launcher.wait(), timeout=STOP_TIMEOUT)
         for pid in servers:
             if alive(pid):
                 os.kill(pid, signal.SIGKILL)
@@ -163,11 +164,13 @@ async def to_approval(client: Client, complaint_id: str) -> None:
             roles=["handler"],
             via="system",
             bound_to=contract.workflow_id(complaint_id),
+            action=action,
             issued_at=datetime.now(UTC),
             nonce=uuid.uuid4().hex,
         )
         sent = {**payload, "actor": "zhao.min", "role": "handler"}
-        await contract.act(client, complaint_id, action, sent, identity)
+        await asyncio.wait_for(contract.act(client, complaint_id, action, sent, identity),
+                               timeout=STOP_TIMEOUT)  # fmt: skip
 
 
 async def personal_endpoint(stack: Stack, name: str, role: str) -> str:
@@ -180,7 +183,7 @@ async def personal_endpoint(stack: Stack, name: str, role: str) -> str:
             sys.executable, "-m", "api.keys", *args, cwd=PROJECT_ROOT, env=env,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )  # fmt: skip
-        out, err = await proc.communicate()
+        out, err = await asyncio.wait_for(proc.communicate(), timeout=STOP_TIMEOUT)
         assert proc.returncode == 0, err.decode()
         return out.decode().strip()
 
@@ -258,7 +261,8 @@ async def test_ops_filter_open_decrypted_summary_and_signal(stack: Stack) -> Non
 
             # 3. "Send a Signal" decide_resolution, as a handler (refused), then as a supervisor.
             await to_approval(stack.client, "DEMO-0002")
-            decision = json.dumps({"workflow_id": MAJOR, "approved": True, "collective": True,
+            decision = json.dumps({"workflow_id": MAJOR, "action": "decide_resolution",
+                                   "approved": True, "collective": True,
                                    "participants": ["wang.qiang", "zhao.min"]})  # fmt: skip
             for who, role in (("li.na", "handler"), ("wang.qiang", "supervisor")):
                 step = f"signal-{role}"

@@ -163,7 +163,7 @@ async def test_dev_launcher_demo_then_ctrl_c(tmp_path: Path) -> None:
     finally:
         if launcher.returncode is None:
             launcher.kill()
-            await launcher.wait()
+            await asyncio.wait_for(launcher.wait(), timeout=STOP_TIMEOUT)
         for pid in servers:
             if alive(pid):
                 os.kill(pid, signal.SIGKILL)

@@ -185,7 +185,7 @@ async def test_r_ac_3_r_ac_4_r_an_5_a_month_sheet_appeal_decision_publication_cs
         env=os.environ | {"DATABASE_URL": database}, stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
-    out, err = await cli.communicate()
+    out, err = await asyncio.wait_for(cli.communicate(), timeout=60)
     assert cli.returncode == 0, err.decode()
     assert out.decode() == r.text
 

@@ -170,7 +170,7 @@ def replay_purely(
             name, payload = next(actions)
             try:
                 action = ACTION_MODELS[name].model_validate(payload)
-                pure.act(name, action, entry.at, verified(pure, action, entry.at))
+                pure.act(name, action, entry.at, verified(pure, name, action, entry.at))
             except Refused:
                 pass
         else:  # the workflow woke for an alarm: the pure case must want waking then too

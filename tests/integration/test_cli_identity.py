@@ -46,7 +46,7 @@ async def codec_url(harness: Harness) -> AsyncIterator[str]:
     await eventually(started, what="the API serving")
     yield f"http://127.0.0.1:{port}/codec"
     server.should_exit = True
-    await serving
+    await asyncio.wait_for(serving, timeout=30)
 
 
 async def temporal_cli(h: Harness, *args: str) -> tuple[int, str]:
@@ -55,7 +55,12 @@ async def temporal_cli(h: Harness, *args: str) -> tuple[int, str]:
         find("temporal"), *args, "--address", target, "--namespace", h.client.namespace,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )  # fmt: skip
-    out, _ = await proc.communicate()
+    try:
+        out, _ = await asyncio.wait_for(proc.communicate(), timeout=60)
+    except TimeoutError:
+        proc.kill()
+        await proc.wait()
+        raise
     return proc.returncode or 0, out.decode()
 
 
@@ -67,7 +72,8 @@ async def test_r_ac_1_a_cli_signal_through_the_codec_with_a_supervisor_key_count
     await h.act(handle, "record_contact")
     await h.act(handle, "submit_investigation", findings="f", proposed_resolution="pay")
     key = await create_key(h.pool, "wang.qiang", [Role.SUPERVISOR])
-    decision = json.dumps({"workflow_id": handle.id, "approved": True})
+    decision = json.dumps({"workflow_id": handle.id, "action": "decide_resolution",
+                           "approved": True})  # fmt: skip
 
     # Plain, as typed at the CLI: refused, recorded.
     code, out = await temporal_cli(h, "workflow", "signal", "--workflow-id", handle.id,

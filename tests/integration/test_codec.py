@@ -438,10 +438,11 @@ async def test_codec_server_personal_endpoint_for_the_dev_ui(codec_api: CodecApi
 async def test_codec_server_seals_what_it_encodes_with_the_verified_identity(
     codec_api: CodecApi,
 ) -> None:
-    """Encoding stamps who is sending, bound to the workflow the payload names; a name or
-    role typed into the payload is replaced by the verified one."""
-    typed = {"workflow_id": "complaint-C1", "actor": "mallory", "role": "supervisor",
-             "approved": True}  # fmt: skip
+    """Encoding stamps who is sending, bound to the workflow and the action the payload names
+    (the codec protocol says neither); a name or role typed into the payload is replaced by the
+    verified one."""
+    typed = {"workflow_id": "complaint-C1", "action": "decide_resolution", "actor": "mallory",
+             "role": "supervisor", "approved": True}  # fmt: skip
     payload = Payload(metadata={"encoding": b"json/plain"}, data=json.dumps(typed).encode())
     forged = Payload()
     forged.CopyFrom(payload)
@@ -454,7 +455,7 @@ async def test_codec_server_seals_what_it_encodes_with_the_verified_identity(
     identity = VerifiedIdentity.from_json(inner.metadata[IDENTITY])
     assert identity is not None and identity.actor == "codec-handler"
     assert identity.roles == ["handler"] and identity.via == "codec"
-    assert identity.bound_to == "complaint-C1"
+    assert identity.bound_to == "complaint-C1" and identity.action == "decide_resolution"
     assert json.loads(inner.data) == {"actor": "codec-handler", "role": "handler",
                                       "approved": True}  # fmt: skip
     # An identity typed into a payload that is not encrypted never survives decoding.

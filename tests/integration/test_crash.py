@@ -9,10 +9,10 @@ import os
 import signal
 import sys
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 import pytest
@@ -28,6 +28,8 @@ from tests.integration.test_ledger import ledger_timeline, workflow_timeline
 from workers import build_worker
 
 SUPERVISOR = {"actor": "wang.qiang", "role": "supervisor"}
+STEP_TIMEOUT = 60  # seconds: each step that waits on the worker process
+T = TypeVar("T")
 
 
 @pytest.fixture
@@ -51,11 +53,31 @@ async def start_worker_process(
         "COMPLAINTS_SMTP_HOST": "127.0.0.1",
         "COMPLAINTS_SMTP_PORT": str(sink.port),
         "COMPLAINTS_LOG_FORMAT": "json",
+        # Any free port: never the 9400 of a developer's `make run` (the worker exits if taken).
+        "COMPLAINTS_WORKER_HTTP_PORT": "0",
     }
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "workers", cwd=PROJECT_ROOT, env=env,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
+
+
+async def while_running(process: asyncio.subprocess.Process, step: Awaitable[T]) -> T:
+    """`step`, which needs the worker `process`: failed at once if the worker exits first, and
+    bounded in any case (an update waits for a worker for ever)."""
+    done, _ = await asyncio.wait(
+        [waiting := asyncio.ensure_future(step), exited := asyncio.ensure_future(process.wait())],
+        timeout=STEP_TIMEOUT,
+        return_when=asyncio.FIRST_COMPLETED,
+    )
+    if waiting in done:
+        exited.cancel()
+        return waiting.result()
+    waiting.cancel()
+    if exited in done:
+        raise AssertionError(f"the worker process exited ({process.returncode}) mid-step")
+    exited.cancel()
+    raise AssertionError(f"no answer within {STEP_TIMEOUT} s")
 
 
 async def test_worker_killed_mid_lifecycle_case_finishes_ledger_exactly_once(
@@ -67,22 +89,28 @@ async def test_worker_killed_mid_lifecycle_case_finishes_ledger_exactly_once(
     try:
         # A dead worker's workflow task is retried after the task timeout (10 s by default).
         handle = await h.start(task_timeout=timedelta(seconds=2))
-        await h.act(handle, "record_contact")
+        await while_running(first, h.act(handle, "record_contact"))
         await h.signal(handle, "submit_investigation", findings="f", proposed_resolution="r")
         first.send_signal(signal.SIGKILL)  # in the middle of handling that signal
-        await first.wait()
+        await asyncio.wait_for(first.wait(), STEP_TIMEOUT)
     finally:
         if first.returncode is None:
             first.kill()
     second = await start_worker_process(h, database, mail_sink)
     try:
-        await h.act(handle, "decide_resolution", **SUPERVISOR, approved=True)
-        await h.act(handle, "close_case", result="paid")
-        await h.act(handle, "record_callback", satisfied=True)
-        final: ComplaintState = await handle.result()
+        await while_running(second, h.act(handle, "decide_resolution", **SUPERVISOR,
+                                          approved=True))  # fmt: skip
+        await while_running(second, h.act(handle, "close_case", result="paid"))
+        await while_running(second, h.act(handle, "record_callback", satisfied=True))
+        final: ComplaintState = await while_running(second, handle.result())
     finally:
-        second.terminate()
-        await second.wait()
+        if second.returncode is None:
+            second.terminate()
+        try:
+            await asyncio.wait_for(second.wait(), STEP_TIMEOUT)
+        except TimeoutError:
+            second.kill()
+            await second.wait()
     assert final.outcome == "resolved"
     assert [e.action for e in final.timeline if e.kind == "action"] == [
         "record_contact", "submit_investigation", "decide_resolution", "close_case",

@@ -64,7 +64,8 @@ async def test_r_ac_1_an_encrypted_payload_whose_identity_was_typed_by_hand_is_r
     h = harness
     handle = await at_approval(h)
     await handle.signal("decide_resolution", {**SUPERVISOR, "approved": True})
-    mismatch = await h.sealed_raw(handle, {**SUPERVISOR, "approved": True}, actor="li.na")
+    mismatch = await h.sealed_raw(handle, {**SUPERVISOR, "approved": True}, actor="li.na",
+                                  action="decide_resolution")  # fmt: skip
     await handle.signal("decide_resolution", mismatch)
     state = await h.state(handle)
     assert state.stage is Stage.APPROVE
@@ -87,7 +88,8 @@ async def test_r_ac_1_a_sealed_payload_from_another_case_or_sent_twice_is_refuse
     assert f"given for {other.id}" in state.timeline[-1].detail
 
     once = await h.sealed_raw(handle, {**SUPERVISOR, "approved": False, "reason": "more"},
-                              actor="wang.qiang", roles=["supervisor"])  # fmt: skip
+                              actor="wang.qiang", roles=["supervisor"],
+                              action="decide_resolution")  # fmt: skip
     await handle.signal("decide_resolution", once)
     await h.act(handle, "submit_investigation", findings="f2", proposed_resolution="pay more")
     await handle.signal("decide_resolution", once)  # a replay
@@ -96,7 +98,7 @@ async def test_r_ac_1_a_sealed_payload_from_another_case_or_sent_twice_is_refuse
     assert "used before" in state.timeline[-1].detail
 
     stale = await h.sealed_raw(handle, {**SUPERVISOR, "approved": True}, actor="wang.qiang",
-                               roles=["supervisor"],
+                               roles=["supervisor"], action="decide_resolution",
                                issued_at=await h.now() - timedelta(days=2))  # fmt: skip
     await handle.signal("decide_resolution", stale)
     assert "out of date" in (await h.state(handle)).timeline[-1].detail

@@ -113,3 +113,14 @@ async def test_r_sla_3_published_calendar_reaches_running_case_through_history(
     )
     await handle.terminate("replay check")
     await replayer().replay_workflow(await handle.fetch_history())
+
+
+async def test_a_rules_5_case_that_was_asked_to_cancel_replays_and_ended_completed() -> None:
+    """Rules 5 (`cancel_requested-rules-5`): a cancellation request in the middle of the case's
+    history, which ran on to its normal end; replay takes the request the same way."""
+    history = recorded("cancel_requested-rules-5")
+    kinds = [e.WhichOneof("attributes") for e in history.events]
+    asked = kinds.index("workflow_execution_cancel_requested_event_attributes")
+    assert kinds[-1] == "workflow_execution_completed_event_attributes"
+    assert "workflow_execution_update_completed_event_attributes" in kinds[asked:]
+    await replayer().replay_workflow(history)

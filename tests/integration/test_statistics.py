@@ -495,7 +495,7 @@ async def test_exposures_cli_imports_a_file(database: str, tmp_path: Path) -> No
             cwd=PROJECT_ROOT, env={"DATABASE_URL": database, "PATH": "/usr/bin:/bin"},
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )  # fmt: skip
-        out, err = await process.communicate()
+        out, err = await asyncio.wait_for(process.communicate(), timeout=60)
         assert process.returncode is not None
         return process.returncode, out.decode(), err.decode()
 

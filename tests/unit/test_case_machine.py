@@ -91,6 +91,7 @@ SENDERS = ["verified"] * 6 + [
     "unsealed",
     "another person",
     "another case",
+    "another action",
     "used before",
     "stale",
     "another branch",
@@ -376,7 +377,7 @@ class CaseMachine(RuleBasedStateMachine):
         except ValidationError as err:  # the shell refuses what does not decode, the same way
             refused = self.case.refuse(name, "unknown", f"invalid payload: {err}", self.now)
         else:
-            sealed = self._sender(sender, action)
+            sealed = self._sender(sender, name, action)
             taken = False
             try:
                 taken = self.case.act(name, action, self.now, sealed)
@@ -409,10 +410,10 @@ class CaseMachine(RuleBasedStateMachine):
             self._only_the_timeline_changed(before)
         self._settle()
 
-    def _sender(self, how: str, action: Action) -> VerifiedIdentity | None:
+    def _sender(self, how: str, name: str, action: Action) -> VerifiedIdentity | None:
         """Who the system verified sent the action: the sender it names, mostly; or nobody
-        (typed by hand), another person, another case, a payload used before, an old one, a
-        key limited to another branch."""
+        (typed by hand), another person, another case, another action (rules 5), a payload
+        used before, an old one, a key limited to another branch."""
         if how == "unsealed":
             return None
         if how == "used before":  # a sealed payload copied from the history, sent again
@@ -421,10 +422,11 @@ class CaseMachine(RuleBasedStateMachine):
             "verified": {},
             "another person": {"actor": "mallory"},
             "another case": {"bound_to": "complaint-OTHER"},
+            "another action": {"action": "expedite" if name != "expedite" else "resume_clock"},
             "stale": {"issued_at": self.now - timedelta(days=2)},
             "another branch": {"branches": ["Beijing Haidian"]},
         }
-        return verified(self.case, action, self.now, **changes[how])
+        return verified(self.case, name, action, self.now, **changes[how])
 
     @rule(step=ADVANCES)
     def advance(self, step: timedelta | str) -> None:
@@ -455,6 +457,21 @@ class CaseMachine(RuleBasedStateMachine):
         if self.case.calendar_check_due(self.now):
             self.case.calendar_checked(PUBLISHED, self.now)
             self._settle()
+
+    @rule(reason=st.sampled_from(["", "tidying up"]))
+    def cancellation_requested(self, reason: str) -> None:
+        """Rules 5: a cancellation request (the Web UI's, the CLI's) is refused on the timeline
+        and told to the supervisor; nothing else changes, and the case runs on (liveness)."""
+        before = self.case.snapshot()
+        self.case.cancellation_requested(reason, self.now)
+        after = self.case.snapshot()
+        assert after.state.timeline[len(before.state.timeline)].kind == "refused"
+        assert [n.recipient_role for n in after.pending_notices[len(before.pending_notices) :]] == [
+            "supervisor" if self.case.state.supervisor else "owner"
+        ]
+        told: Any = {"state": {"timeline"}, "notice_seq": True, "pending_notices": True}
+        assert after.model_dump(exclude=told) == before.model_dump(exclude=told)
+        self._settle()
 
     # -----------------------------------------------------------------------------------------
     # Invariants, from the rules

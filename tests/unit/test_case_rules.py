@@ -325,7 +325,7 @@ def test_r_st_2_rules_1_keeps_the_self_declared_collective_decision() -> None:
 # R-SLA-4: a stage breaches once, whatever happens to its deadline afterwards
 
 
-@pytest.mark.parametrize("rules", [3, RULES], ids=["rules-3", "rules-4"])
+@pytest.mark.parametrize("rules", [3, RULES], ids=["rules-3", f"rules-{RULES}"])
 def test_r_sla_4_escalation_after_a_breach_does_not_breach_the_stage_again(rules: int) -> None:
     """A general complaint's contact (2 working hours) passes its deadline; a crisis is then
     declared, so the case is major and its contact deadline is 1 working hour: already past.

@@ -52,6 +52,7 @@ OUR_IMAGE = "complaints"  # the image infra/deploy/Dockerfile builds (compose an
 K8S_VERSIONS = ("1.30", kubernetes_validate.latest_version())
 WORKER_GRACEFUL_SHUTDOWN_S = 30 + 10  # the worker's drain, then the relay's batch in flight
 WORKER_PORT = 9400
+TOOL_TIMEOUT = 300  # seconds: each tool this test runs (hadolint, pip wheel, check-jsonschema)
 API_PORT = 8000
 
 
@@ -122,6 +123,7 @@ def test_dockerfile_passes_hadolint() -> None:
         capture_output=True,
         text=True,
         check=False,
+        timeout=TOOL_TIMEOUT,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -134,6 +136,7 @@ def test_hadolint_rejects_a_root_image_with_unpinned_packages(tmp_path: Path) ->
         capture_output=True,
         text=True,
         check=False,
+        timeout=TOOL_TIMEOUT,
     )
     assert result.returncode != 0
     for rule in ("DL3006", "DL3013", "DL3025"):  # untagged base, unpinned pip, shell-form CMD
@@ -239,6 +242,7 @@ def test_image_wheel_holds_every_module_and_file_the_processes_read(tmp_path: Pa
         ],
         check=True,
         capture_output=True,
+        timeout=TOOL_TIMEOUT,
     )
     (wheel,) = (tmp_path / "dist").glob("complaints-*.whl")
     with zipfile.ZipFile(wheel) as archive:
@@ -276,6 +280,7 @@ def test_compose_file_matches_the_compose_spec() -> None:
         capture_output=True,
         text=True,
         check=False,
+        timeout=TOOL_TIMEOUT,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -295,6 +300,7 @@ def test_compose_spec_check_rejects_a_misspelt_key(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         check=False,
+        timeout=TOOL_TIMEOUT,
     )
     assert result.returncode != 0
 
@@ -316,7 +322,11 @@ def test_compose_services_run_project_modules_in_order_with_health_checks() -> N
     assert api_argv[api_argv.index("--port") + 1] == str(API_PORT)
     assert api_argv[api_argv.index("--host") + 1] == "0.0.0.0"
     help_text = subprocess.run(
-        [sys.executable, "-m", "api", "--help"], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "api", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=TOOL_TIMEOUT,
     ).stdout
     assert "--host" in help_text and "--port" in help_text
 

@@ -21,8 +21,10 @@ def test_r_ac_1_a_repeated_deliverys_seal_is_spent_too_under_rules_3() -> None:
     first = ACTION_MODELS["record_contact"].model_validate(
         {"actor": "li.na", "role": "handler", "request_id": "r1"}
     )
-    assert case.act("record_contact", first, TUESDAY, verified(case, first, TUESDAY))
-    seal = verified(case, first, TUESDAY)
+    assert case.act(
+        "record_contact", first, TUESDAY, verified(case, "record_contact", first, TUESDAY)
+    )
+    seal = verified(case, "record_contact", first, TUESDAY)
     assert not case.act("record_contact", first, TUESDAY, seal)  # the repeat: a no-op
     copy = ACTION_MODELS["pause_clock"].model_validate(
         {"actor": "li.na", "role": "handler", "reason": "appraisal"}
