@@ -23,7 +23,7 @@ from activities.calendar_years import apply_entered
 from domain.calendar import WorkingWindow
 from domain.calendar_data import china_calendar, fast_calendar
 from domain.closures import with_closure
-from domain.models import Derived
+from domain.fields import Derived
 from domain.sla import PolicySnapshot, SlaPolicy
 from ledger import policy as policies
 

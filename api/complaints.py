@@ -35,18 +35,10 @@ from api.models import (
     from_row,
     from_state,
 )
-from domain.models import (
-    NEW_INPUT,
-    Channel,
-    ComplaintIntake,
-    Grade,
-    RepeatOf,
-    Role,
-    Stage,
-    no_nul,
-    received_in_window,
-)
+from domain.fields import NEW_INPUT, no_nul, received_in_window
+from domain.intake import ComplaintIntake, RepeatOf
 from domain.sla import SlaPolicy
+from domain.vocabulary import Channel, Grade, Role, Stage
 from infra.config import Settings
 from ledger import intake as intake_ledger
 from ledger import views

@@ -12,32 +12,11 @@ from pydantic import BaseModel, Field, model_validator
 
 from api.auth import Identity
 from domain.crisis import may_see_resolution
-from domain.models import (
-    EARLIEST,
-    LATEST,
-    AmountInvolved,
-    AwareDatetime,
-    BankOutlet,
-    Channel,
-    Clock,
-    ComplaintState,
-    CrisisFacts,
-    CrisisRecord,
-    Customer,
-    Grade,
-    Handoff,
-    HelpFlag,
-    Key,
-    Model,
-    Name,
-    PolicyClass,
-    Role,
-    SingleLine,
-    SpecialDeadlines,
-    Stage,
-    Text,
-    TimelineEntry,
-)
+from domain.fields import EARLIEST, LATEST, AwareDatetime, Key, Name, SingleLine, Text
+from domain.fields import Input as Model
+from domain.intake import AmountInvolved, BankOutlet, CrisisFacts, Customer, SpecialDeadlines
+from domain.state import Clock, ComplaintState, CrisisRecord, Handoff, PolicyClass, TimelineEntry
+from domain.vocabulary import Channel, Grade, HelpFlag, Role, Stage
 from infra.masking import mask_number, mask_recipient, mask_text
 
 SEES_CUSTOMER_NUMBERS = (Role.HANDLER, Role.SUPERVISOR)

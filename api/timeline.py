@@ -12,7 +12,7 @@ from api import cases, scope
 from api.auth import Identity, require
 from api.cases import Ledger, Temporal
 from api.models import ComplaintId, NoticeView, Problem, entry_for, notice_for, shows_numbers
-from domain.models import TimelineEntry
+from domain.state import TimelineEntry
 from ledger import views
 
 router = APIRouter(tags=["complaints"])

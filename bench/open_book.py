@@ -55,8 +55,8 @@ from bench.empty_workflow import AlarmFloorWorkflow, noop
 from bench.first_wait import QuietSender, intake
 from bench.servers import dev_server, ledger
 from domain.calendar_data import fast_calendar
-from domain.models import Stage
 from domain.sla import DEFAULT_LIMITS, PolicySnapshot, SlaPolicy, StageLimit
+from domain.vocabulary import Stage
 from infra import logs
 from infra.codec import KeyRing, data_converter, generate_key_file
 from infra.config import Settings

@@ -45,7 +45,7 @@ from activities.calendar_years import report_library_catch_up, summary
 from api.app import create_app
 from api.auth import create_key, create_ui_token
 from api.codec import ENV_UI_ORIGINS, codec_router_from_env
-from domain.models import Role
+from domain.vocabulary import Role
 from infra import logs
 from infra.binaries import find
 from infra.codec import (

@@ -22,8 +22,10 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.calendar import WorkCalendar
 from domain.identity import VerifiedIdentity
-from domain.models import ComplaintIntake, ComplaintState, Notification
+from domain.intake import ComplaintIntake
+from domain.notice_models import Notification
 from domain.sla import PolicySnapshot
+from domain.state import ComplaintState
 from infra.codec import KeyRing, data_converter
 from ledger import evidence
 from notices.channels import DeliveryStatus

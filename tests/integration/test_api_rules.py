@@ -13,7 +13,7 @@ import pytest
 
 from api.app import create_app
 from api.auth import create_key
-from domain.models import Role
+from domain.vocabulary import Role
 from tests.harness import Harness
 from tests.integration.test_api import Api, complaint
 from tests.integration.test_api_keys import keys_cli

@@ -37,8 +37,8 @@ from api.app import create_app
 from api.auth import create_key, create_ui_token
 from api.codec import codec_router
 from api.complaints import complaint_id_for
-from domain.models import Role
 from domain.sla import PolicySnapshot, SlaPolicy
+from domain.vocabulary import Role
 from infra.binaries import find
 from infra.codec import EncryptionCodec
 from infra.postgres import create_database, create_pool, drop_database

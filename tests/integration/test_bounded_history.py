@@ -14,8 +14,9 @@ from temporalio.client import WorkflowHandle
 
 from api.app import create_app
 from api.auth import create_key
-from domain.models import ComplaintState, Role, Stage
 from domain.sla import PolicySnapshot, SlaPolicy
+from domain.state import ComplaintState
+from domain.vocabulary import Role, Stage
 from tests.harness import Harness, eventually, test_calendar
 
 BUDGET = 1_000  # the policy's default history budget

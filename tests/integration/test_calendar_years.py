@@ -24,8 +24,8 @@ from activities.calendar_years import apply_entered, report_library_catch_up
 from api.app import create_app
 from api.auth import create_key
 from domain.case import CALENDAR_CHECK_EVERY
-from domain.models import Role
 from domain.sla import PolicySnapshot, SlaPolicy
+from domain.vocabulary import Role
 from infra import metrics
 from reports.render import render_html
 from reports.statistics import monthly_report

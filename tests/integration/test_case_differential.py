@@ -16,9 +16,10 @@ from typing import Any
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
+from domain.actions import ACTION_MODELS
 from domain.case import Complaint, Refused
-from domain.models import ACTION_MODELS, Role
 from domain.sla import PolicySnapshot, SlaPolicy
+from domain.vocabulary import Role
 from tests.harness import Harness, test_calendar
 from tests.identities import verified
 from tests.unit.test_case_machine import ACTOR, WEIGHTED, closing_steps

@@ -13,8 +13,8 @@ from domain.calendar import (
     next_working_instant,
     working_time_between,
 )
-from domain.models import Stage
 from domain.sla import PolicySnapshot, SlaPolicy
+from domain.vocabulary import Stage
 from tests.harness import Harness, eventually, test_calendar
 from workflows import search_attributes as sa
 

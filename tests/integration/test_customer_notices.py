@@ -18,8 +18,8 @@ import pytest
 
 from api.app import create_app
 from api.auth import create_key
-from domain.models import Role
 from domain.notices import last_day
+from domain.vocabulary import Role
 from infra.smssink import SmsSink
 from notices.channels import Channels, ChannelSettings
 from tests.harness import Harness, eventually

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from domain.actions import ACTION_MODELS
 from domain.arrangements import YearArrangement, differences, with_arrangement
 from domain.calendar import (
     add_working_days,
@@ -23,8 +24,9 @@ from domain.calendar import (
 )
 from domain.calendar_data import china_calendar, supported_years
 from domain.case import CALENDAR_CHECK_EVERY, RULES, Complaint
-from domain.models import ACTION_MODELS, ComplaintIntake, Grade
+from domain.intake import ComplaintIntake
 from domain.sla import PolicySnapshot, SlaPolicy, regulatory_due
+from domain.vocabulary import Grade
 from tests.identities import act as sealed_act
 
 SH = ZoneInfo("Asia/Shanghai")

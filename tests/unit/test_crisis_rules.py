@@ -12,11 +12,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from domain.actions import ACTION_MODELS
 from domain.calendar_data import china_calendar
 from domain.case import Complaint, Refused
 from domain.crisis import may_see_resolution
-from domain.models import ACTION_MODELS, ClockKind, ComplaintIntake, NoticeKind, Role, Stage
+from domain.intake import ComplaintIntake
+from domain.notice_models import NoticeKind
 from domain.sla import PolicySnapshot, SlaPolicy
+from domain.state import ClockKind
+from domain.vocabulary import Role, Stage
 from tests.identities import act as sealed_act
 from workflows import visibility
 
