@@ -190,6 +190,7 @@ HOME_HOURS = {"scope": HOME, "effective_from": "2027-01-01T00:00:00+08:00",
 CLOSURE = {"first_day": "2026-10-22", "last_day": "2026-10-22", "reason": "typhoon"}
 OK, CREATED, EITHER = frozenset({200}), frozenset({201}), frozenset({200, 201})
 CASE = "/v1/complaints/{case}"
+TEMPLATE = {"subject": "Paused", "body": "Case {{ complaint_id }} paused.", "reason": "r"}
 LIBRARY_2027 = {"effective_from": "2026-12-07T00:00:00+08:00", "reason": "caught up"}
 NATIONAL_2027 = {
     "effective_from": "2026-12-07T00:00:00+08:00",
@@ -255,6 +256,11 @@ TABLE: dict[tuple[str, str], Door] = {
        for p, body in (("/v1/calendar/{year}", NATIONAL_2027),
                        ("/v1/calendar/{year}/library", LIBRARY_2027))},
     ("GET", "/v1/calendar"): Door("keyed", (R.ADMIN, R.SUPERVISOR, R.AUDITOR), at("/v1/calendar")),
+    ("POST", "/v1/notice-templates/{template}/{language}"): Door(
+        "national", (R.ADMIN,), at("/v1/notice-templates/paused/en", body=TEMPLATE), CREATED),
+    **{("GET", p): Door("keyed", (R.ADMIN, R.SUPERVISOR, R.AUDITOR), at(p.format(
+        template="paused", language="zh"))) for p in (
+        "/v1/notice-templates", "/v1/notice-templates/{template}/{language}")},
     ("POST", "/v1/branches/{branch}/closures"): Door(
         "change", (R.ADMIN,), at(f"/v1/branches/{HOME}/closures", body=CLOSURE)),
     ("GET", "/v1/accountability/{period}/results"): Door(
