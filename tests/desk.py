@@ -104,16 +104,18 @@ class Desk:
         answer: dict[str, Any] = done.json()
         return answer
 
-    async def signed_in(self, name: str) -> httpx.AsyncClient:
+    @asynccontextmanager
+    async def signed_in(self, name: str) -> AsyncIterator[httpx.AsyncClient]:
         """A browser-like client signed in at /desk/login with the person's key."""
-        http = self.client()
-        page = await http.get("/desk/login")
-        answer = await http.post(
-            "/desk/login",
-            data={"csrf": csrf_of(page.text), "key": self.keys[name], "next": "/desk/queue/mine"},
-        )
-        assert answer.status_code == 303, answer.text
-        return http
+        async with self.client() as http:
+            page = await http.get("/desk/login")
+            answer = await http.post(
+                "/desk/login",
+                data={"csrf": csrf_of(page.text), "key": self.keys[name],
+                      "next": "/desk/queue/mine"},
+            )  # fmt: skip
+            assert answer.status_code == 303, answer.text
+            yield http
 
 
 @asynccontextmanager

@@ -48,8 +48,7 @@ async def test_every_desk_page_needs_a_signed_in_person(desk: Desk) -> None:
 
 
 async def test_the_session_cookie_is_sealed_httponly_and_strict(desk: Desk) -> None:
-    http = await desk.signed_in("li.na")
-    async with http:
+    async with desk.signed_in("li.na") as http:
         cookie = next(c for c in http.cookies.jar if c.name == COOKIE)
         assert cookie.value is not None
         secret = desk.keys["li.na"].split("_", 2)[2]
@@ -82,8 +81,7 @@ async def test_a_sign_in_form_without_its_csrf_token_is_403(desk: Desk) -> None:
 async def test_a_form_without_its_csrf_token_is_403_and_changes_nothing(desk: Desk) -> None:
     cid = await desk.file()
     before = await events(desk, cid)
-    http = await desk.signed_in("li.na")
-    async with http:
+    async with desk.signed_in("li.na") as http:
         form = await http.get(f"/desk/cases/{cid}/act/record_contact")
         token = csrf_of(form.text)
         for data in ({"method": "phone"}, {"method": "phone", "csrf": token[:-1] + "x"}):
@@ -100,8 +98,7 @@ async def test_a_form_without_its_csrf_token_is_403_and_changes_nothing(desk: De
 async def test_a_case_of_another_branch_is_a_404_page(desk: Desk) -> None:
     """As the API answers an unknown case: the page does not confirm that it exists."""
     away = await desk.file(branch=AWAY, owner="chen.away")
-    http = await desk.signed_in("li.na")
-    async with http:
+    async with desk.signed_in("li.na") as http:
         html = {"Accept": "text/html"}
         for path in (f"/desk/cases/{away}", f"/desk/cases/{away}/act/record_contact",
                      "/desk/cases/NOSUCHCASE"):  # fmt: skip
@@ -117,8 +114,10 @@ async def test_a_case_of_another_branch_is_a_404_page(desk: Desk) -> None:
 async def test_the_queue_is_sorted_by_next_deadline_with_buckets_and_filters(desk: Desk) -> None:
     """The team queue lists the branch's open cases soonest deadline first; the overdue and
     due-today buckets count from the ledger's running clocks; filters narrow it."""
-    late, soon, major = await desk.file(), await desk.file(), await desk.file(
-        channel="regulator_provincial"
+    late, soon, major = (
+        await desk.file(),
+        await desk.file(),
+        await desk.file(channel="regulator_provincial"),
     )
     now = datetime.now(UTC)
     # The ledger's running clocks, as a breached and an imminent deadline would leave them.
@@ -126,8 +125,7 @@ async def test_the_queue_is_sorted_by_next_deadline_with_buckets_and_filters(des
                             late, now - timedelta(hours=3))  # fmt: skip
     await desk.pool.execute("UPDATE sla_clocks SET due_at = $2 WHERE complaint_id = $1",
                             soon, now + timedelta(minutes=1))  # fmt: skip
-    http = await desk.signed_in("wang.qiang")
-    async with http:
+    async with desk.signed_in("wang.qiang") as http:
         page = (await http.get("/desk/queue/team")).text
         assert page.index(late) < page.index(soon) < page.index(major)
         assert 'data-bucket="overdue"' in page and "超时 overdue 3 小时 h" in page
@@ -143,8 +141,7 @@ async def test_an_action_the_role_may_not_take_is_not_offered_nor_accepted(desk:
     cid = await desk.file()
     await desk.act(cid, "record_contact", "li.na")
     await desk.act(cid, "submit_investigation", "li.na", findings="f", proposed_resolution="pay")
-    handler = await desk.signed_in("li.na")
-    async with handler:
+    async with desk.signed_in("li.na") as handler:
         page = (await handler.get(f"/desk/cases/{cid}")).text
         assert 'data-action="decide_resolution"' not in page
         form = await handler.get(f"/desk/cases/{cid}/act/decide_resolution")
@@ -153,12 +150,10 @@ async def test_an_action_the_role_may_not_take_is_not_offered_nor_accepted(desk:
         sent = await handler.post(f"/desk/cases/{cid}/act/decide_resolution",
                                   data={"csrf": token, "approved": "true"})  # fmt: skip
         assert sent.status_code == 403
-    supervisor = await desk.signed_in("wang.qiang")
-    async with supervisor:
+    async with desk.signed_in("wang.qiang") as supervisor:
         page = (await supervisor.get(f"/desk/cases/{cid}")).text
         assert 'data-action="decide_resolution"' in page
-    auditor = await desk.signed_in("sun.audit")
-    async with auditor:
+    async with desk.signed_in("sun.audit") as auditor:
         page = (await auditor.get(f"/desk/cases/{cid}")).text
         assert 'id="no-actions"' in page and "data-action=" not in page
 
@@ -183,8 +178,7 @@ def test_available_actions_follow_the_stage_and_the_role() -> None:
 async def test_a_field_error_is_shown_beside_the_field_and_nothing_is_sent(desk: Desk) -> None:
     cid = await desk.file()
     before = await events(desk, cid)
-    http = await desk.signed_in("li.na")
-    async with http:
+    async with desk.signed_in("li.na") as http:
         form = await http.get(f"/desk/cases/{cid}/act/request_extension")
         assert 'type="datetime-local"' in form.text
         answer = await http.post(
@@ -201,8 +195,7 @@ async def test_the_case_refusal_is_shown_in_words_beside_the_form(desk: Desk) ->
     """An extension to a date before the current deadline: the case's own reason, in the
     branch's zone, to the minute."""
     cid = await desk.file()
-    http = await desk.signed_in("li.na")
-    async with http:
+    async with desk.signed_in("li.na") as http:
         form = await http.get(f"/desk/cases/{cid}/act/request_extension")
         answer = await http.post(
             f"/desk/cases/{cid}/act/request_extension",
@@ -217,8 +210,7 @@ async def test_the_case_refusal_is_shown_in_words_beside_the_form(desk: Desk) ->
 
 async def test_an_accepted_action_shows_on_the_case_with_who_and_how(desk: Desk) -> None:
     cid = await desk.file()
-    http = await desk.signed_in("li.na")
-    async with http:
+    async with desk.signed_in("li.na") as http:
         form = await http.get(f"/desk/cases/{cid}/act/record_contact")
         answer = await http.post(f"/desk/cases/{cid}/act/record_contact",
                                  data={"csrf": csrf_of(form.text), "method": "visit"})  # fmt: skip
@@ -243,21 +235,18 @@ async def test_customer_numbers_are_masked_for_auditors_and_a_plain_view_is_logg
         )
         return count
 
-    auditor = await desk.signed_in("sun.audit")
-    async with auditor:
+    async with desk.signed_in("sun.audit") as auditor:
         page = (await auditor.get(f"/desk/cases/{cid}")).text
         assert "13812345678" not in page and "110101198001011234" not in page
     assert await logged() == 0
-    handler = await desk.signed_in("li.na")
-    async with handler:
+    async with desk.signed_in("li.na") as handler:
         assert "13812345678" in (await handler.get(f"/desk/cases/{cid}")).text
     assert await logged() == 1
 
 
 async def test_the_dashboard_counts_per_branch_and_stage(desk: Desk) -> None:
     await desk.file()
-    http = await desk.signed_in("wang.qiang")
-    async with http:
+    async with desk.signed_in("wang.qiang") as http:
         page = await http.get("/desk/dashboard")
         assert page.status_code == 200
         assert f'data-branch="{HOME}"' in page.text and AWAY not in page.text
@@ -267,14 +256,15 @@ async def test_the_dashboard_counts_per_branch_and_stage(desk: Desk) -> None:
 async def test_bulk_reassignment_reports_each_case(desk: Desk) -> None:
     ids = [await desk.file() for _ in range(3)]
     away = await desk.file(branch=AWAY, owner="chen.away")
-    http = await desk.signed_in("wang.qiang")
-    async with http:
+    async with desk.signed_in("wang.qiang") as http:
         token = csrf_of((await http.get("/desk/queue/team")).text)
-        refused = await http.post("/desk/bulk/reassign",
-                                  data={"csrf": token, "cid": [*ids, away], "owner": "zhao.lei"})
+        refused = await http.post(
+            "/desk/bulk/reassign", data={"csrf": token, "cid": [*ids, away], "owner": "zhao.lei"}
+        )
         assert refused.status_code == 403  # a case outside the branch: nothing done
-        answer = await http.post("/desk/bulk/reassign",
-                                 data={"csrf": token, "cid": ids, "owner": "zhao.lei"})
+        answer = await http.post(
+            "/desk/bulk/reassign", data={"csrf": token, "cid": ids, "owner": "zhao.lei"}
+        )
         assert answer.status_code == 200
         assert answer.text.count('<tr class="ok">') == 3
     for cid in ids:
@@ -282,18 +272,15 @@ async def test_bulk_reassignment_reports_each_case(desk: Desk) -> None:
 
 
 async def test_the_monthly_report_is_a_page_for_supervisors(desk: Desk) -> None:
-    supervisor = await desk.signed_in("wang.qiang")
-    async with supervisor:
+    async with desk.signed_in("wang.qiang") as supervisor:
         page = await supervisor.get("/desk/report")
         assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-    handler = await desk.signed_in("li.na")
-    async with handler:
+    async with desk.signed_in("li.na") as handler:
         assert (await handler.get("/desk/report")).status_code == 403
 
 
 async def test_sign_out_ends_the_session(desk: Desk) -> None:
-    http = await desk.signed_in("li.na")
-    async with http:
+    async with desk.signed_in("li.na") as http:
         token = csrf_of((await http.get("/desk/queue/mine")).text)
         assert (await http.post("/desk/logout", data={"csrf": token})).status_code == 303
         assert (await http.get("/desk/queue/mine")).status_code == 303
