@@ -5,9 +5,9 @@ Each property becomes one field: an enum (or `Literal`) a select, a date-time a
 `datetime-local` read in the branch's zone, a date a date, a list of an enum checkboxes,
 another list a text area of one item a line, a boolean a checkbox (an optional one a
 yes / no / not said select), a number a number, a long text a text area, a nested model its
-own fields (`deadlines.contact_hours`). `actor` and `role` come from who is signed in, never
-from the form; `request_id` is a hidden field made when the form is shown, so that sending the
-same form twice acts once.
+own fields (`deadlines.contact_hours`); the note comes last. `actor` and `role` come from
+who is signed in, never from the form; `request_id` is a hidden field made when the form is
+shown, so that sending the same form twice acts once.
 
 `read` checks the answer with the model (with the person's name and role, as the API does) and
 returns the payload, or the errors by field name: nothing is sent while a field is wrong.
@@ -55,7 +55,8 @@ def fields_of(model: type[BaseModel]) -> list[FormField]:
     """The form's fields, in the model's order."""
     schema = model.model_json_schema()
     defs: dict[str, Any] = schema.get("$defs", {})
-    return list(_object_fields(schema, defs, prefix=""))
+    fields = _object_fields(schema, defs, prefix="")
+    return [f for f in fields if f.name != "note"] + [f for f in fields if f.name == "note"]
 
 
 def _resolve(prop: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
@@ -89,7 +90,7 @@ def _fields(
                   default=default, help=str(main.get("description") or ""))  # fmt: skip
     if "enum" in main or "const" in main:
         values = main.get("enum") or [main["const"]]
-        table = ENUM_WORDS.get(str(main.get("title")), {})
+        table = ENUM_WORDS.get(str(main.get("title")), words.VALUES)
         f.kind = "select"
         f.integer = main.get("type") == "integer"
         f.options = [(str(v), table.get(str(v), str(v))) for v in values]

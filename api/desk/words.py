@@ -90,6 +90,31 @@ TIMELINE_KINDS = {
     "notice": "通知 Notice",
     "clock": "时限 Clock",
 }
+# The values of the actions' own choices (`Literal`s).
+VALUES = {
+    "phone": "电话 Phone",
+    "visit": "面访 Visit",
+    "letter": "信函 Letter",
+    "online": "网络 Online",
+    "questionnaire": "问卷 Questionnaire",
+    "coverage": "责任认定 Coverage",
+    "loss_assessment": "定损 Loss assessment",
+    "superior": "上级机构 Superior office",
+    "headquarters": "总公司 Headquarters",
+    "regulator": "监管机构 Regulator",
+    "early_signs": "群体事件苗头 Early signs",
+    "appraisal": "鉴定 Appraisal",
+    "testing": "检测 Testing",
+    "unauthorised_promise": "擅自承诺 Unauthorised promise",
+    "disclosure": "泄露信息 Disclosure",
+    "media_interview": "擅自接受采访 Media interview",
+    "pushed_upward": "推诿上交 Pushed upward",
+    "harmful_material": "不当材料 Harmful material",
+    "wrong_crisis_decision": "危机决策失误 Wrong crisis decision",
+    "failure_to_act": "不作为 Failure to act",
+    "30": "30 天 days",
+    "60": "60 天 days",
+}
 FIELDS = {
     "note": "备注 Note",
     "method": "方式 Method",
