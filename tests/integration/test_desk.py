@@ -12,14 +12,17 @@ unmasked customer view is in the access log, a masked one is not.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from api.desk.available import available_actions
-from api.desk.session import COOKIE
+from api.desk.session import COOKIE, OIDC_HEADER
+from api.oidc import OidcSettings, OidcVerifier
 from domain.models import ComplaintState, Role
 from tests.desk import AWAY, HOME, Desk, csrf_of, desk_world
+from tests.integration.test_codec import Provider, provider  # noqa: F401 (the fixture)
 from workflows import contract
 
 
@@ -284,3 +287,42 @@ async def test_sign_out_ends_the_session(desk: Desk) -> None:
         token = csrf_of((await http.get("/desk/queue/mine")).text)
         assert (await http.post("/desk/logout", data={"csrf": token})).status_code == 303
         assert (await http.get("/desk/queue/mine")).status_code == 303
+
+
+async def test_a_person_behind_the_sign_in_proxy_is_their_oidc_identity(
+    desk: Desk, request: pytest.FixtureRequest
+) -> None:
+    """The proxy's `X-Forwarded-Access-Token`, verified by api/oidc.py, is the person: their
+    branches bound the pages, their forms need the CSRF token, a forged token is 401."""
+    idp: Provider = request.getfixturevalue("provider")  # tests/integration/test_codec.py
+    cid = await desk.file()
+    before = desk.app.state.desk_settings
+    oidc = OidcVerifier(OidcSettings(issuer=idp.issuer, audience="complaints-ui",
+                                     jwks_url=idp.jwks_url))  # fmt: skip
+    desk.app.state.desk_settings = replace(before, oidc=oidc)
+    try:
+        async with desk.client() as http:
+            token = idp.token(complaints_branches=[HOME])  # wang.qiang, supervisor
+            signed = {OIDC_HEADER: token}
+            team = await http.get("/desk/queue/team", headers=signed)
+            assert team.status_code == 200 and cid in team.text and "wang.qiang" in team.text
+            path = f"/desk/cases/{cid}/act/flag_customer"
+            form = await http.get(path, headers=signed)
+            refused = await http.post(path, data={"flags": "vulnerable"}, headers=signed)
+            assert refused.status_code == 403
+            done = await http.post(
+                path, headers=signed, data={"flags": "vulnerable", "csrf": csrf_of(form.text)}
+            )
+            assert done.status_code == 303, done.text
+            away = idp.token(complaints_branches=[AWAY])
+            hidden = await http.get(f"/desk/cases/{cid}", headers={OIDC_HEADER: away})
+            assert hidden.status_code == 404
+            forged = await http.get(
+                "/desk/queue/team", headers={OIDC_HEADER: idp.token(aud="someone-else")}
+            )
+            assert forged.status_code == 401
+    finally:
+        desk.app.state.desk_settings = before
+    state = await contract.state(desk.env.client, cid)
+    assert state.help_flags == ["vulnerable"]
+    assert state.timeline[-1].actor == "wang.qiang"
