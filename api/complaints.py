@@ -135,7 +135,7 @@ async def search(
 
 
 def checked_intake(body: ComplaintIn, settings: Settings) -> ComplaintIn:
-    """The intake under the input rules (`domain.models.NEW_INPUT`, docs/input.md) and its
+    """The intake under the input rules (`domain.fields.NEW_INPUT`, docs/input.md) and its
     `received_at` within the intake horizon: 422 naming the field otherwise."""
     try:
         checked = ComplaintIn.model_validate(body.model_dump(exclude_unset=True),

@@ -24,7 +24,7 @@ from domain.calendar import WorkCalendar
 from domain.identity import VerifiedIdentity
 from domain.intake import ComplaintIntake
 from domain.notice_models import Notification
-from domain.sla import PolicySnapshot
+from domain.sla import HandlingPolicy
 from domain.state import ComplaintState
 from infra.codec import KeyRing, data_converter
 from ledger import evidence
@@ -72,10 +72,10 @@ class RecordingNotifier:
 
 
 class FixedPolicySource:
-    def __init__(self, snapshot: PolicySnapshot) -> None:
+    def __init__(self, snapshot: HandlingPolicy) -> None:
         self.snapshot = snapshot
 
-    def load(self, branch: str, year: int) -> PolicySnapshot:
+    def load(self, branch: str, year: int) -> HandlingPolicy:
         return self.snapshot
 
 

@@ -36,7 +36,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.notice_models import Notification
     from domain.projection import LedgerProjection
     from domain.replies import ActionRefused, Registration
-    from domain.sla import PolicySnapshot
+    from domain.sla import HandlingPolicy
     from domain.state import ComplaintState
     from domain.versions import Behaviour
     from infra.codec import IDENTITY
@@ -176,7 +176,7 @@ class ComplaintWorkflow:
         self._changed = True
         self._publish()
 
-    async def _load_policy(self, branch: str) -> PolicySnapshot:
+    async def _load_policy(self, branch: str) -> HandlingPolicy:
         return await workflow.execute_local_activity_method(
             PolicyActivities.load_policy,
             PolicyRequest(branch=branch, year=workflow.now().year),

@@ -13,7 +13,7 @@ from domain.actions.base import OPEN, STAGE_FIRST, Action, ActionDef
 from domain.actions.handover import start_handoff
 from domain.fields import Name, Text
 from domain.notice_models import CustomerTemplate
-from domain.state import ConductEvent, PolicyClassification
+from domain.state import ComplaintState, ConductEvent, PolicyClassification
 
 if TYPE_CHECKING:
     from domain.case import Complaint
@@ -162,6 +162,12 @@ def _classified(case: Complaint, action: ClassifyPolicy, now: datetime) -> None:
     )
 
 
+def _may_hand_over(s: ComplaintState, actor: str | None, rules: int) -> bool:
+    return s.channel in intake_rules.BANK_CHANNELS and not any(
+        h.kind == "outlet" for h in s.handoffs
+    )
+
+
 TRANSFER_TO_INSURER = ActionDef(
     name="transfer_to_insurer",
     payload=TransferToInsurer,
@@ -171,6 +177,7 @@ TRANSFER_TO_INSURER = ActionDef(
     check=_hand_over_refusal,
     since=3,
     asks=STAGE_FIRST,
+    offered=_may_hand_over,
 )
 
 CLASSIFY_POLICY = ActionDef(
@@ -185,6 +192,7 @@ CLASSIFY_POLICY = ActionDef(
     check=_classify_refusal,
     since=3,
     asks=STAGE_FIRST,
+    offered=lambda s, actor, rules: s.channel in intake_rules.BANK_CHANNELS,
 )
 
 DEFINITIONS = (TRANSFER_TO_INSURER, CLASSIFY_POLICY)

@@ -16,6 +16,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from domain.fields import Input, Key, Name, Note
+from domain.state import ComplaintState
 from domain.vocabulary import Role, Stage
 
 if TYPE_CHECKING:
@@ -38,6 +39,9 @@ P = TypeVar("P", bound=Action)
 Gate = Callable[["Complaint", P, datetime], str | None]
 # What the action does to the case (the gate let it through; its timeline entry is written).
 Effect = Callable[["Complaint", P, datetime], None]
+# Whether a form offers the action on a case in this state, to this actor, under these rules:
+# the gate's questions a payload cannot change (the desk asks it; the case's gate decides).
+Offer = Callable[[ComplaintState, str | None, int], bool]
 
 OPEN = frozenset({Stage.CONTACT, Stage.INVESTIGATE, Stage.APPROVE, Stage.CLOSE, Stage.CALLBACK})
 """The stages of an open case (R-ST-1): the ones most actions apply in."""
@@ -111,6 +115,14 @@ class ActionDef(Generic[P]):
     asks: tuple[Question, ...] = STANDARD
     # R-CR-2 (rules 3): payload fields kept out of the timeline's text, which every role reads.
     hidden: frozenset[str] = frozenset()
+    offered: Offer | None = None  # None: whenever who and the stage allow it
+    form: bool = True  # a person's form at the desk (not the intake's or a whole branch's)
+
+    def offered_on(self, state: ComplaintState, actor: str | None, rules: int) -> bool:
+        """Whether the case's stage and state let a form offer it (not who asks: `role_refusal`)."""
+        return state.stage in self.stages and (
+            self.offered is None or self.offered(state, actor, rules)
+        )
 
     def refuse(self, case: Complaint, action: P, now: datetime) -> str | None:
         """The gate: the reason the case refuses the action now, or None to take it."""

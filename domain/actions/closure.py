@@ -65,6 +65,7 @@ ANNOUNCE_CLOSURE = ActionDef(
     effect=_announced,
     who=Who.ADMIN,  # its role check asks the rules version first: an older case keeps its calendar
     since=3,
+    form=False,  # announced for a whole branch (POST /v1/branches/{branch}/closures)
 )
 
 DEFINITIONS = (ANNOUNCE_CLOSURE,)

@@ -84,6 +84,7 @@ ACKNOWLEDGE_SCRIPT = ActionDef(
     effect=_acknowledged,
     check=_acknowledge_refusal,
     since=3,
+    offered=lambda s, actor, rules: actor is None or actor not in s.script_acknowledged_by,
 )
 
 RECORD_CONDUCT = ActionDef(

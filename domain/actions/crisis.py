@@ -126,6 +126,7 @@ ESCALATE_CRISIS = ActionDef(
     stages=OPEN,
     effect=_escalated,
     check=_escalate_refusal,
+    offered=lambda s, actor, rules: not s.crisis,
 )
 
 REPORT_CRISIS = ActionDef(
@@ -139,6 +140,7 @@ REPORT_CRISIS = ActionDef(
     effect=_reported,
     check=_report_refusal,
     asks=OWN_GATE,  # its own rule asks the stage, by rules version
+    offered=lambda s, actor, rules: any(c.key.startswith("crisis:") for c in s.clocks),
 )
 
 DEFINITIONS = (ESCALATE_CRISIS, REPORT_CRISIS)

@@ -195,6 +195,17 @@ def _decided(case: Complaint, action: DecideExtension, now: datetime) -> None:
         )
 
 
+def _may_request(s: ComplaintState, actor: str | None, rules: int) -> bool:
+    running = s.clock(f"stage:{s.stage.value}")
+    paused = any(c.paused_at is not None for c in s.clocks)
+    return pending(s, rules) is None and running is not None and not paused
+
+
+def _may_decide(s: ComplaintState, actor: str | None, rules: int) -> bool:
+    waiting = pending(s, rules)
+    return waiting is not None and waiting.stage is s.stage
+
+
 REQUEST_EXTENSION = ActionDef(
     name="request_extension",
     payload=RequestExtension,
@@ -202,6 +213,7 @@ REQUEST_EXTENSION = ActionDef(
     stages=OPEN,
     effect=_requested,
     check=_request_refusal,
+    offered=_may_request,
 )
 
 DECIDE_EXTENSION = ActionDef(
@@ -214,6 +226,7 @@ DECIDE_EXTENSION = ActionDef(
     effect=_decided,
     check=_decide_refusal,
     who=Who.LEADER,
+    offered=_may_decide,
 )
 
 DEFINITIONS = (REQUEST_EXTENSION, DECIDE_EXTENSION)

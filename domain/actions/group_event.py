@@ -127,6 +127,7 @@ RECORD_EARLY_SIGNS = ActionDef(
     effect=_early_signs,
     check=_early_signs_refusal,
     since=3,
+    offered=lambda s, actor, rules: s.clock("crisis:early_signs") is None,
 )
 
 RECORD_POLICE_CONTACT = ActionDef(
@@ -137,6 +138,7 @@ RECORD_POLICE_CONTACT = ActionDef(
     effect=_police,
     check=_police_refusal,
     since=3,
+    offered=lambda s, actor, rules: s.crisis or crisis.recorded(s, "early_signs"),
 )
 
 RECORD_GROUP_EVENT = ActionDef(
@@ -147,6 +149,7 @@ RECORD_GROUP_EVENT = ActionDef(
     effect=_group_event,
     check=_group_event_refusal,
     since=3,
+    offered=lambda s, actor, rules: not s.group_event,
 )
 
 DEFINITIONS = (RECORD_EARLY_SIGNS, RECORD_POLICE_CONTACT, RECORD_GROUP_EVENT)

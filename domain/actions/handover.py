@@ -12,7 +12,7 @@ from domain import intake_rules
 from domain.actions.base import OPEN, STAGE_FIRST, Action, ActionDef
 from domain.fields import Name, SingleLine, Text
 from domain.notice_models import NoticeKind
-from domain.state import Clock
+from domain.state import Clock, ComplaintState, Handoff
 from domain.vocabulary import Stage
 
 if TYPE_CHECKING:
@@ -75,10 +75,12 @@ def start_handoff(
     return clock
 
 
+def _open_transfer(s: ComplaintState) -> Handoff | None:
+    return next((h for h in s.handoffs if h.kind == "transfer" and h.completed_at is None), None)
+
+
 def _transfer_refusal(case: Complaint, action: TransferCase, now: datetime) -> str | None:
-    open_transfer = next(
-        (h for h in case.state.handoffs if h.kind == "transfer" and h.completed_at is None), None
-    )
+    open_transfer = _open_transfer(case.state)
     if open_transfer is not None:
         return (
             f"R-IN-5: transfer {open_transfer.key} to {open_transfer.to} is still open; "
@@ -143,6 +145,7 @@ TRANSFER = ActionDef(
     check=_transfer_refusal,
     since=3,
     asks=STAGE_FIRST,
+    offered=lambda s, actor, rules: _open_transfer(s) is None,
 )
 
 COMPLETE_TRANSFER = ActionDef(
@@ -154,6 +157,7 @@ COMPLETE_TRANSFER = ActionDef(
     check=_complete_refusal,
     since=3,
     asks=STAGE_FIRST,
+    offered=lambda s, actor, rules: any(h.completed_at is None for h in s.handoffs),
 )
 
 DEFINITIONS = (TRANSFER, COMPLETE_TRANSFER)

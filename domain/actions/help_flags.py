@@ -42,6 +42,7 @@ FLAG_CUSTOMER = ActionDef(
     effect=_flagged,
     check=_refusal,
     since=3,
+    offered=lambda s, actor, rules: not set(HelpFlag) <= set(s.help_flags),
 )
 
 DEFINITIONS = (FLAG_CUSTOMER,)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Literal
 from domain import notices
 from domain.actions.base import OPEN, Action, ActionDef
 from domain.notice_models import CustomerTemplate
+from domain.state import ComplaintState
 
 if TYPE_CHECKING:
     from domain.case import Complaint
@@ -59,6 +60,16 @@ def _resumed(case: Complaint, action: ResumeClock, now: datetime) -> None:
     case.resume_clocks(now)
 
 
+def running_unpaused(s: ComplaintState) -> bool:
+    """The stage has a clock and no clock is paused."""
+    stage_clock = s.clock(f"stage:{s.stage.value}")
+    return stage_clock is not None and not any(c.paused_at is not None for c in s.clocks)
+
+
+def _may_resume(s: ComplaintState, actor: str | None, rules: int) -> bool:
+    return any(c.paused_at is not None for c in s.clocks)
+
+
 PAUSE_CLOCK = ActionDef(
     name="pause_clock",
     payload=PauseClock,
@@ -66,6 +77,7 @@ PAUSE_CLOCK = ActionDef(
     stages=OPEN,
     effect=_paused,
     check=_pause_refusal,
+    offered=lambda s, actor, rules: running_unpaused(s),
 )
 
 RESUME_CLOCK = ActionDef(
@@ -75,6 +87,7 @@ RESUME_CLOCK = ActionDef(
     stages=OPEN,
     effect=_resumed,
     check=_resume_refusal,
+    offered=_may_resume,
 )
 
 DEFINITIONS = (PAUSE_CLOCK, RESUME_CLOCK)

@@ -43,6 +43,7 @@ RECORD_REPEAT = ActionDef(
     description=None,  # the API's (a repeat filed at intake), an update only
     stages=OPEN,
     effect=_repeated,
+    form=False,  # the intake merges a repeat (POST /v1/complaints)
 )
 
 DEFINITIONS = (RECORD_REPEAT,)

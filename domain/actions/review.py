@@ -46,6 +46,7 @@ REQUEST_REVIEW = ActionDef(
     stages=frozenset({Stage.CALLBACK, Stage.CLOSED}),
     effect=_reviewed,
     check=_refusal,
+    offered=lambda s, actor, rules: s.decided_at is not None,
 )
 
 DEFINITIONS = (REQUEST_REVIEW,)

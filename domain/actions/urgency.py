@@ -10,7 +10,7 @@ from pydantic import Field
 
 from domain import sla
 from domain.actions.base import OPEN, Action, ActionDef, Who
-from domain.actions.pause import deadline_move_refusal
+from domain.actions.pause import deadline_move_refusal, running_unpaused
 from domain.intake import SpecialDeadlines
 from domain.vocabulary import Grade
 
@@ -65,6 +65,7 @@ EXPEDITE = ActionDef(
     effect=_expedited,
     check=_expedite_refusal,
     who=Who.LEADER,
+    offered=lambda s, actor, rules: running_unpaused(s),
 )
 
 DEFINITIONS = (DESIGNATE_SPECIAL, EXPEDITE)

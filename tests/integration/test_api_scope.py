@@ -37,7 +37,7 @@ from api.app import create_app
 from api.auth import create_key, create_ui_token
 from api.codec import codec_router
 from api.complaints import complaint_id_for
-from domain.sla import PolicySnapshot, SlaPolicy
+from domain.sla import HandlingPolicy, SlaPolicy
 from domain.vocabulary import Role
 from infra.binaries import find
 from infra.codec import EncryptionCodec
@@ -345,7 +345,7 @@ async def world(pg_server: str, migrated_template: str) -> AsyncIterator[World]:
     try:
         await register_search_attributes(env.client, contract.SEARCH_ATTRIBUTES)
         queue = f"scope-{uuid.uuid4().hex[:8]}"
-        policy = FixedPolicySource(PolicySnapshot(calendar=test_calendar(), sla=SlaPolicy()))
+        policy = FixedPolicySource(HandlingPolicy(calendar=test_calendar(), sla=SlaPolicy()))
         worker = build_worker(env.client, pool=pool, task_queue=queue,
                               sender=RecordingNotifier(), policy_source=policy)  # fmt: skip
         async with worker:

@@ -45,7 +45,7 @@ from domain.identity import VerifiedIdentity
 from domain.intake import ComplaintIntake
 from domain.notice_models import NoticeKind, Notification
 from domain.notices import last_day
-from domain.sla import PolicySnapshot, SlaPolicy
+from domain.sla import HandlingPolicy, SlaPolicy
 from domain.state import ClockKind, PolicyClass
 from domain.vocabulary import Channel, Grade, Role, Stage
 from tests.identities import act as sealed_act
@@ -53,8 +53,8 @@ from tests.identities import verified
 
 SH = ZoneInfo("Asia/Shanghai")
 CAL = china_calendar([2026])  # 2027 is not published: deadlines there are provisional
-POLICY = PolicySnapshot(calendar=CAL, sla=SlaPolicy())
-PUBLISHED = PolicySnapshot(
+POLICY = HandlingPolicy(calendar=CAL, sla=SlaPolicy())
+PUBLISHED = HandlingPolicy(
     calendar=WorkCalendar(**{**CAL.model_dump(), "known_years": (2026, 2027)}), sla=SlaPolicy()
 )
 
