@@ -44,12 +44,12 @@ def accept(case: Complaint, now: datetime) -> None:
     regulatory = s.clock("regulatory")
     assert regulatory is not None
     words = notices.acknowledgement(s.complaint_id, regulatory.due_at, s.owner)
-    told = case.words(
+    told = case.outbox.words(
         CustomerTemplate.ACKNOWLEDGEMENT,
         handler=s.owner,
         decision_by=notices.last_day(regulatory.due_at),
     )
-    case.notify(
+    case.outbox.notify(
         NoticeKind.ACKNOWLEDGEMENT,
         "customer",
         intake.customer.phone,

@@ -24,7 +24,7 @@ def ring(case: Complaint, clock: Clock, kind: sla.AlarmKind, due: datetime, now:
         case.timeline.write(
             "warning", "system", f"{clock.label} is due at {clock.due_at.isoformat()}", now
         )
-        case.notify(
+        case.outbox.notify(
             NoticeKind.WARNING,
             "owner",
             owner,
@@ -49,7 +49,7 @@ def ring(case: Complaint, clock: Clock, kind: sla.AlarmKind, due: datetime, now:
         "reminder", "system", f"overdue reminder #{clock.reminders + 1}: {clock.label}", now
     )
     if clock.kind is ClockKind.CRISIS:
-        case.notify(
+        case.outbox.notify(
             NoticeKind.CRISIS_REPORT,
             "superior",
             s.supervisor or owner,
@@ -58,7 +58,7 @@ def ring(case: Complaint, clock: Clock, kind: sla.AlarmKind, due: datetime, now:
             now,
             clock=clock.key,
         )
-    case.notify(
+    case.outbox.notify(
         NoticeKind.REMINDER,
         "owner",
         owner,
@@ -68,7 +68,7 @@ def ring(case: Complaint, clock: Clock, kind: sla.AlarmKind, due: datetime, now:
         clock=clock.key,
     )
     if first and s.supervisor:
-        case.notify(
+        case.outbox.notify(
             NoticeKind.ESCALATION,
             "supervisor",
             s.supervisor,
@@ -81,7 +81,7 @@ def ring(case: Complaint, clock: Clock, kind: sla.AlarmKind, due: datetime, now:
         # R-IN-3 (rules 3 only: hand-overs came with it): the first receiver tracks the case
         # wherever it was handed and hears when a hand-over is overdue.
         assert s.first_receiver is not None
-        case.notify(
+        case.outbox.notify(
             NoticeKind.ESCALATION,
             "first_receiver",
             s.first_receiver,

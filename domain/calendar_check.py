@@ -111,10 +111,10 @@ def _checked_daily(case: Complaint, fresh: HandlingPolicy, now: datetime) -> boo
             now,
         )
         if new.kind is ClockKind.REGULATORY:
-            told = case.words(
+            told = case.outbox.words(
                 CustomerTemplate.DECISION_DATE_KNOWN, decision_by=notices.last_day(new.due_at)
             )
-            case.tell_customer(
+            case.outbox.tell_customer(
                 notices.calendar_known(named, new.due_at), now, told, clock="regulatory"
             )
     return True

@@ -1,7 +1,8 @@
 """The complaint as a pure case: its rules, with no Temporal in it.
 
-A `Complaint` owns the intake, the state, its timeline (`domain.timeline`) and its clock book
-(`domain.clocks`, planning with the handling policy the case runs under). It is accepted
+A `Complaint` owns the intake, the state, its timeline (`domain.timeline`), its clock book
+(`domain.clocks`, planning with the handling policy the case runs under) and its outbox
+(`domain.outbox`). It is accepted
 (`domain.acceptance`), takes actions (each defined once in `domain.actions`: its gate, then
 its effect) or refuses them with the reason, fires the alarms due at an instant
 (`domain.alarms`), says when it next needs waking and whether it is finished, and is
@@ -56,7 +57,6 @@ release never changes what a running case already did (its history must replay t
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from pydantic import Field
 
@@ -70,11 +70,11 @@ from domain.identity import UNVERIFIED, VerifiedIdentity
 from domain.intake import ComplaintIntake
 from domain.notice_models import (
     CustomerTemplate,
-    CustomerWords,
     NoticeKind,
     Notification,
     Recipient,
 )
+from domain.outbox import Outbox
 from domain.sla import CLOCKED_STAGES, HandlingPolicy
 from domain.state import ComplaintState
 from domain.timeline import EntryKind, Timeline
@@ -137,8 +137,14 @@ class Complaint:
             requests=snapshot.requests,
             nonces=snapshot.used_nonces,
         )
-        self._notice_seq = snapshot.notice_seq
-        self._notices = list(snapshot.pending_notices)
+        self.outbox = Outbox(
+            self.workflow_id,
+            self.intake,
+            self.state,
+            self.timeline,
+            seq=snapshot.notice_seq,
+            pending=snapshot.pending_notices,
+        )
 
     @property
     def policy(self) -> HandlingPolicy:
@@ -197,8 +203,8 @@ class Complaint:
             policy=self.policy,
             state=state,
             workflow_id=self.workflow_id,
-            notice_seq=self._notice_seq,
-            pending_notices=list(self._notices),
+            notice_seq=self.outbox.seq,
+            pending_notices=list(self.outbox.pending),
             seen_requests=sorted(self.doors.seen),
             requests=dict(self.doors.requests),
             calendar_checked_for=self.clocks.calendar_checked_for,
@@ -222,8 +228,7 @@ class Complaint:
 
     def take_notices(self) -> list[Notification]:
         """The notices produced since the last call, in order (the caller sends them)."""
-        taken, self._notices = self._notices, []
-        return taken
+        return self.outbox.take()
 
     # -----------------------------------------------------------------------------------------
     # Actions
@@ -308,7 +313,9 @@ class Complaint:
         )
         words = notices.cancellation_requested(s.complaint_id, s.stage.value, reason)
         role: Recipient = "supervisor" if s.supervisor else "owner"
-        self.notify(NoticeKind.ESCALATION, role, s.supervisor or s.owner, ["email"], words, now)
+        self.outbox.notify(
+            NoticeKind.ESCALATION, role, s.supervisor or s.owner, ["email"], words, now
+        )
 
     # -----------------------------------------------------------------------------------------
     # Stages
@@ -357,10 +364,12 @@ class Complaint:
         if self.rules >= 2:
             regulatory = self.state.clock("regulatory")
             due = regulatory.due_at if regulatory else None
-            told = self.words(
+            told = self.outbox.words(
                 CustomerTemplate.RESUMED, decision_by=notices.last_day(due) if due else None
             )
-            self.tell_customer(notices.resumed(due), now, told, clock="regulatory" if due else None)
+            self.outbox.tell_customer(
+                notices.resumed(due), now, told, clock="regulatory" if due else None
+            )
 
     # -----------------------------------------------------------------------------------------
     # Clocks: alarms and the calendar (R-SLA-3, R-SLA-4, R-SLA-9, R-SLA-11)
@@ -385,61 +394,3 @@ class Complaint:
     def calendar_checked(self, fresh: HandlingPolicy, now: datetime) -> bool:
         """Take a freshly loaded policy; True if it published a year and the clock moved."""
         return calendar_check.checked(self, fresh, now)
-
-    # -----------------------------------------------------------------------------------------
-    # Notices: what the case asks the notifier to send
-
-    def tell_customer(
-        self, words: notices.Words, now: datetime, told: CustomerWords, *, clock: str | None = None
-    ) -> None:
-        self.notify(
-            NoticeKind.CUSTOMER_NOTICE,
-            "customer",
-            self.intake.customer.phone,
-            ["sms"],
-            words,
-            now,
-            clock=clock,
-            told=told,
-        )
-
-    def words(self, template: CustomerTemplate, **facts: Any) -> CustomerWords:
-        """R-CU-1: what the customer is told, as facts the relay words in their language when
-        it sends the notice (`words` is the case's own record of it, as before)."""
-        return CustomerWords(
-            template=template,
-            language=self.intake.customer.language,
-            complaint_id=self.state.complaint_id,
-            **facts,
-        )
-
-    def notify(
-        self,
-        kind: NoticeKind,
-        role: Recipient,
-        recipient: str,
-        channels: list[Any],
-        words: notices.Words,
-        now: datetime,
-        *,
-        clock: str | None = None,
-        told: CustomerWords | None = None,
-    ) -> None:
-        """A notice, announced on the timeline; the caller sends it after recording both."""
-        self._notice_seq += 1
-        subject, body = words
-        self._notices.append(
-            Notification(
-                key=f"{self.workflow_id}:n{self._notice_seq}",
-                complaint_id=self.state.complaint_id,
-                kind=kind,
-                recipient_role=role,
-                recipient=recipient,
-                channels=channels,
-                subject=subject,
-                body=body,
-                clock=clock,
-                words=told,
-            )
-        )
-        self.timeline.write("notice", "system", f"{kind.value} to {role}: {subject}", now)

@@ -53,7 +53,7 @@ def declare(case: Complaint, reasons: list[str], actor: str, now: datetime) -> N
     words = notices.crisis_declared(
         s.complaint_id, s.branch, reasons, policy.sla.crisis_superior_hours
     )
-    case.notify(
+    case.outbox.notify(
         NoticeKind.CRISIS_REPORT, "superior", s.supervisor or s.owner, ["phone", "sms"], words, now
     )
 

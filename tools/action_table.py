@@ -135,8 +135,14 @@ def table() -> str:
         "|---|---|---|---|---|---|",
     ]
     for name, action in ACTIONS.items():
-        cells = [f"`{name}`", what(action), roles(action), stages(action), str(action.since),
-                 payload(action.payload)]  # fmt: skip
+        cells = [
+            f"`{name}`",
+            what(action),
+            roles(action),
+            stages(action),
+            str(action.since),
+            payload(action.payload),
+        ]
         lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     return "\n".join(lines)
 

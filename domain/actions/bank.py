@@ -71,14 +71,14 @@ def _handed_over(case: Complaint, action: TransferToInsurer, now: datetime) -> N
         case, "outlet", action.insurer, action.requirements, action.actor, now, days=action.days
     )
     words = intake_rules.outlet_handed_over(bank, name, action.insurer, clock.due_at)
-    told = case.words(
+    told = case.outbox.words(
         CustomerTemplate.HANDED_TO_INSURER,
         insurer=action.insurer,
         bank=outlet.bank if outlet else None,
         outlet=outlet.outlet if outlet else None,
         contact_by=notices.last_day(clock.due_at),
     )
-    case.tell_customer(words, now, told, clock=clock.key)
+    case.outbox.tell_customer(words, now, told, clock=clock.key)
 
 
 def _classify_refusal(case: Complaint, action: ClassifyPolicy, now: datetime) -> str | None:
@@ -149,12 +149,12 @@ def _classified(case: Complaint, action: ClassifyPolicy, now: datetime) -> None:
         now,
         days=action.days,
     )
-    told = case.words(
+    told = case.outbox.words(
         CustomerTemplate.REFERRED_TO_INSURER,
         insurer=action.insurer,
         contact_by=notices.last_day(clock.due_at),
     )
-    case.tell_customer(
+    case.outbox.tell_customer(
         intake_rules.referred_for_accommodation(action.insurer, clock.due_at),
         now,
         told,

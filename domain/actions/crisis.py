@@ -108,7 +108,7 @@ def _reported(case: Complaint, action: ReportCrisis, now: datetime) -> None:
     words = crisis.report_words(
         s.complaint_id, s.branch, action.level, action.summary, list(action.attachments), late
     )
-    case.notify(
+    case.outbox.notify(
         NoticeKind.CRISIS_REPORT,
         crisis.RECIPIENT_ROLE[action.level],
         to,

@@ -118,7 +118,7 @@ def _requested(case: Complaint, action: RequestExtension, now: datetime) -> None
         words = notices.extension_requested(
             s.complaint_id, action.actor, s.stage.value, action.new_due_at, action.reason
         )
-        case.notify(NoticeKind.ESCALATION, "supervisor", s.supervisor, ["email"], words, now)
+        case.outbox.notify(NoticeKind.ESCALATION, "supervisor", s.supervisor, ["email"], words, now)
 
 
 def _decide_refusal(case: Complaint, action: DecideExtension, now: datetime) -> str | None:
@@ -179,18 +179,18 @@ def _decided(case: Complaint, action: DecideExtension, now: datetime) -> None:
     if rules < 2:
         words = notices.handling_extended_legacy(new_due, longer.due_at if longer else None)
         decision_by = notices.last_day(longer.due_at) if longer else None
-        told = case.words(
+        told = case.outbox.words(
             CustomerTemplate.HANDLING_EXTENDED, handling_by=handling_by, decision_by=decision_by
         )
-        case.tell_customer(words, now, told, clock=clock.key)
+        case.outbox.tell_customer(words, now, told, clock=clock.key)
         return
-    told = case.words(CustomerTemplate.HANDLING_EXTENDED, handling_by=handling_by)
-    case.tell_customer(notices.handling_extended(new_due), now, told, clock=clock.key)
+    told = case.outbox.words(CustomerTemplate.HANDLING_EXTENDED, handling_by=handling_by)
+    case.outbox.tell_customer(notices.handling_extended(new_due), now, told, clock=clock.key)
     if longer is not None:
-        told = case.words(
+        told = case.outbox.words(
             CustomerTemplate.REGULATORY_EXTENDED, decision_by=notices.last_day(longer.due_at)
         )
-        case.tell_customer(
+        case.outbox.tell_customer(
             notices.regulatory_extended(longer.due_at), now, told, clock="regulatory"
         )
 

@@ -63,7 +63,7 @@ def _early_signs(case: Complaint, action: RecordEarlySigns, now: datetime) -> No
     words = crisis.early_signs_words(
         s.complaint_id, s.branch, action.detail, policy.sla.crisis_superior_hours
     )
-    case.notify(
+    case.outbox.notify(
         NoticeKind.CRISIS_REPORT,
         "superior",
         s.supervisor or s.owner,

@@ -107,7 +107,9 @@ def _transferred(case: Complaint, action: TransferCase, now: datetime) -> None:
     s.department = action.department
     s.owner = action.owner or s.owner
     words = intake_rules.transferred(s.complaint_id, to, action.requirements, clock.due_at)
-    case.notify(NoticeKind.ESCALATION, "owner", s.owner, ["email"], words, now, clock=clock.key)
+    case.outbox.notify(
+        NoticeKind.ESCALATION, "owner", s.owner, ["email"], words, now, clock=clock.key
+    )
 
 
 def _complete_refusal(case: Complaint, action: CompleteTransfer, now: datetime) -> str | None:

@@ -45,7 +45,9 @@ def _report_difficulty(case: Complaint, action: SubmitInvestigation, now: dateti
     words = notices.difficulty_report(
         s.complaint_id, action.actor, action.difficulty, action.findings, action.proposed_resolution
     )
-    case.notify(NoticeKind.DIFFICULTY_REPORT, "supervisor", s.supervisor, ["email"], words, now)
+    case.outbox.notify(
+        NoticeKind.DIFFICULTY_REPORT, "supervisor", s.supervisor, ["email"], words, now
+    )
 
 
 SUBMIT_INVESTIGATION = ActionDef(

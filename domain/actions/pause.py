@@ -44,7 +44,7 @@ def _pause_refusal(case: Complaint, action: PauseClock, now: datetime) -> str | 
 def _paused(case: Complaint, action: PauseClock, now: datetime) -> None:
     """R-SLA-8: outside appraisal, testing or loss assessment does not count."""
     case.clocks.pause(now)
-    case.tell_customer(notices.paused(), now, case.words(CustomerTemplate.PAUSED))
+    case.outbox.tell_customer(notices.paused(), now, case.outbox.words(CustomerTemplate.PAUSED))
 
 
 def _resume_refusal(case: Complaint, action: ResumeClock, now: datetime) -> str | None:
