@@ -2,13 +2,12 @@
 
 A `Complaint` owns the intake, the state, its timeline (`domain.timeline`), its clock book
 (`domain.clocks`, planning with the handling policy the case runs under) and its outbox
-(`domain.outbox`). It is accepted
-(`domain.acceptance`), takes actions (each defined once in `domain.actions`: its gate, then
-its effect) or refuses them with the reason, fires the alarms due at an instant
-(`domain.alarms`), says when it next needs waking and whether it is finished, and is
-snapshotted and rebuilt. What it produces is collected: timeline entries (in `state.timeline`)
-and notices to send (`take_notices`). Every method takes the instant it happens at: the case
-never reads a clock.
+(`domain.outbox`). It is accepted (`domain.acceptance`), takes actions (each defined once in
+`domain.actions`: its gate, then its effect) or refuses them with the reason, fires the alarms
+due at an instant (`domain.alarms`), says when it next needs waking and whether it is
+finished, and is snapshotted and rebuilt. What it produces is collected: timeline entries (in
+`state.timeline`) and notices to send (`take_notices`). Every method takes the instant it
+happens at: the case never reads a clock.
 
 `workflows/complaint.py` is the Temporal shell around it; `tests/unit/test_case_machine.py`
 drives it through random sequences of events and checks the rules' invariants after each.
