@@ -66,7 +66,7 @@ def test_every_list_of_actions_is_derived_from_the_definitions() -> None:
     assert contract.ACTIONS == tuple(ACTIONS)
     described = {name: d.description for name, d in ACTIONS.items() if d.description}
     assert contract.ACTION_SIGNALS == described
-    signals = _Definition.from_class(ComplaintWorkflow).signals
+    signals = _Definition.must_from_class(ComplaintWorkflow).signals
     assert {name for name in signals if name} == set(described)
     assert "record_repeat" not in signals  # the API's, an update only
 
