@@ -32,7 +32,7 @@ from api.auth import Identity, require
 from api.cases import Ledger, Temporal
 from api.models import Problem, explain
 from domain.accountability import PenaltyPolicy
-from domain.actions import AnnounceClosure
+from domain.actions.closure import AnnounceClosure
 from domain.calendar import WorkCalendar, WorkingWindow
 from domain.fields import NEW_INPUT
 from domain.identity import VerifiedIdentity

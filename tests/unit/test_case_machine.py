@@ -25,19 +25,11 @@ from hypothesis.stateful import (
 from pydantic import ValidationError
 
 from domain import grading, intake_rules
-from domain.actions import (
-    ACTION_MODELS,
-    Action,
-    DecideExtension,
-    ResumeClock,
-    Who,
-    amount,
-    bank,
-    handover,
-)
+from domain.actions import ACTION_MODELS, Action, Who, amount, bank, handover
 from domain.actions import ACTIONS as DEFINITIONS
 from domain.actions.base import LEADERS
-from domain.actions.extension import pending
+from domain.actions.extension import DecideExtension, pending
+from domain.actions.pause import ResumeClock
 from domain.calendar import WorkCalendar, is_working_instant, next_working_instant
 from domain.calendar_data import china_calendar
 from domain.case import RULES, Complaint, Refused

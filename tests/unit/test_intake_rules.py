@@ -12,7 +12,8 @@ import pytest
 from pydantic import ValidationError
 
 from domain import accountability, intake_rules
-from domain.actions import ACTION_MODELS, ClassifyPolicy
+from domain.actions import ACTION_MODELS
+from domain.actions.bank import ClassifyPolicy
 from domain.case import Complaint, Refused
 from domain.notice_models import NoticeKind
 from domain.state import PolicyClass
