@@ -18,7 +18,7 @@ from tests.unit.test_closures import TUESDAY
 from workflows.complaint import ComplaintWorkflow
 
 # The order the contract published the actions in (the docs' table, the list an unknown
-# action's refusal names); a new action comes after them.
+# action's refusal names); a new action takes its place among them in its module.
 PUBLISHED = (
     "record_contact",
     "submit_investigation",
@@ -53,7 +53,8 @@ PUBLISHED = (
 
 
 def test_the_registry_keeps_the_contracts_published_order() -> None:
-    assert tuple(ACTIONS)[: len(PUBLISHED)] == PUBLISHED
+    assert tuple(name for name in ACTIONS if name in PUBLISHED) == PUBLISHED
+    assert set(PUBLISHED) <= set(ACTIONS), "a published action is never dropped"
 
 
 def test_every_list_of_actions_is_derived_from_the_definitions() -> None:
