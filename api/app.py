@@ -19,7 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from temporalio.client import Client
 
-from api import access, actions, calendar, complaints, evidence, health, timeline
+from api import access, actions, calendar, complaints, evidence, health, status, timeline
 from api.metrics import RequestMetrics
 from api.metrics import router as metrics_router
 from api.models import Problem, explain
@@ -110,6 +110,7 @@ def create_app(
     app.include_router(reports_router)  # monthly statistics and determinations
     app.include_router(policy_router)  # policy as data, closures, accountability results
     app.include_router(calendar.router)  # R-SLA-11: the national calendar as data
+    app.include_router(status.router)  # R-CU-2: the customer's status page, its link's revocation
     if codec_router is not None:  # codec server for the Web UI and CLI (api/codec.py)
         app.include_router(codec_router)
     return app
