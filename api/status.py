@@ -156,19 +156,23 @@ def view_of(facts: StatusFacts, zone: ZoneInfo, contact: str) -> StatusView:
         happened.append((facts.closed_at, "投诉已撤回" if stage == "withdrawn" else "投诉处理完毕"))
     events = [Event(on=day(at), what=what) for at, what in sorted(happened, key=lambda e: e[0])]
     due = facts.decision_due_at
+    review_until = last_day((decided + REVIEW_WINDOW).astimezone(zone)) if decided else None
+    summary = SUMMARY.get(stage, "")
+    if review_until is not None and stage == "closed":  # R-IN-7, told as R-CU-1 tells it
+        summary += f"如对处理结果有异议，可在{chinese_date(review_until)}前申请核查。"
     return StatusView(
         complaint_id=facts.complaint_id,
         customer=mask_name(facts.customer_name),
         stage=stage,
         stage_words=STAGE_WORDS.get(stage, stage),
-        summary=SUMMARY.get(stage, ""),
+        summary=summary,
         steps=steps,
         received_on=day(facts.received_at),
         decision_by=last_day(due.astimezone(zone)) if due and stage != "withdrawn" else None,
         decision_told_on=day(facts.decision_told_at)
         if facts.decision_told_at and decided
         else None,
-        review_until=last_day((decided + REVIEW_WINDOW).astimezone(zone)) if decided else None,
+        review_until=review_until,
         events=events,
         team=Team(name=f"{facts.branch} 投诉处理团队", contact=contact or None),
         time_zone=zone.key,

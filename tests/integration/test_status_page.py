@@ -126,7 +126,7 @@ def complaint(**overrides: Any) -> dict[str, Any]:
         "owner": "li.na",
         "supervisor": "wang.qiang",
         "customer": {"name": "张伟", "phone": "13812345678", "id_number": "110101198001011234"},
-        "policy_number": "P2026000123",
+        "policy_number": f"P{uuid.uuid4().hex[:10]}",  # another case, never a repeat (R-IN-6)
         "category": "claims settlement",
         "matter": "The claim for my car repair has not been paid after 40 days.",
         "demands": "Pay the claim in full.",
@@ -240,7 +240,7 @@ async def issue(pool: asyncpg.Pool, cid: str) -> str:
 async def test_r_cu_2_the_delivered_acknowledgement_carries_a_link_that_opens_the_page(
     world: World,
 ) -> None:
-    cid, link = await file(world)
+    cid, link = await file(world, policy_number="P2026000123")
     [sms] = [r.json() for r in world.gateway.requests if cid in r.json()["text"]]
     assert sms["to"] == "13812345678"
     assert f"查看处理进度：{link}" in sms["text"], sms["text"]
