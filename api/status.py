@@ -28,11 +28,11 @@ import math
 import time
 from collections import OrderedDict
 from datetime import UTC, date, datetime
-from pathlib import Path
+from pathlib import Path as FilePath
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel
@@ -186,7 +186,7 @@ def chinese_date(day: date) -> str:
 # ---------------------------------------------------------------------------------------------
 # Rendering and headers
 
-TEMPLATES = Path(__file__).resolve().parent / "status_templates"
+TEMPLATES = FilePath(__file__).resolve().parent / "status_templates"
 _JINJA = Environment(
     loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), auto_reload=False
 )
@@ -315,11 +315,17 @@ async def _page(request: Request, token: str, pool: Ledger, as_json: bool) -> Re
     return _answer(200, render_page(view))
 
 
+# Any text up to this length is looked up (and is not found unless it is a live token); a longer
+# one is no link at all: 422.
+Token = Annotated[str, Path(min_length=1, max_length=256)]
+_EITHER = {"text/html": {"schema": {"type": "string"}}, "application/json": {}}
 _PAGE_RESPONSES: dict[int | str, dict[str, object]] = {
-    200: {"model": StatusView, "content": {"text/html": {}}},
-    404: {"description": "an unknown, revoked or expired link: always the same answer"},
-    429: {"description": "too many requests from this client; see Retry-After"},
-}
+    200: {"content": {"text/html": {"schema": {"type": "string"}}}},
+    404: {"description": "an unknown, revoked or expired link: always the same answer",
+          "content": _EITHER},
+    429: {"description": "too many requests from this client; see Retry-After",
+          "content": _EITHER},
+}  # fmt: skip
 
 
 # The JSON route first: `/status/{token}` would take `<token>.json` as its token.
@@ -330,18 +336,18 @@ _PAGE_RESPONSES: dict[int | str, dict[str, object]] = {
     responses=_PAGE_RESPONSES,
     summary="The customer's status page as JSON (for the insurer's app)",
 )
-async def status_json(token: str, request: Request, pool: Ledger) -> Response:
+async def status_json(token: Token, request: Request, pool: Ledger) -> Response:
     return await _page(request, token, pool, as_json=True)
 
 
 @router.get(
     "/status/{token}",
     tags=["status page"],
-    response_class=HTMLResponse,
+    response_model=StatusView,
     responses=_PAGE_RESPONSES,
     summary="The customer's status page (JSON with Accept: application/json)",
 )
-async def status_page(token: str, request: Request, pool: Ledger) -> Response:
+async def status_page(token: Token, request: Request, pool: Ledger) -> Response:
     return await _page(request, token, pool, as_json=_wants_json(request))
 
 
@@ -364,7 +370,7 @@ class StatusLinkState(BaseModel):
 
 def _not_configured() -> HTTPException:
     return HTTPException(
-        503,
+        409,
         "status links are not configured on this server (COMPLAINTS_STATUS_URL and "
         "COMPLAINTS_STATUS_SECRET, docs/status-page.md)",
     )
@@ -395,7 +401,7 @@ async def revoke_link(
     "/v1/complaints/{complaint_id}/status-link",
     tags=["complaints"],
     response_model=StatusLinkState,
-    responses={404: {"model": Problem}, 409: {"model": Problem}, 503: {"model": Problem}},
+    responses={404: {"model": Problem}, 409: {"model": Problem}},
 )
 async def reissue_link(
     complaint_id: ComplaintId,
