@@ -260,25 +260,14 @@ def _buckets(request: Request) -> ClientBuckets:
     return buckets
 
 
-async def limited(request: Request) -> None:
-    """429 with Retry-After once the client has asked too often."""
+def limited(request: Request) -> Response | None:
+    """429 with Retry-After once the client has asked too often; None while it may ask."""
     client = request.client.host if request.client else "unknown"
     wait = _buckets(request).take(client)
-    if wait > 0:
-        as_json = _wants_json(request)
-        raise _Answer(
-            429,
-            {"detail": "too many requests; retry later"} if as_json else TOO_MANY_HTML,
-            {"Retry-After": str(max(1, math.ceil(wait)))},
-        )
-
-
-class _Answer(HTTPException):
-    """An answer of the status routes raised from a dependency (the 429)."""
-
-    def __init__(self, status: int, body: object, headers: dict[str, str]) -> None:
-        super().__init__(status, headers=headers)
-        self.body = body
+    if wait <= 0:
+        return None
+    body = {"detail": "too many requests; retry later"} if _wants_json(request) else TOO_MANY_HTML
+    return _answer(429, body, {"Retry-After": str(max(1, math.ceil(wait)))})
 
 
 def _wants_json(request: Request) -> bool:
@@ -300,10 +289,9 @@ def _zone(settings: Settings) -> ZoneInfo:
 
 
 async def _page(request: Request, token: str, pool: Ledger, as_json: bool) -> Response:
-    try:
-        await limited(request)
-    except _Answer as answer:
-        return _answer(answer.status_code, answer.body, dict(answer.headers or {}))
+    refused = limited(request)
+    if refused is not None:
+        return refused
     complaint_id = await status_links.find(pool, token, datetime.now(UTC))
     facts = None if complaint_id is None else await status_links.facts(pool, complaint_id)
     if facts is None:
@@ -432,9 +420,7 @@ async def reissue_link(
             f"{until:%Y-%m-%d}; a new link would not open",
         )  # fmt: skip
     async with pool.acquire() as conn, conn.transaction():
-        revoked = len([r for r in await status_links.links(conn, complaint_id)
-                       if r["revoked_at"] is None])  # fmt: skip
-        generation = await status_links.reissue(
+        generation, revoked = await status_links.reissue(
             conn, settings.status_secret, complaint_id, identity.name
         )
         notice = Notification(

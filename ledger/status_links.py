@@ -25,8 +25,6 @@ import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from asyncpg import Record
-
 from infra.postgres import Connection, Queryable
 
 REVIEW_WINDOW = timedelta(days=30)  # R-IN-7
@@ -99,11 +97,11 @@ async def revoke(conn: Connection, complaint_id: str, by: str) -> int:
     return int(status.split()[-1])
 
 
-async def reissue(conn: Connection, secret: bytes, complaint_id: str, by: str) -> int:
+async def reissue(conn: Connection, secret: bytes, complaint_id: str, by: str) -> tuple[int, int]:
     """Revoke the case's links and issue the next generation (in the caller's transaction, so
-    that the notice carrying it is queued with it); the new generation."""
+    that the notice carrying it is queued with it); (the new generation, links revoked)."""
     await _lock(conn, complaint_id)
-    await conn.execute(
+    revoked: str = await conn.execute(
         "UPDATE status_links SET revoked_at = now(), revoked_by = $2"
         " WHERE complaint_id = $1 AND revoked_at IS NULL",
         complaint_id,
@@ -121,7 +119,7 @@ async def reissue(conn: Connection, secret: bytes, complaint_id: str, by: str) -
         generation,
         by,
     )
-    return generation
+    return generation, int(revoked.split()[-1])
 
 
 # One indexed lookup by hash for every token, known or not: an unknown, revoked or expired
@@ -142,16 +140,6 @@ async def find(db: Queryable, token: str, now: datetime) -> str | None:
     """The case whose live link `token` is at `now`; None for any other token."""
     found: str | None = await db.fetchval(FIND, token_hash(token), now, REVIEW_WINDOW)
     return found
-
-
-async def links(db: Queryable, complaint_id: str) -> list[Record]:
-    """The case's links, newest first (never a token: `generation`, `issued_at`, `issued_by`,
-    `revoked_at`, `revoked_by`)."""
-    return await db.fetch(
-        "SELECT generation, issued_at, issued_by, revoked_at, revoked_by FROM status_links"
-        " WHERE complaint_id = $1 ORDER BY generation DESC, issued_at DESC",
-        complaint_id,
-    )
 
 
 # ---------------------------------------------------------------------------------------------
