@@ -56,7 +56,7 @@ from infra.codec import (
     ensure_key_file,
     write_private,
 )
-from infra.config import Settings
+from infra.config import Settings, new_status_secret
 from infra.mailsink import MailSink
 from infra.postgres import create_pool, database_url
 from infra.smssink import SmsSink
@@ -272,6 +272,7 @@ async def run(args: argparse.Namespace) -> int:
     except (CodecError, OSError) as err:
         log.error(f"codec keys: {err}")
         return 2
+    status_setup(args, settings)  # R-CU-2: the acknowledgement links the customer's page
     # Staff notices link to the case: its page on the desk (api/desk/), and the desk's case
     # page links to the workflow in this Web UI.
     os.environ.setdefault(ENV_CASE_URL, case_url(args))
@@ -430,6 +431,18 @@ def codec_setup(args: argparse.Namespace, settings: Settings) -> None:
 
 
 # --- end codec --------------------------------------------------------------------------------
+
+
+def status_setup(args: argparse.Namespace, settings: Settings) -> None:
+    """The customer's status page (docs/status-page.md): served by this API, its secret made
+    once in the data folder. Settings already in the environment win."""
+    env = os.environ
+    if not (env.get("COMPLAINTS_STATUS_SECRET") or env.get("COMPLAINTS_STATUS_SECRET_FILE")):
+        path = (settings.data_dir / "status-secret").resolve()
+        if not path.exists():
+            write_private(path, new_status_secret() + "\n")
+        env["COMPLAINTS_STATUS_SECRET_FILE"] = str(path)
+    env.setdefault("COMPLAINTS_STATUS_URL", f"http://{HOST}:{args.api_port}/status")
 
 
 class _ApiServer(uvicorn.Server):

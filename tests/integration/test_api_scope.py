@@ -41,6 +41,7 @@ from domain.models import Role
 from domain.sla import PolicySnapshot, SlaPolicy
 from infra.binaries import find
 from infra.codec import EncryptionCodec
+from infra.config import Settings
 from infra.postgres import create_database, create_pool, drop_database
 from infra.temporal import register_search_attributes
 from ledger import evidence
@@ -63,11 +64,15 @@ UI_ORIGIN = "http://ui.test"
 PERIOD = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
 DONE = "DONE-BJ-1"  # a finished case of HOME, written to the ledger directly
 
+# The status page's settings (R-CU-2), so that staff can re-issue a link.
+STATUS_LINKS = Settings(status_url="https://service.example/status", status_secret=b"s" * 32)
+
 R = Role
 ALL = tuple(Role)
 ACTING = (R.SENIOR_MANAGER, R.SUPERVISOR, R.HANDLER, R.SYSTEM, R.ADMIN)
 CASE_STAFF = (R.SENIOR_MANAGER, R.SUPERVISOR, R.HANDLER, R.SYSTEM)  # evidence: no admin
 SEE_CUSTOMERS = (R.HANDLER, R.SUPERVISOR)
+LINK_STAFF = (R.SENIOR_MANAGER, R.SUPERVISOR, R.HANDLER)  # R-CU-2: revoke, re-issue
 REPORTS = (R.SUPERVISOR, R.AUDITOR, R.SYSTEM)
 RESULTS = (R.REVIEW_GROUP, R.SUPERVISOR, R.AUDITOR, R.SYSTEM, R.ADMIN)
 
@@ -268,6 +273,14 @@ TABLE: dict[tuple[str, str], Door] = {
     **{("GET", p): Door("keyed", (R.ADMIN, R.SUPERVISOR, R.AUDITOR), at(p.format(
         template="paused", language="zh"))) for p in (
         "/v1/notice-templates", "/v1/notice-templates/{template}/{language}")},
+    # R-CU-2: the customer's status page needs no key (an unknown token: 404); its link is
+    # revoked or re-issued by the case's staff.
+    **{("GET", p): Door("public", (), at(p.format(token="no-such-token")), frozenset({404}))
+       for p in ("/status/{token}", "/status/{token}.json")},
+    ("POST", "/v1/complaints/{complaint_id}/status-link"): Door(
+        "change", LINK_STAFF, at(CASE + "/status-link")),
+    ("POST", "/v1/complaints/{complaint_id}/status-link/revoke"): Door(
+        "change", LINK_STAFF, at(CASE + "/status-link/revoke")),
     ("POST", "/v1/branches/{branch}/closures"): Door(
         "change", (R.ADMIN,), at(f"/v1/branches/{HOME}/closures", body=CLOSURE)),
     ("GET", "/v1/accountability/{period}/results"): Door(
@@ -351,7 +364,7 @@ async def world(pg_server: str, migrated_template: str) -> AsyncIterator[World]:
         async with worker:
             codec = codec_router(EncryptionCodec(TEST_KEY_RING), ui_origins=[UI_ORIGIN])
             app = create_app(env.client, pool, task_queue=queue, codec_router=codec,
-                             key_ring=TEST_KEY_RING)  # fmt: skip
+                             key_ring=TEST_KEY_RING, settings=STATUS_LINKS)  # fmt: skip
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://api") as http:
                 yield await _furnish(http, pool, env)
