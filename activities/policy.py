@@ -4,7 +4,8 @@ This runs as a local activity: its result is recorded in the case's history, so 
 next year's calendar or a new policy never changes a deadline a running case already has.
 
 Policy as data (R-SLA-10): with a ledger pool, the versions in force now in `policy_versions`
-(the SLA table; the branch's working hours) and the branch's announced closures
+(the SLA table; the branch's working hours; the root-cause taxonomy, R-AN-8; the case's report
+chain from the contacts directory, R-CR-9) and the branch's announced closures
 (`branch_closures`, as closed days) are laid over the source's snapshot (ledger/policy.py), and
 so are the years of the calendar an administrator entered (R-SLA-11, ledger/calendar.py).
 No version entered: the source's defaults hold.
@@ -20,8 +21,10 @@ import asyncpg
 from temporalio import activity
 
 from activities.calendar_years import apply_entered
+from domain import contacts
 from domain.calendar import WorkingWindow
 from domain.calendar_data import china_calendar, fast_calendar
+from domain.causes import CauseTaxonomy
 from domain.closures import with_closure
 from domain.models import Derived
 from domain.sla import PolicySnapshot, SlaPolicy
@@ -31,6 +34,7 @@ from ledger import policy as policies
 class PolicyRequest(Derived):
     branch: str
     year: int
+    outlet: str | None = None  # R-CR-9: a bank-outlet complaint's chain starts at its outlet
 
 
 class PolicySource(Protocol):
@@ -67,10 +71,13 @@ class StatutoryPolicySource:
 
 
 async def overlay(
-    pool: asyncpg.Pool, snapshot: PolicySnapshot, branch: str, year: int, at: datetime
-) -> PolicySnapshot:
+    pool: asyncpg.Pool, snapshot: PolicySnapshot, branch: str, year: int, at: datetime,
+    outlet: str | None = None,
+) -> PolicySnapshot:  # fmt: skip
     """R-SLA-10: the policy data in force at `at` over the source's snapshot."""
     async with pool.acquire() as conn:
+        taxonomy = await policies.in_force(conn, "causes", None, at)
+        directory = await policies.every_scope_in_force(conn, "contacts", at)
         sla = await policies.in_force(conn, "sla", branch, at)
         hours = await policies.in_force(conn, "working_hours", branch, at)
         closed = await policies.closures(conn, branch, date(year, 1, 1), date(year + 1, 12, 31))
@@ -89,7 +96,15 @@ async def overlay(
         )
     for c in closed:
         calendar = with_closure(calendar, c["first_day"], c["last_day"], c["reason"])
-    return snapshot.model_copy(update={"calendar": calendar})
+    update: dict[str, object] = {"calendar": calendar}
+    if taxonomy is not None:  # R-AN-8
+        update["causes"] = CauseTaxonomy.model_validate(taxonomy).codes()
+    if directory:  # R-CR-9
+        units = {k: contacts.Unit.model_validate(v | {"unit": k}) for k, v in directory.items()}
+        start = contacts.start_of(branch, outlet, units)
+        if start is not None:
+            update["report_chain"] = tuple(contacts.chain(units, start))
+    return snapshot.model_copy(update=update)
 
 
 class PolicyActivities:
@@ -103,4 +118,4 @@ class PolicyActivities:
         if self._pool is None:
             return snapshot
         return await overlay(self._pool, snapshot, request.branch, request.year,
-                             datetime.now(UTC))  # fmt: skip
+                             datetime.now(UTC), request.outlet)  # fmt: skip
