@@ -17,7 +17,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from temporalio.client import Client
 
-from api import access, actions, calendar, complaints, evidence, health, timeline
+from api import (
+    access,
+    actions,
+    calendar,
+    complaints,
+    contacts,
+    evidence,
+    health,
+    hotspots,
+    timeline,
+)
 from api.limits import BodyLimit
 from api.metrics import RequestMetrics
 from api.metrics import router as metrics_router
@@ -108,6 +118,8 @@ def create_app(
     app.include_router(policy_router)  # policy as data, closures, accountability results
     app.include_router(calendar.router)  # R-SLA-11: the national calendar as data
     app.include_router(templates_router)  # the words of customer notices (R-CU-1)
+    app.include_router(contacts.router)  # R-CR-9: the contacts directory
+    app.include_router(hotspots.router)  # R-AN-8: causes and hot spots
     if codec_router is not None:  # codec server for the Web UI and CLI (api/codec.py)
         app.include_router(codec_router)
     return app

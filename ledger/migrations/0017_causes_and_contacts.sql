@@ -23,7 +23,7 @@ CREATE TABLE hot_spots (
     dimension         text NOT NULL CHECK (dimension IN ('cause', 'product')),
     key               text NOT NULL,                -- the cause's code or the product
     count             integer NOT NULL,
-    trailing          integer[] NOT NULL,           -- the months before, oldest first
+    trailing_counts   integer[] NOT NULL,           -- the months before, oldest first
     trailing_mean     double precision NOT NULL,
     flagged_at        timestamptz NOT NULL DEFAULT now(),
     owner             text,
