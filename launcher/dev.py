@@ -60,7 +60,7 @@ from infra.codec import (
 )
 from infra.config import Settings
 from infra.mailsink import MailSink
-from infra.postgres import create_pool, database_url
+from infra.postgres import Queryable, create_pool, database_url
 from infra.smssink import SmsSink
 from infra.temporal import (
     cli_flags,
@@ -278,7 +278,8 @@ async def run(args: argparse.Namespace) -> int:
     # The ledger first: the dev user's personal codec endpoint (a key's token) is the Web UI's.
     dsn = await database_url(settings)  # DATABASE_URL, or the embedded server in data/postgres
     await migrate(dsn)
-    await seed_contacts(dsn)
+    async with create_pool(dsn, min_size=1, max_size=1) as pool:
+        await seed_contacts(pool)  # R-CR-9: the development directory, once
     key_file, ui_codec = await _dev_identity(dsn, settings, args)
 
     stop = asyncio.Event()
@@ -439,21 +440,19 @@ class _ApiServer(uvicorn.Server):
 CONTACTS = Path(__file__).with_name("contacts.json")  # made-up people, for development only
 
 
-async def seed_contacts(dsn: str, path: Path = CONTACTS) -> int:
+async def seed_contacts(db: Queryable, path: Path = CONTACTS) -> int:
     """R-CR-9: the development directory of designated contacts, entered once when the ledger
     has none (an administrator's changes stay theirs). How many units it entered."""
-    units = [
-        Unit.model_validate(u) for u in json.loads(await asyncio.to_thread(path.read_text))["units"]
-    ]
+    data = json.loads(await asyncio.to_thread(path.read_text))
+    units = [Unit.model_validate(u) for u in data["units"]]
     if wrong := problems(units):
         raise ValueError(f"{path}: {'; '.join(wrong)}")
-    async with create_pool(dsn, min_size=1, max_size=1) as pool:
-        if await policies.every_scope_in_force(pool, "contacts", datetime.max.replace(tzinfo=UTC)):
-            return 0
-        since, why = datetime(2000, 1, 1, tzinfo=UTC), f"development directory ({path.name})"
-        for u in units:
-            body = u.model_dump(mode="json", exclude={"unit"})
-            await policies.add_version(pool, "contacts", u.unit, since, body, why, "make run")
+    if await policies.every_scope_in_force(db, "contacts", datetime.max.replace(tzinfo=UTC)):
+        return 0
+    since, why = datetime(2000, 1, 1, tzinfo=UTC), f"development directory ({path.name})"
+    for u in units:
+        body = u.model_dump(mode="json", exclude={"unit"})
+        await policies.add_version(db, "contacts", u.unit, since, body, why, "make run")
     return len(units)
 
 
