@@ -28,6 +28,7 @@ from domain.causes import CauseTaxonomy
 from domain.closures import with_closure
 from domain.models import Derived
 from domain.sla import PolicySnapshot, SlaPolicy
+from infra.postgres import Queryable
 from ledger import policy as policies
 
 
@@ -77,7 +78,7 @@ async def overlay(
     """R-SLA-10: the policy data in force at `at` over the source's snapshot."""
     async with pool.acquire() as conn:
         taxonomy = await policies.in_force(conn, "causes", None, at)
-        directory = await policies.every_scope_in_force(conn, "contacts", at)
+        chain = await report_chain(conn, branch, outlet, at)
         sla = await policies.in_force(conn, "sla", branch, at)
         hours = await policies.in_force(conn, "working_hours", branch, at)
         closed = await policies.closures(conn, branch, date(year, 1, 1), date(year + 1, 12, 31))
@@ -99,12 +100,28 @@ async def overlay(
     update: dict[str, object] = {"calendar": calendar}
     if taxonomy is not None:  # R-AN-8
         update["causes"] = CauseTaxonomy.model_validate(taxonomy).codes()
-    if directory:  # R-CR-9
-        units = {k: contacts.Unit.model_validate(v | {"unit": k}) for k, v in directory.items()}
-        start = contacts.start_of(branch, outlet, units)
-        if start is not None:
-            update["report_chain"] = tuple(contacts.chain(units, start))
+    if chain:  # R-CR-9
+        update["report_chain"] = chain
     return snapshot.model_copy(update=update)
+
+
+async def report_chain(
+    db: Queryable, branch: str, outlet: str | None, at: datetime
+) -> tuple[contacts.Unit, ...]:
+    """R-CR-9: the case's unit (its outlet when the directory has it, else its branch) and
+    every unit above it, as in force at `at`: one indexed read per level, not the directory."""
+    for start in (outlet, branch):
+        found: list[contacts.Unit] = []
+        unit: str | None = start
+        while unit is not None and len(found) < len(contacts.RANK):
+            body = await policies.in_force(db, "contacts", unit, at)
+            if body is None:
+                break
+            found.append(contacts.Unit.model_validate(body | {"unit": unit}))
+            unit = found[-1].parent
+        if found:
+            return tuple(found)
+    return ()
 
 
 class PolicyActivities:

@@ -32,7 +32,10 @@ from domain.models import Role
 from ledger import policy as policies
 
 router = APIRouter(tags=["contacts"])
-UnitPath = Annotated[str, Path(min_length=1, max_length=200)]
+# A unit's id: not starting with '*' (the policy table's "every branch"), no control characters.
+UnitPath = Annotated[
+    str, Path(min_length=1, max_length=200, pattern=r"^[^*\x00-\x1f\x7f][^\x00-\x1f\x7f]*$")
+]
 
 
 class UnitVersion(BaseModel):

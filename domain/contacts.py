@@ -121,15 +121,6 @@ def chain(units: Mapping[str, Unit], start: str) -> list[Unit]:
     return found
 
 
-def start_of(branch: str, outlet: str | None, units: Mapping[str, Unit]) -> str | None:
-    """The case's own unit: the outlet of a bank-outlet complaint when the directory has it,
-    else the branch when it has that; None when neither is in the directory."""
-    for candidate in (outlet, branch):
-        if candidate is not None and candidate in units:
-            return candidate
-    return None
-
-
 def above(report_chain: Iterable[Unit]) -> list[Unit]:
     """R-CR-1, R-CR-9: who a report to the superior reaches: every level above the case's unit
     below the head office (each level reports to the one above, to the provincial level, which
