@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from api import scope
 from api.auth import Identity, require
@@ -28,7 +28,7 @@ from api.cases import Ledger
 from api.models import Problem
 from domain import contacts
 from domain.contacts import Unit, UnitChange
-from domain.models import Role
+from domain.models import AwareDatetime, Role
 from ledger import policy as policies
 
 router = APIRouter(tags=["contacts"])

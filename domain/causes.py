@@ -26,6 +26,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from domain.models import Model
+
 CODE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 Code = Annotated[str, Field(pattern=CODE.pattern)]
 Label = Annotated[str, Field(min_length=1, max_length=100)]
@@ -33,7 +35,7 @@ NOT_RECORDED = "(not recorded)"  # a closed case whose close named no cause (bef
 NO_PRODUCT = "(none)"  # the product of a complaint whose intake named none (ledger/statistics.py)
 
 
-class Cause(BaseModel):
+class Cause(Model):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     code: Code
@@ -42,7 +44,7 @@ class Cause(BaseModel):
     retired: bool = False
 
 
-class CauseTaxonomy(BaseModel):
+class CauseTaxonomy(Model):
     """The root causes a closed case is recorded with (R-AN-8)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -105,7 +107,7 @@ def dropped(before: CauseTaxonomy, after: CauseTaxonomy) -> list[str]:
 # Hot spots
 
 
-class HotSpotPolicy(BaseModel):
+class HotSpotPolicy(Model):
     """When a month's count is a hot spot, and the rectification's default time (R-AN-8)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
