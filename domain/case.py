@@ -48,6 +48,12 @@ release never changes what a running case already did (its history must replay t
   sealed payload counts only for the action it was sealed for; a request to cancel the
   workflow is an event on the timeline, told to the supervisor, and the case keeps running
   (workflows/complaint.py; docs/ending-a-case.md).
+  Crisis reports climb the report chain of the contacts directory (R-CR-9, domain/contacts.py,
+  carried in the case's policy): the superior's report and the early signs' go to the
+  designated contacts of every level above the case's unit below the head office, the
+  headquarters report to the head office's contacts (rules 1-4: a fixed `hq.crisis-group`; with
+  no head office in the case's chain the report must name its recipient), and the notice to
+  report within the hour also reaches the case's own unit's contacts.
 """
 
 from __future__ import annotations
@@ -411,6 +417,8 @@ class Complaint(CrisisRules):
         """The decision reaches the complainant: the regulatory clock is met (R-SLA-7)."""
         if self.rules >= 3 and isinstance(action, CloseCase):
             self.state.result = action.result  # R-CR-2: kept out of the timeline's text
+        if isinstance(action, CloseCase) and action.root_cause is not None:
+            self.state.root_cause = action.root_cause  # R-AN-8
         self.state.decided_at = now
         self._finish_clock("regulatory", now)
         self._enter(Stage.CALLBACK, action.actor, now)
@@ -879,8 +887,9 @@ class Complaint(CrisisRules):
         words = notices.crisis_declared(
             s.complaint_id, s.branch, reasons, self.policy.sla.crisis_superior_hours
         )
-        self._notify(NoticeKind.CRISIS_REPORT, "superior", s.supervisor or s.owner,
-                     ["phone", "sms"], words, now)  # fmt: skip
+        for person in self._who_reports_at_once():
+            self._notify(NoticeKind.CRISIS_REPORT, "superior", person, ["phone", "sms"], words,
+                         now)  # fmt: skip
 
     # -----------------------------------------------------------------------------------------
     # R-SLA-3: a provisional deadline is re-planned once the year's calendar is published

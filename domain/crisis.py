@@ -27,8 +27,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from domain import sla
+from domain import contacts, sla, versions
 from domain.accountability import CRISIS_DECISIONS
+from domain.contacts import Unit
 from domain.models import (
     AcknowledgeScript,
     Action,
@@ -74,8 +75,9 @@ CONFIDENTIAL: dict[str, frozenset[str]] = {
 }
 # R-CR-2: the roles that decide a case's resolution (besides its own handler and supervisor).
 DECIDING_ROLES = frozenset({Role.SUPERVISOR, Role.SENIOR_MANAGER})
-# R-CR-1: headquarters' crisis leading group, when the report names no other recipient.
-HQ_CRISIS_GROUP = "hq.crisis-group"
+# R-CR-1: headquarters' crisis leading group, when the report names no other recipient: cases
+# of rules 1-4 only, which keep it. Rules 5 (R-CR-9): the directory's head office contacts.
+LEGACY_HQ_CRISIS_GROUP = "hq.crisis-group"
 
 Level = Literal["superior", "headquarters", "regulator", "early_signs"]
 RECIPIENT_ROLE: dict[str, Recipient] = {
@@ -87,9 +89,11 @@ RECIPIENT_ROLE: dict[str, Recipient] = {
 
 
 def refusal(
-    state: ComplaintState, name: str, action: Action, *, rules: int
-) -> tuple[bool, str | None]:
-    """(handled, reason): whether this module gates the action, and its reason to refuse."""
+    state: ComplaintState, name: str, action: Action, *, rules: int,
+    chain: tuple[Unit, ...] = (),
+) -> tuple[bool, str | None]:  # fmt: skip
+    """(handled, reason): whether this module gates the action, and its reason to refuse.
+    `chain`: the case's report chain (R-CR-9, its policy's)."""
     if name == "report_crisis":
         assert isinstance(action, ReportCrisis)
         if rules < RULES:
@@ -99,7 +103,10 @@ def refusal(
                     f"the {action.level} report came with rules 3; this case runs rules {rules}",
                 )
             return False, None  # rules 1-2: lifecycle's own check
-        return True, _report_refusal(state, action)
+        reason = _report_refusal(state, action)
+        if reason is None and versions.has(rules, versions.Behaviour.REPORTS_CLIMB_THE_CHAIN):
+            reason = _recipient_refusal(action, chain)
+        return True, reason
     if name not in ACTIONS:
         return False, None
     if rules < RULES:
@@ -151,6 +158,41 @@ def _report_refusal(state: ComplaintState, action: ReportCrisis) -> str | None:
     if action.level == "regulator" and action.to is None:
         return "R-CR-7: the report to the regulator names the regulator's contact (to)"
     return None
+
+
+def _recipient_refusal(action: ReportCrisis, chain: tuple[Unit, ...]) -> str | None:
+    """R-CR-9 (rules 5): a report to the head office goes to the directory's head office
+    contacts; with none in the case's report chain, the report names its recipient."""
+    if action.level == "headquarters" and action.to is None and not contacts.head_office(chain):
+        return (
+            "R-CR-9: the contacts directory gave this case no head office contact: name the "
+            "recipient (to), or an administrator enters the directory (PUT /v1/contacts/{unit})"
+        )
+    return None
+
+
+def report_recipients(
+    level: str, to: str | None, chain: tuple[Unit, ...], fallback: str
+) -> list[tuple[Recipient, str]]:
+    """R-CR-1, R-CR-9 (rules 5): who a crisis report reaches, as (role, recipient): the one it
+    names (`to`), else the designated contacts of the levels it goes to in the case's report
+    chain: the levels above the case's unit below the head office for the superior and the
+    early signs (`contacts.above`), the head office for headquarters. With no chain, the
+    superior's report goes to `fallback` (the case's supervisor, else its owner)."""
+    role = RECIPIENT_ROLE[level]
+    if to is not None:
+        return [(role, to)]
+    if level == "headquarters":
+        units = [u for u in [contacts.head_office(chain)] if u is not None]
+    else:
+        units = contacts.above(chain)
+    people = list(dict.fromkeys(c.user for u in units for c in u.contacts))  # once each
+    return [(role, p) for p in people] or [(role, fallback)]
+
+
+def own_unit_contacts(chain: tuple[Unit, ...]) -> list[str]:
+    """R-CR-9: the designated contacts of the case's own unit (who must report within 1 h)."""
+    return [c.user for c in chain[0].contacts] if chain else []
 
 
 def _recorded(state: ComplaintState, kind: str) -> bool:
@@ -248,18 +290,25 @@ class CrisisRules:
         late = now > clock.due_at
         seq = self._entry_seq()
         self._finish_clock(key, now)
-        to = action.to or (
-            HQ_CRISIS_GROUP if action.level == "headquarters" else s.supervisor or s.owner
-        )
+        if versions.has(self.rules, versions.Behaviour.REPORTS_CLIMB_THE_CHAIN):
+            recipients = report_recipients(action.level, action.to, self.policy.report_chain,
+                                           s.supervisor or s.owner)  # fmt: skip
+        else:
+            to = action.to or (
+                LEGACY_HQ_CRISIS_GROUP if action.level == "headquarters"
+                else s.supervisor or s.owner
+            )  # fmt: skip
+            recipients = [(RECIPIENT_ROLE[action.level], to)]
         s.crisis_records.append(
             CrisisRecord(seq=seq, kind="report", at=now, actor=action.actor, level=action.level,
-                         person=to, detail=action.summary, attachments=list(action.attachments),
-                         due_at=clock.due_at, late=late)
+                         person=", ".join(p for _, p in recipients), detail=action.summary,
+                         attachments=list(action.attachments), due_at=clock.due_at, late=late)
         )  # fmt: skip
         words = report_words(s.complaint_id, s.branch, action.level, action.summary,
                              list(action.attachments), late)  # fmt: skip
-        self._notify(NoticeKind.CRISIS_REPORT, RECIPIENT_ROLE[action.level], to, ["email"],
-                     words, now, clock=key)  # fmt: skip
+        for role, person in recipients:
+            self._notify(NoticeKind.CRISIS_REPORT, role, person, ["email"], words, now,
+                         clock=key)  # fmt: skip
 
     # The actions of issue 14 (the gate: `refusal`)
 
@@ -286,8 +335,18 @@ class CrisisRules:
         )  # fmt: skip
         words = early_signs_words(s.complaint_id, s.branch, action.detail,
                                   self.policy.sla.crisis_superior_hours)  # fmt: skip
-        self._notify(NoticeKind.CRISIS_REPORT, "superior", s.supervisor or s.owner,
-                     ["phone", "sms"], words, now, clock=clock.key)  # fmt: skip
+        for person in self._who_reports_at_once():
+            self._notify(NoticeKind.CRISIS_REPORT, "superior", person, ["phone", "sms"], words,
+                         now, clock=clock.key)  # fmt: skip
+
+    def _who_reports_at_once(self) -> list[str]:
+        """Who is told to report within the hour: the case's supervisor (else its owner) and,
+        rules 5 (R-CR-9), the designated contacts of the case's own unit."""
+        s = self.state
+        people = [s.supervisor or s.owner]
+        if versions.has(self.rules, versions.Behaviour.REPORTS_CLIMB_THE_CHAIN):
+            people += own_unit_contacts(self.policy.report_chain)
+        return list(dict.fromkeys(people))
 
     def _on_record_police_contact(self, action: RecordPoliceContact, now: datetime) -> None:
         self.state.crisis_records.append(

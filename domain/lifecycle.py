@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from domain import crisis, intake_rules, sla
+from domain import causes, crisis, intake_rules, sla
 from domain.models import (
     Action,
+    CloseCase,
     ComplaintState,
     DecideExtension,
     DecideResolution,
@@ -117,7 +118,8 @@ def refusal(
     refused = role_refusal(name, action.role, action.actor, rules=rules)
     if refused is not None:
         return refused
-    handled, reason = crisis.refusal(state, name, action, rules=rules)
+    handled, reason = crisis.refusal(state, name, action, rules=rules,
+                                     chain=policy.report_chain)  # fmt: skip
     if handled:
         return reason
     allowed = ALLOWED_STAGES[name]
@@ -180,6 +182,10 @@ def refusal(
                 if refused is None and rules >= 2 and action.role is not Role.SENIOR_MANAGER:
                     refused = _further_30_days_refusal(state, new_due, days, action)
                 return refused
+        case "close_case":
+            if isinstance(action, CloseCase) and action.root_cause is not None:
+                # R-AN-8: a cause of the case's own taxonomy (its policy snapshot)
+                return causes.refusal(action.root_cause, policy.causes)
         case "expedite":
             if stage_clock is None:
                 return "this stage has no clock to expedite"

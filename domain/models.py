@@ -365,6 +365,7 @@ class DecideResolution(Action):
 
 class CloseCase(Action):
     result: Text
+    root_cause: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,39}$")] | None = None  # R-AN-8
 
 
 class RecordCallback(Action):
@@ -761,6 +762,7 @@ class ComplaintState(Derived):
     # Issue 14 (rules 3 and its new actions): domain/crisis.py.
     help_flags: list[HelpFlag] = []  # R-CR-5
     result: str | None = None  # R-CR-2: close_case's result, out of the timeline's text
+    root_cause: str | None = None  # R-AN-8: close_case's cause (domain/causes.py)
     script_acknowledged_by: list[str] = []  # R-CR-2
     crisis_records: list[CrisisRecord] = []  # R-CR-1, R-CR-6, R-CR-7
     conduct_events: list[ConductEvent] = []  # R-CR-2, R-CR-8
@@ -803,6 +805,7 @@ class NoticeKind(StrEnum):
     ACCOUNTABILITY = "accountability"  # R-AN-3, R-AC-2: the monthly cycle's proposals and results
     CASE_ORPHANED = "case_orphaned"  # a case open in the ledger whose workflow no longer runs
     ACCOUNTABILITY_RESULTS = "accountability_results"  # R-AC-5: final results to HR and finance
+    HOT_SPOT = "hot_spot"  # R-AN-8: an overdue rectification reminds its owner
 
 
 # Who a notice is for (the relay finds their address by role).

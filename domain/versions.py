@@ -29,6 +29,9 @@ class Behaviour(StrEnum):
     REQUEST_ID_BINDS_BODY = "request_id_binds_body"  # a request id reused otherwise: refused
     SEAL_BINDS_ACTION = "seal_binds_action"  # a sealed payload counts for its own action only
     CANCEL_IS_AN_EVENT = "cancel_is_an_event"  # a cancellation request is recorded, not an end
+    # R-CR-9: crisis reports and notices go to the designated contacts of the report chain in
+    # the case's policy (domain/contacts.py), not to a recipient written in code.
+    REPORTS_CLIMB_THE_CHAIN = "reports_climb_the_chain"
 
 
 # The version each behaviour came with.
@@ -39,6 +42,7 @@ INTRODUCED: dict[Behaviour, int] = {
     Behaviour.REQUEST_ID_BINDS_BODY: 5,
     Behaviour.SEAL_BINDS_ACTION: 5,
     Behaviour.CANCEL_IS_AN_EVENT: 5,
+    Behaviour.REPORTS_CLIMB_THE_CHAIN: 5,
 }
 
 

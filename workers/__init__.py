@@ -25,6 +25,7 @@ from temporalio.client import Client
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from activities.accountability import AccountabilityActivities
+from activities.hotspots import HotSpotActivities
 from activities.ledger import LedgerActivities
 from activities.notifications import NotificationActivities
 from activities.policy import PolicyActivities, PolicySource, StatutoryPolicySource
@@ -37,6 +38,7 @@ from notices.status_links import LinkingSender, StatusLinks
 from workflows.accountability import AccountabilityCycleWorkflow, AccountabilityMonthStarter
 from workflows.complaint import ComplaintWorkflow
 from workflows.contract import TASK_QUEUE
+from workflows.hotspots import HotSpotWatchWorkflow
 from workflows.reconciliation import LedgerReconciliationWorkflow
 
 WORKFLOWS = [
@@ -44,6 +46,7 @@ WORKFLOWS = [
     AccountabilityCycleWorkflow,
     AccountabilityMonthStarter,
     LedgerReconciliationWorkflow,
+    HotSpotWatchWorkflow,
 ]
 
 
@@ -112,6 +115,7 @@ def build_worker(
     ledger = LedgerActivities(pool)
     accountability = AccountabilityActivities(pool)
     reconciliation = ReconciliationActivities(pool, client)
+    hot_spots = HotSpotActivities(pool)
     policy = PolicyActivities(policy_source or StatutoryPolicySource(clock_speed=clock_speed), pool)
     relay = (
         OutboxRelay(pool, sender)
@@ -133,6 +137,7 @@ def build_worker(
             accountability.open_cycles,
             accountability.missing_evidence,
             reconciliation.reconcile_page,
+            hot_spots.watch,
         ],
         **worker_options,
     )

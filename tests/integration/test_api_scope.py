@@ -215,6 +215,12 @@ NATIONAL_2027 = {
     },
 }
 
+HOT_SPOT = 1  # HOME's hot spot (R-AN-8), written to the ledger directly
+# R-CR-9: HOME's unit of the contacts directory (its superiors are entered in `_furnish`).
+HOME_UNIT = {"reason": "designated", "unit": {
+    "level": "county", "name": "海淀支公司", "parent": "Beijing", "branch": HOME,
+    "contacts": [{"name": "何静", "user": "he.jing"}]}}  # fmt: skip
+
 # Every route of the app, by (method, path template): what it is, who it admits, one request.
 # fmt: off
 TABLE: dict[tuple[str, str], Door] = {
@@ -286,6 +292,24 @@ TABLE: dict[tuple[str, str], Door] = {
     ("GET", "/v1/accountability/{period}/results"): Door(
         "list", RESULTS, at(f"/v1/accountability/{PERIOD}/results", params={"format": "json"}),
         shows=lambda body: any(r["branch"] == HOME for r in body)),
+    # R-AN-8: causes and hot spots
+    ("GET", "/v1/causes"): Door("keyed", ALL, at("/v1/causes")),
+    ("GET", "/v1/hot-spots"): Door(
+        "list", (R.SUPERVISOR, R.AUDITOR, R.ADMIN), at("/v1/hot-spots"),
+        shows=lambda body: any(s["branch"] == HOME for s in body)),
+    ("POST", "/v1/hot-spots/{hot_spot_id}/assignment"): Door(
+        "change", (R.SUPERVISOR, R.ADMIN),
+        at(f"/v1/hot-spots/{HOT_SPOT}/assignment", body={"owner": "zhou.min"})),
+    # The first admitted role records it; the next one finds it closed (409).
+    ("POST", "/v1/hot-spots/{hot_spot_id}/rectification"): Door(
+        "change", (R.SUPERVISOR, R.ADMIN),
+        at(f"/v1/hot-spots/{HOT_SPOT}/rectification", body={"rectification": "retrained"}),
+        frozenset({200, 409})),
+    # R-CR-9: the contacts directory
+    ("GET", "/v1/contacts"): Door(
+        "list", ALL, at("/v1/contacts"), shows=lambda body: any(u["unit"] == HOME for u in body)),
+    ("PUT", "/v1/contacts/{unit}"): Door(
+        "change", (R.ADMIN,), at(f"/v1/contacts/{HOME}", body=HOME_UNIT), CREATED),
     **{("POST", p): Door("read", SEE_CUSTOMERS, at(p, content=decode_body, headers=JSON))
        for p in ("/codec/decode", "/codec/u/{token}/decode")},
     **{("POST", p): Door("keyed", ALL, at(p, content=encode_body, headers=JSON))
@@ -396,6 +420,25 @@ async def _furnish(http: httpx.AsyncClient, pool: asyncpg.Pool, env: WorkflowEnv
     )  # fmt: skip
     await policies.add_version(pool, "working_hours", HOME, datetime(2026, 1, 1, tzinfo=UTC),
                                HOURS, "branch hours", "admin")  # fmt: skip
+    # R-CR-9: the directory's head office, HOME's and AWAY's provinces and units.
+    since = datetime(2026, 1, 1, tzinfo=UTC)
+    for unit, level, parent, branch in (("Head Office", "head_office", None, None),
+                                        ("Beijing", "province", "Head Office", None),
+                                        ("Shanghai", "province", "Head Office", None),
+                                        (HOME, "county", "Beijing", HOME),
+                                        (AWAY, "county", "Shanghai", AWAY)):  # fmt: skip
+        body = {"level": level, "name": unit, "parent": parent, "branch": branch,
+                "contacts": [{"name": "联系人", "user": f"contact.{level}"}]}  # fmt: skip
+        await policies.add_version(pool, "contacts", unit, since, body, "directory", "admin")
+    # R-AN-8: a hot spot of HOME (id 1).
+    await pool.execute(
+        "INSERT INTO hot_spots (hot_spot_id, period, branch, dimension, key, count,"
+        " trailing_counts, trailing_mean) VALUES ($1, $2, $3, 'cause', 'claims_handling', 6,"
+        " '{1,2,3}', 2)",
+        HOT_SPOT,
+        PERIOD,
+        HOME,
+    )
     await pool.execute(
         "INSERT INTO accountability_cycles (period, starts_on, ends_on, appeal_until, status,"
         " compiled_at, published_at) VALUES ($1, current_date, current_date, now(), 'published',"
@@ -454,7 +497,9 @@ async def trace(world: World) -> tuple[Any, ...]:
         " (SELECT string_agg(d.decided_at::text, ',') FROM determinations d) AS decided,"
         " (SELECT count(*) FROM policy_versions) AS policies,"
         " (SELECT count(*) FROM branch_closures) AS closures,"
-        " (SELECT count(*) FROM access_log) AS accesses"
+        " (SELECT count(*) FROM access_log) AS accesses,"
+        " (SELECT string_agg(concat_ws('|', owner, due_on, rectified_by), ',') FROM hot_spots)"
+        " AS hot_spots"
     )
     assert counts is not None
     state = await contract.state(world.env.client, world.case)
