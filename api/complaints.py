@@ -179,7 +179,7 @@ async def _file(
                          "new_facts": body.new_facts,
                          "request_id": f"repeat:{body.external_id}",
                          "note": f"repeat complaint filed by {identity.name}"},
-                        identity)  # fmt: skip
+                        identity, pool=pool)  # fmt: skip
         await intake_ledger.remember_external_id(pool, body.external_id, open_case, merged=True)
         return IntakeResult(
             created=False,
