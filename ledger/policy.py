@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from asyncpg import Record
 
+from domain.sla import SlaPolicy
 from infra.postgres import Queryable
 
 PolicyKind = Literal["sla", "penalty", "working_hours"]
@@ -60,6 +61,13 @@ async def in_force(db: Queryable, kind: PolicyKind, branch: str | None,
         return None
     body: dict[str, Any] = json.loads(row["body"])
     return body
+
+
+async def sla_in_force(db: Queryable, branch: str | None, at: datetime) -> SlaPolicy:
+    """The SLA policy in force at `at` for `branch` (R-SLA-10), the code's default when no
+    version was ever entered."""
+    body = await in_force(db, "sla", branch, at)
+    return SlaPolicy() if body is None else SlaPolicy.model_validate(body)
 
 
 async def add_version(db: Queryable, kind: PolicyKind, scope: str, effective_from: datetime,
