@@ -68,6 +68,7 @@ def complaint_id_for(external_id: str) -> str:
     "/v1/complaints",
     response_model=IntakeResult,
     status_code=201,
+    operation_id="file_complaint",  # a generated client's name for it
     responses={200: {"model": IntakeResult, "description": "already filed, or merged"}},
 )
 async def file_complaint(
@@ -87,6 +88,7 @@ async def file_complaint(
 @router.get(
     "/v1/complaints/{complaint_id}",
     response_model=ComplaintView,
+    operation_id="get_complaint",
     responses={404: {"model": Problem}},
 )
 async def get_complaint(
