@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from temporalio.client import Client
 
-from api import access, actions, calendar, complaints, evidence, health, timeline
+from api import access, actions, calendar, complaints, desk, evidence, health, timeline
 from api.limits import BodyLimit
 from api.metrics import RequestMetrics
 from api.metrics import router as metrics_router
@@ -108,6 +108,7 @@ def create_app(
     app.include_router(policy_router)  # policy as data, closures, accountability results
     app.include_router(calendar.router)  # R-SLA-11: the national calendar as data
     app.include_router(templates_router)  # the words of customer notices (R-CU-1)
+    app.include_router(desk.router)  # the complaint desk's pages (api/desk/, docs/desk.md)
     if codec_router is not None:  # codec server for the Web UI and CLI (api/codec.py)
         app.include_router(codec_router)
     return app

@@ -18,6 +18,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
 
+from api import scope
 from api.auth import Identity, require
 from api.cases import Ledger
 from api.models import Problem
@@ -67,6 +68,7 @@ async def save(
     pool: Ledger,
 ) -> NoticeTemplateVersion:
     """R-CU-1: a new version, checked against sample notices first; the earlier ones stay."""
+    scope.change(identity, scope.EVERY_BRANCH, "the words of customer notices")
     try:
         check(template, change.subject, change.body)
     except TemplateProblem as err:

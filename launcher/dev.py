@@ -75,6 +75,8 @@ from workflows import contract
 
 HOST = "127.0.0.1"
 ENV_CASE_URL = "COMPLAINTS_CASE_URL"
+ENV_DESK_DEV_KEY_FILE = "COMPLAINTS_DESK_DEV_KEY_FILE"  # api/desk/config.py
+ENV_TEMPORAL_UI_URL = "COMPLAINTS_TEMPORAL_UI_URL"
 DEMO_SPEED = 480.0
 START_TIMEOUT = 30.0  # seconds for the dev server to answer
 STOP_TIMEOUT = 10.0  # seconds for the worker, then the server, to stop before being forced
@@ -270,12 +272,16 @@ async def run(args: argparse.Namespace) -> int:
     except (CodecError, OSError) as err:
         log.error(f"codec keys: {err}")
         return 2
-    if not args.headless:  # staff notices link to the case: its page in the Web UI
-        os.environ.setdefault(ENV_CASE_URL, case_url(args, namespace))
+    # Staff notices link to the case: its page on the desk (api/desk/), and the desk's case
+    # page links to the workflow in this Web UI.
+    os.environ.setdefault(ENV_CASE_URL, case_url(args))
+    if not args.headless:
+        os.environ.setdefault(ENV_TEMPORAL_UI_URL, f"http://localhost:{args.ui_port}")
     # The ledger first: the dev user's personal codec endpoint (a key's token) is the Web UI's.
     dsn = await database_url(settings)  # DATABASE_URL, or the embedded server in data/postgres
     await migrate(dsn)
     key_file, ui_codec = await _dev_identity(dsn, settings, args)
+    os.environ.setdefault(ENV_DESK_DEV_KEY_FILE, str(key_file))  # the desk's "sign in as dev"
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -351,11 +357,13 @@ async def serve(
             ) as worker_http_port,
         ):
             args.extra_banner = [
+                ("complaint desk", f"http://{HOST}:{args.api_port}/desk "
+                                   "(sign in as the dev user)"),
                 ("HTTP API", f"http://{HOST}:{args.api_port}/docs"),
                 ("API key (dev)", f"export KEY=$(cat {key_file})"),
                 ("codec server", f"http://{HOST}:{args.api_port}/codec (payloads encrypted)"),
                 ("UI codec (dev user)", ui_codec),
-                ("case links", os.environ.get(ENV_CASE_URL) or "none (headless)"),
+                ("case links", os.environ.get(ENV_CASE_URL) or "none"),
                 ("API metrics", f"http://{HOST}:{args.api_port}/metrics"),
                 ("worker metrics", f"http://{HOST}:{worker_http_port}/metrics "
                                    "(probes: /healthz, /readyz)"),
@@ -393,11 +401,9 @@ def _sms_sink(settings: Settings) -> SmsSink | None:
     return sms
 
 
-def case_url(args: argparse.Namespace, namespace: str) -> str:
-    """The case page staff notices link to (notices/wording.py): until the desk exists, the
-    case's workflow in the Web UI."""
-    workflow = contract.workflow_id("{complaint_id}")
-    return f"http://localhost:{args.ui_port}/namespaces/{quote(namespace)}/workflows/{workflow}"
+def case_url(args: argparse.Namespace) -> str:
+    """The case page staff notices link to (notices/wording.py): the desk's (api/desk/)."""
+    return f"http://{HOST}:{args.api_port}/desk/cases/{{complaint_id}}"
 
 
 # --- codec (infra/codec.py, api/codec.py) ----------------------------------------------------

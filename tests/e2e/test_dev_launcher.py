@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import socket
 import sys
@@ -135,6 +136,17 @@ async def test_dev_launcher_demo_then_ctrl_c(tmp_path: Path) -> None:
         assert f"http://127.0.0.1:{api_port}/codec/u/cu_" in banner
         # R-SLA-11: which years of the calendar are official, entered or provisional.
         assert "calendar years" in banner and "2026 official" in banner, banner
+        # The complaint desk: `make run` offers the dev user's sign-in (its key read on the
+        # server), and the team queue lists the demo's cases.
+        assert f"http://127.0.0.1:{api_port}/desk" in banner
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{api_port}") as desk:
+            login = await desk.get("/desk/login")
+            assert 'id="dev-login"' in login.text
+            token = re.search(r'name="csrf" value="([^"]+)"', login.text)
+            assert token is not None
+            signed = await desk.post("/desk/login", data={"csrf": token[1], "dev": "1"})
+            assert signed.status_code == 303, signed.text
+            assert "DEMO-0001" in (await desk.get("/desk/queue/team")).text
         async with httpx.AsyncClient(base_url="http://127.0.0.1") as http:
             worker_metrics = await http.get(f"http://127.0.0.1:{worker_port}/metrics")
             assert worker_metrics.status_code == 200

@@ -189,6 +189,13 @@ def evidence_file(world: World) -> bytes:
 
 
 JSON = {"Content-Type": "application/json"}
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def form_body(text: str) -> Callable[[World], bytes]:
+    return lambda world: text.encode()
+
+
 PREFLIGHT = {"Origin": UI_ORIGIN, "Access-Control-Request-Method": "POST"}
 DETERMINATION = {"verdict": "effective", "reason_code": "staff_error", "direct_person": "li.na"}
 HOURS = {"windows": [{"start": "09:00", "end": "17:00"}]}
@@ -197,6 +204,7 @@ HOME_HOURS = {"scope": HOME, "effective_from": "2027-01-01T00:00:00+08:00",
 CLOSURE = {"first_day": "2026-10-22", "last_day": "2026-10-22", "reason": "typhoon"}
 OK, CREATED, EITHER = frozenset({200}), frozenset({201}), frozenset({200, 201})
 CASE = "/v1/complaints/{case}"
+TEMPLATE = {"subject": "Paused", "body": "Case {{ complaint_id }} paused.", "reason": "r"}
 LIBRARY_2027 = {"effective_from": "2026-12-07T00:00:00+08:00", "reason": "caught up"}
 NATIONAL_2027 = {
     "effective_from": "2026-12-07T00:00:00+08:00",
@@ -269,6 +277,11 @@ TABLE: dict[tuple[str, str], Door] = {
        for p, body in (("/v1/calendar/{year}", NATIONAL_2027),
                        ("/v1/calendar/{year}/library", LIBRARY_2027))},
     ("GET", "/v1/calendar"): Door("keyed", (R.ADMIN, R.SUPERVISOR, R.AUDITOR), at("/v1/calendar")),
+    ("POST", "/v1/notice-templates/{template}/{language}"): Door(
+        "national", (R.ADMIN,), at("/v1/notice-templates/paused/en", body=TEMPLATE), CREATED),
+    **{("GET", p): Door("keyed", (R.ADMIN, R.SUPERVISOR, R.AUDITOR), at(p.format(
+        template="paused", language="zh"))) for p in (
+        "/v1/notice-templates", "/v1/notice-templates/{template}/{language}")},
     ("POST", "/v1/branches/{branch}/closures"): Door(
         "change", (R.ADMIN,), at(f"/v1/branches/{HOME}/closures", body=CLOSURE)),
     ("GET", "/v1/accountability/{period}/results"): Door(
@@ -278,6 +291,35 @@ TABLE: dict[tuple[str, str], Door] = {
        for p in ("/codec/decode", "/codec/u/{token}/decode")},
     **{("POST", p): Door("keyed", ALL, at(p, content=encode_body, headers=JSON))
        for p in ("/codec/encode", "/codec/u/{token}/encode")},
+    # The complaint desk (api/desk/): pages for people, the same identity and the same scope.
+    # Its errors answer these (non-browser) requests as the API does; `shows` reads its HTML.
+    # Sign-in: public; its POST without the form's CSRF token is 403, sign-out without a
+    # session a redirect.
+    ("GET", "/desk/login"): Door("public", (), at("/desk/login")),
+    ("POST", "/desk/login"): Door("public", (), at("/desk/login", content=form_body("key=x"),
+                                                  headers=FORM), frozenset({403})),
+    ("POST", "/desk/logout"): Door("public", (), at("/desk/logout"), frozenset({303})),
+    ("GET", "/desk"): Door("keyed", ALL, at("/desk"), frozenset({303})),
+    # Only the key's own cases (owner = its name), within its branches.
+    ("GET", "/desk/queue/mine"): Door("keyed", ALL, at("/desk/queue/mine")),
+    ("GET", "/desk/queue/team"): Door("list", ALL, at("/desk/queue/team"),
+                                      shows=lambda page: HOME in page),
+    ("GET", "/desk/dashboard"): Door("list", ALL, at("/desk/dashboard"),
+                                     shows=lambda page: HOME in page),
+    ("GET", "/desk/report"): Door("list", REPORTS, at("/desk/report", params={"period": PERIOD}),
+                                  shows=lambda page: HOME in page),
+    ("GET", "/desk/cases/{complaint_id}"): Door("read", ALL, at("/desk/cases/{case}")),
+    # The form of an action the role may take at all (the admin's and auditor's: 403).
+    ("GET", "/desk/cases/{complaint_id}/act/{action}"): Door(
+        "read", CASE_STAFF, at("/desk/cases/{case}/act/flag_customer"), frozenset({200, 409})),
+    # Accepted: a redirect to the case; refused by the case (already flagged): its page, 409.
+    ("POST", "/desk/cases/{complaint_id}/act/{action}"): Door(
+        "change", CASE_STAFF, at("/desk/cases/{case}/act/flag_customer",
+                                 content=form_body("flags=violent"), headers=FORM),
+        frozenset({303, 409})),
+    ("POST", "/desk/bulk/reassign"): Door(
+        "change", CASE_STAFF, at("/desk/bulk/reassign", content=lambda w: (
+            f"cid={w.case}&owner=li.na".encode()), headers=FORM)),
 }
 # fmt: on
 
@@ -400,6 +442,13 @@ async def send(world: World, route: tuple[str, str], key: Key | None) -> httpx.R
                                     content=call.content, headers=headers)  # fmt: skip
 
 
+def _body(answer: httpx.Response) -> Any:
+    """JSON, or a page's text (the desk)."""
+    if answer.headers.get("content-type", "").startswith("text/html"):
+        return answer.text
+    return answer.json()
+
+
 async def trace(world: World) -> tuple[Any, ...]:
     """What a change would leave behind: the ledger's rows and the open case's timeline."""
     counts = await world.pool.fetchrow(
@@ -469,7 +518,7 @@ async def test_route_admits_its_roles_within_the_key_branches_only(
             assert AWAY in answer.json()["detail"], what
         elif door.kind == "list":
             assert answer.status_code in door.ok, what
-            assert door.shows is not None and not door.shows(answer.json()), what
+            assert door.shows is not None and not door.shows(_body(answer)), what
         else:
             assert answer.status_code in door.ok, what
     if door.kind != "keyed":
@@ -483,7 +532,7 @@ async def test_route_admits_its_roles_within_the_key_branches_only(
             continue
         assert answer.status_code in door.ok, what
         if door.kind == "list":
-            assert door.shows is not None and door.shows(answer.json()), what
+            assert door.shows is not None and door.shows(_body(answer)), what
 
 
 async def test_a_read_outside_the_key_branches_is_answered_as_an_unknown_case(

@@ -18,7 +18,7 @@ import pytest
 
 from api.app import create_app
 from api.auth import create_key
-from domain.models import Role
+from domain.models import CustomerTemplate, Role
 from domain.notices import last_day
 from infra.smssink import SmsSink
 from notices.channels import Channels, ChannelSettings
@@ -108,7 +108,7 @@ async def test_r_cu_1_a_saved_template_is_used_for_the_next_notice_sent(
     in_force = {(t["template"], t["language"]): t for t in listed}
     assert in_force[("acknowledgement", "zh")]["version"] == saved["version"]
     assert in_force[("acknowledgement", "en")]["version"] == 0  # English untouched
-    assert len(in_force) == 14  # 7 templates x 2 languages
+    assert len(in_force) == len(CustomerTemplate) * 2  # every template in both languages
     history = (await api.get("/v1/notice-templates/acknowledgement/zh", who="admin")).json()
     assert [(v["version"], v["changed_by"]) for v in history] == [
         (0, "default"),

@@ -149,10 +149,8 @@ def test_settings_of_the_wording_from_the_environment() -> None:
             ChannelSettings.from_env({"COMPLAINTS_CASE_URL": bad})
 
 
-def test_make_run_links_staff_notices_to_the_case_in_the_web_ui() -> None:
-    """Until the desk exists, the dev launcher's case page is the workflow in the Web UI."""
-    url = case_url(parse_args(["--ui-port", "8233"]), "default")
+def test_make_run_links_staff_notices_to_the_case_on_the_desk() -> None:
+    """The dev launcher's case page is the desk's (api/desk/), on the API's port."""
+    url = case_url(parse_args(["--api-port", "8000"]))
     assert case_url_template(url) == url
-    assert case_link(url, "DEMO-0001") == (
-        "http://localhost:8233/namespaces/default/workflows/complaint-DEMO-0001"
-    )
+    assert case_link(url, "DEMO-0001") == "http://127.0.0.1:8000/desk/cases/DEMO-0001"

@@ -1,0 +1,20 @@
+"""The complaint desk: server-rendered pages for the people who handle complaints, in the API
+process, behind the API's own identity (docs/desk.md).
+
+- `/desk/queue/mine`, `/desk/queue/team`: open cases by next deadline, with filters and bulk
+  reassignment (`queue.py`, from `ledger/queue.py`);
+- `/desk/dashboard`: per branch and stage (`dashboard.py`);
+- `/desk/cases/{id}` and its action forms (`case.py`, `forms.py`; what is offered:
+  `available.py`), `/desk/report`: the monthly report's page;
+- `/desk/login`, `/desk/logout` (`signin.py`; sessions and CSRF: `session.py`).
+"""
+
+from fastapi import APIRouter
+
+from api.desk import case, dashboard, queue, signin
+
+router = APIRouter()
+for part in (signin.router, queue.router, dashboard.router, case.router):
+    router.include_router(part)
+
+__all__ = ["router"]
