@@ -13,7 +13,7 @@ import pytest
 from api.action_examples import EXAMPLES
 from api.actions import ACTIONS_PATH, CONCEPTS, definitions
 from api.app import create_app
-from domain.models import ACTION_MODELS, NEW_INPUT
+from domain.models import ACTION_MODELS, NEW_INPUT, evidence_fields
 
 
 def served_schema() -> dict[str, Any]:
@@ -67,3 +67,9 @@ def test_the_generic_route_stays_deprecated() -> None:
 def test_operation_ids_are_unique() -> None:
     ids = [op["operationId"] for path in SCHEMA["paths"].values() for op in path.values()]
     assert len(ids) == len(set(ids))
+
+
+def test_r_in_9_a_crisis_reports_attachments_are_checked_as_the_case_evidence() -> None:
+    """The one action path checks every field marked as the case's evidence (`EvidenceIds`);
+    a crisis report's attachments must stay marked wherever the action is defined."""
+    assert evidence_fields(ACTION_MODELS["report_crisis"]) == ("attachments",)
