@@ -58,7 +58,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
 _CONCEPT_OF = {name: concept for concept, names in CONCEPTS.items() for name in names}
 
 RESPONSES: dict[int | str, dict[str, Any]] = {
-    404: {"model": Problem, "description": "no such complaint (or outside the key's branches)"},
+    404: {"model": Problem, "description": "no such complaint"},
     409: {"model": Problem, "description": "the case refused it (its reason), or it is finished"},
 }
 
