@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from asyncpg import Record
 
+from domain.sla import SlaPolicy
 from infra.postgres import Queryable
 
 PolicyKind = Literal["sla", "penalty", "working_hours", "causes", "hot_spots", "contacts"]
@@ -76,6 +77,13 @@ async def every_scope_in_force(db: Queryable, kind: PolicyKind,
     """Every scope's body in force at `at` (the contacts directory: one scope per unit)."""
     rows = await db.fetch(EVERY_SCOPE_IN_FORCE, kind, at)
     return {r["scope"]: json.loads(r["body"]) for r in rows}
+
+
+async def sla_in_force(db: Queryable, branch: str | None, at: datetime) -> SlaPolicy:
+    """The SLA policy in force at `at` for `branch` (R-SLA-10), the code's default when no
+    version was ever entered."""
+    body = await in_force(db, "sla", branch, at)
+    return SlaPolicy() if body is None else SlaPolicy.model_validate(body)
 
 
 async def add_version(db: Queryable, kind: PolicyKind, scope: str, effective_from: datetime,

@@ -33,11 +33,13 @@ from temporalio.api.common.v1 import Payload, Payloads
 from temporalio.testing import WorkflowEnvironment
 
 from api import scope
+from api.action_examples import example
 from api.app import create_app
 from api.auth import create_key, create_ui_token
 from api.codec import codec_router
 from api.complaints import complaint_id_for
-from domain.models import Role
+from domain.lifecycle import SUPERVISOR_ONLY
+from domain.models import ACTION_MODELS, Role
 from domain.sla import PolicySnapshot, SlaPolicy
 from infra.binaries import find
 from infra.codec import EncryptionCodec
@@ -73,6 +75,7 @@ ACTING = (R.SENIOR_MANAGER, R.SUPERVISOR, R.HANDLER, R.SYSTEM, R.ADMIN)
 CASE_STAFF = (R.SENIOR_MANAGER, R.SUPERVISOR, R.HANDLER, R.SYSTEM)  # evidence: no admin
 SEE_CUSTOMERS = (R.HANDLER, R.SUPERVISOR)
 LINK_STAFF = (R.SENIOR_MANAGER, R.SUPERVISOR, R.HANDLER)  # R-CU-2: revoke, re-issue
+LEADS = (R.SENIOR_MANAGER, R.SUPERVISOR)  # a supervisor's actions (domain.lifecycle)
 REPORTS = (R.SUPERVISOR, R.AUDITOR, R.SYSTEM)
 RESULTS = (R.REVIEW_GROUP, R.SUPERVISOR, R.AUDITOR, R.SYSTEM, R.ADMIN)
 
@@ -93,6 +96,7 @@ class World:
     case: str  # open, HOME
     evidence_id: str
     decode_body: str  # payloads naming `case`, encrypted
+    acted: str = ""  # open, HOME: the one each action's own route acts on
     keys: dict[tuple[Role, str], Key] = field(default_factory=dict)
 
     def key(self, role: Role, branch: str) -> Key:
@@ -142,12 +146,15 @@ def at(
     content: Callable[[World], bytes] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Callable[[World], Call]:
-    """A request to `path` ({case}: the open case, {evidence}: its evidence, {token}: the
-    key's personal codec endpoint); `body` may be a function, called for each request."""
+    """A request to `path` ({case}: the open case, {evidence}: its evidence, {acted}: the
+    case the actions' routes act on, {token}: the key's personal codec endpoint); `body` may
+    be a function, called for each request."""
 
     def build(world: World) -> Call:
         return Call(
-            path.format(case=world.case, evidence=world.evidence_id, token="{token}"),
+            path.format(
+                case=world.case, evidence=world.evidence_id, acted=world.acted, token="{token}"
+            ),
             params or {},
             body() if callable(body) else body,
             content(world) if content else None,
@@ -239,10 +246,17 @@ TABLE: dict[tuple[str, str], Door] = {
         shows=lambda body: any(i["branch"] == HOME for i in body["items"])),
     ("GET", "/v1/complaints/{complaint_id}/timeline"): Door("read", ALL, at(CASE + "/timeline")),
     ("GET", "/v1/complaints/{complaint_id}/notices"): Door("read", ALL, at(CASE + "/notices")),
-    # The route lets the action through; the case decides it (an admin's: refused, 409).
+    # Each action's own route (its example as the body) lets the action through; the case
+    # decides it (an admin's: refused, 409). A supervisor's action admits the leaders only.
+    **{("POST", f"/v1/complaints/{{complaint_id}}/actions/{name}"): Door(
+        "change", LEADS if name in SUPERVISOR_ONLY else ACTING,
+        at(f"/v1/complaints/{{acted}}/actions/{name}", body=example(name)),
+        frozenset({200, 409}))
+       for name in ACTION_MODELS},
+    # The deprecated generic route: a known action's path is its own route's, so here an
+    # unknown one (404 within the key's branches; outside them 403 first).
     ("POST", "/v1/complaints/{complaint_id}/actions/{action}"): Door(
-        "change", ACTING, at(CASE + "/actions/flag_customer", body={"flags": ["vulnerable"]}),
-        frozenset({200, 409})),
+        "change", ACTING, at(CASE + "/actions/no_such_action", body={}), frozenset({404})),
     ("POST", "/v1/complaints/{complaint_id}/evidence"): Door(
         "change", CASE_STAFF, at(CASE + "/evidence", params={"filename": "receipt.txt"},
                                  content=evidence_file, headers={"Content-Type": "text/plain"}),
@@ -407,6 +421,11 @@ async def _furnish(http: httpx.AsyncClient, pool: asyncpg.Pool, env: WorkflowEnv
     assert filed.status_code == 201, filed.text
     cid = filed.json()["complaint"]["complaint_id"]
     await eventually(lambda: _in_ledger(pool, cid), what="the case in the ledger")
+    acted = await http.post("/v1/complaints", json=complaint(),
+                            headers={"Authorization": f"Bearer {intake}"})  # fmt: skip
+    assert acted.status_code == 201, acted.text
+    acted_id = acted.json()["complaint"]["complaint_id"]
+    await eventually(lambda: _in_ledger(pool, acted_id), what="the acted case in the ledger")
     attached, _ = await evidence.attach(
         pool, TEST_KEY_RING, complaint_id=cid, owner_kind="case", owner_id=cid,
         filename="photo.png", media_type="image/png", content=b"\x89PNG scope", uploaded_by="li.na",
@@ -453,7 +472,7 @@ async def _furnish(http: httpx.AsyncClient, pool: asyncpg.Pool, env: WorkflowEnv
     )
     sealed = await EncryptionCodec(TEST_KEY_RING).encode([plain({"complaint_id": cid})])
     world = World(http, pool, env, cid, attached.evidence_id,
-                  json_format.MessageToJson(Payloads(payloads=sealed)))  # fmt: skip
+                  json_format.MessageToJson(Payloads(payloads=sealed)), acted_id)  # fmt: skip
     for role in Role:
         for branch in (HOME, AWAY):
             bearer = await create_key(pool, f"{role.value}@{branch}", [role], [branch])
