@@ -4,7 +4,8 @@ This runs as a local activity: its result is recorded in the case's history, so 
 next year's calendar or a new policy never changes a deadline a running case already has.
 
 Policy as data (R-SLA-10): with a ledger pool, the versions in force now in `policy_versions`
-(the SLA table; the branch's working hours) and the branch's announced closures
+(the SLA table; the branch's working hours; the root-cause taxonomy, R-AN-8; the case's report
+chain from the contacts directory, R-CR-9) and the branch's announced closures
 (`branch_closures`, as closed days) are laid over the source's snapshot (ledger/policy.py), and
 so are the years of the calendar an administrator entered (R-SLA-11, ledger/calendar.py).
 No version entered: the source's defaults hold.
@@ -20,17 +21,21 @@ import asyncpg
 from temporalio import activity
 
 from activities.calendar_years import apply_entered
+from domain import contacts
 from domain.calendar import WorkingWindow
 from domain.calendar_data import china_calendar, fast_calendar
+from domain.causes import CauseTaxonomy
 from domain.closures import with_closure
 from domain.fields import Derived
 from domain.sla import HandlingPolicy, SlaPolicy
+from infra.postgres import Queryable
 from ledger import policy as policies
 
 
 class PolicyRequest(Derived):
     branch: str
     year: int
+    outlet: str | None = None  # R-CR-9: a bank-outlet complaint's chain starts at its outlet
 
 
 class PolicySource(Protocol):
@@ -67,10 +72,13 @@ class StatutoryPolicySource:
 
 
 async def overlay(
-    pool: asyncpg.Pool, snapshot: HandlingPolicy, branch: str, year: int, at: datetime
-) -> HandlingPolicy:
+    pool: asyncpg.Pool, snapshot: HandlingPolicy, branch: str, year: int, at: datetime,
+    outlet: str | None = None,
+) -> HandlingPolicy:  # fmt: skip
     """R-SLA-10: the policy data in force at `at` over the source's snapshot."""
     async with pool.acquire() as conn:
+        taxonomy = await policies.in_force(conn, "causes", None, at)
+        chain = await report_chain(conn, branch, outlet, at)
         sla = await policies.in_force(conn, "sla", branch, at)
         hours = await policies.in_force(conn, "working_hours", branch, at)
         closed = await policies.closures(conn, branch, date(year, 1, 1), date(year + 1, 12, 31))
@@ -89,7 +97,31 @@ async def overlay(
         )
     for c in closed:
         calendar = with_closure(calendar, c["first_day"], c["last_day"], c["reason"])
-    return snapshot.model_copy(update={"calendar": calendar})
+    update: dict[str, object] = {"calendar": calendar}
+    if taxonomy is not None:  # R-AN-8
+        update["causes"] = CauseTaxonomy.model_validate(taxonomy).codes()
+    if chain:  # R-CR-9
+        update["report_chain"] = chain
+    return snapshot.model_copy(update=update)
+
+
+async def report_chain(
+    db: Queryable, branch: str, outlet: str | None, at: datetime
+) -> tuple[contacts.Unit, ...]:
+    """R-CR-9: the case's unit (its outlet when the directory has it, else its branch) and
+    every unit above it, as in force at `at`: one indexed read per level, not the directory."""
+    for start in (outlet, branch):
+        found: list[contacts.Unit] = []
+        unit: str | None = start
+        while unit is not None and len(found) < len(contacts.RANK):
+            body = await policies.in_force(db, "contacts", unit, at)
+            if body is None:
+                break
+            found.append(contacts.Unit.model_validate(body | {"unit": unit}))
+            unit = found[-1].parent
+        if found:
+            return tuple(found)
+    return ()
 
 
 class PolicyActivities:
@@ -103,4 +135,4 @@ class PolicyActivities:
         if self._pool is None:
             return snapshot
         return await overlay(self._pool, snapshot, request.branch, request.year,
-                             datetime.now(UTC))  # fmt: skip
+                             datetime.now(UTC), request.outlet)  # fmt: skip

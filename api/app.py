@@ -17,7 +17,19 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from temporalio.client import Client
 
-from api import access, actions, calendar, complaints, desk, evidence, health, timeline
+from api import (
+    access,
+    actions,
+    calendar,
+    complaints,
+    contacts,
+    desk,
+    evidence,
+    health,
+    hotspots,
+    status,
+    timeline,
+)
 from api.limits import BodyLimit
 from api.metrics import RequestMetrics
 from api.metrics import router as metrics_router
@@ -109,6 +121,9 @@ def create_app(
     app.include_router(calendar.router)  # R-SLA-11: the national calendar as data
     app.include_router(templates_router)  # the words of customer notices (R-CU-1)
     app.include_router(desk.router)  # the complaint desk's pages (api/desk/, docs/desk.md)
+    app.include_router(status.router)  # R-CU-2: the customer's status page, its link's revocation
+    app.include_router(contacts.router)  # R-CR-9: the contacts directory
+    app.include_router(hotspots.router)  # R-AN-8: causes and hot spots
     if codec_router is not None:  # codec server for the Web UI and CLI (api/codec.py)
         app.include_router(codec_router)
     return app

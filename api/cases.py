@@ -21,13 +21,13 @@ from temporalio.service import RPCError, RPCStatusCode
 from api import scope
 from api.auth import Identity
 from api.models import SEES_CUSTOMER_NUMBERS, ComplaintView, explain, from_row, from_state
-from domain.actions import ACTION_MODELS, ACTIONS, Who
+from domain.actions import ACTION_MODELS, ACTIONS, Action, Who
 from domain.actions.base import LEADERS
-from domain.fields import NEW_INPUT
+from domain.fields import NEW_INPUT, evidence_fields
 from domain.identity import VerifiedIdentity
 from domain.state import ComplaintState
 from domain.vocabulary import Role
-from ledger import access, views
+from ledger import access, evidence, views
 from workflows import contract
 
 
@@ -105,10 +105,17 @@ async def accessed(
 
 
 async def act(
-    client: Client, cid: str, action: str, payload: dict[str, Any], identity: Identity
+    client: Client,
+    cid: str,
+    action: str,
+    payload: dict[str, Any],
+    identity: Identity,
+    *,
+    pool: asyncpg.Pool,
 ) -> ComplaintView:
     """Run one action as the key's holder: 404 unknown action, 403 a supervisor's action
-    without the role, 422 a bad payload, 409 with the workflow's reason when refused."""
+    without the role, 422 a bad payload (evidence ids not of this case among them), 409 with
+    the workflow's reason when refused."""
     model = ACTION_MODELS.get(action)
     if model is None:
         raise HTTPException(404, f"unknown action {action!r}; known: {', '.join(ACTION_MODELS)}")
@@ -124,6 +131,7 @@ async def act(
         )
     except ValidationError as err:
         raise HTTPException(422, explain(err.errors())) from None
+    await _own_evidence(pool, cid, checked)
     verified = VerifiedIdentity(
         actor=identity.name,
         roles=[r.value for r in identity.roles],
@@ -146,6 +154,21 @@ async def act(
     except RPCError as err:
         raise rpc_problem(err, cid) from None
     return from_state(state, identity)
+
+
+async def _own_evidence(pool: asyncpg.Pool, cid: str, checked: Action) -> None:
+    """R-IN-9: evidence ids an action names (its `EvidenceIds` fields, e.g. a crisis report's
+    attachments) are the case's own: the workflow cannot look, so the door checks."""
+    for name in evidence_fields(type(checked)):
+        named = getattr(checked, name)
+        if not named:
+            continue
+        ids = [named] if isinstance(named, str) else list(named)
+        unknown = await evidence.missing(pool, ids, owner_kind="case", owner_id=cid)
+        if unknown:
+            raise HTTPException(
+                422, f"{name}: not evidence of complaint {cid}: {', '.join(unknown)}"
+            )
 
 
 def rpc_problem(err: RPCError, cid: str) -> HTTPException:

@@ -35,12 +35,13 @@ from api.models import (
     from_row,
     from_state,
 )
+from domain import intake_rules
 from domain.fields import NEW_INPUT, no_nul, received_in_window
 from domain.intake import ComplaintIntake, RepeatOf
-from domain.sla import SlaPolicy
 from domain.vocabulary import Channel, Grade, Role, Stage
 from infra.config import Settings
 from ledger import intake as intake_ledger
+from ledger import policy as policies
 from ledger import views
 from workflows import contract
 
@@ -59,6 +60,7 @@ def complaint_id_for(external_id: str) -> str:
     "/v1/complaints",
     response_model=IntakeResult,
     status_code=201,
+    operation_id="file_complaint",  # a generated client's name for it
     responses={200: {"model": IntakeResult, "description": "already filed, or merged"}},
 )
 async def file_complaint(
@@ -69,14 +71,16 @@ async def file_complaint(
     task_queue: TaskQueue,
     request: Request,
 ) -> JSONResponse:
-    body = checked_intake(body, request.app.state.settings)
-    result = await _file(client, pool, task_queue, body, identity)
+    settings = request.app.state.settings
+    body = checked_intake(body, settings)
+    result = await _file(client, pool, task_queue, body, identity, settings)
     return JSONResponse(result.model_dump(mode="json"), status_code=201 if result.created else 200)
 
 
 @router.get(
     "/v1/complaints/{complaint_id}",
     response_model=ComplaintView,
+    operation_id="get_complaint",
     responses={404: {"model": Problem}},
 )
 async def get_complaint(
@@ -151,7 +155,12 @@ def checked_intake(body: ComplaintIn, settings: Settings) -> ComplaintIn:
 
 
 async def _file(
-    client: Temporal, pool: Ledger, task_queue: str, body: ComplaintIn, identity: Identity
+    client: Temporal,
+    pool: Ledger,
+    task_queue: str,
+    body: ComplaintIn,
+    identity: Identity,
+    settings: Settings,
 ) -> IntakeResult:
     scope.change(identity, body.branch, "filing a complaint")
     known = await intake_ledger.external_id(pool, body.external_id)
@@ -171,7 +180,7 @@ async def _file(
                          "new_facts": body.new_facts,
                          "request_id": f"repeat:{body.external_id}",
                          "note": f"repeat complaint filed by {identity.name}"},
-                        identity)  # fmt: skip
+                        identity, pool=pool)  # fmt: skip
         await intake_ledger.remember_external_id(pool, body.external_id, open_case, merged=True)
         return IntakeResult(
             created=False,
@@ -184,7 +193,7 @@ async def _file(
         intake = ComplaintIntake(
             complaint_id=cid,
             received_at=received_at,
-            repeat_of=await _closed_case_repeated(pool, body, received_at),
+            repeat_of=await _closed_case_repeated(pool, body, received_at, settings),
             **body.model_dump(exclude={"received_at", "new_facts"}),
         )
     except ValidationError as err:
@@ -216,19 +225,19 @@ async def _open_case_for(pool: Ledger, body: ComplaintIn) -> str | None:
 
 
 async def _closed_case_repeated(
-    pool: Ledger, body: ComplaintIn, received_at: datetime
+    pool: Ledger, body: ComplaintIn, received_at: datetime, settings: Settings
 ) -> RepeatOf | None:
-    """R-IN-6 (rules 3): the same customer about the same policy, closed within the review
-    window: the new case links to it and counts its complaints (R-AN-5: 3 or more times)."""
+    """R-IN-6 (rules 3): whether the complaint repeats a closed case (`intake_rules.repeat_of`)
+    under the branch's SLA policy in force (its review window), at the process's clock speed
+    as the case's own window runs (the demo's fast clock)."""
     if body.policy_number is None:
         return None
-    since = received_at - timedelta(days=SlaPolicy().review_window_days)
-    found = await intake_ledger.closed_case_for(pool, body.customer.phone, body.policy_number,
-                                                since)  # fmt: skip
-    if found is None:
+    closed = await intake_ledger.closed_case_for(pool, body.customer.phone, body.policy_number)
+    if closed is None:
         return None
-    return RepeatOf(complaint_id=found.complaint_id, channel=Channel(found.channel),
-                    times_before=found.times)  # fmt: skip
+    sla = await policies.sla_in_force(pool, body.branch, received_at)
+    sla = sla.model_copy(update={"speed": settings.clock_speed})
+    return intake_rules.repeat_of(received_at, closed, sla)
 
 
 def _encode_cursor(at: datetime, cid: str) -> str:

@@ -1,21 +1,34 @@
 """What the HTTP API takes and answers: the payloads, the one error model (`Problem`), the one
 complaint-id path parameter (`ComplaintId`), and a case as the caller may see it: customer
-phone and ID numbers masked (`infra.masking`) for roles that may not see them."""
+phone and ID numbers masked (`infra.masking`) for roles that may not see them.
+
+The answers are the API's own view models (`ComplaintView`, `ClockView`, `TimelineEntryView`,
+...), mapped field by field from the domain's state by the small functions below: renaming a
+field of the domain fails here (mypy, the tests), never changes `/v1` quietly.
+tests/unit/test_api_views.py pins their JSON shape against tests/snapshots/api_views.json."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import HTTPException, Path
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.auth import Identity
 from domain.crisis import may_see_resolution
-from domain.fields import EARLIEST, LATEST, AwareDatetime, Key, Name, SingleLine, Text
-from domain.fields import Input as Model
+from domain.fields import EARLIEST, LATEST, AwareDatetime, Input, Key, Name, SingleLine, Text
 from domain.intake import AmountInvolved, BankOutlet, CrisisFacts, Customer, SpecialDeadlines
-from domain.state import Clock, ComplaintState, CrisisRecord, Handoff, PolicyClass, TimelineEntry
+from domain.state import (
+    Clock,
+    ClockKind,
+    ComplaintState,
+    CrisisRecord,
+    Handoff,
+    PolicyClass,
+    TimelineEntry,
+)
 from domain.vocabulary import Channel, Grade, HelpFlag, Role, Stage
 from infra.masking import mask_number, mask_recipient, mask_text
 
@@ -54,7 +67,7 @@ def aware(value: datetime) -> datetime:
 # Payloads
 
 
-class ComplaintIn(Model):  # domain Model: unknown fields and NUL characters refused
+class ComplaintIn(Input):  # domain Input: unknown fields and NUL characters refused
     """A complaint as another system files it (R-IN-2): everything a ledger row needs."""
 
     external_id: Key
@@ -134,6 +147,97 @@ class ResolutionView(BaseModel):
     result: str | None = None
 
 
+class View(BaseModel):
+    """A part of a case as `/v1` shows it: exactly these fields (`additionalProperties: false`
+    in /openapi.json, as when the domain's own models were shown)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ClockView(View):
+    """One deadline with the reason for it, and where it stands (R-SLA-4)."""
+
+    key: str
+    kind: ClockKind
+    label: str
+    started_at: datetime
+    due_at: datetime
+    warn_at: datetime | None = None
+    basis: str
+    provisional: bool = False
+    skipped_holidays: list[date] = []
+    makeup_workdays: list[date] = []
+    working_hours_only: bool = True
+    warned_at: datetime | None = None
+    breached_at: datetime | None = None
+    next_reminder_at: datetime | None = None
+    reminders: int = 0
+    paused_at: datetime | None = None
+    paused_for: timedelta = timedelta(0)
+    extended: bool = False
+    expedited: bool = False
+    met_at: datetime | None = None
+
+
+class HandoffView(View):
+    """R-IN-5, R-CR-3, R-CR-4: the case handed to someone to act by a deadline."""
+
+    key: str
+    kind: Literal["transfer", "outlet", "referral"]
+    to: str
+    requirements: str | None = None
+    started_by: str
+    started_at: datetime
+    due_at: datetime
+    completed_by: str | None = None
+    completed_at: datetime | None = None
+    outcome: str | None = None
+
+
+class CrisisRecordView(View):
+    """R-CR-1, R-CR-6, R-CR-7: a crisis report, early signs, a police contact, a group event."""
+
+    seq: int
+    kind: Literal["report", "early_signs", "police_contact", "group_event"]
+    at: datetime
+    actor: str
+    level: str | None = None
+    person: str | None = None
+    detail: str | None = None
+    attachments: list[str] = []
+    due_at: datetime | None = None
+    late: bool = False
+
+
+class TimelineEntryView(View):
+    """R-ST-7: one step of a case with its time and actor."""
+
+    seq: int
+    at: datetime
+    kind: Literal[
+        "intake", "stage", "action", "refused", "warning", "breach", "reminder", "notice", "clock"
+    ]
+    actor: str
+    action: str | None = None
+    detail: str
+    request_id: str | None = None
+
+
+class BankOutletView(View):
+    """R-IN-1, R-CR-4: the bank and outlet a complaint came in at."""
+
+    bank: str
+    outlet: str
+    responsible_person: str | None = None
+
+
+class AmountInvolvedView(View):
+    """R-IN-8: the amount involved (decimal, CNY)."""
+
+    amount: Decimal
+    currency: Literal["CNY"] = "CNY"
+
+
 class ComplaintView(BaseModel):
     complaint_id: str
     external_id: str | None = None
@@ -156,18 +260,20 @@ class ComplaintView(BaseModel):
     repeat_count: int = 0
     outcome: str | None = None
     customer: CustomerView | None = None
-    clocks: list[Clock] = []
+    clocks: list[ClockView] = []
     source: Literal["workflow", "ledger"]
     # Rules 3 (issue 14)
     first_receiver: str | None = None  # R-IN-3
-    bank_outlet: BankOutlet | None = None  # R-IN-1, R-CR-4
-    amount_involved: AmountInvolved | None = None  # R-IN-8
+    bank_outlet: BankOutletView | None = None  # R-IN-1, R-CR-4
+    amount_involved: AmountInvolvedView | None = None  # R-IN-8
     repeat_of: str | None = None  # R-IN-6
     policy_class: PolicyClass | None = None  # R-CR-3
-    handoffs: list[Handoff] = []  # R-IN-5, R-CR-3, R-CR-4 (workflow only; the ledger: transfers)
+    handoffs: list[
+        HandoffView
+    ] = []  # R-IN-5, R-CR-3, R-CR-4 (workflow only; the ledger: transfers)
     help_flags: list[HelpFlag] = []  # R-CR-5
     resolution: ResolutionView | None = None  # R-CR-2: for those who may see it
-    crisis_records: list[CrisisRecord] = []  # R-CR-1, R-CR-6, R-CR-7 (while the case runs)
+    crisis_records: list[CrisisRecordView] = []  # R-CR-1, R-CR-6, R-CR-7 (while the case runs)
 
 
 class NoticeView(BaseModel):
@@ -215,14 +321,15 @@ def from_state(
         received_at=s.received_at, stage_due_at=clock.due_at if clock else None,
         stage_due_provisional=clock.provisional if clock else None,
         sla_breached=s.sla_breached, reopen_count=s.reopen_count, repeat_count=s.repeat_count,
-        outcome=s.outcome, customer=_customer(row, identity), clocks=s.clocks, source="workflow",
-        first_receiver=s.first_receiver, bank_outlet=s.bank_outlet,
-        amount_involved=s.amount_involved, repeat_of=s.repeat_of,
+        outcome=s.outcome, customer=_customer(row, identity),
+        clocks=[clock_view(c) for c in s.clocks], source="workflow",
+        first_receiver=s.first_receiver, bank_outlet=_outlet(s.bank_outlet),
+        amount_involved=_amount(s.amount_involved), repeat_of=s.repeat_of,
         policy_class=s.policy_classifications[-1].policy_class
         if s.policy_classifications else None,
-        handoffs=s.handoffs,
+        handoffs=[handoff_view(h) for h in s.handoffs],
         help_flags=s.help_flags, resolution=_resolution(s, identity),
-        crisis_records=s.crisis_records,
+        crisis_records=[crisis_record_view(r) for r in s.crisis_records],
     )  # fmt: skip
 
 
@@ -241,7 +348,7 @@ def from_row(r: Any, identity: Identity) -> ComplaintView:
 
 def _bank_columns(r: Any) -> dict[str, Any]:
     """Rules 3 (issue 14): the bank channel's columns of a ledger row."""
-    outlet = r["bank"] and BankOutlet(
+    outlet = r["bank"] and BankOutletView(
         bank=r["bank"], outlet=r["outlet"], responsible_person=r["outlet_person"]
     )
     amount = r["amount_involved"]
@@ -250,10 +357,52 @@ def _bank_columns(r: Any) -> dict[str, Any]:
         "bank_outlet": outlet or None,
         "amount_involved": None
         if amount is None
-        else AmountInvolved(amount=amount, currency=r["amount_currency"]),
+        else AmountInvolvedView(amount=amount, currency=r["amount_currency"]),
         "repeat_of": r["repeat_of"],
         "policy_class": r["policy_class"],
     }
+
+
+def clock_view(c: Clock) -> ClockView:
+    return ClockView(
+        key=c.key, kind=c.kind, label=c.label, started_at=c.started_at, due_at=c.due_at,
+        warn_at=c.warn_at, basis=c.basis, provisional=c.provisional,
+        skipped_holidays=c.skipped_holidays, makeup_workdays=c.makeup_workdays,
+        working_hours_only=c.working_hours_only, warned_at=c.warned_at,
+        breached_at=c.breached_at, next_reminder_at=c.next_reminder_at, reminders=c.reminders,
+        paused_at=c.paused_at, paused_for=c.paused_for, extended=c.extended,
+        expedited=c.expedited, met_at=c.met_at,
+    )  # fmt: skip
+
+
+def handoff_view(h: Handoff) -> HandoffView:
+    return HandoffView(
+        key=h.key, kind=h.kind, to=h.to, requirements=h.requirements, started_by=h.started_by,
+        started_at=h.started_at, due_at=h.due_at, completed_by=h.completed_by,
+        completed_at=h.completed_at, outcome=h.outcome,
+    )  # fmt: skip
+
+
+def crisis_record_view(r: CrisisRecord) -> CrisisRecordView:
+    return CrisisRecordView(
+        seq=r.seq, kind=r.kind, at=r.at, actor=r.actor, level=r.level, person=r.person,
+        detail=r.detail, attachments=r.attachments, due_at=r.due_at, late=r.late,
+    )  # fmt: skip
+
+
+def timeline_entry_view(e: TimelineEntry) -> TimelineEntryView:
+    return TimelineEntryView(seq=e.seq, at=e.at, kind=e.kind, actor=e.actor, action=e.action,
+                             detail=e.detail, request_id=e.request_id)  # fmt: skip
+
+
+def _outlet(o: BankOutlet | None) -> BankOutletView | None:
+    if o is None:
+        return None
+    return BankOutletView(bank=o.bank, outlet=o.outlet, responsible_person=o.responsible_person)
+
+
+def _amount(a: AmountInvolved | None) -> AmountInvolvedView | None:
+    return None if a is None else AmountInvolvedView(amount=a.amount, currency=a.currency)
 
 
 def _resolution(s: ComplaintState, identity: Identity) -> ResolutionView | None:
@@ -277,12 +426,13 @@ def notice_for(notice: NoticeView, identity: Identity) -> NoticeView:
     return notice.model_copy(update=masked)
 
 
-def entry_for(entry: TimelineEntry, identity: Identity) -> TimelineEntry:
+def entry_for(entry: TimelineEntry, identity: Identity) -> TimelineEntryView:
     """A timeline entry with the customer numbers in its text (what a handler typed into
     findings, a callback's comments) masked for a role that may not see them."""
+    view = timeline_entry_view(entry)
     if identity.has(*SEES_CUSTOMER_NUMBERS):
-        return entry
-    return entry.model_copy(update={"detail": mask_text(entry.detail)})
+        return view
+    return view.model_copy(update={"detail": mask_text(view.detail)})
 
 
 def shows_numbers(text: str) -> bool:

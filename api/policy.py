@@ -5,7 +5,11 @@
   domain/accountability.PenaltyPolicy) or `working_hours` (`{"windows": [{"start": "09:00",
   "end": "12:00"}, ...]}`, with `scope` the branch), with `effective_from` and a `reason`; the
   author is the key's. Every version is kept. 422 for a body the policy's model refuses.
-- `GET /v1/policy[?kind=]` (admin, supervisor, auditor): every version, oldest first.
+  `causes` (R-AN-8: the root-cause taxonomy, domain/causes.CauseTaxonomy; a version keeps
+  every code of the one in force, retiring instead of removing) and `hot_spots` (R-AN-8: when
+  a count is a hot spot, domain/causes.HotSpotPolicy) apply to every branch.
+- `GET /v1/policy[?kind=]` (admin, supervisor, auditor): every version, oldest first (also
+  `contacts`, the directory's units: api/contacts.py).
 - `POST /v1/branches/{branch}/closures` (admin): an ad-hoc closure (a typhoon day), whole local
   days; recorded (a repeated `closure_key` is a no-op), then `announce_closure` is signalled
   to every case of the branch still in handling (one sealed signal each; a case under rules
@@ -34,6 +38,7 @@ from api.models import Problem, explain
 from domain.accountability import PenaltyPolicy
 from domain.actions.closure import AnnounceClosure
 from domain.calendar import WorkCalendar, WorkingWindow
+from domain.causes import DEFAULT_TAXONOMY, CauseTaxonomy, HotSpotPolicy, dropped
 from domain.fields import NEW_INPUT
 from domain.identity import VerifiedIdentity
 from domain.sla import SlaPolicy
@@ -44,7 +49,8 @@ from reports.accountability import render
 from workflows import contract
 
 router = APIRouter(tags=["policy"])
-Kind = Literal["sla", "penalty", "working_hours"]
+Kind = Literal["sla", "penalty", "working_hours", "causes", "hot_spots"]
+ReadKind = Literal["sla", "penalty", "working_hours", "causes", "hot_spots", "contacts"]
 Branch = Annotated[str, Path(min_length=1, max_length=200)]
 Period = Annotated[str, Path(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 RESULT_READERS = (Role.REVIEW_GROUP, Role.SUPERVISOR, Role.AUDITOR, Role.SYSTEM, Role.ADMIN)
@@ -58,6 +64,7 @@ class WorkingHours(BaseModel):
 
 BODIES: dict[str, type[BaseModel]] = {
     "sla": SlaPolicy, "penalty": PenaltyPolicy, "working_hours": WorkingHours,
+    "causes": CauseTaxonomy, "hot_spots": HotSpotPolicy,
 }  # fmt: skip
 
 
@@ -116,6 +123,14 @@ async def change(
         body.pop("speed", None)  # the demo's speed is the process's
     if kind != "working_hours" and change.scope != "*":
         raise HTTPException(422, f"{kind} applies to every branch: leave scope out")
+    if kind == "causes":  # R-AN-8: codes are stable; past cases keep theirs
+        now = await policies.in_force(pool, "causes", None, max(change.effective_from,
+                                                               datetime.now(UTC)))  # fmt: skip
+        before = DEFAULT_TAXONOMY if now is None else CauseTaxonomy.model_validate(now)
+        gone = dropped(before, CauseTaxonomy.model_validate(body))
+        if gone:
+            raise HTTPException(422, f"causes: {', '.join(gone)} may not be removed (codes "
+                                "are stable): keep them with retired=true")  # fmt: skip
     row = await policies.add_version(pool, kind, change.scope, change.effective_from, body,
                                      change.reason, identity.name)  # fmt: skip
     return PolicyVersion(version=row["version"], kind=kind, scope=change.scope,
@@ -127,7 +142,7 @@ async def change(
 async def versions(
     identity: Annotated[Identity, Depends(require(Role.ADMIN, Role.SUPERVISOR, Role.AUDITOR))],
     pool: Ledger,
-    kind: Kind | None = None,
+    kind: ReadKind | None = None,
 ) -> list[PolicyVersion]:
     """Every version in force for the key's branches (every branch's, and their own)."""
     return [

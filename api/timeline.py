@@ -11,8 +11,15 @@ from fastapi import APIRouter, Depends, HTTPException
 from api import cases, scope
 from api.auth import Identity, require
 from api.cases import Ledger, Temporal
-from api.models import ComplaintId, NoticeView, Problem, entry_for, notice_for, shows_numbers
-from domain.state import TimelineEntry
+from api.models import (
+    ComplaintId,
+    NoticeView,
+    Problem,
+    TimelineEntryView,
+    entry_for,
+    notice_for,
+    shows_numbers,
+)
 from ledger import views
 
 router = APIRouter(tags=["complaints"])
@@ -20,7 +27,7 @@ router = APIRouter(tags=["complaints"])
 
 @router.get(
     "/v1/complaints/{complaint_id}/timeline",
-    response_model=list[TimelineEntry],
+    response_model=list[TimelineEntryView],
     responses={404: {"model": Problem}},
 )
 async def timeline(
@@ -28,7 +35,7 @@ async def timeline(
     identity: Annotated[Identity, Depends(require())],
     client: Temporal,
     pool: Ledger,
-) -> list[TimelineEntry]:
+) -> list[TimelineEntryView]:
     await scope.case_to_read(client, pool, identity, complaint_id)
     # The ledger holds every entry; a running workflow holds the newest (some maybe not yet
     # recorded) and, after it continued as new, only those: its entries win for their seqs.

@@ -51,6 +51,12 @@ release never changes what a running case already did (its history must replay t
   sealed payload counts only for the action it was sealed for; a request to cancel the
   workflow is an event on the timeline, told to the supervisor, and the case keeps running
   (workflows/complaint.py; docs/ending-a-case.md).
+  Crisis reports climb the report chain of the contacts directory (R-CR-9, domain/contacts.py,
+  carried in the case's policy): the superior's report and the early signs' go to the
+  designated contacts of every level above the case's unit below the head office, the
+  headquarters report to the head office's contacts (rules 1-4: a fixed `hq.crisis-group`; with
+  no head office in the case's chain the report must name its recipient), and the notice to
+  report within the hour also reaches the case's own unit's contacts.
 """
 
 from __future__ import annotations

@@ -14,7 +14,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
-from domain import grading, notices, sla
+from domain import contacts, grading, notices, sla, versions
+from domain.contacts import Unit
 from domain.notice_models import NoticeKind, Recipient
 from domain.sla import HandlingPolicy
 from domain.state import Clock, ClockKind, ComplaintState
@@ -27,8 +28,9 @@ RULES = 3  # the rules version crisis handling in full came with
 NEW_LEVELS = frozenset({"regulator", "early_signs"})  # report_crisis levels of rules 3
 # R-CR-2: the roles that decide a case's resolution (besides its own handler and supervisor).
 DECIDING_ROLES = frozenset({Role.SUPERVISOR, Role.SENIOR_MANAGER})
-# R-CR-1: headquarters' crisis leading group, when the report names no other recipient.
-HQ_CRISIS_GROUP = "hq.crisis-group"
+# R-CR-1: headquarters' crisis leading group, when the report names no other recipient: cases
+# of rules 1-4 only, which keep it. Rules 5 (R-CR-9): the directory's head office contacts.
+LEGACY_HQ_CRISIS_GROUP = "hq.crisis-group"
 
 Level = Literal["superior", "headquarters", "regulator", "early_signs"]
 RECIPIENT_ROLE: dict[str, Recipient] = {
@@ -53,9 +55,55 @@ def declare(case: Complaint, reasons: list[str], actor: str, now: datetime) -> N
     words = notices.crisis_declared(
         s.complaint_id, s.branch, reasons, policy.sla.crisis_superior_hours
     )
-    case.outbox.notify(
-        NoticeKind.CRISIS_REPORT, "superior", s.supervisor or s.owner, ["phone", "sms"], words, now
-    )
+    for person in who_reports_at_once(case):
+        case.outbox.notify(
+            NoticeKind.CRISIS_REPORT, "superior", person, ["phone", "sms"], words, now
+        )
+
+
+def who_reports_at_once(case: Complaint) -> list[str]:
+    """Who is told to report within the hour: the case's supervisor (else its owner) and,
+    rules 5 (R-CR-9), the designated contacts of the case's own unit."""
+    s = case.state
+    people = [s.supervisor or s.owner]
+    if versions.has(case.rules, versions.Behaviour.REPORTS_CLIMB_THE_CHAIN):
+        people += own_unit_contacts(case.policy.report_chain)
+    return list(dict.fromkeys(people))
+
+
+def recipient_refusal(level: str, to: str | None, chain: tuple[Unit, ...]) -> str | None:
+    """R-CR-9 (rules 5): a report to the head office goes to the directory's head office
+    contacts; with none in the case's report chain, the report names its recipient."""
+    if level == "headquarters" and to is None and not contacts.head_office(chain):
+        return (
+            "R-CR-9: the contacts directory gave this case no head office contact: name the "
+            "recipient (to), or an administrator enters the directory (PUT /v1/contacts/{unit})"
+        )
+    return None
+
+
+def report_recipients(
+    level: str, to: str | None, chain: tuple[Unit, ...], fallback: str
+) -> list[tuple[Recipient, str]]:
+    """R-CR-1, R-CR-9 (rules 5): who a crisis report reaches, as (role, recipient): the one it
+    names (`to`), else the designated contacts of the levels it goes to in the case's report
+    chain: the levels above the case's unit below the head office for the superior and the
+    early signs (`contacts.above`), the head office for headquarters. With no chain, the
+    superior's report goes to `fallback` (the case's supervisor, else its owner)."""
+    role = RECIPIENT_ROLE[level]
+    if to is not None:
+        return [(role, to)]
+    if level == "headquarters":
+        units = [u for u in [contacts.head_office(chain)] if u is not None]
+    else:
+        units = contacts.above(chain)
+    people = list(dict.fromkeys(c.user for u in units for c in u.contacts))  # once each
+    return [(role, p) for p in people] or [(role, fallback)]
+
+
+def own_unit_contacts(chain: tuple[Unit, ...]) -> list[str]:
+    """R-CR-9: the designated contacts of the case's own unit (who must report within 1 h)."""
+    return [c.user for c in chain[0].contacts] if chain else []
 
 
 def _report_clocks_rules_3(case: Complaint, now: datetime) -> None:

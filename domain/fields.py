@@ -124,6 +124,28 @@ Phone = Annotated[str, Field(min_length=5, max_length=32), AfterValidator(_phone
 Email = Annotated[str, Field(max_length=200), AfterValidator(_email)]
 
 
+class EvidenceOfTheCase:
+    """Marks a field holding evidence ids of the case itself (R-IN-9). The workflow cannot
+    read the ledger, so the door that takes the action (`api.cases.act`) checks them there,
+    for every action with such a field (`evidence_fields`)."""
+
+
+EvidenceIds = Annotated[
+    list[Name],
+    Field(max_length=20, description="evidence ids of this complaint (R-IN-9)"),
+    EvidenceOfTheCase(),
+]
+
+
+def evidence_fields(model: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of `model` that hold evidence ids of the case (`EvidenceIds`)."""
+    return tuple(
+        name
+        for name, field in model.model_fields.items()
+        if any(isinstance(m, EvidenceOfTheCase) for m in field.metadata)
+    )
+
+
 def received_in_window(received_at: datetime, now: datetime, horizon: timedelta) -> None:
     """An intake's `received_at` at the API: not ahead of `now` by more than the clock skew,
     not further back than `horizon`. A check of the door, never of a case (the workflow

@@ -10,10 +10,12 @@ Everything here came with rules 3; the actions that use it are `domain.actions.h
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from domain import notices, sla
-from domain.sla import HandlingPolicy, StageLimit
+from domain.fields import Derived
+from domain.intake import RepeatOf
+from domain.sla import HandlingPolicy, SlaPolicy, StageLimit
 from domain.state import Clock, ClockKind, ComplaintState, Handoff, PolicyClass
 from domain.vocabulary import Channel
 
@@ -26,6 +28,30 @@ PROMISE_WORDS = (
     "promise", "guarantee", "compensat", "refund", "will be paid", "we will pay", "赔偿",
     "承诺", "保证", "退保", "赔付",
 )  # fmt: skip
+
+
+class ClosedCase(Derived):
+    """R-IN-6: the newest closed case of a customer about a policy, as the ledger knows it."""
+
+    complaint_id: str
+    channel: Channel
+    decided_at: datetime  # when its decision reached the customer
+    times: int  # how many times it was complained: itself and its repeats
+
+
+def repeat_of(received_at: datetime, closed: ClosedCase | None, sla: SlaPolicy) -> RepeatOf | None:
+    """R-IN-6 (rules 3): a complaint of the same customer about the same policy as a case
+    closed within its review window (R-IN-7: `review_window_days` of the policy in force,
+    after the decision) repeats it: the new case links to it and counts its complaints
+    (R-AN-5: 3 or more times). None: no such case, or its window had ended."""
+    if closed is None:
+        return None
+    window = timedelta(days=sla.review_window_days) / sla.speed
+    if received_at > closed.decided_at + window:
+        return None
+    return RepeatOf(
+        complaint_id=closed.complaint_id, channel=closed.channel, times_before=closed.times
+    )
 
 
 def channel_level(channel: Channel) -> str | None:

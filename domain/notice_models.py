@@ -22,6 +22,7 @@ class NoticeKind(StrEnum):
     ACCOUNTABILITY = "accountability"  # R-AN-3, R-AC-2: the monthly cycle's proposals and results
     CASE_ORPHANED = "case_orphaned"  # a case open in the ledger whose workflow no longer runs
     ACCOUNTABILITY_RESULTS = "accountability_results"  # R-AC-5: final results to HR and finance
+    HOT_SPOT = "hot_spot"  # R-AN-8: an overdue rectification reminds its owner
 
 
 # Who a notice is for (the relay finds their address by role).

@@ -186,3 +186,17 @@ def case_orphaned(complaint_id: str, stage: str, status: str, workflow_id: str) 
         f"({workflow_id}). Its deadlines, reminders and notices have stopped: take it over by "
         "hand and ask operations to restore it.",
     )
+
+
+def hot_spot_overdue(
+    hot_spot_id: int, period: str, branch: str, dimension: str, key: str, count: int,
+    due_on: date, reminders: int,
+) -> Words:  # fmt: skip
+    """R-AN-8: to a hot spot's rectification owner, each day it is overdue."""
+    what = f"the cause {key}" if dimension == "cause" else f"the product {key}"
+    return (
+        f"热点投诉整改逾期 / hot spot rectification overdue: #{hot_spot_id} {branch}",
+        f"Hot spot #{hot_spot_id}: {what} at {branch} rose to {count} complaints in {period}. "
+        f"Its rectification (溯源整改) was due on {due_on.isoformat()} and is not recorded yet "
+        f"(reminder {reminders}). Record it: POST /v1/hot-spots/{hot_spot_id}/rectification.",
+    )

@@ -23,6 +23,7 @@ from domain.calendar import (
     next_working_instant,
     working_time_between,
 )
+from domain.contacts import Unit
 from domain.fields import Derived
 from domain.intake import SpecialDeadlines
 from domain.state import Clock, ClockKind
@@ -97,6 +98,11 @@ class HandlingPolicy(Derived):
     # Temporal warns at 10,240). A short run is a cheap wake-up for a case that left the
     # worker's cache; a general complaint's whole life is 50-170 events.
     history_budget: int = Field(default=1_000, ge=100)
+    # R-AN-8: the root causes a case may close with (empty: domain/causes.DEFAULT_TAXONOMY's).
+    causes: tuple[str, ...] = ()
+    # R-CR-9: the case's unit and every unit above it to the head office, with their
+    # designated contacts (domain/contacts.py); empty: the directory did not have the case's unit.
+    report_chain: tuple[Unit, ...] = ()
 
 
 PolicySnapshot = HandlingPolicy  # the old name, for code on other branches

@@ -185,6 +185,7 @@ class ComplaintState(Derived):
     # Issue 14 (rules 3 and its new actions): domain/crisis.py.
     help_flags: list[HelpFlag] = []  # R-CR-5
     result: str | None = None  # R-CR-2: close_case's result, out of the timeline's text
+    root_cause: str | None = None  # R-AN-8: close_case's cause (domain/causes.py)
     script_acknowledged_by: list[str] = []  # R-CR-2
     crisis_records: list[CrisisRecord] = []  # R-CR-1, R-CR-6, R-CR-7
     conduct_events: list[ConductEvent] = []  # R-CR-2, R-CR-8

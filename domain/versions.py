@@ -22,13 +22,16 @@ class Behaviour(StrEnum):
     # R-SLA-11: a case with provisional deadlines asks for the calendar again at least once a
     # day (a timer), and re-plans every running deadline with a year now known.
     DAILY_CALENDAR_CHECK = "daily_calendar_check"
-    # Rules 5: an action's text is checked by the input rules (domain/models.py NEW_INPUT,
+    # Rules 5: an action's text is checked by the input rules (domain/fields.py NEW_INPUT,
     # docs/input.md) in the case too, as the API checks it: a signal from the Web UI or the
     # CLI with a control character or blank text is refused naming the field.
     ACTION_INPUT_RULES = "action_input_rules"
     REQUEST_ID_BINDS_BODY = "request_id_binds_body"  # a request id reused otherwise: refused
     SEAL_BINDS_ACTION = "seal_binds_action"  # a sealed payload counts for its own action only
     CANCEL_IS_AN_EVENT = "cancel_is_an_event"  # a cancellation request is recorded, not an end
+    # R-CR-9: crisis reports and notices go to the designated contacts of the report chain in
+    # the case's policy (domain/contacts.py), not to a recipient written in code.
+    REPORTS_CLIMB_THE_CHAIN = "reports_climb_the_chain"
 
 
 # The version each behaviour came with.
@@ -39,6 +42,7 @@ INTRODUCED: dict[Behaviour, int] = {
     Behaviour.REQUEST_ID_BINDS_BODY: 5,
     Behaviour.SEAL_BINDS_ACTION: 5,
     Behaviour.CANCEL_IS_AN_EVENT: 5,
+    Behaviour.REPORTS_CLIMB_THE_CHAIN: 5,
 }
 
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,6 +59,17 @@ class Settings:
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
+    # R-CU-2: the customer's status page (docs/status-page.md). Its base URL (the token is
+    # appended: `<url>/<token>`) and the secret its tokens are derived from; without both the
+    # acknowledgement carries no link. The page shows `status_contact` as the way to reach the
+    # handler's team, dates in `time_zone`, and answers each client at most `status_burst`
+    # requests at once, then `status_rate_per_minute`.
+    status_url: str | None = None
+    status_secret: bytes | None = field(default=None, repr=False)
+    status_contact: str = ""
+    status_burst: int = 20
+    status_rate_per_minute: float = 30.0
+    time_zone: str = "Asia/Shanghai"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -97,4 +113,76 @@ class Settings:
                 if t.strip()
             )
             or cls.evidence_media_types,
+            **_status_page(env),
         )
+
+
+MIN_STATUS_SECRET = 32  # bytes: as strong as the 256-bit tokens derived from it
+
+
+class _StatusPage(TypedDict):
+    status_url: str | None
+    status_secret: bytes | None
+    status_contact: str
+    status_burst: int
+    status_rate_per_minute: float
+    time_zone: str
+
+
+def _status_page(env: Mapping[str, str]) -> _StatusPage:
+    """The status page's settings (`Settings.status_*`), each refused with its name when
+    wrong; a base URL without a secret too (it would send links nobody can open)."""
+    url = (env.get("COMPLAINTS_STATUS_URL") or "").strip() or None
+    if url is not None and not url.startswith(("http://", "https://")):
+        raise ValueError(f"COMPLAINTS_STATUS_URL must be an http(s) URL, not {url!r}")
+    inline = (env.get("COMPLAINTS_STATUS_SECRET") or "").strip()
+    file = (env.get("COMPLAINTS_STATUS_SECRET_FILE") or "").strip()
+    if inline and file:
+        raise ValueError("set COMPLAINTS_STATUS_SECRET or COMPLAINTS_STATUS_SECRET_FILE, not both")
+    name = "COMPLAINTS_STATUS_SECRET" if inline else f"COMPLAINTS_STATUS_SECRET_FILE ({file})"
+    if file:
+        try:
+            inline = Path(file).read_text().strip()
+        except OSError as err:
+            raise ValueError(f"cannot read {name}: {err}") from None
+    secret = status_secret(inline, name) if inline else None
+    if url is not None and secret is None:
+        raise ValueError(
+            "COMPLAINTS_STATUS_URL is set but no secret is (COMPLAINTS_STATUS_SECRET or "
+            "COMPLAINTS_STATUS_SECRET_FILE)"
+        )
+    zone = env.get("COMPLAINTS_TIME_ZONE") or Settings.time_zone
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"COMPLAINTS_TIME_ZONE must be a time zone such as Asia/Shanghai, "
+                         f"not {zone!r}") from None  # fmt: skip
+    burst = int(env.get("COMPLAINTS_STATUS_BURST") or Settings.status_burst)
+    rate = float(env.get("COMPLAINTS_STATUS_RATE_PER_MINUTE") or Settings.status_rate_per_minute)
+    if burst < 1 or rate <= 0:
+        raise ValueError("COMPLAINTS_STATUS_BURST and _RATE_PER_MINUTE must be positive")
+    return {
+        "status_url": url.rstrip("/") if url else None,
+        "status_secret": secret,
+        "status_contact": (env.get("COMPLAINTS_STATUS_CONTACT") or "").strip(),
+        "status_burst": burst,
+        "status_rate_per_minute": rate,
+        "time_zone": zone,
+    }
+
+
+def status_secret(text: str, name: str = "COMPLAINTS_STATUS_SECRET") -> bytes:
+    """The status links' secret from its base64 text (standard or URL-safe alphabet)."""
+    try:
+        normal = text.replace("-", "+").replace("_", "/")
+        secret = base64.b64decode(normal + "=" * (-len(normal) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError(f"{name} must be base64") from None
+    if len(secret) < MIN_STATUS_SECRET:
+        raise ValueError(f"{name} must hold at least {MIN_STATUS_SECRET} bytes, not {len(secret)}")
+    return secret
+
+
+def new_status_secret() -> str:
+    """A fresh secret for the status links, as base64 text."""
+    return base64.urlsafe_b64encode(os.urandom(MIN_STATUS_SECRET)).decode()

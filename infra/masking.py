@@ -9,6 +9,9 @@ short to hide anything useful (under 8 characters) is hidden whole.
     13812345678          -> 138****5678
     310101198001011234   -> 310***********1234
     62345678             -> ****5678
+
+`mask_name` keeps a person's name's first character (a Chinese surname) and hides the rest,
+one `*` per character: `张伟` -> `张*`, `欧阳娜娜` -> `欧***`; a one-character name is hidden whole.
 """
 
 from __future__ import annotations
@@ -51,3 +54,11 @@ def mask_text(text: str) -> str:
     text = _ID.sub(lambda m: mask_number(m.group(0)), text)
     text = _MOBILE.sub(lambda m: m.group(1) + mask_number(m.group(2)), text)
     return _DIGITS.sub(lambda m: mask_number(m.group(0)), text)
+
+
+def mask_name(name: str) -> str:
+    """A person's name as a customer-facing page may show it (module docstring)."""
+    name = name.strip()
+    if len(name) < 2:
+        return "*" * len(name)
+    return name[0] + "".join(" " if ch.isspace() else "*" for ch in name[1:])

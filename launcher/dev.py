@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
+import json
 import os
 import re
 import signal
@@ -45,6 +46,7 @@ from activities.calendar_years import report_library_catch_up, summary
 from api.app import create_app
 from api.auth import create_key, create_ui_token
 from api.codec import ENV_UI_ORIGINS, codec_router_from_env
+from domain.contacts import Unit, problems
 from domain.vocabulary import Role
 from infra import logs
 from infra.binaries import find
@@ -56,9 +58,9 @@ from infra.codec import (
     ensure_key_file,
     write_private,
 )
-from infra.config import Settings
+from infra.config import Settings, new_status_secret
 from infra.mailsink import MailSink
-from infra.postgres import create_pool, database_url
+from infra.postgres import Queryable, create_pool, database_url
 from infra.smssink import SmsSink
 from infra.temporal import (
     cli_flags,
@@ -67,6 +69,7 @@ from infra.temporal import (
     register_search_attributes,
 )
 from launcher import demo, ui_guard
+from ledger import policy as policies
 from ledger.migrate import migrate
 from notices.channels import ChannelSettings
 from workers import complaints_worker, endpoints
@@ -272,6 +275,7 @@ async def run(args: argparse.Namespace) -> int:
     except (CodecError, OSError) as err:
         log.error(f"codec keys: {err}")
         return 2
+    status_setup(args, settings)  # R-CU-2: the acknowledgement links the customer's page
     # Staff notices link to the case: its page on the desk (api/desk/), and the desk's case
     # page links to the workflow in this Web UI.
     os.environ.setdefault(ENV_CASE_URL, case_url(args))
@@ -280,6 +284,8 @@ async def run(args: argparse.Namespace) -> int:
     # The ledger first: the dev user's personal codec endpoint (a key's token) is the Web UI's.
     dsn = await database_url(settings)  # DATABASE_URL, or the embedded server in data/postgres
     await migrate(dsn)
+    async with create_pool(dsn, min_size=1, max_size=1) as pool:
+        await seed_contacts(pool)  # R-CR-9: the development directory, once
     key_file, ui_codec = await _dev_identity(dsn, settings, args)
     os.environ.setdefault(ENV_DESK_DEV_KEY_FILE, str(key_file))  # the desk's "sign in as dev"
 
@@ -432,10 +438,41 @@ def codec_setup(args: argparse.Namespace, settings: Settings) -> None:
 # --- end codec --------------------------------------------------------------------------------
 
 
+def status_setup(args: argparse.Namespace, settings: Settings) -> None:
+    """The customer's status page (docs/status-page.md): served by this API, its secret made
+    once in the data folder. Settings already in the environment win."""
+    env = os.environ
+    if not (env.get("COMPLAINTS_STATUS_SECRET") or env.get("COMPLAINTS_STATUS_SECRET_FILE")):
+        path = (settings.data_dir / "status-secret").resolve()
+        if not path.exists():
+            write_private(path, new_status_secret() + "\n")
+        env["COMPLAINTS_STATUS_SECRET_FILE"] = str(path)
+    env.setdefault("COMPLAINTS_STATUS_URL", f"http://{HOST}:{args.api_port}/status")
+
+
 class _ApiServer(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield  # the launcher owns SIGINT and SIGTERM and stops the API itself
+
+
+CONTACTS = Path(__file__).with_name("contacts.json")  # made-up people, for development only
+
+
+async def seed_contacts(db: Queryable, path: Path = CONTACTS) -> int:
+    """R-CR-9: the development directory of designated contacts, entered once when the ledger
+    has none (an administrator's changes stay theirs). How many units it entered."""
+    data = json.loads(await asyncio.to_thread(path.read_text))
+    units = [Unit.model_validate(u) for u in data["units"]]
+    if wrong := problems(units):
+        raise ValueError(f"{path}: {'; '.join(wrong)}")
+    if await policies.every_scope_in_force(db, "contacts", datetime.max.replace(tzinfo=UTC)):
+        return 0
+    since, why = datetime(2000, 1, 1, tzinfo=UTC), f"development directory ({path.name})"
+    for u in units:
+        body = u.model_dump(mode="json", exclude={"unit"})
+        await policies.add_version(db, "contacts", u.unit, since, body, why, "make run")
+    return len(units)
 
 
 async def _dev_identity(dsn: str, settings: Settings, args: argparse.Namespace) -> tuple[Path, str]:

@@ -5,8 +5,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
+from domain.intake_rules import ClosedCase
 from infra.postgres import Queryable
 
 
@@ -48,26 +48,17 @@ async def open_case_for(db: Queryable, phone: str, policy_number: str) -> str | 
     return found
 
 
-@dataclass(frozen=True)
-class ClosedCase:
-    complaint_id: str
-    channel: str
-    times: int  # how many times the case was complained: itself and its repeats
-
-
-async def closed_case_for(
-    db: Queryable, phone: str, policy_number: str, decided_since: datetime
-) -> ClosedCase | None:
+async def closed_case_for(db: Queryable, phone: str, policy_number: str) -> ClosedCase | None:
     """R-IN-6 (rules 3): the newest closed case of the same customer phone about the same
-    policy whose decision reached the customer since `decided_since` (its review window)."""
+    policy (whether a new complaint repeats it: `domain.intake_rules.repeat_of`)."""
     row = await db.fetchrow(
-        "SELECT complaint_id, channel, repeat_count FROM complaints WHERE customer_phone = $1"
-        " AND policy_number = $2 AND stage = 'closed' AND decided_at >= $3"
-        " ORDER BY decided_at DESC LIMIT 1",
+        "SELECT complaint_id, channel, decided_at, repeat_count FROM complaints"
+        " WHERE customer_phone = $1 AND policy_number = $2 AND stage = 'closed'"
+        " AND decided_at IS NOT NULL ORDER BY decided_at DESC LIMIT 1",
         phone,
         policy_number,
-        decided_since,
     )
     if row is None:
         return None
-    return ClosedCase(row["complaint_id"], row["channel"], 1 + row["repeat_count"])
+    return ClosedCase(complaint_id=row["complaint_id"], channel=row["channel"],
+                      decided_at=row["decided_at"], times=1 + row["repeat_count"])  # fmt: skip

@@ -1,5 +1,7 @@
 """Policy as data (R-SLA-10): `policy_versions` (the SLA table, the penalty amounts, each
-branch's working hours, every version kept with its effective date, reason and author) and
+branch's working hours, the root-cause taxonomy and the hot-spot thresholds (R-AN-8), each
+unit of the contacts directory (R-CR-9, scope: the unit), every version kept with its
+effective date, reason and author) and
 `branch_closures` (ad-hoc closures of a branch). Never updated or deleted: a change is a new
 version."""
 
@@ -11,15 +13,23 @@ from typing import Any, Literal
 
 from asyncpg import Record
 
+from domain.sla import SlaPolicy
 from infra.postgres import Queryable
 
-PolicyKind = Literal["sla", "penalty", "working_hours"]
+PolicyKind = Literal["sla", "penalty", "working_hours", "causes", "hot_spots", "contacts"]
 
 IN_FORCE = """
 SELECT DISTINCT ON (scope) scope, version, body::text AS body, effective_from, reason,
        changed_by, changed_at
 FROM policy_versions
 WHERE kind = $1 AND scope = ANY($2::text[]) AND effective_from <= $3
+ORDER BY scope, effective_from DESC, version DESC
+"""
+
+EVERY_SCOPE_IN_FORCE = """
+SELECT DISTINCT ON (scope) scope, body::text AS body
+FROM policy_versions
+WHERE kind = $1 AND effective_from <= $2
 ORDER BY scope, effective_from DESC, version DESC
 """
 
@@ -60,6 +70,20 @@ async def in_force(db: Queryable, kind: PolicyKind, branch: str | None,
         return None
     body: dict[str, Any] = json.loads(row["body"])
     return body
+
+
+async def every_scope_in_force(db: Queryable, kind: PolicyKind,
+                               at: datetime) -> dict[str, dict[str, Any]]:  # fmt: skip
+    """Every scope's body in force at `at` (the contacts directory: one scope per unit)."""
+    rows = await db.fetch(EVERY_SCOPE_IN_FORCE, kind, at)
+    return {r["scope"]: json.loads(r["body"]) for r in rows}
+
+
+async def sla_in_force(db: Queryable, branch: str | None, at: datetime) -> SlaPolicy:
+    """The SLA policy in force at `at` for `branch` (R-SLA-10), the code's default when no
+    version was ever entered."""
+    body = await in_force(db, "sla", branch, at)
+    return SlaPolicy() if body is None else SlaPolicy.model_validate(body)
 
 
 async def add_version(db: Queryable, kind: PolicyKind, scope: str, effective_from: datetime,

@@ -21,6 +21,7 @@ from asyncpg import Record
 
 from domain.accountability import FIRST_COORDINATION, OUTSIDE_LIABILITY, SETTLED
 from infra.postgres import Connection, Queryable
+from ledger import hotspots
 
 NO_PRODUCT = "(none)"  # the product of a complaint whose intake named none
 
@@ -101,6 +102,18 @@ WHERE c.received_at >= $1 AND c.received_at < $2 {branch}
 GROUP BY ROLLUP (f)
 """
 
+# R-AN-8: the causes of the cases decided in the month, by product, branch and outlet.
+CAUSES = """
+SELECT GROUPING(cause, p, branch, outlet) AS g, cause, p, branch, outlet, count(*) AS n
+FROM (
+    SELECT coalesce(root_cause, '(not recorded)') AS cause, coalesce(product, '(none)') AS p,
+           branch, outlet
+    FROM complaints
+    WHERE decided_at >= $1 AND decided_at < $2 {branch}
+) c
+GROUP BY GROUPING SETS ((cause), (cause, p), (cause, branch), (cause, outlet))
+"""
+
 # One index-only count per month; no per-row time-zone arithmetic over a year of rows.
 TREND = """
 SELECT b.period,
@@ -134,6 +147,9 @@ class MonthRows:
     effective: list[Record]  # per branch: determined, effective, exempt (R-AN-4: it holds)
     trend: list[Record]  # per month asked for, in order: period, n
     help_flags: list[Record] = field(default_factory=list)  # R-CR-5: flag (NULL: any), n
+    causes: list[Record] = field(default_factory=list)  # R-AN-8: g, cause, p, branch, outlet, n
+    # R-AN-8: per month of the hot-spot window, the count per (branch, dimension, key)
+    hot_counts: list[dict[tuple[str, str, str], int]] = field(default_factory=list)
 
 
 async def month_rows(
@@ -146,11 +162,13 @@ async def month_rows(
     exempt: Sequence[str],
     branch_prefix: str | None = None,
     branches: Sequence[str] | None = None,
+    hot_window: Sequence[tuple[str, datetime, datetime]] = (),
 ) -> MonthRows:
     """The rows of the month [start, end) labelled `period`; `trend` is the months to count
     (label, first instant, next month's first instant), `exempt` the reason codes of an
-    exemption; `branches`: only these (None: every branch)."""
-    args = (start, end, period, trend, exempt, branch_prefix, branches)
+    exemption; `branches`: only these (None: every branch); `hot_window`: the months whose
+    hot-spot counts to read (R-AN-8, ledger/hotspots.py)."""
+    args = (start, end, period, trend, exempt, branch_prefix, branches, hot_window)
     if isinstance(db, asyncpg.Pool):
         async with db.acquire() as conn:
             return await _in_snapshot(conn, *args)
@@ -173,6 +191,7 @@ async def _rows(
     exempt: Sequence[str],
     prefix: str | None,
     branches: Sequence[str] | None,
+    hot_window: Sequence[tuple[str, datetime, datetime]],
 ) -> MonthRows:
     extra: list[Any] = [prefix] if prefix is not None else []
     if branches is not None:
@@ -208,7 +227,12 @@ async def _rows(
     )
     help_flags = await conn.fetch(HELP_FLAGS.format(branch=only("c.branch", 3)), start, end,
                                   *extra)  # fmt: skip
-    return MonthRows(_breakdown(breakdown), sla, exposures, effective, months, help_flags)
+    causes = await conn.fetch(CAUSES.format(branch=only("branch", 3)), start, end, *extra)
+    hot_counts = (
+        await hotspots.month_counts(conn, hot_window, prefix, branches) if hot_window else []
+    )
+    return MonthRows(_breakdown(breakdown), sla, exposures, effective, months, help_flags,
+                     causes, hot_counts)  # fmt: skip
 
 
 def _breakdown(rows: list[Record]) -> Breakdown:

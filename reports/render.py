@@ -16,7 +16,12 @@ CSV (`text/csv`, UTF-8, no BOM, RFC 4180 quoting, `\\r\\n` line ends): one table
 - `effective_limit`, key empty, metric `limit`: `0.05`;
 - `effective`, key the branch: `complaints` `determined` `effective` `not_effective` `exempt`
   `claims_reported` `effective_rate` `over_limit`;
-- `trend`, key `YYYY-MM`, metric `complaints`.
+- `trend`, key `YYYY-MM`, metric `complaints`;
+- `root_cause` (R-AN-8), key the cause's code, metric `cases` (decided in the month);
+  `cause_by_product`, `cause_by_branch`, `cause_by_outlet`: key the product, branch or bank
+  outlet, metric the cause's code, value the cases;
+- `hot_spot` (R-AN-8), key `branch/dimension/key` (dimension `cause` or `product`): `count`
+  `trailing_mean` `owner` `due_on` `rectified`.
 
 Rates are fractions (0.05, not 5%); an unknown figure is an empty cell; booleans are
 `true`/`false`.
@@ -36,7 +41,7 @@ import io
 import threading
 import warnings
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from html import escape
 from typing import TYPE_CHECKING, Any
@@ -60,7 +65,7 @@ def _cell(value: object) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, datetime):
+    if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, float):
         return repr(round(value, 10))
@@ -94,6 +99,18 @@ def csv_rows(report: MonthlyReport) -> Iterator[tuple[str, str, str, str]]:
             yield "effective", branch.branch, name, _cell(getattr(branch, name))
     for month in report.trend:
         yield "trend", month.period, "complaints", str(month.complaints)
+    rc = report.root_causes  # R-AN-8
+    for code, n in rc.by_cause.items():
+        yield "root_cause", code, "cases", str(n)
+    for section, nested in (("cause_by_product", rc.by_product), ("cause_by_branch", rc.by_branch),
+                            ("cause_by_outlet", rc.by_outlet)):  # fmt: skip
+        for key, counts in nested.items():
+            for code, n in counts.items():
+                yield section, key, code, str(n)
+    for h in report.hot_spots:
+        key = f"{h.branch}/{h.dimension}/{h.key}"
+        for name in ("count", "trailing_mean", "owner", "due_on", "rectified"):
+            yield "hot_spot", key, name, _cell(getattr(h, name))
 
 
 def render_csv(report: MonthlyReport) -> str:
@@ -364,6 +381,8 @@ def render_html(report: MonthlyReport) -> str:
         )
     )  # fmt: skip
 
+    causes_html = _causes_html(report)
+
     def img(name: str, alt: str) -> str:
         return f'<img src="{images[name]}" alt="{escape(alt)}">'
 
@@ -391,5 +410,41 @@ move.</p></section>
 <section><h2>Complaint rate per product</h2>{rates}<p class="note">Each rate counts the
 complaints of the branches that reported the figure.</p></section>
 <section><h2>Breakdowns</h2><div class="grid">{breakdowns}</div></section>
+{causes_html}
 </body></html>
 """
+
+
+def _causes_html(report: MonthlyReport) -> str:
+    """R-AN-8: causes by product, branch and outlet, and the month's hot spots."""
+    rc = report.root_causes
+    codes = list(rc.by_cause)
+
+    def grid(title: str, nested: dict[str, dict[str, int]]) -> str:
+        if not nested:
+            return ""
+        rows = [(k, *(f"{nested[k].get(c, 0):,}" for c in codes)) for k in nested]
+        return f"<div><h3>{escape(title)}</h3>{_table((title, *codes), rows)}</div>"
+
+    causes = _table(
+        ("cause", "label", "cases"),
+        [(c, rc.labels.get(c, c), f"{n:,}") for c, n in rc.by_cause.items()],
+    )
+    rule = report.hot_spot_rule
+    spots = _table(
+        ("branch", "cause or product", "count", "trailing months", "trailing mean", "owner",
+         "due", "rectified"),
+        [(h.branch, f"{h.dimension}: {h.label}", f"{h.count:,}",
+          ", ".join(str(n) for n in h.trailing), _num(h.trailing_mean), h.owner or "—",
+          h.due_on.isoformat() if h.due_on else "—", "yes" if h.rectified else "")
+         for h in report.hot_spots],
+        ["over" if not h.rectified else "" for h in report.hot_spots],
+    )  # fmt: skip
+    none = "" if report.hot_spots else '<p class="note">No hot spot this month.</p>'
+    return f"""<section><h2>Root causes (R-AN-8): cases decided in the month</h2>{causes}
+<div class="grid">{grid("product", rc.by_product)}{grid("branch", rc.by_branch)}
+{grid("bank outlet", rc.by_outlet)}</div></section>
+<section><h2>Hot spots (R-AN-8)</h2>{spots}{none}<p class="note">A hot spot: a cause's (cases
+decided) or a product's (complaints received) count in a branch of at least {rule.min_count}
+and at least {rule.factor:g} times its mean over the {rule.trailing_months} months before.
+Each gets a rectification owner and a due date (GET /v1/hot-spots).</p></section>"""

@@ -36,6 +36,15 @@ What each figure counts:
 - `needs_help`, `by_help_flag` (R-CR-5): complaints whose customer was flagged as needing
   help (vulnerable, violent, likely group complaint, sent by the regulator or media), in all
   and per flag (a customer with two flags counts once in `needs_help`).
+- `root_causes` (R-AN-8): the cases *decided* in the month (close_case: `decided_at`) by
+  root cause (`(not recorded)` when the close named none), and by cause within each product,
+  branch and bank outlet (cases without an outlet are not in `by_outlet`); `labels` gives each
+  code's Chinese and English label from the taxonomy in force.
+- `hot_spots` (R-AN-8): per branch, each cause (cases decided in the month) and each product
+  (complaints received in the month) whose count is well above its trailing level: at least
+  `min_count` and at least `factor` times the mean of the `trailing_months` months before
+  (policy `hot_spots`, domain/causes.HotSpotPolicy: 5, 1.5, 3 by default), with its tracking
+  (owner, due date, rectified) when the daily watch has recorded it (`hot_spots` table).
 
 The rows come from `ledger.statistics`, all in one read-only REPEATABLE READ snapshot (the
 trend's last month equals `complaints`), or in the caller's transaction when there is one;
@@ -47,7 +56,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Literal
@@ -55,9 +64,11 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 
+from domain import causes
 from domain.accountability import exemption_from_facts as exemption_from_facts  # R-AN-4's one
 from infra.postgres import Queryable
-from ledger import determinations, statistics
+from ledger import determinations, hotspots, statistics
+from ledger import policy as policies
 from ledger.statistics import NO_PRODUCT as NO_PRODUCT  # also the report's label
 
 ZONE_NAME = "Asia/Shanghai"
@@ -193,6 +204,33 @@ class MonthTotal(BaseModel):
     complaints: int
 
 
+class RootCauses(BaseModel):
+    """R-AN-8: the causes of the cases decided in the month."""
+
+    decided: int = 0
+    by_cause: dict[str, int] = {}
+    by_product: dict[str, dict[str, int]] = Field({}, description="product → cause → cases")
+    by_branch: dict[str, dict[str, int]] = Field({}, description="branch → cause → cases")
+    by_outlet: dict[str, dict[str, int]] = Field({}, description="bank outlet → cause → cases")
+    labels: dict[str, str] = Field({}, description="code → 中文 / English")
+
+
+class HotSpot(BaseModel):
+    """R-AN-8: a count well above its trailing level, and its rectification's tracking."""
+
+    branch: str
+    dimension: Literal["cause", "product"]
+    key: str
+    label: str
+    count: int
+    trailing: list[int] = Field(description="the months before, oldest first")
+    trailing_mean: float
+    hot_spot_id: int | None = Field(None, description="once the daily watch recorded it")
+    owner: str | None = None
+    due_on: date | None = None
+    rectified: bool = False
+
+
 class MonthlyReport(BaseModel):
     """R-AN-1, R-AN-2: one calendar month of the ledger (see `reports.statistics`)."""
 
@@ -223,6 +261,9 @@ class MonthlyReport(BaseModel):
     trend: list[MonthTotal]
     needs_help: int = 0  # R-CR-5
     by_help_flag: dict[str, int] = {}
+    root_causes: RootCauses = RootCauses()  # R-AN-8
+    hot_spots: list[HotSpot] = []  # R-AN-8
+    hot_spot_rule: causes.HotSpotPolicy = causes.HotSpotPolicy()
 
 
 def _by_count(counter: Counter[str]) -> dict[str, int]:
@@ -249,11 +290,24 @@ async def monthly_report(
     start, end = month_bounds(year, month)
     label = period_label(year, month)
     months = [add_months(year, month, -k) for k in range(TREND_MONTHS - 1, -1, -1)]
+    now = datetime.now(UTC)
+    rule = await hotspots.hot_spot_policy(conn_or_pool, now)  # R-AN-8
+    taxonomy = await policies.in_force(conn_or_pool, "causes", None, now)
     rows = await statistics.month_rows(
         conn_or_pool, start=start, end=end, period=label,
         trend=[(period_label(y, m), *month_bounds(y, m)) for y, m in months],
         exempt=REASONS["exempt"], branch_prefix=prefix, branches=branches,
+        hot_window=hotspots.month_window(label, rule.trailing_months),
     )  # fmt: skip
+    labels = cause_labels(
+        causes.DEFAULT_TAXONOMY
+        if taxonomy is None
+        else causes.CauseTaxonomy.model_validate(taxonomy)
+    )
+    tracked = {
+        (r["branch"], r["dimension"], r["key"]): r
+        for r in await hotspots.listing(conn_or_pool, period=label, branches=branches)
+    }
     counts, total = rows.breakdown.counts, rows.breakdown.totals
     complaints: int = total["n"]
     return MonthlyReport(
@@ -287,7 +341,66 @@ async def monthly_report(
         by_help_flag=_by_count(
             Counter({r["flag"]: r["n"] for r in rows.help_flags if r["flag"] is not None})
         ),
+        root_causes=root_causes(rows.causes, labels),
+        hot_spots=hot_spots(rows.hot_counts, rule, labels, tracked),
+        hot_spot_rule=rule,
     )
+
+
+def cause_labels(taxonomy: causes.CauseTaxonomy) -> dict[str, str]:
+    return {c.code: f"{c.zh} / {c.en}" for c in taxonomy.causes}
+
+
+def root_causes(rows: list[Any], labels: dict[str, str]) -> RootCauses:
+    """R-AN-8 (pure): from the month's cause rows (grouping sets (cause), (cause, product),
+    (cause, branch), (cause, outlet); `g` the GROUPING bits of cause, p, branch, outlet)."""
+    by_cause: Counter[str] = Counter()
+    nested: dict[str, dict[str, Counter[str]]] = {"p": {}, "branch": {}, "outlet": {}}
+    for r in rows:
+        if r["g"] == 0b0111:
+            by_cause[r["cause"]] = r["n"]
+            continue
+        column = {0b0011: "p", 0b0101: "branch", 0b0110: "outlet"}[r["g"]]
+        if r[column] is not None:
+            nested[column].setdefault(r[column], Counter())[r["cause"]] = r["n"]
+
+    def sort(groups: dict[str, Counter[str]]) -> dict[str, dict[str, int]]:
+        return {k: _by_count(groups[k]) for k in sorted(groups)}
+
+    return RootCauses(
+        decided=sum(by_cause.values()),
+        by_cause=_by_count(by_cause),
+        by_product=sort(nested["p"]),
+        by_branch=sort(nested["branch"]),
+        by_outlet=sort(nested["outlet"]),
+        labels={code: labels.get(code, code) for code in sorted(by_cause)},
+    )
+
+
+def hot_spots(
+    months: list[dict[tuple[str, str, str], int]],
+    rule: causes.HotSpotPolicy,
+    labels: dict[str, str],
+    tracked: dict[tuple[str, str, str], Any],
+) -> list[HotSpot]:
+    """R-AN-8 (pure): the month's flags (the last of `months`; the ones before it are the
+    trailing level), with the tracking of those the daily watch recorded."""
+    if not months:
+        return []
+    found = []
+    for f in causes.flags(months[-1], months[:-1], rule):
+        row = tracked.get((f.branch, f.dimension, f.key))
+        found.append(
+            HotSpot(
+                branch=f.branch, dimension=f.dimension, key=f.key,
+                label=labels.get(f.key, f.key) if f.dimension == "cause" else f.key,
+                count=f.count, trailing=f.trailing, trailing_mean=f.trailing_mean,
+                hot_spot_id=row["hot_spot_id"] if row else None,
+                owner=row["owner"] if row else None, due_on=row["due_on"] if row else None,
+                rectified=bool(row and row["rectified_at"]),
+            )
+        )  # fmt: skip
+    return found
 
 
 def stage_compliance(rows: list[Any]) -> list[StageCompliance]:

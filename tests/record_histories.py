@@ -280,8 +280,35 @@ async def cancel_requested(h: Harness, release: str) -> None:
     await save(handle, f"cancel_requested-{release}.json")
 
 
+async def crisis_chain(h: Harness, release: str) -> None:
+    """Rules 5 (R-CR-9, R-AN-8): the development directory entered; a bank-outlet crisis at one
+    of its outlets: the notice to report within the hour reaches the outlet's contact, the
+    superior's report the levels above it, the headquarters report the head office's contacts;
+    then handled, closed with a root cause, and withdrawn after the callback was asked."""
+    from launcher.dev import seed_contacts
+
+    await seed_contacts(h.pool)
+    handle = await h.start(
+        channel="bank_outlet", complaint_id=f"crisis_chain-{release}", branch="Nanjing Gulou",
+        bank_outlet={"bank": "中国邮政储蓄银行", "outlet": "南京新街口支行"},
+        crisis={"people_count": 6, "outlet_disrupted": True},
+    )  # fmt: skip
+    await h.act(handle, "report_crisis", level="superior", summary="six at the counter")
+    await h.act(handle, "report_crisis", level="headquarters", summary="handling opinion")
+    await h.act(handle, "report_crisis", level="regulator", summary="opinion", to="江苏监管局")
+    await h.act(handle, "record_contact")
+    await h.act(handle, "submit_investigation", findings="f", proposed_resolution="r")
+    await h.act(handle, "decide_resolution", **SUPERVISOR, approved=True, collective=True,
+                participants=["wang.qiang", "chen.jing"])  # fmt: skip
+    await h.act(handle, "close_case", result="paid", root_cause="sales_misselling")
+    await h.act(handle, "withdraw", reason="settled")
+    await handle.result()
+    await save(handle, f"crisis_chain-{release}.json")
+
+
 CASES = [general_full_life, crisis_withdrawn, continued_run, bank_outlet_crisis,
-         regraded_after_breach, calendar_entered, action_input_rules, cancel_requested]  # fmt: skip
+         regraded_after_breach, calendar_entered, action_input_rules, cancel_requested,
+         crisis_chain]  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from temporalio.client import Client
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from activities.accountability import AccountabilityActivities
+from activities.hotspots import HotSpotActivities
 from activities.ledger import LedgerActivities
 from activities.notifications import NotificationActivities
 from activities.policy import PolicyActivities, PolicySource, StatutoryPolicySource
@@ -33,9 +34,11 @@ from infra.config import Settings
 from infra.postgres import create_pool
 from notices.channels import Channels, ChannelSettings
 from notices.relay import OutboxRelay, Sender
+from notices.status_links import LinkingSender, StatusLinks
 from workflows.accountability import AccountabilityCycleWorkflow, AccountabilityMonthStarter
 from workflows.complaint import ComplaintWorkflow
 from workflows.contract import TASK_QUEUE
+from workflows.hotspots import HotSpotWatchWorkflow
 from workflows.reconciliation import LedgerReconciliationWorkflow
 
 WORKFLOWS = [
@@ -43,6 +46,7 @@ WORKFLOWS = [
     AccountabilityCycleWorkflow,
     AccountabilityMonthStarter,
     LedgerReconciliationWorkflow,
+    HotSpotWatchWorkflow,
 ]
 
 
@@ -78,6 +82,7 @@ async def complaints_worker(
             policy_source=policy_source,
             clock_speed=clock_speed,
             outbox_lease=outbox_lease,
+            status_links=StatusLinks.from_settings(Settings.from_env()),
             **worker_options,
         )
         yield worker
@@ -95,17 +100,22 @@ def build_worker(
     policy_source: PolicySource | None = None,
     clock_speed: float = 1.0,
     outbox_lease: timedelta | None = None,
+    status_links: StatusLinks | None = None,
     **worker_options: Any,
 ) -> ComplaintsWorker:
     """The complaints worker around a client, a ledger pool and a sender for notices.
 
     `outbox_lease`: how long a notice claimed by a relay that died waits before another relay
-    sends it again (default 5 minutes: `notices.relay.OutboxRelay`)."""
+    sends it again (default 5 minutes: `notices.relay.OutboxRelay`). `status_links`: the
+    customer's acknowledgement carries the link to their status page (R-CU-2); None: no link."""
     _precompile_workflows()
+    if status_links is not None:
+        sender = LinkingSender(sender, pool, status_links)
     notifications = NotificationActivities(pool)
     ledger = LedgerActivities(pool)
     accountability = AccountabilityActivities(pool)
     reconciliation = ReconciliationActivities(pool, client)
+    hot_spots = HotSpotActivities(pool)
     policy = PolicyActivities(policy_source or StatutoryPolicySource(clock_speed=clock_speed), pool)
     relay = (
         OutboxRelay(pool, sender)
@@ -127,6 +137,7 @@ def build_worker(
             accountability.open_cycles,
             accountability.missing_evidence,
             reconciliation.reconcile_page,
+            hot_spots.watch,
         ],
         **worker_options,
     )

@@ -6,6 +6,9 @@ and policies. Each run starts the month's cycle as `accountability-<period>` (th
 `AccountabilityMonthStarter`); overlaps are allowed, so a month whose review group has not
 decided never keeps the next month's cycle from starting (the next cycle reports it).
 
+The hot-spot watch (`workflows/hotspots.py`, R-AN-8) runs every day at 08:30 Shanghai time:
+it flags the month before and reminds the owners of overdue rectifications (overlap SKIP).
+
 The ledger's reconciliation (`workflows/reconciliation.py`) runs every
 `COMPLAINTS_RECONCILE_MINUTES` (default 10); a run still going when the next is due is not
 doubled (overlap SKIP), and a run missed while the cluster was down is not made up.
@@ -32,10 +35,12 @@ from temporalio.client import (
     ScheduleUpdateInput,
 )
 
+from activities.hotspots import WatchRequest
 from infra.config import Settings
 from infra.temporal import connect
 from workflows import contract
 from workflows.accountability import CycleInput
+from workflows.hotspots import HOT_SPOT_SCHEDULE_ID, HOT_SPOT_WORKFLOW_ID, HOT_SPOT_WORKFLOW_TYPE
 from workflows.reconciliation import (
     RECONCILIATION_SCHEDULE_ID,
     RECONCILIATION_WORKFLOW_ID,
@@ -45,6 +50,7 @@ from workflows.reconciliation import (
 
 ACCOUNTABILITY_SCHEDULE = contract.CYCLE_SCHEDULE_ID
 RECONCILIATION_SCHEDULE = RECONCILIATION_SCHEDULE_ID
+HOT_SPOT_SCHEDULE = HOT_SPOT_SCHEDULE_ID
 ENV_RECONCILE_MINUTES = "COMPLAINTS_RECONCILE_MINUTES"
 DEFAULT_RECONCILE_EVERY = timedelta(minutes=10)
 
@@ -82,6 +88,19 @@ def accountability_schedule(task_queue: str) -> Schedule:
     )
 
 
+def hot_spot_schedule(task_queue: str) -> Schedule:
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            HOT_SPOT_WORKFLOW_TYPE, WatchRequest(), id=HOT_SPOT_WORKFLOW_ID, task_queue=task_queue
+        ),
+        spec=ScheduleSpec(
+            calendars=[ScheduleCalendarSpec(hour=[ScheduleRange(8)], minute=[ScheduleRange(30)])],
+            time_zone_name="Asia/Shanghai",
+        ),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+    )
+
+
 def reconciliation_schedule(task_queue: str, every: timedelta) -> Schedule:
     return Schedule(
         action=ScheduleActionStartWorkflow(
@@ -102,6 +121,7 @@ async def ensure_schedules(
     await _ensure(client, ACCOUNTABILITY_SCHEDULE, accountability_schedule(task_queue))
     every = reconcile or reconcile_every()
     await _ensure(client, RECONCILIATION_SCHEDULE, reconciliation_schedule(task_queue, every))
+    await _ensure(client, HOT_SPOT_SCHEDULE, hot_spot_schedule(task_queue))
 
 
 async def _ensure(client: Client, schedule_id: str, schedule: Schedule) -> None:
@@ -119,7 +139,7 @@ async def main() -> None:
     settings = Settings.from_env()
     client = await connect(settings)
     await ensure_schedules(client, settings.task_queue)
-    for schedule_id in (ACCOUNTABILITY_SCHEDULE, RECONCILIATION_SCHEDULE):
+    for schedule_id in (ACCOUNTABILITY_SCHEDULE, RECONCILIATION_SCHEDULE, HOT_SPOT_SCHEDULE):
         print(f"schedule {schedule_id} in place on namespace {client.namespace}")
 
 

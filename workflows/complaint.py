@@ -157,7 +157,8 @@ class ComplaintWorkflow:
     async def _accept(self, intake: ComplaintIntake) -> None:
         """Grade the complaint, start its clocks and tell the customer (R-IN-2..4)."""
         rules = self._rules = _rules_of_this_release()
-        policy = await self._load_policy(intake.branch)
+        outlet = intake.bank_outlet.outlet if intake.bank_outlet else None  # R-CR-9
+        policy = await self._load_policy(intake.branch, outlet)
         workflow_id = workflow.info().workflow_id
         self._case = Complaint.accept(intake, policy, workflow.now(), workflow_id=workflow_id,
                                       rules=rules)  # fmt: skip
@@ -176,10 +177,10 @@ class ComplaintWorkflow:
         self._changed = True
         self._publish()
 
-    async def _load_policy(self, branch: str) -> HandlingPolicy:
+    async def _load_policy(self, branch: str, outlet: str | None = None) -> HandlingPolicy:
         return await workflow.execute_local_activity_method(
             PolicyActivities.load_policy,
-            PolicyRequest(branch=branch, year=workflow.now().year),
+            PolicyRequest(branch=branch, year=workflow.now().year, outlet=outlet),
             start_to_close_timeout=timedelta(seconds=10),
         )
 

@@ -34,6 +34,7 @@ from api.desk.session import Person, Signed, checked_form
 from api.models import SEES_CUSTOMER_NUMBERS, ComplaintId, from_row, from_state
 from api.reports import READERS
 from domain.actions import ACTION_MODELS
+from domain.fields import evidence_fields
 from domain.state import ComplaintState, TimelineEntry
 from ledger import evidence, views
 from reports.render import render_html
@@ -172,16 +173,18 @@ async def act(
     if answer.errors:
         return _form(request, who, state, action, answer.values, answer.errors, None, 422,
                      request_id=request_id)  # fmt: skip
-    attachments = answer.payload.get("attachments") if action == "report_crisis" else None
-    if attachments:  # R-IN-9: only the case's own evidence (as the API route checks)
-        unknown = await evidence.missing(pool, [str(a) for a in attachments], owner_kind="case",
-                                         owner_id=complaint_id)  # fmt: skip
+    for name in evidence_fields(model):  # R-IN-9: only the case's own evidence, by field
+        named = answer.payload.get(name)
+        if not named:
+            continue
+        ids = [str(a) for a in (named if isinstance(named, list) else [named])]
+        unknown = await evidence.missing(pool, ids, owner_kind="case", owner_id=complaint_id)
         if unknown:
-            errors = {"attachments": f"not evidence of this case: {', '.join(unknown)}"}
+            errors = {name: f"not evidence of this case: {', '.join(unknown)}"}
             return _form(request, who, state, action, answer.values, errors, None, 422,
                          request_id=request_id)  # fmt: skip
     try:
-        await cases.act(client, complaint_id, action, answer.payload, identity)
+        await cases.act(client, complaint_id, action, answer.payload, identity, pool=pool)
     except HTTPException as err:
         if err.status_code not in (409, 422):
             raise

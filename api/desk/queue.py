@@ -177,7 +177,7 @@ async def bulk_reassign(request: Request, who: Signed, client: Temporal, pool: L
                 await cases.act(client, cid, "reassign",
                                 {"owner": owner, "note": note,
                                  "request_id": f"bulk-{batch}-{cid}"[:128]},
-                                identity)  # fmt: skip
+                                identity, pool=pool)  # fmt: skip
             except HTTPException as err:
                 return Result(cid, False, str(err.detail))
             return Result(cid, True, f"→ {owner}")

@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field
 
-from domain import crisis, grading
+from domain import crisis, grading, versions
 from domain.actions.base import OPEN, OWN_GATE, Action, ActionDef
-from domain.fields import Name, Text
+from domain.fields import EvidenceIds, Name, Text
 from domain.notice_models import NoticeKind
 from domain.state import CrisisRecord
+from domain.versions import Behaviour
 from domain.vocabulary import Stage
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ class ReportCrisis(Action):
     # Rules 3 (issue 14): the report goes out to `to` (a user id or address; the level's
     # default recipient if left out, the regulator's contact required) with these evidence ids.
     to: Name | None = None
-    attachments: Annotated[list[Name], Field(max_length=20)] = []
+    attachments: EvidenceIds = []
 
 
 def _escalate_refusal(case: Complaint, action: EscalateCrisis, now: datetime) -> str | None:
@@ -73,6 +74,8 @@ def _report_refusal(case: Complaint, action: ReportCrisis, now: datetime) -> str
         return f"the crisis report to {action.level} was already filed"
     if action.level == "regulator" and action.to is None:
         return "R-CR-7: the report to the regulator names the regulator's contact (to)"
+    if versions.has(rules, Behaviour.REPORTS_CLIMB_THE_CHAIN):
+        return crisis.recipient_refusal(action.level, action.to, case.policy.report_chain)
     return None
 
 
@@ -88,9 +91,17 @@ def _reported(case: Complaint, action: ReportCrisis, now: datetime) -> None:
     late = now > clock.due_at
     seq = case.timeline.last_seq
     case.clocks.finish(key, now)
-    to = action.to or (
-        crisis.HQ_CRISIS_GROUP if action.level == "headquarters" else s.supervisor or s.owner
-    )
+    if versions.has(case.rules, Behaviour.REPORTS_CLIMB_THE_CHAIN):
+        recipients = crisis.report_recipients(
+            action.level, action.to, case.policy.report_chain, s.supervisor or s.owner
+        )
+    else:
+        to = action.to or (
+            crisis.LEGACY_HQ_CRISIS_GROUP
+            if action.level == "headquarters"
+            else s.supervisor or s.owner
+        )
+        recipients = [(crisis.RECIPIENT_ROLE[action.level], to)]
     s.crisis_records.append(
         CrisisRecord(
             seq=seq,
@@ -98,7 +109,7 @@ def _reported(case: Complaint, action: ReportCrisis, now: datetime) -> None:
             at=now,
             actor=action.actor,
             level=action.level,
-            person=to,
+            person=", ".join(p for _, p in recipients),
             detail=action.summary,
             attachments=list(action.attachments),
             due_at=clock.due_at,
@@ -108,15 +119,8 @@ def _reported(case: Complaint, action: ReportCrisis, now: datetime) -> None:
     words = crisis.report_words(
         s.complaint_id, s.branch, action.level, action.summary, list(action.attachments), late
     )
-    case.outbox.notify(
-        NoticeKind.CRISIS_REPORT,
-        crisis.RECIPIENT_ROLE[action.level],
-        to,
-        ["email"],
-        words,
-        now,
-        clock=key,
-    )
+    for role, person in recipients:
+        case.outbox.notify(NoticeKind.CRISIS_REPORT, role, person, ["email"], words, now, clock=key)
 
 
 ESCALATE_CRISIS = ActionDef(

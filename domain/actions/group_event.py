@@ -63,15 +63,16 @@ def _early_signs(case: Complaint, action: RecordEarlySigns, now: datetime) -> No
     words = crisis.early_signs_words(
         s.complaint_id, s.branch, action.detail, policy.sla.crisis_superior_hours
     )
-    case.outbox.notify(
-        NoticeKind.CRISIS_REPORT,
-        "superior",
-        s.supervisor or s.owner,
-        ["phone", "sms"],
-        words,
-        now,
-        clock=clock.key,
-    )
+    for person in crisis.who_reports_at_once(case):
+        case.outbox.notify(
+            NoticeKind.CRISIS_REPORT,
+            "superior",
+            person,
+            ["phone", "sms"],
+            words,
+            now,
+            clock=clock.key,
+        )
 
 
 def _police_refusal(case: Complaint, action: RecordPoliceContact, now: datetime) -> str | None:

@@ -269,3 +269,22 @@ async def test_unmasked_reads_are_in_the_access_log_and_auditors_can_query_it(ap
                     ("li.na", "api:GET /v1/complaints/{id}")]  # fmt: skip
     assert all(r["complaint_ids"] == [cid] for r in log.json())
     assert (await api.get("/v1/access-log", "handler")).status_code == 403
+
+
+async def test_r_ac_1_an_action_body_naming_who_acts_is_refused(api: Api) -> None:
+    """R-AC-1: who acts comes from the API key. A body naming `actor` or `role` is a 422 that
+    says so on an action's own route (which answers every known action's path); a bad field is
+    a 422 naming it; an unknown action is 404 (the deprecated generic route); the case is
+    untouched by all of them."""
+    cid = (await api.post("/v1/complaints", complaint())).json()["complaint"]["complaint_id"]
+    for body in ({"actor": "someone.else"}, {"role": "supervisor", "method": "phone"}):
+        r = await api.act(cid, "record_contact", **body)
+        assert r.status_code == 422 and "come from the API key" in r.json()["detail"], r.text
+    bad = await api.act(cid, "record_contact", method="carrier pigeon")
+    assert bad.status_code == 422 and bad.json()["detail"].startswith("method:"), bad.text
+    unknown = await api.act(cid, "no_such_action")
+    assert unknown.status_code == 404 and "known: record_contact" in unknown.json()["detail"]
+    view = (await api.get(f"/v1/complaints/{cid}")).json()
+    assert view["stage"] == "contact", view
+    done = await api.act(cid, "record_contact", method="visit")
+    assert done.status_code == 200 and done.json()["stage"] == "investigate", done.text

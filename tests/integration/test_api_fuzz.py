@@ -11,13 +11,15 @@ does not (negative), it asserts:
   `response_schema_conformance`, `content_type_conformance`), less the known gaps named in
   `UNDOCUMENTED`, `without_duration_format` and `NAIVE_INFINITIES`;
 - without a valid API key (none, or a wrong one of many shapes) every `/v1` operation
-  answers 401 with `WWW-Authenticate: Bearer`; `/healthz` and `/readyz` stay public.
+  answers 401 with `WWW-Authenticate: Bearer`; `/healthz`, `/readyz` and the customer's status
+  page (`/status/...`) stay public.
 
 Intake really starts workflows, and actions really reach them: half of the valid path ids
-name complaints filed beforehand, and besides the served schema (where an action's body is
-an open object) each action is fuzzed as an operation of its own whose body is the action's
-model, less `actor` and `role`, which come from the key. So the fuzzer moves real cases
-through their stages, merges repeats (R-IN-6) and meets the workflow's refusals (409).
+name complaints filed beforehand, and each action is an operation of its own in the served
+schema (its typed route, `POST /v1/complaints/{id}/actions/<name>`, whose body is the
+action's model less `actor` and `role`, which come from the key), fuzzed on complaints that
+exist with valid bodies and with a few invalid ones. So the fuzzer moves real cases through
+their stages, merges repeats (R-IN-6) and meets the workflow's refusals (409).
 `test_hostile_inputs_never_get_a_5xx` adds inputs a generator rarely draws (NUL characters,
 the first and last instants a datetime can hold). The earliest instant the API accepts
 (2000-01-01T00:00:00Z) is filed and read back from the ledger, and an earlier one is
@@ -35,7 +37,7 @@ operation is reported, with its traceback in the captured stdout):
       .venv/bin/pytest tests/integration/test_api_fuzz.py
 
 - `FUZZ_EXAMPLES`: per operation and generation mode (default 50);
-- `FUZZ_ACTION_EXAMPLES`: per action (default 20);
+- `FUZZ_ACTION_EXAMPLES`: per action, valid bodies (default 20; a quarter as many invalid);
 - `FUZZ_RANDOM=1`: a new seed each run, and shrinking;
 - `FUZZ_ONLY=timeline`: only the operations whose label contains that text;
 - `FUZZ_X00=1`: strings may hold NUL characters (off while that bug stands, see `ALLOW_X00`);
@@ -47,7 +49,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import copy
 import dataclasses
 import gc
 import json
@@ -92,7 +93,8 @@ RANDOM = os.environ.get("FUZZ_RANDOM") == "1"
 ONLY = os.environ.get("FUZZ_ONLY", "")
 TIMEOUT = 15.0  # seconds for one request: a hang is a failure, not a slow test
 BASE_URL = "http://api"
-ACTIONS_PATH = "/v1/complaints/{complaint_id}/actions/{action}"
+ACTIONS = "/v1/complaints/{complaint_id}/actions/"  # each action's own route: + its name
+GENERIC_ACTION = ACTIONS + "{action}"  # the deprecated route naming the action in its path
 
 # NUL characters in text are refused with a 422 (PostgreSQL text cannot hold them).
 ALLOW_X00 = os.environ.get("FUZZ_X00", "1") == "1"
@@ -294,27 +296,9 @@ def without_duration_format(spec: Any) -> Any:
     return spec
 
 
-def per_action_spec(served: dict[str, Any]) -> dict[str, Any]:
-    """The served schema with the actions' operation split into one per action, each with its
-    model as the body: the served body is an open object (the action decides its fields)."""
-    spec = copy.deepcopy(served)
-    template = spec["paths"].pop(ACTIONS_PATH)["post"]
-    components = spec.setdefault("components", {}).setdefault("schemas", {})
-    spec["paths"] = {}
-    for action, model in ACTION_MODELS.items():
-        body = model.model_json_schema(ref_template="#/components/schemas/{model}")
-        for name, definition in body.pop("$defs", {}).items():
-            components.setdefault(name, definition)
-        for name in ("actor", "role"):
-            body["properties"].pop(name)
-            if name in body.get("required", []):
-                body["required"].remove(name)
-        operation = copy.deepcopy(template)
-        operation["operationId"] = f"act_{action}"
-        operation["parameters"] = [p for p in operation["parameters"] if p["name"] != "action"]
-        operation["requestBody"]["content"]["application/json"]["schema"] = body
-        spec["paths"][ACTIONS_PATH.replace("{action}", action)] = {"post": operation}
-    return spec
+def is_action(operation: Operation) -> bool:
+    """An action's own route (not the deprecated generic one)."""
+    return operation.path.startswith(ACTIONS) and operation.path != GENERIC_ACTION
 
 
 def modes(operation: Operation) -> list[GenerationMode]:
@@ -401,27 +385,33 @@ async def test_fuzz_every_operation_with_a_valid_key(fuzz_api: Fuzz, harness: Ha
     schema = load(fuzz_api.served)
     known = st.sampled_from(fuzz_api.complaints)
     began = time.perf_counter()
+    actions = [op for op in operations(schema) if is_action(op)]
+    assert len(actions) == len(ACTION_MODELS) or ONLY, "every action is an operation of its own"
     for operation in operations(schema):
+        if is_action(operation):
+            continue
         for mode in modes(operation):
             strategy = operation.as_strategy(generation_mode=mode)
             if mode.is_positive and "{complaint_id}" in operation.path:
                 # Half of the valid ids name complaints that exist, so reads reach workflows
                 # and the ledger, and actions reach workflows, not only 404s.
                 fixed = {"complaint_id": known}
-                if operation.path == ACTIONS_PATH:
+                if operation.path == GENERIC_ACTION:
                     fixed["action"] = st.sampled_from(sorted(ACTION_MODELS))
                 strategy = strategy | st.fixed_dictionaries(fixed).flatmap(at(operation, mode))
             await campaign.fuzz(operation, mode, EXAMPLES, strategy)
-    served_requests = sender.sent
+    others = sender.sent
 
-    actions = load(per_action_spec(fuzz_api.served))
-    for operation in operations(actions):
-        positive = GenerationMode.POSITIVE
+    # Each action's own route with its typed body, on complaints that exist: valid bodies
+    # reach the workflow; a few invalid ones must be refused cleanly.
+    positive, negative = GenerationMode.POSITIVE, GenerationMode.NEGATIVE
+    for operation in actions:
         strategy = st.fixed_dictionaries({"complaint_id": known}).flatmap(at(operation, positive))
         await campaign.fuzz(operation, positive, ACTION_EXAMPLES, strategy)
+        await campaign.fuzz(operation, negative, max(ACTION_EXAMPLES // 4, 1))
     print(
-        f"\nfuzzed {served_requests} requests on the served schema and"
-        f" {sender.sent - served_requests} on the actions in {time.perf_counter() - began:.1f} s"
+        f"\nfuzzed {others} requests on the other operations and {sender.sent - others} on the"
+        f" {len(actions)} actions' own in {time.perf_counter() - began:.1f} s"
     )
     campaign.verdict()
     # The fuzzer really filed complaints and moved them (not only refusals and 404s).
@@ -436,6 +426,10 @@ async def test_fuzz_every_operation_with_a_valid_key(fuzz_api: Fuzz, harness: Ha
 def only_401(case: Case, response: httpx.Response) -> None:
     if case.path in ("/healthz", "/readyz"):
         assert response.status_code == 200, response.text
+        return
+    if case.path.startswith("/status/"):  # R-CU-2: the customer's page needs no key
+        assert response.status_code in (404, 422, 429), response.text  # 429: one client, fast
+        conforms(case, response)
         return
     assert response.status_code == 401, response.text
     assert response.headers["www-authenticate"].startswith("Bearer"), response.headers
@@ -462,13 +456,12 @@ async def test_fuzz_without_a_valid_key_finds_only_401(api: Fuzz) -> None:
         st.text(printable, max_size=80).map(lambda v: {"Authorization": v.strip()}),
     )
     for operation in operations(schema):
+        # The actions' routes share one door: a few examples each.
+        examples = 5 if is_action(operation) else max(EXAMPLES // 2, 10)
         await campaign.fuzz(
-            operation,
-            GenerationMode.POSITIVE,
-            max(EXAMPLES // 2, 10),
-            extra_check=only_401,
+            operation, GenerationMode.POSITIVE, examples, extra_check=only_401,
             headers=authorization,
-        )
+        )  # fmt: skip
     print(f"\nfuzzed {campaign.sender.sent} requests without a valid key")
     campaign.verdict()
 

@@ -5,8 +5,9 @@ who took part in a collective decision (R-ST-2)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -14,6 +15,7 @@ import pytest
 from api.app import create_app
 from api.auth import create_key
 from domain.vocabulary import Role
+from ledger import policy as policies
 from tests.harness import Harness
 from tests.integration.test_api import Api, complaint
 from tests.integration.test_api_keys import keys_cli
@@ -180,3 +182,39 @@ async def test_r_st_2_a_collective_approval_names_who_took_part(api: Api) -> Non
     timeline = (await api.get(f"/v1/complaints/{cid}/timeline")).json()
     [entry] = [e for e in timeline if e["kind"] == "action" and e["action"] == "decide_resolution"]
     assert "wang.qiang" in entry["detail"] and "zhao.min" in entry["detail"], entry
+
+
+async def _closed_long_ago(harness: Harness, branch: str, phone: str, policy: str) -> str:
+    """A case of `branch` closed with its decision 10 days ago, straight into the ledger."""
+    cid = f"OLD-{uuid.uuid4().hex[:8]}"
+    await harness.pool.execute(
+        "INSERT INTO complaints (complaint_id, workflow_id, channel, branch, owner, category,"
+        " grade, stage, outcome, customer_name, customer_phone, policy_number, matter, demands,"
+        " received_at, decided_at) VALUES ($1, 'complaint-' || $1, 'hotline', $2, 'li.na',"
+        " 'claims settlement', 'general', 'closed', 'resolved', '王芳', $3, $4, 'm', 'd',"
+        " now() - interval '20 days', now() - interval '10 days')",
+        cid, branch, phone, policy,
+    )  # fmt: skip
+    return cid
+
+
+async def test_r_in_6_a_repeat_of_a_closed_case_is_judged_by_the_branch_review_window(
+    api: Api, harness: Harness
+) -> None:
+    """R-IN-6, R-IN-7, R-SLA-10: whether a complaint repeats a closed case depends on the
+    review window of the SLA policy in force for its branch, not on the code's default: a case
+    decided 10 days ago is repeated within the default 30 days, but not where the branch's
+    policy says 5."""
+    default, short = f"Suzhou {uuid.uuid4().hex[:6]}", f"Wuxi {uuid.uuid4().hex[:6]}"
+    since = datetime.now(UTC) - timedelta(days=60)
+    await policies.add_version(harness.pool, "sla", short, since, {"review_window_days": 5},
+                               "a short review window", "admin")  # fmt: skip
+    for branch, repeats in ((default, True), (short, False)):
+        phone, policy = f"139{uuid.uuid4().int % 10**8:08d}", f"P{uuid.uuid4().hex[:8]}"
+        old = await _closed_long_ago(harness, branch, phone, policy)
+        again = complaint(branch=branch, policy_number=policy,
+                          customer={"name": "王芳", "phone": phone})  # fmt: skip
+        filed = await api.post("/v1/complaints", again)
+        assert filed.status_code == 201, filed.text
+        view = filed.json()["complaint"]
+        assert view["repeat_of"] == (old if repeats else None), (branch, view)

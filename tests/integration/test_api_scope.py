@@ -33,14 +33,17 @@ from temporalio.api.common.v1 import Payload, Payloads
 from temporalio.testing import WorkflowEnvironment
 
 from api import scope
+from api.action_examples import example
 from api.app import create_app
 from api.auth import create_key, create_ui_token
 from api.codec import codec_router
 from api.complaints import complaint_id_for
+from domain.actions import ACTION_MODELS, ACTIONS, Who
 from domain.sla import HandlingPolicy, SlaPolicy
 from domain.vocabulary import Role
 from infra.binaries import find
 from infra.codec import EncryptionCodec
+from infra.config import Settings
 from infra.postgres import create_database, create_pool, drop_database
 from infra.temporal import register_search_attributes
 from ledger import evidence
@@ -63,11 +66,16 @@ UI_ORIGIN = "http://ui.test"
 PERIOD = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
 DONE = "DONE-BJ-1"  # a finished case of HOME, written to the ledger directly
 
+# The status page's settings (R-CU-2), so that staff can re-issue a link.
+STATUS_LINKS = Settings(status_url="https://service.example/status", status_secret=b"s" * 32)
+
 R = Role
 ALL = tuple(Role)
 ACTING = (R.SENIOR_MANAGER, R.SUPERVISOR, R.HANDLER, R.SYSTEM, R.ADMIN)
 CASE_STAFF = (R.SENIOR_MANAGER, R.SUPERVISOR, R.HANDLER, R.SYSTEM)  # evidence: no admin
 SEE_CUSTOMERS = (R.HANDLER, R.SUPERVISOR)
+LINK_STAFF = (R.SENIOR_MANAGER, R.SUPERVISOR, R.HANDLER)  # R-CU-2: revoke, re-issue
+LEADS = (R.SENIOR_MANAGER, R.SUPERVISOR)  # a supervisor's actions (Who.LEADER)
 REPORTS = (R.SUPERVISOR, R.AUDITOR, R.SYSTEM)
 RESULTS = (R.REVIEW_GROUP, R.SUPERVISOR, R.AUDITOR, R.SYSTEM, R.ADMIN)
 
@@ -88,6 +96,7 @@ class World:
     case: str  # open, HOME
     evidence_id: str
     decode_body: str  # payloads naming `case`, encrypted
+    acted: str = ""  # open, HOME: the one each action's own route acts on
     keys: dict[tuple[Role, str], Key] = field(default_factory=dict)
 
     def key(self, role: Role, branch: str) -> Key:
@@ -137,12 +146,15 @@ def at(
     content: Callable[[World], bytes] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Callable[[World], Call]:
-    """A request to `path` ({case}: the open case, {evidence}: its evidence, {token}: the
-    key's personal codec endpoint); `body` may be a function, called for each request."""
+    """A request to `path` ({case}: the open case, {evidence}: its evidence, {acted}: the
+    case the actions' routes act on, {token}: the key's personal codec endpoint); `body` may
+    be a function, called for each request."""
 
     def build(world: World) -> Call:
         return Call(
-            path.format(case=world.case, evidence=world.evidence_id, token="{token}"),
+            path.format(
+                case=world.case, evidence=world.evidence_id, acted=world.acted, token="{token}"
+            ),
             params or {},
             body() if callable(body) else body,
             content(world) if content else None,
@@ -210,6 +222,12 @@ NATIONAL_2027 = {
     },
 }
 
+HOT_SPOT = 1  # HOME's hot spot (R-AN-8), written to the ledger directly
+# R-CR-9: HOME's unit of the contacts directory (its superiors are entered in `_furnish`).
+HOME_UNIT = {"reason": "designated", "unit": {
+    "level": "county", "name": "海淀支公司", "parent": "Beijing", "branch": HOME,
+    "contacts": [{"name": "何静", "user": "he.jing"}]}}  # fmt: skip
+
 # Every route of the app, by (method, path template): what it is, who it admits, one request.
 # fmt: off
 TABLE: dict[tuple[str, str], Door] = {
@@ -228,10 +246,17 @@ TABLE: dict[tuple[str, str], Door] = {
         shows=lambda body: any(i["branch"] == HOME for i in body["items"])),
     ("GET", "/v1/complaints/{complaint_id}/timeline"): Door("read", ALL, at(CASE + "/timeline")),
     ("GET", "/v1/complaints/{complaint_id}/notices"): Door("read", ALL, at(CASE + "/notices")),
-    # The route lets the action through; the case decides it (an admin's: refused, 409).
+    # Each action's own route (its example as the body) lets the action through; the case
+    # decides it (an admin's: refused, 409). A supervisor's action admits the leaders only.
+    **{("POST", f"/v1/complaints/{{complaint_id}}/actions/{name}"): Door(
+        "change", LEADS if ACTIONS[name].who is Who.LEADER else ACTING,
+        at(f"/v1/complaints/{{acted}}/actions/{name}", body=example(name)),
+        frozenset({200, 409}))
+       for name in ACTION_MODELS},
+    # The deprecated generic route: a known action's path is its own route's, so here an
+    # unknown one (404 within the key's branches; outside them 403 first).
     ("POST", "/v1/complaints/{complaint_id}/actions/{action}"): Door(
-        "change", ACTING, at(CASE + "/actions/flag_customer", body={"flags": ["vulnerable"]}),
-        frozenset({200, 409})),
+        "change", ACTING, at(CASE + "/actions/no_such_action", body={}), frozenset({404})),
     ("POST", "/v1/complaints/{complaint_id}/evidence"): Door(
         "change", CASE_STAFF, at(CASE + "/evidence", params={"filename": "receipt.txt"},
                                  content=evidence_file, headers={"Content-Type": "text/plain"}),
@@ -268,11 +293,37 @@ TABLE: dict[tuple[str, str], Door] = {
     **{("GET", p): Door("keyed", (R.ADMIN, R.SUPERVISOR, R.AUDITOR), at(p.format(
         template="paused", language="zh"))) for p in (
         "/v1/notice-templates", "/v1/notice-templates/{template}/{language}")},
+    # R-CU-2: the customer's status page needs no key (an unknown token: 404); its link is
+    # revoked or re-issued by the case's staff.
+    **{("GET", p): Door("public", (), at(p.format(token="no-such-token")), frozenset({404}))
+       for p in ("/status/{token}", "/status/{token}.json")},
+    ("POST", "/v1/complaints/{complaint_id}/status-link"): Door(
+        "change", LINK_STAFF, at(CASE + "/status-link")),
+    ("POST", "/v1/complaints/{complaint_id}/status-link/revoke"): Door(
+        "change", LINK_STAFF, at(CASE + "/status-link/revoke")),
     ("POST", "/v1/branches/{branch}/closures"): Door(
         "change", (R.ADMIN,), at(f"/v1/branches/{HOME}/closures", body=CLOSURE)),
     ("GET", "/v1/accountability/{period}/results"): Door(
         "list", RESULTS, at(f"/v1/accountability/{PERIOD}/results", params={"format": "json"}),
         shows=lambda body: any(r["branch"] == HOME for r in body)),
+    # R-AN-8: causes and hot spots
+    ("GET", "/v1/causes"): Door("keyed", ALL, at("/v1/causes")),
+    ("GET", "/v1/hot-spots"): Door(
+        "list", (R.SUPERVISOR, R.AUDITOR, R.ADMIN), at("/v1/hot-spots"),
+        shows=lambda body: any(s["branch"] == HOME for s in body)),
+    ("POST", "/v1/hot-spots/{hot_spot_id}/assignment"): Door(
+        "change", (R.SUPERVISOR, R.ADMIN),
+        at(f"/v1/hot-spots/{HOT_SPOT}/assignment", body={"owner": "zhou.min"})),
+    # The first admitted role records it; the next one finds it closed (409).
+    ("POST", "/v1/hot-spots/{hot_spot_id}/rectification"): Door(
+        "change", (R.SUPERVISOR, R.ADMIN),
+        at(f"/v1/hot-spots/{HOT_SPOT}/rectification", body={"rectification": "retrained"}),
+        frozenset({200, 409})),
+    # R-CR-9: the contacts directory
+    ("GET", "/v1/contacts"): Door(
+        "list", ALL, at("/v1/contacts"), shows=lambda body: any(u["unit"] == HOME for u in body)),
+    ("PUT", "/v1/contacts/{unit}"): Door(
+        "change", (R.ADMIN,), at(f"/v1/contacts/{HOME}", body=HOME_UNIT), CREATED),
     **{("POST", p): Door("read", SEE_CUSTOMERS, at(p, content=decode_body, headers=JSON))
        for p in ("/codec/decode", "/codec/u/{token}/decode")},
     **{("POST", p): Door("keyed", ALL, at(p, content=encode_body, headers=JSON))
@@ -351,7 +402,7 @@ async def world(pg_server: str, migrated_template: str) -> AsyncIterator[World]:
         async with worker:
             codec = codec_router(EncryptionCodec(TEST_KEY_RING), ui_origins=[UI_ORIGIN])
             app = create_app(env.client, pool, task_queue=queue, codec_router=codec,
-                             key_ring=TEST_KEY_RING)  # fmt: skip
+                             key_ring=TEST_KEY_RING, settings=STATUS_LINKS)  # fmt: skip
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://api") as http:
                 yield await _furnish(http, pool, env)
@@ -370,6 +421,11 @@ async def _furnish(http: httpx.AsyncClient, pool: asyncpg.Pool, env: WorkflowEnv
     assert filed.status_code == 201, filed.text
     cid = filed.json()["complaint"]["complaint_id"]
     await eventually(lambda: _in_ledger(pool, cid), what="the case in the ledger")
+    acted = await http.post("/v1/complaints", json=complaint(),
+                            headers={"Authorization": f"Bearer {intake}"})  # fmt: skip
+    assert acted.status_code == 201, acted.text
+    acted_id = acted.json()["complaint"]["complaint_id"]
+    await eventually(lambda: _in_ledger(pool, acted_id), what="the acted case in the ledger")
     attached, _ = await evidence.attach(
         pool, TEST_KEY_RING, complaint_id=cid, owner_kind="case", owner_id=cid,
         filename="photo.png", media_type="image/png", content=b"\x89PNG scope", uploaded_by="li.na",
@@ -383,6 +439,25 @@ async def _furnish(http: httpx.AsyncClient, pool: asyncpg.Pool, env: WorkflowEnv
     )  # fmt: skip
     await policies.add_version(pool, "working_hours", HOME, datetime(2026, 1, 1, tzinfo=UTC),
                                HOURS, "branch hours", "admin")  # fmt: skip
+    # R-CR-9: the directory's head office, HOME's and AWAY's provinces and units.
+    since = datetime(2026, 1, 1, tzinfo=UTC)
+    for unit, level, parent, branch in (("Head Office", "head_office", None, None),
+                                        ("Beijing", "province", "Head Office", None),
+                                        ("Shanghai", "province", "Head Office", None),
+                                        (HOME, "county", "Beijing", HOME),
+                                        (AWAY, "county", "Shanghai", AWAY)):  # fmt: skip
+        body = {"level": level, "name": unit, "parent": parent, "branch": branch,
+                "contacts": [{"name": "联系人", "user": f"contact.{level}"}]}  # fmt: skip
+        await policies.add_version(pool, "contacts", unit, since, body, "directory", "admin")
+    # R-AN-8: a hot spot of HOME (id 1).
+    await pool.execute(
+        "INSERT INTO hot_spots (hot_spot_id, period, branch, dimension, key, count,"
+        " trailing_counts, trailing_mean) VALUES ($1, $2, $3, 'cause', 'claims_handling', 6,"
+        " '{1,2,3}', 2)",
+        HOT_SPOT,
+        PERIOD,
+        HOME,
+    )
     await pool.execute(
         "INSERT INTO accountability_cycles (period, starts_on, ends_on, appeal_until, status,"
         " compiled_at, published_at) VALUES ($1, current_date, current_date, now(), 'published',"
@@ -397,7 +472,7 @@ async def _furnish(http: httpx.AsyncClient, pool: asyncpg.Pool, env: WorkflowEnv
     )
     sealed = await EncryptionCodec(TEST_KEY_RING).encode([plain({"complaint_id": cid})])
     world = World(http, pool, env, cid, attached.evidence_id,
-                  json_format.MessageToJson(Payloads(payloads=sealed)))  # fmt: skip
+                  json_format.MessageToJson(Payloads(payloads=sealed)), acted_id)  # fmt: skip
     for role in Role:
         for branch in (HOME, AWAY):
             bearer = await create_key(pool, f"{role.value}@{branch}", [role], [branch])
@@ -441,7 +516,9 @@ async def trace(world: World) -> tuple[Any, ...]:
         " (SELECT string_agg(d.decided_at::text, ',') FROM determinations d) AS decided,"
         " (SELECT count(*) FROM policy_versions) AS policies,"
         " (SELECT count(*) FROM branch_closures) AS closures,"
-        " (SELECT count(*) FROM access_log) AS accesses"
+        " (SELECT count(*) FROM access_log) AS accesses,"
+        " (SELECT string_agg(concat_ws('|', owner, due_on, rectified_by), ',') FROM hot_spots)"
+        " AS hot_spots"
     )
     assert counts is not None
     state = await contract.state(world.env.client, world.case)

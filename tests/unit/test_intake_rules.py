@@ -16,6 +16,7 @@ from domain.actions import ACTION_MODELS
 from domain.actions.bank import ClassifyPolicy
 from domain.case import Complaint, Refused
 from domain.notice_models import NoticeKind
+from domain.sla import SlaPolicy
 from domain.state import PolicyClass
 from domain.vocabulary import Channel, Grade, Stage
 from tests.unit.test_case_rules import HANDLER, MONDAY, SUPERVISOR, accept, run_until
@@ -457,3 +458,23 @@ def test_r_st_6_a_reassignment_keeps_the_case_and_its_clocks() -> None:
     s = case.state
     assert (s.owner, s.department, s.supervisor) == ("zhao.min", "理赔部", "qian.feng")
     assert s.clocks == clocks and s.stage is Stage.INVESTIGATE
+
+
+def test_r_in_6_a_closed_case_is_repeated_within_the_review_window_of_the_policy_given() -> None:
+    """R-IN-6, R-IN-7: the decision is the domain's, from the policy's review window (and its
+    speed, as the case's own window runs), to the minute; outside it, a new case."""
+    decided = MONDAY
+    closed = intake_rules.ClosedCase(complaint_id="C1", channel=Channel.HOTLINE,
+                                     decided_at=decided, times=2)  # fmt: skip
+    thirty = SlaPolicy()
+    five = SlaPolicy(review_window_days=5)
+    edge = decided + timedelta(days=5)
+    linked = intake_rules.repeat_of(edge, closed, five)
+    assert linked is not None and (linked.complaint_id, linked.times_before) == ("C1", 2)
+    assert linked.channel is Channel.HOTLINE
+    assert intake_rules.repeat_of(edge + timedelta(minutes=1), closed, five) is None
+    assert intake_rules.repeat_of(edge + timedelta(minutes=1), closed, thirty) is not None
+    fast = SlaPolicy(speed=480)  # 30 days / 480: 90 minutes
+    assert intake_rules.repeat_of(decided + timedelta(minutes=90), closed, fast) is not None
+    assert intake_rules.repeat_of(decided + timedelta(minutes=91), closed, fast) is None
+    assert intake_rules.repeat_of(edge, None, thirty) is None
