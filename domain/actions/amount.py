@@ -46,6 +46,7 @@ CORRECT_AMOUNT = ActionDef(
     effect=_corrected,
     since=3,
     asks=STAGE_FIRST,
+    example={"amount": "8200.00", "reason": "The second invoice adds 1,000 yuan."},
 )
 
 DEFINITIONS = (CORRECT_AMOUNT,)

@@ -65,6 +65,7 @@ DECIDE_RESOLUTION = ActionDef(
     effect=_decided,
     check=_refusal,
     who=Who.LEADER,
+    example={"approved": True},
 )
 
 DEFINITIONS = (DECIDE_RESOLUTION,)

@@ -178,6 +178,7 @@ TRANSFER_TO_INSURER = ActionDef(
     since=3,
     asks=STAGE_FIRST,
     offered=_may_hand_over,
+    example={"insurer": "Pacific Life Shanghai", "days": 3},
 )
 
 CLASSIFY_POLICY = ActionDef(
@@ -193,6 +194,7 @@ CLASSIFY_POLICY = ActionDef(
     since=3,
     asks=STAGE_FIRST,
     offered=lambda s, actor, rules: s.channel in intake_rules.BANK_CHANNELS,
+    example={"signed_personally": True, "callback_compliant": True},
 )
 
 DEFINITIONS = (TRANSFER_TO_INSURER, CLASSIFY_POLICY)

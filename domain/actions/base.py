@@ -9,8 +9,8 @@ models (`ACTION_MODELS`), the workflow's signals, the contract's action list, th
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -117,6 +117,9 @@ class ActionDef(Generic[P]):
     hidden: frozenset[str] = frozenset()
     offered: Offer | None = None  # None: whenever who and the stage allow it
     form: bool = True  # a person's form at the desk (not the intake's or a whole branch's)
+    # A body as a caller sends it (no actor, no role): the API's example in /openapi.json and
+    # /docs (tests/unit/test_action_routes.py checks it is valid for the payload).
+    example: Mapping[str, Any] = field(default_factory=dict)
 
     def offered_on(self, state: ComplaintState, actor: str | None, rules: int) -> bool:
         """Whether the case's stage and state let a form offer it (not who asks: `role_refusal`)."""

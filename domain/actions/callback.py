@@ -40,6 +40,7 @@ RECORD_CALLBACK = ActionDef(
     description='Callback done: {"satisfied": true|false}.',
     stages=frozenset({Stage.CALLBACK}),
     effect=_called_back,
+    example={"satisfied": True, "method": "phone"},
 )
 
 DEFINITIONS = (RECORD_CALLBACK,)

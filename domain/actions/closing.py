@@ -47,6 +47,7 @@ CLOSE_CASE = ActionDef(
     effect=_closed,
     check=_refusal,
     hidden=frozenset({"result"}),
+    example={"result": "Paid 8,200 yuan; the customer was informed."},
 )
 
 DEFINITIONS = (CLOSE_CASE,)

@@ -66,6 +66,12 @@ ANNOUNCE_CLOSURE = ActionDef(
     who=Who.ADMIN,  # its role check asks the rules version first: an older case keeps its calendar
     since=3,
     form=False,  # announced for a whole branch (POST /v1/branches/{branch}/closures)
+    example={
+        "closure_key": "typhoon-2026-10-22",
+        "first_day": "2026-10-22",
+        "last_day": "2026-10-22",
+        "reason": "Typhoon: the branch is closed.",
+    },
 )
 
 DEFINITIONS = (ANNOUNCE_CLOSURE,)

@@ -99,6 +99,11 @@ RECORD_CONDUCT = ActionDef(
     effect=_recorded,
     check=_conduct_refusal,
     since=3,
+    example={
+        "person": "sun.li",
+        "kind": "unauthorised_promise",
+        "detail": "Promised full payment before the investigation.",
+    },
 )
 
 DEFINITIONS = (ACKNOWLEDGE_SCRIPT, RECORD_CONDUCT)

@@ -26,6 +26,7 @@ RECORD_CONTACT = ActionDef(
     description="The complainant was contacted.",
     stages=frozenset({Stage.CONTACT}),
     effect=_contacted,
+    example={"method": "phone", "note": "Called the customer at 10:05."},
 )
 
 DEFINITIONS = (RECORD_CONTACT,)

@@ -131,6 +131,7 @@ ESCALATE_CRISIS = ActionDef(
     effect=_escalated,
     check=_escalate_refusal,
     offered=lambda s, actor, rules: not s.crisis,
+    example={"reasons": ["media"], "people_count": 1},
 )
 
 REPORT_CRISIS = ActionDef(
@@ -145,6 +146,10 @@ REPORT_CRISIS = ActionDef(
     check=_report_refusal,
     asks=OWN_GATE,  # its own rule asks the stage, by rules version
     offered=lambda s, actor, rules: any(c.key.startswith("crisis:") for c in s.clocks),
+    example={
+        "level": "superior",
+        "summary": "A local newspaper asked about the unpaid claim.",
+    },
 )
 
 DEFINITIONS = (ESCALATE_CRISIS, REPORT_CRISIS)

@@ -214,6 +214,10 @@ REQUEST_EXTENSION = ActionDef(
     effect=_requested,
     check=_request_refusal,
     offered=_may_request,
+    example={
+        "new_due_at": "2026-12-18T17:00:00+08:00",
+        "reason": "Waiting for the loss adjuster's report.",
+    },
 )
 
 DECIDE_EXTENSION = ActionDef(
@@ -227,6 +231,7 @@ DECIDE_EXTENSION = ActionDef(
     check=_decide_refusal,
     who=Who.LEADER,
     offered=_may_decide,
+    example={"approved": True, "new_due_at": "2026-12-18T17:00:00+08:00"},
 )
 
 DEFINITIONS = (REQUEST_EXTENSION, DECIDE_EXTENSION)

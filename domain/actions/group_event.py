@@ -129,6 +129,7 @@ RECORD_EARLY_SIGNS = ActionDef(
     check=_early_signs_refusal,
     since=3,
     offered=lambda s, actor, rules: s.clock("crisis:early_signs") is None,
+    example={"detail": "Customers gather at the outlet.", "people_count": 4},
 )
 
 RECORD_POLICE_CONTACT = ActionDef(
@@ -140,6 +141,7 @@ RECORD_POLICE_CONTACT = ActionDef(
     check=_police_refusal,
     since=3,
     offered=lambda s, actor, rules: s.crisis or crisis.recorded(s, "early_signs"),
+    example={"police": "Pudong police station"},
 )
 
 RECORD_GROUP_EVENT = ActionDef(
@@ -151,6 +153,7 @@ RECORD_GROUP_EVENT = ActionDef(
     check=_group_event_refusal,
     since=3,
     offered=lambda s, actor, rules: not s.group_event,
+    example={"commander": "wang.qiang", "people_count": 6},
 )
 
 DEFINITIONS = (RECORD_EARLY_SIGNS, RECORD_POLICE_CONTACT, RECORD_GROUP_EVENT)

@@ -148,6 +148,11 @@ TRANSFER = ActionDef(
     since=3,
     asks=STAGE_FIRST,
     offered=lambda s, actor, rules: _open_transfer(s) is None,
+    example={
+        "department": "Claims",
+        "requirements": "Check the second invoice and report back.",
+        "days": 2,
+    },
 )
 
 COMPLETE_TRANSFER = ActionDef(
@@ -160,6 +165,7 @@ COMPLETE_TRANSFER = ActionDef(
     since=3,
     asks=STAGE_FIRST,
     offered=lambda s, actor, rules: any(h.completed_at is None for h in s.handoffs),
+    example={"transfer": "transfer-1", "outcome": "The invoice is genuine."},
 )
 
 DEFINITIONS = (TRANSFER, COMPLETE_TRANSFER)

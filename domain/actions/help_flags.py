@@ -43,6 +43,7 @@ FLAG_CUSTOMER = ActionDef(
     check=_refusal,
     since=3,
     offered=lambda s, actor, rules: not set(HelpFlag) <= set(s.help_flags),
+    example={"flags": ["vulnerable"]},
 )
 
 DEFINITIONS = (FLAG_CUSTOMER,)

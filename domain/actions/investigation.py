@@ -59,6 +59,10 @@ SUBMIT_INVESTIGATION = ActionDef(
     stages=frozenset({Stage.INVESTIGATE}),
     effect=_submitted,
     hidden=frozenset({"proposed_resolution"}),
+    example={
+        "findings": "Garage invoice verified against the policy schedule.",
+        "proposed_resolution": "Pay 8,200 yuan.",
+    },
 )
 
 DEFINITIONS = (SUBMIT_INVESTIGATION,)

@@ -78,6 +78,7 @@ PAUSE_CLOCK = ActionDef(
     effect=_paused,
     check=_pause_refusal,
     offered=lambda s, actor, rules: running_unpaused(s),
+    example={"reason": "appraisal"},
 )
 
 RESUME_CLOCK = ActionDef(
@@ -88,6 +89,7 @@ RESUME_CLOCK = ActionDef(
     effect=_resumed,
     check=_resume_refusal,
     offered=_may_resume,
+    example={"note": "The appraisal came back."},
 )
 
 DEFINITIONS = (PAUSE_CLOCK, RESUME_CLOCK)

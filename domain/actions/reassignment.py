@@ -47,6 +47,7 @@ REASSIGN = ActionDef(
     stages=OPEN,
     effect=_reassigned,
     check=_refusal,
+    example={"owner": "zhao.min"},
 )
 
 DEFINITIONS = (REASSIGN,)

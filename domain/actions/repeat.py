@@ -44,6 +44,7 @@ RECORD_REPEAT = ActionDef(
     stages=OPEN,
     effect=_repeated,
     form=False,  # the intake merges a repeat (POST /v1/complaints)
+    example={"channel": "online", "new_facts": "A second invoice was found."},
 )
 
 DEFINITIONS = (RECORD_REPEAT,)

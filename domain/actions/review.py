@@ -47,6 +47,7 @@ REQUEST_REVIEW = ActionDef(
     effect=_reviewed,
     check=_refusal,
     offered=lambda s, actor, rules: s.decided_at is not None,
+    example={"reason": "The customer disputes the amount paid."},
 )
 
 DEFINITIONS = (REQUEST_REVIEW,)

@@ -55,6 +55,7 @@ DESIGNATE_SPECIAL = ActionDef(
     stages=OPEN,
     effect=_designated,
     who=Who.LEADER,
+    example={"deadlines": {"contact_hours": 2, "investigate_days": 3, "approve_days": 1}},
 )
 
 EXPEDITE = ActionDef(
@@ -66,6 +67,7 @@ EXPEDITE = ActionDef(
     check=_expedite_refusal,
     who=Who.LEADER,
     offered=lambda s, actor, rules: running_unpaused(s),
+    example={"minutes": 120},
 )
 
 DEFINITIONS = (DESIGNATE_SPECIAL, EXPEDITE)

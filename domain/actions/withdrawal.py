@@ -40,6 +40,7 @@ WITHDRAW = ActionDef(
     description="The customer withdrew the complaint.",
     stages=OPEN,
     effect=_withdrawn,
+    example={"reason": "The customer settled with the garage directly."},
 )
 
 DEFINITIONS = (WITHDRAW,)
