@@ -44,9 +44,11 @@ CORRECT_AMOUNT = ActionDef(
     description='R-IN-8: {"amount": "1234.50", "reason": "..."} (CNY).',
     stages=OPEN | {Stage.CLOSED},
     effect=_corrected,
+    topic="hand-offs and the bank channel",
     since=3,
     asks=STAGE_FIRST,
     example={"amount": "8200.00", "reason": "The second invoice adds 1,000 yuan."},
+    label=("更正涉案金额", "Correct amount"),
 )
 
 DEFINITIONS = (CORRECT_AMOUNT,)

@@ -63,9 +63,11 @@ DECIDE_RESOLUTION = ActionDef(
     ),
     stages=frozenset({Stage.APPROVE}),
     effect=_decided,
+    topic="handling",
     check=_refusal,
     who=Who.LEADER,
     example={"approved": True},
+    label=("审批处理方案", "Decide resolution"),
 )
 
 DEFINITIONS = (DECIDE_RESOLUTION,)

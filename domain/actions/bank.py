@@ -174,11 +174,13 @@ TRANSFER_TO_INSURER = ActionDef(
     description='Bank outlet (R-CR-4): {"insurer": "...", "days": 3}.',
     stages=OPEN,
     effect=_handed_over,
+    topic="hand-offs and the bank channel",
     check=_hand_over_refusal,
     since=3,
     asks=STAGE_FIRST,
     offered=_may_hand_over,
     example={"insurer": "Pacific Life Shanghai", "days": 3},
+    label=("移交保险公司", "Transfer to insurer"),
 )
 
 CLASSIFY_POLICY = ActionDef(
@@ -190,11 +192,13 @@ CLASSIFY_POLICY = ActionDef(
     ),
     stages=OPEN,
     effect=_classified,
+    topic="hand-offs and the bank channel",
     check=_classify_refusal,
     since=3,
     asks=STAGE_FIRST,
     offered=lambda s, actor, rules: s.channel in intake_rules.BANK_CHANNELS,
     example={"signed_personally": True, "callback_compliant": True},
+    label=("保单定性", "Classify policy"),
 )
 
 DEFINITIONS = (TRANSFER_TO_INSURER, CLASSIFY_POLICY)

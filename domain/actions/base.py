@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from domain.fields import Input, Key, Name, Note
 from domain.state import ComplaintState
@@ -109,6 +109,10 @@ class ActionDef(Generic[P]):
     description: str | None
     stages: frozenset[Stage]
     effect: Effect[P]  # what it does to the case once the gate let it through
+    # What it is about, as the API groups the actions (its tag in /openapi.json and /docs).
+    topic: Literal[
+        "handling", "deadlines", "crisis", "hand-offs and the bank channel", "conduct and care"
+    ]
     check: Gate[P] | None = None  # its own rule, asked after who, which rules and where
     who: Who = Who.HANDLING
     since: int = 1  # the rules version that brought it: a case of older rules refuses it
@@ -120,6 +124,7 @@ class ActionDef(Generic[P]):
     # A body as a caller sends it (no actor, no role): the API's example in /openapi.json and
     # /docs (tests/unit/test_action_routes.py checks it is valid for the payload).
     example: Mapping[str, Any] = field(default_factory=dict)
+    label: tuple[str, str] | None = None  # the desk's name for it: Chinese, English
 
     def offered_on(self, state: ComplaintState, actor: str | None, rules: int) -> bool:
         """Whether the case's stage and state let a form offer it (not who asks: `role_refusal`)."""

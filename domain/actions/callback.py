@@ -40,7 +40,9 @@ RECORD_CALLBACK = ActionDef(
     description='Callback done: {"satisfied": true|false}.',
     stages=frozenset({Stage.CALLBACK}),
     effect=_called_back,
+    topic="handling",
     example={"satisfied": True, "method": "phone"},
+    label=("记录回访", "Record callback"),
 )
 
 DEFINITIONS = (RECORD_CALLBACK,)

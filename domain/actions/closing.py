@@ -45,9 +45,11 @@ CLOSE_CASE = ActionDef(
     description="Resolution carried out, result fed back.",
     stages=frozenset({Stage.CLOSE}),
     effect=_closed,
+    topic="handling",
     check=_refusal,
     hidden=frozenset({"result"}),
     example={"result": "Paid 8,200 yuan; the customer was informed."},
+    label=("办结", "Close case"),
 )
 
 DEFINITIONS = (CLOSE_CASE,)

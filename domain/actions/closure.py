@@ -63,6 +63,7 @@ ANNOUNCE_CLOSURE = ActionDef(
     ),
     stages=OPEN,
     effect=_announced,
+    topic="deadlines",
     who=Who.ADMIN,  # its role check asks the rules version first: an older case keeps its calendar
     since=3,
     form=False,  # announced for a whole branch (POST /v1/branches/{branch}/closures)
@@ -72,6 +73,7 @@ ANNOUNCE_CLOSURE = ActionDef(
         "last_day": "2026-10-22",
         "reason": "Typhoon: the branch is closed.",
     },
+    label=("临时停业", "Announce closure"),
 )
 
 DEFINITIONS = (ANNOUNCE_CLOSURE,)

@@ -82,9 +82,11 @@ ACKNOWLEDGE_SCRIPT = ActionDef(
     description="R-CR-2: the handler acknowledges the handling script.",
     stages=OPEN,
     effect=_acknowledged,
+    topic="conduct and care",
     check=_acknowledge_refusal,
     since=3,
     offered=lambda s, actor, rules: actor is None or actor not in s.script_acknowledged_by,
+    label=("确认处理话术", "Acknowledge script"),
 )
 
 RECORD_CONDUCT = ActionDef(
@@ -97,6 +99,7 @@ RECORD_CONDUCT = ActionDef(
     ),
     stages=OPEN | {Stage.CLOSED, Stage.WITHDRAWN},
     effect=_recorded,
+    topic="conduct and care",
     check=_conduct_refusal,
     since=3,
     example={
@@ -104,6 +107,7 @@ RECORD_CONDUCT = ActionDef(
         "kind": "unauthorised_promise",
         "detail": "Promised full payment before the investigation.",
     },
+    label=("记录员工行为", "Record conduct"),
 )
 
 DEFINITIONS = (ACKNOWLEDGE_SCRIPT, RECORD_CONDUCT)

@@ -26,7 +26,9 @@ RECORD_CONTACT = ActionDef(
     description="The complainant was contacted.",
     stages=frozenset({Stage.CONTACT}),
     effect=_contacted,
+    topic="handling",
     example={"method": "phone", "note": "Called the customer at 10:05."},
+    label=("记录联系客户", "Record contact"),
 )
 
 DEFINITIONS = (RECORD_CONTACT,)

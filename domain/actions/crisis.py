@@ -129,9 +129,11 @@ ESCALATE_CRISIS = ActionDef(
     description='The case becomes a crisis: {"reasons": [...]}.',
     stages=OPEN,
     effect=_escalated,
+    topic="crisis",
     check=_escalate_refusal,
     offered=lambda s, actor, rules: not s.crisis,
     example={"reasons": ["media"], "people_count": 1},
+    label=("升级为危机事件", "Escalate to crisis"),
 )
 
 REPORT_CRISIS = ActionDef(
@@ -143,6 +145,7 @@ REPORT_CRISIS = ActionDef(
     ),
     stages=OPEN | {Stage.CLOSED, Stage.WITHDRAWN},
     effect=_reported,
+    topic="crisis",
     check=_report_refusal,
     asks=OWN_GATE,  # its own rule asks the stage, by rules version
     offered=lambda s, actor, rules: any(c.key.startswith("crisis:") for c in s.clocks),
@@ -150,6 +153,7 @@ REPORT_CRISIS = ActionDef(
         "level": "superior",
         "summary": "A local newspaper asked about the unpaid claim.",
     },
+    label=("危机事件报告", "Report crisis"),
 )
 
 DEFINITIONS = (ESCALATE_CRISIS, REPORT_CRISIS)

@@ -212,12 +212,14 @@ REQUEST_EXTENSION = ActionDef(
     description="Handler asks for a later deadline.",
     stages=OPEN,
     effect=_requested,
+    topic="deadlines",
     check=_request_refusal,
     offered=_may_request,
     example={
         "new_due_at": "2026-12-18T17:00:00+08:00",
         "reason": "Waiting for the loss adjuster's report.",
     },
+    label=("申请延期", "Request extension"),
 )
 
 DECIDE_EXTENSION = ActionDef(
@@ -228,10 +230,12 @@ DECIDE_EXTENSION = ActionDef(
     ),
     stages=OPEN,
     effect=_decided,
+    topic="deadlines",
     check=_decide_refusal,
     who=Who.LEADER,
     offered=_may_decide,
     example={"approved": True, "new_due_at": "2026-12-18T17:00:00+08:00"},
+    label=("审批延期", "Decide extension"),
 )
 
 DEFINITIONS = (REQUEST_EXTENSION, DECIDE_EXTENSION)

@@ -126,10 +126,12 @@ RECORD_EARLY_SIGNS = ActionDef(
     description='R-CR-6: early signs of a group event, 1 h to report: {"detail": ".."}.',
     stages=OPEN,
     effect=_early_signs,
+    topic="crisis",
     check=_early_signs_refusal,
     since=3,
     offered=lambda s, actor, rules: s.clock("crisis:early_signs") is None,
     example={"detail": "Customers gather at the outlet.", "people_count": 4},
+    label=("群体事件苗头", "Record early signs"),
 )
 
 RECORD_POLICE_CONTACT = ActionDef(
@@ -138,10 +140,12 @@ RECORD_POLICE_CONTACT = ActionDef(
     description='R-CR-6: contact with the local police: {"police": "..."}.',
     stages=OPEN | {Stage.CLOSED, Stage.WITHDRAWN},
     effect=_police,
+    topic="crisis",
     check=_police_refusal,
     since=3,
     offered=lambda s, actor, rules: s.crisis or crisis.recorded(s, "early_signs"),
     example={"police": "Pudong police station"},
+    label=("记录联系警方", "Record police contact"),
 )
 
 RECORD_GROUP_EVENT = ActionDef(
@@ -150,10 +154,12 @@ RECORD_GROUP_EVENT = ActionDef(
     description='R-CR-6: a group event; who commands on site: {"commander": "..."}.',
     stages=OPEN,
     effect=_group_event,
+    topic="crisis",
     check=_group_event_refusal,
     since=3,
     offered=lambda s, actor, rules: not s.group_event,
     example={"commander": "wang.qiang", "people_count": 6},
+    label=("记录群体事件", "Record group event"),
 )
 
 DEFINITIONS = (RECORD_EARLY_SIGNS, RECORD_POLICE_CONTACT, RECORD_GROUP_EVENT)

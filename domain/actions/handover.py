@@ -144,6 +144,7 @@ TRANSFER = ActionDef(
     ),
     stages=OPEN,
     effect=_transferred,
+    topic="hand-offs and the bank channel",
     check=_transfer_refusal,
     since=3,
     asks=STAGE_FIRST,
@@ -153,6 +154,7 @@ TRANSFER = ActionDef(
         "requirements": "Check the second invoice and report back.",
         "days": 2,
     },
+    label=("转办", "Transfer"),
 )
 
 COMPLETE_TRANSFER = ActionDef(
@@ -161,11 +163,13 @@ COMPLETE_TRANSFER = ActionDef(
     description='A transfer reported back: {"transfer": "transfer-1", "outcome": "..."}.',
     stages=OPEN | {Stage.CLOSED},
     effect=_completed,
+    topic="hand-offs and the bank channel",
     check=_complete_refusal,
     since=3,
     asks=STAGE_FIRST,
     offered=lambda s, actor, rules: any(h.completed_at is None for h in s.handoffs),
     example={"transfer": "transfer-1", "outcome": "The invoice is genuine."},
+    label=("转办反馈", "Complete transfer"),
 )
 
 DEFINITIONS = (TRANSFER, COMPLETE_TRANSFER)

@@ -40,10 +40,12 @@ FLAG_CUSTOMER = ActionDef(
     ),
     stages=OPEN | {Stage.CLOSED},
     effect=_flagged,
+    topic="conduct and care",
     check=_refusal,
     since=3,
     offered=lambda s, actor, rules: not set(HelpFlag) <= set(s.help_flags),
     example={"flags": ["vulnerable"]},
+    label=("标记客户需协助", "Flag customer"),
 )
 
 DEFINITIONS = (FLAG_CUSTOMER,)

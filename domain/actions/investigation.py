@@ -58,11 +58,13 @@ SUBMIT_INVESTIGATION = ActionDef(
     ),
     stages=frozenset({Stage.INVESTIGATE}),
     effect=_submitted,
+    topic="handling",
     hidden=frozenset({"proposed_resolution"}),
     example={
         "findings": "Garage invoice verified against the policy schedule.",
         "proposed_resolution": "Pay 8,200 yuan.",
     },
+    label=("提交调查结果", "Submit investigation"),
 )
 
 DEFINITIONS = (SUBMIT_INVESTIGATION,)

@@ -76,9 +76,11 @@ PAUSE_CLOCK = ActionDef(
     description='Pause for {"reason": "appraisal"|"testing"|"loss_assessment"}.',
     stages=OPEN,
     effect=_paused,
+    topic="deadlines",
     check=_pause_refusal,
     offered=lambda s, actor, rules: running_unpaused(s),
     example={"reason": "appraisal"},
+    label=("暂停计时", "Pause clock"),
 )
 
 RESUME_CLOCK = ActionDef(
@@ -87,9 +89,11 @@ RESUME_CLOCK = ActionDef(
     description="Restart the paused clocks.",
     stages=OPEN,
     effect=_resumed,
+    topic="deadlines",
     check=_resume_refusal,
     offered=_may_resume,
     example={"note": "The appraisal came back."},
+    label=("恢复计时", "Resume clock"),
 )
 
 DEFINITIONS = (PAUSE_CLOCK, RESUME_CLOCK)

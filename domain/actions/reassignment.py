@@ -46,8 +46,10 @@ REASSIGN = ActionDef(
     description="New owner, department or supervisor; clocks kept.",
     stages=OPEN,
     effect=_reassigned,
+    topic="handling",
     check=_refusal,
     example={"owner": "zhao.min"},
+    label=("转派", "Reassign"),
 )
 
 DEFINITIONS = (REASSIGN,)

@@ -43,8 +43,10 @@ RECORD_REPEAT = ActionDef(
     description=None,  # the API's (a repeat filed at intake), an update only
     stages=OPEN,
     effect=_repeated,
+    topic="handling",
     form=False,  # the intake merges a repeat (POST /v1/complaints)
     example={"channel": "online", "new_facts": "A second invoice was found."},
+    label=("重复投诉", "Record repeat"),
 )
 
 DEFINITIONS = (RECORD_REPEAT,)

@@ -45,9 +45,11 @@ REQUEST_REVIEW = ActionDef(
     description="The complainant asks for a review (核查).",
     stages=frozenset({Stage.CALLBACK, Stage.CLOSED}),
     effect=_reviewed,
+    topic="handling",
     check=_refusal,
     offered=lambda s, actor, rules: s.decided_at is not None,
     example={"reason": "The customer disputes the amount paid."},
+    label=("申请复核", "Request review"),
 )
 
 DEFINITIONS = (REQUEST_REVIEW,)

@@ -54,8 +54,10 @@ DESIGNATE_SPECIAL = ActionDef(
     description="Supervisor grades the case special with its deadlines.",
     stages=OPEN,
     effect=_designated,
+    topic="deadlines",
     who=Who.LEADER,
     example={"deadlines": {"contact_hours": 2, "investigate_days": 3, "approve_days": 1}},
+    label=("认定为特殊投诉", "Designate special"),
 )
 
 EXPEDITE = ActionDef(
@@ -64,10 +66,12 @@ EXPEDITE = ActionDef(
     description='Supervisor: same-day handling, {"minutes": 120}.',
     stages=OPEN,
     effect=_expedited,
+    topic="deadlines",
     check=_expedite_refusal,
     who=Who.LEADER,
     offered=lambda s, actor, rules: running_unpaused(s),
     example={"minutes": 120},
+    label=("要求当日办结", "Expedite"),
 )
 
 DEFINITIONS = (DESIGNATE_SPECIAL, EXPEDITE)

@@ -40,7 +40,9 @@ WITHDRAW = ActionDef(
     description="The customer withdrew the complaint.",
     stages=OPEN,
     effect=_withdrawn,
+    topic="handling",
     example={"reason": "The customer settled with the garage directly."},
+    label=("撤诉", "Withdraw"),
 )
 
 DEFINITIONS = (WITHDRAW,)
