@@ -43,7 +43,8 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from bench.empty_workflow import EmptyWorkflow, TwoLocalActivitiesWorkflow, noop
 from bench.servers import dev_server, ledger
-from domain.models import ComplaintIntake, Notification
+from domain.intake import ComplaintIntake
+from domain.notice_models import Notification
 from infra.codec import data_converter, generate_key_file
 from infra.logs import configure
 from infra.postgres import create_pool

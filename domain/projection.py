@@ -10,15 +10,11 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from domain.models import (
-    BankFacts,
-    BankRecord,
-    ComplaintIntake,
-    ComplaintState,
-    Derived,
-    LedgerRecord,
-    Notification,
-)
+from domain.fields import Derived
+from domain.intake import ComplaintIntake
+from domain.ledger_records import BankFacts, BankRecord, LedgerRecord
+from domain.notice_models import Notification
+from domain.state import ComplaintState
 
 RowT = TypeVar("RowT", bound=Derived)
 

@@ -22,7 +22,7 @@ class Behaviour(StrEnum):
     # R-SLA-11: a case with provisional deadlines asks for the calendar again at least once a
     # day (a timer), and re-plans every running deadline with a year now known.
     DAILY_CALENDAR_CHECK = "daily_calendar_check"
-    # Rules 5: an action's text is checked by the input rules (domain/models.py NEW_INPUT,
+    # Rules 5: an action's text is checked by the input rules (domain/fields.py NEW_INPUT,
     # docs/input.md) in the case too, as the API checks it: a signal from the Web UI or the
     # CLI with a control character or blank text is refused naming the field.
     ACTION_INPUT_RULES = "action_input_rules"

@@ -29,7 +29,7 @@ from temporalio.service import RPCError
 
 from domain import grading
 from domain.identity import VerifiedIdentity
-from domain.models import ComplaintIntake
+from domain.intake import ComplaintIntake
 from domain.sla import SlaPolicy
 from workflows import contract
 

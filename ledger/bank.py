@@ -11,7 +11,7 @@ rows, `ON CONFLICT`, and the version guard of `ledger/record.py`.
 
 from __future__ import annotations
 
-from domain.models import LedgerRecord
+from domain.ledger_records import LedgerRecord
 from infra.postgres import Connection
 from ledger.rows import columns
 

@@ -16,7 +16,9 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from domain.models import ConductEvent, CrisisRecord, Derived, LedgerRecord
+from domain.fields import Derived
+from domain.ledger_records import LedgerRecord
+from domain.state import ConductEvent, CrisisRecord
 from infra.postgres import Connection, Queryable
 from ledger.rows import columns
 

@@ -19,8 +19,8 @@ from temporalio.testing import WorkflowEnvironment
 from api.app import create_app
 from api.auth import create_key
 from api.desk.config import DeskSettings
-from domain.models import Role
-from domain.sla import PolicySnapshot, SlaPolicy
+from domain.sla import HandlingPolicy, SlaPolicy
+from domain.vocabulary import Role
 from infra.binaries import find
 from infra.postgres import create_database, create_pool, drop_database
 from infra.temporal import register_search_attributes
@@ -129,7 +129,7 @@ async def desk_world(pg_server: str, migrated_template: str) -> AsyncIterator[De
     try:
         await register_search_attributes(env.client, contract.SEARCH_ATTRIBUTES)
         queue = f"desk-{uuid.uuid4().hex[:8]}"
-        policy = FixedPolicySource(PolicySnapshot(calendar=test_calendar(), sla=SlaPolicy()))
+        policy = FixedPolicySource(HandlingPolicy(calendar=test_calendar(), sla=SlaPolicy()))
         worker = build_worker(env.client, pool=pool, task_queue=queue,
                               sender=RecordingNotifier(), policy_source=policy)  # fmt: skip
         async with worker:

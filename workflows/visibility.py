@@ -10,7 +10,7 @@ from typing import Any
 from temporalio.common import SearchAttributeUpdate, TypedSearchAttributes
 
 import workflows.search_attributes as sa
-from domain.models import ComplaintState
+from domain.state import ComplaintState
 
 
 def values(s: ComplaintState) -> dict[str, Any]:

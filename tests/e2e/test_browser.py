@@ -36,7 +36,7 @@ import pytest
 from temporalio.client import Client
 
 from domain.identity import VerifiedIdentity
-from domain.models import ComplaintState, TimelineEntry
+from domain.state import ComplaintState, TimelineEntry
 from infra.config import PROJECT_ROOT
 from infra.temporal import connect
 from tests.e2e.test_dev_launcher import alive, children, free_port, ids

@@ -14,7 +14,7 @@ import pytest
 
 from api.app import create_app
 from api.auth import create_key
-from domain.models import Role
+from domain.vocabulary import Role
 from ledger import policy as policies
 from tests.harness import Harness
 from tests.integration.test_api import Api, complaint

@@ -19,8 +19,8 @@ import pytest
 from api.app import create_app
 from api.auth import create_key
 from domain import intake_rules
-from domain.models import Role
 from domain.notices import last_day
+from domain.vocabulary import Role
 from reports.statistics import monthly_report
 from tests.harness import Harness, eventually
 from tests.integration.test_api import Api, complaint

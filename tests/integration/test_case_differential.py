@@ -16,9 +16,10 @@ from typing import Any
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
+from domain.actions import ACTION_MODELS
 from domain.case import Complaint, Refused
-from domain.models import ACTION_MODELS, Role
-from domain.sla import PolicySnapshot, SlaPolicy
+from domain.sla import HandlingPolicy, SlaPolicy
+from domain.vocabulary import Role
 from tests.harness import Harness, test_calendar
 from tests.identities import verified
 from tests.unit.test_case_machine import ACTOR, WEIGHTED, closing_steps
@@ -103,7 +104,7 @@ async def test_the_workflow_ends_where_the_pure_case_ends(harness: Harness, seed
     holiday = start + timedelta(days=2)
     makeup = start + timedelta(days=(5 - start.weekday()) % 7 or 7)  # the next Saturday
     calendar = test_calendar({holiday: "Test Day"}, makeup_workdays={makeup: "Make-up"})
-    h.policy.snapshot = PolicySnapshot(calendar=calendar, sla=SlaPolicy())
+    h.policy.snapshot = HandlingPolicy(calendar=calendar, sla=SlaPolicy())
     # Odd seeds: a bank-outlet complaint, whose policy may be classed and handed over (rules 3).
     bank = {"channel": "bank_outlet", "bank_outlet": {"bank": "b", "outlet": "o"}}
     intake = await h.intake(**(bank if seed % 2 else {}))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from domain.models import Stage
+from domain.vocabulary import Stage
 from tests.harness import Harness
 
 SUPERVISOR = {"actor": "wang.qiang", "role": "supervisor"}

@@ -18,7 +18,7 @@ import pytest
 import workflows.search_attributes as sa
 from api.app import create_app
 from api.auth import create_key
-from domain.models import Role
+from domain.vocabulary import Role
 from infra.config import Settings
 from ledger import crisis, evidence
 from reports.statistics import monthly_report

@@ -13,7 +13,7 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.common import RawValue
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from domain.models import Stage
+from domain.vocabulary import Stage
 from infra.codec import IDENTITY
 from tests.harness import Harness
 

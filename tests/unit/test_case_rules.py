@@ -12,16 +12,19 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from domain.actions import ACTION_MODELS
 from domain.calendar import add_working_hours, is_working_instant
 from domain.calendar_data import china_calendar
 from domain.case import LEGACY_RULES, RULES, Complaint, Refused
-from domain.models import ACTION_MODELS, ComplaintIntake, Grade, NoticeKind, Stage
-from domain.sla import PolicySnapshot, SlaPolicy
+from domain.intake import ComplaintIntake
+from domain.notice_models import NoticeKind
+from domain.sla import HandlingPolicy, SlaPolicy
+from domain.vocabulary import Grade, Stage
 from tests.identities import act as sealed_act
 
 SH = ZoneInfo("Asia/Shanghai")
 CAL = china_calendar([2026])
-POLICY = PolicySnapshot(calendar=CAL, sla=SlaPolicy())
+POLICY = HandlingPolicy(calendar=CAL, sla=SlaPolicy())
 
 
 def intake(received_at: datetime, **overrides: Any) -> ComplaintIntake:

@@ -12,16 +12,20 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from domain.actions import ACTION_MODELS
 from domain.calendar_data import china_calendar
 from domain.case import Complaint, Refused
 from domain.crisis import may_see_resolution
-from domain.models import ACTION_MODELS, ClockKind, ComplaintIntake, NoticeKind, Role, Stage
-from domain.sla import PolicySnapshot, SlaPolicy
+from domain.intake import ComplaintIntake
+from domain.notice_models import NoticeKind
+from domain.sla import HandlingPolicy, SlaPolicy
+from domain.state import ClockKind
+from domain.vocabulary import Role, Stage
 from tests.identities import act as sealed_act
 from workflows import visibility
 
 SH = ZoneInfo("Asia/Shanghai")
-POLICY = PolicySnapshot(calendar=china_calendar([2026]), sla=SlaPolicy())
+POLICY = HandlingPolicy(calendar=china_calendar([2026]), sla=SlaPolicy())
 T0 = datetime(2026, 3, 10, 10, 0, tzinfo=SH)  # a Tuesday morning
 CROWD = {"people_count": 8, "media": True}
 

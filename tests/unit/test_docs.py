@@ -8,7 +8,7 @@ import re
 import tomllib
 from pathlib import Path
 
-from domain.models import ACTION_MODELS
+from domain.actions import ACTION_MODELS
 from tools import action_table
 
 ROOT = Path(__file__).resolve().parent.parent.parent

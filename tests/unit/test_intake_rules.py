@@ -12,17 +12,13 @@ import pytest
 from pydantic import ValidationError
 
 from domain import accountability, intake_rules
+from domain.actions import ACTION_MODELS
+from domain.actions.bank import ClassifyPolicy
 from domain.case import Complaint, Refused
-from domain.models import (
-    ACTION_MODELS,
-    Channel,
-    ClassifyPolicy,
-    Grade,
-    NoticeKind,
-    PolicyClass,
-    Stage,
-)
+from domain.notice_models import NoticeKind
 from domain.sla import SlaPolicy
+from domain.state import PolicyClass
+from domain.vocabulary import Channel, Grade, Stage
 from tests.unit.test_case_rules import HANDLER, MONDAY, SUPERVISOR, accept, run_until
 from tests.unit.test_case_rules import act as _act
 from tests.unit.test_case_rules import refused as _refused
