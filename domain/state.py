@@ -17,6 +17,7 @@ class ClockKind(StrEnum):
     REGULATORY = "regulatory"
     CRISIS = "crisis"
     HANDOFF = "handoff"  # rules 3: a transfer, the outlet's hand-over, a referral (issue 14)
+    DECISION = "decision"  # rules 5: a leader's decision owed (R-GR-4: declare a crisis or not)
 
 
 class Clock(Derived):

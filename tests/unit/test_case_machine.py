@@ -24,7 +24,7 @@ from hypothesis.stateful import (
 )
 from pydantic import ValidationError
 
-from domain import grading, intake_rules
+from domain import grading, intake_rules, outside_bodies
 from domain.actions import ACTION_MODELS, Action, Who, amount, bank, handover
 from domain.actions import ACTIONS as DEFINITIONS
 from domain.actions.base import LEADERS
@@ -250,6 +250,7 @@ def payload(name: str, case: Complaint, now: datetime, data: st.DataObject) -> d
                 "hours": st.sampled_from([0.5, 4]),
                 "owner": st.just("zhao.min"),
                 "branch": st.just("Shanghai Minhang"),
+                "via": st.sampled_from(["media", "regulator_provincial", "online"]),  # R-GR-4
             },
         ),
         "complete_transfer": st.fixed_dictionaries(
@@ -586,6 +587,21 @@ class CaseMachine(RuleBasedStateMachine):
         s = self.case.state
         if s.crisis or s.channel in grading.REGULATOR_OR_MEDIA:  # every level (R-IN-1)
             assert s.grade is not Grade.GENERAL
+
+    @invariant()
+    def r_gr_4_a_case_the_regulator_or_media_came_into_is_never_general(self) -> None:
+        s = self.case.state  # rules 5: a repeat or a transfer through their channel
+        via = {f"'via': '{c.value}'" for c in grading.REGULATOR_OR_MEDIA}
+        transferred = any(
+            e.kind == "action" and e.action == "transfer" and any(v in e.detail for v in via)
+            for e in s.timeline
+        )
+        if set(s.repeat_channels) & grading.REGULATOR_OR_MEDIA or transferred:
+            assert s.grade is not Grade.GENERAL
+            # the crisis was put to the supervisor, or is one already
+            assert s.crisis or any(
+                c.key == outside_bodies.DECISION for c in [*s.clocks, *s.finished_clocks]
+            )
 
     @invariant()
     def r_in_3_the_first_receiver_stays_whoever_owns_the_case(self) -> None:
