@@ -191,6 +191,7 @@ class ComplaintState(Derived):
     crisis_records: list[CrisisRecord] = []  # R-CR-1, R-CR-6, R-CR-7
     conduct_events: list[ConductEvent] = []  # R-CR-2, R-CR-8
     group_event: bool = False  # R-CR-6
+    department_head: str | None = None  # R-ST-8 (rules 5): takes part in the collective decision
 
     @property
     def sla_breached(self) -> bool:

@@ -38,6 +38,9 @@ class Behaviour(StrEnum):
     LATER_OUTSIDE_BODY_REGRADES = "later_outside_body_regrades"
     # R-ST-9: the first receiver is told when any stage of a case they received is overdue.
     FIRST_RECEIVER_CHASES = "first_receiver_chases"
+    # R-ST-8: a major or crisis case's approving collective decision includes its department
+    # head among the participants, once the case named them (name_department_head).
+    DEPARTMENT_HEAD_DECIDES = "department_head_decides"
 
 
 # The version each behaviour came with.
@@ -51,6 +54,7 @@ INTRODUCED: dict[Behaviour, int] = {
     Behaviour.REPORTS_CLIMB_THE_CHAIN: 5,
     Behaviour.LATER_OUTSIDE_BODY_REGRADES: 5,
     Behaviour.FIRST_RECEIVER_CHASES: 5,
+    Behaviour.DEPARTMENT_HEAD_DECIDES: 5,
 }
 
 

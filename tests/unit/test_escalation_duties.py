@@ -180,3 +180,44 @@ def test_r_st_9_the_first_receiver_who_still_owns_the_case_is_told_as_owner_only
 
 def test_r_st_9_rules_4_did_not_chase_stage_clocks() -> None:
     assert _overdue_contact(4, "zhao.min") == []
+
+
+# ---------------------------------------------------------------------------------------------
+# R-ST-8
+
+
+def _at_approval(rules: int = 5, **overrides: Any) -> Complaint:
+    case = accept(rules=rules, **overrides)
+    act(case, "record_contact", T0, method="phone")
+    act(case, "submit_investigation", T0, findings="f", proposed_resolution="pay 500 yuan")
+    assert case.state.stage is Stage.APPROVE
+    return case
+
+
+def test_r_st_8_the_named_department_head_takes_part_in_a_major_decision() -> None:
+    case = _at_approval(grade="major")
+    act(case, "name_department_head", T0, head="sun.hao", **SUPERVISOR)
+    assert case.state.department_head == "sun.hao"
+    reason = refused(case, "decide_resolution", T0, approved=True, collective=True,
+                     participants=["wang.qiang", "zhao.min"], **SUPERVISOR)  # fmt: skip
+    assert "R-ST-8" in reason and "sun.hao" in reason
+    act(case, "decide_resolution", T0, approved=True, collective=True,
+        participants=["wang.qiang", "sun.hao"], **SUPERVISOR)  # fmt: skip
+    assert case.state.stage is Stage.CLOSE
+
+
+def test_r_st_8_a_crisis_case_too_and_a_rejection_needs_no_head() -> None:
+    case = _at_approval()
+    act(case, "escalate_crisis", T0, reasons=["customers at the outlet"])
+    act(case, "name_department_head", T0, head="sun.hao", **SUPERVISOR)
+    assert "R-ST-8" in refused(case, "decide_resolution", T0, approved=True, collective=True,
+                               participants=["wang.qiang", "zhao.min"], **SUPERVISOR)  # fmt: skip
+    act(case, "decide_resolution", T0, approved=False, **SUPERVISOR)
+    assert case.state.stage is Stage.INVESTIGATE
+
+
+def test_r_st_8_only_a_leader_names_the_head_and_rules_4_knows_no_such_action() -> None:
+    case = _at_approval(grade="major")
+    assert "supervisor" in refused(case, "name_department_head", T0, head="sun.hao")
+    old = _at_approval(rules=4, grade="major")
+    assert "rules 5" in refused(old, "name_department_head", T0, head="sun.hao", **SUPERVISOR)
