@@ -1,13 +1,12 @@
 """Which actions the desk offers a person on a case now: THE one place that decides it.
 
 `available_actions(state, roles, actor=...)` keeps what the case's own gate would not refuse for
-reasons the form cannot change: the stage (the gate's stages table, `domain.lifecycle.
-ALLOWED_STAGES`), the acting role (`domain.lifecycle.role_refusal`, with the role the API acts
-in: the key's highest, `api.cases.ACTING_ROLES`) and the state a form cannot change (a decision
-needs a pending request, a resume a paused clock, ...). What depends on the payload (a date,
-a collective decision's participants) is the case's to refuse when it is sent; the desk shows
-that refusal beside the form. When actions become one definition each, this function asks
-those definitions instead, and nothing else in the desk changes.
+reasons the form cannot change: what the case accepts now from anyone (`domain.available.
+open_now`: the stage and the state a form cannot change, shared with the Web UI's details
+panel) and the acting role (`domain.lifecycle.role_refusal`, with the role the API acts in: the
+key's highest, `api.cases.ACTING_ROLES`). What depends on the payload (a date, a collective
+decision's participants) is the case's to refuse when it is sent; the desk shows that refusal
+beside the form.
 """
 
 from __future__ import annotations
@@ -15,14 +14,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from api.cases import ACTING_ROLES
-from domain import lifecycle
+from domain import available, lifecycle
 from domain.case import RULES
-from domain.intake_rules import BANK_CHANNELS
-from domain.models import ACTION_MODELS, ComplaintState, HelpFlag, Role
+from domain.models import ACTION_MODELS, ComplaintState, Role
 
-# Actions that are not a desk form: a repeat is merged by the intake (POST /v1/complaints),
-# a closure is announced for a whole branch (POST /v1/branches/{branch}/closures).
-NOT_ON_THE_DESK = frozenset({"record_repeat", "announce_closure"})
+# Actions that are not a desk form (domain.available.NOT_PER_CASE).
+NOT_ON_THE_DESK = available.NOT_PER_CASE
 
 
 def acting_role(roles: Iterable[Role]) -> Role | None:
@@ -48,56 +45,6 @@ def available_actions(
     roles = frozenset(roles)
     return [
         name
-        for name in ACTION_MODELS
+        for name in available.open_now(state, actor=actor, rules=rules)
         if role_may(name, roles, rules=rules)
-        and state.stage in lifecycle.ALLOWED_STAGES[name]
-        and _state_allows(state, name, roles, actor, rules)
     ]
-
-
-def _state_allows(
-    s: ComplaintState, name: str, roles: frozenset[Role], actor: str | None, rules: int
-) -> bool:
-    """The gate's checks that look only at the case (domain/lifecycle.py, domain/crisis.py,
-    domain/intake_rules.py), not at the payload."""
-    stage_clock = s.clock(f"stage:{s.stage.value}")
-    paused = any(c.paused_at is not None for c in s.clocks)
-    pending = lifecycle.pending_extension(s, rules)
-    match name:
-        case "request_extension":
-            return pending is None and stage_clock is not None and not paused
-        case "decide_extension":
-            return pending is not None and pending.stage is s.stage
-        case "expedite":
-            return stage_clock is not None and not paused
-        case "pause_clock":
-            return stage_clock is not None and not paused
-        case "resume_clock":
-            return paused
-        case "escalate_crisis":
-            return not s.crisis
-        case "report_crisis":
-            return any(c.key.startswith("crisis:") for c in s.clocks)
-        case "request_review":
-            return s.decided_at is not None
-        case "complete_transfer":
-            return any(h.completed_at is None for h in s.handoffs)
-        case "transfer":
-            return not any(h.kind == "transfer" and h.completed_at is None for h in s.handoffs)
-        case "transfer_to_insurer":
-            return s.channel in BANK_CHANNELS and not any(h.kind == "outlet" for h in s.handoffs)
-        case "classify_policy":
-            return s.channel in BANK_CHANNELS
-        case "acknowledge_script":
-            return actor is None or actor not in s.script_acknowledged_by
-        case "flag_customer":
-            return not set(HelpFlag) <= set(s.help_flags)
-        case "record_early_signs":
-            return s.clock("crisis:early_signs") is None
-        case "record_police_contact":
-            return s.crisis or any(r.kind == "early_signs" for r in s.crisis_records)
-        case "record_group_event":
-            return not s.group_event
-        case "record_conduct":
-            return True  # its crisis kinds need a leader: the case refuses them in words
-    return True
