@@ -22,7 +22,8 @@ from ledger import status_links
 from notices.channels import DeliveryError, DeliveryStatus
 from notices.relay import Sender
 
-LINK_LINE = "查看处理进度：{url}"  # "see how your complaint is going" (Chinese by default, R-CU-1)
+# The line that carries the link, in the customer's language (R-CU-1: Chinese unless chosen).
+LINK_LINES = {"zh": "查看处理进度：{url}", "en": "See how your complaint is going: {url}"}
 
 
 class StatusLinks:
@@ -58,7 +59,8 @@ def carries_link(notice: Notification) -> bool:
 
 
 def with_link(notice: Notification, url: str) -> Notification:
-    return notice.model_copy(update={"body": f"{notice.body}\n{LINK_LINE.format(url=url)}"})
+    line = LINK_LINES[notice.words.language if notice.words is not None else "zh"]
+    return notice.model_copy(update={"body": f"{notice.body}\n{line.format(url=url)}"})
 
 
 class LinkingSender:

@@ -62,7 +62,7 @@ async def test_the_ledger_down_is_503_with_retry_after_on_every_keyed_route(
         used = await create_key(pool, "used", [Role.HANDLER, Role.SUPERVISOR, Role.AUDITOR])
         as_used = {"Authorization": f"Bearer {used}"}
         assert (await http.get("/v1/complaints", headers=as_used)).status_code == 200  # cached
-        world = World(http, pool, env, "C0", "E0", '{"payloads": []}')
+        world = World(http, pool, env, "C0", "E0", '{"payloads": []}', acted="C0")
 
         async def all_unavailable(when: str) -> None:
             for route in keyed_routes():

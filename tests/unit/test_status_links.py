@@ -10,9 +10,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from api.status import ClientBuckets, chinese_date, chinese_words, steps_of, view_of
+from domain.models import CustomerTemplate, CustomerWords, Language, NoticeKind, Notification
 from infra.config import Settings, new_status_secret, status_secret
 from infra.masking import mask_name
 from ledger.status_links import CustomerNotice, StatusFacts, token_for
+from notices.status_links import with_link
 
 SECRET = b"k" * 32
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -110,3 +112,33 @@ def test_notice_subjects_in_chinese() -> None:
     assert chinese_words("Handling paused / 处理暂停") == "处理暂停"
     assert chinese_words("处理期限延长") == "处理期限延长"
     assert chinese_words("Complaint accepted") is None
+
+
+def test_r_cu_2_the_link_line_is_in_the_customers_language() -> None:
+    """The acknowledgement's link line follows the customer's language (R-CU-1), Chinese
+    unless the customer chose English."""
+
+    def acknowledgement(language: Language | None) -> Notification:
+        words = None
+        if language is not None:
+            words = CustomerWords(
+                template=CustomerTemplate.ACKNOWLEDGEMENT, language=language, complaint_id="C1"
+            )
+        return Notification(
+            key="complaint-C1:1",
+            complaint_id="C1",
+            kind=NoticeKind.ACKNOWLEDGEMENT,
+            recipient_role="customer",
+            recipient="13812345678",
+            channels=["sms"],
+            subject="s",
+            body="b",
+            words=words,
+        )
+
+    url = "https://service.example/status/t"
+    assert (
+        with_link(acknowledgement("en"), url).body == f"b\nSee how your complaint is going: {url}"
+    )
+    assert with_link(acknowledgement("zh"), url).body == f"b\n查看处理进度：{url}"
+    assert with_link(acknowledgement(None), url).body == f"b\n查看处理进度：{url}"
