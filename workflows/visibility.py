@@ -132,14 +132,20 @@ def _accepted_now(s: ComplaintState, rules: int, workflow_id: str) -> list[str]:
     ]
     for name in names:
         who = ", ".join(r.value for r in available.who_may(name, rules=rules))
-        payload = {"workflow_id": workflow_id, "action": name, **_to_fill(name)}
-        lines += [
-            f"`{name}` · {who}",
-            "```json",
-            json.dumps(payload, ensure_ascii=False),
-            "```",
-        ]
+        lines += [f"`{name}` · {who}", "```json", _payload(workflow_id, name), "```"]
     return lines
+
+
+def _payload(workflow_id: str, name: str) -> str:
+    """One JSON object on short lines (the panel does not wrap a code block's lines): the
+    workflow, the action, then each field to fill in as null."""
+    lines = [f'{{"workflow_id": {json.dumps(workflow_id, ensure_ascii=False)},',
+             f' "action": {json.dumps(name)}']  # fmt: skip
+    fill = ", ".join(f"{json.dumps(f)}: null" for f in _required(name))
+    if fill:
+        lines[-1] += ","
+        lines.append(f" {fill}")
+    return "\n".join(lines) + "}"
 
 
 @cache
@@ -147,10 +153,6 @@ def _required(name: str) -> tuple[str, ...]:
     """The fields of an action's payload that have no default (the sealed ones aside)."""
     fields = ACTION_MODELS[name].model_fields
     return tuple(f for f, info in fields.items() if info.is_required() and f not in _SEALED)
-
-
-def _to_fill(name: str) -> dict[str, None]:
-    return dict.fromkeys(_required(name))
 
 
 def _bank_channel(s: ComplaintState) -> list[str]:

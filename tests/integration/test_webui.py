@@ -143,7 +143,7 @@ async def current_details(desk: Desk, cid: str) -> str:
 
 def ready_payload(details: str, action: str) -> dict[str, Any]:
     """The payload the details offer for `action`."""
-    found = re.search(rf"`{action}` · [^\n]*\n```json\n([^\n]+)\n```", details)
+    found = re.search(rf"`{action}` · [^\n]*\n```json\n(.+?)\n```", details, re.S)
     assert found is not None, details
     payload: dict[str, Any] = json.loads(found[1])
     return payload
