@@ -111,7 +111,7 @@ def details(
     if refusal is not None:
         lines += [
             f"**最近一次拒绝 Last refusal** {refusal.at.astimezone(tz):%Y-%m-%d %H:%M} · "
-            f"{refusal.action or 'an action'} from {refusal.actor}",
+            f"{refusal.action or 'an action'} from {mask_text(refusal.actor)}",
             "",
             f"> {mask_text(' '.join(refusal.detail.split()))}",
             "",
