@@ -5,8 +5,9 @@ in one browser's local storage (docs/web-ui-and-cli.md).
 
 The Web UI takes a list's query from its address, `/namespaces/{ns}/workflows?query=...`, and
 sends it to the server as it is. Each view is bounded by the person's branches (`ComplaintBranch
-IN (...)`: the UI shows an IN list whole in its filter chip, where it cuts a single value at
-its first space); `?branch=` narrows it to one of them.
+IN (...)`, which every case carries; `ComplaintBranchCode` only cases from rules 5);
+`?branch=` narrows it to one of them. The list the link opens is right; editing a branch chip
+in the UI is not (the UI rewrites a value with a space cut at the space: docs).
 """
 
 from __future__ import annotations
