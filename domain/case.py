@@ -27,7 +27,7 @@ release never changes what a running case already did (its history must replay t
   writing to the supervisor (R-ST-1); a collective approval names two participants at least
   (R-ST-2); an action counts only under an identity the system verified and sealed into its
   payload, for this case and within the sender's branches (R-AC-1; domain/identity.py).
-- 3: the bank channel and crisis handling in full (issue 14) and policy as data (issue 15).
+- 3: the bank channel and crisis handling in full and policy as data.
   Every change of behaviour that rules 2 cases must not see is gated on `rules >= 3`.
   Crisis, conduct and help flags: domain/crisis.py (R-CR-1, R-CR-2, R-CR-5..8).
 - 4: a grade change re-plans the running stage clock but keeps what that clock already did

@@ -28,7 +28,7 @@ class ReportCrisis(Action):
     # Rules 3: "regulator" (R-CR-7, its own report) and "early_signs" (R-CR-6) as well.
     level: Literal["superior", "headquarters", "regulator", "early_signs"]
     summary: Text
-    # Rules 3 (issue 14): the report goes out to `to` (a user id or address; the level's
+    # Rules 3: the report goes out to `to` (a user id or address; the level's
     # default recipient if left out, the regulator's contact required) with these evidence ids.
     to: Name | None = None
     attachments: EvidenceIds = []
