@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from domain import versions
 from domain.actions.base import OPEN, Action, ActionDef
 from domain.fields import Name
+from domain.versions import Behaviour
 
 if TYPE_CHECKING:
     from domain.case import Complaint
@@ -30,7 +32,7 @@ def _reassigned(case: Complaint, action: Reassign, now: datetime) -> None:
     s.owner = action.owner or s.owner
     s.department = action.department or s.department
     s.supervisor = action.supervisor or s.supervisor
-    if case.rules >= 3 and s.first_receiver is not None:
+    if versions.has(case.rules, Behaviour.FIRST_RECEIVER_STAYS) and s.first_receiver is not None:
         case.timeline.write(
             "action",
             action.actor,
