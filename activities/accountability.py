@@ -10,13 +10,13 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from domain.accountability import RULE_READING, ZONE, OutcomeKind, PenaltyPolicy, Proposal, propose
-from domain.models import Model
+from domain.fields import Input
 from ledger import accountability as ledger
 from ledger import evidence
 from ledger import policy as policies
 
 
-class CompileRequest(Model):
+class CompileRequest(Input):
     period: str
     starts_on: date
     ends_on: date
@@ -35,12 +35,12 @@ class CycleItem(Proposal):
     appeal_evidence: list[str] = Field(default_factory=list)  # R-IN-9 attachment ids
 
 
-class PublishRequest(Model):
+class PublishRequest(Input):
     period: str
     items: list[CycleItem]
 
 
-class EvidenceCheck(Model):
+class EvidenceCheck(Input):
     """R-IN-9: an appeal's attachment ids, to be evidence uploaded for this cycle's appeal on
     this complaint (`POST /v1/complaints/{id}/evidence?owner_kind=appeal&owner_id=<cycle id>`)."""
 

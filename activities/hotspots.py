@@ -14,15 +14,15 @@ import asyncpg
 from temporalio import activity
 
 from domain import causes
-from domain.models import Model
+from domain.fields import Input
 from ledger import hotspots
 
 
-class WatchRequest(Model):
+class WatchRequest(Input):
     today: date | None = None  # None: today in Asia/Shanghai when the pass runs
 
 
-class WatchResult(Model):
+class WatchResult(Input):
     period: str  # the month judged
     flagged: int  # its hot spots
     new: int  # of them, recorded by this pass

@@ -11,7 +11,7 @@ import asyncpg
 import structlog
 from temporalio import activity
 
-from domain.models import LedgerRecord
+from domain.ledger_records import LedgerRecord
 from infra import metrics
 from ledger.record import write_record
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncpg
 from temporalio import activity
 
-from domain.models import Notification
+from domain.notice_models import Notification
 from ledger.outbox import enqueue
 
 

@@ -26,8 +26,8 @@ from domain.calendar import WorkingWindow
 from domain.calendar_data import china_calendar, fast_calendar
 from domain.causes import CauseTaxonomy
 from domain.closures import with_closure
-from domain.models import Derived
-from domain.sla import PolicySnapshot, SlaPolicy
+from domain.fields import Derived
+from domain.sla import HandlingPolicy, SlaPolicy
 from infra.postgres import Queryable
 from ledger import policy as policies
 
@@ -39,7 +39,7 @@ class PolicyRequest(Derived):
 
 
 class PolicySource(Protocol):
-    def load(self, branch: str, year: int) -> PolicySnapshot: ...
+    def load(self, branch: str, year: int) -> HandlingPolicy: ...
 
 
 class StatutoryPolicySource:
@@ -58,23 +58,23 @@ class StatutoryPolicySource:
         self._sla = (sla or SlaPolicy()).model_copy(update={"speed": clock_speed})
         self._windows = dict(windows or {})
 
-    def load(self, branch: str, year: int) -> PolicySnapshot:
+    def load(self, branch: str, year: int) -> HandlingPolicy:
         return self._snapshot(branch if branch in self._windows else "", year)
 
     @functools.lru_cache(maxsize=64)  # noqa: B019 - one source per worker, a few years
-    def _snapshot(self, branch: str, year: int) -> PolicySnapshot:
+    def _snapshot(self, branch: str, year: int) -> HandlingPolicy:
         """The calendar data is that of the installed library: fixed for this process."""
         if self._sla.speed != 1.0:
-            return PolicySnapshot(calendar=fast_calendar(), sla=self._sla)
+            return HandlingPolicy(calendar=fast_calendar(), sla=self._sla)
         name = f"CN statutory calendar ({branch})" if branch else "CN statutory calendar"
         calendar = china_calendar([year, year + 1], windows=self._windows.get(branch), name=name)
-        return PolicySnapshot(calendar=calendar, sla=self._sla)
+        return HandlingPolicy(calendar=calendar, sla=self._sla)
 
 
 async def overlay(
-    pool: asyncpg.Pool, snapshot: PolicySnapshot, branch: str, year: int, at: datetime,
+    pool: asyncpg.Pool, snapshot: HandlingPolicy, branch: str, year: int, at: datetime,
     outlet: str | None = None,
-) -> PolicySnapshot:  # fmt: skip
+) -> HandlingPolicy:  # fmt: skip
     """R-SLA-10: the policy data in force at `at` over the source's snapshot."""
     async with pool.acquire() as conn:
         taxonomy = await policies.in_force(conn, "causes", None, at)
@@ -130,7 +130,7 @@ class PolicyActivities:
         self._pool = pool
 
     @activity.defn(name="load_policy")
-    async def load_policy(self, request: PolicyRequest) -> PolicySnapshot:
+    async def load_policy(self, request: PolicyRequest) -> HandlingPolicy:
         snapshot = self._source.load(request.branch, request.year)
         if self._pool is None:
             return snapshot

@@ -24,7 +24,7 @@ from temporalio import activity
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
-from domain.models import Model
+from domain.fields import Input
 from ledger import reconciliation as ledger
 from ledger.reconciliation import OpenCase, Orphan
 
@@ -35,12 +35,12 @@ ALIVE = {WorkflowExecutionStatus.RUNNING, WorkflowExecutionStatus.CONTINUED_AS_N
 log = structlog.get_logger("reconciliation")
 
 
-class PageRequest(Model):
+class PageRequest(Input):
     after: str | None = None  # the last complaint id of the page before; None: from the start
     limit: Annotated[int, Field(ge=1, le=5000)] = 500
 
 
-class PageResult(Model):
+class PageResult(Input):
     checked: int  # open cases in this page
     described: int  # of them, asked of Temporal one by one
     orphaned: list[str]  # complaint ids marked now (each told to its supervisor once)

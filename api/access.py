@@ -13,7 +13,8 @@ from api import scope
 from api.auth import Identity, require
 from api.cases import Ledger, Temporal
 from api.models import aware
-from domain.models import Role, no_nul
+from domain.fields import no_nul
+from domain.vocabulary import Role
 from ledger import access
 
 router = APIRouter(tags=["audit"])

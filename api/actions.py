@@ -26,7 +26,8 @@ from api.action_examples import example
 from api.auth import Identity, require
 from api.cases import ACTING_ROLES, Ledger, Temporal
 from api.models import ComplaintId, ComplaintView, Problem
-from domain.models import ACTION_MODELS, Action, Model
+from domain.actions import ACTION_MODELS, ACTIONS, Action
+from domain.fields import Input
 from workflows.contract import ACTION_SIGNALS
 
 router = APIRouter()
@@ -34,27 +35,11 @@ router = APIRouter()
 ACTIONS_PATH = "/v1/complaints/{complaint_id}/actions"
 FROM_THE_KEY = ("actor", "role")  # who acts, and in which role: the API key says
 
-# The concept each action belongs to: its tag in /openapi.json and /docs (an action not
-# listed goes under "actions").
+# The concept each action belongs to (`ActionDef.topic`): its tag in /openapi.json and /docs.
 CONCEPTS: dict[str, tuple[str, ...]] = {
-    "handling": (
-        "record_contact", "submit_investigation", "decide_resolution", "close_case",
-        "record_callback", "request_review", "reassign", "withdraw", "record_repeat",
-    ),
-    "deadlines": (
-        "request_extension", "decide_extension", "designate_special", "expedite",
-        "pause_clock", "resume_clock", "announce_closure",
-    ),
-    "crisis": (
-        "escalate_crisis", "report_crisis", "record_early_signs", "record_police_contact",
-        "record_group_event",
-    ),
-    "hand-offs and the bank channel": (
-        "transfer", "complete_transfer", "transfer_to_insurer", "classify_policy",
-        "correct_amount",
-    ),
-    "conduct and care": ("acknowledge_script", "record_conduct", "flag_customer"),
-}  # fmt: skip
+    topic: tuple(name for name, d in ACTIONS.items() if d.topic == topic)
+    for topic in dict.fromkeys(d.topic for d in ACTIONS.values())
+}
 _CONCEPT_OF = {name: concept for concept, names in CONCEPTS.items() for name in names}
 
 RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -83,7 +68,7 @@ def definitions() -> Iterator[Definition]:
         yield Definition(name, model, " ".join(described.split()))
 
 
-class ActionBody(Model):
+class ActionBody(Input):
     """An action's body as the API takes it: its payload without `actor` and `role`."""
 
     @model_validator(mode="before")

@@ -49,7 +49,7 @@ from fastapi import Depends, HTTPException, Request, Security, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, field_serializer
 
-from domain.models import Role
+from domain.vocabulary import Role
 from ledger import keys
 
 log = structlog.get_logger("auth")

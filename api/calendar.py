@@ -43,7 +43,7 @@ from api.cases import Ledger
 from api.models import Problem, explain
 from domain.arrangements import Festival, YearArrangement
 from domain.calendar_data import library_year
-from domain.models import Role
+from domain.vocabulary import Role
 from infra.postgres import Queryable
 from ledger import calendar as entered
 

@@ -21,16 +21,12 @@ from temporalio.service import RPCError, RPCStatusCode
 from api import scope
 from api.auth import Identity
 from api.models import SEES_CUSTOMER_NUMBERS, ComplaintView, explain, from_row, from_state
+from domain.actions import ACTION_MODELS, ACTIONS, Action, Who
+from domain.actions.base import LEADERS
+from domain.fields import NEW_INPUT, evidence_fields
 from domain.identity import VerifiedIdentity
-from domain.lifecycle import LEADERS, SUPERVISOR_ONLY
-from domain.models import (
-    ACTION_MODELS,
-    NEW_INPUT,
-    Action,
-    ComplaintState,
-    Role,
-    evidence_fields,
-)
+from domain.state import ComplaintState
+from domain.vocabulary import Role
 from ledger import access, evidence, views
 from workflows import contract
 
@@ -125,7 +121,7 @@ async def act(
         raise HTTPException(404, f"unknown action {action!r}; known: {', '.join(ACTION_MODELS)}")
     if "actor" in payload or "role" in payload:
         raise HTTPException(422, "actor and role come from the API key; leave them out")
-    if action in SUPERVISOR_ONLY and not identity.has(*LEADERS):
+    if ACTIONS[action].who is Who.LEADER and not identity.has(*LEADERS):
         raise HTTPException(403, f"{action} needs the supervisor or senior_manager role")
     # The highest role the key holds acts (a senior manager may grant what a supervisor may not).
     role = next(r for r in ACTING_ROLES if identity.has(r))

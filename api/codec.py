@@ -61,7 +61,7 @@ from api.auth import Identity, authenticate, authenticate_ui, in_order, parse_ke
 from api.models import SEES_CUSTOMER_NUMBERS, Problem
 from api.oidc import OidcVerifier, verifier_from_env
 from domain.identity import VerifiedIdentity
-from domain.models import Role
+from domain.vocabulary import Role
 from infra.codec import IDENTITY, CodecError, EncryptionCodec, KeyRing, sealed, without_identity
 from ledger import access
 from workflows import contract

@@ -36,17 +36,9 @@ from api.models import (
     from_state,
 )
 from domain import intake_rules
-from domain.models import (
-    NEW_INPUT,
-    Channel,
-    ComplaintIntake,
-    Grade,
-    RepeatOf,
-    Role,
-    Stage,
-    no_nul,
-    received_in_window,
-)
+from domain.fields import NEW_INPUT, no_nul, received_in_window
+from domain.intake import ComplaintIntake, RepeatOf
+from domain.vocabulary import Channel, Grade, Role, Stage
 from infra.config import Settings
 from ledger import intake as intake_ledger
 from ledger import policy as policies
@@ -147,7 +139,7 @@ async def search(
 
 
 def checked_intake(body: ComplaintIn, settings: Settings) -> ComplaintIn:
-    """The intake under the input rules (`domain.models.NEW_INPUT`, docs/input.md) and its
+    """The intake under the input rules (`domain.fields.NEW_INPUT`, docs/input.md) and its
     `received_at` within the intake horizon: 422 naming the field otherwise."""
     try:
         checked = ComplaintIn.model_validate(body.model_dump(exclude_unset=True),

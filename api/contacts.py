@@ -28,7 +28,8 @@ from api.cases import Ledger
 from api.models import Problem
 from domain import contacts
 from domain.contacts import Unit, UnitChange
-from domain.models import AwareDatetime, Role
+from domain.fields import AwareDatetime
+from domain.vocabulary import Role
 from ledger import policy as policies
 
 router = APIRouter(tags=["contacts"])

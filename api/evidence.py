@@ -16,7 +16,7 @@ from api import cases, scope
 from api.auth import Identity, require
 from api.cases import ACTING_ROLES, Ledger, Temporal
 from api.models import SEES_CUSTOMER_NUMBERS, ComplaintId, Problem
-from domain.models import Role
+from domain.vocabulary import Role
 from infra import evidence_files
 from infra.codec import KeyRing
 from infra.config import Settings

@@ -26,7 +26,7 @@ from api.auth import Identity, require
 from api.cases import Ledger
 from api.models import Problem
 from domain.causes import DEFAULT_TAXONOMY, CauseTaxonomy
-from domain.models import Role
+from domain.vocabulary import Role
 from ledger import hotspots
 from ledger import policy as policies
 

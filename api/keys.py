@@ -29,7 +29,7 @@ from collections.abc import Sequence
 
 import asyncpg
 
-from domain.models import Role
+from domain.vocabulary import Role
 from infra import logs
 from infra.config import Settings
 from infra.postgres import create_pool, database_url

@@ -18,33 +18,18 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.auth import Identity
 from domain.crisis import may_see_resolution
-from domain.models import (
-    EARLIEST,
-    LATEST,
-    AmountInvolved,
-    AwareDatetime,
-    BankOutlet,
-    Channel,
+from domain.fields import EARLIEST, LATEST, AwareDatetime, Input, Key, Name, SingleLine, Text
+from domain.intake import AmountInvolved, BankOutlet, CrisisFacts, Customer, SpecialDeadlines
+from domain.state import (
     Clock,
     ClockKind,
     ComplaintState,
-    CrisisFacts,
     CrisisRecord,
-    Customer,
-    Grade,
     Handoff,
-    HelpFlag,
-    Key,
-    Model,
-    Name,
     PolicyClass,
-    Role,
-    SingleLine,
-    SpecialDeadlines,
-    Stage,
-    Text,
     TimelineEntry,
 )
+from domain.vocabulary import Channel, Grade, HelpFlag, Role, Stage
 from infra.masking import mask_number, mask_recipient, mask_text
 
 SEES_CUSTOMER_NUMBERS = (Role.HANDLER, Role.SUPERVISOR)
@@ -82,7 +67,7 @@ def aware(value: datetime) -> datetime:
 # Payloads
 
 
-class ComplaintIn(Model):  # domain Model: unknown fields and NUL characters refused
+class ComplaintIn(Input):  # domain Input: unknown fields and NUL characters refused
     """A complaint as another system files it (R-IN-2): everything a ledger row needs."""
 
     external_id: Key
@@ -277,7 +262,7 @@ class ComplaintView(BaseModel):
     customer: CustomerView | None = None
     clocks: list[ClockView] = []
     source: Literal["workflow", "ledger"]
-    # Rules 3 (issue 14)
+    # Rules 3
     first_receiver: str | None = None  # R-IN-3
     bank_outlet: BankOutletView | None = None  # R-IN-1, R-CR-4
     amount_involved: AmountInvolvedView | None = None  # R-IN-8
@@ -362,7 +347,7 @@ def from_row(r: Any, identity: Identity) -> ComplaintView:
 
 
 def _bank_columns(r: Any) -> dict[str, Any]:
-    """Rules 3 (issue 14): the bank channel's columns of a ledger row."""
+    """Rules 3: the bank channel's columns of a ledger row."""
     outlet = r["bank"] and BankOutletView(
         bank=r["bank"], outlet=r["outlet"], responsible_person=r["outlet_person"]
     )

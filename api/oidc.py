@@ -30,7 +30,7 @@ import jwt
 import structlog
 
 from api.auth import Identity, in_order
-from domain.models import Role
+from domain.vocabulary import Role
 
 log = structlog.get_logger("oidc")
 

@@ -36,11 +36,13 @@ from api.auth import Identity, require
 from api.cases import Ledger, Temporal
 from api.models import Problem, explain
 from domain.accountability import PenaltyPolicy
+from domain.actions.closure import AnnounceClosure
 from domain.calendar import WorkCalendar, WorkingWindow
 from domain.causes import DEFAULT_TAXONOMY, CauseTaxonomy, HotSpotPolicy, dropped
+from domain.fields import NEW_INPUT
 from domain.identity import VerifiedIdentity
-from domain.models import NEW_INPUT, AnnounceClosure, Role
 from domain.sla import SlaPolicy
+from domain.vocabulary import Role
 from ledger import accountability
 from ledger import policy as policies
 from reports.accountability import render

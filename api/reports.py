@@ -37,7 +37,7 @@ from api import scope
 from api.auth import Identity, require
 from api.models import ComplaintId, Problem
 from domain.accountability import exemption_from_facts, exemption_holds
-from domain.models import Role
+from domain.vocabulary import Role
 from ledger import determinations
 from reports.render import render_csv, render_html
 from reports.statistics import (

@@ -41,8 +41,9 @@ from api import scope
 from api.auth import Identity, require
 from api.cases import Ledger, Temporal
 from api.models import ComplaintId, Problem
-from domain.models import NoticeKind, Notification, Role
+from domain.notice_models import NoticeKind, Notification
 from domain.notices import last_day
+from domain.vocabulary import Role
 from infra.config import Settings
 from infra.masking import mask_name
 from ledger import outbox, status_links

@@ -22,7 +22,10 @@ from api import scope
 from api.auth import Identity, require
 from api.cases import Ledger
 from api.models import Problem
-from domain.models import CustomerTemplate, Language, Model, Role
+from domain.fields import Input
+from domain.intake import Language
+from domain.notice_models import CustomerTemplate
+from domain.vocabulary import Role
 from ledger import templates as saved_templates
 from notices.templates import FACTS, LANGUAGES, TemplateProblem, TemplateVersion, Wording, check
 
@@ -30,7 +33,7 @@ router = APIRouter(tags=["notice templates"])
 READERS = (Role.ADMIN, Role.SUPERVISOR, Role.AUDITOR)
 
 
-class TemplateChange(Model):  # domain Model: unknown fields and NUL characters refused
+class TemplateChange(Input):  # domain Input: unknown fields and NUL characters refused
     subject: Annotated[str, Field(min_length=1, max_length=200)]
     body: Annotated[str, Field(min_length=1, max_length=2000)]
     reason: Annotated[str, Field(min_length=1, max_length=2000)]

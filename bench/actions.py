@@ -42,7 +42,7 @@ from temporalio.worker import UnsandboxedWorkflowRunner
 
 import domain.case
 import workflows.complaint
-from domain.sla import PolicySnapshot, SlaPolicy
+from domain.sla import HandlingPolicy, SlaPolicy
 from infra import logs
 from infra.binaries import find
 from infra.postgres import create_pool, embedded_server
@@ -146,7 +146,7 @@ async def measure() -> dict[int, WorkflowHistory]:
             await register_search_attributes(env.client, contract.SEARCH_ATTRIBUTES)
             async with create_pool(server.dsn, min_size=1, max_size=5) as pool:
                 source = FixedPolicySource(
-                    PolicySnapshot(calendar=working_calendar(), sla=SlaPolicy())
+                    HandlingPolicy(calendar=working_calendar(), sla=SlaPolicy())
                 )
                 h = Harness(env=env, task_queue="bench-actions", notifier=RecordingNotifier(),
                             policy=source, pool=pool)  # fmt: skip

@@ -38,7 +38,7 @@ from api.app import create_app
 from api.auth import create_key
 from api.desk.config import DeskSettings
 from bench.servers import ledger
-from domain.models import Role
+from domain.vocabulary import Role
 from infra.postgres import create_pool
 
 BRANCH = "Beijing Haidian"

@@ -16,7 +16,7 @@ server (SQLite file, WAL, as `make run` uses), payloads encrypted as in producti
 Each kind runs on a sandboxed and on an unsandboxed worker (their own task queues), all in
 alternating rounds in one run. It prints each kind's rate, latency and CPU per workflow (this
 process, the dev server and PostgreSQL, from /proc), and the ratios. Absolute rates on a
-2-core machine are noisy; read the ratios. Target (issue 13, re-based): complaint/two-LAs
+2-core machine are noisy; read the ratios. Target (re-based): complaint/two-LAs
 >= 0.85, sandboxed and unsandboxed. The billed actions of a whole lifecycle are
 `python -m bench.actions`.
 """
@@ -43,7 +43,8 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from bench.empty_workflow import EmptyWorkflow, TwoLocalActivitiesWorkflow, noop
 from bench.servers import dev_server, ledger
-from domain.models import ComplaintIntake, Notification
+from domain.intake import ComplaintIntake
+from domain.notice_models import Notification
 from infra.codec import data_converter, generate_key_file
 from infra.logs import configure
 from infra.postgres import create_pool
@@ -110,7 +111,7 @@ async def start_to_first_wait(
     return count / (time.perf_counter() - begun), latencies
 
 
-TARGET = 0.85  # complaint/two-LAs, sandboxed and unsandboxed (issue 13)
+TARGET = 0.85  # complaint/two-LAs, sandboxed and unsandboxed
 
 KINDS = [  # (label, workflow type, task queue), run in this order in every round
     ("empty", "EmptyWorkflow", "bench-empty"),

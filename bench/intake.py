@@ -62,7 +62,8 @@ from api.auth import create_key
 from api.complaints import complaint_id_for
 from bench.first_wait import QuietSender
 from bench.servers import dev_server, ledger
-from domain.models import ComplaintIntake, Role
+from domain.intake import ComplaintIntake
+from domain.vocabulary import Role
 from infra import logs
 from infra.postgres import create_pool
 from workers import build_worker

@@ -28,7 +28,9 @@ from typing import Any
 import asyncpg
 
 from bench.servers import ledger
-from domain.models import ComplaintIntake, ComplaintState, Customer, LedgerRecord
+from domain.intake import ComplaintIntake, Customer
+from domain.ledger_records import LedgerRecord
+from domain.state import ComplaintState
 from infra.postgres import create_pool
 from ledger.record import write_record
 from workflows import contract

@@ -55,8 +55,8 @@ from bench.empty_workflow import AlarmFloorWorkflow, noop
 from bench.first_wait import QuietSender, intake
 from bench.servers import dev_server, ledger
 from domain.calendar_data import fast_calendar
-from domain.models import Stage
-from domain.sla import DEFAULT_LIMITS, PolicySnapshot, SlaPolicy, StageLimit
+from domain.sla import DEFAULT_LIMITS, HandlingPolicy, SlaPolicy, StageLimit
+from domain.vocabulary import Stage
 from infra import logs
 from infra.codec import KeyRing, data_converter, generate_key_file
 from infra.config import Settings
@@ -83,9 +83,9 @@ class BenchPolicy(PolicySource):
             for grade, stages in DEFAULT_LIMITS.items()
         }
         sla = SlaPolicy(limits=limits, warn_before_hours=10 * CONTACT_HOURS)
-        self._snapshot = PolicySnapshot(calendar=fast_calendar("bench: always open"), sla=sla)
+        self._snapshot = HandlingPolicy(calendar=fast_calendar("bench: always open"), sla=sla)
 
-    def load(self, branch: str, year: int) -> PolicySnapshot:
+    def load(self, branch: str, year: int) -> HandlingPolicy:
         return self._snapshot
 
 

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from pydantic import Field
 
 from domain.calendar import WorkCalendar, add_working_days
-from domain.models import Model
+from domain.fields import Input
 
 ZONE = ZoneInfo("Asia/Shanghai")
 EXEMPTIONS = frozenset({"withdrawn", "outside_liability", "satisfied_first_coordination"})
@@ -65,7 +65,7 @@ LEDGER_FIELDS = ("department", "product", "policy_number")
 APPEAL_WORKING_DAYS = 5
 
 
-class PenaltyPolicy(Model):
+class PenaltyPolicy(Input):
     """The ranges of S2 art.22 and S3 (yuan); configurable, the defaults are the rules'."""
 
     effective_general: tuple[int, int] = (100, 150)
@@ -96,7 +96,7 @@ class PenaltyPolicy(Model):
         return self.by_channel.get(channel, default)
 
 
-class ConductFact(Model):
+class ConductFact(Input):
     """A conduct event recorded on the case (conduct_events, R-CR-2, R-CR-8)."""
 
     person: str
@@ -104,7 +104,7 @@ class ConductFact(Model):
     detail: str | None = None
 
 
-class CaseFacts(Model):
+class CaseFacts(Input):
     """What the ledger knows of a case, as the cycle compiles it."""
 
     complaint_id: str
@@ -150,7 +150,7 @@ def _money_only() -> list[OutcomeKind]:
     return ["fine"]
 
 
-class Proposal(Model):
+class Proposal(Input):
     complaint_id: str
     branch: str | None = None  # the case's: its supervisors may appeal for the person (R-AC-3)
     manager: str | None = None  # the branch manager the penalty sheet also goes to (R-AC-3)

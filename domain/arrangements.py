@@ -34,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain.calendar import WorkCalendar, add_working_time, next_working_instant
 from domain.calendar import working_time_between as between
-from domain.models import Clock, ClockKind
+from domain.state import Clock, ClockKind
 
 _WEEKDAY = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 Name = Annotated[str, Field(min_length=1, max_length=100)]

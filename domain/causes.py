@@ -26,7 +26,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from domain.models import Model
+from domain.fields import Input
 
 CODE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 Code = Annotated[str, Field(pattern=CODE.pattern)]
@@ -35,7 +35,7 @@ NOT_RECORDED = "(not recorded)"  # a closed case whose close named no cause (bef
 NO_PRODUCT = "(none)"  # the product of a complaint whose intake named none (ledger/statistics.py)
 
 
-class Cause(Model):
+class Cause(Input):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     code: Code
@@ -44,7 +44,7 @@ class Cause(Model):
     retired: bool = False
 
 
-class CauseTaxonomy(Model):
+class CauseTaxonomy(Input):
     """The root causes a closed case is recorded with (R-AN-8)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -107,7 +107,7 @@ def dropped(before: CauseTaxonomy, after: CauseTaxonomy) -> list[str]:
 # Hot spots
 
 
-class HotSpotPolicy(Model):
+class HotSpotPolicy(Input):
     """When a month's count is a hot spot, and the rectification's default time (R-AN-8)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")

@@ -19,7 +19,7 @@ from domain.calendar import (
     is_working_day,
     working_time_between,
 )
-from domain.models import Clock, ClockKind
+from domain.state import Clock, ClockKind
 
 
 def closed_days(first: date, last: date) -> list[date]:

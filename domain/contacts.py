@@ -25,7 +25,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, field_validator
 
-from domain.models import Model
+from domain.fields import Input
 
 Level = Literal["outlet", "county", "city", "province", "head_office"]
 RANK: dict[str, int] = {"outlet": 0, "county": 1, "city": 2, "province": 3, "head_office": 4}
@@ -35,7 +35,7 @@ UnitId = Annotated[str, Field(min_length=1, max_length=200)]
 _RECIPIENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*(@[^@\s<>,;\"]+\.[^@\s<>,;\".]+)?$")
 
 
-class Contact(Model):
+class Contact(Input):
     """A designated person: their name, where notices reach them, a phone for the levels below."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -52,7 +52,7 @@ class Contact(Model):
         return value
 
 
-class Unit(Model):
+class Unit(Input):
     """One unit of the directory with its 1-2 designated contacts."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -67,7 +67,7 @@ class Unit(Model):
     contacts: Annotated[list[Contact], Field(min_length=1, max_length=2)]
 
 
-class UnitChange(Model):
+class UnitChange(Input):
     """A unit as an administrator enters it (the unit's id is the route's)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")

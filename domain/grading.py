@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from domain.models import Channel, ComplaintIntake, CrisisFacts, Grade
+from domain.intake import ComplaintIntake, CrisisFacts
 from domain.sla import SlaPolicy
+from domain.vocabulary import Channel, Grade
 
 CRISIS_GROUP_SIZE = 5
 # R-GR-3, R-IN-1: every level of the regulator, and the old value that named no level.

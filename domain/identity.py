@@ -17,7 +17,8 @@ from typing import Literal
 
 from pydantic import ValidationError
 
-from domain.models import Derived, Role
+from domain.fields import Derived
+from domain.vocabulary import Role
 
 # The role an action is taken in, when a person holds several: the most senior.
 SENIORITY = (

@@ -1,11 +1,11 @@
-"""The bank channel and the intake rules of issue 14 (part A), pure: which channel is which
+"""The bank channel and the intake rules, pure: which channel is which
 level (R-IN-1), the policy classes of the bank channel (R-CR-3), the hand-offs with their own
 clocks (a transfer 转办 R-IN-5, a bank outlet's hand-over to the insurer R-CR-4, a flawed or
-problem policy's referral for accommodation R-CR-3), what the customer is told of them (a
-time arrangement, never a promise), and the gate for their actions.
+problem policy's referral for accommodation R-CR-3), and what the customer is told of them (a
+time arrangement, never a promise).
 
-Everything here came with rules 3; `domain.case` calls it for cases under rules 3 only, or
-for actions that did not exist before (a rules-2 case refuses them, see `refusal`).
+Everything here came with rules 3; the actions that use it are `domain.actions.handover`,
+`domain.actions.bank` and `domain.actions.amount` (a case of older rules refuses them).
 """
 
 from __future__ import annotations
@@ -13,29 +13,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from domain import notices, sla
-from domain.models import (
-    Action,
-    Channel,
-    ClassifyPolicy,
-    Clock,
-    ClockKind,
-    ComplaintState,
-    CompleteTransfer,
-    Derived,
-    Handoff,
-    PolicyClass,
-    RepeatOf,
-    TransferCase,
-)
-from domain.sla import PolicySnapshot, SlaPolicy, StageLimit
+from domain.fields import Derived
+from domain.intake import RepeatOf
+from domain.sla import HandlingPolicy, SlaPolicy, StageLimit
+from domain.state import Clock, ClockKind, ComplaintState, Handoff, PolicyClass
+from domain.vocabulary import Channel
 
 # R-CR-3, R-CR-4: the channel whose policies are classed and whose outlets hand over.
 BANK_CHANNELS = frozenset({Channel.BANK_OUTLET})
-
-RULES = 3  # the rules version these rules came with
-ACTIONS = frozenset(
-    {"transfer", "complete_transfer", "transfer_to_insurer", "classify_policy", "correct_amount"}
-)
 
 # R-CR-2, R-CR-4: words a notice to the customer about a hand-over must never hold: it tells
 # the time arrangement, never an outcome (compensation, a guaranteed result).
@@ -107,7 +92,7 @@ def referred(policy_class: PolicyClass) -> bool:
 
 
 def handoff_clock(
-    p: PolicySnapshot,
+    p: HandlingPolicy,
     key: str,
     label: str,
     start: datetime,
@@ -181,57 +166,3 @@ def promises_in(text: str) -> list[str]:
     notice to a customer with it)."""
     lowered = text.lower()
     return [w for w in PROMISE_WORDS if w in lowered]
-
-
-# ---------------------------------------------------------------------------------------------
-# The gate for the new actions (stage and role are `domain.lifecycle`'s)
-
-
-def refusal(
-    state: ComplaintState, name: str, action: Action, now: datetime, rules: int
-) -> str | None:
-    if rules < RULES:
-        return f"{name} came with rules 3; this case runs under rules {rules}"
-    match name:
-        case "transfer":
-            assert isinstance(action, TransferCase)
-            open_transfer = next(
-                (h for h in state.handoffs if h.kind == "transfer" and h.completed_at is None),
-                None,
-            )
-            if open_transfer is not None:
-                return (
-                    f"R-IN-5: transfer {open_transfer.key} to {open_transfer.to} is still open; "
-                    "complete it first"
-                )
-        case "complete_transfer":
-            assert isinstance(action, CompleteTransfer)
-            found = next((h for h in state.handoffs if h.key == action.transfer), None)
-            if found is None:
-                known = ", ".join(h.key for h in state.handoffs) or "none"
-                return f"no transfer {action.transfer!r} on this case (known: {known})"
-            if found.completed_at is not None:
-                return f"transfer {action.transfer} was already completed"
-        case "transfer_to_insurer":
-            if state.channel not in BANK_CHANNELS:
-                return "R-CR-4: only a complaint made at a bank outlet is handed to the insurer"
-            if any(h.kind == "outlet" for h in state.handoffs):
-                return "R-CR-4: the outlet already handed this complaint to the insurer"
-        case "classify_policy":
-            assert isinstance(action, ClassifyPolicy)
-            if state.channel not in BANK_CHANNELS:
-                return "R-CR-3: only a bank-channel policy is classed normal, flawed or problem"
-            kind, _ = classify(
-                action.signed_personally, action.callback_compliant, action.mis_selling_proof
-            )
-            if referred(kind) and (action.insurer is None or action.days is None):
-                return (
-                    f"R-CR-3: a {kind.value} policy is referred to the insurer for "
-                    "accommodation: give the insurer and the deadline in days"
-                )
-            if action.misled_by is not None and not referred(kind):
-                return (
-                    "R-AC-6: misled_by names who misled the customer into a flawed or problem "
-                    "policy; this one classes normal"
-                )
-    return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from domain.models import Clock
+from domain.state import Clock
 
 _JUST_BEFORE = timedelta(microseconds=1)
 

@@ -10,15 +10,11 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from domain.models import (
-    BankFacts,
-    BankRecord,
-    ComplaintIntake,
-    ComplaintState,
-    Derived,
-    LedgerRecord,
-    Notification,
-)
+from domain.fields import Derived
+from domain.intake import ComplaintIntake
+from domain.ledger_records import BankFacts, BankRecord, LedgerRecord
+from domain.notice_models import Notification
+from domain.state import ComplaintState
 
 RowT = TypeVar("RowT", bound=Derived)
 
@@ -66,7 +62,7 @@ class LedgerProjection:
         self._sending = {}
 
     def _bank(self, state: ComplaintState) -> BankRecord | None:
-        """Rules 3 (issue 14): the bank channel's facts and rows that changed, if any (a case
+        """Rules 3: the bank channel's facts and rows that changed, if any (a case
         with none of them records nothing more)."""
         current = (
             state.policy_classifications[-1].policy_class if state.policy_classifications else None

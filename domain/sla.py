@@ -1,7 +1,7 @@
 """Deadlines: the SLA policy table and the pure functions that turn it into clocks.
 
 Everything here is deterministic and runs inside the workflow. The policy and its calendar
-reach the workflow as a `PolicySnapshot` through history (a local activity result), so a
+reach the workflow as a `HandlingPolicy` through history (a local activity result), so a
 calendar or policy published later never changes a deadline already computed.
 """
 
@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
+from domain import versions
 from domain.calendar import (
     WorkCalendar,
     WorkingTime,
@@ -24,7 +25,11 @@ from domain.calendar import (
     working_time_between,
 )
 from domain.contacts import Unit
-from domain.models import Clock, ClockKind, Derived, Grade, SpecialDeadlines, Stage
+from domain.fields import Derived
+from domain.intake import SpecialDeadlines
+from domain.state import Clock, ClockKind
+from domain.versions import Behaviour
+from domain.vocabulary import Grade, Stage
 
 
 class StageLimit(Derived):
@@ -84,8 +89,10 @@ class SlaPolicy(Derived):
     speed: float = 1.0  # demo only: >1 runs working time that many times faster
 
 
-class PolicySnapshot(Derived):
-    """The calendar and SLA policy a case runs under, as recorded in its history."""
+class HandlingPolicy(Derived):
+    """How a case is handled: the calendar, the SLA table and the penalties' basis it runs
+    under, as recorded in its history (not an insurance policy: those are `policy_number`,
+    `ClassifyPolicy`, `PolicyClass`)."""
 
     calendar: WorkCalendar
     sla: SlaPolicy = SlaPolicy()
@@ -100,19 +107,22 @@ class PolicySnapshot(Derived):
     report_chain: tuple[Unit, ...] = ()
 
 
+PolicySnapshot = HandlingPolicy  # the old name, for code on other branches
+
+
 # ---------------------------------------------------------------------------------------------
 # Working-time arithmetic with the demo speed applied in one place
 
 
-def _add(p: PolicySnapshot, start: datetime, amount: timedelta) -> WorkingTime:
+def _add(p: HandlingPolicy, start: datetime, amount: timedelta) -> WorkingTime:
     return add_working_time(p.calendar, start, amount / p.sla.speed)
 
 
-def _between(p: PolicySnapshot, a: datetime, b: datetime) -> timedelta:
+def _between(p: HandlingPolicy, a: datetime, b: datetime) -> timedelta:
     return working_time_between(p.calendar, a, b) * p.sla.speed
 
 
-def _add_limit(p: PolicySnapshot, start: datetime, limit: StageLimit) -> WorkingTime:
+def _add_limit(p: HandlingPolicy, start: datetime, limit: StageLimit) -> WorkingTime:
     if limit.hours is not None:
         return _add(p, start, timedelta(hours=limit.hours))
     assert limit.days is not None
@@ -122,7 +132,7 @@ def _add_limit(p: PolicySnapshot, start: datetime, limit: StageLimit) -> Working
 
 
 def limit_for(
-    p: PolicySnapshot, stage: Stage, grade: Grade, special: SpecialDeadlines | None
+    p: HandlingPolicy, stage: Stage, grade: Grade, special: SpecialDeadlines | None
 ) -> StageLimit:
     if grade is Grade.SPECIAL and special is not None:
         if stage is Stage.CONTACT:
@@ -135,13 +145,15 @@ def limit_for(
     return table[stage]
 
 
-def _in_hours(p: PolicySnapshot, t: datetime, rules: int) -> datetime:
+def _in_hours(p: HandlingPolicy, t: datetime, rules: int) -> datetime:
     """R-SLA-9 (rules 2): a warning or reminder to staff lands on a working instant; greedy
     working-time arithmetic alone can end it at 12:00 or 18:00 sharp, when nobody works."""
-    return next_working_instant(p.calendar, t) if rules >= 2 else t
+    if not versions.has(rules, Behaviour.STAFF_ALARMS_ON_WORKING_INSTANTS):
+        return t
+    return next_working_instant(p.calendar, t)
 
 
-def _warn_at(p: PolicySnapshot, start: datetime, due: datetime, rules: int) -> datetime | None:
+def _warn_at(p: HandlingPolicy, start: datetime, due: datetime, rules: int) -> datetime | None:
     span = _between(p, start, due)
     if p.sla.warn_before_hours is not None:
         lead = timedelta(hours=p.sla.warn_before_hours)
@@ -151,7 +163,7 @@ def _warn_at(p: PolicySnapshot, start: datetime, due: datetime, rules: int) -> d
     return _in_hours(p, _add(p, start, span * p.sla.warn_fraction).at, rules)
 
 
-def _basis(p: PolicySnapshot, what: str, wt: WorkingTime) -> str:
+def _basis(p: HandlingPolicy, what: str, wt: WorkingTime) -> str:
     parts = [what, describe(p.calendar)]
     if wt.skipped_holidays:
         days = ", ".join(d.isoformat() for d in wt.skipped_holidays)
@@ -167,7 +179,7 @@ def _basis(p: PolicySnapshot, what: str, wt: WorkingTime) -> str:
 
 
 def stage_clock(
-    p: PolicySnapshot,
+    p: HandlingPolicy,
     stage: Stage,
     grade: Grade,
     special: SpecialDeadlines | None,
@@ -190,7 +202,7 @@ def stage_clock(
 
 
 def _working_clock(
-    p: PolicySnapshot,
+    p: HandlingPolicy,
     key: str,
     kind: ClockKind,
     start: datetime,
@@ -216,7 +228,7 @@ def _working_clock(
     )
 
 
-def regulatory_due(p: PolicySnapshot, received_at: datetime, days: int) -> tuple[datetime, str]:
+def regulatory_due(p: HandlingPolicy, received_at: datetime, days: int) -> tuple[datetime, str]:
     """R-SLA-7: calendar days as the Civil Code counts them.
 
     The day of receipt is not counted; a last day that is not a working day (statutory
@@ -236,7 +248,7 @@ def regulatory_due(p: PolicySnapshot, received_at: datetime, days: int) -> tuple
     return end, note
 
 
-def regulatory_clock(p: PolicySnapshot, received_at: datetime, days: int, *, rules: int) -> Clock:
+def regulatory_clock(p: HandlingPolicy, received_at: datetime, days: int, *, rules: int) -> Clock:
     due, note = regulatory_due(p, received_at, days)
     span = due - received_at
     provisional = (
@@ -256,13 +268,13 @@ def regulatory_clock(p: PolicySnapshot, received_at: datetime, days: int, *, rul
     )
 
 
-def _local(p: PolicySnapshot, t: datetime) -> datetime:
+def _local(p: HandlingPolicy, t: datetime) -> datetime:
     """Every deadline is shown in the calendar's zone, whatever clock computed it."""
     return t.astimezone(ZoneInfo(p.calendar.zone))
 
 
 def crisis_clock(
-    p: PolicySnapshot, level: Literal["superior", "headquarters"], start: datetime
+    p: HandlingPolicy, level: Literal["superior", "headquarters"], start: datetime
 ) -> Clock:
     hours = p.sla.crisis_superior_hours if level == "superior" else p.sla.crisis_headquarters_hours
     due = _local(p, start + timedelta(hours=hours) / p.sla.speed)
@@ -279,7 +291,7 @@ def crisis_clock(
     )
 
 
-def expedited(p: PolicySnapshot, clock: Clock, now: datetime, minutes: int, *, rules: int) -> Clock:
+def expedited(p: HandlingPolicy, clock: Clock, now: datetime, minutes: int, *, rules: int) -> Clock:
     """R-SLA-5: the stage is to be done the same day, within the given minutes."""
     due = _local(p, now + timedelta(minutes=minutes) / p.sla.speed)
     return clock.model_copy(
@@ -297,7 +309,7 @@ def expedited(p: PolicySnapshot, clock: Clock, now: datetime, minutes: int, *, r
 
 
 def extended(
-    p: PolicySnapshot, clock: Clock, now: datetime, new_due: datetime, *, rules: int
+    p: HandlingPolicy, clock: Clock, now: datetime, new_due: datetime, *, rules: int
 ) -> Clock:
     """R-SLA-6: an approved extension moves the deadline; the warning follows it."""
     warn = _warn_at(p, clock.started_at, new_due, rules)
@@ -318,7 +330,7 @@ def paused(clock: Clock, now: datetime) -> Clock:
     return clock.model_copy(update={"paused_at": now})
 
 
-def resumed(p: PolicySnapshot, clock: Clock, now: datetime, *, rules: int) -> Clock:
+def resumed(p: HandlingPolicy, clock: Clock, now: datetime, *, rules: int) -> Clock:
     """R-SLA-8: paused time does not count, and a resumed clock never fires a stale alarm."""
     assert clock.paused_at is not None
     pause = clock.paused_at
@@ -356,19 +368,19 @@ def next_alarm(clock: Clock) -> tuple[datetime, AlarmKind] | None:
     return None
 
 
-def first_reminder(p: PolicySnapshot, clock: Clock, breached_at: datetime) -> datetime:
+def first_reminder(p: HandlingPolicy, clock: Clock, breached_at: datetime) -> datetime:
     """The breach is recorded at once; the reminder waits for the next opening (R-SLA-9)."""
     if not clock.working_hours_only:
         return breached_at
     return next_working_instant(p.calendar, breached_at)
 
 
-def next_reminder(p: PolicySnapshot, clock: Clock, after: datetime, *, rules: int) -> datetime:
+def next_reminder(p: HandlingPolicy, clock: Clock, after: datetime, *, rules: int) -> datetime:
     """The reminder after one due at `after`. Rules 2: a clock overdue for longer than the
     policy's first stretch is reminded once a day, at the opening: every working day, or every
     day for crisis reports (a case left alone must not remind every hour for ever); and a
     reminder to staff lands on a working instant (R-SLA-9)."""
-    thin = rules >= 2
+    thin = versions.has(rules, Behaviour.REMINDERS_THIN_OUT)
     overdue_since = clock.due_at
     if not clock.working_hours_only:
         daily = p.sla.crisis_daily_reminders_after_hours
@@ -382,7 +394,7 @@ def next_reminder(p: PolicySnapshot, clock: Clock, after: datetime, *, rules: in
     return _in_hours(p, _add(p, after, timedelta(hours=p.sla.reminder_every_hours)).at, rules)
 
 
-def _next_day_opening(p: PolicySnapshot, after: datetime, *, working_days_only: bool) -> datetime:
+def _next_day_opening(p: HandlingPolicy, after: datetime, *, working_days_only: bool) -> datetime:
     """The first opening on a day after `after`'s (always open: a day later)."""
     if p.calendar.always_open:
         return _local(p, after + timedelta(days=1) / p.sla.speed)
@@ -393,7 +405,7 @@ def _next_day_opening(p: PolicySnapshot, after: datetime, *, working_days_only: 
 
 
 def deadline_clock(
-    p: PolicySnapshot,
+    p: HandlingPolicy,
     key: str,
     kind: ClockKind,
     label: str,

@@ -47,7 +47,7 @@ from api.app import create_app
 from api.auth import create_key, create_ui_token
 from api.codec import ENV_UI_ORIGINS, codec_router_from_env
 from domain.contacts import Unit, problems
-from domain.models import Role
+from domain.vocabulary import Role
 from infra import logs
 from infra.binaries import find
 from infra.codec import (

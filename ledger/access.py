@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from domain.models import Derived
+from domain.fields import Derived
 from infra.postgres import Queryable
 
 

@@ -1,4 +1,4 @@
-"""The ledger's record of the bank channel and the intake rules (issue 14 part A, rules 3): the
+"""The ledger's record of the bank channel and the intake rules (rules 3): the
 case's facts on its `complaints` row (first receiver, bank and outlet, amount involved, the
 case it repeats, the current policy class), its hand-overs (`transfers`) and its policy
 classifications (`policy_classes`).
@@ -11,7 +11,7 @@ rows, `ON CONFLICT`, and the version guard of `ledger/record.py`.
 
 from __future__ import annotations
 
-from domain.models import LedgerRecord
+from domain.ledger_records import LedgerRecord
 from infra.postgres import Connection
 from ledger.rows import columns
 

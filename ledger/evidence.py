@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Literal
 
-from domain.models import Derived
+from domain.fields import Derived
 from infra import at_rest, evidence_files
 from infra.codec import KeyRing
 from infra.postgres import Queryable

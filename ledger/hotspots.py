@@ -21,7 +21,7 @@ from asyncpg import Record
 
 from domain import notices
 from domain.causes import HotSpotPolicy
-from domain.models import NoticeKind, Notification
+from domain.notice_models import NoticeKind, Notification
 from infra.postgres import Connection, Queryable
 from ledger import outbox
 from ledger import policy as policies

@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 from asyncpg import Record
 
-from domain.models import CustomerWords, Notification
+from domain.notice_models import CustomerWords, Notification
 from infra.postgres import Connection, Queryable
 
 WAKE_CHANNEL = "complaint_notices"  # LISTEN here to hear of new rows (migration 0005)

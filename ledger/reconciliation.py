@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from domain import notices
-from domain.models import NoticeKind, Notification
+from domain.notice_models import NoticeKind, Notification
 from infra.postgres import Connection, Queryable
 from ledger import outbox
 from ledger.metrics import FINISHED_STAGES

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from domain.models import LedgerRecord
+from domain.ledger_records import LedgerRecord
 from infra.postgres import Connection
 from ledger import bank, crisis
 from ledger.outbox import outbox_columns, outbox_words

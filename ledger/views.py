@@ -9,7 +9,7 @@ from datetime import datetime
 
 from asyncpg import Record
 
-from domain.models import TimelineEntry
+from domain.state import TimelineEntry
 from infra.postgres import Queryable
 
 # The columns `search` may filter on by equality.

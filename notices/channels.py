@@ -35,7 +35,7 @@ import aiosmtplib
 import httpx
 import structlog
 
-from domain.models import Notification
+from domain.notice_models import Notification
 from infra.masking import mask_recipient, mask_text
 from notices import wording
 

@@ -10,7 +10,8 @@ and referral words promise no outcome (R-CR-3, R-CR-4: `domain.intake_rules.PROM
 
 from __future__ import annotations
 
-from domain.models import CustomerTemplate, Language
+from domain.intake import Language
+from domain.notice_models import CustomerTemplate
 
 T = CustomerTemplate
 

@@ -30,7 +30,7 @@ from typing import Protocol
 import asyncpg
 import structlog
 
-from domain.models import Notification
+from domain.notice_models import Notification
 from infra import metrics
 from ledger import outbox
 from ledger import templates as saved_templates

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from domain.models import NoticeKind, Notification
+from domain.notice_models import NoticeKind, Notification
 from infra.config import Settings
 from infra.postgres import Connection
 from ledger import status_links

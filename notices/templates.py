@@ -35,7 +35,8 @@ from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from domain.models import CustomerTemplate, CustomerWords, Language, Notification
+from domain.intake import Language
+from domain.notice_models import CustomerTemplate, CustomerWords, Notification
 from notices.default_templates import DEFAULTS
 
 log = structlog.get_logger("notices")

@@ -17,7 +17,7 @@ from datetime import datetime
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from domain.models import Notification
+from domain.notice_models import Notification
 
 # The zone of the statutory working-time calendar every branch works on (domain/calendar.py).
 DEFAULT_ZONE = "Asia/Shanghai"

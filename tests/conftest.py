@@ -16,7 +16,7 @@ import asyncpg
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from domain.sla import PolicySnapshot, SlaPolicy
+from domain.sla import HandlingPolicy, SlaPolicy
 from infra.binaries import find
 from infra.postgres import create_pool
 from infra.temporal import register_search_attributes
@@ -72,7 +72,7 @@ def bare_harness(env: WorkflowEnvironment, pool: asyncpg.Pool) -> Harness:
         env=env,
         task_queue=f"{contract.TASK_QUEUE}-{uuid.uuid4().hex[:8]}",
         notifier=RecordingNotifier(),
-        policy=FixedPolicySource(PolicySnapshot(calendar=test_calendar(), sla=SlaPolicy())),
+        policy=FixedPolicySource(HandlingPolicy(calendar=test_calendar(), sla=SlaPolicy())),
         pool=pool,
     )
 

@@ -20,8 +20,8 @@ from api.app import create_app
 from api.auth import create_key
 from api.codec import codec_router
 from api.desk.config import DeskSettings
-from domain.models import Role
-from domain.sla import PolicySnapshot, SlaPolicy
+from domain.sla import HandlingPolicy, SlaPolicy
+from domain.vocabulary import Role
 from infra.binaries import find
 from infra.codec import EncryptionCodec
 from infra.postgres import create_database, create_pool, drop_database
@@ -134,7 +134,7 @@ async def desk_world(
     try:
         await register_search_attributes(env.client, contract.SEARCH_ATTRIBUTES)
         queue = f"desk-{uuid.uuid4().hex[:8]}"
-        policy = FixedPolicySource(PolicySnapshot(calendar=test_calendar(), sla=SlaPolicy()))
+        policy = FixedPolicySource(HandlingPolicy(calendar=test_calendar(), sla=SlaPolicy()))
         worker = build_worker(env.client, pool=pool, task_queue=queue,
                               sender=RecordingNotifier(), policy_source=policy)  # fmt: skip
         async with worker:

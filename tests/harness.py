@@ -22,8 +22,10 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.calendar import WorkCalendar
 from domain.identity import VerifiedIdentity
-from domain.models import ComplaintIntake, ComplaintState, Notification
-from domain.sla import PolicySnapshot
+from domain.intake import ComplaintIntake
+from domain.notice_models import Notification
+from domain.sla import HandlingPolicy
+from domain.state import ComplaintState
 from infra.codec import KeyRing, data_converter
 from ledger import evidence
 from notices.channels import DeliveryStatus
@@ -70,10 +72,10 @@ class RecordingNotifier:
 
 
 class FixedPolicySource:
-    def __init__(self, snapshot: PolicySnapshot) -> None:
+    def __init__(self, snapshot: HandlingPolicy) -> None:
         self.snapshot = snapshot
 
-    def load(self, branch: str, year: int) -> PolicySnapshot:
+    def load(self, branch: str, year: int) -> HandlingPolicy:
         return self.snapshot
 
 

@@ -7,9 +7,9 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from domain.actions import Action
 from domain.case import Complaint
 from domain.identity import VerifiedIdentity
-from domain.models import Action
 
 
 def verified(

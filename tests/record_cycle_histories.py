@@ -22,7 +22,7 @@ from typing import Any
 from temporalio.testing import WorkflowEnvironment
 
 from domain.accountability import ZONE, appeal_until, period_bounds, period_of
-from domain.sla import PolicySnapshot, SlaPolicy
+from domain.sla import HandlingPolicy, SlaPolicy
 from infra.binaries import find
 from infra.postgres import create_pool, embedded_server
 from infra.temporal import register_search_attributes
@@ -51,7 +51,7 @@ async def main(release: str, flow: str = "sheets-after") -> None:
         data_converter=TEST_CONVERTER, test_server_existing_path=find("temporal-test-server")
     )
     await register_search_attributes(env.client, contract.SEARCH_ATTRIBUTES)
-    source = FixedPolicySource(PolicySnapshot(calendar=calendar(), sla=SlaPolicy()))
+    source = FixedPolicySource(HandlingPolicy(calendar=calendar(), sla=SlaPolicy()))
     h = Harness(env=env, task_queue="record", notifier=RecordingNotifier(), policy=source,
                 pool=pool)  # fmt: skip
     async with build_worker(env.client, pool=pool, task_queue="record", sender=h.notifier,

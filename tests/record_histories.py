@@ -25,7 +25,7 @@ from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from domain.sla import PolicySnapshot, SlaPolicy
+from domain.sla import HandlingPolicy, SlaPolicy
 from infra.binaries import find
 from infra.postgres import create_pool, embedded_server
 from infra.temporal import register_search_attributes
@@ -58,7 +58,7 @@ async def main(release: str, only: list[str]) -> None:
     await register_search_attributes(env.client, contract.SEARCH_ATTRIBUTES)
     now = await env.get_current_time()
     holidays = {now.date() + timedelta(days=3 + i): "Recorded Festival" for i in range(3)}
-    source = FixedPolicySource(PolicySnapshot(calendar=test_calendar(holidays), sla=SlaPolicy()))
+    source = FixedPolicySource(HandlingPolicy(calendar=test_calendar(holidays), sla=SlaPolicy()))
     h = Harness(env=env, task_queue="record", notifier=RecordingNotifier(), policy=source,
                 pool=pool)  # fmt: skip
     async with build_worker(
@@ -217,7 +217,7 @@ async def calendar_entered(h: Harness, release: str) -> None:
     from ledger import calendar as entered
     from tests.unit.test_arrangements import MADE_UP_2027
 
-    h.policy.snapshot = PolicySnapshot(calendar=test_calendar(known_years=(2026,)),
+    h.policy.snapshot = HandlingPolicy(calendar=test_calendar(known_years=(2026,)),
                                        sla=SlaPolicy())  # fmt: skip
     await h.sleep_until(datetime(2026, 12, 30, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai")))
     handle = await h.start(channel="hotline", grade="major",

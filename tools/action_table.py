@@ -3,15 +3,13 @@
     .venv/bin/python -m tools.action_table          # rewrite the table between its markers
     .venv/bin/python -m tools.action_table --check  # exit 1 if the committed table differs
 
-Each column comes from the code that decides it, so the table cannot say what the case does
-not do: the payload from `domain.models.ACTION_MODELS`, what the action is from the Web UI's
-signal descriptions (`workflows.contract.ACTION_SIGNALS`, the model's docstring for an action
-that is no signal), who may take it from the gate itself (`domain.lifecycle.role_refusal`),
-the stages from `domain.lifecycle.ALLOWED_STAGES`, and the rules version that brought it from
-the modules that gate it (`domain.crisis`, `domain.intake_rules`, the gate for the
-administrator's action). tests/unit/test_docs.py fails when the committed table drifts.
+Each column comes from the actions' own definitions (`domain.actions.ACTIONS`), so the table
+cannot say what the case does not do: the payload model, what the action is (the Web UI's
+signal description, or the model's docstring for an action that is no signal), who may take
+it (the gate's own role check), the stages it applies in and the rules version that brought
+it. tests/unit/test_docs.py fails when the committed table drifts.
 
-A tool above every layer: it imports from domain/ and workflows/, nothing imports it.
+A tool above every layer: it imports from domain/, nothing imports it.
 """
 
 from __future__ import annotations
@@ -29,10 +27,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from domain import crisis, intake_rules, lifecycle
-from domain.case import LEGACY_RULES, RULES
-from domain.models import ACTION_MODELS, Action, Role, Stage
-from workflows.contract import ACTION_SIGNALS
+from domain.actions import ACTIONS, OPEN, Action
+from domain.actions.base import ActionDef
+from domain.case import RULES
+from domain.vocabulary import Role, Stage
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "http-api.md"
@@ -41,7 +39,6 @@ END = "<!-- action-table:end -->"
 COMMAND = ".venv/bin/python -m tools.action_table"
 
 COMMON_FIELDS = frozenset(Action.model_fields)  # actor, role, note, request_id
-OPEN_STAGES = lifecycle.ACTIVE
 
 
 def _base(annotation: Any) -> tuple[Any, bool]:
@@ -105,36 +102,24 @@ def payload(model: type[Action]) -> str:
     return "; ".join(parts) or "none"
 
 
-def roles(name: str) -> str:
+def roles(action: ActionDef[Any]) -> str:
     """The roles the gate lets take the action in a new case."""
-    allowed = [r.value for r in Role if lifecycle.role_refusal(name, r, "-", rules=RULES) is None]
+    allowed = [r.value for r in Role if action.role_refusal(r, "-", rules=RULES) is None]
     return ", ".join(allowed)
 
 
-def since(name: str) -> int:
-    """The rules version that brought the action (a case of older rules refuses it)."""
-    if name in crisis.ACTIONS:
-        return crisis.RULES
-    if name in intake_rules.ACTIONS:
-        return intake_rules.RULES
-    for rules in range(LEGACY_RULES, RULES + 1):  # the administrator's action: its role gate
-        if any(lifecycle.role_refusal(name, r, "-", rules=rules) is None for r in Role):
-            return rules
-    raise ValueError(f"{name}: no rules version lets anyone take it")
-
-
-def stages(name: str) -> str:
-    allowed = set(lifecycle.ALLOWED_STAGES[name])
+def stages(action: ActionDef[Any]) -> str:
+    allowed = set(action.stages)
     words = []
-    if OPEN_STAGES <= allowed:
+    if OPEN <= allowed:
         words.append("any open stage")
-        allowed -= OPEN_STAGES
+        allowed -= OPEN
     words += [s.value for s in Stage if s in allowed]
     return ", ".join(words)
 
 
-def what(name: str) -> str:
-    text = ACTION_SIGNALS.get(name) or inspect.cleandoc(ACTION_MODELS[name].__doc__ or "")
+def what(action: ActionDef[Any]) -> str:
+    text = action.description or inspect.cleandoc(action.payload.__doc__ or "")
     return " ".join(text.split())
 
 
@@ -149,9 +134,15 @@ def table() -> str:
         "`role`, `note`, `request_id` |",
         "|---|---|---|---|---|---|",
     ]
-    for name, model in ACTION_MODELS.items():
-        cells = [f"`{name}`", what(name), roles(name), stages(name), str(since(name)),
-                 payload(model)]  # fmt: skip
+    for name, action in ACTIONS.items():
+        cells = [
+            f"`{name}`",
+            what(action),
+            roles(action),
+            stages(action),
+            str(action.since),
+            payload(action.payload),
+        ]
         lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     return "\n".join(lines)
 

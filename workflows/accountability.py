@@ -6,7 +6,7 @@ held responsible may appeal until the end of the 26th (a late appeal is refused 
 reason); once the appeal window has closed and every item and appeal is decided, the results
 are published to the ledger and each person is told. People decide; the system proposes.
 
-Who may send what (R-AC-3; issue 12): a decision or an appeal's decision counts only from the
+Who may send what (R-AC-3): a decision or an appeal's decision counts only from the
 review group, an appeal only from the person concerned or a supervisor of their branch on
 their behalf, each under an identity the system verified and sealed into the message
 (domain/identity.py: the HTTP API, or the codec server for the Web UI and CLI). Cycles started
@@ -66,9 +66,11 @@ with workflow.unsafe.imports_passed_through():
         period_of,
         staff_ground_item,
     )
+    from domain.fields import Input
     from domain.identity import UNVERIFIED, VALID_FOR, VerifiedIdentity
     from domain.identity import refusal as identity_refusal
-    from domain.models import Model, NoticeKind, Notification, Role
+    from domain.notice_models import NoticeKind, Notification
+    from domain.vocabulary import Role
     from infra.codec import IDENTITY
 
 VERIFIED_IDENTITY = "verified-identity"  # patch: cycles started before it trust the payload
@@ -76,7 +78,7 @@ SHEETS_FIRST = "penalty-sheets-first"  # patch: R-AC-3 sheets before the appeal 
 RESULTS_TO_HR_AND_FINANCE = "results-to-hr-and-finance"  # patch: R-AC-5
 
 
-class CycleInput(Model):
+class CycleInput(Input):
     period: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] | None = None
     review_group: str = "review.group"
     # R-AC-2: a cycle outside the monthly round: its appeals close this many working days of
@@ -88,7 +90,7 @@ class CycleInput(Model):
     finance_department: Annotated[str, Field(min_length=1, max_length=200)] = "branch.finance"
 
 
-class ItemRef(Model):
+class ItemRef(Input):
     actor: Annotated[str, Field(min_length=1, max_length=200)]
     complaint_id: str
     person: str
@@ -139,7 +141,7 @@ class DecideAppeal(ItemRef):
     penalty: Annotated[int, Field(ge=0, le=10_000)] | None = None
 
 
-class CycleState(Model):
+class CycleState(Input):
     period: str
     starts_on: date
     ends_on: date

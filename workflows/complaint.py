@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RawValue, RetryPolicy
@@ -28,20 +28,16 @@ with workflow.unsafe.imports_passed_through():
     from activities.ledger import LedgerActivities
     from activities.policy import PolicyActivities, PolicyRequest
     from domain import versions
+    from domain.actions import ACTION_MODELS, Action
     from domain.case import LEGACY_RULES, RULES, CaseSnapshot, Complaint, Refused
+    from domain.fields import NEW_INPUT
     from domain.identity import VerifiedIdentity
-    from domain.models import (
-        ACTION_MODELS,
-        NEW_INPUT,
-        Action,
-        ActionRefused,
-        ComplaintIntake,
-        ComplaintState,
-        Notification,
-        Registration,
-    )
+    from domain.intake import ComplaintIntake
+    from domain.notice_models import Notification
     from domain.projection import LedgerProjection
-    from domain.sla import PolicySnapshot
+    from domain.replies import ActionRefused, Registration
+    from domain.sla import HandlingPolicy
+    from domain.state import ComplaintState
     from domain.versions import Behaviour
     from infra.codec import IDENTITY
     from infra.masking import mask_text
@@ -72,7 +68,20 @@ def _signal_of(name: str) -> Callable[..., Awaitable[None]]:
     return workflow.signal(name=name, description=contract.ACTION_SIGNALS[name])(handler)
 
 
+W = TypeVar("W")
+
+
+def _with_action_signals(cls: type[W]) -> type[W]:
+    """One signal per action the Web UI lists (`contract.ACTION_SIGNALS`, from the actions'
+    definitions), for the Web UI and fire-and-forget callers: set on the class before
+    `workflow.defn` reads it."""
+    for name in contract.ACTION_SIGNALS:
+        setattr(cls, name, _signal_of(name))
+    return cls
+
+
 @workflow.defn(name=contract.WORKFLOW_TYPE)
+@_with_action_signals
 class ComplaintWorkflow:
     @workflow.init
     def __init__(self, start: ComplaintIntake | CaseSnapshot) -> None:
@@ -168,7 +177,7 @@ class ComplaintWorkflow:
         self._changed = True
         self._publish()
 
-    async def _load_policy(self, branch: str, outlet: str | None = None) -> PolicySnapshot:
+    async def _load_policy(self, branch: str, outlet: str | None = None) -> HandlingPolicy:
         return await workflow.execute_local_activity_method(
             PolicyActivities.load_policy,
             PolicyRequest(branch=branch, year=workflow.now().year, outlet=outlet),
@@ -194,7 +203,7 @@ class ComplaintWorkflow:
             return
         wake = self.case.next_wake()
         self._changed = False
-        if self.case.rules >= 3:
+        if versions.has(self.case.rules, Behaviour.ONE_TIMER_PER_ALARM):
             await self._wait_for_alarm(None if wake is None else wake.at, wake and wake.why, now)
             return
         with contextlib.suppress(TimeoutError):  # an alarm is due: the loop fires it
@@ -224,7 +233,7 @@ class ComplaintWorkflow:
     # Bounded history: continue as new, carrying the case
 
     def _history_is_long(self) -> bool:
-        if self.case.rules < 2:
+        if not versions.has(self.case.rules, Behaviour.CONTINUE_AS_NEW):
             return False  # cases started before continue-as-new replay without it
         # Continue before the policy's budget, leaving room for what ends a run (handlers
         # finishing, the last ledger record, the continue-as-new itself).
@@ -321,7 +330,8 @@ class ComplaintWorkflow:
             raw = payload.payload.metadata.get(IDENTITY)
             sender = VerifiedIdentity.from_json(raw) if raw else None
             try:
-                if self.case.rules < 2:  # as rules 1 always read it
+                if not versions.has(self.case.rules, Behaviour.VERIFIED_IDENTITY):
+                    # as rules 1 always read it
                     return converter.from_payload(payload.payload, model), None
                 data = converter.from_payload(payload.payload, dict[str, Any])
                 if sender is None:
@@ -388,38 +398,6 @@ class ComplaintWorkflow:
             )
             self._ledger.recorded(record)
             del self._unsent[: len(notices)]
-
-    # The actions of the contract, one signal each, for the Web UI and fire-and-forget callers.
-    record_contact = _signal_of("record_contact")
-    submit_investigation = _signal_of("submit_investigation")
-    decide_resolution = _signal_of("decide_resolution")
-    close_case = _signal_of("close_case")
-    record_callback = _signal_of("record_callback")
-    request_extension = _signal_of("request_extension")
-    decide_extension = _signal_of("decide_extension")
-    escalate_crisis = _signal_of("escalate_crisis")
-    report_crisis = _signal_of("report_crisis")
-    designate_special = _signal_of("designate_special")
-    expedite = _signal_of("expedite")
-    pause_clock = _signal_of("pause_clock")
-    resume_clock = _signal_of("resume_clock")
-    request_review = _signal_of("request_review")
-    reassign = _signal_of("reassign")
-    withdraw = _signal_of("withdraw")
-    announce_closure = _signal_of("announce_closure")  # R-SLA-10, rules 3
-    # Rules 3, issue 14 part A: the bank channel and the intake rules
-    transfer = _signal_of("transfer")
-    complete_transfer = _signal_of("complete_transfer")
-    transfer_to_insurer = _signal_of("transfer_to_insurer")
-    classify_policy = _signal_of("classify_policy")
-    correct_amount = _signal_of("correct_amount")
-    # Issue 14 (domain/crisis.py).
-    acknowledge_script = _signal_of("acknowledge_script")
-    record_conduct = _signal_of("record_conduct")
-    flag_customer = _signal_of("flag_customer")
-    record_early_signs = _signal_of("record_early_signs")
-    record_police_contact = _signal_of("record_police_contact")
-    record_group_event = _signal_of("record_group_event")
 
 
 def _explain(err: Exception) -> str:

@@ -19,8 +19,12 @@ from typing import Any
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
 from temporalio.common import RawValue, WorkflowIDConflictPolicy
 
+from domain.actions import ACTIONS as ACTION_DEFINITIONS
+from domain.fields import Input
 from domain.identity import VerifiedIdentity
-from domain.models import ACTION_MODELS, ComplaintIntake, ComplaintState, Model, Registration
+from domain.intake import ComplaintIntake
+from domain.replies import Registration
+from domain.state import ComplaintState
 from infra.codec import sealed as seal_payload
 from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
 
@@ -31,61 +35,11 @@ TASK_QUEUE = "complaints"
 WORKFLOW_TYPE = "ComplaintWorkflow"
 STATE_QUERY = "state"
 REGISTER_UPDATE = "register"  # the intake's update-with-start: answers `Registration`
-ACTIONS: tuple[str, ...] = tuple(ACTION_MODELS)  # each a signal and an update of that name
-# What the Web UI's "Send a Signal" lists beside each action (record_repeat: the API's, an
-# update only).
+ACTIONS: tuple[str, ...] = tuple(ACTION_DEFINITIONS)  # each a signal and an update of that name
+# What the Web UI's "Send a Signal" lists beside each action, from the actions' definitions
+# (record_repeat: the API's, an update only).
 ACTION_SIGNALS: dict[str, str] = {
-    "record_contact": "The complainant was contacted.",
-    "submit_investigation": (
-        'Findings and proposed resolution go to approval; {"difficulty": "coverage"} reports it.'
-    ),
-    "decide_resolution": (
-        'Supervisor: {"approved": true|false, "collective": true, "participants": ["...", "..."]}.'
-    ),
-    "close_case": "Resolution carried out, result fed back.",
-    "record_callback": 'Callback done: {"satisfied": true|false}.',
-    "request_extension": "Handler asks for a later deadline.",
-    "decide_extension": (
-        'Supervisor: {"approved": true, "new_due_at": "..."}; regulatory_days 60: senior_manager.'
-    ),
-    "escalate_crisis": 'The case becomes a crisis: {"reasons": [...]}.',
-    "report_crisis": (
-        'Crisis report filed and sent: {"level": "superior"|"headquarters"|"regulator"|'
-        '"early_signs", "summary": "...", "to": "...", "attachments": [evidence ids]}.'
-    ),
-    "designate_special": "Supervisor grades the case special with its deadlines.",
-    "expedite": 'Supervisor: same-day handling, {"minutes": 120}.',
-    "pause_clock": 'Pause for {"reason": "appraisal"|"testing"|"loss_assessment"}.',
-    "resume_clock": "Restart the paused clocks.",
-    "request_review": "The complainant asks for a review (核查).",
-    "reassign": "New owner, department or supervisor; clocks kept.",
-    "withdraw": "The customer withdrew the complaint.",
-    "announce_closure": (
-        'Admin: the branch closed ad hoc, {"closure_key", "first_day", "last_day", "reason"}.'
-    ),
-    "transfer": (
-        '转办 (R-IN-5): {"department": "...", "requirements": "...", "days": 2} (or "hours").'
-    ),
-    "complete_transfer": 'A transfer reported back: {"transfer": "transfer-1", "outcome": "..."}.',
-    "transfer_to_insurer": 'Bank outlet (R-CR-4): {"insurer": "...", "days": 3}.',
-    "classify_policy": (
-        'R-CR-3: {"signed_personally": bool, "callback_compliant": bool} or '
-        '{"mis_selling_proof": "..."}; flawed/problem: "insurer", "days"; R-AC-6: "misled_by".'
-    ),
-    "correct_amount": 'R-IN-8: {"amount": "1234.50", "reason": "..."} (CNY).',
-    "acknowledge_script": "R-CR-2: the handler acknowledges the handling script.",
-    "record_conduct": (
-        'R-CR-2: staff conduct against a person: {"person": "...", "kind": '
-        '"unauthorised_promise"|"disclosure"|"media_interview"|...}; R-AC-6, a leader on a '
-        'crisis: "wrong_crisis_decision"|"failure_to_act".'
-    ),
-    "flag_customer": (
-        'R-CR-5: the customer needs help: {"flags": ["vulnerable"|"violent"|"group_risk"|'
-        '"sent_by_regulator_or_media"]}.'
-    ),
-    "record_early_signs": 'R-CR-6: early signs of a group event, 1 h to report: {"detail": ".."}.',
-    "record_police_contact": 'R-CR-6: contact with the local police: {"police": "..."}.',
-    "record_group_event": 'R-CR-6: a group event; who commands on site: {"commander": "..."}.',
+    name: d.description for name, d in ACTION_DEFINITIONS.items() if d.description is not None
 }
 
 
@@ -131,7 +85,7 @@ async def act(
     client: Client,
     complaint_id: str,
     action: str,
-    payload: Mapping[str, Any] | Model,
+    payload: Mapping[str, Any] | Input,
     identity: VerifiedIdentity | None = None,
 ) -> ComplaintState:
     """Run one action as an update: the new state, or `WorkflowUpdateFailedError` whose cause
@@ -147,7 +101,7 @@ async def act(
 
 
 def sealed(
-    client: Client, payload: Mapping[str, Any] | Model, identity: VerifiedIdentity
+    client: Client, payload: Mapping[str, Any] | Input, identity: VerifiedIdentity
 ) -> RawValue:
     """`payload` carrying `identity` inside the encryption the client's codec applies (only a
     holder of the system's keys can make one: infra/codec.py). Send it as an update's or a
@@ -222,7 +176,7 @@ async def start(
 CYCLE_WORKFLOW_TYPE = "AccountabilityCycleWorkflow"
 CYCLE_STATE_QUERY = "state"
 CYCLE_SCHEDULE_ID = "accountability-monthly"
-# The schedule's runs: Temporal appends each run's start time to this id. Since issue 15 the
+# The schedule's runs: Temporal appends each run's start time to this id. Since policy as data the
 # schedule starts a starter, which starts the month's cycle as `accountability-<period>`.
 CYCLE_SCHEDULED_WORKFLOW_ID = "accountability-cycle"
 CYCLE_STARTER_WORKFLOW_TYPE = "AccountabilityMonthStarter"

@@ -26,7 +26,7 @@ with workflow.unsafe.imports_passed_through():
     from pydantic import Field
 
     from activities.reconciliation import PageRequest, PageResult, ReconciliationActivities
-    from domain.models import Model
+    from domain.fields import Input
 
 RECONCILIATION_WORKFLOW_TYPE = "LedgerReconciliationWorkflow"
 RECONCILIATION_WORKFLOW_ID = "ledger-reconciliation"  # the schedule appends each run's time
@@ -35,7 +35,7 @@ PAGE_TIMEOUT = timedelta(minutes=5)
 KEPT_IDS = 100  # complaint ids a run's result lists (the ledger has them all)
 
 
-class ReconcileInput(Model):
+class ReconcileInput(Input):
     page_size: Annotated[int, Field(ge=1, le=5000)] = 500
     # Carried over continue-as-new: where the pass is and what it found so far.
     after: str | None = None
@@ -44,7 +44,7 @@ class ReconcileInput(Model):
     orphaned: int = 0
 
 
-class ReconcileResult(Model):
+class ReconcileResult(Input):
     checked: int  # open cases compared
     described: int  # of them, described one by one (visibility named them, or no visibility)
     orphaned: int  # marked and reported by this run

@@ -15,8 +15,9 @@ from temporalio.common import SearchAttributeUpdate, TypedSearchAttributes
 
 import workflows.search_attributes as sa
 from domain import available, versions
+from domain.actions import ACTIONS
 from domain.case import RULES
-from domain.models import ACTION_MODELS, ComplaintState
+from domain.state import ComplaintState
 from domain.versions import Behaviour
 from infra.masking import mask_text
 
@@ -151,12 +152,12 @@ def _payload(workflow_id: str, name: str) -> str:
 @cache
 def _required(name: str) -> tuple[str, ...]:
     """The fields of an action's payload that have no default (the sealed ones aside)."""
-    fields = ACTION_MODELS[name].model_fields
+    fields = ACTIONS[name].payload.model_fields
     return tuple(f for f, info in fields.items() if info.is_required() and f not in _SEALED)
 
 
 def _bank_channel(s: ComplaintState) -> list[str]:
-    """Rules 3 (issue 14): the first receiver, the bank outlet, the link to an earlier case,
+    """Rules 3: the first receiver, the bank outlet, the link to an earlier case,
     the policy class (no customer data)."""
     lines = []
     if s.first_receiver is not None:

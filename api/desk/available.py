@@ -1,12 +1,13 @@
 """Which actions the desk offers a person on a case now: THE one place that decides it.
 
 `available_actions(state, roles, actor=...)` keeps what the case's own gate would not refuse for
-reasons the form cannot change: what the case accepts now from anyone (`domain.available.
-open_now`: the stage and the state a form cannot change, shared with the Web UI's details
-panel) and the acting role (`domain.lifecycle.role_refusal`, with the role the API acts in: the
-key's highest, `api.cases.ACTING_ROLES`). What depends on the payload (a date, a collective
-decision's participants) is the case's to refuse when it is sent; the desk shows that refusal
-beside the form.
+reasons the form cannot change, as each action's definition says it (`domain.actions`): the
+acting role (`ActionDef.role_refusal`, with the role the API acts in: the key's highest,
+`api.cases.ACTING_ROLES`), the stage and the state a form cannot change (`domain.available.
+open_now`, shared with the Web UI's details panel: a decision needs a pending request, a resume
+a paused clock, ...). What depends on the payload
+(a date, a collective decision's participants) is the case's to refuse when it is sent; the
+desk shows that refusal beside the form.
 """
 
 from __future__ import annotations
@@ -14,12 +15,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from api.cases import ACTING_ROLES
-from domain import available, lifecycle
+from domain import available
+from domain.actions import ACTIONS
 from domain.case import RULES
-from domain.models import ACTION_MODELS, ComplaintState, Role
-
-# Actions that are not a desk form (domain.available.NOT_PER_CASE).
-NOT_ON_THE_DESK = available.NOT_PER_CASE
+from domain.state import ComplaintState
+from domain.vocabulary import Role
 
 
 def acting_role(roles: Iterable[Role]) -> Role | None:
@@ -32,9 +32,10 @@ def acting_role(roles: Iterable[Role]) -> Role | None:
 def role_may(name: str, roles: Iterable[Role], *, rules: int = RULES) -> bool:
     """Whether these roles may take `name` at all, whatever the case (the gate's role part)."""
     role = acting_role(roles)
-    if role is None or name not in ACTION_MODELS or name in NOT_ON_THE_DESK:
+    action = ACTIONS.get(name)
+    if role is None or action is None or not action.form:
         return False
-    return lifecycle.role_refusal(name, role, "", rules=rules) is None
+    return action.role_refusal(role, "", rules=rules) is None
 
 
 def available_actions(

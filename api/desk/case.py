@@ -33,7 +33,9 @@ from api.desk.pages import DeskRoute, render
 from api.desk.session import Person, Signed, checked_form
 from api.models import SEES_CUSTOMER_NUMBERS, ComplaintId, from_row, from_state
 from api.reports import READERS
-from domain.models import ACTION_MODELS, ComplaintState, TimelineEntry, evidence_fields
+from domain.actions import ACTION_MODELS
+from domain.fields import evidence_fields
+from domain.state import ComplaintState, TimelineEntry
 from ledger import evidence, views
 from reports.render import render_html
 from reports.statistics import monthly_report

@@ -1,4 +1,4 @@
-"""An action's form, made from its payload model's JSON schema (`domain.models.ACTION_MODELS`),
+"""An action's form, made from its payload model's JSON schema (`domain.actions.ACTION_MODELS`),
 and the form's answer read back into that payload.
 
 Each property becomes one field: an enum (or `Literal`) a select, a date-time a

@@ -23,7 +23,7 @@ from api.desk.available import role_may
 from api.desk.config import DeskSettings, settings
 from api.desk.pages import DeskRoute, render
 from api.desk.session import Person, Signed, checked_form
-from domain.models import Channel, Grade, HelpFlag, Stage
+from domain.vocabulary import Channel, Grade, HelpFlag, Stage
 from ledger import queue as queue_ledger
 from ledger.queue import OPEN_STAGES, QueueFilter
 

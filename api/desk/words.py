@@ -6,36 +6,11 @@ translation).
 
 from __future__ import annotations
 
+from domain.actions import ACTIONS as DEFINITIONS
+
+# Each action's name, from its definition (`ActionDef.label`).
 ACTIONS: dict[str, tuple[str, str]] = {
-    "record_contact": ("记录联系客户", "Record contact"),
-    "submit_investigation": ("提交调查结果", "Submit investigation"),
-    "decide_resolution": ("审批处理方案", "Decide resolution"),
-    "close_case": ("办结", "Close case"),
-    "record_callback": ("记录回访", "Record callback"),
-    "request_extension": ("申请延期", "Request extension"),
-    "decide_extension": ("审批延期", "Decide extension"),
-    "escalate_crisis": ("升级为危机事件", "Escalate to crisis"),
-    "report_crisis": ("危机事件报告", "Report crisis"),
-    "designate_special": ("认定为特殊投诉", "Designate special"),
-    "expedite": ("要求当日办结", "Expedite"),
-    "pause_clock": ("暂停计时", "Pause clock"),
-    "resume_clock": ("恢复计时", "Resume clock"),
-    "request_review": ("申请复核", "Request review"),
-    "reassign": ("转派", "Reassign"),
-    "withdraw": ("撤诉", "Withdraw"),
-    "record_repeat": ("重复投诉", "Record repeat"),
-    "transfer": ("转办", "Transfer"),
-    "complete_transfer": ("转办反馈", "Complete transfer"),
-    "transfer_to_insurer": ("移交保险公司", "Transfer to insurer"),
-    "classify_policy": ("保单定性", "Classify policy"),
-    "correct_amount": ("更正涉案金额", "Correct amount"),
-    "acknowledge_script": ("确认处理话术", "Acknowledge script"),
-    "record_conduct": ("记录员工行为", "Record conduct"),
-    "flag_customer": ("标记客户需协助", "Flag customer"),
-    "record_early_signs": ("群体事件苗头", "Record early signs"),
-    "record_police_contact": ("记录联系警方", "Record police contact"),
-    "record_group_event": ("记录群体事件", "Record group event"),
-    "announce_closure": ("临时停业", "Announce closure"),
+    name: d.label for name, d in DEFINITIONS.items() if d.label is not None
 }
 
 STAGES = {

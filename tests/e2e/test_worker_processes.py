@@ -42,7 +42,8 @@ from temporalio.testing import WorkflowEnvironment
 from activities.policy import StatutoryPolicySource
 from api.auth import create_key
 from domain.calendar import next_working_instant
-from domain.models import ComplaintIntake, Role
+from domain.intake import ComplaintIntake
+from domain.vocabulary import Role
 from infra.config import PROJECT_ROOT
 from infra.mailsink import MailSink
 from tests.harness import eventually

@@ -22,7 +22,8 @@ from temporalio.client import WorkflowUpdateFailedError
 from api.app import create_app
 from api.auth import create_key
 from domain.accountability import ZONE, appeal_until, period_bounds, period_of
-from domain.models import Notification, Role
+from domain.notice_models import Notification
+from domain.vocabulary import Role
 from tests.harness import Harness, eventually
 from tests.integration.test_accountability import seed, sender, sheets_sent
 from tests.integration.test_api import Api

@@ -21,7 +21,7 @@ from temporalio.client import WorkflowFailureError
 from api.auth import create_key
 from api.reports import router
 from domain.accountability import RULE_READING, ZONE, appeal_until, period_bounds, period_of
-from domain.models import Role
+from domain.vocabulary import Role
 from ledger import accountability
 from reports.accountability import render
 from reports.statistics import monthly_report

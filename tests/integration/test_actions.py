@@ -8,7 +8,8 @@ from datetime import timedelta
 from temporalio.client import WorkflowHandle
 
 from domain.calendar import add_working_days, add_working_hours
-from domain.models import ComplaintState, Stage
+from domain.state import ComplaintState
+from domain.vocabulary import Stage
 from tests.harness import Harness, eventually
 from workflows import search_attributes as sa
 

@@ -16,7 +16,7 @@ import pytest
 
 from api.app import create_app
 from api.auth import create_key
-from domain.models import Role
+from domain.vocabulary import Role
 from tests.harness import Harness, eventually
 from workflows import contract
 

@@ -77,7 +77,9 @@ from schemathesis.specs.openapi.checks import (
 
 from api.app import create_app
 from api.auth import create_key
-from domain.models import ACTION_MODELS, EARLIEST, Role
+from domain.actions import ACTION_MODELS
+from domain.fields import EARLIEST
+from domain.vocabulary import Role
 from infra.config import Settings
 from tests.harness import Harness, eventually
 

@@ -31,7 +31,7 @@ from api.auth import (
     revoke_key,
 )
 from api.keys import main as keys_main
-from domain.models import Role
+from domain.vocabulary import Role
 from infra.config import PROJECT_ROOT
 
 KEY = re.compile(r"ck_([0-9a-f]{8})_([A-Za-z0-9_-]{43})")

@@ -19,7 +19,7 @@ from temporalio.testing import WorkflowEnvironment
 from api.app import create_app
 from api.auth import create_key, create_ui_token
 from api.codec import codec_router
-from domain.models import Role
+from domain.vocabulary import Role
 from infra.codec import EncryptionCodec
 from infra.postgres import EmbeddedPostgres, create_database, create_pool, embedded_server
 from ledger.migrate import migrate

@@ -38,9 +38,9 @@ from api.app import create_app
 from api.auth import create_key, create_ui_token
 from api.codec import codec_router
 from api.complaints import complaint_id_for
-from domain.lifecycle import SUPERVISOR_ONLY
-from domain.models import ACTION_MODELS, Role
-from domain.sla import PolicySnapshot, SlaPolicy
+from domain.actions import ACTION_MODELS, ACTIONS, Who
+from domain.sla import HandlingPolicy, SlaPolicy
+from domain.vocabulary import Role
 from infra.binaries import find
 from infra.codec import EncryptionCodec
 from infra.config import Settings
@@ -75,7 +75,7 @@ ACTING = (R.SENIOR_MANAGER, R.SUPERVISOR, R.HANDLER, R.SYSTEM, R.ADMIN)
 CASE_STAFF = (R.SENIOR_MANAGER, R.SUPERVISOR, R.HANDLER, R.SYSTEM)  # evidence: no admin
 SEE_CUSTOMERS = (R.HANDLER, R.SUPERVISOR)
 LINK_STAFF = (R.SENIOR_MANAGER, R.SUPERVISOR, R.HANDLER)  # R-CU-2: revoke, re-issue
-LEADS = (R.SENIOR_MANAGER, R.SUPERVISOR)  # a supervisor's actions (domain.lifecycle)
+LEADS = (R.SENIOR_MANAGER, R.SUPERVISOR)  # a supervisor's actions (Who.LEADER)
 REPORTS = (R.SUPERVISOR, R.AUDITOR, R.SYSTEM)
 RESULTS = (R.REVIEW_GROUP, R.SUPERVISOR, R.AUDITOR, R.SYSTEM, R.ADMIN)
 
@@ -249,7 +249,7 @@ TABLE: dict[tuple[str, str], Door] = {
     # Each action's own route (its example as the body) lets the action through; the case
     # decides it (an admin's: refused, 409). A supervisor's action admits the leaders only.
     **{("POST", f"/v1/complaints/{{complaint_id}}/actions/{name}"): Door(
-        "change", LEADS if name in SUPERVISOR_ONLY else ACTING,
+        "change", LEADS if ACTIONS[name].who is Who.LEADER else ACTING,
         at(f"/v1/complaints/{{acted}}/actions/{name}", body=example(name)),
         frozenset({200, 409}))
        for name in ACTION_MODELS},
@@ -399,7 +399,7 @@ async def world(pg_server: str, migrated_template: str) -> AsyncIterator[World]:
     try:
         await register_search_attributes(env.client, contract.SEARCH_ATTRIBUTES)
         queue = f"scope-{uuid.uuid4().hex[:8]}"
-        policy = FixedPolicySource(PolicySnapshot(calendar=test_calendar(), sla=SlaPolicy()))
+        policy = FixedPolicySource(HandlingPolicy(calendar=test_calendar(), sla=SlaPolicy()))
         worker = build_worker(env.client, pool=pool, task_queue=queue,
                               sender=RecordingNotifier(), policy_source=policy)  # fmt: skip
         async with worker:

@@ -1,4 +1,4 @@
-"""The bank channel and the intake rules (issue 14 part A) through the real HTTP API, a real
+"""The bank channel and the intake rules through the real HTTP API, a real
 worker on the time-skipping server and a real PostgreSQL: a bank-outlet complaint with its
 amount, handed to the insurer, its policy classed and referred, transferred, reassigned, its
 amount corrected, every step in the ledger (R-IN-1, R-IN-3, R-IN-5, R-IN-8, R-CR-3, R-CR-4);
@@ -19,8 +19,8 @@ import pytest
 from api.app import create_app
 from api.auth import create_key
 from domain import intake_rules
-from domain.models import Role
 from domain.notices import last_day
+from domain.vocabulary import Role
 from reports.statistics import monthly_report
 from tests.harness import Harness, eventually
 from tests.integration.test_api import Api, complaint

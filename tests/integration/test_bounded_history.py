@@ -1,4 +1,4 @@
-"""Bounded history (issue 11): a case continues as new before its history grows large,
+"""Bounded history: a case continues as new before its history grows large,
 carrying its snapshot, with no action lost and the ledger's timeline without gap or repeat."""
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from temporalio.client import WorkflowHandle
 
 from api.app import create_app
 from api.auth import create_key
-from domain.models import ComplaintState, Role, Stage
-from domain.sla import PolicySnapshot, SlaPolicy
+from domain.sla import HandlingPolicy, SlaPolicy
+from domain.state import ComplaintState
+from domain.vocabulary import Role, Stage
 from tests.harness import Harness, eventually, test_calendar
 
 BUDGET = 1_000  # the policy's default history budget
@@ -83,7 +84,7 @@ async def test_a_case_left_alone_for_a_year_stays_bounded_and_reminds_each_time_
 async def test_no_action_is_lost_or_doubled_across_continue_as_new(harness: Harness) -> None:
     """Signals and updates sent while runs switch: each taken exactly once."""
     h = harness
-    h.policy.snapshot = PolicySnapshot(
+    h.policy.snapshot = HandlingPolicy(
         calendar=test_calendar(), sla=SlaPolicy(), history_budget=150
     )
     handle = await h.start()

@@ -24,8 +24,8 @@ from activities.calendar_years import apply_entered, report_library_catch_up
 from api.app import create_app
 from api.auth import create_key
 from domain.case import CALENDAR_CHECK_EVERY
-from domain.models import Role
-from domain.sla import PolicySnapshot, SlaPolicy
+from domain.sla import HandlingPolicy, SlaPolicy
+from domain.vocabulary import Role
 from infra import metrics
 from reports.render import render_html
 from reports.statistics import monthly_report
@@ -71,7 +71,7 @@ async def test_r_sla_11_r_sla_3_a_running_case_re_plans_past_the_entered_holiday
     (an entered holiday) moves to the next working day, each move on the timeline with its
     basis; a new case uses the arrangement at once; the history replays."""
     h = harness
-    h.policy.snapshot = PolicySnapshot(calendar=test_calendar(known_years=(2026,)),
+    h.policy.snapshot = HandlingPolicy(calendar=test_calendar(known_years=(2026,)),
                                        sla=SlaPolicy())  # fmt: skip
     await h.sleep_until(datetime(2026, 12, 30, 9, 30, tzinfo=SH))
     handle = await h.start(grade="major")

@@ -16,7 +16,8 @@ from typing import Any
 import asyncpg
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
 
-from domain.models import ComplaintState, Stage
+from domain.state import ComplaintState
+from domain.vocabulary import Stage
 from tests.harness import Harness, eventually
 from tests.integration.test_api import Api, api, complaint
 from tests.integration.test_ledger import ledger_timeline, workflow_timeline

@@ -28,7 +28,7 @@ import pytest
 from activities.hotspots import WatchRequest, WatchResult
 from api.app import create_app
 from api.auth import create_key
-from domain.models import Role
+from domain.vocabulary import Role
 from ledger import hotspots
 from reports.render import render_html
 from reports.statistics import ZONE, monthly_report

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from structlog.testing import capture_logs
 
-from domain.models import Notification
+from domain.notice_models import Notification
 from infra.mailsink import MailSink
 from notices.channels import (
     Channels,

@@ -1,4 +1,4 @@
-"""The Temporal CLI as a supervisor uses it (issue 12): `temporal workflow signal
+"""The Temporal CLI as a supervisor uses it: `temporal workflow signal
 --codec-endpoint <api>/codec --codec-auth "Bearer <key>"` sends an action that counts under
 the key's holder; the same signal without the codec is refused as unverified."""
 
@@ -17,7 +17,7 @@ from temporalio.client import WorkflowHandle
 from api.app import create_app
 from api.auth import create_key
 from api.codec import codec_router
-from domain.models import Role, Stage
+from domain.vocabulary import Role, Stage
 from infra.binaries import find
 from infra.codec import EncryptionCodec
 from tests.harness import TEST_KEY_RING, Harness, eventually

@@ -13,8 +13,8 @@ from domain.calendar import (
     next_working_instant,
     working_time_between,
 )
-from domain.models import Stage
-from domain.sla import PolicySnapshot, SlaPolicy
+from domain.sla import HandlingPolicy, SlaPolicy
+from domain.vocabulary import Stage
 from tests.harness import Harness, eventually, test_calendar
 from workflows import search_attributes as sa
 
@@ -206,7 +206,7 @@ async def test_r_sla_8_pause_over_a_holiday_does_not_count_and_never_fires_stale
     # A three-day holiday starting two days from now.
     start = (now + timedelta(days=2)).date()
     holidays = {start + timedelta(days=i): "Test Festival" for i in range(3)}
-    h.policy.snapshot = PolicySnapshot(calendar=test_calendar(holidays), sla=SlaPolicy())
+    h.policy.snapshot = HandlingPolicy(calendar=test_calendar(holidays), sla=SlaPolicy())
     cal = h.policy.snapshot.calendar
     handle = await h.start()
     state = await h.act(handle, "record_contact")
@@ -235,7 +235,7 @@ async def test_r_sla_1_deadlines_roll_past_holidays_and_say_so(harness: Harness)
     now = await h.now()
     tomorrow = (now + timedelta(days=1)).date()
     holidays = {tomorrow + timedelta(days=i): "Test Festival" for i in range(7)}
-    h.policy.snapshot = PolicySnapshot(calendar=test_calendar(holidays), sla=SlaPolicy())
+    h.policy.snapshot = HandlingPolicy(calendar=test_calendar(holidays), sla=SlaPolicy())
     handle = await h.start()
     state = await h.act(handle, "record_contact")
     clock = state.clock("stage:investigate")
@@ -250,7 +250,7 @@ async def test_r_sla_3_deadline_in_an_unpublished_year_is_provisional(harness: H
     h = harness
     now = await h.now()
     known = tuple(y for y in range(2000, 2041) if y != now.year)  # this year's calendar missing
-    h.policy.snapshot = PolicySnapshot(calendar=test_calendar(known_years=known), sla=SlaPolicy())
+    h.policy.snapshot = HandlingPolicy(calendar=test_calendar(known_years=known), sla=SlaPolicy())
     handle = await h.start()
     state = await h.state(handle)
     clock = state.clock("stage:contact")

@@ -36,7 +36,8 @@ from api.auth import create_key, create_ui_token, revoke_key
 from api.codec import codec_router, codec_router_from_env
 from api.oidc import OidcSettings, OidcVerifier
 from domain.identity import VerifiedIdentity
-from domain.models import ComplaintIntake, Role
+from domain.intake import ComplaintIntake
+from domain.vocabulary import Role
 from infra.codec import (
     ENCODING,
     IDENTITY,

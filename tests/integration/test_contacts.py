@@ -15,7 +15,7 @@ import pytest
 
 from api.app import create_app
 from api.auth import create_key
-from domain.models import Role
+from domain.vocabulary import Role
 from launcher.dev import CONTACTS, seed_contacts
 from tests.harness import Harness, eventually
 

@@ -18,7 +18,7 @@ import asyncpg
 import pytest
 from temporalio.client import WorkflowHandle
 
-from domain.models import ComplaintState
+from domain.state import ComplaintState
 from infra.config import PROJECT_ROOT
 from infra.mailsink import MailSink
 from infra.postgres import create_pool, embedded_server

@@ -1,4 +1,4 @@
-"""Crisis in full, evidence, confidentiality and customers who need help (issue 14, part B)
+"""Crisis in full, evidence, confidentiality and customers who need help
 through the real HTTP app, a real worker on the time-skipping server and a real PostgreSQL:
 R-CR-1, R-CR-2, R-CR-5, R-CR-6, R-CR-7, R-CR-8, R-IN-9."""
 
@@ -18,7 +18,7 @@ import pytest
 import workflows.search_attributes as sa
 from api.app import create_app
 from api.auth import create_key
-from domain.models import Role
+from domain.vocabulary import Role
 from infra.config import Settings
 from ledger import crisis, evidence
 from reports.statistics import monthly_report

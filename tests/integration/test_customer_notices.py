@@ -18,8 +18,9 @@ import pytest
 
 from api.app import create_app
 from api.auth import create_key
-from domain.models import CustomerTemplate, Role
+from domain.notice_models import CustomerTemplate
 from domain.notices import last_day
+from domain.vocabulary import Role
 from infra.smssink import SmsSink
 from notices.channels import Channels, ChannelSettings
 from tests.harness import Harness, eventually

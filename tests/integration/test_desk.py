@@ -20,7 +20,8 @@ import pytest
 from api.desk.available import available_actions
 from api.desk.session import COOKIE, OIDC_HEADER
 from api.oidc import OidcSettings, OidcVerifier
-from domain.models import ComplaintState, Role
+from domain.state import ComplaintState
+from domain.vocabulary import Role
 from tests.desk import AWAY, HOME, Desk, csrf_of, desk_world
 from tests.integration.test_codec import Provider, provider  # noqa: F401 (the fixture)
 from workflows import contract

@@ -1,4 +1,4 @@
-"""An action counts only under an identity the system verified (issue 12; R-AC-1): a plain
+"""An action counts only under an identity the system verified (R-AC-1): a plain
 signal typed at the CLI, an encrypted payload whose actor and role were typed by hand, a sealed
 payload taken from another case or sent twice, and a supervisor outside their branches are all
 refused, recorded on the timeline with the reason, and change nothing else."""
@@ -13,7 +13,7 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.common import RawValue
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from domain.models import Stage
+from domain.vocabulary import Stage
 from infra.codec import IDENTITY
 from tests.harness import Harness
 

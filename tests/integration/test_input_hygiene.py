@@ -15,7 +15,7 @@ from temporalio.client import WorkflowUpdateFailedError
 
 from api.app import create_app
 from api.auth import create_key
-from domain.models import Role
+from domain.vocabulary import Role
 from tests.harness import Harness, eventually
 from tests.integration.test_api import Api, complaint
 from workflows import contract

@@ -16,7 +16,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from api.app import MAX_BODY, create_app
 from api.auth import create_key
-from domain.models import Role
+from domain.vocabulary import Role
 from infra.config import Settings
 from tests.harness import Harness, eventually
 

@@ -12,7 +12,10 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.ledger import LedgerActivities
 from domain.calendar import add_working_hours, next_working_instant
-from domain.models import ComplaintState, LedgerRecord, Notification, Stage
+from domain.ledger_records import LedgerRecord
+from domain.notice_models import Notification
+from domain.state import ComplaintState
+from domain.vocabulary import Stage
 from infra.mailsink import MailSink
 from notices.channels import Channels, ChannelSettings
 from tests.harness import Harness, eventually

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from domain.calendar import add_working_days, add_working_hours
-from domain.models import ComplaintState, Stage
+from domain.state import ComplaintState
+from domain.vocabulary import Stage
 from tests.harness import Harness
 
 

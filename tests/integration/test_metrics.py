@@ -16,7 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from api.app import create_app
 from api.auth import create_key
-from domain.models import Role
+from domain.vocabulary import Role
 from infra import metrics
 from ledger.outbox import enqueue
 from notices.channels import DeliveryError, PermanentDeliveryError

@@ -15,7 +15,7 @@ import asyncpg
 from temporalio.testing import ActivityEnvironment
 
 from activities.notifications import NotificationActivities
-from domain.models import NoticeKind, Notification
+from domain.notice_models import NoticeKind, Notification
 from ledger.outbox import WAKE_CHANNEL, enqueue
 from notices.channels import DeliveryError, DeliveryStatus, PermanentDeliveryError
 from notices.relay import OutboxRelay

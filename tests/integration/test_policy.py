@@ -15,7 +15,7 @@ from temporalio.worker import Replayer
 from api.app import create_app
 from api.auth import create_key
 from domain.accountability import ZONE
-from domain.models import Role
+from domain.vocabulary import Role
 from tests.harness import TEST_CONVERTER, Harness, eventually
 from tests.integration.test_api import Api
 from workers import WORKFLOWS

@@ -30,7 +30,7 @@ from temporalio.client import (
 )
 from temporalio.testing import WorkflowEnvironment
 
-from domain.sla import PolicySnapshot, SlaPolicy
+from domain.sla import HandlingPolicy, SlaPolicy
 from infra.binaries import find
 from infra.temporal import register_search_attributes
 from ledger import metrics as ledger_metrics
@@ -171,7 +171,7 @@ async def dev_env(pool: asyncpg.Pool) -> AsyncIterator[Harness]:
         env=env,
         task_queue=f"{contract.TASK_QUEUE}-{uuid.uuid4().hex[:8]}",
         notifier=RecordingNotifier(),
-        policy=FixedPolicySource(PolicySnapshot(calendar=test_calendar(), sla=SlaPolicy())),
+        policy=FixedPolicySource(HandlingPolicy(calendar=test_calendar(), sla=SlaPolicy())),
         pool=pool,
     )
     try:

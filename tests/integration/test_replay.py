@@ -16,7 +16,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from domain.calendar import add_working_days
-from domain.sla import PolicySnapshot, SlaPolicy
+from domain.sla import HandlingPolicy, SlaPolicy
 from tests.harness import TEST_CONVERTER, Harness, test_calendar
 from workers import WORKFLOWS
 from workflows import contract
@@ -90,7 +90,7 @@ async def test_r_sla_3_published_calendar_reaches_running_case_through_history(
     a recorded activity result, and its history still replays with the new data in place."""
     h = harness
     now = await h.now()
-    h.policy.snapshot = PolicySnapshot(calendar=test_calendar(known_years=()), sla=SlaPolicy())
+    h.policy.snapshot = HandlingPolicy(calendar=test_calendar(known_years=()), sla=SlaPolicy())
     handle = await h.start()
     state = await h.state(handle)
     contact = state.clock("stage:contact")
@@ -98,7 +98,7 @@ async def test_r_sla_3_published_calendar_reaches_running_case_through_history(
 
     holidays = {now.date() + timedelta(days=2 + i): "Newly Published Day" for i in range(2)}
     published = test_calendar(holidays)
-    h.policy.snapshot = PolicySnapshot(calendar=published, sla=SlaPolicy())
+    h.policy.snapshot = HandlingPolicy(calendar=published, sla=SlaPolicy())
     await h.act(handle, "record_contact")
     await h.sleep(timedelta(seconds=1))  # let the case ask for the calendar once more
     state = await h.state(handle)
@@ -110,7 +110,7 @@ async def test_r_sla_3_published_calendar_reaches_running_case_through_history(
     assert finished_contact.due_at == contact.due_at  # what was computed stays as it was
 
     # A third calendar now: replaying the history must not care.
-    h.policy.snapshot = PolicySnapshot(
+    h.policy.snapshot = HandlingPolicy(
         calendar=test_calendar({now.date(): "Other"}), sla=SlaPolicy()
     )
     await handle.terminate("replay check")

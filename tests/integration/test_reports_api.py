@@ -19,7 +19,7 @@ from fastapi import FastAPI
 
 from api.auth import create_key
 from api.reports import router
-from domain.models import Role
+from domain.vocabulary import Role
 from tests.integration.test_statistics import BJ, SJ, SP, seed_october
 
 ROLES = {

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from domain.calendar import next_working_instant
-from domain.models import Notification
+from domain.notice_models import Notification
 from infra.mailsink import MailSink
 from launcher.dev import case_url, parse_args
 from notices.channels import Channels, ChannelSettings

@@ -31,8 +31,8 @@ from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
 from api.auth import create_key
-from domain.models import Role
 from domain.sla import PolicySnapshot, SlaPolicy
+from domain.vocabulary import Role
 from infra.codec import EncryptionCodec
 from infra.config import Settings
 from ledger import status_links

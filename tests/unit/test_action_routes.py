@@ -13,7 +13,8 @@ import pytest
 from api.action_examples import EXAMPLES
 from api.actions import ACTIONS_PATH, CONCEPTS, definitions
 from api.app import create_app
-from domain.models import ACTION_MODELS, NEW_INPUT, evidence_fields
+from domain.actions import ACTION_MODELS
+from domain.fields import NEW_INPUT, evidence_fields
 
 
 def served_schema() -> dict[str, Any]:

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from domain.actions import ACTION_MODELS
 from domain.arrangements import YearArrangement, differences, with_arrangement
 from domain.calendar import (
     add_working_days,
@@ -23,14 +24,15 @@ from domain.calendar import (
 )
 from domain.calendar_data import china_calendar, supported_years
 from domain.case import CALENDAR_CHECK_EVERY, RULES, Complaint
-from domain.models import ACTION_MODELS, ComplaintIntake, Grade
-from domain.sla import PolicySnapshot, SlaPolicy, regulatory_due
+from domain.intake import ComplaintIntake
+from domain.sla import HandlingPolicy, SlaPolicy, regulatory_due
+from domain.vocabulary import Grade
 from tests.identities import act as sealed_act
 
 SH = ZoneInfo("Asia/Shanghai")
 CAL_2026 = china_calendar([2026, 2027])  # the library has no 2027: provisional
 assert CAL_2026.known_years == (2026,)
-POLICY = PolicySnapshot(calendar=CAL_2026, sla=SlaPolicy())
+POLICY = HandlingPolicy(calendar=CAL_2026, sla=SlaPolicy())
 
 # A made-up 2027 (not the real notice): New Year off Fri 1 - Wed 6 January with the weekend,
 # paid back on Saturday 9 January; a memorial day off Thu 14 - Sun 17 January.
@@ -190,7 +192,7 @@ def test_r_sla_11_r_sla_3_deadlines_never_land_on_an_entered_holiday_nor_skip_a_
         seconds=1
     )
     # R-SLA-7 (the Civil Code): the last day of the period is never an entered holiday.
-    due, _ = regulatory_due(PolicySnapshot(calendar=cal), start, 15)
+    due, _ = regulatory_due(HandlingPolicy(calendar=cal), start, 15)
     last = (due - timedelta(microseconds=1)).astimezone(SH).date()
     assert last not in holidays and is_working_day(cal, last)
 
@@ -217,7 +219,7 @@ def contact(case: Complaint, now: datetime) -> None:
     assert sealed_act(case, "record_contact", action, now)
 
 
-ENTERED = PolicySnapshot(calendar=with_arrangement(CAL_2026, arrangement(), SOURCE))
+ENTERED = HandlingPolicy(calendar=with_arrangement(CAL_2026, arrangement(), SOURCE))
 
 
 def test_r_sla_11_r_sla_3_a_case_filed_on_2026_12_30_re_plans_at_its_daily_check() -> None:

@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 
+from domain.actions import ACTION_MODELS, Action
 from domain.case import Complaint, Refused
-from domain.models import ACTION_MODELS, Action, NoticeKind, Stage
+from domain.notice_models import NoticeKind
+from domain.vocabulary import Stage
 from tests.identities import verified
 from tests.unit.test_case_rules import accept
 from tests.unit.test_closures import TUESDAY

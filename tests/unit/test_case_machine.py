@@ -24,35 +24,29 @@ from hypothesis.stateful import (
 )
 from pydantic import ValidationError
 
-from domain import grading, intake_rules, lifecycle
+from domain import grading, intake_rules
+from domain.actions import ACTION_MODELS, Action, Who, amount, bank, handover
+from domain.actions import ACTIONS as DEFINITIONS
+from domain.actions.base import LEADERS
+from domain.actions.extension import DecideExtension, pending
+from domain.actions.pause import ResumeClock
 from domain.calendar import WorkCalendar, is_working_instant, next_working_instant
 from domain.calendar_data import china_calendar
 from domain.case import RULES, Complaint, Refused
 from domain.identity import VerifiedIdentity
-from domain.models import (
-    ACTION_MODELS,
-    Action,
-    Channel,
-    ClockKind,
-    ComplaintIntake,
-    DecideExtension,
-    Grade,
-    NoticeKind,
-    Notification,
-    PolicyClass,
-    ResumeClock,
-    Role,
-    Stage,
-)
+from domain.intake import ComplaintIntake
+from domain.notice_models import NoticeKind, Notification
 from domain.notices import last_day
-from domain.sla import PolicySnapshot, SlaPolicy
+from domain.sla import HandlingPolicy, SlaPolicy
+from domain.state import ClockKind, PolicyClass
+from domain.vocabulary import Channel, Grade, Role, Stage
 from tests.identities import act as sealed_act
 from tests.identities import verified
 
 SH = ZoneInfo("Asia/Shanghai")
 CAL = china_calendar([2026])  # 2027 is not published: deadlines there are provisional
-POLICY = PolicySnapshot(calendar=CAL, sla=SlaPolicy())
-PUBLISHED = PolicySnapshot(
+POLICY = HandlingPolicy(calendar=CAL, sla=SlaPolicy())
+PUBLISHED = HandlingPolicy(
     calendar=WorkCalendar(**{**CAL.model_dump(), "known_years": (2026, 2027)}), sla=SlaPolicy()
 )
 
@@ -77,6 +71,8 @@ ACTOR = {
 }
 ACTOR_FIELDS = {"actor": "li.na", "role": "handler"}
 ACTIONS = sorted(ACTION_MODELS)
+# The bank channel's and intake rules' hand-overs (rules 3), drawn by a rule of their own.
+HAND_OVERS = sorted(d.name for m in (handover, bank, amount) for d in m.DEFINITIONS)
 # Drawn more often: the actions whose interplay the rules are about (a withdrawal ends it all).
 WEIGHTED = [
     *ACTIONS,
@@ -132,7 +128,7 @@ def intakes(draw: st.DrawFn) -> tuple[datetime, ComplaintIntake]:
             # R-GR-1: with or without a special grade (the API pairs them; a workflow started
             # directly may not).
             "special_deadlines": draw(st.none() | deadlines),
-            # Rules 3 (issue 14): the bank outlet and the amount involved (R-IN-1, R-IN-8).
+            # Rules 3: the bank outlet and the amount involved (R-IN-1, R-IN-8).
             "bank_outlet": draw(st.none() | st.just({"bank": "工商银行", "outlet": "浦东支行"})),
             "amount_involved": draw(st.none() | st.just({"amount": "12000.50"})),
         }
@@ -182,7 +178,7 @@ def payload(name: str, case: Complaint, now: datetime, data: st.DataObject) -> d
             },
             optional={"to": st.just("csrc.contact"), "attachments": st.just(["e1"])},
         ),
-        # Issue 14 (rules 3): domain/crisis.py.
+        # Rules 3, crisis in full: domain/crisis.py.
         "acknowledge_script": st.just({}),
         "record_conduct": st.fixed_dictionaries(
             {
@@ -246,7 +242,7 @@ def payload(name: str, case: Complaint, now: datetime, data: st.DataObject) -> d
             st.integers(0, 3),
             st.sampled_from(["c1", "c2", "c3"]),
         ),
-        # Rules 3, issue 14 part A
+        # Rules 3: the bank channel and the intake rules
         "transfer": st.fixed_dictionaries(
             {"department": st.just("理赔部"), "requirements": st.just("re-assess")},
             optional={
@@ -301,7 +297,7 @@ def closing_steps(
     senior = {"actor": "zhou.hq", "role": "senior_manager"}  # R-SLA-7: may grant 60 days too
     if settle and any(c.paused_at is not None for c in s.clocks):
         return "resume_clock", ResumeClock(**handler)
-    if settle and lifecycle.pending_extension(s, case.rules) is not None:
+    if settle and pending(s, case.rules) is not None:
         return "decide_extension", DecideExtension(**senior, approved=approve)
     step: dict[Stage, tuple[str, dict[str, Any]]] = {
         Stage.CONTACT: ("record_contact", handler),
@@ -363,8 +359,8 @@ class CaseMachine(RuleBasedStateMachine):
             name, role = on[0], on[1].role
         else:
             name = data.draw(st.sampled_from(WEIGHTED), label="action")
-            leader = name in lifecycle.SUPERVISOR_ONLY and data.draw(st.booleans(), label="lead")
-            roles = sorted(lifecycle.LEADERS) if leader else list(Role)
+            leader = DEFINITIONS[name].who is Who.LEADER and data.draw(st.booleans(), label="lead")
+            roles = sorted(LEADERS) if leader else list(Role)
             role = data.draw(st.sampled_from(roles), "role")
         fields = payload(name, self.case, self.now, data)
         fields.update(actor=ACTOR[role], role=role.value)
@@ -393,9 +389,9 @@ class CaseMachine(RuleBasedStateMachine):
             self._only_the_timeline_changed(before)
         self._settle()
 
-    @rule(data=st.data(), name=st.sampled_from(sorted(intake_rules.ACTIONS)))
+    @rule(data=st.data(), name=st.sampled_from(HAND_OVERS))
     def hand_over(self, data: st.DataObject, name: str) -> None:
-        """Rules 3 (issue 14): a verified handler transfers, hands over to the insurer,
+        """Rules 3: a verified handler transfers, hands over to the insurer,
         classifies the policy, completes a hand-over or corrects the amount (drawn often
         enough among all actions to reach their interplay with the stages)."""
         fields = payload(name, self.case, self.now, data) | ACTOR_FIELDS
@@ -485,8 +481,7 @@ class CaseMachine(RuleBasedStateMachine):
         assert regulatory is not None, "an undecided open case lost its regulatory clock"
         if regulatory.paused_at is not None:
             resume = ResumeClock(actor="li.na", role=Role.HANDLER)
-            reason = lifecycle.refusal(s, "resume_clock", resume, self.now, self.case.policy,
-                                       rules=self.case.rules)  # fmt: skip
+            reason = DEFINITIONS["resume_clock"].refuse(self.case, resume, self.now)
             assert reason is None, f"paused regulatory clock cannot be resumed: {reason}"
 
     @invariant()

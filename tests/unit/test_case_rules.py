@@ -1,4 +1,4 @@
-"""Rules of the pure case found wanting in review (issue 16), each under the rules version that
+"""Rules of the pure case found wanting in review, each under the rules version that
 fixes it and, where the old behaviour is kept for replays, under rules 1 as well.
 
 No server: the case is driven by hand, as `test_case_machine.py` drives it.
@@ -12,16 +12,19 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from domain.actions import ACTION_MODELS
 from domain.calendar import add_working_hours, is_working_instant
 from domain.calendar_data import china_calendar
 from domain.case import LEGACY_RULES, RULES, Complaint, Refused
-from domain.models import ACTION_MODELS, ComplaintIntake, Grade, NoticeKind, Stage
-from domain.sla import PolicySnapshot, SlaPolicy
+from domain.intake import ComplaintIntake
+from domain.notice_models import NoticeKind
+from domain.sla import HandlingPolicy, SlaPolicy
+from domain.vocabulary import Grade, Stage
 from tests.identities import act as sealed_act
 
 SH = ZoneInfo("Asia/Shanghai")
 CAL = china_calendar([2026])
-POLICY = PolicySnapshot(calendar=CAL, sla=SlaPolicy())
+POLICY = HandlingPolicy(calendar=CAL, sla=SlaPolicy())
 
 
 def intake(received_at: datetime, **overrides: Any) -> ComplaintIntake:

@@ -12,11 +12,13 @@ import pytest
 from pydantic import ValidationError
 
 from domain import causes, contacts
+from domain.actions import ACTION_MODELS
 from domain.calendar_data import china_calendar
 from domain.case import Complaint, Refused
 from domain.contacts import Unit
-from domain.models import ACTION_MODELS, ComplaintIntake, Stage
+from domain.intake import ComplaintIntake
 from domain.sla import PolicySnapshot, SlaPolicy
+from domain.vocabulary import Stage
 from infra.config import PROJECT_ROOT
 from tests.identities import act as sealed_act
 

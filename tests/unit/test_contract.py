@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from temporalio import workflow
 
-from domain.models import ACTION_MODELS
+from domain.actions import ACTION_MODELS
 from infra.config import Settings
 from workflows import contract
 from workflows.accountability import AccountabilityCycleWorkflow

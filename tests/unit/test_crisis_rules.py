@@ -1,4 +1,4 @@
-"""Crisis in full, staff conduct, confidentiality and customers who need help (issue 14, rules 3;
+"""Crisis in full, staff conduct, confidentiality and customers who need help (rules 3;
 domain/crisis.py), on the pure case: R-CR-1, R-CR-2, R-CR-5, R-CR-6, R-CR-7, R-CR-8. Rules-2
 cases keep what they did (the new actions and report levels are refused, the timeline text is
 unchanged). No server.
@@ -12,16 +12,20 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from domain.actions import ACTION_MODELS
 from domain.calendar_data import china_calendar
 from domain.case import Complaint, Refused
 from domain.crisis import may_see_resolution
-from domain.models import ACTION_MODELS, ClockKind, ComplaintIntake, NoticeKind, Role, Stage
-from domain.sla import PolicySnapshot, SlaPolicy
+from domain.intake import ComplaintIntake
+from domain.notice_models import NoticeKind
+from domain.sla import HandlingPolicy, SlaPolicy
+from domain.state import ClockKind
+from domain.vocabulary import Role, Stage
 from tests.identities import act as sealed_act
 from workflows import visibility
 
 SH = ZoneInfo("Asia/Shanghai")
-POLICY = PolicySnapshot(calendar=china_calendar([2026]), sla=SlaPolicy())
+POLICY = HandlingPolicy(calendar=china_calendar([2026]), sla=SlaPolicy())
 T0 = datetime(2026, 3, 10, 10, 0, tzinfo=SH)  # a Tuesday morning
 CROWD = {"people_count": 8, "media": True}
 

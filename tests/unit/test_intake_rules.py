@@ -1,4 +1,4 @@
-"""The bank channel and the intake rules (issue 14, part A: R-IN-1, R-IN-3, R-IN-5, R-IN-6,
+"""The bank channel and the intake rules (R-IN-1, R-IN-3, R-IN-5, R-IN-6,
 R-IN-8, R-CR-3, R-CR-4), and tests naming rules that had none (R-GR-2, R-SLA-5, R-SLA-8,
 R-ST-5, R-ST-6). The pure case, driven by hand: no server."""
 
@@ -12,17 +12,13 @@ import pytest
 from pydantic import ValidationError
 
 from domain import accountability, intake_rules
+from domain.actions import ACTION_MODELS
+from domain.actions.bank import ClassifyPolicy
 from domain.case import Complaint, Refused
-from domain.models import (
-    ACTION_MODELS,
-    Channel,
-    ClassifyPolicy,
-    Grade,
-    NoticeKind,
-    PolicyClass,
-    Stage,
-)
+from domain.notice_models import NoticeKind
 from domain.sla import SlaPolicy
+from domain.state import PolicyClass
+from domain.vocabulary import Channel, Grade, Stage
 from tests.unit.test_case_rules import HANDLER, MONDAY, SUPERVISOR, accept, run_until
 from tests.unit.test_case_rules import act as _act
 from tests.unit.test_case_rules import refused as _refused

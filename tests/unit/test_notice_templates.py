@@ -8,8 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from domain.intake import Language
 from domain.intake_rules import promises_in
-from domain.models import CustomerTemplate, CustomerWords, Language, NoticeKind, Notification
+from domain.notice_models import CustomerTemplate, CustomerWords, NoticeKind, Notification
 from notices.default_templates import DEFAULTS
 from notices.templates import (
     FACTS,

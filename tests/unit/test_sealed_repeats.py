@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from domain.actions import ACTION_MODELS
 from domain.case import Complaint, Refused
-from domain.models import ACTION_MODELS
 from tests.identities import verified
 from tests.unit.test_case_rules import accept
 from tests.unit.test_closures import TUESDAY

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from api.status import ClientBuckets, chinese_date, chinese_words, steps_of, view_of
-from domain.models import CustomerTemplate, CustomerWords, Language, NoticeKind, Notification
+from domain.intake import Language
+from domain.notice_models import CustomerTemplate, CustomerWords, NoticeKind, Notification
 from infra.config import Settings, new_status_secret, status_secret
 from infra.masking import mask_name
 from ledger.status_links import CustomerNotice, StatusFacts, token_for

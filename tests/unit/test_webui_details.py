@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from api.desk.available import available_actions
 from domain import available
-from domain.models import Role
+from domain.vocabulary import Role
 from tests.unit.test_crisis_rules import T0, accept, act, refused
 from workflows import visibility
 from workflows.search_attributes import BRANCH_CODE

@@ -1,0 +1,79 @@
+"""The decision on the proposed resolution (R-ST-2, R-ST-3)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+from pydantic import Field
+
+from domain import versions
+from domain.actions.base import Action, ActionDef, Who
+from domain.fields import Name, Text
+from domain.versions import Behaviour
+from domain.vocabulary import Grade, Stage
+
+if TYPE_CHECKING:
+    from domain.case import Complaint
+
+
+class DecideResolution(Action):
+    approved: bool
+    collective: bool = False
+    # R-ST-2 (rules 2): who took part in a collective decision (at least two to approve one).
+    participants: Annotated[list[Name], Field(max_length=50)] = []
+    reason: Text | None = None
+
+
+def _refusal(case: Complaint, action: DecideResolution, now: datetime) -> str | None:
+    """R-ST-2: a major complaint's (or a crisis's) resolution is decided collectively; rules 2:
+    by two participants at least, named."""
+    s, rules = case.state, case.rules
+    if action.approved and (s.grade is not Grade.GENERAL or s.crisis) and not action.collective:
+        if not versions.has(rules, Behaviour.COLLECTIVE_NAMES_PARTICIPANTS):
+            return (
+                "R-ST-2: a major complaint's resolution is decided collectively; "
+                "approve with collective=true once it has been"
+            )
+        return (
+            "R-ST-2: a major complaint's resolution is decided collectively; approve "
+            "with collective=true and the participants once it has been"
+        )
+    if (
+        versions.has(rules, Behaviour.COLLECTIVE_NAMES_PARTICIPANTS)
+        and action.approved
+        and action.collective
+    ):
+        named = sorted(set(action.participants))
+        if len(named) < 2:
+            return (
+                "R-ST-2: a collective decision names who took part: at least two "
+                f"participants (given: {', '.join(named) or 'none'})"
+            )
+    return None
+
+
+def _decided(case: Complaint, action: DecideResolution, now: datetime) -> None:
+    """R-ST-2, R-ST-3: approved goes to closing; rejected goes back to investigation.
+    Rules 2: a collective approval names who took part, at least two (the gate), and the
+    action's timeline entry names them."""
+    case.state.resolution_approved = action.approved
+    case.enter(Stage.CLOSE if action.approved else Stage.INVESTIGATE, action.actor, now)
+
+
+DECIDE_RESOLUTION = ActionDef(
+    name="decide_resolution",
+    payload=DecideResolution,
+    description=(
+        'Supervisor: {"approved": true|false, "collective": true, "participants": ["...", "..."]}.'
+    ),
+    stages=frozenset({Stage.APPROVE}),
+    effect=_decided,
+    topic="handling",
+    check=_refusal,
+    who=Who.LEADER,
+    example={"approved": True},
+    label=("审批处理方案", "Decide resolution"),
+)
+
+DEFINITIONS = (DECIDE_RESOLUTION,)

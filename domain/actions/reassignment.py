@@ -1,0 +1,57 @@
+"""A new owner, department or supervisor (R-ST-6)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from domain import versions
+from domain.actions.base import OPEN, Action, ActionDef
+from domain.fields import Name
+from domain.versions import Behaviour
+
+if TYPE_CHECKING:
+    from domain.case import Complaint
+
+
+class Reassign(Action):
+    owner: Name | None = None
+    department: Name | None = None
+    supervisor: Name | None = None
+
+
+def _refusal(case: Complaint, action: Reassign, now: datetime) -> str | None:
+    if action.owner is None and action.department is None and action.supervisor is None:
+        return "reassign needs a new owner, department or supervisor"
+    return None
+
+
+def _reassigned(case: Complaint, action: Reassign, now: datetime) -> None:
+    """R-ST-6: a new owner or department keeps the case and its clocks."""
+    s = case.state
+    s.owner = action.owner or s.owner
+    s.department = action.department or s.department
+    s.supervisor = action.supervisor or s.supervisor
+    if versions.has(case.rules, Behaviour.FIRST_RECEIVER_STAYS) and s.first_receiver is not None:
+        case.timeline.write(
+            "action",
+            action.actor,
+            f"R-IN-3: first receiver {s.first_receiver} stays responsible for tracking "
+            "(首问负责制)",
+            now,
+        )
+
+
+REASSIGN = ActionDef(
+    name="reassign",
+    payload=Reassign,
+    description="New owner, department or supervisor; clocks kept.",
+    stages=OPEN,
+    effect=_reassigned,
+    topic="handling",
+    check=_refusal,
+    example={"owner": "zhao.min"},
+    label=("转派", "Reassign"),
+)
+
+DEFINITIONS = (REASSIGN,)
