@@ -67,6 +67,9 @@ class Behaviour(StrEnum):
     # R-CR-9: crisis reports and notices go to the designated contacts of the report chain in
     # the case's policy (domain/contacts.py), not to a recipient written in code.
     REPORTS_CLIMB_THE_CHAIN = "reports_climb_the_chain"
+    # The search attribute ComplaintBranchCode (the branch name without spaces) is set, so a
+    # Web UI filter chip can hold the branch (the chip cuts a value at its first space).
+    BRANCH_CODE_SEARCH_ATTRIBUTE = "branch_code_search_attribute"
 
 
 # The version each behaviour came with.
@@ -99,6 +102,7 @@ INTRODUCED: dict[Behaviour, int] = {
     Behaviour.SEAL_BINDS_ACTION: 5,
     Behaviour.CANCEL_IS_AN_EVENT: 5,
     Behaviour.REPORTS_CLIMB_THE_CHAIN: 5,
+    Behaviour.BRANCH_CODE_SEARCH_ATTRIBUTE: 5,
 }
 
 

@@ -13,13 +13,16 @@ sealed identity is bound to it: domain/identity.py).
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 import tempfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from temporalio.client import WorkflowHandle
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
+from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from domain.sla import HandlingPolicy, SlaPolicy
@@ -37,6 +40,7 @@ from tests.harness import (
 )
 from workers import build_worker
 from workflows import contract
+from workflows.search_attributes import BRANCH_CODE
 
 HERE = Path(__file__).parent / "histories"
 SUPERVISOR = {"actor": "wang.qiang", "role": "supervisor"}
@@ -306,9 +310,43 @@ async def crisis_chain(h: Harness, release: str) -> None:
     await save(handle, f"crisis_chain-{release}.json")
 
 
+async def branch_code(h: Harness, release: str) -> None:
+    """Rules 5: a branch whose name holds a space (`Shanghai Pudong`) also gets the search
+    attribute ComplaintBranchCode (`shanghai-pudong`) at intake; a supervisor's action signalled
+    by a handler (refused: the details panel names it), then contacted and withdrawn."""
+    handle = await h.start(channel="hotline", complaint_id=f"branch_code-{release}",
+                           branch="Shanghai Pudong")  # fmt: skip
+    await h.signal(handle, "expedite", minutes=120)
+    await eventually(lambda: _refused(h, handle), what="the refusal on the timeline")
+    await h.act(handle, "record_contact")
+    await h.act(handle, "withdraw", reason="settled")
+    await handle.result()
+    assert await search_attribute(h.client, handle.id, BRANCH_CODE.name) == "shanghai-pudong"
+    await save(handle, f"branch_code-{release}.json")
+
+
+async def search_attribute(client: Client, workflow_id: str, name: str) -> Any:
+    """One search attribute of a workflow, as the server holds it (None: unset)."""
+    # The raw call: `describe()` parses every attribute, and the time-skipping server answers
+    # an unset datetime in a form the SDK cannot parse.
+    described = await client.workflow_service.describe_workflow_execution(
+        DescribeWorkflowExecutionRequest(
+            namespace=client.namespace, execution=WorkflowExecution(workflow_id=workflow_id)
+        )
+    )
+    fields = described.workflow_execution_info.search_attributes.indexed_fields
+    if name not in fields:
+        return None
+    return json.loads(fields[name].data)
+
+
+async def _refused(h: Harness, handle: WorkflowHandle[Any, Any]) -> bool:
+    return any(e.kind == "refused" for e in (await h.state(handle)).timeline)
+
+
 CASES = [general_full_life, crisis_withdrawn, continued_run, bank_outlet_crisis,
          regraded_after_breach, calendar_entered, action_input_rules, cancel_requested,
-         crisis_chain]  # fmt: skip
+         crisis_chain, branch_code]  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -356,13 +356,17 @@ class ComplaintWorkflow:
 
     def _publish(self) -> None:
         """Keep the search attributes and the Web UI's details current (diffs only)."""
-        state = self.case.state
-        values = visibility.values(state)
+        state, rules = self.case.state, self.case.rules
+        values = visibility.values(state, rules=rules)
         changed = {k: v for k, v in values.items() if self._search_attributes.get(k, ...) != v}
         if changed:
             workflow.upsert_search_attributes(visibility.updates(changed))
             self._search_attributes.update(changed)
-        workflow.set_current_details(visibility.details(state))
+        # Not a command: the text may change from release to release and still replay.
+        zone, wid = self.case.policy.calendar.zone, workflow.info().workflow_id
+        workflow.set_current_details(
+            visibility.details(state, zone=zone, rules=rules, workflow_id=wid)
+        )
         if self._ready and (self._recording is None or self._recording.done()):
             self._recording = asyncio.create_task(self._record())
 
