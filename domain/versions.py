@@ -32,6 +32,15 @@ class Behaviour(StrEnum):
     # R-CR-9: crisis reports and notices go to the designated contacts of the report chain in
     # the case's policy (domain/contacts.py), not to a recipient written in code.
     REPORTS_CLIMB_THE_CHAIN = "reports_climb_the_chain"
+    # R-CU-1: a closed case tells the customer the decision (outcome, reasons, amount, the
+    # review and its last day, the routes outside the company); a withdrawal is confirmed.
+    DECISION_TOLD = "decision_told"
+    # R-CU-6: the case is never assigned, reassigned or transferred to a staff member the
+    # complaint is about (the intake's `staff_complained_about`).
+    RECUSAL = "recusal"
+    # R-CU-5: a case closed with a staff member's fault on record and no apology recorded
+    # flags it to the supervisor.
+    APOLOGY_OWED = "apology_owed"
 
 
 # The version each behaviour came with.
@@ -43,6 +52,9 @@ INTRODUCED: dict[Behaviour, int] = {
     Behaviour.SEAL_BINDS_ACTION: 5,
     Behaviour.CANCEL_IS_AN_EVENT: 5,
     Behaviour.REPORTS_CLIMB_THE_CHAIN: 5,
+    Behaviour.DECISION_TOLD: 5,
+    Behaviour.RECUSAL: 5,
+    Behaviour.APOLOGY_OWED: 5,
 }
 
 
