@@ -84,8 +84,8 @@ _SAMPLE_FACTS: dict[str, Any] = {
     "insurer": "平安财险上海分公司",
     "bank": "工商银行",
     "outlet": "浦东支行",
-    "outcome": "赔付8,200元",
-    "reasons": "发票经核实，属于保险责任范围",
+    "outcome": "按保险合同约定重新核定损失",
+    "reasons": "第二张发票经核实为真实有效",
     "amount": Decimal("8200.00"),
     "review_by": date(2027, 1, 21),
 }
