@@ -284,7 +284,7 @@ class ComplaintView(BaseModel):
     customer: CustomerView | None = None
     clocks: list[ClockView] = []
     source: Literal["workflow", "ledger"]
-    # Rules 3 (issue 14)
+    # Rules 3
     first_receiver: str | None = None  # R-IN-3
     bank_outlet: BankOutletView | None = None  # R-IN-1, R-CR-4
     amount_involved: AmountInvolvedView | None = None  # R-IN-8
@@ -369,7 +369,7 @@ def from_row(r: Any, identity: Identity) -> ComplaintView:
 
 
 def _bank_columns(r: Any) -> dict[str, Any]:
-    """Rules 3 (issue 14): the bank channel's columns of a ledger row."""
+    """Rules 3: the bank channel's columns of a ledger row."""
     outlet = r["bank"] and BankOutletView(
         bank=r["bank"], outlet=r["outlet"], responsible_person=r["outlet_person"]
     )

@@ -16,7 +16,7 @@ class ClockKind(StrEnum):
     STAGE = "stage"
     REGULATORY = "regulatory"
     CRISIS = "crisis"
-    HANDOFF = "handoff"  # rules 3: a transfer, the outlet's hand-over, a referral (issue 14)
+    HANDOFF = "handoff"  # rules 3: a transfer, the outlet's hand-over, a referral
 
 
 class Clock(Derived):
@@ -187,14 +187,14 @@ class ComplaintState(Derived):
     outcome: Literal["resolved", "withdrawn"] | None = None
     calendar: str = ""
     timeline: list[TimelineEntry] = []
-    # Rules 3 (issue 14, domain/intake_rules.py)
+    # Rules 3 (domain/intake_rules.py)
     first_receiver: str | None = None  # R-IN-3: 首问负责制, kept across reassignments
     bank_outlet: BankOutlet | None = None  # R-IN-1, R-CR-4
     amount_involved: AmountInvolved | None = None  # R-IN-8
     repeat_of: str | None = None  # R-IN-6: the closed case this one repeats
     handoffs: list[Handoff] = []  # R-IN-5, R-CR-3, R-CR-4
     policy_classifications: list[PolicyClassification] = []  # R-CR-3, the last one current
-    # Issue 14 (rules 3 and its new actions): domain/crisis.py.
+    # Rules 3's crisis actions: domain/crisis.py.
     help_flags: list[HelpFlag] = []  # R-CR-5
     result: str | None = None  # R-CR-2: close_case's result, out of the timeline's text
     root_cause: str | None = None  # R-AN-8: close_case's cause (domain/causes.py)

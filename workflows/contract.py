@@ -156,7 +156,7 @@ async def start(
 CYCLE_WORKFLOW_TYPE = "AccountabilityCycleWorkflow"
 CYCLE_STATE_QUERY = "state"
 CYCLE_SCHEDULE_ID = "accountability-monthly"
-# The schedule's runs: Temporal appends each run's start time to this id. Since issue 15 the
+# The schedule's runs: Temporal appends each run's start time to this id. Since policy as data the
 # schedule starts a starter, which starts the month's cycle as `accountability-<period>`.
 CYCLE_SCHEDULED_WORKFLOW_ID = "accountability-cycle"
 CYCLE_STARTER_WORKFLOW_TYPE = "AccountabilityMonthStarter"

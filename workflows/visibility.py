@@ -72,7 +72,7 @@ def details(s: ComplaintState) -> str:
 
 
 def _bank_channel(s: ComplaintState) -> list[str]:
-    """Rules 3 (issue 14): the first receiver, the bank outlet, the link to an earlier case,
+    """Rules 3: the first receiver, the bank outlet, the link to an earlier case,
     the policy class (no customer data)."""
     lines = []
     if s.first_receiver is not None:

@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field
 
+from domain import versions
 from domain.actions.base import Action, ActionDef, Who
 from domain.fields import Name, Text
+from domain.versions import Behaviour
 from domain.vocabulary import Grade, Stage
 
 if TYPE_CHECKING:
@@ -28,7 +30,7 @@ def _refusal(case: Complaint, action: DecideResolution, now: datetime) -> str | 
     by two participants at least, named."""
     s, rules = case.state, case.rules
     if action.approved and (s.grade is not Grade.GENERAL or s.crisis) and not action.collective:
-        if rules < 2:
+        if not versions.has(rules, Behaviour.COLLECTIVE_NAMES_PARTICIPANTS):
             return (
                 "R-ST-2: a major complaint's resolution is decided collectively; "
                 "approve with collective=true once it has been"
@@ -37,7 +39,11 @@ def _refusal(case: Complaint, action: DecideResolution, now: datetime) -> str | 
             "R-ST-2: a major complaint's resolution is decided collectively; approve "
             "with collective=true and the participants once it has been"
         )
-    if rules >= 2 and action.approved and action.collective:
+    if (
+        versions.has(rules, Behaviour.COLLECTIVE_NAMES_PARTICIPANTS)
+        and action.approved
+        and action.collective
+    ):
         named = sorted(set(action.participants))
         if len(named) < 2:
             return (

@@ -37,7 +37,7 @@ def _refusal(case: Complaint, action: CloseCase, now: datetime) -> str | None:
 
 def _closed(case: Complaint, action: CloseCase, now: datetime) -> None:
     """The decision reaches the complainant: the regulatory clock is met (R-SLA-7)."""
-    if case.rules >= 3:
+    if versions.has(case.rules, Behaviour.RESULT_KEPT_OFF_TIMELINE):
         case.state.result = action.result  # R-CR-2: kept out of the timeline's text
     if action.root_cause is not None:
         case.state.root_cause = action.root_cause  # R-AN-8

@@ -38,7 +38,7 @@ def _reassigned(case: Complaint, action: Reassign, now: datetime) -> None:
     s.owner = action.owner or s.owner
     s.department = action.department or s.department
     s.supervisor = action.supervisor or s.supervisor
-    if case.rules >= 3 and s.first_receiver is not None:
+    if versions.has(case.rules, Behaviour.FIRST_RECEIVER_STAYS) and s.first_receiver is not None:
         case.timeline.write(
             "action",
             action.actor,

@@ -24,10 +24,10 @@ class Withdraw(Action):
 def _withdrawn(case: Complaint, action: Withdraw, now: datetime) -> None:
     """R-ST-5."""
     s = case.state
-    if case.rules >= 2:
+    if versions.has(case.rules, Behaviour.EXTENSION_LAPSES_WITH_STAGE):
         case.lapse_pending_extension(now)
     for clock in list(s.clocks):
-        if case.rules >= 3 and clock.kind is ClockKind.CRISIS:
+        if versions.has(case.rules, Behaviour.CRISIS_IN_FULL) and clock.kind is ClockKind.CRISIS:
             continue  # R-CR-8: the report is still due (it ends filed or breached)
         case.clocks.finish(clock.key, now)
     s.stage = Stage.WITHDRAWN

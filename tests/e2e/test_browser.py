@@ -10,7 +10,7 @@ Starts `python -m launcher --demo` on free ports and a temporary data folder (as
 3. "Send a Signal" `decide_resolution` from the UI through a handler's personal codec
    endpoint is refused (the approval needs a supervisor; the timeline names the handler), and
    the same through a supervisor's personal endpoint is accepted under the supervisor's name
-   (issue 12: the codec server seals who sends it), checked through the `state` query.
+   (the codec server seals who sends it), checked through the `state` query.
 
 Needs /usr/bin/chromium and the `playwright` package (`infra/browser_deps.sh`); skipped
 without them. Playwright is only the driver: no browser is downloaded. Screenshots go to

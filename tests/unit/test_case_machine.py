@@ -129,7 +129,7 @@ def intakes(draw: st.DrawFn) -> tuple[datetime, ComplaintIntake]:
             # R-GR-1: with or without a special grade (the API pairs them; a workflow started
             # directly may not).
             "special_deadlines": draw(st.none() | deadlines),
-            # Rules 3 (issue 14): the bank outlet and the amount involved (R-IN-1, R-IN-8).
+            # Rules 3: the bank outlet and the amount involved (R-IN-1, R-IN-8).
             "bank_outlet": draw(st.none() | st.just({"bank": "工商银行", "outlet": "浦东支行"})),
             "amount_involved": draw(st.none() | st.just({"amount": "12000.50"})),
             # R-CU-6 (rules 5): the complaint is about a colleague, never made its handler
@@ -181,7 +181,7 @@ def payload(name: str, case: Complaint, now: datetime, data: st.DataObject) -> d
             },
             optional={"to": st.just("csrc.contact"), "attachments": st.just(["e1"])},
         ),
-        # Issue 14 (rules 3): domain/crisis.py.
+        # Rules 3, crisis in full: domain/crisis.py.
         "acknowledge_script": st.just({}),
         "record_conduct": st.fixed_dictionaries(
             {
@@ -252,7 +252,7 @@ def payload(name: str, case: Complaint, now: datetime, data: st.DataObject) -> d
             st.integers(0, 3),
             st.sampled_from(["c1", "c2", "c3"]),
         ),
-        # Rules 3, issue 14 part A
+        # Rules 3: the bank channel and the intake rules
         "transfer": st.fixed_dictionaries(
             {"department": st.just("理赔部"), "requirements": st.just("re-assess")},
             optional={
@@ -401,7 +401,7 @@ class CaseMachine(RuleBasedStateMachine):
 
     @rule(data=st.data(), name=st.sampled_from(HAND_OVERS))
     def hand_over(self, data: st.DataObject, name: str) -> None:
-        """Rules 3 (issue 14): a verified handler transfers, hands over to the insurer,
+        """Rules 3: a verified handler transfers, hands over to the insurer,
         classifies the policy, completes a hand-over or corrects the amount (drawn often
         enough among all actions to reach their interplay with the stages)."""
         fields = payload(name, self.case, self.now, data) | ACTOR_FIELDS
