@@ -56,6 +56,11 @@ release never changes what a running case already did (its history must replay t
   headquarters report to the head office's contacts (rules 1-4: a fixed `hq.crisis-group`; with
   no head office in the case's chain the report must name its recipient), and the notice to
   report within the hour also reaches the case's own unit's contacts.
+  The customer's side (docs/customer-notices.md): closing sends the customer the decision
+  notice and a withdrawal its confirmation (R-CU-1, `Behaviour.DECISION_TOLD`); the case is
+  never reassigned or transferred to a staff member the complaint is about (R-CU-6,
+  `Behaviour.RECUSAL`); closing with staff conduct on record and no apology of theirs tells the
+  supervisor (R-CU-5, `Behaviour.APOLOGY_OWED`; `record_apology` came with rules 5).
 """
 
 from __future__ import annotations

@@ -103,3 +103,16 @@ class ComplaintIntake(Input):
     repeat_of: RepeatOf | None = None
     # R-CR-5: the customer needs help; more can be flagged later (`flag_customer`).
     help_flags: Annotated[list[HelpFlag], Field(max_length=4)] = []
+    # R-CU-6: the staff members the complaint is about, who may never handle it (rules 5
+    # refuses assigning, reassigning or transferring it to them); optional: older intakes load.
+    staff_complained_about: Annotated[list[Name], Field(max_length=10)] = []
+
+
+def recusal(staff: list[str], person: str | None, as_what: str) -> str | None:
+    """R-CU-6: the reason `person` may not take the case as `as_what`, or None."""
+    if person is not None and person in staff:
+        return (
+            f"R-CU-6: the complaint is about {person}, who may not handle it "
+            f"(recusal: {as_what} {person} is named in staff_complained_about)"
+        )
+    return None

@@ -143,6 +143,18 @@ class ConductEvent(Derived):
     recorded_at: datetime
 
 
+class Apology(Derived):
+    """R-CU-5: a staff member's apology to the customer: who, when and how."""
+
+    seq: int
+    person: str
+    method: str
+    apologised_at: datetime
+    detail: str | None = None
+    recorded_by: str
+    recorded_at: datetime
+
+
 class ComplaintState(Derived):
     complaint_id: str
     stage: Stage
@@ -190,6 +202,7 @@ class ComplaintState(Derived):
     crisis_records: list[CrisisRecord] = []  # R-CR-1, R-CR-6, R-CR-7
     conduct_events: list[ConductEvent] = []  # R-CR-2, R-CR-8
     group_event: bool = False  # R-CR-6
+    apologies: list[Apology] = []  # R-CU-5 (rules 5)
 
     @property
     def sla_breached(self) -> bool:

@@ -70,6 +70,15 @@ class Behaviour(StrEnum):
     # The search attribute ComplaintBranchCode (the branch name without spaces) is set, so a
     # Web UI filter chip can hold the branch (the chip cuts a value at its first space).
     BRANCH_CODE_SEARCH_ATTRIBUTE = "branch_code_search_attribute"
+    # R-CU-1: a closed case tells the customer the decision (outcome, reasons, amount, the
+    # review and its last day, the routes outside the company); a withdrawal is confirmed.
+    DECISION_TOLD = "decision_told"
+    # R-CU-6: the case is never assigned, reassigned or transferred to a staff member the
+    # complaint is about (the intake's `staff_complained_about`).
+    RECUSAL = "recusal"
+    # R-CU-5: a case closed with a staff member's fault on record and no apology recorded
+    # flags it to the supervisor.
+    APOLOGY_OWED = "apology_owed"
 
 
 # The version each behaviour came with.
@@ -103,6 +112,9 @@ INTRODUCED: dict[Behaviour, int] = {
     Behaviour.CANCEL_IS_AN_EVENT: 5,
     Behaviour.REPORTS_CLIMB_THE_CHAIN: 5,
     Behaviour.BRANCH_CODE_SEARCH_ATTRIBUTE: 5,
+    Behaviour.DECISION_TOLD: 5,
+    Behaviour.RECUSAL: 5,
+    Behaviour.APOLOGY_OWED: 5,
 }
 
 

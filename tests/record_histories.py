@@ -344,9 +344,33 @@ async def _refused(h: Harness, handle: WorkflowHandle[Any, Any]) -> bool:
     return any(e.kind == "refused" for e in (await h.state(handle)).timeline)
 
 
+async def customer_duties(h: Harness, release: str) -> None:
+    """Rules 5 (R-CU-1, R-CU-5, R-CU-6): a complaint about sun.li; reassigning and transferring
+    it to sun.li refused; conduct recorded against sun.li (who apologises) and chen.jie (who
+    does not); closed with reasons and an amount: the decision notice to the customer, the
+    supervisor told of chen.jie's apology owed; the callback satisfied and the review window
+    run out."""
+    handle = await h.start(channel="hotline", complaint_id=f"customer_duties-{release}",
+                           staff_complained_about=["sun.li"])  # fmt: skip
+    assert "R-CU-6" in await h.refusal(handle, "reassign", owner="sun.li")
+    assert "R-CU-6" in await h.refusal(handle, "transfer", department="理赔部", owner="sun.li",
+                                       requirements="re-assess", days=2)  # fmt: skip
+    await h.act(handle, "record_contact")
+    await h.act(handle, "record_conduct", **SUPERVISOR, person="sun.li",
+                kind="unauthorised_promise")  # fmt: skip
+    await h.act(handle, "record_conduct", **SUPERVISOR, person="chen.jie", kind="disclosure")
+    await h.act(handle, "record_apology", person="sun.li", method="phone")
+    await h.act(handle, "submit_investigation", findings="f", proposed_resolution="r")
+    await h.act(handle, "decide_resolution", **SUPERVISOR, approved=True)
+    await h.act(handle, "close_case", result="paid", reasons="covered", amount="8200.00")
+    await h.act(handle, "record_callback", satisfied=True)
+    await handle.result()
+    await save(handle, f"customer_duties-{release}.json")
+
+
 CASES = [general_full_life, crisis_withdrawn, continued_run, bank_outlet_crisis,
          regraded_after_breach, calendar_entered, action_input_rules, cancel_requested,
-         crisis_chain, branch_code]  # fmt: skip
+         crisis_chain, branch_code, customer_duties]  # fmt: skip
 
 
 if __name__ == "__main__":

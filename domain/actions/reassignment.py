@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from domain import versions
 from domain.actions.base import OPEN, Action, ActionDef
 from domain.fields import Name
+from domain.intake import recusal
 from domain.versions import Behaviour
 
 if TYPE_CHECKING:
@@ -23,6 +24,11 @@ class Reassign(Action):
 def _refusal(case: Complaint, action: Reassign, now: datetime) -> str | None:
     if action.owner is None and action.department is None and action.supervisor is None:
         return "reassign needs a new owner, department or supervisor"
+    if versions.has(case.rules, Behaviour.RECUSAL):
+        staff = case.intake.staff_complained_about
+        return recusal(staff, action.owner, "owner") or recusal(
+            staff, action.supervisor, "supervisor"
+        )
     return None
 
 

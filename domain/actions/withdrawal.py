@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from domain import versions
+from domain import notices, versions
 from domain.actions.base import OPEN, Action, ActionDef
 from domain.fields import Text
+from domain.notice_models import CustomerTemplate
 from domain.state import ClockKind
 from domain.versions import Behaviour
 from domain.vocabulary import Stage
@@ -34,6 +35,10 @@ def _withdrawn(case: Complaint, action: Withdraw, now: datetime) -> None:
     s.closed_at = now
     detail = "stage withdrawn: the customer withdrew the complaint"
     case.timeline.write("stage", action.actor, detail, now)
+    if versions.has(case.rules, Behaviour.DECISION_TOLD):
+        # R-CU-1: the customer gets a confirmation of the withdrawal
+        told = case.outbox.words(CustomerTemplate.WITHDRAWAL_CONFIRMED)
+        case.outbox.tell_customer(notices.withdrawal_confirmed(s.complaint_id), now, told)
 
 
 WITHDRAW = ActionDef(
