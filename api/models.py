@@ -14,12 +14,19 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import HTTPException, Path
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from api.auth import Identity
 from domain.crisis import may_see_resolution
 from domain.fields import EARLIEST, LATEST, AwareDatetime, Input, Key, Name, SingleLine, Text
-from domain.intake import AmountInvolved, BankOutlet, CrisisFacts, Customer, SpecialDeadlines
+from domain.intake import (
+    AmountInvolved,
+    BankOutlet,
+    CrisisFacts,
+    Customer,
+    SpecialDeadlines,
+    recusal,
+)
 from domain.state import (
     Clock,
     ClockKind,
@@ -109,6 +116,21 @@ class ComplaintIn(Input):  # domain Input: unknown fields and NUL characters ref
     help_flags: list[HelpFlag] = Field(
         [], max_length=4, description="R-CR-5: the customer needs help (flag_customer adds more)"
     )
+    staff_complained_about: list[Name] = Field(
+        [],
+        max_length=10,
+        description="R-CU-6: the staff members the complaint is about; the case is never "
+        "assigned, reassigned or transferred to them (the owner and supervisor may not be one)",
+    )
+
+    @field_validator("staff_complained_about")
+    @classmethod
+    def _recusal(cls, staff: list[str], info: ValidationInfo) -> list[str]:
+        for as_what in ("owner", "supervisor"):
+            reason = recusal(staff, info.data.get(as_what), as_what)
+            if reason is not None:
+                raise ValueError(reason)
+        return staff
 
     @model_validator(mode="after")
     def _special_comes_with_its_deadlines(self) -> ComplaintIn:
@@ -262,7 +284,7 @@ class ComplaintView(BaseModel):
     customer: CustomerView | None = None
     clocks: list[ClockView] = []
     source: Literal["workflow", "ledger"]
-    # Rules 3 (issue 14)
+    # Rules 3
     first_receiver: str | None = None  # R-IN-3
     bank_outlet: BankOutletView | None = None  # R-IN-1, R-CR-4
     amount_involved: AmountInvolvedView | None = None  # R-IN-8
@@ -347,7 +369,7 @@ def from_row(r: Any, identity: Identity) -> ComplaintView:
 
 
 def _bank_columns(r: Any) -> dict[str, Any]:
-    """Rules 3 (issue 14): the bank channel's columns of a ledger row."""
+    """Rules 3: the bank channel's columns of a ledger row."""
     outlet = r["bank"] and BankOutletView(
         bank=r["bank"], outlet=r["outlet"], responsible_person=r["outlet_person"]
     )

@@ -16,7 +16,7 @@ server (SQLite file, WAL, as `make run` uses), payloads encrypted as in producti
 Each kind runs on a sandboxed and on an unsandboxed worker (their own task queues), all in
 alternating rounds in one run. It prints each kind's rate, latency and CPU per workflow (this
 process, the dev server and PostgreSQL, from /proc), and the ratios. Absolute rates on a
-2-core machine are noisy; read the ratios. Target (issue 13, re-based): complaint/two-LAs
+2-core machine are noisy; read the ratios. Target (re-based): complaint/two-LAs
 >= 0.85, sandboxed and unsandboxed. The billed actions of a whole lifecycle are
 `python -m bench.actions`.
 """
@@ -111,7 +111,7 @@ async def start_to_first_wait(
     return count / (time.perf_counter() - begun), latencies
 
 
-TARGET = 0.85  # complaint/two-LAs, sandboxed and unsandboxed (issue 13)
+TARGET = 0.85  # complaint/two-LAs, sandboxed and unsandboxed
 
 KINDS = [  # (label, workflow type, task queue), run in this order in every round
     ("empty", "EmptyWorkflow", "bench-empty"),

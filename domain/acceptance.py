@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from domain import crisis, grading, intake_rules, notices, sla
+from domain import crisis, grading, intake_rules, notices, sla, versions
 from domain.notice_models import CustomerTemplate, NoticeKind
+from domain.versions import Behaviour
 from domain.vocabulary import Grade, Stage
 
 if TYPE_CHECKING:
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 def accept(case: Complaint, now: datetime) -> None:
     intake, policy, s = case.intake, case.policy, case.state
     grade, why = grading.grade_at_intake(intake, policy.sla)
-    if case.rules >= 2:
+    if versions.has(case.rules, Behaviour.SPECIAL_GRADE_AT_INTAKE):
         grade = _special_at_intake(case, grade, why)
     s.grade = grade
     s.calendar = policy.calendar.name
@@ -30,14 +31,14 @@ def accept(case: Complaint, now: datetime) -> None:
         now,
         at=received,
     )
-    if case.rules >= 3:
+    if versions.has(case.rules, Behaviour.BANK_CHANNEL_AND_INTAKE_RULES):
         _intake_facts(case, now)
     days = policy.sla.regulatory_days
     case.clocks.start(sla.regulatory_clock(policy, received, days, rules=case.rules))
     reasons = grading.crisis_reasons(intake.crisis)
     if reasons:
         crisis.declare(case, reasons, intake.owner, now)
-    if case.rules >= 3 and intake.help_flags:
+    if versions.has(case.rules, Behaviour.CRISIS_IN_FULL) and intake.help_flags:
         s.help_flags = sorted(set(intake.help_flags))  # R-CR-5
     case.enter(Stage.CONTACT, intake.owner, now, start=received)
     # R-IN-4: the customer is told the complaint was accepted and by when.
@@ -56,7 +57,9 @@ def accept(case: Complaint, now: datetime) -> None:
         ["sms"],
         words,
         now,
-        clock="regulatory" if case.rules >= 2 else None,
+        clock="regulatory"
+        if versions.has(case.rules, Behaviour.ONE_DATE_PER_CUSTOMER_NOTICE)
+        else None,
         told=told,
     )
 

@@ -27,8 +27,7 @@ release never changes what a running case already did (its history must replay t
   writing to the supervisor (R-ST-1); a collective approval names two participants at least
   (R-ST-2); an action counts only under an identity the system verified and sealed into its
   payload, for this case and within the sender's branches (R-AC-1; domain/identity.py).
-- 3: the bank channel and crisis handling in full (issue 14) and policy as data (issue 15).
-  Every change of behaviour that rules 2 cases must not see is gated on `rules >= 3`.
+- 3: the bank channel and crisis handling in full and policy as data.
   Crisis, conduct and help flags: domain/crisis.py (R-CR-1, R-CR-2, R-CR-5..8).
 - 4: a grade change re-plans the running stage clock but keeps what that clock already did
   (R-SLA-4): a stage that already breached, or was already warned, is not breached or warned
@@ -57,6 +56,11 @@ release never changes what a running case already did (its history must replay t
   headquarters report to the head office's contacts (rules 1-4: a fixed `hq.crisis-group`; with
   no head office in the case's chain the report must name its recipient), and the notice to
   report within the hour also reaches the case's own unit's contacts.
+  The customer's side (docs/customer-notices.md): closing sends the customer the decision
+  notice and a withdrawal its confirmation (R-CU-1, `Behaviour.DECISION_TOLD`); the case is
+  never reassigned or transferred to a staff member the complaint is about (R-CU-6,
+  `Behaviour.RECUSAL`); closing with staff conduct on record and no apology of theirs tells the
+  supervisor (R-CU-5, `Behaviour.APOLOGY_OWED`; `record_apology` came with rules 5).
 """
 
 from __future__ import annotations
@@ -65,7 +69,7 @@ from datetime import datetime, timedelta
 
 from pydantic import Field
 
-from domain import acceptance, alarms, calendar_check, crisis, notices
+from domain import acceptance, alarms, calendar_check, crisis, notices, versions
 from domain.actions import ACTIONS, Action
 from domain.actions.extension import pending
 from domain.clocks import ClockBook, Wake
@@ -83,6 +87,7 @@ from domain.outbox import Outbox
 from domain.sla import CLOCKED_STAGES, HandlingPolicy
 from domain.state import ComplaintState
 from domain.timeline import EntryKind, Timeline
+from domain.versions import Behaviour
 from domain.vocabulary import Stage
 
 LEGACY_RULES = 1
@@ -222,7 +227,9 @@ class Complaint:
         s = self.state
         if s.stage is Stage.WITHDRAWN:
             # R-CR-8 (rules 3): a crisis report is due whether or not the customer withdrew.
-            return not (self.rules >= 3 and crisis.reports_open(s))
+            return not (
+                versions.has(self.rules, Behaviour.CRISIS_IN_FULL) and crisis.reports_open(s)
+            )
         return s.stage is Stage.CLOSED and now >= self.review_window_end()
 
     def review_window_end(self) -> datetime:
@@ -254,7 +261,7 @@ class Complaint:
         refused. And a sealed payload counts only for the action it was sealed for."""
         doors, definition = self.doors, ACTIONS[name]
         if doors.is_repeat(name, action, identity):
-            if self.rules >= 3 and identity is not None:
+            if versions.has(self.rules, Behaviour.SEALS_SPENT) and identity is not None:
                 doors.spend(identity)
             return False
         reason = doors.identity_refusal(
@@ -266,8 +273,10 @@ class Complaint:
             reason = definition.refuse(self, action, now)
         if reason is not None:
             raise self.refuse(name, action.actor, reason, now, action.request_id)
-        via = identity.via if identity is not None and self.rules >= 2 else None
-        hide = definition.hidden if self.rules >= crisis.RULES else frozenset()
+        verified = versions.has(self.rules, Behaviour.VERIFIED_IDENTITY)
+        via = identity.via if identity is not None and verified else None
+        hidden = versions.has(self.rules, Behaviour.RESULT_KEPT_OFF_TIMELINE)
+        hide = definition.hidden if hidden else frozenset()
         self.timeline.write(
             "action",
             action.actor,
@@ -332,8 +341,9 @@ class Complaint:
         stage's starts (R-ST-1, R-SLA-1)."""
         s = self.state
         self.clocks.finish(f"stage:{s.stage.value}", now)
-        if self.rules >= 2 and stage is not s.stage:
+        if stage is not s.stage and versions.has(self.rules, Behaviour.EXTENSION_LAPSES_WITH_STAGE):
             self.lapse_pending_extension(now)
+        if stage is not s.stage and versions.has(self.rules, Behaviour.PAUSE_ENDS_WITH_STAGE):
             regulatory = s.clock("regulatory")
             if regulatory is not None and regulatory.paused_at is not None:
                 # R-SLA-8: the pause belonged to the stage that ended; the 15 days run again.
@@ -366,7 +376,7 @@ class Complaint:
     def resume_clocks(self, now: datetime) -> None:
         """R-SLA-8: the paused clocks run again; rules 2: the customer is told the date."""
         self.clocks.resume(now)
-        if self.rules >= 2:
+        if versions.has(self.rules, Behaviour.RESUME_TELLS_THE_DATE):
             regulatory = self.state.clock("regulatory")
             due = regulatory.due_at if regulatory else None
             told = self.outbox.words(

@@ -19,12 +19,12 @@ from domain.contacts import Unit
 from domain.notice_models import NoticeKind, Recipient
 from domain.sla import HandlingPolicy
 from domain.state import Clock, ClockKind, ComplaintState
+from domain.versions import Behaviour
 from domain.vocabulary import Role
 
 if TYPE_CHECKING:
     from domain.case import Complaint
 
-RULES = 3  # the rules version crisis handling in full came with
 NEW_LEVELS = frozenset({"regulator", "early_signs"})  # report_crisis levels of rules 3
 # R-CR-2: the roles that decide a case's resolution (besides its own handler and supervisor).
 DECIDING_ROLES = frozenset({Role.SUPERVISOR, Role.SENIOR_MANAGER})
@@ -50,7 +50,7 @@ def declare(case: Complaint, reasons: list[str], actor: str, now: datetime) -> N
     outside_bodies.decided(case, now)  # R-GR-4: a crisis put to the supervisor is declared
     for level in ("superior", "headquarters"):
         case.clocks.start(sla.crisis_clock(policy, level, now))
-    if case.rules >= RULES:
+    if versions.has(case.rules, Behaviour.CRISIS_IN_FULL):
         _report_clocks_rules_3(case, now)
     case.timeline.write("clock", actor, f"crisis event: {'; '.join(reasons)}", now)
     words = notices.crisis_declared(

@@ -55,7 +55,7 @@ class Doors:
         workflow_id: str,
         branch: str,
     ) -> str | None:
-        if self.rules < 2:
+        if not versions.has(self.rules, Behaviour.VERIFIED_IDENTITY):
             return None  # rules 1 took the payload's word, and its cases replay so
         cutoff = now - VALID_FOR
         self.nonces = {n: at for n, at in self.nonces.items() if at >= cutoff}

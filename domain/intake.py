@@ -96,10 +96,23 @@ class ComplaintIntake(Input):
     # `special` without them, and a case started without them runs as major until
     # `designate_special` gives them.
     special_deadlines: SpecialDeadlines | None = None
-    # Rules 3 (issue 14): the bank and outlet of a bank_outlet complaint (R-IN-1, R-CR-4), the
+    # Rules 3: the bank and outlet of a bank_outlet complaint (R-IN-1, R-CR-4), the
     # amount involved (R-IN-8), the closed case this one repeats (R-IN-6).
     bank_outlet: BankOutlet | None = None
     amount_involved: AmountInvolved | None = None
     repeat_of: RepeatOf | None = None
-    # R-CR-5: the customer needs help (issue 14); more can be flagged later (`flag_customer`).
+    # R-CR-5: the customer needs help; more can be flagged later (`flag_customer`).
     help_flags: Annotated[list[HelpFlag], Field(max_length=4)] = []
+    # R-CU-6: the staff members the complaint is about, who may never handle it (rules 5
+    # refuses assigning, reassigning or transferring it to them); optional: older intakes load.
+    staff_complained_about: Annotated[list[Name], Field(max_length=10)] = []
+
+
+def recusal(staff: list[str], person: str | None, as_what: str) -> str | None:
+    """R-CU-6: the reason `person` may not take the case as `as_what`, or None."""
+    if person is not None and person in staff:
+        return (
+            f"R-CU-6: the complaint is about {person}, who may not handle it "
+            f"(recusal: {as_what} {person} is named in staff_complained_about)"
+        )
+    return None

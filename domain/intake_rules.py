@@ -1,4 +1,4 @@
-"""The bank channel and the intake rules of issue 14 (part A), pure: which channel is which
+"""The bank channel and the intake rules, pure: which channel is which
 level (R-IN-1), the policy classes of the bank channel (R-CR-3), the hand-offs with their own
 clocks (a transfer 转办 R-IN-5, a bank outlet's hand-over to the insurer R-CR-4, a flawed or
 problem policy's referral for accommodation R-CR-3), and what the customer is told of them (a

@@ -29,7 +29,7 @@ class BankFacts(Derived):
 
 
 class BankRecord(Derived):
-    """What the ledger has not seen of the bank channel and intake rules (issue 14)."""
+    """What the ledger has not seen of the bank channel and intake rules."""
 
     facts: BankFacts | None = None
     handoffs: list[Handoff] = []
@@ -53,6 +53,6 @@ class LedgerRecord(Derived):
     extensions: list[Extension] = []
     notices: list[Notification] = []  # into the outbox, in the same transaction
     bank: BankRecord | None = None  # rules 3: what changed of the bank channel (ledger/bank.py)
-    # Issue 14: rows of ledger/crisis.py, written in the same transaction when there are any.
+    # Rules 3: rows of ledger/crisis.py, written in the same transaction when there are any.
     crisis_records: list[CrisisRecord] = []
     conduct_events: list[ConductEvent] = []

@@ -4,6 +4,7 @@ customer's notice is worded from."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 from typing import Literal
 
@@ -43,6 +44,8 @@ class CustomerTemplate(StrEnum):
     RESUMED = "resumed"  # R-SLA-8
     HANDED_TO_INSURER = "handed_to_insurer"  # R-CR-4: the bank outlet's hand-over
     REFERRED_TO_INSURER = "referred_to_insurer"  # R-CR-3: a flawed or problem policy
+    DECISION = "decision"  # R-CU-1: the decision, the review and the routes outside
+    WITHDRAWAL_CONFIRMED = "withdrawal_confirmed"  # R-CU-1: a withdrawn complaint
 
 
 class CustomerWords(Derived):
@@ -60,6 +63,12 @@ class CustomerWords(Derived):
     insurer: str | None = None
     bank: str | None = None
     outlet: str | None = None
+    # R-CU-1: the decision told: the outcome, its main reasons, any amount, and the last day
+    # a review (核查, R-IN-7) may be asked
+    outcome: str | None = None
+    reasons: str | None = None
+    amount: Decimal | None = None
+    review_by: date | None = None
 
 
 class Notification(Derived):

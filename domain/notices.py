@@ -8,6 +8,8 @@ limit (R-IN-4): a limit that ends at midnight ends on the day before, never the 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from domain.state import Clock
 
@@ -199,4 +201,41 @@ def hot_spot_overdue(
         f"Hot spot #{hot_spot_id}: {what} at {branch} rose to {count} complaints in {period}. "
         f"Its rectification (溯源整改) was due on {due_on.isoformat()} and is not recorded yet "
         f"(reminder {reminders}). Record it: POST /v1/hot-spots/{hot_spot_id}/rectification.",
+    )
+
+
+def last_whole_day(end: datetime, zone: str) -> date:
+    """The last whole local day before a window that ends at `end` (R-IN-7's review window
+    ends at the decision's time of day): the customer is told a day they can use in full."""
+    return end.astimezone(ZoneInfo(zone)).date() - timedelta(days=1)
+
+
+ROUTES_OUTSIDE = (
+    "mediation, arbitration under the contract, the courts, or the insurance regulator "
+    "(consumer hotline 12378)"
+)
+
+
+def decision(
+    complaint_id: str, outcome: str, reasons: str | None, amount: Decimal | None, review_by: date
+) -> Words:
+    """R-CU-1: the decision told, with the review and the routes outside the company (the
+    case's own record; the customer's words are the template's)."""
+    text = f"Your complaint {complaint_id} has been decided. Outcome: {outcome}"
+    if reasons:
+        text += f" Main reasons: {reasons}"
+    if amount is not None:
+        text += f" Amount: {amount} yuan."
+    text += (
+        f" A review may be asked up to and including {review_by:%Y-%m-%d}; beyond the company: "
+        f"{ROUTES_OUTSIDE}."
+    )
+    return "投诉处理结果 / decision on your complaint", text
+
+
+def withdrawal_confirmed(complaint_id: str) -> Words:
+    """R-CU-1: a withdrawn complaint is confirmed to the customer."""
+    return (
+        "投诉撤回确认 / complaint withdrawn",
+        f"You withdrew your complaint {complaint_id}; handling has stopped.",
     )

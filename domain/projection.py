@@ -62,7 +62,7 @@ class LedgerProjection:
         self._sending = {}
 
     def _bank(self, state: ComplaintState) -> BankRecord | None:
-        """Rules 3 (issue 14): the bank channel's facts and rows that changed, if any (a case
+        """Rules 3: the bank channel's facts and rows that changed, if any (a case
         with none of them records nothing more)."""
         current = (
             state.policy_classifications[-1].policy_class if state.policy_classifications else None

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
+from domain import versions
 from domain.calendar import (
     WorkCalendar,
     WorkingTime,
@@ -27,6 +28,7 @@ from domain.contacts import Unit
 from domain.fields import Derived
 from domain.intake import SpecialDeadlines
 from domain.state import Clock, ClockKind
+from domain.versions import Behaviour
 from domain.vocabulary import Grade, Stage
 
 
@@ -147,7 +149,9 @@ def limit_for(
 def _in_hours(p: HandlingPolicy, t: datetime, rules: int) -> datetime:
     """R-SLA-9 (rules 2): a warning or reminder to staff lands on a working instant; greedy
     working-time arithmetic alone can end it at 12:00 or 18:00 sharp, when nobody works."""
-    return next_working_instant(p.calendar, t) if rules >= 2 else t
+    if not versions.has(rules, Behaviour.STAFF_ALARMS_ON_WORKING_INSTANTS):
+        return t
+    return next_working_instant(p.calendar, t)
 
 
 def _warn_at(p: HandlingPolicy, start: datetime, due: datetime, rules: int) -> datetime | None:
@@ -377,7 +381,7 @@ def next_reminder(p: HandlingPolicy, clock: Clock, after: datetime, *, rules: in
     policy's first stretch is reminded once a day, at the opening: every working day, or every
     day for crisis reports (a case left alone must not remind every hour for ever); and a
     reminder to staff lands on a working instant (R-SLA-9)."""
-    thin = rules >= 2
+    thin = versions.has(rules, Behaviour.REMINDERS_THIN_OUT)
     overdue_since = clock.due_at
     if not clock.working_hours_only:
         daily = p.sla.crisis_daily_reminders_after_hours

@@ -16,7 +16,7 @@ class ClockKind(StrEnum):
     STAGE = "stage"
     REGULATORY = "regulatory"
     CRISIS = "crisis"
-    HANDOFF = "handoff"  # rules 3: a transfer, the outlet's hand-over, a referral (issue 14)
+    HANDOFF = "handoff"  # rules 3: a transfer, the outlet's hand-over, a referral
     DECISION = "decision"  # rules 5: a leader's decision owed (R-GR-4: declare a crisis or not)
 
 
@@ -144,6 +144,18 @@ class ConductEvent(Derived):
     recorded_at: datetime
 
 
+class Apology(Derived):
+    """R-CU-5: a staff member's apology to the customer: who, when and how."""
+
+    seq: int
+    person: str
+    method: str
+    apologised_at: datetime
+    detail: str | None = None
+    recorded_by: str
+    recorded_at: datetime
+
+
 class ComplaintState(Derived):
     complaint_id: str
     stage: Stage
@@ -176,14 +188,14 @@ class ComplaintState(Derived):
     outcome: Literal["resolved", "withdrawn"] | None = None
     calendar: str = ""
     timeline: list[TimelineEntry] = []
-    # Rules 3 (issue 14, domain/intake_rules.py)
+    # Rules 3 (domain/intake_rules.py)
     first_receiver: str | None = None  # R-IN-3: 首问负责制, kept across reassignments
     bank_outlet: BankOutlet | None = None  # R-IN-1, R-CR-4
     amount_involved: AmountInvolved | None = None  # R-IN-8
     repeat_of: str | None = None  # R-IN-6: the closed case this one repeats
     handoffs: list[Handoff] = []  # R-IN-5, R-CR-3, R-CR-4
     policy_classifications: list[PolicyClassification] = []  # R-CR-3, the last one current
-    # Issue 14 (rules 3 and its new actions): domain/crisis.py.
+    # Rules 3's crisis actions: domain/crisis.py.
     help_flags: list[HelpFlag] = []  # R-CR-5
     result: str | None = None  # R-CR-2: close_case's result, out of the timeline's text
     root_cause: str | None = None  # R-AN-8: close_case's cause (domain/causes.py)
@@ -192,6 +204,7 @@ class ComplaintState(Derived):
     conduct_events: list[ConductEvent] = []  # R-CR-2, R-CR-8
     group_event: bool = False  # R-CR-6
     department_head: str | None = None  # R-ST-8 (rules 5): takes part in the collective decision
+    apologies: list[Apology] = []  # R-CU-5 (rules 5)
 
     @property
     def sla_breached(self) -> bool:

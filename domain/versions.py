@@ -4,18 +4,53 @@ A case keeps the rules version it started under (domain/case.py), so a release n
 what a running case already did. Code asks for a behaviour by name, never for a version number:
 `versions.has(case.rules, Behaviour.CANCEL_IS_AN_EVENT)`.
 
-Older comparisons (`rules >= 3`) still stand in domain/ and workflows/; they move here as the
-code around them is touched. A behaviour added in version N is in every version after N.
+A behaviour added in version N is in every version after N. No code outside this module
+compares rules numbers (tests/unit/test_versions.py checks the source tree).
+
+When an old version can go (as a patch may, tests/histories/retired/README.md): no earlier
+than its release date plus the longest life of a case (60 days: the regulatory limit with
+both extensions) plus the review window (30 days), and only once Temporal lists no running
+case started before the next version's release. `RETIRABLE_AFTER` holds that date (counted
+from the next version's release: until then cases still start under the old one); its
+behaviours' old branches may then go, and the version's patch with them.
 """
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from enum import StrEnum
 
 
 class Behaviour(StrEnum):
     """What a rules version does differently from the one before; named for what it does."""
 
+    # Rules 2: the case redesign.
+    PAUSE_ENDS_WITH_STAGE = "pause_ends_with_stage"  # R-SLA-8: leaving a stage resumes its pause
+    EXTENSION_LAPSES_WITH_STAGE = "extension_lapses_with_stage"  # R-SLA-6: undecided, it lapses
+    # R-SLA-8: a pause or a resume looks at every clock (the regulatory one too), not the stage's.
+    ANY_PAUSED_CLOCK_COUNTS = "any_paused_clock_counts"
+    RESUME_TELLS_THE_DATE = "resume_tells_the_date"  # the customer is told the decision date
+    NO_DEADLINE_MOVED_WHILE_PAUSED = "no_deadline_moved_while_paused"  # expedite, extension
+    REMINDERS_THIN_OUT = "reminders_thin_out"  # once a day after the policy's first stretch
+    STAFF_ALARMS_ON_WORKING_INSTANTS = "staff_alarms_on_working_instants"  # R-SLA-9
+    SENIOR_MANAGER_ROLE = "senior_manager_role"  # takes every supervisor's action (R-SLA-7)
+    # R-SLA-7: only a senior_manager grants the further 30 days of the regulatory limit.
+    FURTHER_30_DAYS_BY_SENIOR_MANAGER = "further_30_days_by_senior_manager"
+    DIFFICULTY_REPORTED = "difficulty_reported"  # R-ST-1: in writing to the supervisor
+    COLLECTIVE_NAMES_PARTICIPANTS = "collective_names_participants"  # R-ST-2: two at least
+    # R-AC-1: an action counts only under an identity the system verified and sealed.
+    VERIFIED_IDENTITY = "verified_identity"
+    CONTINUE_AS_NEW = "continue_as_new"  # a long history continues as new, carrying the case
+    # A customer notice names one date, and is tied to the clock whose date it names.
+    ONE_DATE_PER_CUSTOMER_NOTICE = "one_date_per_customer_notice"
+    SPECIAL_GRADE_AT_INTAKE = "special_grade_at_intake"  # R-GR-1
+    # Rules 3: the bank channel, crisis handling in full, policy as data.
+    BANK_CHANNEL_AND_INTAKE_RULES = "bank_channel_and_intake_rules"  # R-IN-1, R-IN-8 at intake
+    FIRST_RECEIVER_STAYS = "first_receiver_stays"  # R-IN-3: a reassignment says who tracks it
+    CRISIS_IN_FULL = "crisis_in_full"  # R-CR-5..8: report clocks and records, help flags
+    RESULT_KEPT_OFF_TIMELINE = "result_kept_off_timeline"  # R-CR-2: in the state, not the text
+    ONE_TIMER_PER_ALARM = "one_timer_per_alarm"  # the workflow waits on one timer per alarm
+    SEALS_SPENT = "seals_spent"  # a repeated request still spends its seal (used once)
     # Rules 4
     REGRADE_KEEPS_BREACH = "regrade_keeps_breach"
     # Rules 5
@@ -41,10 +76,43 @@ class Behaviour(StrEnum):
     # R-ST-8: a major or crisis case's approving collective decision includes its department
     # head among the participants, once the case named them (name_department_head).
     DEPARTMENT_HEAD_DECIDES = "department_head_decides"
+    # The search attribute ComplaintBranchCode (the branch name without spaces) is set, so a
+    # Web UI filter chip can hold the branch (the chip cuts a value at its first space).
+    BRANCH_CODE_SEARCH_ATTRIBUTE = "branch_code_search_attribute"
+    # R-CU-1: a closed case tells the customer the decision (outcome, reasons, amount, the
+    # review and its last day, the routes outside the company); a withdrawal is confirmed.
+    DECISION_TOLD = "decision_told"
+    # R-CU-6: the case is never assigned, reassigned or transferred to a staff member the
+    # complaint is about (the intake's `staff_complained_about`).
+    RECUSAL = "recusal"
+    # R-CU-5: a case closed with a staff member's fault on record and no apology recorded
+    # flags it to the supervisor.
+    APOLOGY_OWED = "apology_owed"
 
 
 # The version each behaviour came with.
 INTRODUCED: dict[Behaviour, int] = {
+    Behaviour.PAUSE_ENDS_WITH_STAGE: 2,
+    Behaviour.EXTENSION_LAPSES_WITH_STAGE: 2,
+    Behaviour.ANY_PAUSED_CLOCK_COUNTS: 2,
+    Behaviour.RESUME_TELLS_THE_DATE: 2,
+    Behaviour.NO_DEADLINE_MOVED_WHILE_PAUSED: 2,
+    Behaviour.REMINDERS_THIN_OUT: 2,
+    Behaviour.STAFF_ALARMS_ON_WORKING_INSTANTS: 2,
+    Behaviour.SENIOR_MANAGER_ROLE: 2,
+    Behaviour.FURTHER_30_DAYS_BY_SENIOR_MANAGER: 2,
+    Behaviour.DIFFICULTY_REPORTED: 2,
+    Behaviour.COLLECTIVE_NAMES_PARTICIPANTS: 2,
+    Behaviour.VERIFIED_IDENTITY: 2,
+    Behaviour.CONTINUE_AS_NEW: 2,
+    Behaviour.ONE_DATE_PER_CUSTOMER_NOTICE: 2,
+    Behaviour.SPECIAL_GRADE_AT_INTAKE: 2,
+    Behaviour.BANK_CHANNEL_AND_INTAKE_RULES: 3,
+    Behaviour.FIRST_RECEIVER_STAYS: 3,
+    Behaviour.CRISIS_IN_FULL: 3,
+    Behaviour.RESULT_KEPT_OFF_TIMELINE: 3,
+    Behaviour.ONE_TIMER_PER_ALARM: 3,
+    Behaviour.SEALS_SPENT: 3,
     Behaviour.REGRADE_KEEPS_BREACH: 4,
     Behaviour.DAILY_CALENDAR_CHECK: 5,
     Behaviour.ACTION_INPUT_RULES: 5,
@@ -55,7 +123,41 @@ INTRODUCED: dict[Behaviour, int] = {
     Behaviour.LATER_OUTSIDE_BODY_REGRADES: 5,
     Behaviour.FIRST_RECEIVER_CHASES: 5,
     Behaviour.DEPARTMENT_HEAD_DECIDES: 5,
+    Behaviour.BRANCH_CODE_SEARCH_ATTRIBUTE: 5,
+    Behaviour.DECISION_TOLD: 5,
+    Behaviour.RECUSAL: 5,
+    Behaviour.APOLOGY_OWED: 5,
 }
+
+
+# The release of each rules version (None: this release, not yet out).
+RELEASED: dict[int, date | None] = {
+    1: date(2026, 11, 22),
+    2: date(2026, 12, 2),
+    3: date(2026, 12, 2),
+    4: date(2026, 12, 2),
+    5: None,
+}
+
+# A case lives at most the regulatory limit with both extensions (R-SLA-7), then the review
+# window (R-IN-7); review rounds have no fixed end, hence the list query as well.
+LONGEST_CASE_LIFE = timedelta(days=60)
+REVIEW_WINDOW = timedelta(days=30)
+
+
+def _retirable_after(rules: int) -> date | None:
+    # A case starts under `rules` until the next version is released: the last one of them
+    # may run the longest life and the review window after that day.
+    superseded = RELEASED.get(rules + 1)
+    return None if superseded is None else superseded + LONGEST_CASE_LIFE + REVIEW_WINDOW
+
+
+# The earliest day an old version's branches may go, given an empty list query:
+#   temporal workflow list --query 'WorkflowType="ComplaintWorkflow" AND
+#     ExecutionStatus="Running" AND StartTime < "<the next version's release date>"'
+# rules 1 (started until rules 2 came, 2026-12-02): 2027-03-02; rules 2, 3 (superseded the
+# day they came): 2027-03-02; rules 4: 90 days after this release; rules 5: in force.
+RETIRABLE_AFTER: dict[int, date | None] = {v: _retirable_after(v) for v in RELEASED}
 
 
 def has(rules: int, behaviour: Behaviour) -> bool:

@@ -18,7 +18,7 @@ class Channel(StrEnum):
     REGULATOR = "regulator"
     MEDIA = "media"
     OTHER = "other"
-    # Rules 3 (issue 14): a bank outlet is its own channel (R-CR-4), naming the bank and the
+    # Rules 3: a bank outlet is its own channel (R-CR-4), naming the bank and the
     # outlet (`ComplaintIntake.bank_outlet`); the regulator's levels told apart. `regulator`
     # stays for old payloads and cases (it grades as both levels do, R-GR-3).
     BANK_OUTLET = "bank_outlet"

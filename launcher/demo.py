@@ -131,7 +131,7 @@ def samples(now: datetime) -> list[ComplaintIntake]:
             "demands": "Pay the accident benefit of 50,000 yuan.",
         },
         {
-            # Issue 14: a bank-outlet complaint (R-IN-1, R-CR-4) that becomes a crisis, with a
+            # A bank-outlet complaint (R-IN-1, R-CR-4) that becomes a crisis, with a
             # flawed policy (R-CR-3): the script hands it to the insurer, escalates and classes it.
             "complaint_id": "DEMO-0007",
             "channel": "bank_outlet",

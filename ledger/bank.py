@@ -1,4 +1,4 @@
-"""The ledger's record of the bank channel and the intake rules (issue 14 part A, rules 3): the
+"""The ledger's record of the bank channel and the intake rules (rules 3): the
 case's facts on its `complaints` row (first receiver, bank and outlet, amount involved, the
 case it repeats, the current policy class), its hand-overs (`transfers`) and its policy
 classifications (`policy_classes`).

@@ -1,4 +1,4 @@
-"""The ledger's crisis and conduct rows (issue 14; migrations 0009, 0011): what a case's record
+"""The ledger's crisis and conduct rows (migrations 0009, 0011): what a case's record
 writes besides `ledger.record`'s statement, and what the accountability cycle reads.
 
 Written in the record's own transaction (`write`), only for a record that carries any:
@@ -8,7 +8,7 @@ versioned like them (`LedgerRecord.version`: the later point in the case's histo
 
 R-CR-8 reads (`late_crisis_reports`, `conduct_events`): a crisis report filed late or never
 (sla_clocks of kind 'crisis': due, met, breached) and the conduct recorded against a person,
-for the accountability cycle of a period (issue 15 turns them into proposals).
+for the accountability cycle of a period (the cycle turns them into proposals).
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ Jinja2 syntax (notices/templates.py renders them in a sandbox): `{{ fact }}` for
 notice (which facts each template may use: `notices.templates.FACTS`), `{% if fact %}...{% endif %}`
 for a fact a notice may lack. Dates print as YYYY-MM-DD, the last day told (R-IN-4). The hand-over
 and referral words promise no outcome (R-CR-3, R-CR-4: `domain.intake_rules.PROMISE_WORDS`).
+The decision names the routes outside the company (R-CU-1): mediation, arbitration, the courts
+and the regulator's consumer hotline 12378.
 """
 
 from __future__ import annotations
@@ -100,5 +102,38 @@ DEFAULTS: dict[tuple[CustomerTemplate, Language], tuple[str, str]] = {
         "The facts of your policy (complaint {{ complaint_id }}) have been referred to "
         "{{ insurer }} for review. You will hear from {{ insurer }} about the next steps by "
         "{{ contact_by }}.",
+    ),
+    (T.DECISION, "zh"): (
+        "投诉处理结果",
+        "您的投诉（编号{{ complaint_id }}）已处理完毕。\n"
+        "处理结果：{{ outcome }}\n"
+        "{% if reasons %}主要理由：{{ reasons }}\n{% endif %}"
+        "{% if amount %}涉及金额：{{ amount }}元\n{% endif %}"
+        "如您对处理结果有异议，可在{{ review_by }}前（含当日）回复本短信、致电我司客服热线"
+        "或联系处理人{{ handler }}申请核查。\n"
+        "您也可以申请调解、依约申请仲裁、向人民法院提起诉讼，"
+        "或向银行保险监督管理机构反映（消费者投诉热线12378）。",
+    ),
+    (T.DECISION, "en"): (
+        "Decision on your complaint",
+        "Your complaint {{ complaint_id }} has been decided.\n"
+        "Outcome: {{ outcome }}\n"
+        "{% if reasons %}Main reasons: {{ reasons }}\n{% endif %}"
+        "{% if amount %}Amount: {{ amount }} yuan\n{% endif %}"
+        "If you disagree, you may ask for a review up to and including {{ review_by }}: reply "
+        "to this message, call our customer service hotline or contact your handler "
+        "{{ handler }}.\n"
+        "You may also seek mediation, apply for arbitration under your contract, go to the "
+        "courts, or turn to the insurance regulator (consumer hotline 12378).",
+    ),
+    (T.WITHDRAWAL_CONFIRMED, "zh"): (
+        "投诉撤回确认",
+        "您已撤回投诉（编号{{ complaint_id }}），我们已停止处理。"
+        "如有新的问题，欢迎随时与我们联系。",
+    ),
+    (T.WITHDRAWAL_CONFIRMED, "en"): (
+        "Complaint withdrawn",
+        "You withdrew your complaint {{ complaint_id }}; we have stopped handling it. If "
+        "anything else comes up, contact us at any time.",
     ),
 }

@@ -27,6 +27,7 @@ import traceback
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Literal
 
 import structlog
@@ -62,6 +63,15 @@ FACTS: dict[CustomerTemplate, dict[str, bool]] = {
         "outlet": False,
     },
     T.REFERRED_TO_INSURER: {"complaint_id": True, "insurer": True, "contact_by": True},
+    T.DECISION: {
+        "complaint_id": True,
+        "handler": True,
+        "outcome": True,
+        "reasons": False,
+        "amount": False,
+        "review_by": True,
+    },
+    T.WITHDRAWAL_CONFIRMED: {"complaint_id": True},
 }
 
 # What the sample notices of `check` hold for each fact.
@@ -74,6 +84,10 @@ _SAMPLE_FACTS: dict[str, Any] = {
     "insurer": "平安财险上海分公司",
     "bank": "工商银行",
     "outlet": "浦东支行",
+    "outcome": "按保险合同约定重新核定损失",
+    "reasons": "第二张发票经核实为真实有效",
+    "amount": Decimal("8200.00"),
+    "review_by": date(2027, 1, 21),
 }
 
 

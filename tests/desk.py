@@ -18,10 +18,12 @@ from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
 from api.auth import create_key
+from api.codec import codec_router
 from api.desk.config import DeskSettings
 from domain.sla import HandlingPolicy, SlaPolicy
 from domain.vocabulary import Role
 from infra.binaries import find
+from infra.codec import EncryptionCodec
 from infra.postgres import create_database, create_pool, drop_database
 from infra.temporal import register_search_attributes
 from tests.harness import (
@@ -119,7 +121,10 @@ class Desk:
 
 
 @asynccontextmanager
-async def desk_world(pg_server: str, migrated_template: str) -> AsyncIterator[Desk]:
+async def desk_world(
+    pg_server: str, migrated_template: str, *, with_codec: bool = False
+) -> AsyncIterator[Desk]:
+    """`with_codec`: the app serves the codec server's routes too (the Web UI's way to act)."""
     env = await WorkflowEnvironment.start_time_skipping(
         data_converter=TEST_CONVERTER, test_server_existing_path=find("temporal-test-server")
     )
@@ -133,7 +138,9 @@ async def desk_world(pg_server: str, migrated_template: str) -> AsyncIterator[De
         worker = build_worker(env.client, pool=pool, task_queue=queue,
                               sender=RecordingNotifier(), policy_source=policy)  # fmt: skip
         async with worker:
-            app = create_app(env.client, pool, task_queue=queue, key_ring=TEST_KEY_RING)
+            codec = codec_router(EncryptionCodec(TEST_KEY_RING)) if with_codec else None
+            app = create_app(env.client, pool, task_queue=queue, key_ring=TEST_KEY_RING,
+                             codec_router=codec)  # fmt: skip
             app.state.desk_settings = DeskSettings(secret=b"desk-test-secret-0123456789abcdef")
             desk = Desk(app, pool, env)
             for person, (roles, branch) in PEOPLE.items():

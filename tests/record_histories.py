@@ -13,13 +13,16 @@ sealed identity is bound to it: domain/identity.py).
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 import tempfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from temporalio.client import WorkflowHandle
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
+from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from domain.sla import HandlingPolicy, SlaPolicy
@@ -37,6 +40,7 @@ from tests.harness import (
 )
 from workers import build_worker
 from workflows import contract
+from workflows.search_attributes import BRANCH_CODE
 
 HERE = Path(__file__).parent / "histories"
 SUPERVISOR = {"actor": "wang.qiang", "role": "supervisor"}
@@ -325,8 +329,14 @@ async def escalation_duties(h: Harness, release: str) -> None:
     await h.act(handle, "submit_investigation", actor="zhao.min", findings="f",
                 proposed_resolution="r")  # fmt: skip
     await h.act(handle, "name_department_head", **SUPERVISOR, head="sun.hao")
-    await h.signal(handle, "decide_resolution", **SUPERVISOR, approved=True, collective=True,
-                   participants=["wang.qiang", "zhao.min"])  # fmt: skip  (refused: R-ST-8)
+    await h.signal(
+        handle,
+        "decide_resolution",
+        **SUPERVISOR,
+        approved=True,
+        collective=True,
+        participants=["wang.qiang", "zhao.min"],
+    )  # fmt: skip  (refused: R-ST-8)
     await h.act(handle, "decide_resolution", **SUPERVISOR, approved=True, collective=True,
                 participants=["wang.qiang", "sun.hao"])  # fmt: skip
     await h.act(handle, "close_case", actor="zhao.min", result="paid")
@@ -335,9 +345,67 @@ async def escalation_duties(h: Harness, release: str) -> None:
     await save(handle, f"escalation_duties-{release}.json")
 
 
+async def branch_code(h: Harness, release: str) -> None:
+    """Rules 5: a branch whose name holds a space (`Shanghai Pudong`) also gets the search
+    attribute ComplaintBranchCode (`shanghai-pudong`) at intake; a supervisor's action signalled
+    by a handler (refused: the details panel names it), then contacted and withdrawn."""
+    handle = await h.start(channel="hotline", complaint_id=f"branch_code-{release}",
+                           branch="Shanghai Pudong")  # fmt: skip
+    await h.signal(handle, "expedite", minutes=120)
+    await eventually(lambda: _refused(h, handle), what="the refusal on the timeline")
+    await h.act(handle, "record_contact")
+    await h.act(handle, "withdraw", reason="settled")
+    await handle.result()
+    assert await search_attribute(h.client, handle.id, BRANCH_CODE.name) == "shanghai-pudong"
+    await save(handle, f"branch_code-{release}.json")
+
+
+async def search_attribute(client: Client, workflow_id: str, name: str) -> Any:
+    """One search attribute of a workflow, as the server holds it (None: unset)."""
+    # The raw call: `describe()` parses every attribute, and the time-skipping server answers
+    # an unset datetime in a form the SDK cannot parse.
+    described = await client.workflow_service.describe_workflow_execution(
+        DescribeWorkflowExecutionRequest(
+            namespace=client.namespace, execution=WorkflowExecution(workflow_id=workflow_id)
+        )
+    )
+    fields = described.workflow_execution_info.search_attributes.indexed_fields
+    if name not in fields:
+        return None
+    return json.loads(fields[name].data)
+
+
+async def _refused(h: Harness, handle: WorkflowHandle[Any, Any]) -> bool:
+    return any(e.kind == "refused" for e in (await h.state(handle)).timeline)
+
+
+async def customer_duties(h: Harness, release: str) -> None:
+    """Rules 5 (R-CU-1, R-CU-5, R-CU-6): a complaint about sun.li; reassigning and transferring
+    it to sun.li refused; conduct recorded against sun.li (who apologises) and chen.jie (who
+    does not); closed with reasons and an amount: the decision notice to the customer, the
+    supervisor told of chen.jie's apology owed; the callback satisfied and the review window
+    run out."""
+    handle = await h.start(channel="hotline", complaint_id=f"customer_duties-{release}",
+                           staff_complained_about=["sun.li"])  # fmt: skip
+    assert "R-CU-6" in await h.refusal(handle, "reassign", owner="sun.li")
+    assert "R-CU-6" in await h.refusal(handle, "transfer", department="理赔部", owner="sun.li",
+                                       requirements="re-assess", days=2)  # fmt: skip
+    await h.act(handle, "record_contact")
+    await h.act(handle, "record_conduct", **SUPERVISOR, person="sun.li",
+                kind="unauthorised_promise")  # fmt: skip
+    await h.act(handle, "record_conduct", **SUPERVISOR, person="chen.jie", kind="disclosure")
+    await h.act(handle, "record_apology", person="sun.li", method="phone")
+    await h.act(handle, "submit_investigation", findings="f", proposed_resolution="r")
+    await h.act(handle, "decide_resolution", **SUPERVISOR, approved=True)
+    await h.act(handle, "close_case", result="paid", reasons="covered", amount="8200.00")
+    await h.act(handle, "record_callback", satisfied=True)
+    await handle.result()
+    await save(handle, f"customer_duties-{release}.json")
+
+
 CASES = [general_full_life, crisis_withdrawn, continued_run, bank_outlet_crisis,
          regraded_after_breach, calendar_entered, action_input_rules, cancel_requested,
-         crisis_chain, escalation_duties]  # fmt: skip
+         crisis_chain, branch_code, customer_duties, escalation_duties]  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -173,7 +173,7 @@ def tuning(settings: Settings) -> dict[str, Any]:
     A bounded number of workflow tasks at once (and as many threads to run them): with the
     SDK's 100 slots and 500 threads on a 2-core machine, a burst of woken cases gets every task
     a sliver of the GIL, so a replay outruns the SDK's 2 s deadlock detector and the event
-    loop that polls and completes tasks starves (the sticky timeouts of issue 13)."""
+    loop that polls and completes tasks starves (the sticky timeouts the open book measured)."""
     options: dict[str, Any] = {
         "max_cached_workflows": settings.max_cached_workflows,
         "sticky_queue_schedule_to_start_timeout": timedelta(

@@ -6,7 +6,7 @@ held responsible may appeal until the end of the 26th (a late appeal is refused 
 reason); once the appeal window has closed and every item and appeal is decided, the results
 are published to the ledger and each person is told. People decide; the system proposes.
 
-Who may send what (R-AC-3; issue 12): a decision or an appeal's decision counts only from the
+Who may send what (R-AC-3): a decision or an appeal's decision counts only from the
 review group, an appeal only from the person concerned or a supervisor of their branch on
 their behalf, each under an identity the system verified and sealed into the message
 (domain/identity.py: the HTTP API, or the codec server for the Web UI and CLI). Cycles started

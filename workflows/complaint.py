@@ -203,7 +203,7 @@ class ComplaintWorkflow:
             return
         wake = self.case.next_wake()
         self._changed = False
-        if self.case.rules >= 3:
+        if versions.has(self.case.rules, Behaviour.ONE_TIMER_PER_ALARM):
             await self._wait_for_alarm(None if wake is None else wake.at, wake and wake.why, now)
             return
         with contextlib.suppress(TimeoutError):  # an alarm is due: the loop fires it
@@ -233,7 +233,7 @@ class ComplaintWorkflow:
     # Bounded history: continue as new, carrying the case
 
     def _history_is_long(self) -> bool:
-        if self.case.rules < 2:
+        if not versions.has(self.case.rules, Behaviour.CONTINUE_AS_NEW):
             return False  # cases started before continue-as-new replay without it
         # Continue before the policy's budget, leaving room for what ends a run (handlers
         # finishing, the last ledger record, the continue-as-new itself).
@@ -330,7 +330,8 @@ class ComplaintWorkflow:
             raw = payload.payload.metadata.get(IDENTITY)
             sender = VerifiedIdentity.from_json(raw) if raw else None
             try:
-                if self.case.rules < 2:  # as rules 1 always read it
+                if not versions.has(self.case.rules, Behaviour.VERIFIED_IDENTITY):
+                    # as rules 1 always read it
                     return converter.from_payload(payload.payload, model), None
                 data = converter.from_payload(payload.payload, dict[str, Any])
                 if sender is None:
@@ -355,13 +356,17 @@ class ComplaintWorkflow:
 
     def _publish(self) -> None:
         """Keep the search attributes and the Web UI's details current (diffs only)."""
-        state = self.case.state
-        values = visibility.values(state)
+        state, rules = self.case.state, self.case.rules
+        values = visibility.values(state, rules=rules)
         changed = {k: v for k, v in values.items() if self._search_attributes.get(k, ...) != v}
         if changed:
             workflow.upsert_search_attributes(visibility.updates(changed))
             self._search_attributes.update(changed)
-        workflow.set_current_details(visibility.details(state))
+        # Not a command: the text may change from release to release and still replay.
+        zone, wid = self.case.policy.calendar.zone, workflow.info().workflow_id
+        workflow.set_current_details(
+            visibility.details(state, zone=zone, rules=rules, workflow_id=wid)
+        )
         if self._ready and (self._recording is None or self._recording.done()):
             self._recording = asyncio.create_task(self._record())
 

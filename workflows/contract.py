@@ -43,6 +43,20 @@ ACTION_SIGNALS: dict[str, str] = {
 }
 
 
+# The start's static details, beside its summary in the Web UI: the Input shown below them is
+# the complaint as filed, with the grade it had at intake; the case as it is now (a regraded
+# case, a new owner, its deadlines) is the workflow's current details (workflows/visibility.py).
+INTAKE_DETAILS = (
+    "**下方 Input = 受理时的投诉（受理时的等级）；案件现状见 Current Details**\n\n"
+    "**Input below = the complaint as filed (grade at intake); the case now: see Current "
+    "Details**\n\n"
+    "等级、环节、负责人、期限与现在可做的操作以 Current Details 为准。\n"
+    "Grade, stage, owner, deadlines and the actions it accepts now: Current Details."
+)
+# Ends every summary a caller gives: the summary, too, tells of the complaint as filed.
+AS_FILED = " · 受理时 as filed"
+
+
 def workflow_id(complaint_id: str) -> str:
     """The id of a complaint's workflow: one workflow per complaint, ever."""
     return f"complaint-{complaint_id}"
@@ -108,8 +122,13 @@ def start_operation(
         task_queue=task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         result_type=ComplaintState,
-        static_summary=summary,
+        static_summary=_as_filed(summary),
+        static_details=INTAKE_DETAILS,
     )
+
+
+def _as_filed(summary: str | None) -> str | None:
+    return None if summary is None else summary + AS_FILED
 
 
 async def register(
@@ -145,7 +164,8 @@ async def start(
         id=workflow_id(intake.complaint_id),
         task_queue=task_queue,
         result_type=ComplaintState,
-        static_summary=summary,
+        static_summary=_as_filed(summary),
+        static_details=INTAKE_DETAILS,
         **options,
     )
 
@@ -156,7 +176,7 @@ async def start(
 CYCLE_WORKFLOW_TYPE = "AccountabilityCycleWorkflow"
 CYCLE_STATE_QUERY = "state"
 CYCLE_SCHEDULE_ID = "accountability-monthly"
-# The schedule's runs: Temporal appends each run's start time to this id. Since issue 15 the
+# The schedule's runs: Temporal appends each run's start time to this id. Since policy as data the
 # schedule starts a starter, which starts the month's cycle as `accountability-<period>`.
 CYCLE_SCHEDULED_WORKFLOW_ID = "accountability-cycle"
 CYCLE_STARTER_WORKFLOW_TYPE = "AccountabilityMonthStarter"
@@ -171,12 +191,14 @@ def cycle_workflow_id(period: str) -> str:
 __all__ = [
     "ACTIONS",
     "ACTION_SIGNALS",
+    "AS_FILED",
     "CYCLE_SCHEDULED_WORKFLOW_ID",
     "CYCLE_SCHEDULE_ID",
     "CYCLE_STARTER_WORKFLOW_ID",
     "CYCLE_STARTER_WORKFLOW_TYPE",
     "CYCLE_STATE_QUERY",
     "CYCLE_WORKFLOW_TYPE",
+    "INTAKE_DETAILS",
     "REGISTER_UPDATE",
     "SEARCH_ATTRIBUTES",
     "STATE_QUERY",

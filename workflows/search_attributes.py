@@ -20,6 +20,9 @@ STAGE_DUE_AT = SearchAttributeKey.for_datetime("StageDueAt")
 CRISIS = SearchAttributeKey.for_bool("Crisis")
 REOPEN_COUNT = SearchAttributeKey.for_int("ReopenCount")
 HELP_FLAGS = SearchAttributeKey.for_keyword_list("CustomerHelpFlags")  # R-CR-5, when flagged
+# Rules 5: the branch name without spaces (`shanghai-pudong`), since the Web UI's filter chip
+# cuts a value at its first space (docs/web-ui-and-cli.md).
+BRANCH_CODE = SearchAttributeKey.for_keyword("ComplaintBranchCode")
 
 ALL: tuple[SearchAttributeKey[Any], ...] = (
     STAGE,
@@ -33,4 +36,5 @@ ALL: tuple[SearchAttributeKey[Any], ...] = (
     CRISIS,
     REOPEN_COUNT,
     HELP_FLAGS,
+    BRANCH_CODE,
 )

@@ -3,8 +3,9 @@
 `available_actions(state, roles, actor=...)` keeps what the case's own gate would not refuse for
 reasons the form cannot change, as each action's definition says it (`domain.actions`): the
 acting role (`ActionDef.role_refusal`, with the role the API acts in: the key's highest,
-`api.cases.ACTING_ROLES`), the stage and the state a form cannot change (`ActionDef.offered_on`:
-a decision needs a pending request, a resume a paused clock, ...). What depends on the payload
+`api.cases.ACTING_ROLES`), the stage and the state a form cannot change (`domain.available.
+open_now`, shared with the Web UI's details panel: a decision needs a pending request, a resume
+a paused clock, ...). What depends on the payload
 (a date, a collective decision's participants) is the case's to refuse when it is sent; the
 desk shows that refusal beside the form.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from api.cases import ACTING_ROLES
+from domain import available
 from domain.actions import ACTIONS
 from domain.case import RULES
 from domain.state import ComplaintState
@@ -44,6 +46,6 @@ def available_actions(
     roles = frozenset(roles)
     return [
         name
-        for name, action in ACTIONS.items()
-        if role_may(name, roles, rules=rules) and action.offered_on(state, actor, rules)
+        for name in available.open_now(state, actor=actor, rules=rules)
+        if role_may(name, roles, rules=rules)
     ]

@@ -7,8 +7,8 @@
 - `COMPLAINTS_DESK_DEV_KEY_FILE`: the launcher's dev API key file (`make run` sets it): the
   sign-in page offers "sign in as the dev user" (the key is read on the server, never sent to
   the browser). Unset in production.
-- `COMPLAINTS_TEMPORAL_UI_URL`: the Temporal Web UI's base URL for the case page's link
-  (default `http://localhost:8233`).
+- `COMPLAINTS_TEMPORAL_UI_URL`: the Temporal Web UI's base URL for the case page's link and
+  the views (`views.py`; default `http://localhost:8233`).
 - `COMPLAINTS_TIME_ZONE`: the zone every time is shown in (default `Asia/Shanghai`, the
   branches' statutory calendar; the staff notices use the same setting).
 - `COMPLAINTS_DESK_SESSION_HOURS`: how long a sign-in lasts (default 10).

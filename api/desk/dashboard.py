@@ -14,6 +14,7 @@ from api.cases import Ledger
 from api.desk.config import settings
 from api.desk.pages import DeskRoute, render
 from api.desk.session import Signed
+from api.desk.views import VIEWS
 from ledger import queue as queue_ledger
 from ledger.queue import OPEN_STAGES
 
@@ -39,4 +40,4 @@ async def dashboard(request: Request, who: Signed, pool: Ledger) -> Response:
         for b in branches
     }  # fmt: skip
     return render(request, "dashboard.html", who, branches=branches, cells=cells, totals=totals,
-                  stages=OPEN_STAGES, now=now, refresh=REFRESH)  # fmt: skip
+                  stages=OPEN_STAGES, now=now, refresh=REFRESH, views=VIEWS)  # fmt: skip

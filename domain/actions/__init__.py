@@ -12,6 +12,7 @@ from typing import Any
 
 from domain.actions import (
     amount,
+    apology,
     approval,
     bank,
     callback,
@@ -52,6 +53,7 @@ _MODULES = (
     bank,
     amount,
     conduct,
+    apology,
     help_flags,
     group_event,
     closure,

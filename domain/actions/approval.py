@@ -37,7 +37,7 @@ def _refusal(case: Complaint, action: DecideResolution, now: datetime) -> str | 
     by two participants at least, named."""
     s, rules = case.state, case.rules
     if action.approved and (s.grade is not Grade.GENERAL or s.crisis) and not action.collective:
-        if rules < 2:
+        if not versions.has(rules, Behaviour.COLLECTIVE_NAMES_PARTICIPANTS):
             return (
                 "R-ST-2: a major complaint's resolution is decided collectively; "
                 "approve with collective=true once it has been"
@@ -46,7 +46,11 @@ def _refusal(case: Complaint, action: DecideResolution, now: datetime) -> str | 
             "R-ST-2: a major complaint's resolution is decided collectively; approve "
             "with collective=true and the participants once it has been"
         )
-    if rules >= 2 and action.approved and action.collective:
+    if (
+        versions.has(rules, Behaviour.COLLECTIVE_NAMES_PARTICIPANTS)
+        and action.approved
+        and action.collective
+    ):
         named = sorted(set(action.participants))
         if len(named) < 2:
             return (

@@ -15,8 +15,10 @@ from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
+from domain import versions
 from domain.fields import Input, Key, Name, Note
 from domain.state import ComplaintState
+from domain.versions import Behaviour
 from domain.vocabulary import Role, Stage
 
 if TYPE_CHECKING:
@@ -63,7 +65,11 @@ LEADERS = frozenset({Role.SUPERVISOR, Role.SENIOR_MANAGER})
 
 def leads(role: Role, rules: int) -> bool:
     """Whether `role` may take a supervisor's action in a case under these rules."""
-    return role in LEADERS if rules >= 2 else role is Role.SUPERVISOR
+    return (
+        role in LEADERS
+        if versions.has(rules, Behaviour.SENIOR_MANAGER_ROLE)
+        else role is Role.SUPERVISOR
+    )
 
 
 # One question of a gate, asked of an action's definition (`ActionDef.asks`).
@@ -164,7 +170,7 @@ class ActionDef(Generic[P]):
             return "auditors may read a case but not act on it"
         if role is Role.REVIEW_GROUP:
             return "the review group decides the accountability cycle, not a case's handling"
-        if role is Role.SENIOR_MANAGER and rules < 2:
+        if role is Role.SENIOR_MANAGER and not versions.has(rules, Behaviour.SENIOR_MANAGER_ROLE):
             # The role came with rules 2: a rules-1 case refuses it, as it refused the unknown
             # role before, so that its history replays the same.
             return (
@@ -172,7 +178,8 @@ class ActionDef(Generic[P]):
                 "act with the supervisor role"
             )
         if self.who is Who.LEADER and not leads(role, rules):
-            needed = "supervisor or senior_manager" if rules >= 2 else "supervisor"
+            senior = versions.has(rules, Behaviour.SENIOR_MANAGER_ROLE)
+            needed = "supervisor or senior_manager" if senior else "supervisor"
             return f"{name} needs the {needed} role (actor {actor} has {role.value})"
         return None
 

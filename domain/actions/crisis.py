@@ -28,7 +28,7 @@ class ReportCrisis(Action):
     # Rules 3: "regulator" (R-CR-7, its own report) and "early_signs" (R-CR-6) as well.
     level: Literal["superior", "headquarters", "regulator", "early_signs"]
     summary: Text
-    # Rules 3 (issue 14): the report goes out to `to` (a user id or address; the level's
+    # Rules 3: the report goes out to `to` (a user id or address; the level's
     # default recipient if left out, the regulator's contact required) with these evidence ids.
     to: Name | None = None
     attachments: EvidenceIds = []
@@ -70,7 +70,7 @@ _STAGES_BEFORE_RULES_3 = OPEN | {Stage.CLOSED}
 
 def _report_refusal(case: Complaint, action: ReportCrisis, now: datetime) -> str | None:
     s, rules = case.state, case.rules
-    if rules < crisis.RULES:
+    if not versions.has(rules, Behaviour.CRISIS_IN_FULL):
         if action.level in crisis.NEW_LEVELS:
             return f"the {action.level} report came with rules 3; this case runs rules {rules}"
         if s.stage not in _STAGES_BEFORE_RULES_3:
@@ -97,7 +97,7 @@ def _report_refusal(case: Complaint, action: ReportCrisis, now: datetime) -> str
 
 
 def _reported(case: Complaint, action: ReportCrisis, now: datetime) -> None:
-    if case.rules < crisis.RULES:
+    if not versions.has(case.rules, Behaviour.CRISIS_IN_FULL):
         case.clocks.finish(f"crisis:{action.level}", now)
         return
     # Rules 3: the report goes out (outbox) with its text and evidence, and is recorded.

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
-from domain import notices, sla
+from domain import notices, sla, versions
 from domain.actions.base import OPEN, Action, ActionDef, Who
 from domain.actions.pause import deadline_move_refusal
 from domain.fields import AwareDatetime, Text
 from domain.notice_models import CustomerTemplate, NoticeKind
 from domain.sla import HandlingPolicy
 from domain.state import Clock, ComplaintState, Extension
+from domain.versions import Behaviour
 from domain.vocabulary import Role
 
 if TYPE_CHECKING:
@@ -32,8 +33,9 @@ class DecideExtension(Action):
 
 def pending(state: ComplaintState, rules: int) -> Extension | None:
     """The extension request waiting for a decision (rules 2: one that has not lapsed)."""
+    lapses = versions.has(rules, Behaviour.EXTENSION_LAPSES_WITH_STAGE)
     return next(
-        (e for e in state.extensions if e.approved is None and (rules < 2 or e.lapsed_at is None)),
+        (e for e in state.extensions if e.approved is None and (not lapses or e.lapsed_at is None)),
         None,
     )
 
@@ -135,7 +137,11 @@ def _decide_refusal(case: Complaint, action: DecideExtension, now: datetime) -> 
     new_due = action.new_due_at or waiting.requested_due_at
     days = action.regulatory_days or waiting.regulatory_days
     refused = extension_refusal(s, case.policy, new_due, days, now)
-    if refused is None and rules >= 2 and action.role is not Role.SENIOR_MANAGER:
+    if (
+        refused is None
+        and versions.has(rules, Behaviour.FURTHER_30_DAYS_BY_SENIOR_MANAGER)
+        and action.role is not Role.SENIOR_MANAGER
+    ):
         refused = _further_30_days_refusal(s, new_due, days, action)
     return refused
 
@@ -176,7 +182,7 @@ def _decided(case: Complaint, action: DecideExtension, now: datetime) -> None:
         )
         case.clocks.replace(longer)
     handling_by = notices.last_day(new_due)
-    if rules < 2:
+    if not versions.has(rules, Behaviour.ONE_DATE_PER_CUSTOMER_NOTICE):
         words = notices.handling_extended_legacy(new_due, longer.due_at if longer else None)
         decision_by = notices.last_day(longer.due_at) if longer else None
         told = case.outbox.words(

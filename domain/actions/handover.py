@@ -8,11 +8,13 @@ from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field, model_validator
 
-from domain import intake_rules, outside_bodies
+from domain import intake_rules, outside_bodies, versions
 from domain.actions.base import OPEN, STAGE_FIRST, Action, ActionDef
 from domain.fields import Name, SingleLine, Text
+from domain.intake import recusal
 from domain.notice_models import NoticeKind
 from domain.state import Clock, ComplaintState, Handoff
+from domain.versions import Behaviour
 from domain.vocabulary import Channel, Stage
 
 if TYPE_CHECKING:
@@ -88,6 +90,8 @@ def _transfer_refusal(case: Complaint, action: TransferCase, now: datetime) -> s
             f"R-IN-5: transfer {open_transfer.key} to {open_transfer.to} is still open; "
             "complete it first"
         )
+    if versions.has(case.rules, Behaviour.RECUSAL):
+        return recusal(case.intake.staff_complained_about, action.owner, "owner")
     return None
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
-from domain import notices
+from domain import notices, versions
 from domain.actions.base import Action, ActionDef
 from domain.fields import Text
 from domain.notice_models import NoticeKind
+from domain.versions import Behaviour
 from domain.vocabulary import Stage
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ class SubmitInvestigation(Action):
 
 def _submitted(case: Complaint, action: SubmitInvestigation, now: datetime) -> None:
     case.state.proposed_resolution = action.proposed_resolution
-    if case.rules >= 2 and action.difficulty is not None:
+    if versions.has(case.rules, Behaviour.DIFFICULTY_REPORTED) and action.difficulty is not None:
         _report_difficulty(case, action, now)
     case.enter(Stage.APPROVE, action.actor, now)
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
-from domain import notices
+from domain import notices, versions
 from domain.actions.base import OPEN, Action, ActionDef
 from domain.notice_models import CustomerTemplate
 from domain.state import ComplaintState
+from domain.versions import Behaviour
 
 if TYPE_CHECKING:
     from domain.case import Complaint
@@ -24,7 +25,10 @@ class ResumeClock(Action):
 
 def deadline_move_refusal(case: Complaint, name: str) -> str | None:
     """Rules 2: no deadline is set while a clock is paused (the paused time would move it)."""
-    if case.rules >= 2 and case.clocks.any_paused():
+    if (
+        versions.has(case.rules, Behaviour.NO_DEADLINE_MOVED_WHILE_PAUSED)
+        and case.clocks.any_paused()
+    ):
         return (
             f"R-SLA-8: the clock is paused; resume it before {name} sets a new deadline "
             "(the paused time would move it)"
@@ -36,7 +40,7 @@ def _pause_refusal(case: Complaint, action: PauseClock, now: datetime) -> str | 
     stage_clock = case.clocks.stage()
     if stage_clock is None or stage_clock.paused_at is not None:
         return "the stage clock is already paused"
-    if case.rules >= 2 and case.clocks.any_paused():
+    if versions.has(case.rules, Behaviour.ANY_PAUSED_CLOCK_COUNTS) and case.clocks.any_paused():
         return "the regulatory clock is already paused"
     return None
 
@@ -48,7 +52,7 @@ def _paused(case: Complaint, action: PauseClock, now: datetime) -> None:
 
 
 def _resume_refusal(case: Complaint, action: ResumeClock, now: datetime) -> str | None:
-    if case.rules >= 2:
+    if versions.has(case.rules, Behaviour.ANY_PAUSED_CLOCK_COUNTS):
         return None if case.clocks.any_paused() else "no clock is paused"
     stage_clock = case.clocks.stage()
     if stage_clock is None or stage_clock.paused_at is None:

@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from domain import versions
 from domain.actions.base import OPEN, Action, ActionDef
 from domain.fields import Name
+from domain.intake import recusal
+from domain.versions import Behaviour
 
 if TYPE_CHECKING:
     from domain.case import Complaint
@@ -21,6 +24,11 @@ class Reassign(Action):
 def _refusal(case: Complaint, action: Reassign, now: datetime) -> str | None:
     if action.owner is None and action.department is None and action.supervisor is None:
         return "reassign needs a new owner, department or supervisor"
+    if versions.has(case.rules, Behaviour.RECUSAL):
+        staff = case.intake.staff_complained_about
+        return recusal(staff, action.owner, "owner") or recusal(
+            staff, action.supervisor, "supervisor"
+        )
     return None
 
 
@@ -30,7 +38,7 @@ def _reassigned(case: Complaint, action: Reassign, now: datetime) -> None:
     s.owner = action.owner or s.owner
     s.department = action.department or s.department
     s.supervisor = action.supervisor or s.supervisor
-    if case.rules >= 3 and s.first_receiver is not None:
+    if versions.has(case.rules, Behaviour.FIRST_RECEIVER_STAYS) and s.first_receiver is not None:
         case.timeline.write(
             "action",
             action.actor,

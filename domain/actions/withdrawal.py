@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from domain import notices, versions
 from domain.actions.base import OPEN, Action, ActionDef
 from domain.fields import Text
+from domain.notice_models import CustomerTemplate
 from domain.state import ClockKind
+from domain.versions import Behaviour
 from domain.vocabulary import Stage
 
 if TYPE_CHECKING:
@@ -21,10 +24,10 @@ class Withdraw(Action):
 def _withdrawn(case: Complaint, action: Withdraw, now: datetime) -> None:
     """R-ST-5."""
     s = case.state
-    if case.rules >= 2:
+    if versions.has(case.rules, Behaviour.EXTENSION_LAPSES_WITH_STAGE):
         case.lapse_pending_extension(now)
     for clock in list(s.clocks):
-        if case.rules >= 3 and clock.kind is ClockKind.CRISIS:
+        if versions.has(case.rules, Behaviour.CRISIS_IN_FULL) and clock.kind is ClockKind.CRISIS:
             continue  # R-CR-8: the report is still due (it ends filed or breached)
         case.clocks.finish(clock.key, now)
     s.stage = Stage.WITHDRAWN
@@ -32,6 +35,10 @@ def _withdrawn(case: Complaint, action: Withdraw, now: datetime) -> None:
     s.closed_at = now
     detail = "stage withdrawn: the customer withdrew the complaint"
     case.timeline.write("stage", action.actor, detail, now)
+    if versions.has(case.rules, Behaviour.DECISION_TOLD):
+        # R-CU-1: the customer gets a confirmation of the withdrawal
+        told = case.outbox.words(CustomerTemplate.WITHDRAWAL_CONFIRMED)
+        case.outbox.tell_customer(notices.withdrawal_confirmed(s.complaint_id), now, told)
 
 
 WITHDRAW = ActionDef(

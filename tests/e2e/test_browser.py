@@ -10,7 +10,7 @@ Starts `python -m launcher --demo` on free ports and a temporary data folder (as
 3. "Send a Signal" `decide_resolution` from the UI through a handler's personal codec
    endpoint is refused (the approval needs a supervisor; the timeline names the handler), and
    the same through a supervisor's personal endpoint is accepted under the supervisor's name
-   (issue 12: the codec server seals who sends it), checked through the `state` query.
+   (the codec server seals who sends it), checked through the `state` query.
 
 Needs /usr/bin/chromium and the `playwright` package (`infra/browser_deps.sh`); skipped
 without them. Playwright is only the driver: no browser is downloaded. Screenshots go to
@@ -30,7 +30,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, unquote
+from zoneinfo import ZoneInfo
 
 import pytest
 from temporalio.client import Client
@@ -353,6 +354,69 @@ async def test_a_case_cannot_be_ended_from_the_web_ui(stack: Stack) -> None:
             assert settings["Codec"]["Endpoint"] == codec
             described = await stack.client.get_workflow_handle(open_case).describe()
             assert described.status is not None and described.status.name == "RUNNING"
+        except BaseException:
+            await shot(page, f"{step}-failed")
+            raise
+        finally:
+            await browser.close()
+
+
+async def test_details_panel_and_a_desk_view_link_in_the_web_ui(stack: Stack) -> None:
+    """The Web UI as ops staff find it now: DEMO-0001's User Metadata shows the start's details
+    (the input is the complaint as filed) and the Current Details in Markdown with the actions
+    the case accepts now and a payload to paste; the desk's `due-today` link, opened after
+    signing in as the dev user, lands on the UI's list filtered on today's deadlines in the
+    branch's zone (the query as the desk wrote it, sent to the server as is)."""
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = await browser.new_page(viewport={"width": 1400, "height": 1400})
+        page.set_default_timeout(UI_TIMEOUT_MS)
+        step = "webui-details"
+        try:
+            await page.goto(f"{stack.ui}/namespaces/default/workflows/{quote(GENERAL)}")
+            await page.get_by_role("heading", name=GENERAL).wait_for()
+            await page.get_by_role("tab", name="User Metadata").click()
+            # The start's details, decrypted through the codec endpoint.
+            start = page.frame_locator("#user-metadata-details")
+            await start.get_by_text("Input below = the complaint as filed").wait_for()
+            # The current details: the case in words, then what it accepts now.
+            now = page.frame_locator("#user-metadata-current-details")
+            await now.get_by_text(re.compile(r"Actions it accepts now")).wait_for()
+            await now.get_by_text("(Asia/Shanghai)").wait_for()
+            payload = f'{{"workflow_id": "{GENERAL}",\n "action": "record_contact"}}'
+            await now.locator("pre", has_text='"action": "record_contact"}').wait_for()
+            pasted = await now.locator("pre", has_text='"action": "record_contact"}').inner_text()
+            assert json.loads(pasted) == json.loads(payload), pasted
+            summary = page.frame_locator("#user-metadata-summary")
+            await summary.get_by_text(re.compile(r"受理时 as filed$")).wait_for()
+            await shot(page, step)
+
+            step = "webui-view"
+            await page.goto(f"{stack.api}/desk/login")
+            await page.locator("#dev-login").click()
+            await page.goto(f"{stack.api}/desk/dashboard")
+            link = page.locator('a[data-view="due-today"]')
+            await link.wait_for()
+            await shot(page, "webui-dashboard")
+            async with page.context.expect_page() as opened:
+                await link.click()
+            view = await opened.value
+            view.set_default_timeout(UI_TIMEOUT_MS)
+            await view.wait_for_url(re.compile(r"/namespaces/default/workflows\?query="))
+            await view.get_by_text("StageDueAt", exact=False).first.wait_for()
+            query = view.url.split("?query=", 1)[1]
+            assert "StageDueAt >= " in unquote(query) and "+08:00" in unquote(query), view.url
+            sent: list[str] = []
+            view.on("request", lambda r: sent.append(r.url)
+                    if "/api/v1/namespaces/default/workflows?" in r.url else None)  # fmt: skip
+            await view.reload()
+            await view.get_by_text("StageDueAt").first.wait_for()
+            late = datetime.now(ZoneInfo("Asia/Shanghai")).hour == 23  # the demo's due tomorrow
+            if not late:
+                await view.locator("a[href*='/workflows/complaint-DEMO-']").first.wait_for()
+            assert any(unquote(u.replace("+", " ")).endswith(unquote(query)) for u in sent), sent
+            page = view
+            await shot(page, step)
         except BaseException:
             await shot(page, f"{step}-failed")
             raise

@@ -101,7 +101,7 @@ async def test_dev_launcher_demo_then_ctrl_c(tmp_path: Path) -> None:
             major = await ids(client, 'ComplaintGrade = "major"')
             await asyncio.sleep(0.3)
         assert regulators in major, major  # from the regulator: major on arrival
-        # Issue 14: the bank-outlet complaint becomes a crisis on the script's cue.
+        # The bank-outlet complaint becomes a crisis on the script's cue.
         bank, crisis = contract.workflow_id("DEMO-0007"), set[str]()
         escalated_by = loop.time() + 30  # the script escalates it 8 s after filing
         while bank not in crisis and loop.time() < escalated_by:

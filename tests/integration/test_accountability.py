@@ -165,7 +165,7 @@ async def sheets_sent(handle: object) -> CycleState | None:
 async def sender(
     h: Harness, handle: Any, actor: str, role: str, **scope: Any
 ) -> Callable[..., Awaitable[RawValue]]:
-    """Messages from `actor` as the codec server or the API would seal them (issue 12)."""
+    """Messages from `actor` as the codec server or the API would seal them."""
 
     async def message(**fields: Any) -> RawValue:
         return await h.sealed_raw(handle, fields, actor=actor, roles=[role], **scope)

@@ -1,4 +1,4 @@
-"""Rules found wanting in review (issue 16), through the real HTTP API, a real worker on the
+"""Rules found wanting in review, through the real HTTP API, a real worker on the
 time-skipping server and a real PostgreSQL: who may grant the further 30 days (R-SLA-7), the
 special grade's deadlines at intake (R-GR-1), the written report of a hard case (R-ST-1), and
 who took part in a collective decision (R-ST-2)."""

@@ -354,6 +354,9 @@ TABLE: dict[tuple[str, str], Door] = {
         "change", CASE_STAFF, at("/desk/cases/{case}/act/flag_customer",
                                  content=form_body("flags=violent"), headers=FORM),
         frozenset({303, 409})),
+    # Ready-made Web UI views: a redirect to the UI's list, bounded by the key's branches.
+    ("GET", "/desk/views/{view}"): Door("keyed", ALL, at("/desk/views/due-today"),
+                                        frozenset({303})),
     ("POST", "/desk/bulk/reassign"): Door(
         "change", CASE_STAFF, at("/desk/bulk/reassign", content=lambda w: (
             f"cid={w.case}&owner=li.na".encode()), headers=FORM)),

@@ -1,4 +1,4 @@
-"""The bank channel and the intake rules (issue 14 part A) through the real HTTP API, a real
+"""The bank channel and the intake rules through the real HTTP API, a real
 worker on the time-skipping server and a real PostgreSQL: a bank-outlet complaint with its
 amount, handed to the insurer, its policy classed and referred, transferred, reassigned, its
 amount corrected, every step in the ledger (R-IN-1, R-IN-3, R-IN-5, R-IN-8, R-CR-3, R-CR-4);

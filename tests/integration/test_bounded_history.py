@@ -1,4 +1,4 @@
-"""Bounded history (issue 11): a case continues as new before its history grows large,
+"""Bounded history: a case continues as new before its history grows large,
 carrying its snapshot, with no action lost and the ledger's timeline without gap or repeat."""
 
 from __future__ import annotations

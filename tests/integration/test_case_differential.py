@@ -1,7 +1,7 @@
 """The workflow is the pure case and nothing else: generated sequences of actions and clock
 advances run through the real workflow on the time-skipping server, and the pure case, driven
 with the same actions at the instants the workflow saw, must write the same timeline entry
-for entry and end in the same state (issue 11's differential check).
+for entry and end in the same state (the differential check).
 
 Sequences come from the same kind of generator as the state machine (tests/unit/
 test_case_machine.py), seeded, so CI runs the same few every time.
@@ -67,7 +67,7 @@ def odd_fields(name: str, rng: random.Random, today: date) -> dict[str, Any]:
         "reassign": {"owner": "zhao.min"},
         "withdraw": {"reason": "settled"},
         "record_repeat": {"channel": rng.choice(["online", "regulator"]), "new_facts": "x"},
-        # Rules 3, issue 14 part A
+        # Rules 3: the bank channel and the intake rules
         "transfer": {"department": "claims", "requirements": "r", "hours": rng.choice([1, 6])},
         "complete_transfer": {"transfer": rng.choice(["transfer-1", "outlet-1"]), "outcome": "o"},
         "transfer_to_insurer": {"insurer": "insurer", "days": 1},
@@ -85,7 +85,7 @@ def odd_fields(name: str, rng: random.Random, today: date) -> dict[str, Any]:
             "last_day": (first + timedelta(days=rng.randint(0, 1))).isoformat(),
             "reason": "typhoon",
         },
-        # Issue 14 (rules 3, domain/crisis.py).
+        # Rules 3: crisis in full (domain/crisis.py).
         "record_conduct": {"person": "zhao.min", "kind": "disclosure"},
         "flag_customer": {"flags": ["vulnerable"]},
         "record_early_signs": {"detail": "a crowd forming"},

@@ -1,5 +1,5 @@
 """The three defects a new user found, each as it was met: through the workflow, on the
-time-skipping server (issue 11). Each failed before the case redesign."""
+time-skipping server (found in review). Each failed before the case redesign."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The Temporal CLI as a supervisor uses it (issue 12): `temporal workflow signal
+"""The Temporal CLI as a supervisor uses it: `temporal workflow signal
 --codec-endpoint <api>/codec --codec-auth "Bearer <key>"` sends an action that counts under
 the key's holder; the same signal without the codec is refused as unverified."""
 

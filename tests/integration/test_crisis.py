@@ -1,4 +1,4 @@
-"""Crisis in full, evidence, confidentiality and customers who need help (issue 14, part B)
+"""Crisis in full, evidence, confidentiality and customers who need help
 through the real HTTP app, a real worker on the time-skipping server and a real PostgreSQL:
 R-CR-1, R-CR-2, R-CR-5, R-CR-6, R-CR-7, R-CR-8, R-IN-9."""
 

@@ -148,7 +148,7 @@ async def test_r_cu_1_only_an_administrator_changes_the_words(api: Api) -> None:
         r = await api.post("/v1/notice-templates/acknowledgement/zh", change, who=who)
         assert r.status_code == 403 and "admin" in r.json()["detail"], r.text
     assert (await api.get("/v1/notice-templates", who="handler")).status_code == 403
-    unknown = await api.post("/v1/notice-templates/decision/zh", change, who="admin")
+    unknown = await api.post("/v1/notice-templates/verdict/zh", change, who="admin")
     assert unknown.status_code == 422 and "template" in unknown.json()["detail"]
     french = await api.post("/v1/notice-templates/acknowledgement/fr", change, who="admin")
     assert french.status_code == 422 and "language" in french.json()["detail"]

@@ -1,4 +1,4 @@
-"""An action counts only under an identity the system verified (issue 12; R-AC-1): a plain
+"""An action counts only under an identity the system verified (R-AC-1): a plain
 signal typed at the CLI, an encrypted payload whose actor and role were typed by hand, a sealed
 payload taken from another case or sent twice, and a supervisor outside their branches are all
 refused, recorded on the timeline with the reason, and change nothing else."""

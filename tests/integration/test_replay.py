@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from temporalio import workflow
@@ -20,6 +21,7 @@ from tests.harness import TEST_CONVERTER, Harness, test_calendar
 from workers import WORKFLOWS
 from workflows import contract
 from workflows.complaint import NOTICES_IN_LEDGER_OUTBOX
+from workflows.search_attributes import BRANCH_CODE
 
 HISTORIES = sorted((Path(__file__).parent.parent / "histories").glob("*.json"))
 TEXTS = {p.stem: p.read_text() for p in HISTORIES}
@@ -124,3 +126,30 @@ async def test_a_rules_5_case_that_was_asked_to_cancel_replays_and_ended_complet
     assert kinds[-1] == "workflow_execution_completed_event_attributes"
     assert "workflow_execution_update_completed_event_attributes" in kinds[asked:]
     await replayer().replay_workflow(history)
+
+
+def upserted_names(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The search attributes the workflow upserts while it replays (the SDK's module is passed
+    through the sandbox, so the workflow calls this recorder)."""
+    names: list[str] = []
+    real = workflow.upsert_search_attributes
+
+    def recording(updates: Any) -> None:
+        names.extend(u.key.name for u in updates)
+        real(updates)
+
+    monkeypatch.setattr(workflow, "upsert_search_attributes", recording)
+    return names
+
+
+async def test_rules_5_sets_the_branch_code_and_a_rules_4_case_replays_without_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Behaviour.BRANCH_CODE_SEARCH_ATTRIBUTE (rules 5): a new case upserts ComplaintBranchCode;
+    a case started under rules 4 never does, so its history replays as it was recorded."""
+    names = upserted_names(monkeypatch)
+    await replayer().replay_workflow(recorded("branch_code-rules-5"))
+    assert BRANCH_CODE.name in names, names
+    names.clear()
+    await replayer().replay_workflow(recorded("regraded_after_breach-rules-4"))
+    assert names and BRANCH_CODE.name not in names, names

@@ -1,5 +1,5 @@
 """The monthly schedule a release can change, and months that never block each other (R-AN-3,
-R-AC-2, R-AC-3; issue 15)."""
+R-AC-2, R-AC-3)."""
 
 from __future__ import annotations
 

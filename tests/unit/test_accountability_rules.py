@@ -1,4 +1,4 @@
-"""The accountability proposals of issue 15, pure: R-AN-5 in full, R-AC-4, R-AC-2, R-CR-8."""
+"""The accountability proposals, pure: R-AN-5 in full, R-AC-4, R-AC-2, R-CR-8."""
 
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ from hypothesis.stateful import (
 )
 from pydantic import ValidationError
 
-from domain import grading, intake_rules, outside_bodies
+from domain import grading, intake_rules, outside_bodies, versions
 from domain.actions import ACTION_MODELS, Action, Who, amount, bank, handover
 from domain.actions import ACTIONS as DEFINITIONS
 from domain.actions.base import LEADERS
@@ -35,10 +35,11 @@ from domain.calendar_data import china_calendar
 from domain.case import RULES, Complaint, Refused
 from domain.identity import VerifiedIdentity
 from domain.intake import ComplaintIntake
-from domain.notice_models import NoticeKind, Notification
-from domain.notices import last_day
+from domain.notice_models import CustomerTemplate, NoticeKind, Notification
+from domain.notices import last_day, last_whole_day
 from domain.sla import HandlingPolicy, SlaPolicy
 from domain.state import ClockKind, PolicyClass
+from domain.versions import Behaviour
 from domain.vocabulary import Channel, Grade, Role, Stage
 from tests.identities import act as sealed_act
 from tests.identities import verified
@@ -128,9 +129,11 @@ def intakes(draw: st.DrawFn) -> tuple[datetime, ComplaintIntake]:
             # R-GR-1: with or without a special grade (the API pairs them; a workflow started
             # directly may not).
             "special_deadlines": draw(st.none() | deadlines),
-            # Rules 3 (issue 14): the bank outlet and the amount involved (R-IN-1, R-IN-8).
+            # Rules 3: the bank outlet and the amount involved (R-IN-1, R-IN-8).
             "bank_outlet": draw(st.none() | st.just({"bank": "工商银行", "outlet": "浦东支行"})),
             "amount_involved": draw(st.none() | st.just({"amount": "12000.50"})),
+            # R-CU-6 (rules 5): the complaint is about a colleague, never made its handler
+            "staff_complained_about": draw(st.sampled_from([[], ["zhao.min"]])),
         }
     )
     return now, intake
@@ -183,12 +186,19 @@ def payload(name: str, case: Complaint, now: datetime, data: st.DataObject) -> d
             },
             optional={"to": st.just("csrc.contact"), "attachments": st.just(["e1"])},
         ),
-        # Issue 14 (rules 3): domain/crisis.py.
+        # Rules 3, crisis in full: domain/crisis.py.
         "acknowledge_script": st.just({}),
         "record_conduct": st.fixed_dictionaries(
             {
                 "person": st.sampled_from(["zhao.min", "li.na"]),
                 "kind": st.sampled_from(["unauthorised_promise", "disclosure", "media_interview"]),
+            }
+        ),
+        # R-CU-5 (rules 5): the apology of a person at fault
+        "record_apology": st.fixed_dictionaries(
+            {
+                "person": st.sampled_from(["zhao.min", "li.na"]),
+                "method": st.sampled_from(["phone", "letter"]),
             }
         ),
         "flag_customer": st.fixed_dictionaries(
@@ -247,7 +257,7 @@ def payload(name: str, case: Complaint, now: datetime, data: st.DataObject) -> d
             st.integers(0, 3),
             st.sampled_from(["c1", "c2", "c3"]),
         ),
-        # Rules 3, issue 14 part A
+        # Rules 3: the bank channel and the intake rules
         "transfer": st.fixed_dictionaries(
             {"department": st.just("理赔部"), "requirements": st.just("re-assess")},
             optional={
@@ -400,7 +410,7 @@ class CaseMachine(RuleBasedStateMachine):
 
     @rule(data=st.data(), name=st.sampled_from(HAND_OVERS))
     def hand_over(self, data: st.DataObject, name: str) -> None:
-        """Rules 3 (issue 14): a verified handler transfers, hands over to the insurer,
+        """Rules 3: a verified handler transfers, hands over to the insurer,
         classifies the policy, completes a hand-over or corrects the amount (drawn often
         enough among all actions to reach their interplay with the stages)."""
         fields = payload(name, self.case, self.now, data) | ACTOR_FIELDS
@@ -706,6 +716,14 @@ class CaseMachine(RuleBasedStateMachine):
         assert {"crisis:superior", "crisis:headquarters", "crisis:regulator"} <= keys, keys
 
     @invariant()
+    def r_cu_6_the_staff_complained_about_never_handle_the_case(self) -> None:
+        if not versions.has(self.case.rules, Behaviour.RECUSAL):
+            return
+        s = self.case.state
+        assert s.owner not in self.case.intake.staff_complained_about, s.owner
+        assert s.supervisor not in self.case.intake.staff_complained_about, s.supervisor
+
+    @invariant()
     def snapshot_round_trips(self) -> None:
         snapshot = self.case.snapshot()
         assert Complaint.restore(snapshot).snapshot() == snapshot
@@ -751,6 +769,11 @@ class CaseMachine(RuleBasedStateMachine):
             self.told.append(notice)
             dates = DATE.findall(notice.body)
             if notice.recipient_role != "customer" or not dates:
+                continue
+            if notice.words is not None and notice.words.template is CustomerTemplate.DECISION:
+                # R-CU-1: the review's last whole day, the one date of the decision notice
+                review_by = last_whole_day(self.case.review_window_end(), CAL.zone)
+                assert dates == [review_by.isoformat()], notice.body
                 continue
             assert notice.clock is not None, notice
             clock = s.clock(notice.clock) or next(

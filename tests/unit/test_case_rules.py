@@ -1,4 +1,4 @@
-"""Rules of the pure case found wanting in review (issue 16), each under the rules version that
+"""Rules of the pure case found wanting in review, each under the rules version that
 fixes it and, where the old behaviour is kept for replays, under rules 1 as well.
 
 No server: the case is driven by hand, as `test_case_machine.py` drives it.

@@ -1,4 +1,4 @@
-"""Crisis in full, staff conduct, confidentiality and customers who need help (issue 14, rules 3;
+"""Crisis in full, staff conduct, confidentiality and customers who need help (rules 3;
 domain/crisis.py), on the pure case: R-CR-1, R-CR-2, R-CR-5, R-CR-6, R-CR-7, R-CR-8. Rules-2
 cases keep what they did (the new actions and report levels are refused, the timeline text is
 unchanged). No server.

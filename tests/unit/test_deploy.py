@@ -634,7 +634,7 @@ def test_the_web_ui_offers_no_terminate_reset_cancel_or_batch_actions() -> None:
 
 def test_docs_register_every_search_attribute_the_workflow_writes() -> None:
     """Compose and the k8s job run `python -m workers.search_attributes` (all of `ALL`); the
-    manual ways (CLI, tcld for Temporal Cloud) are in infra/README.md: all eleven, typed."""
+    manual ways (CLI, tcld for Temporal Cloud) are in infra/README.md: all twelve, typed."""
     names = {
         1: "Text",
         2: "Keyword",
@@ -645,7 +645,7 @@ def test_docs_register_every_search_attribute_the_workflow_writes() -> None:
         7: "KeywordList",
     }
     text = (ROOT / "infra" / "README.md").read_text(encoding="utf-8")
-    assert len(SEARCH_ATTRIBUTES) == 11
+    assert len(SEARCH_ATTRIBUTES) == 12
     for key in SEARCH_ATTRIBUTES:
         assert f"{key.name}={names[int(key.indexed_value_type)]}" in text, key.name
 

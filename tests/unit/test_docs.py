@@ -9,7 +9,7 @@ import tomllib
 from pathlib import Path
 
 from domain.actions import ACTION_MODELS
-from tools import action_table
+from tools import action_table, behaviour_table
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 DOCS = [ROOT / "README.md", ROOT / "CHANGELOG.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -31,6 +31,16 @@ def test_action_table_is_the_generated_one() -> None:
     assert committed == action_table.rendered(committed), (
         "docs/http-api.md's action table differs from the code's actions: run "
         f"{action_table.COMMAND} and commit the result"
+    )
+
+
+def test_behaviour_table_is_the_generated_one() -> None:
+    """docs/rules-and-versions.md lists each rules version's behaviours as domain/versions.py
+    names them, with the day the version may go."""
+    committed = behaviour_table.DOC.read_text(encoding="utf-8")
+    assert committed == behaviour_table.rendered(committed), (
+        "docs/rules-and-versions.md's behaviour table differs from domain/versions.py: run "
+        f"{behaviour_table.COMMAND} and commit the result"
     )
 
 

@@ -1,4 +1,4 @@
-"""The bank channel and the intake rules (issue 14, part A: R-IN-1, R-IN-3, R-IN-5, R-IN-6,
+"""The bank channel and the intake rules (R-IN-1, R-IN-3, R-IN-5, R-IN-6,
 R-IN-8, R-CR-3, R-CR-4), and tests naming rules that had none (R-GR-2, R-SLA-5, R-SLA-8,
 R-ST-5, R-ST-6). The pure case, driven by hand: no server."""
 
