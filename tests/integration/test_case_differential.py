@@ -91,6 +91,9 @@ def odd_fields(name: str, rng: random.Random, today: date) -> dict[str, Any]:
         "record_early_signs": {"detail": "a crowd forming"},
         "record_police_contact": {"police": "Pudong station"},
         "record_group_event": {"commander": "zhou.hq"},
+        # Rules 5: R-GR-4's decision, R-ST-8's department head
+        "decline_crisis": {"reason": "asked once"},
+        "name_department_head": {"head": rng.choice(["wang.qiang", "sun.hao"])},
     }
     return fields.get(name, {})
 
