@@ -7,9 +7,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from domain import notices, sla
+from domain import notices, sla, versions
 from domain.notice_models import NoticeKind
 from domain.state import Breach, Clock, ClockKind
+from domain.versions import Behaviour
 
 if TYPE_CHECKING:
     from domain.case import Complaint
@@ -77,9 +78,13 @@ def ring(case: Complaint, clock: Clock, kind: sla.AlarmKind, due: datetime, now:
             now,
             clock=clock.key,
         )
-    if first and clock.kind is ClockKind.HANDOFF and s.first_receiver not in (None, owner):
+    chased = clock.kind is ClockKind.HANDOFF or (
+        clock.kind is ClockKind.STAGE and versions.has(rules, Behaviour.FIRST_RECEIVER_CHASES)
+    )
+    if first and chased and s.first_receiver not in (None, owner):
         # R-IN-3 (rules 3 only: hand-overs came with it): the first receiver tracks the case
-        # wherever it was handed and hears when a hand-over is overdue.
+        # wherever it was handed and hears when a hand-over is overdue; R-ST-9 (rules 5): and
+        # when any of its stages is, also after the case was reassigned (催办).
         assert s.first_receiver is not None
         case.outbox.notify(
             NoticeKind.ESCALATION,

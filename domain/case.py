@@ -61,6 +61,12 @@ release never changes what a running case already did (its history must replay t
   never reassigned or transferred to a staff member the complaint is about (R-CU-6,
   `Behaviour.RECUSAL`); closing with staff conduct on record and no apology of theirs tells the
   supervisor (R-CU-5, `Behaviour.APOLOGY_OWED`; `record_apology` came with rules 5).
+  Escalation duties (docs/rules-and-versions.md): the regulator or the media coming in later
+  (a repeat, or a transfer `via` their channel) makes the case major at once and puts a crisis
+  to the supervisor with a working hour to declare it or say why not (`decline_crisis`; R-GR-4,
+  domain/outside_bodies.py); the first receiver hears of any overdue stage (R-ST-9); a named
+  department head takes part in a major or crisis case's collective approval
+  (`name_department_head`; R-ST-8).
 """
 
 from __future__ import annotations

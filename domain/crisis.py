@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
-from domain import contacts, grading, notices, sla, versions
+from domain import contacts, grading, notices, outside_bodies, sla, versions
 from domain.contacts import Unit
 from domain.notice_models import NoticeKind, Recipient
 from domain.sla import HandlingPolicy
@@ -47,6 +47,7 @@ def declare(case: Complaint, reasons: list[str], actor: str, now: datetime) -> N
     s.crisis = True
     s.crisis_reasons = reasons
     s.grade = grading.at_least_major(s.grade)
+    outside_bodies.decided(case, now)  # R-GR-4: a crisis put to the supervisor is declared
     for level in ("superior", "headquarters"):
         case.clocks.start(sla.crisis_clock(policy, level, now))
     if versions.has(case.rules, Behaviour.CRISIS_IN_FULL):

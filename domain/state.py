@@ -17,6 +17,7 @@ class ClockKind(StrEnum):
     REGULATORY = "regulatory"
     CRISIS = "crisis"
     HANDOFF = "handoff"  # rules 3: a transfer, the outlet's hand-over, a referral
+    DECISION = "decision"  # rules 5: a leader's decision owed (R-GR-4: declare a crisis or not)
 
 
 class Clock(Derived):
@@ -202,6 +203,7 @@ class ComplaintState(Derived):
     crisis_records: list[CrisisRecord] = []  # R-CR-1, R-CR-6, R-CR-7
     conduct_events: list[ConductEvent] = []  # R-CR-2, R-CR-8
     group_event: bool = False  # R-CR-6
+    department_head: str | None = None  # R-ST-8 (rules 5): takes part in the collective decision
     apologies: list[Apology] = []  # R-CU-5 (rules 5)
 
     @property

@@ -67,6 +67,15 @@ class Behaviour(StrEnum):
     # R-CR-9: crisis reports and notices go to the designated contacts of the report chain in
     # the case's policy (domain/contacts.py), not to a recipient written in code.
     REPORTS_CLIMB_THE_CHAIN = "reports_climb_the_chain"
+    # R-GR-4: the regulator or the media coming in on an open case (a repeat or a transfer
+    # through their channel) makes it at least major at once and puts a crisis to the
+    # supervisor, who declares it or records why not within a working hour.
+    LATER_OUTSIDE_BODY_REGRADES = "later_outside_body_regrades"
+    # R-ST-9: the first receiver is told when any stage of a case they received is overdue.
+    FIRST_RECEIVER_CHASES = "first_receiver_chases"
+    # R-ST-8: a major or crisis case's approving collective decision includes its department
+    # head among the participants, once the case named them (name_department_head).
+    DEPARTMENT_HEAD_DECIDES = "department_head_decides"
     # The search attribute ComplaintBranchCode (the branch name without spaces) is set, so a
     # Web UI filter chip can hold the branch (the chip cuts a value at its first space).
     BRANCH_CODE_SEARCH_ATTRIBUTE = "branch_code_search_attribute"
@@ -111,6 +120,9 @@ INTRODUCED: dict[Behaviour, int] = {
     Behaviour.SEAL_BINDS_ACTION: 5,
     Behaviour.CANCEL_IS_AN_EVENT: 5,
     Behaviour.REPORTS_CLIMB_THE_CHAIN: 5,
+    Behaviour.LATER_OUTSIDE_BODY_REGRADES: 5,
+    Behaviour.FIRST_RECEIVER_CHASES: 5,
+    Behaviour.DEPARTMENT_HEAD_DECIDES: 5,
     Behaviour.BRANCH_CODE_SEARCH_ATTRIBUTE: 5,
     Behaviour.DECISION_TOLD: 5,
     Behaviour.RECUSAL: 5,

@@ -310,6 +310,41 @@ async def crisis_chain(h: Harness, release: str) -> None:
     await save(handle, f"crisis_chain-{release}.json")
 
 
+async def escalation_duties(h: Harness, release: str) -> None:
+    """Rules 5 (R-GR-4, R-ST-9, R-ST-8): the media come in by a repeat (graded major, a crisis
+    put to the supervisor), the decision clock breaches, the supervisor declines with a
+    reason; reassigned, the contact overdue tells the first receiver; the department head is
+    named and takes part in the collective approval; closed, then withdrawn."""
+    handle = await h.start(channel="hotline", complaint_id=f"escalation_duties-{release}")
+    state = await h.act(handle, "record_repeat", channel="media")
+    decision = state.clock("decision:crisis")
+    assert decision is not None and state.grade.value == "major"
+    await h.sleep_until(decision.due_at + timedelta(hours=1))
+    await h.act(handle, "decline_crisis", **SUPERVISOR, reason="one call, no story ran")
+    state = await h.act(handle, "reassign", owner="zhao.min")
+    contact = state.clock("stage:contact")
+    assert contact is not None
+    await h.sleep_until(contact.due_at + timedelta(hours=6))
+    await h.act(handle, "record_contact", actor="zhao.min")
+    await h.act(handle, "submit_investigation", actor="zhao.min", findings="f",
+                proposed_resolution="r")  # fmt: skip
+    await h.act(handle, "name_department_head", **SUPERVISOR, head="sun.hao")
+    await h.signal(
+        handle,
+        "decide_resolution",
+        **SUPERVISOR,
+        approved=True,
+        collective=True,
+        participants=["wang.qiang", "zhao.min"],
+    )  # fmt: skip  (refused: R-ST-8)
+    await h.act(handle, "decide_resolution", **SUPERVISOR, approved=True, collective=True,
+                participants=["wang.qiang", "sun.hao"])  # fmt: skip
+    await h.act(handle, "close_case", actor="zhao.min", result="paid")
+    await h.act(handle, "withdraw", actor="zhao.min", reason="settled")
+    await handle.result()
+    await save(handle, f"escalation_duties-{release}.json")
+
+
 async def branch_code(h: Harness, release: str) -> None:
     """Rules 5: a branch whose name holds a space (`Shanghai Pudong`) also gets the search
     attribute ComplaintBranchCode (`shanghai-pudong`) at intake; a supervisor's action signalled
@@ -370,7 +405,7 @@ async def customer_duties(h: Harness, release: str) -> None:
 
 CASES = [general_full_life, crisis_withdrawn, continued_run, bank_outlet_crisis,
          regraded_after_breach, calendar_entered, action_input_rules, cancel_requested,
-         crisis_chain, branch_code, customer_duties]  # fmt: skip
+         crisis_chain, branch_code, customer_duties, escalation_duties]  # fmt: skip
 
 
 if __name__ == "__main__":

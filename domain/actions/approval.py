@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 from pydantic import Field
 
 from domain import versions
-from domain.actions.base import Action, ActionDef, Who
+from domain.actions.base import OPEN, Action, ActionDef, Who
 from domain.fields import Name, Text
 from domain.versions import Behaviour
 from domain.vocabulary import Grade, Stage
@@ -23,6 +23,13 @@ class DecideResolution(Action):
     # R-ST-2 (rules 2): who took part in a collective decision (at least two to approve one).
     participants: Annotated[list[Name], Field(max_length=50)] = []
     reason: Text | None = None
+
+
+class NameDepartmentHead(Action):
+    """R-ST-8 (rules 5): the head of the department concerned, who takes part in the case's
+    collective decision (相关部门负责人必须参与, 不得完全授权)."""
+
+    head: Name
 
 
 def _refusal(case: Complaint, action: DecideResolution, now: datetime) -> str | None:
@@ -50,6 +57,19 @@ def _refusal(case: Complaint, action: DecideResolution, now: datetime) -> str | 
                 "R-ST-2: a collective decision names who took part: at least two "
                 f"participants (given: {', '.join(named) or 'none'})"
             )
+    head = s.department_head
+    if (
+        versions.has(rules, Behaviour.DEPARTMENT_HEAD_DECIDES)
+        and action.approved
+        and action.collective
+        and (s.grade is not Grade.GENERAL or s.crisis)
+        and head is not None
+        and head not in action.participants
+    ):
+        return (
+            f"R-ST-8: the department head {head} takes part in a major or crisis case's "
+            "collective decision and may not delegate it: name them among the participants"
+        )
     return None
 
 
@@ -76,4 +96,22 @@ DECIDE_RESOLUTION = ActionDef(
     label=("审批处理方案", "Decide resolution"),
 )
 
-DEFINITIONS = (DECIDE_RESOLUTION,)
+
+def _head_named(case: Complaint, action: NameDepartmentHead, now: datetime) -> None:
+    case.state.department_head = action.head
+
+
+NAME_DEPARTMENT_HEAD = ActionDef(
+    name="name_department_head",
+    payload=NameDepartmentHead,
+    description='R-ST-8: the department head who takes part in the decision: {"head": "..."}.',
+    stages=OPEN,
+    effect=_head_named,
+    topic="handling",
+    who=Who.LEADER,
+    since=5,
+    example={"head": "sun.hao"},
+    label=("指定部门负责人", "Name department head"),
+)
+
+DEFINITIONS = (DECIDE_RESOLUTION, NAME_DEPARTMENT_HEAD)

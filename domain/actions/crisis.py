@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field
 
-from domain import crisis, grading, versions
-from domain.actions.base import OPEN, OWN_GATE, Action, ActionDef
+from domain import crisis, grading, outside_bodies, versions
+from domain.actions.base import OPEN, OWN_GATE, Action, ActionDef, Who
 from domain.fields import EvidenceIds, Name, Text
 from domain.notice_models import NoticeKind
 from domain.state import CrisisRecord
@@ -32,6 +32,23 @@ class ReportCrisis(Action):
     # default recipient if left out, the regulator's contact required) with these evidence ids.
     to: Name | None = None
     attachments: EvidenceIds = []
+
+
+class DeclineCrisis(Action):
+    """R-GR-4 (rules 5): the supervisor records why the crisis put to them is not one."""
+
+    reason: Text
+
+
+def _decline_refusal(case: Complaint, action: DeclineCrisis, now: datetime) -> str | None:
+    if case.state.clock(outside_bodies.DECISION) is None:
+        return "R-GR-4: no crisis was put to the supervisor on this case"
+    return None
+
+
+def _declined(case: Complaint, action: DeclineCrisis, now: datetime) -> None:
+    """R-GR-4: the reason is on the timeline (the action's entry); the decision clock is met."""
+    outside_bodies.decided(case, now)
 
 
 def _escalate_refusal(case: Complaint, action: EscalateCrisis, now: datetime) -> str | None:
@@ -156,4 +173,21 @@ REPORT_CRISIS = ActionDef(
     label=("危机事件报告", "Report crisis"),
 )
 
-DEFINITIONS = (ESCALATE_CRISIS, REPORT_CRISIS)
+DECLINE_CRISIS = ActionDef(
+    name="decline_crisis",
+    payload=DeclineCrisis,
+    description=(
+        'R-GR-4: the crisis put to the supervisor is not one, and why: {"reason": "..."}.'
+    ),
+    stages=OPEN | {Stage.CLOSED},
+    effect=_declined,
+    topic="crisis",
+    check=_decline_refusal,
+    who=Who.LEADER,
+    since=5,
+    offered=lambda s, actor, rules: s.clock(outside_bodies.DECISION) is not None,
+    example={"reason": "The journalist asked once; no report was published."},
+    label=("不认定危机事件", "Decline crisis"),
+)
+
+DEFINITIONS = (ESCALATE_CRISIS, REPORT_CRISIS, DECLINE_CRISIS)

@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field, model_validator
 
-from domain import intake_rules, versions
+from domain import intake_rules, outside_bodies, versions
 from domain.actions.base import OPEN, STAGE_FIRST, Action, ActionDef
 from domain.fields import Name, SingleLine, Text
 from domain.intake import recusal
 from domain.notice_models import NoticeKind
 from domain.state import Clock, ComplaintState, Handoff
 from domain.versions import Behaviour
-from domain.vocabulary import Stage
+from domain.vocabulary import Channel, Stage
 
 if TYPE_CHECKING:
     from domain.case import Complaint
@@ -31,6 +31,8 @@ class TransferCase(Action):
     requirements: Text
     days: Annotated[int, Field(ge=1, le=30)] | None = None
     hours: Annotated[float, Field(gt=0, le=80)] | None = None
+    # R-GR-4 (rules 5): the channel the transfer came through, when an outside body sent it.
+    via: Channel | None = None
 
     @model_validator(mode="after")
     def _one_deadline(self) -> TransferCase:
@@ -114,6 +116,7 @@ def _transferred(case: Complaint, action: TransferCase, now: datetime) -> None:
     case.outbox.notify(
         NoticeKind.ESCALATION, "owner", s.owner, ["email"], words, now, clock=clock.key
     )
+    outside_bodies.came_in(case, action.via, "a transfer", action.actor, now)
 
 
 def _complete_refusal(case: Complaint, action: CompleteTransfer, now: datetime) -> str | None:

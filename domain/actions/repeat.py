@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from domain import grading
+from domain import grading, outside_bodies
 from domain.actions.base import OPEN, Action, ActionDef
 from domain.fields import Key, Text
 from domain.vocabulary import Channel
@@ -30,6 +30,8 @@ def _repeated(case: Complaint, action: RecordRepeat, now: datetime) -> None:
     s.repeat_channels.append(action.channel)
     s.multi_channel = s.multi_channel or action.channel is not s.channel
     s.escalated = s.escalated or grading.is_escalation(s.channel, action.channel)
+    # R-GR-4 (rules 5): the regulator or the media coming in regrades before a restart below.
+    outside_bodies.came_in(case, action.channel, "a repeat", action.actor, now)
     if action.new_facts:
         clock = case.clocks.stage()
         if clock is not None and clock.paused_at is None:

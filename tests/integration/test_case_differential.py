@@ -91,6 +91,9 @@ def odd_fields(name: str, rng: random.Random, today: date) -> dict[str, Any]:
         "record_early_signs": {"detail": "a crowd forming"},
         "record_police_contact": {"police": "Pudong station"},
         "record_group_event": {"commander": "zhou.hq"},
+        # Rules 5: R-GR-4's decision, R-ST-8's department head
+        "decline_crisis": {"reason": "asked once"},
+        "name_department_head": {"head": rng.choice(["wang.qiang", "sun.hao"])},
     }
     return fields.get(name, {})
 
@@ -119,6 +122,8 @@ async def test_the_workflow_ends_where_the_pure_case_ends(harness: Harness, seed
         name, role, fields = arg
         state = await h.state(handle)
         case_view.state = state  # only to pick the move that carries the case on
+        if case_view.finished(await h.now()):
+            break  # withdrawn (or closed and its review window over): the workflow ended
         if name == "move on":
             step = closing_steps(case_view, settle=seed % 2 == 0, approve=True)
             if step is None:

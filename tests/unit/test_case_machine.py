@@ -24,7 +24,7 @@ from hypothesis.stateful import (
 )
 from pydantic import ValidationError
 
-from domain import grading, intake_rules, versions
+from domain import grading, intake_rules, outside_bodies, versions
 from domain.actions import ACTION_MODELS, Action, Who, amount, bank, handover
 from domain.actions import ACTIONS as DEFINITIONS
 from domain.actions.base import LEADERS
@@ -160,6 +160,11 @@ def payload(name: str, case: Complaint, now: datetime, data: st.DataObject) -> d
             },
         ),
         "close_case": st.just({"result": "paid"}),
+        # Rules 5: R-GR-4's decision, R-ST-8's department head.
+        "decline_crisis": st.just({"reason": "asked once, no story ran"}),
+        "name_department_head": st.fixed_dictionaries(
+            {"head": st.sampled_from(["sun.hao", "zhao.min"])}
+        ),
         "record_callback": st.fixed_dictionaries(
             {"satisfied": st.booleans()}, optional={"new_demand": st.just("refund the fee")}
         ),
@@ -260,6 +265,7 @@ def payload(name: str, case: Complaint, now: datetime, data: st.DataObject) -> d
                 "hours": st.sampled_from([0.5, 4]),
                 "owner": st.just("zhao.min"),
                 "branch": st.just("Shanghai Minhang"),
+                "via": st.sampled_from(["media", "regulator_provincial", "online"]),  # R-GR-4
             },
         ),
         "complete_transfer": st.fixed_dictionaries(
@@ -321,7 +327,8 @@ def closing_steps(
                 **supervisor,
                 "approved": True,
                 "collective": True,
-                "participants": ["wang.qiang", "zhao.min"],
+                # R-ST-8 (rules 5): with the department head, once named
+                "participants": ["wang.qiang", "zhao.min", *filter(None, [s.department_head])],
             },
         ),
         Stage.CLOSE: ("close_case", {**handler, "result": "done"}),
@@ -392,6 +399,8 @@ class CaseMachine(RuleBasedStateMachine):
                 refused = err
             if sender != "verified" and taken:
                 raise AssertionError(f"R-AC-1: an action with a {sender} identity was taken")
+            if taken:
+                self._check_department_head(name, action, before)
             # A repeated request id is a no-op before the seal is read: its nonce is not used.
             if sealed is not None and (taken or refused is not None):
                 self.sealed.append(sealed)
@@ -415,6 +424,30 @@ class CaseMachine(RuleBasedStateMachine):
         except Refused:
             self._only_the_timeline_changed(before)
         self._settle()
+
+    @rule(
+        head=st.sampled_from(["sun.hao", "zhao.min"]),
+        participants=st.lists(
+            st.sampled_from(["wang.qiang", "zhao.min", "sun.hao"]), min_size=2, max_size=4
+        ),
+    )
+    def department_head(self, head: str, participants: list[str]) -> None:
+        """R-ST-8 (rules 5): a verified supervisor names the department head, and a
+        collective approval is tried with participants that may leave them out."""
+        supervisor = {"actor": "wang.qiang", "role": "supervisor"}
+        for name, fields in (
+            ("name_department_head", {"head": head}),
+            ("decide_resolution", {"approved": True, "collective": True,
+                                   "participants": participants}),
+        ):  # fmt: skip
+            action = ACTION_MODELS[name].model_validate(fields | supervisor)
+            before = self.case.snapshot()
+            try:
+                sealed_act(self.case, name, action, self.now)
+                self._check_department_head(name, action, before)
+            except Refused:
+                self._only_the_timeline_changed(before)
+            self._settle()
 
     def _sender(self, how: str, name: str, action: Action) -> VerifiedIdentity | None:
         """Who the system verified sent the action: the sender it names, mostly; or nobody
@@ -598,6 +631,21 @@ class CaseMachine(RuleBasedStateMachine):
             assert s.grade is not Grade.GENERAL
 
     @invariant()
+    def r_gr_4_a_case_the_regulator_or_media_came_into_is_never_general(self) -> None:
+        s = self.case.state  # rules 5: a repeat or a transfer through their channel
+        via = {f"'via': '{c.value}'" for c in grading.REGULATOR_OR_MEDIA}
+        transferred = any(
+            e.kind == "action" and e.action == "transfer" and any(v in e.detail for v in via)
+            for e in s.timeline
+        )
+        if set(s.repeat_channels) & grading.REGULATOR_OR_MEDIA or transferred:
+            assert s.grade is not Grade.GENERAL
+            # the crisis was put to the supervisor, or is one already
+            assert s.crisis or any(
+                c.key == outside_bodies.DECISION for c in [*s.clocks, *s.finished_clocks]
+            )
+
+    @invariant()
     def r_in_3_the_first_receiver_stays_whoever_owns_the_case(self) -> None:
         assert self.case.state.first_receiver == "li.na"  # the intake's owner
 
@@ -736,6 +784,16 @@ class CaseMachine(RuleBasedStateMachine):
                 assert intake_rules.promises_in(notice.subject + notice.body) == [], notice
             if notice.kind is NoticeKind.ACKNOWLEDGEMENT:
                 assert clock.key == "regulatory"
+
+    def _check_department_head(self, name: str, action: Action, before: Any) -> None:
+        """R-ST-8 (rules 5): an approved collective decision of a major or crisis case has its
+        department head among the participants, once the case named one."""
+        if name != "decide_resolution":
+            return
+        s, fields = before.state, action.model_dump()
+        if fields["approved"] and fields["collective"] and s.department_head is not None:
+            if s.crisis or s.grade is not Grade.GENERAL:
+                assert s.department_head in fields["participants"], fields
 
     def _only_the_timeline_changed(self, before: Any) -> None:
         """A refused action changes nothing but the timeline (and uses up its sealed payload's

@@ -1,0 +1,86 @@
+"""R-GR-4 (rules 5): the regulator or the media coming in on an open case.
+
+S1 counts a complaint the government, a regulator or the news media came into as a crisis
+event. When one of them comes in later (a repeat or a transfer through the channel of the
+regulator, at any level, or of the media), the case becomes at least major at once, its
+running stage clock re-planned as any grade change re-plans it (R-SLA-4), and a crisis is put
+to the supervisor: a staff notice and a clock of `crisis_decision_hours` working hours (policy,
+1 by default) to declare it (`escalate_crisis`) or record why not (`decline_crisis`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from domain import grading, sla, versions
+from domain.notice_models import NoticeKind, Recipient
+from domain.sla import StageLimit
+from domain.state import Clock, ClockKind
+from domain.versions import Behaviour
+from domain.vocabulary import Channel, Grade
+
+if TYPE_CHECKING:
+    from domain.case import Complaint
+
+DECISION = "decision:crisis"  # the clock of the crisis put to the supervisor
+
+
+def came_in(case: Complaint, channel: Channel | None, how: str, actor: str, now: datetime) -> None:
+    """An outside body came in on the case through `channel` (by `how`: a repeat, a transfer)."""
+    if channel not in grading.REGULATOR_OR_MEDIA or not versions.has(
+        case.rules, Behaviour.LATER_OUTSIDE_BODY_REGRADES
+    ):
+        return
+    s = case.state
+    if s.grade is Grade.GENERAL:
+        s.grade = grading.at_least_major(s.grade)
+        case.clocks.replan_stage()
+        case.timeline.write(
+            "clock", actor, f"R-GR-4: the {channel.value} came in ({how}): graded major", now
+        )
+    if s.crisis or s.clock(DECISION) is not None:
+        return  # already a crisis, or one is already put to the supervisor
+    clock = decision_clock(case, now)
+    case.clocks.start(clock)
+    case.timeline.write(
+        "clock",
+        actor,
+        f"R-GR-4: crisis put to the supervisor, due {clock.due_at.isoformat()} ({clock.basis})",
+        now,
+    )
+    role: Recipient = "supervisor" if s.supervisor else "owner"
+    case.outbox.notify(
+        NoticeKind.ESCALATION,
+        role,
+        s.supervisor or s.owner,
+        ["phone", "sms", "email"],
+        (
+            "危机事件待认定 / a crisis to declare",
+            f"Complaint {s.complaint_id} at {s.branch}: the {channel.value} came in ({how}). "
+            "Declare it a crisis event (escalate_crisis) or record why not (decline_crisis) "
+            f"by {clock.due_at.isoformat()}.",
+        ),
+        now,
+        clock=clock.key,
+    )
+
+
+def decision_clock(case: Complaint, now: datetime) -> Clock:
+    """R-GR-4: working hours to declare the crisis or say why not (a stage clock's alarms)."""
+    hours = case.policy.sla.crisis_decision_hours
+    clock = sla.deadline_clock(
+        case.policy,
+        DECISION,
+        ClockKind.DECISION,
+        "crisis declared or declined (R-GR-4)",
+        now,
+        StageLimit(hours=hours),
+        rules=case.rules,
+    )
+    return clock
+
+
+def decided(case: Complaint, now: datetime) -> None:
+    """The crisis put to the supervisor was declared or declined: its clock is met."""
+    case.clocks.finish(DECISION, now)

@@ -1,0 +1,75 @@
+"""Escalation duties of rules 5 on the time-skipping server with a real worker: R-GR-4 (the
+regulator or the media coming in later) and R-ST-9 (the first receiver chases)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from domain import outside_bodies
+from domain.notice_models import Notification
+from domain.vocabulary import Grade
+from tests.harness import Harness, eventually
+
+SUPERVISOR = {"actor": "wang.qiang", "role": "supervisor"}
+
+
+async def sent(h: Harness, which: Callable[[Notification], bool], what: str) -> Any:
+    """The notices sent so far that `which` picks, once there is one (bounded)."""
+
+    async def probe() -> list[Notification]:
+        return [n for n in h.notifier.sent if which(n)]
+
+    return await eventually(probe, what=what)
+
+
+async def test_r_gr_4_media_repeat_regrades_and_puts_a_crisis_with_a_one_hour_clock(
+    harness: Harness,
+) -> None:
+    h = harness
+    handle = await h.start(channel="hotline")
+    state = await h.act(handle, "record_repeat", channel="media")
+    assert state.grade is Grade.MAJOR
+    contact = state.clock("stage:contact")
+    assert contact is not None and "(major)" in contact.label
+    decision = state.clock(outside_bodies.DECISION)
+    assert decision is not None
+    told = await sent(h, lambda n: n.clock == outside_bodies.DECISION, "the crisis put")
+    assert told[0].recipient == "wang.qiang" and "escalate_crisis" in told[0].body
+    # Left undecided, the clock breaches and the owner and the supervisor are reminded.
+    await h.sleep_until(decision.due_at + timedelta(hours=5))
+    state = await h.state(handle)
+    assert outside_bodies.DECISION in [b.clock for b in state.breaches]
+    # The supervisor records why not: the clock ends, the reason stays on the timeline.
+    state = await h.act(
+        handle, "decline_crisis", **SUPERVISOR, reason="The reporter called once; no story ran."
+    )
+    assert state.clock(outside_bodies.DECISION) is None and not state.crisis
+    assert any(e.action == "decline_crisis" and "no story ran" in e.detail for e in state.timeline)
+
+
+async def test_r_gr_4_a_regulator_transfer_declared_a_crisis_meets_the_clock(
+    harness: Harness,
+) -> None:
+    h = harness
+    handle = await h.start(channel="online")
+    state = await h.act(handle, "transfer", department="Claims", requirements="Answer the CBIRC.",
+                        hours=4, via="regulator_provincial")  # fmt: skip
+    assert state.grade is Grade.MAJOR and state.clock(outside_bodies.DECISION) is not None
+    state = await h.act(handle, "escalate_crisis", **SUPERVISOR, reasons=["regulator involved"])
+    assert state.crisis and state.clock(outside_bodies.DECISION) is None
+    assert outside_bodies.DECISION not in [b.clock for b in state.breaches]
+
+
+async def test_r_st_9_first_receiver_is_told_of_an_overdue_stage_after_reassignment(
+    harness: Harness,
+) -> None:
+    h = harness
+    handle = await h.start()
+    state = await h.act(handle, "reassign", owner="zhao.min")
+    contact = state.clock("stage:contact")
+    assert contact is not None and state.first_receiver == "li.na"
+    await h.sleep_until(contact.due_at + timedelta(days=1))
+    chased = await sent(h, lambda n: n.recipient_role == "first_receiver", "the chase")
+    assert [(n.recipient, n.clock) for n in chased] == [("li.na", "stage:contact")]
