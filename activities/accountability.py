@@ -74,9 +74,14 @@ class AccountabilityActivities:
             penalty = PenaltyPolicy.model_validate(body or {})
             proposals = [p for case in facts for p in propose(case, penalty)]
             await ledger.record_cycle(
-                conn, request.period, request.starts_on, request.ends_on, request.appeal_until,
-                proposals, RULE_READING,
-            )  # fmt: skip
+                conn,
+                request.period,
+                request.starts_on,
+                request.ends_on,
+                request.appeal_until,
+                proposals,
+                RULE_READING,
+            )
         return proposals
 
     @activity.defn(name="publish_accountability")
@@ -94,6 +99,9 @@ class AccountabilityActivities:
     async def missing_evidence(self, check: EvidenceCheck) -> list[str]:
         """The ids that are not evidence of this cycle's appeal on the complaint."""
         return await evidence.missing(
-            self._pool, check.evidence, owner_kind="appeal", owner_id=check.cycle_id,
+            self._pool,
+            check.evidence,
+            owner_kind="appeal",
+            owner_id=check.cycle_id,
             complaint_id=check.complaint_id,
-        )  # fmt: skip
+        )

@@ -37,8 +37,10 @@ def source_of(year: int, row: dict[str, Any]) -> str:
     """Where an entered year's data came from, as a deadline's basis names it."""
     notice = row["body"].get("notice", "")
     on = row["changed_at"].date().isoformat()
-    return f"{year} arrangement entered by {row['changed_by']} on {on} ({notice}; " \
-        f"version {row['version']})"  # fmt: skip
+    return (
+        f"{year} arrangement entered by {row['changed_by']} on {on} ({notice}; "
+        f"version {row['version']})"
+    )
 
 
 def arrangement_of(row: dict[str, Any]) -> YearArrangement | None:
@@ -48,8 +50,9 @@ def arrangement_of(row: dict[str, Any]) -> YearArrangement | None:
     return YearArrangement.model_validate(row["body"])
 
 
-async def apply_entered(db: Queryable, cal: WorkCalendar, years: Iterable[int],
-                        at: datetime) -> WorkCalendar:  # fmt: skip
+async def apply_entered(
+    db: Queryable, cal: WorkCalendar, years: Iterable[int], at: datetime
+) -> WorkCalendar:
     """The calendar with each of `years` that has an entered arrangement in force at `at`."""
     if cal.always_open:
         return cal
@@ -84,13 +87,26 @@ async def years(db: Queryable, at: datetime, around: int | None = None) -> list[
         arrangement = arrangement_of(row) if row is not None else None
         if row is not None and arrangement is not None:
             diff = differences(arrangement, *lib) if lib is not None else []
-            out.append(YearStatus(year=year, status="entered", source=source_of(year, row),
-                                  version=row["version"], library_differences=diff))  # fmt: skip
+            out.append(
+                YearStatus(
+                    year=year,
+                    status="entered",
+                    source=source_of(year, row),
+                    version=row["version"],
+                    library_differences=diff,
+                )
+            )
         elif lib is not None:
-            back = f"; library put back by {row['changed_by']} (version {row['version']})" \
-                if row is not None else ""  # fmt: skip
-            out.append(YearStatus(year=year, status="official",
-                                  source=f"calendar library chinese-calendar{back}"))  # fmt: skip
+            back = (
+                f"; library put back by {row['changed_by']} (version {row['version']})"
+                if row is not None
+                else ""
+            )
+            out.append(
+                YearStatus(
+                    year=year, status="official", source=f"calendar library chinese-calendar{back}"
+                )
+            )
         else:
             unknown = "not published: weekends only, deadlines flagged"
             out.append(YearStatus(year=year, status="provisional", source=unknown))
@@ -106,9 +122,13 @@ async def report_library_catch_up(db: Queryable, at: datetime) -> list[YearStatu
             continue
         metrics.CALENDAR_DIFFERENCES.labels(year=str(s.year)).set(len(s.library_differences))
         if s.library_differences:
-            log.warning("calendar library differs from the entered arrangement; the entered "
-                        "one stays in force", year=s.year, source=s.source,
-                        differences=s.library_differences)  # fmt: skip
+            log.warning(
+                "calendar library differs from the entered arrangement; the entered "
+                "one stays in force",
+                year=s.year,
+                source=s.source,
+                differences=s.library_differences,
+            )
         else:
             log.info("calendar library agrees with the entered arrangement", year=s.year)
     return statuses
@@ -118,7 +138,10 @@ def summary(statuses: Iterable[YearStatus]) -> str:
     """One line for a start-up banner: 2025-2026 official, 2027 entered, 2028 provisional."""
     parts = []
     for s in statuses:
-        note = f" ({len(s.library_differences)} differences from the library)" \
-            if s.library_differences else ""  # fmt: skip
+        note = (
+            f" ({len(s.library_differences)} differences from the library)"
+            if s.library_differences
+            else ""
+        )
         parts.append(f"{s.year} {s.status}{note}")
     return ", ".join(parts)

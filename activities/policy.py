@@ -72,9 +72,13 @@ class StatutoryPolicySource:
 
 
 async def overlay(
-    pool: asyncpg.Pool, snapshot: HandlingPolicy, branch: str, year: int, at: datetime,
+    pool: asyncpg.Pool,
+    snapshot: HandlingPolicy,
+    branch: str,
+    year: int,
+    at: datetime,
     outlet: str | None = None,
-) -> HandlingPolicy:  # fmt: skip
+) -> HandlingPolicy:
     """R-SLA-10: the policy data in force at `at` over the source's snapshot."""
     async with pool.acquire() as conn:
         taxonomy = await policies.in_force(conn, "causes", None, at)
@@ -134,5 +138,6 @@ class PolicyActivities:
         snapshot = self._source.load(request.branch, request.year)
         if self._pool is None:
             return snapshot
-        return await overlay(self._pool, snapshot, request.branch, request.year,
-                             datetime.now(UTC), request.outlet)  # fmt: skip
+        return await overlay(
+            self._pool, snapshot, request.branch, request.year, datetime.now(UTC), request.outlet
+        )

@@ -67,8 +67,11 @@ class ReconciliationActivities:
         async with self._pool.acquire() as conn, conn.transaction():
             told = await ledger.mark(conn, found)
         for notice in told:
-            log.warning("case open in the ledger but its workflow no longer runs",
-                        complaint_id=notice.complaint_id, told=notice.recipient)  # fmt: skip
+            log.warning(
+                "case open in the ledger but its workflow no longer runs",
+                complaint_id=notice.complaint_id,
+                told=notice.recipient,
+            )
         return PageResult(
             checked=len(page),
             described=len(candidates),
@@ -99,8 +102,11 @@ class ReconciliationActivities:
             log.info("no visibility list on this server: describing every open case")
             self._visibility = False
             return page
-        return [c for c in page if c.workflow_id not in running or c.workflow_id in terminated
-                or c not in quotable]  # fmt: skip
+        return [
+            c
+            for c in page
+            if c.workflow_id not in running or c.workflow_id in terminated or c not in quotable
+        ]
 
     async def _orphan(self, case: OpenCase) -> Orphan | None:
         """What Temporal says of the case's workflow, if it no longer runs (or was reset)."""

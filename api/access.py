@@ -39,7 +39,13 @@ async def access_log(
         raise HTTPException(422, str(err)) from None
     if complaint_id is not None and identity.branches is not None:
         await scope.case_to_read(client, pool, identity, complaint_id)
-    found = await access.entries(pool, complaint_id=complaint_id, actor=actor,
-                                 since=since and aware(since), until=until and aware(until),
-                                 limit=limit, branches=scope.visible(identity))  # fmt: skip
+    found = await access.entries(
+        pool,
+        complaint_id=complaint_id,
+        actor=actor,
+        since=since and aware(since),
+        until=until and aware(until),
+        limit=limit,
+        branches=scope.visible(identity),
+    )
     return found

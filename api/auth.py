@@ -244,8 +244,9 @@ async def authenticate_ui(pool: asyncpg.Pool, token: str) -> Identity | None:
 
 def _identity(stored: keys.ActiveKey, key_id: str) -> Identity:
     branches = None if stored.branches is None else frozenset(stored.branches)
-    return Identity(name=stored.name, key_id=key_id, roles=_roles(stored.roles, key_id),
-                    branches=branches)  # fmt: skip
+    return Identity(
+        name=stored.name, key_id=key_id, roles=_roles(stored.roles, key_id), branches=branches
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -348,10 +349,12 @@ def require(*roles: Role) -> Callable[..., Awaitable[Identity]]:
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN,
                 detail=(
-                    f"this needs the role {wanted}" if len(needed) == 1
+                    f"this needs the role {wanted}"
+                    if len(needed) == 1
                     else f"this needs one of the roles {wanted}"
-                ) + f"; the API key {identity.name!r} has: {held}",
-            )  # fmt: skip
+                )
+                + f"; the API key {identity.name!r} has: {held}",
+            )
         return identity
 
     dependency.__name__ = "require_" + ("_or_".join(r.value for r in needed) or "any_key")

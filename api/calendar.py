@@ -102,31 +102,48 @@ def validated(
     """The arrangement, or ValueError naming every reason it is refused."""
     try:
         return YearArrangement.model_validate(
-            {"year": year, "notice": notice,
-             "festivals": [f if isinstance(f, dict) else f.model_dump() for f in festivals]}
-        )  # fmt: skip
+            {
+                "year": year,
+                "notice": notice,
+                "festivals": [f if isinstance(f, dict) else f.model_dump() for f in festivals],
+            }
+        )
     except ValidationError as err:
         raise ValueError(f"the {year} arrangement: {explain(err.errors())}") from None
 
 
-async def enter(db: Queryable, arrangement: YearArrangement, effective_from: datetime,
-                reason: str, by: str) -> CalendarVersion:  # fmt: skip
+async def enter(
+    db: Queryable, arrangement: YearArrangement, effective_from: datetime, reason: str, by: str
+) -> CalendarVersion:
     body = arrangement.model_dump(mode="json")
     row = await entered.add_version(db, arrangement.year, effective_from, body, reason, by)
-    return CalendarVersion(version=row["version"], year=arrangement.year,
-                           effective_from=effective_from, body=body, reason=reason,
-                           changed_by=by, changed_at=row["changed_at"])  # fmt: skip
+    return CalendarVersion(
+        version=row["version"],
+        year=arrangement.year,
+        effective_from=effective_from,
+        body=body,
+        reason=reason,
+        changed_by=by,
+        changed_at=row["changed_at"],
+    )
 
 
-async def use_library(db: Queryable, year: int, effective_from: datetime, reason: str,
-                      by: str) -> CalendarVersion:  # fmt: skip
+async def use_library(
+    db: Queryable, year: int, effective_from: datetime, reason: str, by: str
+) -> CalendarVersion:
     if library_year(year) is None:
         raise LookupError(f"the installed calendar library has no data for {year}")
     body = {"year": year, "use_library": True}
     row = await entered.add_version(db, year, effective_from, body, reason, by)
-    return CalendarVersion(version=row["version"], year=year, effective_from=effective_from,
-                           body=body, reason=reason, changed_by=by,
-                           changed_at=row["changed_at"])  # fmt: skip
+    return CalendarVersion(
+        version=row["version"],
+        year=year,
+        effective_from=effective_from,
+        body=body,
+        reason=reason,
+        changed_by=by,
+        changed_at=row["changed_at"],
+    )
 
 
 async def view(db: Queryable, at: datetime) -> CalendarView:
@@ -134,8 +151,12 @@ async def view(db: Queryable, at: datetime) -> CalendarView:
     return CalendarView(years=await years(db, at, around=at.year), versions=history)
 
 
-@router.post("/v1/calendar/{year}", status_code=201, response_model=CalendarVersion,
-             responses={422: {"model": Problem}})  # fmt: skip
+@router.post(
+    "/v1/calendar/{year}",
+    status_code=201,
+    response_model=CalendarVersion,
+    responses={422: {"model": Problem}},
+)
 async def post_arrangement(
     year: Year,
     entry: ArrangementEntry,
@@ -150,8 +171,12 @@ async def post_arrangement(
     return await enter(pool, arrangement, entry.effective_from, entry.reason, identity.name)
 
 
-@router.post("/v1/calendar/{year}/library", status_code=201, response_model=CalendarVersion,
-             responses={409: {"model": Problem}})  # fmt: skip
+@router.post(
+    "/v1/calendar/{year}/library",
+    status_code=201,
+    response_model=CalendarVersion,
+    responses={409: {"model": Problem}},
+)
 async def post_library(
     year: Year,
     entry: LibraryEntry,
@@ -190,8 +215,12 @@ def parser() -> argparse.ArgumentParser:
     for sub in (put, back):
         sub.add_argument("--by", required=True, help="the administrator entering it")
         sub.add_argument("--reason", required=True, help="why (the notice, a correction)")
-        sub.add_argument("--effective-from", type=datetime.fromisoformat, default=None,
-                         help="an ISO instant with its offset (default: now)")  # fmt: skip
+        sub.add_argument(
+            "--effective-from",
+            type=datetime.fromisoformat,
+            default=None,
+            help="an ISO instant with its offset (default: now)",
+        )
     commands.add_parser("show", help="each year official, entered or provisional")
     return top
 
@@ -212,8 +241,9 @@ async def run(args: argparse.Namespace) -> int:
     if args.command == "enter":
         try:
             data = json.loads(args.file.read_text())
-            arrangement = validated(int(data.get("year", 0)), str(data.get("notice", "")),
-                                    data.get("festivals") or [])  # fmt: skip
+            arrangement = validated(
+                int(data.get("year", 0)), str(data.get("notice", "")), data.get("festivals") or []
+            )
         except (OSError, ValueError, TypeError, AttributeError) as err:
             print(f"refused: {err}", file=sys.stderr)
             return 2

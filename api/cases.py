@@ -100,8 +100,9 @@ async def accessed(
     (`ledger.access`); one shown masked does not."""
     cases = list(complaint_ids)
     if cases and identity.has(*SEES_CUSTOMER_NUMBERS):
-        await access.record(pool, actor=identity.name, key_id=identity.key_id, via=via,
-                            complaint_ids=cases)  # fmt: skip
+        await access.record(
+            pool, actor=identity.name, key_id=identity.key_id, via=via, complaint_ids=cases
+        )
 
 
 async def act(

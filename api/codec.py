@@ -185,8 +185,14 @@ def codec_router(
             hidden = await scope.cases_outside(request.app.state.client, pool, identity, cases)
             if hidden:  # the key's branches bound what it reads (api/scope.py)
                 raise _OutOfScope(scope.not_found(hidden[0]).detail)
-            await access.record(pool, actor=identity.name, key_id=identity.key_id, via=via,
-                                complaint_ids=cases, detail=f"{len(plain)} payloads")  # fmt: skip
+            await access.record(
+                pool,
+                actor=identity.name,
+                key_id=identity.key_id,
+                via=via,
+                complaint_ids=cases,
+                detail=f"{len(plain)} payloads",
+            )
             return plain
 
         log.info("codec decode", key_id=identity.key_id, via=via)
@@ -250,10 +256,12 @@ def codec_router(
         summary="Encrypt payloads, sealed with the caller's verified identity (any API key)",
         openapi_extra=json_body,
     )
-    router.add_api_route("/u/{token}/decode", decode_personal, methods=["POST"],
-                         include_in_schema=False)  # fmt: skip
-    router.add_api_route("/u/{token}/encode", encode_personal, methods=["POST"],
-                         include_in_schema=False)  # fmt: skip
+    router.add_api_route(
+        "/u/{token}/decode", decode_personal, methods=["POST"], include_in_schema=False
+    )
+    router.add_api_route(
+        "/u/{token}/encode", encode_personal, methods=["POST"], include_in_schema=False
+    )
     for path in ("/decode", "/encode", "/u/{token}/decode", "/u/{token}/encode"):
         router.add_api_route(path, preflight, methods=["OPTIONS"], include_in_schema=False)
     return router
@@ -325,8 +333,9 @@ def codec_router_from_env(
     if ring is None:
         return None
     origins = [o.strip() for o in env.get(ENV_UI_ORIGINS, "").split(",") if o.strip()]
-    return codec_router(EncryptionCodec(ring), namespace=namespace, ui_origins=origins,
-                        oidc=verifier_from_env(env))  # fmt: skip
+    return codec_router(
+        EncryptionCodec(ring), namespace=namespace, ui_origins=origins, oidc=verifier_from_env(env)
+    )
 
 
 __all__ = [

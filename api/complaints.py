@@ -117,15 +117,18 @@ async def search(
         scope.ask_for(identity, [branch], "a search")
     query = views.Search(
         equal={
-            "stage": stage and stage.value, "grade": grade and grade.value,
-            "channel": channel and channel.value, "branch": branch, "owner": owner,
+            "stage": stage and stage.value,
+            "grade": grade and grade.value,
+            "channel": channel and channel.value,
+            "branch": branch,
+            "owner": owner,
             "sla_breached": breached,
         },
         received_from=received_from and aware(received_from),
         received_to=received_to and aware(received_to),
         after=_decode_cursor(cursor) if cursor is not None else None,
         branches=scope.visible(identity),
-    )  # fmt: skip
+    )
     rows = await views.search(pool, query, limit + 1)
     items = [from_row(r, identity) for r in rows[:limit]]
     shown = [i.complaint_id for i in items if i.customer is not None]
@@ -142,8 +145,7 @@ def checked_intake(body: ComplaintIn, settings: Settings) -> ComplaintIn:
     """The intake under the input rules (`domain.fields.NEW_INPUT`, docs/input.md) and its
     `received_at` within the intake horizon: 422 naming the field otherwise."""
     try:
-        checked = ComplaintIn.model_validate(body.model_dump(exclude_unset=True),
-                                             context=NEW_INPUT)  # fmt: skip
+        checked = ComplaintIn.model_validate(body.model_dump(exclude_unset=True), context=NEW_INPUT)
         if checked.received_at is not None:
             horizon = timedelta(days=settings.intake_horizon_days)
             received_in_window(checked.received_at, datetime.now(UTC), horizon)
@@ -175,12 +177,20 @@ async def _file(
     open_case = await _open_case_for(pool, body)
     if open_case is not None:  # R-IN-6: a repeat of a case still in handling joins it
         await scope.case_to_change(client, pool, identity, open_case)
-        await cases.act(client, open_case, "record_repeat",
-                        {"channel": body.channel.value, "external_id": body.external_id,
-                         "new_facts": body.new_facts,
-                         "request_id": f"repeat:{body.external_id}",
-                         "note": f"repeat complaint filed by {identity.name}"},
-                        identity, pool=pool)  # fmt: skip
+        await cases.act(
+            client,
+            open_case,
+            "record_repeat",
+            {
+                "channel": body.channel.value,
+                "external_id": body.external_id,
+                "new_facts": body.new_facts,
+                "request_id": f"repeat:{body.external_id}",
+                "note": f"repeat complaint filed by {identity.name}",
+            },
+            identity,
+            pool=pool,
+        )
         await intake_ledger.remember_external_id(pool, body.external_id, open_case, merged=True)
         return IntakeResult(
             created=False,

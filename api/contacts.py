@@ -85,8 +85,12 @@ async def listing(
     ]
 
 
-@router.put("/v1/contacts/{unit}", status_code=201, response_model=UnitSaved,
-            responses={422: {"model": Problem}, 403: {"model": Problem}})  # fmt: skip
+@router.put(
+    "/v1/contacts/{unit}",
+    status_code=201,
+    response_model=UnitSaved,
+    responses={422: {"model": Problem}, 403: {"model": Problem}},
+)
 async def change(
     unit: UnitPath,
     body: UnitVersion,
@@ -108,7 +112,14 @@ async def change(
         if wrong:
             raise HTTPException(422, "contacts directory: " + "; ".join(wrong))
         body_json = body.unit.model_dump(mode="json")
-        row = await policies.add_version(conn, "contacts", unit, at, body_json, body.reason,
-                                         identity.name)  # fmt: skip
-    return UnitSaved(version=row["version"], unit=new, effective_from=at, reason=body.reason,
-                     changed_by=identity.name, changed_at=row["changed_at"])  # fmt: skip
+        row = await policies.add_version(
+            conn, "contacts", unit, at, body_json, body.reason, identity.name
+        )
+    return UnitSaved(
+        version=row["version"],
+        unit=new,
+        effective_from=at,
+        reason=body.reason,
+        changed_by=identity.name,
+        changed_at=row["changed_at"],
+    )

@@ -86,14 +86,20 @@ async def upload(
         content += chunk
     if not content:
         raise HTTPException(422, "R-IN-9: the file is empty")
-    media_type = _checked(evidence_files.checked_type, media_type, bytes(content),
-                          limits.evidence_media_types)  # fmt: skip
+    media_type = _checked(
+        evidence_files.checked_type, media_type, bytes(content), limits.evidence_media_types
+    )
     found, created = await evidence.attach(
-        pool, ring, complaint_id=complaint_id, owner_kind=owner_kind,
+        pool,
+        ring,
+        complaint_id=complaint_id,
+        owner_kind=owner_kind,
         owner_id=owner_id if owner_kind == "appeal" and owner_id else complaint_id,
-        filename=filename, media_type=media_type, content=bytes(content),
+        filename=filename,
+        media_type=media_type,
+        content=bytes(content),
         uploaded_by=identity.name,
-    )  # fmt: skip
+    )
     if not created:
         response.status_code = 200
     return found
@@ -137,8 +143,9 @@ async def download(
         raise HTTPException(404, f"no evidence {evidence_id[:64]} on complaint {complaint_id}")
     data = await evidence.content(pool, ring, found.evidence_id)
     assert data is not None
-    await cases.accessed(pool, identity, "api:GET /v1/complaints/{id}/evidence/{evidence_id}",
-                         [complaint_id])  # fmt: skip
+    await cases.accessed(
+        pool, identity, "api:GET /v1/complaints/{id}/evidence/{evidence_id}", [complaint_id]
+    )
     return Response(
         data,
         media_type=evidence_files.served_type(found.media_type),

@@ -87,8 +87,11 @@ async def _hot_spot(pool: Any, identity: Identity, hot_spot_id: int) -> Any:
         raise HTTPException(404, f"no hot spot {hot_spot_id}")
     scope.change(identity, row["branch"], f"hot spot {hot_spot_id}")
     if row["rectified_at"] is not None:
-        raise HTTPException(409, f"hot spot {hot_spot_id} was rectified on "
-                            f"{row['rectified_at']:%Y-%m-%d} by {row['rectified_by']}")  # fmt: skip
+        raise HTTPException(
+            409,
+            f"hot spot {hot_spot_id} was rectified on "
+            f"{row['rectified_at']:%Y-%m-%d} by {row['rectified_by']}",
+        )
     return row
 
 
@@ -108,13 +111,17 @@ async def listing(
     period: Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = None,
     open_only: Annotated[bool, Query(alias="open")] = False,
 ) -> list[HotSpotView]:
-    rows = await hotspots.listing(pool, period=period, branches=scope.visible(identity),
-                                  open_only=open_only)  # fmt: skip
+    rows = await hotspots.listing(
+        pool, period=period, branches=scope.visible(identity), open_only=open_only
+    )
     return [_view(r) for r in rows]
 
 
-@router.post("/v1/hot-spots/{hot_spot_id}/assignment", response_model=HotSpotView,
-             responses={404: {"model": Problem}, 409: {"model": Problem}})  # fmt: skip
+@router.post(
+    "/v1/hot-spots/{hot_spot_id}/assignment",
+    response_model=HotSpotView,
+    responses={404: {"model": Problem}, 409: {"model": Problem}},
+)
 async def assign(
     hot_spot_id: HotSpotId,
     body: Assignment,
@@ -133,8 +140,11 @@ async def assign(
     return _view(await hotspots.assign(pool, hot_spot_id, body.owner, due, identity.name))
 
 
-@router.post("/v1/hot-spots/{hot_spot_id}/rectification", response_model=HotSpotView,
-             responses={404: {"model": Problem}, 409: {"model": Problem}})  # fmt: skip
+@router.post(
+    "/v1/hot-spots/{hot_spot_id}/rectification",
+    response_model=HotSpotView,
+    responses={404: {"model": Problem}, 409: {"model": Problem}},
+)
 async def rectify(
     hot_spot_id: HotSpotId,
     body: Rectification,

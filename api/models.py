@@ -338,34 +338,64 @@ def from_state(
     return ComplaintView(
         complaint_id=s.complaint_id,
         external_id=external_id or (row["external_id"] if row is not None else None),
-        stage=s.stage, grade=s.grade, crisis=s.crisis, channel=s.channel, branch=s.branch,
-        department=s.department, owner=s.owner, supervisor=s.supervisor, category=s.category,
-        received_at=s.received_at, stage_due_at=clock.due_at if clock else None,
+        stage=s.stage,
+        grade=s.grade,
+        crisis=s.crisis,
+        channel=s.channel,
+        branch=s.branch,
+        department=s.department,
+        owner=s.owner,
+        supervisor=s.supervisor,
+        category=s.category,
+        received_at=s.received_at,
+        stage_due_at=clock.due_at if clock else None,
         stage_due_provisional=clock.provisional if clock else None,
-        sla_breached=s.sla_breached, reopen_count=s.reopen_count, repeat_count=s.repeat_count,
-        outcome=s.outcome, customer=_customer(row, identity),
-        clocks=[clock_view(c) for c in s.clocks], source="workflow",
-        first_receiver=s.first_receiver, bank_outlet=_outlet(s.bank_outlet),
-        amount_involved=_amount(s.amount_involved), repeat_of=s.repeat_of,
+        sla_breached=s.sla_breached,
+        reopen_count=s.reopen_count,
+        repeat_count=s.repeat_count,
+        outcome=s.outcome,
+        customer=_customer(row, identity),
+        clocks=[clock_view(c) for c in s.clocks],
+        source="workflow",
+        first_receiver=s.first_receiver,
+        bank_outlet=_outlet(s.bank_outlet),
+        amount_involved=_amount(s.amount_involved),
+        repeat_of=s.repeat_of,
         policy_class=s.policy_classifications[-1].policy_class
-        if s.policy_classifications else None,
+        if s.policy_classifications
+        else None,
         handoffs=[handoff_view(h) for h in s.handoffs],
-        help_flags=s.help_flags, resolution=_resolution(s, identity),
+        help_flags=s.help_flags,
+        resolution=_resolution(s, identity),
         crisis_records=[crisis_record_view(r) for r in s.crisis_records],
-    )  # fmt: skip
+    )
 
 
 def from_row(r: Any, identity: Identity) -> ComplaintView:
     """A case from its ledger row (a finished one, or a search hit)."""
     return ComplaintView(
-        complaint_id=r["complaint_id"], external_id=r["external_id"], stage=r["stage"],
-        grade=r["grade"], crisis=r["crisis"], channel=r["channel"], branch=r["branch"],
-        department=r["department"], owner=r["owner"], supervisor=r["supervisor"],
-        category=r["category"], received_at=r["received_at"], stage_due_at=r["stage_due_at"],
-        sla_breached=r["sla_breached"], reopen_count=r["reopen_count"],
-        repeat_count=r["repeat_count"], outcome=r["outcome"], customer=_customer(r, identity),
-        source="ledger", help_flags=r["help_flags"], **_bank_columns(r),
-    )  # fmt: skip
+        complaint_id=r["complaint_id"],
+        external_id=r["external_id"],
+        stage=r["stage"],
+        grade=r["grade"],
+        crisis=r["crisis"],
+        channel=r["channel"],
+        branch=r["branch"],
+        department=r["department"],
+        owner=r["owner"],
+        supervisor=r["supervisor"],
+        category=r["category"],
+        received_at=r["received_at"],
+        stage_due_at=r["stage_due_at"],
+        sla_breached=r["sla_breached"],
+        reopen_count=r["reopen_count"],
+        repeat_count=r["repeat_count"],
+        outcome=r["outcome"],
+        customer=_customer(r, identity),
+        source="ledger",
+        help_flags=r["help_flags"],
+        **_bank_columns(r),
+    )
 
 
 def _bank_columns(r: Any) -> dict[str, Any]:
@@ -387,34 +417,69 @@ def _bank_columns(r: Any) -> dict[str, Any]:
 
 def clock_view(c: Clock) -> ClockView:
     return ClockView(
-        key=c.key, kind=c.kind, label=c.label, started_at=c.started_at, due_at=c.due_at,
-        warn_at=c.warn_at, basis=c.basis, provisional=c.provisional,
-        skipped_holidays=c.skipped_holidays, makeup_workdays=c.makeup_workdays,
-        working_hours_only=c.working_hours_only, warned_at=c.warned_at,
-        breached_at=c.breached_at, next_reminder_at=c.next_reminder_at, reminders=c.reminders,
-        paused_at=c.paused_at, paused_for=c.paused_for, extended=c.extended,
-        expedited=c.expedited, met_at=c.met_at,
-    )  # fmt: skip
+        key=c.key,
+        kind=c.kind,
+        label=c.label,
+        started_at=c.started_at,
+        due_at=c.due_at,
+        warn_at=c.warn_at,
+        basis=c.basis,
+        provisional=c.provisional,
+        skipped_holidays=c.skipped_holidays,
+        makeup_workdays=c.makeup_workdays,
+        working_hours_only=c.working_hours_only,
+        warned_at=c.warned_at,
+        breached_at=c.breached_at,
+        next_reminder_at=c.next_reminder_at,
+        reminders=c.reminders,
+        paused_at=c.paused_at,
+        paused_for=c.paused_for,
+        extended=c.extended,
+        expedited=c.expedited,
+        met_at=c.met_at,
+    )
 
 
 def handoff_view(h: Handoff) -> HandoffView:
     return HandoffView(
-        key=h.key, kind=h.kind, to=h.to, requirements=h.requirements, started_by=h.started_by,
-        started_at=h.started_at, due_at=h.due_at, completed_by=h.completed_by,
-        completed_at=h.completed_at, outcome=h.outcome,
-    )  # fmt: skip
+        key=h.key,
+        kind=h.kind,
+        to=h.to,
+        requirements=h.requirements,
+        started_by=h.started_by,
+        started_at=h.started_at,
+        due_at=h.due_at,
+        completed_by=h.completed_by,
+        completed_at=h.completed_at,
+        outcome=h.outcome,
+    )
 
 
 def crisis_record_view(r: CrisisRecord) -> CrisisRecordView:
     return CrisisRecordView(
-        seq=r.seq, kind=r.kind, at=r.at, actor=r.actor, level=r.level, person=r.person,
-        detail=r.detail, attachments=r.attachments, due_at=r.due_at, late=r.late,
-    )  # fmt: skip
+        seq=r.seq,
+        kind=r.kind,
+        at=r.at,
+        actor=r.actor,
+        level=r.level,
+        person=r.person,
+        detail=r.detail,
+        attachments=r.attachments,
+        due_at=r.due_at,
+        late=r.late,
+    )
 
 
 def timeline_entry_view(e: TimelineEntry) -> TimelineEntryView:
-    return TimelineEntryView(seq=e.seq, at=e.at, kind=e.kind, actor=e.actor, action=e.action,
-                             detail=e.detail, request_id=e.request_id)  # fmt: skip
+    return TimelineEntryView(
+        seq=e.seq,
+        at=e.at,
+        kind=e.kind,
+        actor=e.actor,
+        action=e.action,
+        detail=e.detail,
+        request_id=e.request_id,
+    )
 
 
 def _outlet(o: BankOutlet | None) -> BankOutletView | None:

@@ -81,9 +81,13 @@ class OidcVerifier:
             # Fetching the provider's keys blocks: off the event loop.
             key = await asyncio.to_thread(self._keys.get_signing_key_from_jwt, token)
             claims: dict[str, Any] = jwt.decode(
-                token, key.key, algorithms=ALGORITHMS, audience=s.audience, issuer=s.issuer,
+                token,
+                key.key,
+                algorithms=ALGORITHMS,
+                audience=s.audience,
+                issuer=s.issuer,
                 options={"require": ["exp", "iss", "aud", "sub"]},
-            )  # fmt: skip
+            )
         except jwt.PyJWTError as err:
             log.info("access token refused", reason=str(err))
             return None

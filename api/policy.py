@@ -63,9 +63,12 @@ class WorkingHours(BaseModel):
 
 
 BODIES: dict[str, type[BaseModel]] = {
-    "sla": SlaPolicy, "penalty": PenaltyPolicy, "working_hours": WorkingHours,
-    "causes": CauseTaxonomy, "hot_spots": HotSpotPolicy,
-}  # fmt: skip
+    "sla": SlaPolicy,
+    "penalty": PenaltyPolicy,
+    "working_hours": WorkingHours,
+    "causes": CauseTaxonomy,
+    "hot_spots": HotSpotPolicy,
+}
 
 
 class PolicyChange(BaseModel):
@@ -102,8 +105,12 @@ class ClosureAnnounced(BaseModel):
     cases_told: int
 
 
-@router.post("/v1/policy/{kind}", status_code=201, response_model=PolicyVersion,
-             responses={422: {"model": Problem}})  # fmt: skip
+@router.post(
+    "/v1/policy/{kind}",
+    status_code=201,
+    response_model=PolicyVersion,
+    responses={422: {"model": Problem}},
+)
 async def change(
     kind: Kind,
     change: PolicyChange,
@@ -124,18 +131,30 @@ async def change(
     if kind != "working_hours" and change.scope != "*":
         raise HTTPException(422, f"{kind} applies to every branch: leave scope out")
     if kind == "causes":  # R-AN-8: codes are stable; past cases keep theirs
-        now = await policies.in_force(pool, "causes", None, max(change.effective_from,
-                                                               datetime.now(UTC)))  # fmt: skip
+        now = await policies.in_force(
+            pool, "causes", None, max(change.effective_from, datetime.now(UTC))
+        )
         before = DEFAULT_TAXONOMY if now is None else CauseTaxonomy.model_validate(now)
         gone = dropped(before, CauseTaxonomy.model_validate(body))
         if gone:
-            raise HTTPException(422, f"causes: {', '.join(gone)} may not be removed (codes "
-                                "are stable): keep them with retired=true")  # fmt: skip
-    row = await policies.add_version(pool, kind, change.scope, change.effective_from, body,
-                                     change.reason, identity.name)  # fmt: skip
-    return PolicyVersion(version=row["version"], kind=kind, scope=change.scope,
-                         effective_from=change.effective_from, body=body, reason=change.reason,
-                         changed_by=identity.name, changed_at=row["changed_at"])  # fmt: skip
+            raise HTTPException(
+                422,
+                f"causes: {', '.join(gone)} may not be removed (codes "
+                "are stable): keep them with retired=true",
+            )
+    row = await policies.add_version(
+        pool, kind, change.scope, change.effective_from, body, change.reason, identity.name
+    )
+    return PolicyVersion(
+        version=row["version"],
+        kind=kind,
+        scope=change.scope,
+        effective_from=change.effective_from,
+        body=body,
+        reason=change.reason,
+        changed_by=identity.name,
+        changed_at=row["changed_at"],
+    )
 
 
 @router.get("/v1/policy", response_model=list[PolicyVersion])
@@ -152,8 +171,11 @@ async def versions(
     ]
 
 
-@router.post("/v1/branches/{branch}/closures", response_model=ClosureAnnounced,
-             responses={422: {"model": Problem}})  # fmt: skip
+@router.post(
+    "/v1/branches/{branch}/closures",
+    response_model=ClosureAnnounced,
+    responses={422: {"model": Problem}},
+)
 async def announce(
     branch: Branch,
     closure: Closure,
@@ -166,24 +188,36 @@ async def announce(
     key = closure.closure_key or f"{branch}:{closure.first_day}:{closure.last_day}"
     try:
         action = AnnounceClosure.model_validate(
-            {"actor": identity.name, "role": Role.ADMIN, "closure_key": key,
-             "first_day": closure.first_day, "last_day": closure.last_day,
-             "reason": closure.reason}, context=NEW_INPUT)  # fmt: skip
+            {
+                "actor": identity.name,
+                "role": Role.ADMIN,
+                "closure_key": key,
+                "first_day": closure.first_day,
+                "last_day": closure.last_day,
+                "reason": closure.reason,
+            },
+            context=NEW_INPUT,
+        )
     except ValidationError as err:
         raise HTTPException(422, explain(err.errors())) from None
-    new = await policies.announce_closure(pool, key, branch, closure.first_day, closure.last_day,
-                                          closure.reason, identity.name)  # fmt: skip
+    new = await policies.announce_closure(
+        pool, key, branch, closure.first_day, closure.last_day, closure.reason, identity.name
+    )
     cases = await policies.open_cases(pool, branch)
     payload = action.model_dump(mode="json") | {"request_id": f"closure:{key}"}
     gate = asyncio.Semaphore(SIGNALS_AT_ONCE)
 
     async def tell(workflow_id: str) -> bool:
         sender = VerifiedIdentity(
-            actor=identity.name, roles=[r.value for r in identity.roles],
+            actor=identity.name,
+            roles=[r.value for r in identity.roles],
             branches=scope.visible(identity),
-            via="api", bound_to=workflow_id, action="announce_closure",
-            issued_at=datetime.now(UTC), nonce=secrets.token_hex(16),
-        )  # fmt: skip
+            via="api",
+            bound_to=workflow_id,
+            action="announce_closure",
+            issued_at=datetime.now(UTC),
+            nonce=secrets.token_hex(16),
+        )
         async with gate:
             try:
                 handle = client.get_workflow_handle(workflow_id)
@@ -197,9 +231,13 @@ async def announce(
     return ClosureAnnounced(closure_key=key, branch=branch, new=new, cases_told=told)
 
 
-@router.get("/v1/accountability/{period}/results",
-            responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
-                       404: {"model": Problem}})  # fmt: skip
+@router.get(
+    "/v1/accountability/{period}/results",
+    responses={
+        200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
+        404: {"model": Problem},
+    },
+)
 async def results(
     period: Period,
     identity: Annotated[Identity, Depends(require(*RESULT_READERS))],
@@ -213,8 +251,11 @@ async def results(
         raise HTTPException(404, f"accountability {period}: no published results")
     rows = [r for r in rows if scope.covers(identity, r["branch"])]
     if output == "json":
-        return Response(json.dumps([dict(r) for r in rows], default=str),
-                        media_type="application/json")  # fmt: skip
-    return Response(render(rows), media_type="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="accountability-'
-                             f'{period}.csv"'})  # fmt: skip
+        return Response(
+            json.dumps([dict(r) for r in rows], default=str), media_type="application/json"
+        )
+    return Response(
+        render(rows),
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="accountability-{period}.csv"'},
+    )

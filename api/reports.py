@@ -151,8 +151,9 @@ class DeterminationIn(BaseModel):
         None, description="R-AN-7: the business line determining a case referred to it"
     )
 
-    @field_validator("direct_person", "managerial_person", "note", "department_head",
-                     "business_line")  # fmt: skip
+    @field_validator(
+        "direct_person", "managerial_person", "note", "department_head", "business_line"
+    )
     @classmethod
     def _no_nul(cls, value: str | None) -> str | None:
         if value is not None and "\x00" in value:
@@ -227,8 +228,7 @@ class DeterminationView(BaseModel):
 
 def _facts(row: Any) -> dict[str, Any]:
     """What R-AN-4 is judged on (domain.accountability)."""
-    keys = ("outcome", "reopen_count", "review_count", "repeat_count", "escalated",
-            "multi_channel")  # fmt: skip
+    keys = ("outcome", "reopen_count", "review_count", "repeat_count", "escalated", "multi_channel")
     return {k: row[k] for k in keys}
 
 
@@ -240,32 +240,46 @@ def _view(row: Any) -> DeterminationView:
     determination = None
     if row["reason_code"] is not None:
         determination = Determination(
-            verdict=verdict_of(row["reason_code"]), effective=row["effective"],
-            reason_code=row["reason_code"], direct_person=row["direct_person"],
-            managerial_person=row["managerial_person"], decided_by=row["decided_by"],
-            decided_at=row["decided_at"], note=row["note"],
+            verdict=verdict_of(row["reason_code"]),
+            effective=row["effective"],
+            reason_code=row["reason_code"],
+            direct_person=row["direct_person"],
+            managerial_person=row["managerial_person"],
+            decided_by=row["decided_by"],
+            decided_at=row["decided_at"],
+            note=row["note"],
             managerial_levels=row["managerial_levels"] or [],
-            department_head=row["department_head"], business_line=row["business_line"],
-        )  # fmt: skip
+            department_head=row["department_head"],
+            business_line=row["business_line"],
+        )
     referral = None
     if row["referred_to"] is not None:
         referral = Referral(
-            business_line=row["referred_to"], reason=row["referral_reason"],
-            referred_by=row["referred_by"], referred_at=row["referred_at"],
-        )  # fmt: skip
+            business_line=row["referred_to"],
+            reason=row["referral_reason"],
+            referred_by=row["referred_by"],
+            referred_at=row["referred_at"],
+        )
     return DeterminationView(
-        complaint_id=row["complaint_id"], stage=row["stage"], outcome=row["outcome"],
-        branch=row["branch"], received_at=row["received_at"], determination=determination,
-        proposed_exemption=_proposal(row), referral=referral,
-    )  # fmt: skip
+        complaint_id=row["complaint_id"],
+        stage=row["stage"],
+        outcome=row["outcome"],
+        branch=row["branch"],
+        received_at=row["received_at"],
+        determination=determination,
+        proposed_exemption=_proposal(row),
+        referral=referral,
+    )
 
 
 def _contradiction(body: DeterminationIn, row: Any) -> str | None:
     """Why the ledger's facts rule out the exemption claimed (R-AN-4), or the business line
     named is not the one the case was referred to (R-AN-7), if so."""
     if row["referred_to"] is not None and body.business_line != row["referred_to"]:
-        return (f"R-AN-7: the case was referred to business line {row['referred_to']}, which "
-                f"determines it (business_line {row['referred_to']})")  # fmt: skip
+        return (
+            f"R-AN-7: the case was referred to business line {row['referred_to']}, which "
+            f"determines it (business_line {row['referred_to']})"
+        )
     if row["referred_to"] is None and body.business_line is not None:
         return "R-AN-7: the case was not referred to a business line; leave business_line out"
     code = body.reason_code
@@ -323,12 +337,18 @@ async def determine(
         if (why := _contradiction(body, row)) is not None:
             raise HTTPException(409, why)
         inserted = await determinations.determine(
-            conn, complaint_id, effective=body.verdict == "effective",
-            reason_code=body.reason_code, direct_person=body.direct_person,
-            managerial_person=body.managerial_person, decided_by=identity.name, note=body.note,
-            managerial_levels=body.managerial_levels, department_head=body.department_head,
+            conn,
+            complaint_id,
+            effective=body.verdict == "effective",
+            reason_code=body.reason_code,
+            direct_person=body.direct_person,
+            managerial_person=body.managerial_person,
+            decided_by=identity.name,
+            note=body.note,
+            managerial_levels=body.managerial_levels,
+            department_head=body.department_head,
             business_line=body.business_line,
-        )  # fmt: skip
+        )
         view = _view(await determinations.case(conn, complaint_id))
     return JSONResponse(view.model_dump(mode="json"), status_code=201 if inserted else 200)
 
@@ -363,9 +383,12 @@ async def refer(
                 409, f"complaint {complaint_id} is still in handling (stage {row['stage']})"
             )
         inserted = await determinations.refer(
-            conn, complaint_id, business_line=body.business_line, reason=body.reason,
+            conn,
+            complaint_id,
+            business_line=body.business_line,
+            reason=body.reason,
             referred_by=identity.name,
-        )  # fmt: skip
+        )
         view = _view(await determinations.case(conn, complaint_id))
     return JSONResponse(view.model_dump(mode="json"), status_code=201 if inserted else 200)
 

@@ -310,11 +310,12 @@ Token = Annotated[str, Path(min_length=1, max_length=256)]
 _EITHER = {"text/html": {"schema": {"type": "string"}}, "application/json": {}}
 _PAGE_RESPONSES: dict[int | str, dict[str, object]] = {
     200: {"content": {"text/html": {"schema": {"type": "string"}}}},
-    404: {"description": "an unknown, revoked or expired link: always the same answer",
-          "content": _EITHER},
-    429: {"description": "too many requests from this client; see Retry-After",
-          "content": _EITHER},
-}  # fmt: skip
+    404: {
+        "description": "an unknown, revoked or expired link: always the same answer",
+        "content": _EITHER,
+    },
+    429: {"description": "too many requests from this client; see Retry-After", "content": _EITHER},
+}
 
 
 # The JSON route first: `/status/{token}` would take `<token>.json` as its token.
@@ -382,8 +383,13 @@ async def revoke_link(
     await scope.case_to_change(client, pool, identity, complaint_id)
     async with pool.acquire() as conn:
         revoked = await status_links.revoke(conn, complaint_id, identity.name)
-    return StatusLinkState(complaint_id=complaint_id, live=False, generation=None,
-                           revoked=revoked, sent_to_customer=False)  # fmt: skip
+    return StatusLinkState(
+        complaint_id=complaint_id,
+        live=False,
+        generation=None,
+        revoked=revoked,
+        sent_to_customer=False,
+    )
 
 
 @router.post(
@@ -412,14 +418,18 @@ async def reissue_link(
     )
     if row is None:  # filed a moment ago: the workflow has not recorded it yet
         raise HTTPException(409, f"complaint {complaint_id} is not in the ledger yet; retry")
-    ended = {"callback": row["decided_at"], "closed": row["decided_at"],
-             "withdrawn": row["closed_at"]}.get(row["stage"])  # fmt: skip
+    ended = {
+        "callback": row["decided_at"],
+        "closed": row["decided_at"],
+        "withdrawn": row["closed_at"],
+    }.get(row["stage"])
     if ended is not None and ended + REVIEW_WINDOW <= datetime.now(UTC):
         until = (ended + REVIEW_WINDOW).astimezone(_zone(settings))
         raise HTTPException(
-            409, f"R-IN-7: the review window of complaint {complaint_id} ended on "
+            409,
+            f"R-IN-7: the review window of complaint {complaint_id} ended on "
             f"{until:%Y-%m-%d}; a new link would not open",
-        )  # fmt: skip
+        )
     async with pool.acquire() as conn, conn.transaction():
         generation, revoked = await status_links.reissue(
             conn, settings.status_secret, complaint_id, identity.name
@@ -435,5 +445,10 @@ async def reissue_link(
             body=f"您的投诉（编号{complaint_id}）的进度查询链接已更新，此前的链接已失效。",
         )
         await outbox.enqueue(conn, [notice])
-    return StatusLinkState(complaint_id=complaint_id, live=True, generation=generation,
-                           revoked=revoked, sent_to_customer=True)  # fmt: skip
+    return StatusLinkState(
+        complaint_id=complaint_id,
+        live=True,
+        generation=generation,
+        revoked=revoked,
+        sent_to_customer=True,
+    )

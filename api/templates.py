@@ -52,17 +52,29 @@ class NoticeTemplateVersion(BaseModel):
 
     @classmethod
     def of(cls, v: TemplateVersion) -> NoticeTemplateVersion:
-        return cls(template=v.template, language=v.language, version=v.version,
-                   subject=v.subject, body=v.body, reason=v.reason, changed_by=v.changed_by,
-                   changed_at=v.changed_at, facts=list(FACTS[v.template]))  # fmt: skip
+        return cls(
+            template=v.template,
+            language=v.language,
+            version=v.version,
+            subject=v.subject,
+            body=v.body,
+            reason=v.reason,
+            changed_by=v.changed_by,
+            changed_at=v.changed_at,
+            facts=list(FACTS[v.template]),
+        )
 
 
 async def _wording(pool: Ledger) -> Wording:
     return Wording(map(TemplateVersion.from_row, await saved_templates.saved(pool)))
 
 
-@router.post("/v1/notice-templates/{template}/{language}", status_code=201,
-             response_model=NoticeTemplateVersion, responses={422: {"model": Problem}})  # fmt: skip
+@router.post(
+    "/v1/notice-templates/{template}/{language}",
+    status_code=201,
+    response_model=NoticeTemplateVersion,
+    responses={422: {"model": Problem}},
+)
 async def save(
     template: CustomerTemplate,
     language: Language,
@@ -76,11 +88,19 @@ async def save(
         check(template, change.subject, change.body)
     except TemplateProblem as err:
         raise HTTPException(422, f"{template.value} ({language}): {err}") from None
-    row = await saved_templates.add_version(pool, template.value, language, change.subject,
-                                            change.body, change.reason, identity.name)  # fmt: skip
-    saved = TemplateVersion(template=template, language=language, version=row["version"],
-                            subject=change.subject, body=change.body, reason=change.reason,
-                            changed_by=identity.name, changed_at=row["changed_at"])  # fmt: skip
+    row = await saved_templates.add_version(
+        pool, template.value, language, change.subject, change.body, change.reason, identity.name
+    )
+    saved = TemplateVersion(
+        template=template,
+        language=language,
+        version=row["version"],
+        subject=change.subject,
+        body=change.body,
+        reason=change.reason,
+        changed_by=identity.name,
+        changed_at=row["changed_at"],
+    )
     return NoticeTemplateVersion.of(saved)
 
 
@@ -96,8 +116,9 @@ async def in_force(
     ]
 
 
-@router.get("/v1/notice-templates/{template}/{language}",
-            response_model=list[NoticeTemplateVersion])  # fmt: skip
+@router.get(
+    "/v1/notice-templates/{template}/{language}", response_model=list[NoticeTemplateVersion]
+)
 async def versions(
     template: CustomerTemplate,
     language: Language,

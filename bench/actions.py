@@ -106,8 +106,11 @@ def previous_release() -> Iterator[None]:
     patched = workflow.patched
 
     def rules_2_release(patch_id: str) -> bool:
-        newer = (workflows.complaint.CASE_RULES_5, workflows.complaint.CASE_RULES_4,
-                 workflows.complaint.CASE_RULES_3)  # fmt: skip
+        newer = (
+            workflows.complaint.CASE_RULES_5,
+            workflows.complaint.CASE_RULES_4,
+            workflows.complaint.CASE_RULES_3,
+        )
         return False if patch_id in newer else patched(patch_id)
 
     with mock.patch.object(workflow, "patched", rules_2_release):
@@ -148,8 +151,13 @@ async def measure() -> dict[int, WorkflowHistory]:
                 source = FixedPolicySource(
                     HandlingPolicy(calendar=working_calendar(), sla=SlaPolicy())
                 )
-                h = Harness(env=env, task_queue="bench-actions", notifier=RecordingNotifier(),
-                            policy=source, pool=pool)  # fmt: skip
+                h = Harness(
+                    env=env,
+                    task_queue="bench-actions",
+                    notifier=RecordingNotifier(),
+                    policy=source,
+                    pool=pool,
+                )
                 runner: dict[str, Any] = {"workflow_runner": UnsandboxedWorkflowRunner()}
                 worker = build_worker(
                     env.client,
@@ -187,8 +195,10 @@ def main() -> None:
         print(f"| {kind} | {before[kind]} | {after[kind]} |")
     total_before, total_after = sum(before.values()), sum(after.values())
     print(f"| **total** | **{total_before}** | **{total_after}** |")
-    print(f"cut: {total_before - total_after} actions per case "
-          f"({(total_before - total_after) / total_before:.0%})")  # fmt: skip
+    print(
+        f"cut: {total_before - total_after} actions per case "
+        f"({(total_before - total_after) / total_before:.0%})"
+    )
 
 
 if __name__ == "__main__":

@@ -56,33 +56,88 @@ async def fill(pool: object, cases: int, now: datetime) -> None:
         received = now - timedelta(hours=rng.uniform(1, 24 * 20))
         grade = "major" if rng.random() < 0.15 else "general"
         flags = ["vulnerable"] if rng.random() < 0.05 else []
-        rows.append((cid, f"complaint-{cid}", "hotline", BRANCH, rng.choice(OWNERS),
-                     "wang.qiang", "claims settlement", grade, rng.random() < 0.02, stage,
-                     "张伟", "13812345678", "The claim is unpaid.", "Pay it.", received,
-                     flags))  # fmt: skip
+        rows.append(
+            (
+                cid,
+                f"complaint-{cid}",
+                "hotline",
+                BRANCH,
+                rng.choice(OWNERS),
+                "wang.qiang",
+                "claims settlement",
+                grade,
+                rng.random() < 0.02,
+                stage,
+                "张伟",
+                "13812345678",
+                "The claim is unpaid.",
+                "Pay it.",
+                received,
+                flags,
+            )
+        )
         draw = rng.random()
         due = now + (
-            -timedelta(hours=rng.uniform(1, 48)) if draw < 0.1
-            else timedelta(minutes=rng.uniform(1, 300)) if draw < 0.2
+            -timedelta(hours=rng.uniform(1, 48))
+            if draw < 0.1
+            else timedelta(minutes=rng.uniform(1, 300))
+            if draw < 0.2
             else timedelta(days=rng.uniform(1, 10))
-        )  # fmt: skip
+        )
         met = None if open_ else received + timedelta(days=2)
-        clocks.append((cid, f"stage:{stage}", received, "stage", f"{stage} (working time)", due,
-                       "bench", met))  # fmt: skip
-        clocks.append((cid, "regulatory", received, "regulatory", "regulatory limit (15 days)",
-                       received + timedelta(days=15), "bench", met))  # fmt: skip
+        clocks.append(
+            (cid, f"stage:{stage}", received, "stage", f"{stage} (working time)", due, "bench", met)
+        )
+        clocks.append(
+            (
+                cid,
+                "regulatory",
+                received,
+                "regulatory",
+                "regulatory limit (15 days)",
+                received + timedelta(days=15),
+                "bench",
+                met,
+            )
+        )
     assert hasattr(pool, "copy_records_to_table")
     await pool.copy_records_to_table(
-        "complaints", records=rows,
-        columns=["complaint_id", "workflow_id", "channel", "branch", "owner", "supervisor",
-                 "category", "grade", "crisis", "stage", "customer_name", "customer_phone",
-                 "matter", "demands", "received_at", "help_flags"],
-    )  # fmt: skip
+        "complaints",
+        records=rows,
+        columns=[
+            "complaint_id",
+            "workflow_id",
+            "channel",
+            "branch",
+            "owner",
+            "supervisor",
+            "category",
+            "grade",
+            "crisis",
+            "stage",
+            "customer_name",
+            "customer_phone",
+            "matter",
+            "demands",
+            "received_at",
+            "help_flags",
+        ],
+    )
     await pool.copy_records_to_table(
-        "sla_clocks", records=[(*c, False) for c in clocks],
-        columns=["complaint_id", "clock_key", "started_at", "kind", "label", "due_at", "basis",
-                 "met_at", "provisional"],
-    )  # fmt: skip
+        "sla_clocks",
+        records=[(*c, False) for c in clocks],
+        columns=[
+            "complaint_id",
+            "clock_key",
+            "started_at",
+            "kind",
+            "label",
+            "due_at",
+            "basis",
+            "met_at",
+            "provisional",
+        ],
+    )
     await pool.execute("ANALYZE complaints; ANALYZE sla_clocks")  # type: ignore[attr-defined]
 
 
@@ -104,8 +159,9 @@ async def run(cases: int, rounds: int) -> None:
                 client = await Client.connect("127.0.0.1:1", lazy=True)  # never used here
                 app = create_app(client, pool)
                 app.state.desk_settings = DeskSettings()
-                key = await create_key(pool, "handler.03", [Role.HANDLER, Role.SUPERVISOR],
-                                       [BRANCH])  # fmt: skip
+                key = await create_key(
+                    pool, "handler.03", [Role.HANDLER, Role.SUPERVISOR], [BRANCH]
+                )
                 transport = httpx.ASGITransport(app=app)
                 async with httpx.AsyncClient(transport=transport, base_url="http://desk") as http:
                     login = await http.get("/desk/login")
@@ -136,8 +192,10 @@ async def run(cases: int, rounds: int) -> None:
     print(f"desk queue: {cases} open cases in {BRANCH} (and {cases} closed), {rounds} rounds")
     for name, values in times.items():
         median = statistics.median(values)
-        print(f"  {name:<20} median {median * 1000:8.1f} ms   max {max(values) * 1000:8.1f} ms"
-              f"   x{median / base:,.0f} the trivial page")  # fmt: skip
+        print(
+            f"  {name:<20} median {median * 1000:8.1f} ms   max {max(values) * 1000:8.1f} ms"
+            f"   x{median / base:,.0f} the trivial page"
+        )
 
 
 def main() -> None:

@@ -148,8 +148,13 @@ async def main() -> None:
     parser.add_argument("--count", type=int, default=300, help="workflows of each kind per round")
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of each kind")
-    parser.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES),
-                        help="worker runners, each with its own workers, alternating")  # fmt: skip
+    parser.add_argument(
+        "--modes",
+        nargs="+",
+        choices=MODES,
+        default=list(MODES),
+        help="worker runners, each with its own workers, alternating",
+    )
     parser.add_argument(
         "--intake",
         choices=["register", "action"],
@@ -206,8 +211,10 @@ async def main() -> None:
                     rates[mode, kind].append(rate)
                     lat[mode, kind] += latencies
 
-    print(f"start → first wait, {args.rounds} rounds x {args.count}, "
-          f"concurrency {args.concurrency}, {' and '.join(args.modes)} in one run")  # fmt: skip
+    print(
+        f"start → first wait, {args.rounds} rounds x {args.count}, "
+        f"concurrency {args.concurrency}, {' and '.join(args.modes)} in one run"
+    )
     for mode in args.modes:
         print(f"{mode}:")
         for kind, _, _ in KINDS:
@@ -215,8 +222,10 @@ async def main() -> None:
             p50 = statistics.median(lat[key]) * 1000
             p99 = statistics.quantiles(lat[key], n=100)[98] * 1000
             rounds = " ".join(f"{r:.1f}" for r in rates[key])
-            print(f"  {kind:9s} {statistics.mean(rates[key]):6.1f}/s  (rounds: {rounds})"
-                  f"  p50 {p50:.0f} ms  p99 {p99:.0f} ms")  # fmt: skip
+            print(
+                f"  {kind:9s} {statistics.mean(rates[key]):6.1f}/s  (rounds: {rounds})"
+                f"  p50 {p50:.0f} ms  p99 {p99:.0f} ms"
+            )
             n = args.rounds * args.count
             per = "  ".join(f"{p} {ms / n:.1f}" for p, ms in sorted(cpu[key].items()))
             print(f"            CPU ms per workflow: {per}")

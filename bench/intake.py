@@ -186,11 +186,22 @@ async def spawn_load(
 ) -> dict[str, Any]:
     """Run one load in a second process; its JSON report."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bench.intake", "--load", kind, "--target", target,
-        "--count", str(count), "--concurrency", str(concurrency),
-        cwd=ROOT, env=os.environ | {KEY_VARIABLE: key},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+        sys.executable,
+        "-m",
+        "bench.intake",
+        "--load",
+        kind,
+        "--target",
+        target,
+        "--count",
+        str(count),
+        "--concurrency",
+        str(concurrency),
+        cwd=ROOT,
+        env=os.environ | {KEY_VARIABLE: key},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await process.communicate()
     if process.returncode != 0:
         raise RuntimeError(f"load {kind} failed ({process.returncode}):\n{err.decode()[-2000:]}")

@@ -74,11 +74,17 @@ def batches(state: ComplaintState) -> list[LedgerRecord]:
 
 def intake_for(state: ComplaintState, cid: str) -> ComplaintIntake:
     return ComplaintIntake(
-        complaint_id=cid, channel=state.channel, received_at=state.received_at,
-        branch=state.branch, owner=state.owner, supervisor=state.supervisor,
-        customer=Customer(name="张伟", phone="13812345678"), category=state.category,
-        matter="Claim unpaid for 40 days.", demands="Pay the claim.",
-    )  # fmt: skip
+        complaint_id=cid,
+        channel=state.channel,
+        received_at=state.received_at,
+        branch=state.branch,
+        owner=state.owner,
+        supervisor=state.supervisor,
+        customer=Customer(name="张伟", phone="13812345678"),
+        category=state.category,
+        matter="Claim unpaid for 40 days.",
+        demands="Pay the claim.",
+    )
 
 
 async def plain_insert(conn: Any, record: LedgerRecord, first: bool) -> None:
@@ -90,23 +96,47 @@ async def plain_insert(conn: Any, record: LedgerRecord, first: bool) -> None:
                 "INSERT INTO complaints (complaint_id, workflow_id, channel, branch, owner,"
                 " category, grade, stage, customer_name, customer_phone, matter, demands,"
                 " received_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)",
-                cid, record.workflow_id, s.channel.value, s.branch, s.owner, s.category,
-                s.grade.value, s.stage.value, i.customer.name, i.customer.phone, i.matter,
-                i.demands, s.received_at,
-            )  # fmt: skip
+                cid,
+                record.workflow_id,
+                s.channel.value,
+                s.branch,
+                s.owner,
+                s.category,
+                s.grade.value,
+                s.stage.value,
+                i.customer.name,
+                i.customer.phone,
+                i.matter,
+                i.demands,
+                s.received_at,
+            )
         await conn.executemany(
             "INSERT INTO complaint_events (complaint_id, seq, at, kind, actor, action, detail,"
             " request_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
-            [(cid, e.seq, e.at, e.kind, e.actor, e.action, e.detail, e.request_id)
-             for e in s.timeline],
-        )  # fmt: skip
+            [
+                (cid, e.seq, e.at, e.kind, e.actor, e.action, e.detail, e.request_id)
+                for e in s.timeline
+            ],
+        )
         if record.clocks:
             await conn.executemany(
                 "INSERT INTO sla_clocks (complaint_id, clock_key, started_at, kind, label, due_at,"
                 " basis, provisional, met_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
-                [(cid, c.key, c.started_at, c.kind.value, c.label, c.due_at, c.basis,
-                  c.provisional, c.met_at) for c in record.clocks],
-            )  # fmt: skip
+                [
+                    (
+                        cid,
+                        c.key,
+                        c.started_at,
+                        c.kind.value,
+                        c.label,
+                        c.due_at,
+                        c.basis,
+                        c.provisional,
+                        c.met_at,
+                    )
+                    for c in record.clocks
+                ],
+            )
         if record.breaches:
             await conn.executemany(
                 "INSERT INTO sla_breaches (complaint_id, clock_key, due_at, label, recorded_at)"
@@ -179,11 +209,15 @@ async def main() -> None:
     )
     for name in ("plain", "ledger"):
         rates = results[name]
-        print(f"  {name:7s} {sum(rates) / len(rates):8.0f} events/s  (rounds: "
-              f"{' '.join(f'{x:.0f}' for x in rates)})")  # fmt: skip
+        print(
+            f"  {name:7s} {sum(rates) / len(rates):8.0f} events/s  (rounds: "
+            f"{' '.join(f'{x:.0f}' for x in rates)})"
+        )
     ratios = [a / b for a, b in zip(results["ledger"], results["plain"], strict=True)]
-    print(f"  ratio ledger/plain: {sum(ratios) / len(ratios):.2f} "
-          f"(per round: {' '.join(f'{x:.2f}' for x in ratios)})")  # fmt: skip
+    print(
+        f"  ratio ledger/plain: {sum(ratios) / len(ratios):.2f} "
+        f"(per round: {' '.join(f'{x:.2f}' for x in ratios)})"
+    )
 
 
 if __name__ == "__main__":

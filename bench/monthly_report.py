@@ -211,9 +211,17 @@ class Ledger:
             # fmt: on
             if finished and rand() < 0.45:
                 code = "withdrawn" if stage == "withdrawn" else reasons[i]
-                determinations.append((cid, code in REASONS["effective"], code,
-                                       f"handler{i % 500}", f"lead{i % 60}", "review.group",
-                                       closed_at))  # fmt: skip
+                determinations.append(
+                    (
+                        cid,
+                        code in REASONS["effective"],
+                        code,
+                        f"handler{i % 500}",
+                        f"lead{i % 60}",
+                        "review.group",
+                        closed_at,
+                    )
+                )
         return complaints, clocks, determinations
 
     def _clocks(self, out: list[tuple[Any, ...]], cid: str, ts: float, stage: str) -> bool:
@@ -236,8 +244,21 @@ class Ledger:
             started = datetime.fromtimestamp(start, UTC)
             met_at = None if met is None else datetime.fromtimestamp(met, UTC)
             due_at = datetime.fromtimestamp(due, UTC)
-            out.append((cid, f"stage:{name}", started, "stage", name, due_at, "bench", False,
-                        extended, breached_at, met_at))  # fmt: skip
+            out.append(
+                (
+                    cid,
+                    f"stage:{name}",
+                    started,
+                    "stage",
+                    name,
+                    due_at,
+                    "bench",
+                    False,
+                    extended,
+                    breached_at,
+                    met_at,
+                )
+            )
             if met is None:
                 break
             start = met

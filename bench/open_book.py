@@ -172,12 +172,27 @@ class WorkerProcess:
     async def start(self, address: str, dsn: str, keys: Path) -> None:
         c = self.config
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bench.open_book", "--worker", "--address", address,
-            "--dsn", dsn, "--keys", str(keys), "--cache", str(c.cache),
-            "--sticky", str(c.sticky), "--slots", str(c.slots),
+            sys.executable,
+            "-m",
+            "bench.open_book",
+            "--worker",
+            "--address",
+            address,
+            "--dsn",
+            dsn,
+            "--keys",
+            str(keys),
+            "--cache",
+            str(c.cache),
+            "--sticky",
+            str(c.sticky),
+            "--slots",
+            str(c.slots),
             *(["--unsandboxed"] if c.unsandboxed else []),
-            cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=self._open_log(),
-        )  # fmt: skip
+            cwd=ROOT,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=self._open_log(),
+        )
         stdout = self.process.stdout
         assert stdout is not None
         line = await asyncio.wait_for(stdout.readline(), 60)
@@ -474,9 +489,12 @@ async def run(args: argparse.Namespace) -> None:
                 eta = k / max(rate, 5.0) * 1.5 + lead
                 due = (datetime.now(UTC) + timedelta(seconds=eta)).replace(microsecond=0)
                 spent, ids = await file_complaints(
-                    env.client, k, args.concurrency, due - timedelta(hours=CONTACT_HOURS),
+                    env.client,
+                    k,
+                    args.concurrency,
+                    due - timedelta(hours=CONTACT_HOURS),
                     f"{run_tag}{label[0]}",
-                )  # fmt: skip
+                )
                 if datetime.now(UTC) >= due:
                     raise RuntimeError(f"filing the burst took {spent:.0f} s: past its due time")
                 return Burst(label, config, due, set(ids))
@@ -514,21 +532,29 @@ async def run(args: argparse.Namespace) -> None:
             await worker.stop()
             # The report before the servers stop: a slow shutdown never loses it.
             total = time.perf_counter() - begun_run
-            print(f"open book: N = {n:,} open complaints, K = {k:,} due at one instant per burst "
-                  f"(run took {total / 60:.1f} min)")  # fmt: skip
+            print(
+                f"open book: N = {n:,} open complaints, K = {k:,} due at one instant per burst "
+                f"(run took {total / 60:.1f} min)"
+            )
             print(f"  worker R (recommended): {recommended.describe()}")
             print(f"  worker D (default):     {default.describe()}")
-            print(f"  filing rate: {rate:.1f}/s ({background:,} in {filed_seconds:.0f} s, "
-                  f"{args.concurrency} at a time, update-with-start of register)")  # fmt: skip
+            print(
+                f"  filing rate: {rate:.1f}/s ({background:,} in {filed_seconds:.0f} s, "
+                f"{args.concurrency} at a time, update-with-start of register)"
+            )
             cached = min(open_cases, recommended.cache)
             per_cached = (rss_cached - rss_start) / cached * 1024
-            print(f"  worker R RSS: {rss_empty:.0f} MB started, {rss_cached:.0f} MB with "
-                  f"{cached:,} of {open_cases:,} open cases cached: {per_cached:.0f} KB per "
-                  "cached case")  # fmt: skip
+            print(
+                f"  worker R RSS: {rss_empty:.0f} MB started, {rss_cached:.0f} MB with "
+                f"{cached:,} of {open_cases:,} open cases cached: {per_cached:.0f} KB per "
+                "cached case"
+            )
             per_evicted = (b.worker_rss - rss_default_start) / open_cases_d * 1024
-            print(f"  worker D RSS: {rss_default_start:.0f} MB started, {b.worker_rss:.0f} MB "
-                  f"after its burst ({default.cache:,} cached): {per_evicted:.1f} KB per open "
-                  f"case of {open_cases_d:,}")  # fmt: skip
+            print(
+                f"  worker D RSS: {rss_default_start:.0f} MB started, {b.worker_rss:.0f} MB "
+                f"after its burst ({default.cache:,} cached): {per_evicted:.1f} KB per open "
+                f"case of {open_cases_d:,}"
+            )
             per_case = db / open_cases / 1024
             print(f"  dev server database: {db / 2**20:.0f} MB, {per_case:.1f} KB per case")
             print()
@@ -553,9 +579,11 @@ async def run(args: argparse.Namespace) -> None:
             p50, p99, top = percentiles(floor.lateness)
             missing = k - len(floor.lateness)
             cpu = f"{floor.cpu['worker'] / k:.1f} + {floor.cpu['server'] / k:.1f}"
-            print(f"| floor: {recommended.describe()}, a bare alarm (timer, one no-op local "
-                  f"activity, done) | workflow closed | {p50:.1f} | {p99:.1f} | {top:.1f} | "
-                  f"{top if not missing else float('nan'):.1f} | {missing} | {cpu} |")  # fmt: skip
+            print(
+                f"| floor: {recommended.describe()}, a bare alarm (timer, one no-op local "
+                f"activity, done) | workflow closed | {p50:.1f} | {p99:.1f} | {top:.1f} | "
+                f"{top if not missing else float('nan'):.1f} | {missing} | {cpu} |"
+            )
             for burst in (a, b):
                 said = ", ".join(f"{n:,} {what}" for what, n in burst.warnings.items())
                 print(f"  worker {burst.config.label}'s log: {said}")
@@ -603,26 +631,49 @@ def progress(line: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--count", type=int, default=100_000, help="N: open complaints")
-    parser.add_argument("--burst", type=int, default=0,
-                        help="K: cases due at one instant per burst (0: N / 10)")  # fmt: skip
+    parser.add_argument(
+        "--burst", type=int, default=0, help="K: cases due at one instant per burst (0: N / 10)"
+    )
     parser.add_argument("--concurrency", type=int, default=50, help="filings in flight")
-    parser.add_argument("--cache", type=int, default=0,
-                        help="worker R's max_cached_workflows (0: 1.1 N + 100)")  # fmt: skip
-    parser.add_argument("--sticky", type=float, default=60.0,
-                        help="worker R's sticky schedule-to-start timeout, seconds")  # fmt: skip
-    parser.add_argument("--slots", type=int, default=16,
-                        help="worker R's workflow-task slots and threads (0: SDK's)")  # fmt: skip
+    parser.add_argument(
+        "--cache", type=int, default=0, help="worker R's max_cached_workflows (0: 1.1 N + 100)"
+    )
+    parser.add_argument(
+        "--sticky",
+        type=float,
+        default=60.0,
+        help="worker R's sticky schedule-to-start timeout, seconds",
+    )
+    parser.add_argument(
+        "--slots",
+        type=int,
+        default=16,
+        help="worker R's workflow-task slots and threads (0: SDK's)",
+    )
     parser.add_argument("--unsandboxed", action="store_true", help="worker R without sandbox")
-    parser.add_argument("--server-config", action="append", default=[], metavar="KEY=VALUE",
-                        help="a dev server dynamic config value, e.g. "
-                        "history.timerProcessorMaxTimeShift=100ms")  # fmt: skip
-    parser.add_argument("--default-cache", type=int, default=1000,
-                        help="worker D's cache (the SDK's; less for a smoke run)")  # fmt: skip
+    parser.add_argument(
+        "--server-config",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a dev server dynamic config value, e.g. history.timerProcessorMaxTimeShift=100ms",
+    )
+    parser.add_argument(
+        "--default-cache",
+        type=int,
+        default=1000,
+        help="worker D's cache (the SDK's; less for a smoke run)",
+    )
     parser.add_argument("--poll-every", type=float, default=60.0, help="the baseline's period")
-    parser.add_argument("--lead", type=float, default=15.0,
-                        help="seconds between a burst filed and its due instant")  # fmt: skip
-    parser.add_argument("--list-every", type=float, default=LIST_EVERY,
-                        help="seconds between the measurement's list queries")  # fmt: skip
+    parser.add_argument(
+        "--lead", type=float, default=15.0, help="seconds between a burst filed and its due instant"
+    )
+    parser.add_argument(
+        "--list-every",
+        type=float,
+        default=LIST_EVERY,
+        help="seconds between the measurement's list queries",
+    )
     parser.add_argument("--timeout", type=float, default=600.0, help="per burst, seconds")
     parser.add_argument("--scratch", default=None, help="folder for the servers' files")
     parser.add_argument("--json", default=None, help="also write the figures to this file")

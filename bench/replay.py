@@ -64,8 +64,10 @@ async def main() -> None:
     )
     for kind, per_round in rates.items():
         rate = statistics.mean(per_round)
-        print(f"  {kind:12s} {rate:6.1f}/s  {1000 / rate:5.1f} ms per replay"
-              f"  (rounds: {' '.join(f'{r:.1f}' for r in per_round)})")  # fmt: skip
+        print(
+            f"  {kind:12s} {rate:6.1f}/s  {1000 / rate:5.1f} ms per replay"
+            f"  (rounds: {' '.join(f'{r:.1f}' for r in per_round)})"
+        )
     ratios = [s / u for s, u in zip(rates["sandboxed"], rates["unsandboxed"], strict=True)]
     print(f"  ratio sandboxed/unsandboxed: {statistics.mean(ratios):.2f}")
 

@@ -32,12 +32,15 @@ async def dev_server(
         dev_server_existing_path=find("temporal"),
         dev_server_database_filename=str(folder / "bench.db"),
         dev_server_extra_args=[
-            "--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal",
+            "--sqlite-pragma",
+            "journal_mode=wal",
+            "--sqlite-pragma",
+            "synchronous=normal",
             *extra_args,
         ],
         search_attributes=sa.ALL,
         ui=False,
-    )  # fmt: skip
+    )
     try:
         yield env
     finally:

@@ -27,9 +27,12 @@ RULE_READING = 2
 # callback (R-ST-4), never reviewed (R-IN-7), never a repeat, escalated or multi-channel
 # complaint (R-IN-6). The monthly statistics' SQL is written from this too.
 FIRST_COORDINATION: dict[str, int | bool] = {
-    "reopen_count": 0, "review_count": 0, "repeat_count": 0, "escalated": False,
+    "reopen_count": 0,
+    "review_count": 0,
+    "repeat_count": 0,
+    "escalated": False,
     "multi_channel": False,
-}  # fmt: skip
+}
 # R-AN-4: the outcome a first coordination settled the case with, and its exemption.
 SETTLED: dict[str, str] = {"withdrawn": "withdrawn", "resolved": "satisfied_first_coordination"}
 # R-AN-4 (S3 特别说明): clearly outside insurance liability, a person's judgement, stays
@@ -47,8 +50,13 @@ OutcomeKind = Literal[
     "criticism_education", "warning", "fine", "demotion", "dismissal", "published_reprimand"
 ]
 OUTCOME_KINDS: tuple[OutcomeKind, ...] = (
-    "criticism_education", "warning", "fine", "demotion", "dismissal", "published_reprimand",
-)  # fmt: skip
+    "criticism_education",
+    "warning",
+    "fine",
+    "demotion",
+    "dismissal",
+    "published_reprimand",
+)
 
 # department_head: R-AC-4 (escalated and media complaints); crisis_conduct: R-CR-8, R-AC-6;
 # mis_selling: R-AC-6 (the person who misled the customer).
@@ -191,7 +199,7 @@ def appeal_window_end(
 ) -> datetime:
     """R-AC-2: an appeal outside the monthly cycle is accepted for `days` working days of the
     branch's calendar after the sheet went out (holidays, weekends and closures skipped)."""
-    return add_working_days(calendar, sent_at, days).at  # fmt: skip
+    return add_working_days(calendar, sent_at, days).at
 
 
 def first_coordination(
@@ -210,7 +218,7 @@ def first_coordination(
         "escalated": escalated,
         "multi_channel": multi_channel,
     }
-    return all(facts[k] == v for k, v in FIRST_COORDINATION.items())  # fmt: skip
+    return all(facts[k] == v for k, v in FIRST_COORDINATION.items())
 
 
 def exemption_from_facts(
@@ -227,9 +235,12 @@ def exemption_from_facts(
     repeat, escalated or multi-channel complaint. A case withdrawn or satisfied later stays
     accountable for its earlier handling. Clearly outside liability is a judgement: None."""
     settled = first_coordination(
-        reopen_count=reopen_count, review_count=review_count, repeat_count=repeat_count,
-        escalated=escalated, multi_channel=multi_channel,
-    )  # fmt: skip
+        reopen_count=reopen_count,
+        review_count=review_count,
+        repeat_count=repeat_count,
+        escalated=escalated,
+        multi_channel=multi_channel,
+    )
     return SETTLED.get(outcome or "") if settled else None
 
 
@@ -246,9 +257,14 @@ def exemption(facts: CaseFacts) -> str | None:
     """R-AN-4 for a compiled case: the determination's exemption if the facts allow it; none
     when the determination holds people accountable (effective, R-AN-2; a surveyor's
     instigation, R-AN-6); else what the facts propose."""
-    first: dict[str, Any] = {"outcome": facts.outcome, "reopen_count": facts.reopen_count,
-             "review_count": facts.review_count, "repeat_count": facts.repeat_count,
-             "escalated": facts.escalated, "multi_channel": facts.multi_channel}  # fmt: skip
+    first: dict[str, Any] = {
+        "outcome": facts.outcome,
+        "reopen_count": facts.reopen_count,
+        "review_count": facts.review_count,
+        "repeat_count": facts.repeat_count,
+        "escalated": facts.escalated,
+        "multi_channel": facts.multi_channel,
+    }
     if facts.reason_code in EXEMPTIONS:
         return facts.reason_code if exemption_holds(facts.reason_code, **first) else None
     if facts.effective or facts.reason_code == INSTIGATED:
@@ -272,13 +288,28 @@ def propose(facts: CaseFacts, policy: PenaltyPolicy | None = None) -> list[Propo
         else facts.decided_by
     )
 
-    def add(person: str, responsibility: Responsibility, reasons: list[str], low: int,
-            high: int, outcomes: list[OutcomeKind] | None = None) -> None:  # fmt: skip
-        proposals.append(Proposal(complaint_id=facts.complaint_id, branch=facts.branch,
-                                  manager=facts.supervisor, person=person,
-                                  responsibility=responsibility, reasons=reasons,
-                                  minimum=low, maximum=high, outcomes=outcomes or ["fine"],
-                                  determined_by=determined_by))  # fmt: skip
+    def add(
+        person: str,
+        responsibility: Responsibility,
+        reasons: list[str],
+        low: int,
+        high: int,
+        outcomes: list[OutcomeKind] | None = None,
+    ) -> None:
+        proposals.append(
+            Proposal(
+                complaint_id=facts.complaint_id,
+                branch=facts.branch,
+                manager=facts.supervisor,
+                person=person,
+                responsibility=responsibility,
+                reasons=reasons,
+                minimum=low,
+                maximum=high,
+                outcomes=outcomes or ["fine"],
+                determined_by=determined_by,
+            )
+        )
 
     if exemption(facts) is not None:  # R-AN-4 exempts the handling, not staff conduct
         _conduct(facts, p, add)
@@ -326,8 +357,7 @@ def propose(facts: CaseFacts, policy: PenaltyPolicy | None = None) -> list[Propo
         # R-IN-8: the review group weighs the amount involved; the proposal names it.
         reasons.append(f"amount involved {facts.amount_involved} CNY")
     if reasons and facts.referred_to and not facts.business_line:
-        reasons.append(f"awaiting the determination of business line {facts.referred_to} "
-                       "(R-AN-7)")  # fmt: skip
+        reasons.append(f"awaiting the determination of business line {facts.referred_to} (R-AN-7)")
     if reasons:
         # R-AC-5 (S2 art.22(1)): an effective complaint's direct person, reprimand and fine.
         outcomes: list[OutcomeKind] = (
@@ -341,16 +371,24 @@ def propose(facts: CaseFacts, policy: PenaltyPolicy | None = None) -> list[Propo
             for n, person in enumerate(levels):
                 if person == direct:
                     continue
-                add(person, "managerial", [f"managerial (level {n + 1}): {reasons[0]}"],
-                    round(low * share), round(high * share))  # fmt: skip
+                add(
+                    person,
+                    "managerial",
+                    [f"managerial (level {n + 1}): {reasons[0]}"],
+                    round(low * share),
+                    round(high * share),
+                )
                 share = p.higher_level_share
     if (facts.escalated or facts.media) and facts.department_head:
         why = "escalated" if facts.escalated else "reported by the media"
         base_low, base_high = p.effective_general if not accountable else (low, high)
-        add(facts.department_head, "department_head",
+        add(
+            facts.department_head,
+            "department_head",
             [f"department head: the complaint was {why} (R-AC-4)"],
             round(base_low * p.department_head_share),
-            round(base_high * p.department_head_share))  # fmt: skip
+            round(base_high * p.department_head_share),
+        )
     staff_reasons: list[str] = []
     fine = 0
     if facts.stage_breaches:
@@ -368,8 +406,9 @@ def propose(facts: CaseFacts, policy: PenaltyPolicy | None = None) -> list[Propo
 
 
 class _Add(Protocol):
-    def __call__(self, person: str, responsibility: Responsibility, reasons: list[str],
-                 low: int, high: int) -> None: ...  # fmt: skip
+    def __call__(
+        self, person: str, responsibility: Responsibility, reasons: list[str], low: int, high: int
+    ) -> None: ...
 
 
 def _conduct(facts: CaseFacts, p: PenaltyPolicy, add: _Add) -> None:
@@ -398,8 +437,13 @@ def _conduct(facts: CaseFacts, p: PenaltyPolicy, add: _Add) -> None:
         )
         add(person, "crisis_conduct", grounds, low, high)
     for person, grounds in misled.items():
-        add(person, "mis_selling", grounds, p.mis_selling[0] * len(grounds),
-            p.mis_selling[1] * len(grounds))  # fmt: skip
+        add(
+            person,
+            "mis_selling",
+            grounds,
+            p.mis_selling[0] * len(grounds),
+            p.mis_selling[1] * len(grounds),
+        )
 
 
 def staff_ground_item(ground: StaffGround, policy: PenaltyPolicy | None = None) -> tuple[int, int]:

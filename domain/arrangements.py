@@ -91,8 +91,10 @@ def problems(a: YearArrangement) -> list[str]:
         names.add(f.name)
         if not f.holidays and not f.makeup_workdays:
             wrong.append(f"{where}: neither a day off nor a make-up working day")
-        for field, days, kind in (("holidays", f.holidays, off),
-                                  ("makeup_workdays", f.makeup_workdays, work)):  # fmt: skip
+        for field, days, kind in (
+            ("holidays", f.holidays, off),
+            ("makeup_workdays", f.makeup_workdays, work),
+        ):
             for d in days:
                 if d.year != a.year:
                     wrong.append(f"{where}.{field}: {_day(d)} is not in {a.year}")
@@ -101,11 +103,14 @@ def problems(a: YearArrangement) -> list[str]:
                 kind.setdefault(d, f.name)
         for d in f.makeup_workdays:
             if d.weekday() < 5:
-                wrong.append(f"{where}.makeup_workdays: {_day(d)} is a weekday; a make-up "
-                             "working day is a Saturday or a Sunday")  # fmt: skip
+                wrong.append(
+                    f"{where}.makeup_workdays: {_day(d)} is a weekday; a make-up "
+                    "working day is a Saturday or a Sunday"
+                )
     for d in sorted(set(off) & set(work)):
-        wrong.append(f"{_day(d)} is both a day off ({off[d]}) and a make-up working day "
-                     f"({work[d]})")  # fmt: skip
+        wrong.append(
+            f"{_day(d)} is both a day off ({off[d]}) and a make-up working day ({work[d]})"
+        )
     for i, f in enumerate(a.festivals):
         if not f.holidays:
             continue
@@ -130,12 +135,14 @@ def with_arrangement(cal: WorkCalendar, a: YearArrangement, source: str) -> Work
     holidays = {d: v for d, v in cal.holidays.items() if d.year != a.year} | a.holidays()
     makeup = {d: v for d, v in cal.makeup_workdays.items() if d.year != a.year}
     makeup |= a.makeup_workdays()
-    return cal.model_copy(update={
-        "holidays": dict(sorted(holidays.items())),
-        "makeup_workdays": dict(sorted(makeup.items())),
-        "known_years": tuple(sorted({*cal.known_years, a.year})),
-        "entered": dict(sorted((cal.entered | {a.year: source}).items())),
-    })  # fmt: skip
+    return cal.model_copy(
+        update={
+            "holidays": dict(sorted(holidays.items())),
+            "makeup_workdays": dict(sorted(makeup.items())),
+            "known_years": tuple(sorted({*cal.known_years, a.year})),
+            "entered": dict(sorted((cal.entered | {a.year: source}).items())),
+        }
+    )
 
 
 def merged(case: WorkCalendar, fresh: WorkCalendar, years: Iterable[int]) -> WorkCalendar:
@@ -148,13 +155,18 @@ def merged(case: WorkCalendar, fresh: WorkCalendar, years: Iterable[int]) -> Wor
     makeup = {
         d: v for d, v in fresh.makeup_workdays.items() if d.year in new and d not in case.holidays
     } | dict(case.makeup_workdays)
-    return case.model_copy(update={
-        "holidays": dict(sorted(holidays.items())),
-        "makeup_workdays": dict(sorted(makeup.items())),
-        "known_years": tuple(sorted({*case.known_years, *new})),
-        "entered": dict(sorted((case.entered | {y: s for y, s in fresh.entered.items()
-                                                if y in new}).items())),
-    })  # fmt: skip
+    return case.model_copy(
+        update={
+            "holidays": dict(sorted(holidays.items())),
+            "makeup_workdays": dict(sorted(makeup.items())),
+            "known_years": tuple(sorted({*case.known_years, *new})),
+            "entered": dict(
+                sorted(
+                    (case.entered | {y: s for y, s in fresh.entered.items() if y in new}).items()
+                )
+            ),
+        }
+    )
 
 
 def differences(
@@ -170,10 +182,14 @@ def differences(
     lib_off, lib_work = of_year(library_holidays), of_year(library_workdays)
     out = [f"{_day(d)}: a day off as entered, not in the library" for d in entered_off - lib_off]
     out += [f"{_day(d)}: a day off in the library, not as entered" for d in lib_off - entered_off]
-    out += [f"{_day(d)}: a make-up working day as entered, not in the library"
-            for d in entered_work - lib_work]  # fmt: skip
-    out += [f"{_day(d)}: a make-up working day in the library, not as entered"
-            for d in lib_work - entered_work]  # fmt: skip
+    out += [
+        f"{_day(d)}: a make-up working day as entered, not in the library"
+        for d in entered_work - lib_work
+    ]
+    out += [
+        f"{_day(d)}: a make-up working day in the library, not as entered"
+        for d in lib_work - entered_work
+    ]
     return sorted(out)
 
 
@@ -182,8 +198,9 @@ def pending_years(cal: WorkCalendar, clocks: Iterable[Clock], now: datetime) -> 
     years: set[int] = set()
     for c in clocks:
         if c.provisional and c.met_at is None and c.breached_at is None and c.due_at > now:
-            years |= {y for y in range(c.started_at.year, c.due_at.year + 1)
-                      if y not in cal.known_years}  # fmt: skip
+            years |= {
+                y for y in range(c.started_at.year, c.due_at.year + 1) if y not in cal.known_years
+            }
     return years
 
 
@@ -210,13 +227,15 @@ def replanned(
         left = between(before, now, warn)
         warn = next_working_instant(after, add_working_time(after, now, left).at)
     today = now.date()
-    return clock.model_copy(update={
-        "due_at": result.at,
-        "warn_at": warn,
-        "provisional": result.provisional,
-        "skipped_holidays": [d for d in clock.skipped_holidays if d < today]
-        + list(result.skipped_holidays),
-        "makeup_workdays": [d for d in clock.makeup_workdays if d < today]
-        + list(result.makeup_workdays),
-        "basis": f"{clock.basis}; moved from {clock.due_at.isoformat()}: {why}",
-    })  # fmt: skip
+    return clock.model_copy(
+        update={
+            "due_at": result.at,
+            "warn_at": warn,
+            "provisional": result.provisional,
+            "skipped_holidays": [d for d in clock.skipped_holidays if d < today]
+            + list(result.skipped_holidays),
+            "makeup_workdays": [d for d in clock.makeup_workdays if d < today]
+            + list(result.makeup_workdays),
+            "basis": f"{clock.basis}; moved from {clock.due_at.isoformat()}: {why}",
+        }
+    )

@@ -157,7 +157,16 @@ def flags(
         trailing = [m.get((branch, dimension, key), 0) for m in before]
         if well_above(count, trailing, policy):
             mean = sum(trailing) / len(trailing) if trailing else 0.0
-            found.append(Flag.model_validate({
-                "branch": branch, "dimension": dimension, "key": key, "count": count,
-                "trailing": trailing, "trailing_mean": mean}))  # fmt: skip
+            found.append(
+                Flag.model_validate(
+                    {
+                        "branch": branch,
+                        "dimension": dimension,
+                        "key": key,
+                        "count": count,
+                        "trailing": trailing,
+                        "trailing_mean": mean,
+                    }
+                )
+            )
     return found

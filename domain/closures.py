@@ -32,12 +32,14 @@ def with_closure(cal: WorkCalendar, first: date, last: date, reason: str) -> Wor
     days = closed_days(first, last)
     holidays = dict(cal.holidays) | {d: f"closure: {reason}" for d in days}
     makeup = {d: v for d, v in cal.makeup_workdays.items() if d not in days}
-    return cal.model_copy(update={"holidays": dict(sorted(holidays.items())),
-                                  "makeup_workdays": makeup})  # fmt: skip
+    return cal.model_copy(
+        update={"holidays": dict(sorted(holidays.items())), "makeup_workdays": makeup}
+    )
 
 
-def moved(before: WorkCalendar, after: WorkCalendar, clock: Clock, now: datetime,
-          why: str) -> Clock | None:  # fmt: skip
+def moved(
+    before: WorkCalendar, after: WorkCalendar, clock: Clock, now: datetime, why: str
+) -> Clock | None:
     """The clock with its deadline moved by the closure, or None if it does not move (met,
     breached, paused, at any hour, or the closure outside its remaining span)."""
     if clock.met_at is not None or clock.breached_at is not None or clock.paused_at is not None:
@@ -62,7 +64,10 @@ def moved(before: WorkCalendar, after: WorkCalendar, clock: Clock, now: datetime
     warn = clock.warn_at
     if warn is not None and clock.warned_at is None and warn > now:
         warn = warn + shift
-    return clock.model_copy(update={
-        "due_at": due, "warn_at": warn,
-        "basis": f"{clock.basis}; moved from {clock.due_at.isoformat()}: {why}",
-    })  # fmt: skip
+    return clock.model_copy(
+        update={
+            "due_at": due,
+            "warn_at": warn,
+            "basis": f"{clock.basis}; moved from {clock.due_at.isoformat()}: {why}",
+        }
+    )

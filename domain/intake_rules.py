@@ -25,9 +25,18 @@ BANK_CHANNELS = frozenset({Channel.BANK_OUTLET})
 # R-CR-2, R-CR-4: words a notice to the customer about a hand-over must never hold: it tells
 # the time arrangement, never an outcome (compensation, a guaranteed result).
 PROMISE_WORDS = (
-    "promise", "guarantee", "compensat", "refund", "will be paid", "we will pay", "赔偿",
-    "承诺", "保证", "退保", "赔付",
-)  # fmt: skip
+    "promise",
+    "guarantee",
+    "compensat",
+    "refund",
+    "will be paid",
+    "we will pay",
+    "赔偿",
+    "承诺",
+    "保证",
+    "退保",
+    "赔付",
+)
 
 
 class ClosedCase(Derived):

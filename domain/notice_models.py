@@ -28,9 +28,16 @@ class NoticeKind(StrEnum):
 
 # Who a notice is for (the relay finds their address by role).
 Recipient = Literal[
-    "customer", "owner", "supervisor", "superior", "headquarters", "regulator", "first_receiver",
-    "hr", "finance",  # R-AC-5: the branch's HR and finance departments
-]  # fmt: skip
+    "customer",
+    "owner",
+    "supervisor",
+    "superior",
+    "headquarters",
+    "regulator",
+    "first_receiver",
+    "hr",
+    "finance",  # R-AC-5: the branch's HR and finance departments
+]
 
 
 class CustomerTemplate(StrEnum):

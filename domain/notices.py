@@ -191,9 +191,15 @@ def case_orphaned(complaint_id: str, stage: str, status: str, workflow_id: str) 
 
 
 def hot_spot_overdue(
-    hot_spot_id: int, period: str, branch: str, dimension: str, key: str, count: int,
-    due_on: date, reminders: int,
-) -> Words:  # fmt: skip
+    hot_spot_id: int,
+    period: str,
+    branch: str,
+    dimension: str,
+    key: str,
+    count: int,
+    due_on: date,
+    reminders: int,
+) -> Words:
     """R-AN-8: to a hot spot's rectification owner, each day it is overdue."""
     what = f"the cause {key}" if dimension == "cause" else f"the product {key}"
     return (

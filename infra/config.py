@@ -155,8 +155,9 @@ def _status_page(env: Mapping[str, str]) -> _StatusPage:
     try:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"COMPLAINTS_TIME_ZONE must be a time zone such as Asia/Shanghai, "
-                         f"not {zone!r}") from None  # fmt: skip
+        raise ValueError(
+            f"COMPLAINTS_TIME_ZONE must be a time zone such as Asia/Shanghai, not {zone!r}"
+        ) from None
     burst = int(env.get("COMPLAINTS_STATUS_BURST") or Settings.status_burst)
     rate = float(env.get("COMPLAINTS_STATUS_RATE_PER_MINUTE") or Settings.status_rate_per_minute)
     if burst < 1 or rate <= 0:

@@ -175,36 +175,131 @@ SUPERVISOR = {"role": "supervisor"}
 
 SCRIPT = (
     Step(3, "DEMO-0004", "record_contact", {"actor": "wu.fang", **HANDLER, "method": "phone"}),
-    Step(5, "DEMO-0003", "report_crisis", {"actor": "chen.jing", **HANDLER, "level": "superior",
-         "summary": "Six customers at the Tianhe bank outlet; the branch team is on site."}),
-    Step(6, "DEMO-0005", "withdraw", {"actor": "xu.ting", **HANDLER,
-         "reason": "Duplicate debit refunded by the bank; customer withdrew on the phone."}),
-    Step(10, "DEMO-0006", "escalate_crisis", {"actor": "yang.yang", **HANDLER,
-         "reasons": ["reported by a local news app"]}),
-    Step(15, "DEMO-0004", "submit_investigation", {"actor": "wu.fang", **HANDLER,
-         "findings": "Garage quote includes parts not damaged in this accident.",
-         "proposed_resolution": "Re-inspect at an authorised garage and pay the agreed amount.",
-         "difficulty": "loss_assessment"}),
-    Step(20, "DEMO-0006", "report_crisis", {"actor": "yang.yang", **HANDLER, "level": "superior",
-         "summary": "Media enquiry about a refused accident claim; statement being prepared."}),
-    Step(25, "DEMO-0004", "decide_resolution", {"actor": "zhang.wei", **SUPERVISOR,
-         "approved": True}),
-    Step(4, "DEMO-0007", "transfer_to_insurer", {"actor": "qian.li", **HANDLER,
-         "insurer": "Bancassurance, Nanjing Gulou", "days": 2,
-         "requirements": "The outlet could not settle it on the spot."}),
-    Step(8, "DEMO-0007", "escalate_crisis", {"actor": "qian.li", **HANDLER,
-         "reasons": ["relatives gathered at the outlet", "outlet's normal operation disrupted"],
-         "people_count": 5}),
-    Step(12, "DEMO-0007", "classify_policy", {"actor": "huang.lei", **SUPERVISOR,
-         "signed_personally": False, "callback_compliant": True,
-         "insurer": "Bancassurance, Nanjing Gulou", "days": 5}),
-    Step(30, "DEMO-0007", "report_crisis", {"actor": "qian.li", **HANDLER, "level": "superior",
-         "summary": "Five people at the Xinjiekou outlet; flawed policy referred to the insurer."}),
-    Step(60, "DEMO-0003", "report_crisis", {"actor": "huang.lei", **SUPERVISOR,
-         "level": "headquarters", "summary": "Group protest handled; see the branch report."}),
-    Step(90, "DEMO-0006", "report_crisis", {"actor": "huang.lei", **SUPERVISOR,
-         "level": "headquarters", "summary": "Media enquiry answered; claim under re-review."}),
-)  # fmt: skip
+    Step(
+        5,
+        "DEMO-0003",
+        "report_crisis",
+        {
+            "actor": "chen.jing",
+            **HANDLER,
+            "level": "superior",
+            "summary": "Six customers at the Tianhe bank outlet; the branch team is on site.",
+        },
+    ),
+    Step(
+        6,
+        "DEMO-0005",
+        "withdraw",
+        {
+            "actor": "xu.ting",
+            **HANDLER,
+            "reason": "Duplicate debit refunded by the bank; customer withdrew on the phone.",
+        },
+    ),
+    Step(
+        10,
+        "DEMO-0006",
+        "escalate_crisis",
+        {"actor": "yang.yang", **HANDLER, "reasons": ["reported by a local news app"]},
+    ),
+    Step(
+        15,
+        "DEMO-0004",
+        "submit_investigation",
+        {
+            "actor": "wu.fang",
+            **HANDLER,
+            "findings": "Garage quote includes parts not damaged in this accident.",
+            "proposed_resolution": "Re-inspect at an authorised garage and pay the agreed amount.",
+            "difficulty": "loss_assessment",
+        },
+    ),
+    Step(
+        20,
+        "DEMO-0006",
+        "report_crisis",
+        {
+            "actor": "yang.yang",
+            **HANDLER,
+            "level": "superior",
+            "summary": "Media enquiry about a refused accident claim; statement being prepared.",
+        },
+    ),
+    Step(
+        25, "DEMO-0004", "decide_resolution", {"actor": "zhang.wei", **SUPERVISOR, "approved": True}
+    ),
+    Step(
+        4,
+        "DEMO-0007",
+        "transfer_to_insurer",
+        {
+            "actor": "qian.li",
+            **HANDLER,
+            "insurer": "Bancassurance, Nanjing Gulou",
+            "days": 2,
+            "requirements": "The outlet could not settle it on the spot.",
+        },
+    ),
+    Step(
+        8,
+        "DEMO-0007",
+        "escalate_crisis",
+        {
+            "actor": "qian.li",
+            **HANDLER,
+            "reasons": ["relatives gathered at the outlet", "outlet's normal operation disrupted"],
+            "people_count": 5,
+        },
+    ),
+    Step(
+        12,
+        "DEMO-0007",
+        "classify_policy",
+        {
+            "actor": "huang.lei",
+            **SUPERVISOR,
+            "signed_personally": False,
+            "callback_compliant": True,
+            "insurer": "Bancassurance, Nanjing Gulou",
+            "days": 5,
+        },
+    ),
+    Step(
+        30,
+        "DEMO-0007",
+        "report_crisis",
+        {
+            "actor": "qian.li",
+            **HANDLER,
+            "level": "superior",
+            "summary": (
+                "Five people at the Xinjiekou outlet; flawed policy referred to the insurer."
+            ),
+        },
+    ),
+    Step(
+        60,
+        "DEMO-0003",
+        "report_crisis",
+        {
+            "actor": "huang.lei",
+            **SUPERVISOR,
+            "level": "headquarters",
+            "summary": "Group protest handled; see the branch report.",
+        },
+    ),
+    Step(
+        90,
+        "DEMO-0006",
+        "report_crisis",
+        {
+            "actor": "huang.lei",
+            **SUPERVISOR,
+            "level": "headquarters",
+            "summary": "Media enquiry answered; claim under re-review.",
+        },
+    ),
+)
 
 
 async def file(client: Client, task_queue: str, now: datetime | None = None) -> None:
@@ -241,14 +336,26 @@ async def act(client: Client, step: Step) -> None:
     try:
         state = await contract.act(client, step.complaint_id, step.action, payload, sender)
     except WorkflowUpdateFailedError as err:
-        log.warning("demo action refused", complaint_id=step.complaint_id, action=step.action,
-                    reason=str(err.cause or err))  # fmt: skip
+        log.warning(
+            "demo action refused",
+            complaint_id=step.complaint_id,
+            action=step.action,
+            reason=str(err.cause or err),
+        )
     except RPCError as err:  # e.g. the case already finished in an earlier demo run
-        log.warning("demo action skipped", complaint_id=step.complaint_id, action=step.action,
-                    reason=err.message)  # fmt: skip
+        log.warning(
+            "demo action skipped",
+            complaint_id=step.complaint_id,
+            action=step.action,
+            reason=err.message,
+        )
     else:
-        log.info("demo action", complaint_id=step.complaint_id, action=step.action,
-                 stage=state.stage.value)  # fmt: skip
+        log.info(
+            "demo action",
+            complaint_id=step.complaint_id,
+            action=step.action,
+            stage=state.stage.value,
+        )
 
 
 async def run(client: Client, task_queue: str) -> None:

@@ -121,10 +121,17 @@ def _port_taken(port: int) -> bool:
 async def _is_temporal(port: int) -> bool:
     """Ask with the CLI (a subprocess, so a stuck probe is simply killed)."""
     probe = await asyncio.create_subprocess_exec(
-        find("temporal"), "operator", "cluster", "health", "--address", f"{HOST}:{port}",
-        "--command-timeout", "3s",
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
+        find("temporal"),
+        "operator",
+        "cluster",
+        "health",
+        "--address",
+        f"{HOST}:{port}",
+        "--command-timeout",
+        "3s",
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
     try:
         return await asyncio.wait_for(probe.wait(), timeout=5) == 0
     except TimeoutError:
@@ -145,12 +152,24 @@ async def start_server(
 ) -> Process:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     command = [
-        "server", "start-dev",
-        "--db-filename", str(settings.data_dir / "temporal.db"),
-        "--ip", HOST, "--port", str(args.port), "--ui-port", str(_embedded_ui_port(args)),
-        "--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal",
-        "--log-level", "warn", *cli_flags(contract.SEARCH_ATTRIBUTES),
-    ]  # fmt: skip
+        "server",
+        "start-dev",
+        "--db-filename",
+        str(settings.data_dir / "temporal.db"),
+        "--ip",
+        HOST,
+        "--port",
+        str(args.port),
+        "--ui-port",
+        str(_embedded_ui_port(args)),
+        "--sqlite-pragma",
+        "journal_mode=wal",
+        "--sqlite-pragma",
+        "synchronous=normal",
+        "--log-level",
+        "warn",
+        *cli_flags(contract.SEARCH_ATTRIBUTES),
+    ]
     if namespace != "default":
         command += ["--namespace", namespace]
     if args.headless:
@@ -230,13 +249,16 @@ def banner(args: argparse.Namespace, settings: Settings, namespace: str, speed: 
         rows += [(f"  {name}", f"{ui}?query={quote(query)}") for name, query in filters.items()]
     rows += [
         ("gRPC", f"{HOST}:{args.port} (namespace {namespace}, task queue {settings.task_queue})"),
-        ("CLI (paste)", f'export PATH="{Path(find("temporal")).parent}:$PATH" '
-                        f"TEMPORAL_ADDRESS={HOST}:{args.port} TEMPORAL_NAMESPACE={namespace}"),
+        (
+            "CLI (paste)",
+            f'export PATH="{Path(find("temporal")).parent}:$PATH" '
+            f"TEMPORAL_ADDRESS={HOST}:{args.port} TEMPORAL_NAMESPACE={namespace}",
+        ),
         ("try", "temporal workflow list --query 'ComplaintGrade=\"major\"'"),
         ("working time", f"x{speed:g}" + (" (real time)" if speed == 1 else " (fast demo clock)")),
         ("data folder", str(settings.data_dir)),
         ("server log", str(settings.data_dir / "temporal.log")),
-    ]  # fmt: skip
+    ]
     lines = [f"  {label:<20}{value}" for label, value in rows]
     return "\n".join(
         ["", "Complaints dev environment is up", *lines, "Ctrl-C stops everything.", ""]
@@ -332,20 +354,32 @@ async def serve(
     api_pool = await create_pool(dsn, min_size=1, max_size=5)
     api = _ApiServer(
         uvicorn.Config(
-            create_app(client, api_pool, task_queue=settings.task_queue,
-                       codec_router=codec_router_from_env(client.namespace)),
-            host=HOST, port=args.api_port, log_level="warning", access_log=False,
+            create_app(
+                client,
+                api_pool,
+                task_queue=settings.task_queue,
+                codec_router=codec_router_from_env(client.namespace),
+            ),
+            host=HOST,
+            port=args.api_port,
+            log_level="warning",
+            access_log=False,
         )
-    )  # fmt: skip
+    )
     serving = asyncio.create_task(api.serve())
     guard: _ApiServer | None = None
     guarding: asyncio.Task[None] | None = None
     if not args.headless:  # the public Web UI port: the embedded UI behind the guard
-        guard = _ApiServer(uvicorn.Config(
-            ui_guard.create_app(f"http://{HOST}:{_embedded_ui_port(args)}"),
-            host=HOST, port=args.ui_port, log_level="warning", access_log=False,
-            timeout_graceful_shutdown=2,  # the UI long-polls histories: don't wait them out
-        ))  # fmt: skip
+        guard = _ApiServer(
+            uvicorn.Config(
+                ui_guard.create_app(f"http://{HOST}:{_embedded_ui_port(args)}"),
+                host=HOST,
+                port=args.ui_port,
+                log_level="warning",
+                access_log=False,
+                timeout_graceful_shutdown=2,  # the UI long-polls histories: don't wait them out
+            )
+        )
         guarding = asyncio.create_task(guard.serve())
     key_file, ui_codec = args.dev_identity
     try:
@@ -363,20 +397,22 @@ async def serve(
             ) as worker_http_port,
         ):
             args.extra_banner = [
-                ("complaint desk", f"http://{HOST}:{args.api_port}/desk "
-                                   "(sign in as the dev user)"),
+                ("complaint desk", f"http://{HOST}:{args.api_port}/desk (sign in as the dev user)"),
                 ("HTTP API", f"http://{HOST}:{args.api_port}/docs"),
                 ("API key (dev)", f"export KEY=$(cat {key_file})"),
                 ("codec server", f"http://{HOST}:{args.api_port}/codec (payloads encrypted)"),
                 ("UI codec (dev user)", ui_codec),
                 ("case links", os.environ.get(ENV_CASE_URL) or "none"),
                 ("API metrics", f"http://{HOST}:{args.api_port}/metrics"),
-                ("worker metrics", f"http://{HOST}:{worker_http_port}/metrics "
-                                   "(probes: /healthz, /readyz)"),
+                (
+                    "worker metrics",
+                    f"http://{HOST}:{worker_http_port}/metrics (probes: /healthz, /readyz)",
+                ),
                 ("calendar years", await _calendar_years(api_pool, speed)),
-                ("sms/phone sink", f"{sms.url} → {sms.folder}/") if sms is not None
+                ("sms/phone sink", f"{sms.url} → {sms.folder}/")
+                if sms is not None
                 else ("sms/phone gateway", os.environ[SMS_GATEWAY_URL]),
-            ]  # fmt: skip
+            ]
             return await _serve(client, server, args, settings, speed, stop, worker, sink, dsn)
     finally:
         api.should_exit = True
@@ -425,8 +461,9 @@ def codec_setup(args: argparse.Namespace, settings: Settings) -> None:
         if not path.exists() and (settings.data_dir / "temporal.db").exists():
             log.warning(
                 "new codec keys for an existing temporal.db: cases encrypted under lost keys "
-                "will fail with 'unknown key id'", key_file=str(path),
-            )  # fmt: skip
+                "will fail with 'unknown key id'",
+                key_file=str(path),
+            )
         ensure_key_file(path)
         env[ENV_KEYS_FILE] = str(path)
     KeyRing.from_env()  # a bad configuration fails here, not in the middle of a connect
@@ -519,8 +556,11 @@ async def _serve(
     await asyncio.wait({running, watching, stopping}, return_when=asyncio.FIRST_COMPLETED)
     code = 0 if stopping.done() else 1
     if watching.done() and not stopping.done():
-        log.error("the dev server exited unexpectedly", exit_code=watching.result(),
-                  log_file=str(settings.data_dir / "temporal.log"))  # fmt: skip
+        log.error(
+            "the dev server exited unexpectedly",
+            exit_code=watching.result(),
+            log_file=str(settings.data_dir / "temporal.log"),
+        )
     log.info("stopping")
     for task in (demo_task, watching, stopping):
         if task is not None:

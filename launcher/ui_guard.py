@@ -47,10 +47,20 @@ REFUSED_WORKFLOW_ACTIONS = frozenset({"terminate", "reset", "cancel"})
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Headers some frameworks read to change a request's method; refused rather than trusted.
 METHOD_OVERRIDES = ("x-http-method-override", "x-http-method", "x-method-override")
-HOP_BY_HOP = frozenset({
-    "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
-    "transfer-encoding", "upgrade", "host", "content-length",
-})  # fmt: skip
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "host",
+        "content-length",
+    }
+)
 
 
 def refusal(method: str, raw_path: str, headers: httpx.Headers | dict[str, str]) -> str | None:
@@ -102,9 +112,11 @@ def create_app(upstream: str) -> Starlette:
             return await _settings(client, headers)
         body = await request.body()
         sent = client.build_request(
-            request.method, raw_path + (f"?{query}" if query else ""), headers=headers,
+            request.method,
+            raw_path + (f"?{query}" if query else ""),
+            headers=headers,
             content=body,
-        )  # fmt: skip
+        )
         upstream_response = await client.send(sent, stream=True)
         response = StreamingResponse(
             upstream_response.aiter_raw(),
@@ -128,8 +140,11 @@ async def _settings(client: httpx.AsyncClient, headers: list[tuple[str, str]]) -
     sent = [(k, v) for k, v in headers if k.lower() != "accept-encoding"]
     answer = await client.get(SETTINGS_PATH, headers=sent)
     if answer.status_code != 200:
-        return Response(answer.content, status_code=answer.status_code,
-                        media_type=answer.headers.get("content-type"))  # fmt: skip
+        return Response(
+            answer.content,
+            status_code=answer.status_code,
+            media_type=answer.headers.get("content-type"),
+        )
     settings = json.loads(answer.content)
     settings.update(DISABLED_SETTINGS)
     response = JSONResponse(settings)

@@ -70,8 +70,9 @@ async def entries(
             limit,
         )
     else:
-        rows = await db.fetch(SCOPED_ENTRIES, complaint_id, actor, since, until, limit,
-                              list(branches))  # fmt: skip
+        rows = await db.fetch(
+            SCOPED_ENTRIES, complaint_id, actor, since, until, limit, list(branches)
+        )
     return [Access(**dict(r)) for r in rows]
 
 

@@ -173,9 +173,21 @@ async def record_cycle(
     await conn.execute(INSERT_CYCLE, period, starts_on, ends_on, appeal_until, rule_reading)
     await conn.executemany(
         INSERT_ITEM,
-        [(period, p.complaint_id, p.person, p.responsibility, p.reasons, p.minimum, p.maximum,
-          list(p.outcomes), p.determined_by) for p in proposals],
-    )  # fmt: skip
+        [
+            (
+                period,
+                p.complaint_id,
+                p.person,
+                p.responsibility,
+                p.reasons,
+                p.minimum,
+                p.maximum,
+                list(p.outcomes),
+                p.determined_by,
+            )
+            for p in proposals
+        ],
+    )
 
 
 async def publish_cycle(conn: Connection, period: str, items: Sequence[DecidedItem]) -> None:
@@ -186,11 +198,31 @@ async def publish_cycle(conn: Connection, period: str, items: Sequence[DecidedIt
         return
     await conn.executemany(
         DECIDE_ITEM,
-        [(period, i.complaint_id, i.person, i.responsibility, i.decided_penalty, i.decided_by,
-          i.appeal, i.appeal_decision, i.reasons, i.minimum, i.maximum, i.reprimand,
-          i.sheet_sent_at, i.appeal_by, i.appeal_evidence, i.branch, list(i.outcomes),
-          list(i.decided_outcomes), i.determined_by) for i in items],
-    )  # fmt: skip
+        [
+            (
+                period,
+                i.complaint_id,
+                i.person,
+                i.responsibility,
+                i.decided_penalty,
+                i.decided_by,
+                i.appeal,
+                i.appeal_decision,
+                i.reasons,
+                i.minimum,
+                i.maximum,
+                i.reprimand,
+                i.sheet_sent_at,
+                i.appeal_by,
+                i.appeal_evidence,
+                i.branch,
+                list(i.outcomes),
+                list(i.decided_outcomes),
+                i.determined_by,
+            )
+            for i in items
+        ],
+    )
     await conn.execute(PUBLISH_CYCLE, period)
 
 

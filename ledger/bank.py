@@ -49,20 +49,45 @@ async def write_bank(conn: Connection, record: LedgerRecord) -> None:
     outlet = f.bank_outlet if f else None
     amount = f.amount_involved if f else None
     handoffs = [
-        (h.key, h.kind, h.to, h.requirements, h.started_by, h.started_at, h.due_at,
-         h.completed_by, h.completed_at, h.outcome)
+        (
+            h.key,
+            h.kind,
+            h.to,
+            h.requirements,
+            h.started_by,
+            h.started_at,
+            h.due_at,
+            h.completed_by,
+            h.completed_at,
+            h.outcome,
+        )
         for h in bank.handoffs
-    ]  # fmt: skip
+    ]
     classes = [
-        (c.decided_at, c.policy_class.value, c.signed_personally, c.callback_compliant,
-         c.mis_selling_proof, c.basis, c.decided_by)
+        (
+            c.decided_at,
+            c.policy_class.value,
+            c.signed_personally,
+            c.callback_compliant,
+            c.mis_selling_proof,
+            c.basis,
+            c.decided_by,
+        )
         for c in bank.classifications
-    ]  # fmt: skip
+    ]
     await conn.execute(
         BANK,
-        record.state.complaint_id, f and f.first_receiver, outlet and outlet.bank,
-        outlet and outlet.outlet, outlet and outlet.responsible_person,
-        amount and amount.amount, amount and amount.currency, f and f.repeat_of,
-        f and f.policy_class and f.policy_class.value, f is not None, record.version,
-        *columns(handoffs, 10), *columns(classes, 7),
-    )  # fmt: skip
+        record.state.complaint_id,
+        f and f.first_receiver,
+        outlet and outlet.bank,
+        outlet and outlet.outlet,
+        outlet and outlet.responsible_person,
+        amount and amount.amount,
+        amount and amount.currency,
+        f and f.repeat_of,
+        f and f.policy_class and f.policy_class.value,
+        f is not None,
+        record.version,
+        *columns(handoffs, 10),
+        *columns(classes, 7),
+    )

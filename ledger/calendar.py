@@ -51,11 +51,16 @@ async def entered_years(db: Queryable) -> list[int]:
     return sorted(int(r["scope"]) for r in await db.fetch(EVERY_YEAR))
 
 
-async def add_version(db: Queryable, year: int, effective_from: datetime, body: dict[str, Any],
-                      reason: str, changed_by: str) -> dict[str, Any]:  # fmt: skip
+async def add_version(
+    db: Queryable,
+    year: int,
+    effective_from: datetime,
+    body: dict[str, Any],
+    reason: str,
+    changed_by: str,
+) -> dict[str, Any]:
     """A new version (`version`, `changed_at`); the earlier ones stay."""
-    row = await db.fetchrow(INSERT, str(year), effective_from, json.dumps(body), reason,
-                            changed_by)  # fmt: skip
+    row = await db.fetchrow(INSERT, str(year), effective_from, json.dumps(body), reason, changed_by)
     assert row is not None
     return dict(row)
 

@@ -68,10 +68,20 @@ async def write(conn: Connection, record: LedgerRecord) -> None:
     cid, version = record.state.complaint_id, record.version
     if record.crisis_records:
         rows = [
-            (r.seq, r.kind, r.at, r.actor, r.level, r.person, r.detail,
-             _json_list(r.attachments), r.due_at, r.late)
+            (
+                r.seq,
+                r.kind,
+                r.at,
+                r.actor,
+                r.level,
+                r.person,
+                r.detail,
+                _json_list(r.attachments),
+                r.due_at,
+                r.late,
+            )
             for r in record.crisis_records
-        ]  # fmt: skip
+        ]
         await conn.execute(CRISIS, cid, *columns(rows, 10), version)
     if record.conduct_events:
         conduct = [

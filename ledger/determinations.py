@@ -85,9 +85,18 @@ async def determine(
     """Record the case's determination, replacing an earlier one; True if it is the first.
     `business_line`: the line that made it, on a referral (R-AN-7)."""
     inserted: bool = await conn.fetchval(
-        UPSERT, complaint_id, effective, reason_code, direct_person, managerial_person,
-        decided_by, note, managerial_levels or [], department_head, business_line,
-    )  # fmt: skip
+        UPSERT,
+        complaint_id,
+        effective,
+        reason_code,
+        direct_person,
+        managerial_person,
+        decided_by,
+        note,
+        managerial_levels or [],
+        department_head,
+        business_line,
+    )
     return inserted
 
 

@@ -77,9 +77,18 @@ async def attach(
         " media_type, size_bytes, sha256, key_id, sealed, uploaded_by)"
         " VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
         f" ON CONFLICT DO NOTHING RETURNING {_COLUMNS}",
-        eid, complaint_id, owner_kind, owner_id, filename, media_type, len(content), digest,
-        key_id, blob, uploaded_by,
-    )  # fmt: skip
+        eid,
+        complaint_id,
+        owner_kind,
+        owner_id,
+        filename,
+        media_type,
+        len(content),
+        digest,
+        key_id,
+        blob,
+        uploaded_by,
+    )
     if row is not None:
         return Evidence(**dict(row)), True
     existing = await find(db, eid)

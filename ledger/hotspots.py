@@ -54,13 +54,19 @@ def month_window(period: str, back: int) -> list[tuple[str, datetime, datetime]]
         index = year * 12 + month - 1 - k
         y, m = divmod(index, 12)
         ny, nm = divmod(index + 1, 12)
-        out.append((f"{y:04d}-{m + 1:02d}", datetime(y, m + 1, 1, tzinfo=ZONE),
-                    datetime(ny, nm + 1, 1, tzinfo=ZONE)))  # fmt: skip
+        out.append(
+            (
+                f"{y:04d}-{m + 1:02d}",
+                datetime(y, m + 1, 1, tzinfo=ZONE),
+                datetime(ny, nm + 1, 1, tzinfo=ZONE),
+            )
+        )
     return out
 
 
-def branch_filter(column: str, first: int, prefix: str | None,
-                  branches: Sequence[str] | None) -> tuple[str, list[Any]]:  # fmt: skip
+def branch_filter(
+    column: str, first: int, prefix: str | None, branches: Sequence[str] | None
+) -> tuple[str, list[Any]]:
     """The branch filter on `column` (parameters from `first`) and its arguments."""
     parts: list[str] = []
     args: list[Any] = []
@@ -81,8 +87,9 @@ async def month_counts(
 ) -> list[Counts]:
     """Per month of `window` (in order): the count per (branch, dimension, key)."""
     where, args = branch_filter("c.branch", 3, prefix, branches)
-    rows = await db.fetch(COUNTS.format(branch=where), [lo for _, lo, _ in window],
-                          [hi for _, _, hi in window], *args)  # fmt: skip
+    rows = await db.fetch(
+        COUNTS.format(branch=where), [lo for _, lo, _ in window], [hi for _, _, hi in window], *args
+    )
     months: list[Counts] = [{} for _ in window]
     for r in rows:
         months[r["i"] - 1][(r["branch"], r["dimension"], r["key"])] = r["n"]
@@ -111,8 +118,14 @@ async def record_flags(conn: Connection, period: str, flags: Sequence[Any]) -> i
             "INSERT INTO hot_spots (period, branch, dimension, key, count, trailing_counts,"
             " trailing_mean) VALUES ($1, $2, $3, $4, $5, $6, $7)"
             " ON CONFLICT (period, branch, dimension, key) DO NOTHING RETURNING hot_spot_id",
-            period, f.branch, f.dimension, f.key, f.count, list(f.trailing), f.trailing_mean,
-        )  # fmt: skip
+            period,
+            f.branch,
+            f.dimension,
+            f.key,
+            f.count,
+            list(f.trailing),
+            f.trailing_mean,
+        )
         inserted += row is not None
     return inserted
 
@@ -137,8 +150,7 @@ async def listing(
 
 
 async def one(db: Queryable, hot_spot_id: int) -> Record | None:
-    return await db.fetchrow(f"SELECT {COLUMNS} FROM hot_spots WHERE hot_spot_id = $1",
-                             hot_spot_id)  # fmt: skip
+    return await db.fetchrow(f"SELECT {COLUMNS} FROM hot_spots WHERE hot_spot_id = $1", hot_spot_id)
 
 
 async def assign(db: Queryable, hot_spot_id: int, owner: str, due_on: date, by: str) -> Record:
@@ -146,8 +158,11 @@ async def assign(db: Queryable, hot_spot_id: int, owner: str, due_on: date, by: 
     row = await db.fetchrow(
         f"UPDATE hot_spots SET owner = $2, due_on = $3, assigned_by = $4, assigned_at = now(),"
         f" last_reminded_on = NULL WHERE hot_spot_id = $1 RETURNING {COLUMNS}",
-        hot_spot_id, owner, due_on, by,
-    )  # fmt: skip
+        hot_spot_id,
+        owner,
+        due_on,
+        by,
+    )
     assert row is not None
     return row
 
@@ -157,8 +172,10 @@ async def rectify(db: Queryable, hot_spot_id: int, rectification: str, by: str) 
     return await db.fetchrow(
         f"UPDATE hot_spots SET rectification = $2, rectified_by = $3, rectified_at = now()"
         f" WHERE hot_spot_id = $1 AND rectified_at IS NULL RETURNING {COLUMNS}",
-        hot_spot_id, rectification, by,
-    )  # fmt: skip
+        hot_spot_id,
+        rectification,
+        by,
+    )
 
 
 DUE_REMINDERS = """

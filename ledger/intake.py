@@ -60,5 +60,9 @@ async def closed_case_for(db: Queryable, phone: str, policy_number: str) -> Clos
     )
     if row is None:
         return None
-    return ClosedCase(complaint_id=row["complaint_id"], channel=row["channel"],
-                      decided_at=row["decided_at"], times=1 + row["repeat_count"])  # fmt: skip
+    return ClosedCase(
+        complaint_id=row["complaint_id"],
+        channel=row["channel"],
+        decided_at=row["decided_at"],
+        times=1 + row["repeat_count"],
+    )

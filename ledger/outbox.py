@@ -61,8 +61,17 @@ def outbox_columns(notices: Iterable[Notification]) -> list[list[str | None]]:
     columns: list[list[str | None]] = [[] for _ in range(9)]
     for n in notices:
         for channel in n.channels:
-            row = (n.key, channel, n.complaint_id, n.kind.value, n.recipient_role, n.recipient,
-                   n.subject, n.body, n.clock)  # fmt: skip
+            row = (
+                n.key,
+                channel,
+                n.complaint_id,
+                n.kind.value,
+                n.recipient_role,
+                n.recipient,
+                n.subject,
+                n.body,
+                n.clock,
+            )
             for column, value in zip(columns, row, strict=True):
                 column.append(value)
     return columns
@@ -126,8 +135,13 @@ def _due(r: Record) -> Due:
         clock=r["clock"],
         words=CustomerWords.model_validate_json(r["words"]) if r["words"] else None,
     )
-    return Due(notice=notice, channel=r["channel"], attempts=r["attempts"], age=r["age"],
-               queued_at=r["created_at"])  # fmt: skip
+    return Due(
+        notice=notice,
+        channel=r["channel"],
+        attempts=r["attempts"],
+        age=r["age"],
+        queued_at=r["created_at"],
+    )
 
 
 async def mark(db: Queryable, outcomes: Sequence[Outcome]) -> None:

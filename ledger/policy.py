@@ -59,8 +59,9 @@ ORDER BY first_day, closure_key
 """
 
 
-async def in_force(db: Queryable, kind: PolicyKind, branch: str | None,
-                   at: datetime) -> dict[str, Any] | None:  # fmt: skip
+async def in_force(
+    db: Queryable, kind: PolicyKind, branch: str | None, at: datetime
+) -> dict[str, Any] | None:
     """The body in force at `at`: the branch's own version when it has one, else every
     branch's ('*'); None when no version was ever entered (the code's defaults hold)."""
     scopes = ["*"] if branch is None else ["*", branch]
@@ -72,8 +73,9 @@ async def in_force(db: Queryable, kind: PolicyKind, branch: str | None,
     return body
 
 
-async def every_scope_in_force(db: Queryable, kind: PolicyKind,
-                               at: datetime) -> dict[str, dict[str, Any]]:  # fmt: skip
+async def every_scope_in_force(
+    db: Queryable, kind: PolicyKind, at: datetime
+) -> dict[str, dict[str, Any]]:
     """Every scope's body in force at `at` (the contacts directory: one scope per unit)."""
     rows = await db.fetch(EVERY_SCOPE_IN_FORCE, kind, at)
     return {r["scope"]: json.loads(r["body"]) for r in rows}
@@ -86,11 +88,19 @@ async def sla_in_force(db: Queryable, branch: str | None, at: datetime) -> SlaPo
     return SlaPolicy() if body is None else SlaPolicy.model_validate(body)
 
 
-async def add_version(db: Queryable, kind: PolicyKind, scope: str, effective_from: datetime,
-                      body: dict[str, Any], reason: str, changed_by: str) -> Record:  # fmt: skip
+async def add_version(
+    db: Queryable,
+    kind: PolicyKind,
+    scope: str,
+    effective_from: datetime,
+    body: dict[str, Any],
+    reason: str,
+    changed_by: str,
+) -> Record:
     """A new version (`version`, `changed_at`); the earlier ones stay."""
-    row = await db.fetchrow(INSERT, kind, scope, effective_from, json.dumps(body), reason,
-                            changed_by)  # fmt: skip
+    row = await db.fetchrow(
+        INSERT, kind, scope, effective_from, json.dumps(body), reason, changed_by
+    )
     assert row is not None
     return row
 
@@ -100,11 +110,20 @@ async def history(db: Queryable, kind: PolicyKind | None = None) -> list[dict[st
     return [dict(r) | {"body": json.loads(r["body"])} for r in await db.fetch(HISTORY, kind)]
 
 
-async def announce_closure(db: Queryable, key: str, branch: str, first_day: date, last_day: date,
-                           reason: str, announced_by: str) -> bool:  # fmt: skip
+async def announce_closure(
+    db: Queryable,
+    key: str,
+    branch: str,
+    first_day: date,
+    last_day: date,
+    reason: str,
+    announced_by: str,
+) -> bool:
     """Record a closure; False when the key was announced before (a repeat)."""
-    return await db.fetchval(ANNOUNCE, key, branch, first_day, last_day, reason,
-                             announced_by) is not None  # fmt: skip
+    return (
+        await db.fetchval(ANNOUNCE, key, branch, first_day, last_day, reason, announced_by)
+        is not None
+    )
 
 
 async def closures(db: Queryable, branch: str, first: date, last: date) -> list[Record]:
@@ -114,8 +133,9 @@ async def closures(db: Queryable, branch: str, first: date, last: date) -> list[
 
 async def told(db: Queryable, key: str, cases: int) -> None:
     """How many running cases the announcement reached."""
-    await db.execute("UPDATE branch_closures SET cases_told = $2 WHERE closure_key = $1", key,
-                     cases)  # fmt: skip
+    await db.execute(
+        "UPDATE branch_closures SET cases_told = $2 WHERE closure_key = $1", key, cases
+    )
 
 
 OPEN_CASES = """

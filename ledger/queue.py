@@ -67,9 +67,17 @@ async def queue(db: Queryable, f: QueueFilter, limit: int) -> list[Record]:
     stages = [f.stage] if f.stage is not None else list(OPEN_STAGES)
     branches = None if f.branches is None else list(f.branches)
     return await db.fetch(
-        QUEUE, stages, branches, f.owner, f.branch, f.grade, f.channel, f.help_flag, f.crisis,
+        QUEUE,
+        stages,
+        branches,
+        f.owner,
+        f.branch,
+        f.grade,
+        f.channel,
+        f.help_flag,
+        f.crisis,
         limit,
-    )  # fmt: skip
+    )
 
 
 BY_STAGE = """

@@ -124,29 +124,83 @@ async def _write_case(conn: Connection, record: LedgerRecord) -> list[tuple[str,
     last_seq = s.timeline[-1].seq if s.timeline else 0
     events = [(e.seq, e.at, e.kind, e.actor, e.action, e.detail, e.request_id) for e in s.timeline]
     clocks = [
-        (c.key, c.started_at, c.kind.value, c.label, c.due_at, c.basis, c.provisional,
-         c.extended, c.expedited, c.paused_for, c.breached_at, c.reminders, c.met_at)
+        (
+            c.key,
+            c.started_at,
+            c.kind.value,
+            c.label,
+            c.due_at,
+            c.basis,
+            c.provisional,
+            c.extended,
+            c.expedited,
+            c.paused_for,
+            c.breached_at,
+            c.reminders,
+            c.met_at,
+        )
         for c in record.clocks
-    ]  # fmt: skip
+    ]
     breaches = [(b.clock, b.due_at, b.label, b.recorded_at) for b in record.breaches]
     extensions = [
-        (e.requested_at, e.stage.value, e.requested_by, e.requested_due_at, e.reason,
-         e.regulatory_days, e.decided_by, e.decided_at, e.approved, e.approved_due_at)
+        (
+            e.requested_at,
+            e.stage.value,
+            e.requested_by,
+            e.requested_due_at,
+            e.reason,
+            e.regulatory_days,
+            e.decided_by,
+            e.decided_at,
+            e.approved,
+            e.approved_due_at,
+        )
         for e in record.extensions
-    ]  # fmt: skip
+    ]
     rows = await conn.fetch(
         RECORD,
-        cid, record.workflow_id, i.external_id, s.channel.value, s.branch, s.department,
-        s.owner, s.supervisor, s.category, i.product, i.policy_number, s.grade.value,
-        s.crisis, s.stage.value, s.outcome, i.customer.name, i.customer.phone,
-        i.customer.id_number, i.customer.email, i.matter, i.demands, s.received_at,
-        stage_clock.due_at if stage_clock else None, s.sla_breached, s.reopen_count,
-        s.review_count, s.decided_at, s.closed_at, last_seq, s.repeat_count,
-        [c.value for c in s.repeat_channels], s.escalated, s.multi_channel,
-        *columns(events, 7), *columns(clocks, 13), *columns(breaches, 4),
-        *columns(extensions, 10), *outbox_columns(record.notices), record.version,
-        outbox_words(record.notices), s.root_cause,
-    )  # fmt: skip
+        cid,
+        record.workflow_id,
+        i.external_id,
+        s.channel.value,
+        s.branch,
+        s.department,
+        s.owner,
+        s.supervisor,
+        s.category,
+        i.product,
+        i.policy_number,
+        s.grade.value,
+        s.crisis,
+        s.stage.value,
+        s.outcome,
+        i.customer.name,
+        i.customer.phone,
+        i.customer.id_number,
+        i.customer.email,
+        i.matter,
+        i.demands,
+        s.received_at,
+        stage_clock.due_at if stage_clock else None,
+        s.sla_breached,
+        s.reopen_count,
+        s.review_count,
+        s.decided_at,
+        s.closed_at,
+        last_seq,
+        s.repeat_count,
+        [c.value for c in s.repeat_channels],
+        s.escalated,
+        s.multi_channel,
+        *columns(events, 7),
+        *columns(clocks, 13),
+        *columns(breaches, 4),
+        *columns(extensions, 10),
+        *outbox_columns(record.notices),
+        record.version,
+        outbox_words(record.notices),
+        s.root_cause,
+    )
     return [(r["clock_key"], r["due_at"]) for r in rows]
 
 

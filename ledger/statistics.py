@@ -211,13 +211,18 @@ async def _rows(
             join="JOIN complaints c ON c.complaint_id = s.complaint_id" if extra else "",
             branch=only("c.branch", 3),
         ),
-        start, end, *extra,
-    )  # fmt: skip
+        start,
+        end,
+        *extra,
+    )
     exposures = await conn.fetch(EXPOSURES.format(branch=only("branch", 2)), period, *extra)
     effective = await conn.fetch(
         EFFECTIVE.format(branch=only("c.branch", 4), holds=exemption_holds_sql()),
-        start, end, list(exempt), *extra,
-    )  # fmt: skip
+        start,
+        end,
+        list(exempt),
+        *extra,
+    )
     months = await conn.fetch(
         TREND.format(branch=only("c.branch", 4)),
         [label for label, _, _ in trend],
@@ -225,14 +230,14 @@ async def _rows(
         [hi for _, _, hi in trend],
         *extra,
     )
-    help_flags = await conn.fetch(HELP_FLAGS.format(branch=only("c.branch", 3)), start, end,
-                                  *extra)  # fmt: skip
+    help_flags = await conn.fetch(HELP_FLAGS.format(branch=only("c.branch", 3)), start, end, *extra)
     causes = await conn.fetch(CAUSES.format(branch=only("branch", 3)), start, end, *extra)
     hot_counts = (
         await hotspots.month_counts(conn, hot_window, prefix, branches) if hot_window else []
     )
-    return MonthRows(_breakdown(breakdown), sla, exposures, effective, months, help_flags,
-                     causes, hot_counts)  # fmt: skip
+    return MonthRows(
+        _breakdown(breakdown), sla, exposures, effective, months, help_flags, causes, hot_counts
+    )
 
 
 def _breakdown(rows: list[Record]) -> Breakdown:

@@ -22,8 +22,15 @@ FROM notice_templates ORDER BY version
 """
 
 
-async def add_version(db: Queryable, template: str, language: str, subject: str, body: str,
-                      reason: str, changed_by: str) -> Record:  # fmt: skip
+async def add_version(
+    db: Queryable,
+    template: str,
+    language: str,
+    subject: str,
+    body: str,
+    reason: str,
+    changed_by: str,
+) -> Record:
     """A new version (`version`, `changed_at`), in force from now; the earlier ones stay."""
     row = await db.fetchrow(INSERT, template, language, subject, body, reason, changed_by)
     assert row is not None

@@ -154,9 +154,10 @@ def _compile(part: Part, source: str, allowed: Mapping[str, bool]) -> Template:
             if n.ctx == "load" and n.name in unknown
         )
         raise TemplateProblem(
-            part, line, f"unknown placeholder {name!r}; this template may use: "
-            + ", ".join(allowed),
-        )  # fmt: skip
+            part,
+            line,
+            f"unknown placeholder {name!r}; this template may use: " + ", ".join(allowed),
+        )
     try:
         return _compiled(source)
     except TemplateSyntaxError as err:
@@ -170,23 +171,45 @@ def _only_words(part: Part, tree: nodes.Template) -> None:
         name = getattr(node, "name", None)
         if not isinstance(node, _WORDS_NODES):
             what = type(node).__name__
-            raise TemplateProblem(part, node.lineno, f"{what} is not available in notice "
-                                  "templates: text, {{ fact }}, {% if %}...{% endif %} and the "
-                                  f"filters {', '.join(sorted(_FILTERS))}")  # fmt: skip
+            raise TemplateProblem(
+                part,
+                node.lineno,
+                f"{what} is not available in notice "
+                "templates: text, {{ fact }}, {% if %}...{% endif %} and the "
+                f"filters {', '.join(sorted(_FILTERS))}",
+            )
         if isinstance(node, nodes.Filter) and name not in _FILTERS:
-            raise TemplateProblem(part, node.lineno, f"the filter {name!r} is not available; "
-                                  f"these are: {', '.join(sorted(_FILTERS))}")  # fmt: skip
+            raise TemplateProblem(
+                part,
+                node.lineno,
+                f"the filter {name!r} is not available; these are: {', '.join(sorted(_FILTERS))}",
+            )
         if isinstance(node, nodes.Test) and name not in _TESTS:
-            raise TemplateProblem(part, node.lineno, f"the test {name!r} is not available; "
-                                  f"these are: {', '.join(sorted(_TESTS))}")  # fmt: skip
+            raise TemplateProblem(
+                part,
+                node.lineno,
+                f"the test {name!r} is not available; these are: {', '.join(sorted(_TESTS))}",
+            )
 
 
 # What a notice's words need; bounded (no loops, calls, arithmetic or filters that pad).
 _WORDS_NODES = (
-    nodes.Output, nodes.TemplateData, nodes.Name, nodes.Const, nodes.If, nodes.CondExpr,
-    nodes.And, nodes.Or, nodes.Not, nodes.Compare, nodes.Operand, nodes.Getattr, nodes.Concat,
-    nodes.Filter, nodes.Test,
-)  # fmt: skip
+    nodes.Output,
+    nodes.TemplateData,
+    nodes.Name,
+    nodes.Const,
+    nodes.If,
+    nodes.CondExpr,
+    nodes.And,
+    nodes.Or,
+    nodes.Not,
+    nodes.Compare,
+    nodes.Operand,
+    nodes.Getattr,
+    nodes.Concat,
+    nodes.Filter,
+    nodes.Test,
+)
 _FILTERS = frozenset({"default", "d", "upper", "lower", "title", "capitalize", "trim", "string"})
 _TESTS = frozenset({"defined", "undefined", "none", "string"})
 
@@ -233,16 +256,20 @@ class TemplateVersion:
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> TemplateVersion:
         return cls(
-            template=CustomerTemplate(row["template"]), language=row["language"],
-            version=row["version"], subject=row["subject"], body=row["body"],
-            reason=row["reason"], changed_by=row["changed_by"], changed_at=row["changed_at"],
-        )  # fmt: skip
+            template=CustomerTemplate(row["template"]),
+            language=row["language"],
+            version=row["version"],
+            subject=row["subject"],
+            body=row["body"],
+            reason=row["reason"],
+            changed_by=row["changed_by"],
+            changed_at=row["changed_at"],
+        )
 
 
 def default(template: CustomerTemplate, language: Language) -> TemplateVersion:
     subject, body = DEFAULTS[(template, language)]
-    return TemplateVersion(template, language, 0, subject, body, "shipped default", "default",
-                           None)  # fmt: skip
+    return TemplateVersion(template, language, 0, subject, body, "shipped default", "default", None)
 
 
 class Wording:
@@ -279,9 +306,14 @@ class Wording:
             try:
                 subject, body = render(version, facts)
             except Exception as err:  # checked when saved: should never happen; never fatal
-                log.error("customer notice template failed, falling back", key=notice.key,
-                          template=facts.template.value, language=facts.language,
-                          version=version.version, error=str(err))  # fmt: skip
+                log.error(
+                    "customer notice template failed, falling back",
+                    key=notice.key,
+                    template=facts.template.value,
+                    language=facts.language,
+                    version=version.version,
+                    error=str(err),
+                )
                 continue
             return notice.model_copy(update={"subject": subject, "body": body})
         return notice

@@ -23,11 +23,25 @@ from infra.postgres import create_pool, database_url
 from ledger import accountability
 
 HEADER = (
-    "period", "complaint_id", "branch", "person", "responsibility", "reasons", "proposed_min",
-    "proposed_max", "penalty_yuan", "published_reprimand", "decided_by", "sheet_sent_at",
-    "appeal_by", "appeal_decision", "outcomes", "proposed_outcomes", "determined_by",
+    "period",
+    "complaint_id",
+    "branch",
+    "person",
+    "responsibility",
+    "reasons",
+    "proposed_min",
+    "proposed_max",
+    "penalty_yuan",
+    "published_reprimand",
+    "decided_by",
+    "sheet_sent_at",
+    "appeal_by",
+    "appeal_decision",
+    "outcomes",
+    "proposed_outcomes",
+    "determined_by",
     "rule_reading",
-)  # fmt: skip
+)
 
 
 def render(rows: Iterable[Any]) -> str:
@@ -36,15 +50,28 @@ def render(rows: Iterable[Any]) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(HEADER)
     for r in rows:
-        writer.writerow([
-            r["period"], r["complaint_id"], r["branch"] or "", r["person"], r["responsibility"],
-            " | ".join(r["reasons"]), r["proposed_min"], r["proposed_max"],
-            r["decided_penalty"] if r["decided_penalty"] is not None else "",
-            "yes" if r["reprimand"] else "no", r["decided_by"] or "",
-            r["sheet_sent_at"].isoformat() if r["sheet_sent_at"] else "",
-            r["appeal_by"] or "", r["appeal_decision"] or "", " | ".join(r["outcomes"]),
-            " | ".join(r["proposed_outcomes"]), r["determined_by"] or "", r["rule_reading"],
-        ])  # fmt: skip
+        writer.writerow(
+            [
+                r["period"],
+                r["complaint_id"],
+                r["branch"] or "",
+                r["person"],
+                r["responsibility"],
+                " | ".join(r["reasons"]),
+                r["proposed_min"],
+                r["proposed_max"],
+                r["decided_penalty"] if r["decided_penalty"] is not None else "",
+                "yes" if r["reprimand"] else "no",
+                r["decided_by"] or "",
+                r["sheet_sent_at"].isoformat() if r["sheet_sent_at"] else "",
+                r["appeal_by"] or "",
+                r["appeal_decision"] or "",
+                " | ".join(r["outcomes"]),
+                " | ".join(r["proposed_outcomes"]),
+                r["determined_by"] or "",
+                r["rule_reading"],
+            ]
+        )
     return out.getvalue()
 
 

@@ -78,32 +78,63 @@ def csv_rows(report: MonthlyReport) -> Iterator[tuple[str, str, str, str]]:
     """The rows of the CSV table, header excluded."""
     for name in ("period", "branch_prefix", "time_zone", "starts_at", "ends_at", "generated_at"):
         yield "report", name, "value", _cell(getattr(report, name))
-    for name in ("complaints", "reopened", "reopens", "reopen_rate", "repeat", "escalated",
-                 "multi_channel", "amount_involved"):  # fmt: skip
+    for name in (
+        "complaints",
+        "reopened",
+        "reopens",
+        "reopen_rate",
+        "repeat",
+        "escalated",
+        "multi_channel",
+        "amount_involved",
+    ):
         yield "summary", "", name, _cell(getattr(report, name))
     for section, counts in _breakdowns(report):
         for key, n in counts.items():
             yield section, key, "complaints", str(n)
     for stage in report.sla:
-        for name in ("clocks", "met_on_time", "breached", "open", "extended", "provisional",
-                     "compliance_rate"):  # fmt: skip
+        for name in (
+            "clocks",
+            "met_on_time",
+            "breached",
+            "open",
+            "extended",
+            "provisional",
+            "compliance_rate",
+        ):
             yield "sla", stage.stage, name, _cell(getattr(stage, name))
     for rate in report.product_rates:
-        for name in ("complaints", "policies", "premium_yuan", "per_10k_policies",
-                     "per_100m_premium"):  # fmt: skip
+        for name in (
+            "complaints",
+            "policies",
+            "premium_yuan",
+            "per_10k_policies",
+            "per_100m_premium",
+        ):
             yield "product_rate", rate.product, name, _cell(getattr(rate, name))
     yield "effective_limit", "", "limit", _cell(report.effective.limit)
     for branch in report.effective.branches:
-        for name in ("complaints", "determined", "effective", "not_effective", "exempt",
-                     "claims_reported", "effective_rate", "over_limit"):  # fmt: skip
+        for name in (
+            "complaints",
+            "determined",
+            "effective",
+            "not_effective",
+            "exempt",
+            "claims_reported",
+            "effective_rate",
+            "over_limit",
+        ):
             yield "effective", branch.branch, name, _cell(getattr(branch, name))
     for month in report.trend:
         yield "trend", month.period, "complaints", str(month.complaints)
     rc = report.root_causes  # R-AN-8
     for code, n in rc.by_cause.items():
         yield "root_cause", code, "cases", str(n)
-    for section, nested in (("cause_by_product", rc.by_product), ("cause_by_branch", rc.by_branch),
-                            ("cause_by_outlet", rc.by_outlet)):  # fmt: skip
+    for section, nested in (
+        ("cause_by_product", rc.by_product),
+        ("cause_by_branch", rc.by_branch),
+        ("cause_by_outlet", rc.by_outlet),
+    ):
         for key, counts in nested.items():
             for code, n in counts.items():
                 yield section, key, code, str(n)
@@ -206,12 +237,18 @@ def sla_chart(report: MonthlyReport) -> Figure:
     still_open = [s.open for s in reversed(report.sla)]
     ax.barh(stages, met, color=_COLOURS["met"], label="met on time")
     ax.barh(stages, breached, left=met, color=_COLOURS["breached"], label="breached")
-    ax.barh(stages, still_open, left=[a + b for a, b in zip(met, breached, strict=True)],
-            color=_COLOURS["open"], label="open")  # fmt: skip
+    ax.barh(
+        stages,
+        still_open,
+        left=[a + b for a, b in zip(met, breached, strict=True)],
+        color=_COLOURS["open"],
+        label="open",
+    )
     for y, s in enumerate(reversed(report.sla)):
         text = "—" if s.compliance_rate is None else f"{s.compliance_rate:.1%}"
-        ax.annotate(text, (s.clocks, y), xytext=(4, 0), textcoords="offset points",
-                    va="center", fontsize=8)  # fmt: skip
+        ax.annotate(
+            text, (s.clocks, y), xytext=(4, 0), textcoords="offset points", va="center", fontsize=8
+        )
     ax.set_xlabel("clocks")
     _integer_ticks(ax.xaxis)
     ax.margins(x=0.12)
@@ -330,35 +367,80 @@ def render_html(report: MonthlyReport) -> str:
         ],
     )
     sla = _table(
-        ("stage", "clocks", "met on time", "breached", "open", "open, provisional deadline",
-         "extended", "compliance"),
+        (
+            "stage",
+            "clocks",
+            "met on time",
+            "breached",
+            "open",
+            "open, provisional deadline",
+            "extended",
+            "compliance",
+        ),
         [
-            (s.stage, f"{s.clocks:,}", f"{s.met_on_time:,}", f"{s.breached:,}", f"{s.open:,}",
-             f"{s.provisional:,}", f"{s.extended:,}", _pct(s.compliance_rate))
+            (
+                s.stage,
+                f"{s.clocks:,}",
+                f"{s.met_on_time:,}",
+                f"{s.breached:,}",
+                f"{s.open:,}",
+                f"{s.provisional:,}",
+                f"{s.extended:,}",
+                _pct(s.compliance_rate),
+            )
             for s in report.sla
         ],
-    )  # fmt: skip
+    )
     rates = _table(
-        ("product", "complaints", "policies", "premium (¥)", "per 10,000 policies",
-         "per ¥100m premium"),
+        (
+            "product",
+            "complaints",
+            "policies",
+            "premium (¥)",
+            "per 10,000 policies",
+            "per ¥100m premium",
+        ),
         [
-            (r.product, f"{r.complaints:,}", _fmt(r.policies), _fmt(r.premium_yuan),
-             _num(r.per_10k_policies), _num(r.per_100m_premium))
+            (
+                r.product,
+                f"{r.complaints:,}",
+                _fmt(r.policies),
+                _fmt(r.premium_yuan),
+                _num(r.per_10k_policies),
+                _num(r.per_100m_premium),
+            )
             for r in report.product_rates
         ],
-    )  # fmt: skip
+    )
     control = report.effective
     effective = _table(
-        ("branch", "complaints", "determined", "effective", "not effective", "exempt",
-         "claims reported", "effective / claims", "over 5%"),
+        (
+            "branch",
+            "complaints",
+            "determined",
+            "effective",
+            "not effective",
+            "exempt",
+            "claims reported",
+            "effective / claims",
+            "over 5%",
+        ),
         [
-            (b.branch, f"{b.complaints:,}", f"{b.determined:,}", f"{b.effective:,}",
-             f"{b.not_effective:,}", f"{b.exempt:,}", _fmt(b.claims_reported),
-             _pct(b.effective_rate), "OVER" if b.over_limit else "")
+            (
+                b.branch,
+                f"{b.complaints:,}",
+                f"{b.determined:,}",
+                f"{b.effective:,}",
+                f"{b.not_effective:,}",
+                f"{b.exempt:,}",
+                _fmt(b.claims_reported),
+                _pct(b.effective_rate),
+                "OVER" if b.over_limit else "",
+            )
             for b in control.branches
         ],
         ["over" if b.over_limit else "" for b in control.branches],
-    )  # fmt: skip
+    )
     flagged = (
         "Branches over the limit: " + ", ".join(escape(b) for b in control.over_limit) + "."
         if control.over_limit
@@ -375,11 +457,14 @@ def render_html(report: MonthlyReport) -> str:
     breakdowns = "".join(
         _counts(title, counts, report.complaints)
         for title, counts in (
-            ("category", report.by_category), ("channel", report.by_channel),
-            ("grade", report.by_grade), ("outcome", report.by_outcome),
-            ("product", report.by_product), ("branch", report.by_branch),
+            ("category", report.by_category),
+            ("channel", report.by_channel),
+            ("grade", report.by_grade),
+            ("outcome", report.by_outcome),
+            ("product", report.by_product),
+            ("branch", report.by_branch),
         )
-    )  # fmt: skip
+    )
 
     causes_html = _causes_html(report)
 
@@ -432,14 +517,31 @@ def _causes_html(report: MonthlyReport) -> str:
     )
     rule = report.hot_spot_rule
     spots = _table(
-        ("branch", "cause or product", "count", "trailing months", "trailing mean", "owner",
-         "due", "rectified"),
-        [(h.branch, f"{h.dimension}: {h.label}", f"{h.count:,}",
-          ", ".join(str(n) for n in h.trailing), _num(h.trailing_mean), h.owner or "—",
-          h.due_on.isoformat() if h.due_on else "—", "yes" if h.rectified else "")
-         for h in report.hot_spots],
+        (
+            "branch",
+            "cause or product",
+            "count",
+            "trailing months",
+            "trailing mean",
+            "owner",
+            "due",
+            "rectified",
+        ),
+        [
+            (
+                h.branch,
+                f"{h.dimension}: {h.label}",
+                f"{h.count:,}",
+                ", ".join(str(n) for n in h.trailing),
+                _num(h.trailing_mean),
+                h.owner or "—",
+                h.due_on.isoformat() if h.due_on else "—",
+                "yes" if h.rectified else "",
+            )
+            for h in report.hot_spots
+        ],
         ["over" if not h.rectified else "" for h in report.hot_spots],
-    )  # fmt: skip
+    )
     none = "" if report.hot_spots else '<p class="note">No hot spot this month.</p>'
     return f"""<section><h2>Root causes (R-AN-8): cases decided in the month</h2>{causes}
 <div class="grid">{grid("product", rc.by_product)}{grid("branch", rc.by_branch)}

@@ -294,11 +294,16 @@ async def monthly_report(
     rule = await hotspots.hot_spot_policy(conn_or_pool, now)  # R-AN-8
     taxonomy = await policies.in_force(conn_or_pool, "causes", None, now)
     rows = await statistics.month_rows(
-        conn_or_pool, start=start, end=end, period=label,
+        conn_or_pool,
+        start=start,
+        end=end,
+        period=label,
         trend=[(period_label(y, m), *month_bounds(y, m)) for y, m in months],
-        exempt=REASONS["exempt"], branch_prefix=prefix, branches=branches,
+        exempt=REASONS["exempt"],
+        branch_prefix=prefix,
+        branches=branches,
         hot_window=hotspots.month_window(label, rule.trailing_months),
-    )  # fmt: skip
+    )
     labels = cause_labels(
         causes.DEFAULT_TAXONOMY
         if taxonomy is None
@@ -392,14 +397,19 @@ def hot_spots(
         row = tracked.get((f.branch, f.dimension, f.key))
         found.append(
             HotSpot(
-                branch=f.branch, dimension=f.dimension, key=f.key,
+                branch=f.branch,
+                dimension=f.dimension,
+                key=f.key,
                 label=labels.get(f.key, f.key) if f.dimension == "cause" else f.key,
-                count=f.count, trailing=f.trailing, trailing_mean=f.trailing_mean,
+                count=f.count,
+                trailing=f.trailing,
+                trailing_mean=f.trailing_mean,
                 hot_spot_id=row["hot_spot_id"] if row else None,
-                owner=row["owner"] if row else None, due_on=row["due_on"] if row else None,
+                owner=row["owner"] if row else None,
+                due_on=row["due_on"] if row else None,
                 rectified=bool(row and row["rectified_at"]),
             )
-        )  # fmt: skip
+        )
     return found
 
 
@@ -423,9 +433,16 @@ def stage_compliance(rows: list[Any]) -> list[StageCompliance]:
     for stage in STAGES:  # every stage shows, with zeros when no clock started
         found.setdefault(
             stage,
-            StageCompliance(stage=stage, clocks=0, met_on_time=0, breached=0, open=0, extended=0,
-                            compliance_rate=None),
-        )  # fmt: skip
+            StageCompliance(
+                stage=stage,
+                clocks=0,
+                met_on_time=0,
+                breached=0,
+                open=0,
+                extended=0,
+                compliance_rate=None,
+            ),
+        )
     return sorted(found.values(), key=lambda s: (order.get(s.stage, len(order)), s.stage))
 
 

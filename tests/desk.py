@@ -94,14 +94,16 @@ class Desk:
         return cid
 
     async def in_ledger(self, cid: str) -> bool:
-        return bool(await self.pool.fetchval("SELECT true FROM complaints WHERE complaint_id = $1",
-                                             cid))  # fmt: skip
+        return bool(
+            await self.pool.fetchval("SELECT true FROM complaints WHERE complaint_id = $1", cid)
+        )
 
     async def act(self, cid: str, action: str, who: str, **body: Any) -> dict[str, Any]:
         """An action through the HTTP API (the desk's tests use it to set a case up)."""
         async with self.client() as http:
-            done = await http.post(f"/v1/complaints/{cid}/actions/{action}", json=body,
-                                   headers=self.bearer(who))  # fmt: skip
+            done = await http.post(
+                f"/v1/complaints/{cid}/actions/{action}", json=body, headers=self.bearer(who)
+            )
         assert done.status_code == 200, done.text
         answer: dict[str, Any] = done.json()
         return answer
@@ -113,9 +115,12 @@ class Desk:
             page = await http.get("/desk/login")
             answer = await http.post(
                 "/desk/login",
-                data={"csrf": csrf_of(page.text), "key": self.keys[name],
-                      "next": "/desk/queue/mine"},
-            )  # fmt: skip
+                data={
+                    "csrf": csrf_of(page.text),
+                    "key": self.keys[name],
+                    "next": "/desk/queue/mine",
+                },
+            )
             assert answer.status_code == 303, answer.text
             yield http
 
@@ -135,12 +140,18 @@ async def desk_world(
         await register_search_attributes(env.client, contract.SEARCH_ATTRIBUTES)
         queue = f"desk-{uuid.uuid4().hex[:8]}"
         policy = FixedPolicySource(HandlingPolicy(calendar=test_calendar(), sla=SlaPolicy()))
-        worker = build_worker(env.client, pool=pool, task_queue=queue,
-                              sender=RecordingNotifier(), policy_source=policy)  # fmt: skip
+        worker = build_worker(
+            env.client,
+            pool=pool,
+            task_queue=queue,
+            sender=RecordingNotifier(),
+            policy_source=policy,
+        )
         async with worker:
             codec = codec_router(EncryptionCodec(TEST_KEY_RING)) if with_codec else None
-            app = create_app(env.client, pool, task_queue=queue, key_ring=TEST_KEY_RING,
-                             codec_router=codec)  # fmt: skip
+            app = create_app(
+                env.client, pool, task_queue=queue, key_ring=TEST_KEY_RING, codec_router=codec
+            )
             app.state.desk_settings = DeskSettings(secret=b"desk-test-secret-0123456789abcdef")
             desk = Desk(app, pool, env)
             for person, (roles, branch) in PEOPLE.items():

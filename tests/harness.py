@@ -166,8 +166,9 @@ class Harness:
         key's, when they differ from the payload's `role`)."""
         roles = payload.pop("roles", None) or [payload.get("role", "handler")]
         branches = payload.pop("branches", None)
-        return await self.sealed_raw(handle, payload, actor=payload["actor"], roles=roles,
-                                     branches=branches, action=action)  # fmt: skip
+        return await self.sealed_raw(
+            handle, payload, actor=payload["actor"], roles=roles, branches=branches, action=action
+        )
 
     async def sealed_raw(
         self,
@@ -198,10 +199,16 @@ class Harness:
         `POST /v1/complaints/{id}/evidence?owner_kind=appeal&owner_id=<cycle id>` stores it);
         its id."""
         attached, _ = await evidence.attach(
-            self.pool, TEST_KEY_RING, complaint_id=complaint_id, owner_kind="appeal",
-            owner_id=contract.cycle_workflow_id(period), filename="proof.txt",
-            media_type="text/plain", content=text.encode(), uploaded_by="li.na",
-        )  # fmt: skip
+            self.pool,
+            TEST_KEY_RING,
+            complaint_id=complaint_id,
+            owner_kind="appeal",
+            owner_id=contract.cycle_workflow_id(period),
+            filename="proof.txt",
+            media_type="text/plain",
+            content=text.encode(),
+            uploaded_by="li.na",
+        )
         return attached.evidence_id
 
     async def state(self, handle: WorkflowHandle[Any, Any]) -> ComplaintState:

@@ -52,10 +52,12 @@ async def main(release: str, flow: str = "sheets-after") -> None:
     )
     await register_search_attributes(env.client, contract.SEARCH_ATTRIBUTES)
     source = FixedPolicySource(HandlingPolicy(calendar=calendar(), sla=SlaPolicy()))
-    h = Harness(env=env, task_queue="record", notifier=RecordingNotifier(), policy=source,
-                pool=pool)  # fmt: skip
-    async with build_worker(env.client, pool=pool, task_queue="record", sender=h.notifier,
-                            policy_source=source):  # fmt: skip
+    h = Harness(
+        env=env, task_queue="record", notifier=RecordingNotifier(), policy=source, pool=pool
+    )
+    async with build_worker(
+        env.client, pool=pool, task_queue="record", sender=h.notifier, policy_source=source
+    ):
         name = await (sheets_first_month if flow == "sheets-first" else month)(h, release)
     await env.shutdown()
     await pool.close()
@@ -73,24 +75,39 @@ async def month(h: Harness, release: str) -> str:
     starts, _ = period_bounds(period)
     inside = datetime.combine(starts + timedelta(days=3), datetime.min.time(), tzinfo=ZONE)
     row: dict[str, Any] = {
-        "complaint_id": "R1", "workflow_id": contract.workflow_id("R1"), "channel": "hotline",
-        "branch": "Shanghai Pudong", "owner": "li.na", "supervisor": "wang.qiang",
-        "category": "claims", "grade": "general", "stage": "closed", "outcome": "resolved",
-        "customer_name": "x", "customer_phone": "13800000000", "matter": "m", "demands": "d",
-        "received_at": inside, "reopen_count": 1,
-    }  # fmt: skip
+        "complaint_id": "R1",
+        "workflow_id": contract.workflow_id("R1"),
+        "channel": "hotline",
+        "branch": "Shanghai Pudong",
+        "owner": "li.na",
+        "supervisor": "wang.qiang",
+        "category": "claims",
+        "grade": "general",
+        "stage": "closed",
+        "outcome": "resolved",
+        "customer_name": "x",
+        "customer_phone": "13800000000",
+        "matter": "m",
+        "demands": "d",
+        "received_at": inside,
+        "reopen_count": 1,
+    }
     marks = ", ".join(f"${i}" for i in range(1, len(row) + 1))
-    await h.pool.execute(f"INSERT INTO complaints ({', '.join(row)}) VALUES ({marks})",
-                         *row.values())  # fmt: skip
+    await h.pool.execute(
+        f"INSERT INTO complaints ({', '.join(row)}) VALUES ({marks})", *row.values()
+    )
     await h.pool.execute(
         "INSERT INTO determinations (complaint_id, effective, reason_code, direct_person,"
         " managerial_person, decided_by, decided_at) VALUES ('R1', true, 'staff_error',"
         " 'li.na', 'wang.qiang', 'chief', now())"
     )
     handle = await h.client.start_workflow(
-        contract.CYCLE_WORKFLOW_TYPE, CycleInput(period=period),
-        id=contract.cycle_workflow_id(period), task_queue=h.task_queue, result_type=CycleState,
-    )  # fmt: skip
+        contract.CYCLE_WORKFLOW_TYPE,
+        CycleInput(period=period),
+        id=contract.cycle_workflow_id(period),
+        task_queue=h.task_queue,
+        result_type=CycleState,
+    )
     await eventually(
         lambda: handle.query(contract.CYCLE_STATE_QUERY, result_type=CycleState),
         what="the compiled cycle",
@@ -101,14 +118,14 @@ async def month(h: Harness, release: str) -> str:
 
     direct = {"complaint_id": "R1", "person": "li.na", "responsibility": "direct"}
     managerial = {"complaint_id": "R1", "person": "wang.qiang", "responsibility": "managerial"}
-    await handle.execute_update("decide", await by("review", "review_group", **direct,
-                                                   penalty=120))  # fmt: skip
+    await handle.execute_update("decide", await by("review", "review_group", **direct, penalty=120))
     await handle.signal("decide", await by("review", "review_group", **managerial, penalty=60))
     await handle.execute_update("appeal", await by("li.na", "handler", **direct, reason="no"))
     await handle.signal("appeal", await by("zhao.min", "handler", **managerial, reason="x"))
     await h.sleep_until(appeal_until(period))
-    await handle.execute_update("decide_appeal", await by("review", "review_group", **direct,
-                                                          upheld=True, penalty=50))  # fmt: skip
+    await handle.execute_update(
+        "decide_appeal", await by("review", "review_group", **direct, upheld=True, penalty=50)
+    )
     await handle.result()
     name = f"{period}-{release}.json"
     (HERE / name).write_text((await handle.fetch_history()).to_json())
@@ -125,25 +142,42 @@ async def sheets_first_month(h: Harness, release: str) -> str:
     starts, _ = period_bounds(period)
     inside = datetime.combine(starts + timedelta(days=3), datetime.min.time(), tzinfo=ZONE)
     row: dict[str, Any] = {
-        "complaint_id": "R1", "workflow_id": contract.workflow_id("R1"), "channel": "hotline",
-        "branch": "Shanghai Pudong", "owner": "li.na", "supervisor": "wang.qiang",
-        "category": "claims", "grade": "general", "stage": "closed", "outcome": "resolved",
-        "customer_name": "x", "customer_phone": "13800000000", "matter": "m", "demands": "d",
-        "received_at": inside, "reopen_count": 1, "department": "claims", "product": "motor",
+        "complaint_id": "R1",
+        "workflow_id": contract.workflow_id("R1"),
+        "channel": "hotline",
+        "branch": "Shanghai Pudong",
+        "owner": "li.na",
+        "supervisor": "wang.qiang",
+        "category": "claims",
+        "grade": "general",
+        "stage": "closed",
+        "outcome": "resolved",
+        "customer_name": "x",
+        "customer_phone": "13800000000",
+        "matter": "m",
+        "demands": "d",
+        "received_at": inside,
+        "reopen_count": 1,
+        "department": "claims",
+        "product": "motor",
         "policy_number": "P1",
-    }  # fmt: skip
+    }
     marks = ", ".join(f"${i}" for i in range(1, len(row) + 1))
-    await h.pool.execute(f"INSERT INTO complaints ({', '.join(row)}) VALUES ({marks})",
-                         *row.values())  # fmt: skip
+    await h.pool.execute(
+        f"INSERT INTO complaints ({', '.join(row)}) VALUES ({marks})", *row.values()
+    )
     await h.pool.execute(
         "INSERT INTO determinations (complaint_id, effective, reason_code, direct_person,"
         " managerial_person, decided_by, decided_at) VALUES ('R1', true, 'staff_error',"
         " 'li.na', 'wang.qiang', 'chief', now())"
     )
     handle = await h.client.start_workflow(
-        contract.CYCLE_WORKFLOW_TYPE, CycleInput(period=period),
-        id=contract.cycle_workflow_id(period), task_queue=h.task_queue, result_type=CycleState,
-    )  # fmt: skip
+        contract.CYCLE_WORKFLOW_TYPE,
+        CycleInput(period=period),
+        id=contract.cycle_workflow_id(period),
+        task_queue=h.task_queue,
+        result_type=CycleState,
+    )
     await eventually(
         lambda: handle.query(contract.CYCLE_STATE_QUERY, result_type=CycleState),
         what="the compiled cycle",
@@ -158,16 +192,19 @@ async def sheets_first_month(h: Harness, release: str) -> str:
 
     direct = {"complaint_id": "R1", "person": "li.na", "responsibility": "direct"}
     managerial = {"complaint_id": "R1", "person": "wang.qiang", "responsibility": "managerial"}
-    await handle.execute_update("decide", await by("review", "review_group", **direct,
-                                                   penalty=120, reprimand=True))  # fmt: skip
+    await handle.execute_update(
+        "decide", await by("review", "review_group", **direct, penalty=120, reprimand=True)
+    )
     await handle.signal("decide", await by("review", "review_group", **managerial, penalty=60))
     await eventually(sheets_sent, what="the penalty sheets")
     proof = await h.appeal_evidence("R1", period)
-    await handle.execute_update("appeal", await by("li.na", "handler", **direct, reason="no",
-                                                   evidence=[proof]))  # fmt: skip
+    await handle.execute_update(
+        "appeal", await by("li.na", "handler", **direct, reason="no", evidence=[proof])
+    )
     await h.sleep_until(appeal_until(period))
-    await handle.execute_update("decide_appeal", await by("review", "review_group", **direct,
-                                                          upheld=True, penalty=50))  # fmt: skip
+    await handle.execute_update(
+        "decide_appeal", await by("review", "review_group", **direct, upheld=True, penalty=50)
+    )
     await handle.result()
     name = f"{period}-{release}.json"
     (HERE / name).write_text((await handle.fetch_history()).to_json())

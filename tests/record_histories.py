@@ -59,8 +59,9 @@ async def main(release: str, only: list[str]) -> None:
     now = await env.get_current_time()
     holidays = {now.date() + timedelta(days=3 + i): "Recorded Festival" for i in range(3)}
     source = FixedPolicySource(HandlingPolicy(calendar=test_calendar(holidays), sla=SlaPolicy()))
-    h = Harness(env=env, task_queue="record", notifier=RecordingNotifier(), policy=source,
-                pool=pool)  # fmt: skip
+    h = Harness(
+        env=env, task_queue="record", notifier=RecordingNotifier(), policy=source, pool=pool
+    )
     async with build_worker(
         env.client, pool=pool, task_queue="record", sender=h.notifier, policy_source=source
     ):
@@ -86,14 +87,23 @@ async def general_full_life(h: Harness, release: str) -> None:
     await h.act(handle, "record_contact")
     state = await h.state(handle)
     due = state.clocks[-1].due_at
-    await h.act(handle, "request_extension", new_due_at=(due + timedelta(days=1)).isoformat(),
-                reason="invoice")  # fmt: skip
+    await h.act(
+        handle,
+        "request_extension",
+        new_due_at=(due + timedelta(days=1)).isoformat(),
+        reason="invoice",
+    )
     await h.act(handle, "decide_extension", **SUPERVISOR, approved=True)
     await h.act(handle, "pause_clock", reason="appraisal")
     await h.sleep(timedelta(days=1))
     await h.act(handle, "resume_clock")
-    await h.act(handle, "submit_investigation", findings="f", proposed_resolution="r",
-                difficulty="loss_assessment")  # fmt: skip
+    await h.act(
+        handle,
+        "submit_investigation",
+        findings="f",
+        proposed_resolution="r",
+        difficulty="loss_assessment",
+    )
     await h.act(handle, "decide_resolution", **SUPERVISOR, approved=False)
     await h.signal(handle, "submit_investigation", findings="f2", proposed_resolution="r2")
     await h.signal(handle, "decide_resolution", actor="ops", approved="maybe")
@@ -134,11 +144,19 @@ async def continued_run(h: Harness, release: str) -> None:
     h.policy.snapshot = snapshot.model_copy(update={"history_budget": 150})
     handle = await h.start(channel="online", complaint_id=f"continued_run-{release}")
     for wave in range(0, 60, 10):
-        await asyncio.gather(*(
-            h.act(handle, "record_repeat", actor="callcentre", role="system", channel="hotline",
-                  request_id=f"rep-{i}")
-            for i in range(wave, wave + 10)
-        ))  # fmt: skip
+        await asyncio.gather(
+            *(
+                h.act(
+                    handle,
+                    "record_repeat",
+                    actor="callcentre",
+                    role="system",
+                    channel="hotline",
+                    request_id=f"rep-{i}",
+                )
+                for i in range(wave, wave + 10)
+            )
+        )
     await h.act(handle, "record_contact")
     await h.sleep(timedelta(days=1))  # an overdue investigation: breach and reminders
     h.policy.snapshot = snapshot
@@ -156,14 +174,21 @@ async def bank_outlet_crisis(h: Harness, release: str) -> None:
     group event with the police and the on-site commander, every crisis report filed (one with
     evidence ids), conduct recorded, the branch closed ad hoc, then withdrawn."""
     handle = await h.start(
-        channel="bank_outlet", complaint_id=f"bank_outlet_crisis-{release}",
+        channel="bank_outlet",
+        complaint_id=f"bank_outlet_crisis-{release}",
         bank_outlet={"bank": "工商银行", "outlet": "陆家嘴支行"},
         amount_involved={"amount": "50000.00"},
-    )  # fmt: skip
+    )
     await h.act(handle, "acknowledge_script")
     await h.act(handle, "transfer_to_insurer", insurer="太平洋人寿", days=3)
-    await h.act(handle, "classify_policy", signed_personally=False, callback_compliant=True,
-                insurer="太平洋人寿", days=5)  # fmt: skip
+    await h.act(
+        handle,
+        "classify_policy",
+        signed_personally=False,
+        callback_compliant=True,
+        insurer="太平洋人寿",
+        days=5,
+    )
     await h.act(handle, "correct_amount", amount="48000.00", reason="the invoice")
     await h.act(handle, "transfer", department="理赔部", requirements="re-assess", days=2)
     await h.act(handle, "complete_transfer", transfer="transfer-1", outcome="re-assessed")
@@ -172,16 +197,25 @@ async def bank_outlet_crisis(h: Harness, release: str) -> None:
     await h.act(handle, "report_crisis", level="early_signs", summary="crowd forming")
     await h.act(handle, "record_police_contact", police="陆家嘴派出所")
     await h.act(handle, "record_group_event", **SUPERVISOR, commander="zhou.hq", people_count=8)
-    await h.act(handle, "report_crisis", level="superior", summary="group event",
-                attachments=["photo-1"])  # fmt: skip
+    await h.act(
+        handle, "report_crisis", level="superior", summary="group event", attachments=["photo-1"]
+    )
     await h.act(handle, "report_crisis", level="headquarters", summary="group event")
-    await h.act(handle, "report_crisis", level="regulator", summary="group event",
-                to="上海银保监局")  # fmt: skip
+    await h.act(
+        handle, "report_crisis", level="regulator", summary="group event", to="上海银保监局"
+    )
     await h.act(handle, "record_conduct", **SUPERVISOR, person="li.na", kind="unauthorised_promise")
     today = (await h.now()).date()
-    await h.act(handle, "announce_closure", actor="admin.chen", role="admin",
-                closure_key="typhoon-1", first_day=(today + timedelta(days=1)).isoformat(),
-                last_day=(today + timedelta(days=1)).isoformat(), reason="typhoon")  # fmt: skip
+    await h.act(
+        handle,
+        "announce_closure",
+        actor="admin.chen",
+        role="admin",
+        closure_key="typhoon-1",
+        first_day=(today + timedelta(days=1)).isoformat(),
+        last_day=(today + timedelta(days=1)).isoformat(),
+        reason="typhoon",
+    )
     await h.sleep(timedelta(days=1))
     await h.act(handle, "withdraw", reason="settled")
     await handle.result()
@@ -217,17 +251,23 @@ async def calendar_entered(h: Harness, release: str) -> None:
     from ledger import calendar as entered
     from tests.unit.test_arrangements import MADE_UP_2027
 
-    h.policy.snapshot = HandlingPolicy(calendar=test_calendar(known_years=(2026,)),
-                                       sla=SlaPolicy())  # fmt: skip
+    h.policy.snapshot = HandlingPolicy(calendar=test_calendar(known_years=(2026,)), sla=SlaPolicy())
     await h.sleep_until(datetime(2026, 12, 30, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai")))
-    handle = await h.start(channel="hotline", grade="major",
-                           complaint_id=f"calendar_entered-{release}")  # fmt: skip
+    handle = await h.start(
+        channel="hotline", grade="major", complaint_id=f"calendar_entered-{release}"
+    )
     await h.act(handle, "record_contact")
     await h.sleep(timedelta(days=1))  # a daily check: not published yet
     since = datetime.now(UTC) - timedelta(days=1)
     await entered.add_version(h.pool, 2027, since, MADE_UP_2027, "test notice", "admin.chen")
-    assert 2027 in (await apply_entered(h.pool, test_calendar(known_years=(2026,)), [2027],
-                                        datetime.now(UTC))).known_years  # fmt: skip
+    assert (
+        2027
+        in (
+            await apply_entered(
+                h.pool, test_calendar(known_years=(2026,)), [2027], datetime.now(UTC)
+            )
+        ).known_years
+    )
     await h.sleep(timedelta(days=1))  # the next check re-plans
     state = await h.state(handle)
     assert any("moved from" in e.detail for e in state.timeline), state.timeline[-5:]
@@ -242,11 +282,16 @@ async def action_input_rules(h: Harness, release: str) -> None:
     then withdrawn."""
     handle = await h.start(channel="hotline", complaint_id=f"action_input_rules-{release}")
     await h.act(handle, "record_contact")
-    await h.signal(handle, "submit_investigation", findings="late\x1b[2J",
-                   proposed_resolution="pay")  # fmt: skip
+    await h.signal(
+        handle, "submit_investigation", findings="late\x1b[2J", proposed_resolution="pay"
+    )
     await h.signal(handle, "submit_investigation", findings="  ", proposed_resolution="pay")
-    await h.act(handle, "submit_investigation", findings="filed late\r\nthen paid",
-                proposed_resolution="pay")  # fmt: skip
+    await h.act(
+        handle,
+        "submit_investigation",
+        findings="filed late\r\nthen paid",
+        proposed_resolution="pay",
+    )
     await h.act(handle, "withdraw", reason="settled")
     await handle.result()
     await save(handle, f"action_input_rules-{release}.json")
@@ -259,17 +304,27 @@ async def cancel_requested(h: Harness, release: str) -> None:
     handle = await h.start(channel="hotline", complaint_id=f"cancel_requested-{release}")
     await h.act(handle, "reassign", owner="zhao.min", request_id="ra-1")
     await h.act(handle, "reassign", owner="zhao.min", request_id="ra-1")  # a repeat: a no-op
-    reason = await h.refusal(handle, "reassign", **SUPERVISOR, owner="chen.jie",
-                             request_id="ra-1")  # fmt: skip
+    reason = await h.refusal(handle, "reassign", **SUPERVISOR, owner="chen.jie", request_id="ra-1")
     assert "already taken" in reason
     await h.act(handle, "record_contact", actor="zhao.min")
-    await h.act(handle, "submit_investigation", actor="zhao.min", findings="f",
-                proposed_resolution="r")  # fmt: skip
+    await h.act(
+        handle, "submit_investigation", actor="zhao.min", findings="f", proposed_resolution="r"
+    )
     due = (await h.state(handle)).clocks[-1].due_at
-    await h.act(handle, "request_extension", actor="zhao.min",
-                new_due_at=(due + timedelta(days=1)).isoformat(), reason="committee")  # fmt: skip
-    sealed = await h.sealed_raw(handle, {**SUPERVISOR, "approved": True}, actor="wang.qiang",
-                                roles=["supervisor"], action="decide_resolution")  # fmt: skip
+    await h.act(
+        handle,
+        "request_extension",
+        actor="zhao.min",
+        new_due_at=(due + timedelta(days=1)).isoformat(),
+        reason="committee",
+    )
+    sealed = await h.sealed_raw(
+        handle,
+        {**SUPERVISOR, "approved": True},
+        actor="wang.qiang",
+        roles=["supervisor"],
+        action="decide_resolution",
+    )
     await handle.signal("decide_extension", sealed)
     await handle.cancel(reason="tidying up")
 
@@ -293,17 +348,25 @@ async def crisis_chain(h: Harness, release: str) -> None:
 
     await seed_contacts(h.pool)
     handle = await h.start(
-        channel="bank_outlet", complaint_id=f"crisis_chain-{release}", branch="Nanjing Gulou",
+        channel="bank_outlet",
+        complaint_id=f"crisis_chain-{release}",
+        branch="Nanjing Gulou",
         bank_outlet={"bank": "中国邮政储蓄银行", "outlet": "南京新街口支行"},
         crisis={"people_count": 6, "outlet_disrupted": True},
-    )  # fmt: skip
+    )
     await h.act(handle, "report_crisis", level="superior", summary="six at the counter")
     await h.act(handle, "report_crisis", level="headquarters", summary="handling opinion")
     await h.act(handle, "report_crisis", level="regulator", summary="opinion", to="江苏监管局")
     await h.act(handle, "record_contact")
     await h.act(handle, "submit_investigation", findings="f", proposed_resolution="r")
-    await h.act(handle, "decide_resolution", **SUPERVISOR, approved=True, collective=True,
-                participants=["wang.qiang", "chen.jing"])  # fmt: skip
+    await h.act(
+        handle,
+        "decide_resolution",
+        **SUPERVISOR,
+        approved=True,
+        collective=True,
+        participants=["wang.qiang", "chen.jing"],
+    )
     await h.act(handle, "close_case", result="paid", root_cause="sales_misselling")
     await h.act(handle, "withdraw", reason="settled")
     await handle.result()
@@ -326,8 +389,9 @@ async def escalation_duties(h: Harness, release: str) -> None:
     assert contact is not None
     await h.sleep_until(contact.due_at + timedelta(hours=6))
     await h.act(handle, "record_contact", actor="zhao.min")
-    await h.act(handle, "submit_investigation", actor="zhao.min", findings="f",
-                proposed_resolution="r")  # fmt: skip
+    await h.act(
+        handle, "submit_investigation", actor="zhao.min", findings="f", proposed_resolution="r"
+    )
     await h.act(handle, "name_department_head", **SUPERVISOR, head="sun.hao")
     await h.signal(
         handle,
@@ -337,8 +401,14 @@ async def escalation_duties(h: Harness, release: str) -> None:
         collective=True,
         participants=["wang.qiang", "zhao.min"],
     )  # fmt: skip  (refused: R-ST-8)
-    await h.act(handle, "decide_resolution", **SUPERVISOR, approved=True, collective=True,
-                participants=["wang.qiang", "sun.hao"])  # fmt: skip
+    await h.act(
+        handle,
+        "decide_resolution",
+        **SUPERVISOR,
+        approved=True,
+        collective=True,
+        participants=["wang.qiang", "sun.hao"],
+    )
     await h.act(handle, "close_case", actor="zhao.min", result="paid")
     await h.act(handle, "withdraw", actor="zhao.min", reason="settled")
     await handle.result()
@@ -349,8 +419,9 @@ async def branch_code(h: Harness, release: str) -> None:
     """Rules 5: a branch whose name holds a space (`Shanghai Pudong`) also gets the search
     attribute ComplaintBranchCode (`shanghai-pudong`) at intake; a supervisor's action signalled
     by a handler (refused: the details panel names it), then contacted and withdrawn."""
-    handle = await h.start(channel="hotline", complaint_id=f"branch_code-{release}",
-                           branch="Shanghai Pudong")  # fmt: skip
+    handle = await h.start(
+        channel="hotline", complaint_id=f"branch_code-{release}", branch="Shanghai Pudong"
+    )
     await h.signal(handle, "expedite", minutes=120)
     await eventually(lambda: _refused(h, handle), what="the refusal on the timeline")
     await h.act(handle, "record_contact")
@@ -385,14 +456,19 @@ async def customer_duties(h: Harness, release: str) -> None:
     does not); closed with reasons and an amount: the decision notice to the customer, the
     supervisor told of chen.jie's apology owed; the callback satisfied and the review window
     run out."""
-    handle = await h.start(channel="hotline", complaint_id=f"customer_duties-{release}",
-                           staff_complained_about=["sun.li"])  # fmt: skip
+    handle = await h.start(
+        channel="hotline",
+        complaint_id=f"customer_duties-{release}",
+        staff_complained_about=["sun.li"],
+    )
     assert "R-CU-6" in await h.refusal(handle, "reassign", owner="sun.li")
-    assert "R-CU-6" in await h.refusal(handle, "transfer", department="理赔部", owner="sun.li",
-                                       requirements="re-assess", days=2)  # fmt: skip
+    assert "R-CU-6" in await h.refusal(
+        handle, "transfer", department="理赔部", owner="sun.li", requirements="re-assess", days=2
+    )
     await h.act(handle, "record_contact")
-    await h.act(handle, "record_conduct", **SUPERVISOR, person="sun.li",
-                kind="unauthorised_promise")  # fmt: skip
+    await h.act(
+        handle, "record_conduct", **SUPERVISOR, person="sun.li", kind="unauthorised_promise"
+    )
     await h.act(handle, "record_conduct", **SUPERVISOR, person="chen.jie", kind="disclosure")
     await h.act(handle, "record_apology", person="sun.li", method="phone")
     await h.act(handle, "submit_investigation", findings="f", proposed_resolution="r")
@@ -403,9 +479,20 @@ async def customer_duties(h: Harness, release: str) -> None:
     await save(handle, f"customer_duties-{release}.json")
 
 
-CASES = [general_full_life, crisis_withdrawn, continued_run, bank_outlet_crisis,
-         regraded_after_breach, calendar_entered, action_input_rules, cancel_requested,
-         crisis_chain, branch_code, customer_duties, escalation_duties]  # fmt: skip
+CASES = [
+    general_full_life,
+    crisis_withdrawn,
+    continued_run,
+    bank_outlet_crisis,
+    regraded_after_breach,
+    calendar_entered,
+    action_input_rules,
+    cancel_requested,
+    crisis_chain,
+    branch_code,
+    customer_duties,
+    escalation_duties,
+]
 
 
 if __name__ == "__main__":

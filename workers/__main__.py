@@ -70,8 +70,10 @@ async def main() -> int:
             )
             await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
             if not running.done():
-                log.info("worker stopping: finishing the tasks in flight",
-                         grace_seconds=settings.worker_shutdown_grace)  # fmt: skip
+                log.info(
+                    "worker stopping: finishing the tasks in flight",
+                    grace_seconds=settings.worker_shutdown_grace,
+                )
                 await worker.shutdown()
             stopping.cancel()
             await running  # the relay's last batch is recorded when this returns; raises if failed

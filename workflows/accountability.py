@@ -189,14 +189,18 @@ class AccountabilityCycleWorkflow:
         open_periods: list[str] = []
         if self._sheets_first:  # stalled earlier months, reported (each stays decidable)
             open_periods = await workflow.execute_activity_method(
-                AccountabilityActivities.open_cycles, period,
+                AccountabilityActivities.open_cycles,
+                period,
                 start_to_close_timeout=timedelta(minutes=1),
-            )  # fmt: skip
+            )
         self._state = state = CycleState(
-            period=period, starts_on=starts, ends_on=ends, appeal_until=until,
+            period=period,
+            starts_on=starts,
+            ends_on=ends,
+            appeal_until=until,
             items=[CycleItem.model_validate(p.model_dump()) for p in proposals],
             open_periods=open_periods,
-        )  # fmt: skip
+        )
         opened = f" Still open: {', '.join(open_periods)}." if open_periods else ""
         await self._notify(
             cycle.review_group,
@@ -229,10 +233,12 @@ class AccountabilityCycleWorkflow:
             total = sum(i.decided_penalty or 0 for i in mine)
             reprimand = " and a published reprimand" if any(i.reprimand for i in mine) else ""
             await self._notify(
-                person, "owner", f"Accountability {period}: final result",
+                person,
+                "owner",
+                f"Accountability {period}: final result",
                 f"{len(mine)} item(s), penalties {total} yuan in all{reprimand}. "
                 "Details in the ledger.",
-            )  # fmt: skip
+            )
         return state
 
     async def _sheets(self, cycle: CycleInput) -> None:
@@ -265,16 +271,19 @@ class AccountabilityCycleWorkflow:
                 f"{i.complaint_id} {i.responsibility}: {i.decided_penalty} yuan" + _besides_money(i)
                 for i in mine
             )
-            body = (f"{lines}. Appeal with evidence until {state.appeal_until.isoformat()} "
-                    "(R-AC-3).")  # fmt: skip
+            body = f"{lines}. Appeal with evidence until {state.appeal_until.isoformat()} (R-AC-3)."
             for i in mine:
                 i.sheet_sent_at = now
-            await self._notify(person, "owner", f"Accountability {state.period}: penalty sheet",
-                               body)  # fmt: skip
+            await self._notify(
+                person, "owner", f"Accountability {state.period}: penalty sheet", body
+            )
             for manager in sorted({i.manager for i in mine if i.manager and i.manager != person}):
-                await self._notify(manager, "supervisor",
-                                   f"Accountability {state.period}: penalty sheet of {person}",
-                                   body)  # fmt: skip
+                await self._notify(
+                    manager,
+                    "supervisor",
+                    f"Accountability {state.period}: penalty sheet of {person}",
+                    body,
+                )
         state.log.append(f"{now.isoformat()} penalty sheets sent (R-AC-3)")
 
     async def _results_to_hr_and_finance(self, cycle: CycleInput) -> None:
@@ -288,12 +297,14 @@ class AccountabilityCycleWorkflow:
             for i in sorted(state.items, key=lambda i: (i.person, i.complaint_id))
         ]
         body = "\n".join(lines) or "No one is held responsible this period."
-        for role, recipient in (("hr", cycle.hr_department),
-                                ("finance", cycle.finance_department)):  # fmt: skip
+        for role, recipient in (("hr", cycle.hr_department), ("finance", cycle.finance_department)):
             await self._notify(
-                recipient, role, f"Accountability {state.period}: final results", body,
+                recipient,
+                role,
+                f"Accountability {state.period}: final results",
+                body,
                 kind=NoticeKind.ACCOUNTABILITY_RESULTS,
-            )  # fmt: skip
+            )
 
     def _settled(self) -> bool:
         assert self._state is not None
@@ -346,10 +357,14 @@ class AccountabilityCycleWorkflow:
         if isinstance(message, RecordGround):
             return self._record_ground(message, sender)
         item = next(
-            (i for i in state.items if (i.complaint_id, i.person, i.responsibility)
-             == (message.complaint_id, message.person, message.responsibility)),
+            (
+                i
+                for i in state.items
+                if (i.complaint_id, i.person, i.responsibility)
+                == (message.complaint_id, message.person, message.responsibility)
+            ),
             None,
-        )  # fmt: skip
+        )
         if item is None:
             self._refuse(f"{name} by {message.actor}: no such item")
         if state.published:
@@ -364,8 +379,10 @@ class AccountabilityCycleWorkflow:
                 item.reprimand = "published_reprimand" in item.decided_outcomes
         elif isinstance(message, Appeal):
             if self._sheets_first and state.sheets_sent_at is None:
-                self._refuse(f"appeal by {message.actor} on {item.complaint_id}: the penalty "
-                             "sheet has not gone out yet (R-AC-3)")  # fmt: skip
+                self._refuse(
+                    f"appeal by {message.actor} on {item.complaint_id}: the penalty "
+                    "sheet has not gone out yet (R-AC-3)"
+                )
             if self._sheets_first and not message.evidence:
                 self._refuse(
                     f"appeal by {message.actor} on {item.complaint_id}: an appeal carries "
@@ -434,16 +451,25 @@ class AccountabilityCycleWorkflow:
             (i for i in state.items if (i.complaint_id, i.person, i.responsibility) == key), None
         )
         if item is None:
-            state.items.append(CycleItem(
-                complaint_id=message.complaint_id, branch=case.branch, manager=case.manager,
-                person=message.person, responsibility="complaint_staff", reasons=[reason],
-                minimum=low, maximum=high,
-            ))  # fmt: skip
+            state.items.append(
+                CycleItem(
+                    complaint_id=message.complaint_id,
+                    branch=case.branch,
+                    manager=case.manager,
+                    person=message.person,
+                    responsibility="complaint_staff",
+                    reasons=[reason],
+                    minimum=low,
+                    maximum=high,
+                )
+            )
         elif reason not in item.reasons:
             item.reasons.append(reason)
             item.maximum = high
-        state.log.append(f"{workflow.now().isoformat()} record_ground by {message.actor} on "
-                         f"{message.complaint_id}: {message.ground}")  # fmt: skip
+        state.log.append(
+            f"{workflow.now().isoformat()} record_ground by {message.actor} on "
+            f"{message.complaint_id}: {message.ground}"
+        )
         self._changed = True
         return state
 
@@ -453,8 +479,13 @@ class AccountabilityCycleWorkflow:
         self._nonces = {n: at for n, at in self._nonces.items() if at >= now - VALID_FOR}
         if sender is None:
             self._refuse(f"{name} by {message.actor}: {UNVERIFIED}")
-        reason = identity_refusal(sender, workflow_id=workflow.info().workflow_id, now=now,
-                                  used=self._nonces, actor=message.actor)  # fmt: skip
+        reason = identity_refusal(
+            sender,
+            workflow_id=workflow.info().workflow_id,
+            now=now,
+            used=self._nonces,
+            actor=message.actor,
+        )
         self._nonces.setdefault(sender.nonce, sender.issued_at)
         if reason is not None:
             self._refuse(f"{name} by {message.actor}: {reason}")
@@ -481,9 +512,13 @@ class AccountabilityCycleWorkflow:
         raise Refused(reason)
 
     async def _notify(
-        self, recipient: str, role: Any, subject: str, body: str,
+        self,
+        recipient: str,
+        role: Any,
+        subject: str,
+        body: str,
         kind: NoticeKind = NoticeKind.ACCOUNTABILITY,
-    ) -> None:  # fmt: skip
+    ) -> None:
         assert self._state is not None or subject
         self._notices += 1
         period = self._state.period if self._state else "cycle"

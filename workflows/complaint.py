@@ -160,8 +160,9 @@ class ComplaintWorkflow:
         outlet = intake.bank_outlet.outlet if intake.bank_outlet else None  # R-CR-9
         policy = await self._load_policy(intake.branch, outlet)
         workflow_id = workflow.info().workflow_id
-        self._case = Complaint.accept(intake, policy, workflow.now(), workflow_id=workflow_id,
-                                      rules=rules)  # fmt: skip
+        self._case = Complaint.accept(
+            intake, policy, workflow.now(), workflow_id=workflow_id, rules=rules
+        )
         self._publish()
         self._collect()
 
@@ -335,8 +336,9 @@ class ComplaintWorkflow:
                     return converter.from_payload(payload.payload, model), None
                 data = converter.from_payload(payload.payload, dict[str, Any])
                 if sender is None:
-                    raise self.case.unverified(name, str(data.get("actor", "unknown")),
-                                               workflow.now())  # fmt: skip
+                    raise self.case.unverified(
+                        name, str(data.get("actor", "unknown")), workflow.now()
+                    )
                 data.setdefault("actor", sender.actor)
                 data.setdefault("role", sender.primary_role().value)
                 strict = versions.has(self.case.rules, Behaviour.ACTION_INPUT_RULES)

@@ -76,8 +76,12 @@ class LedgerReconciliationWorkflow:
             after = page.next_after
             if workflow.info().is_continue_as_new_suggested():
                 workflow.continue_as_new(
-                    request.model_copy(update={
-                        "after": after, "checked": result.checked,
-                        "described": result.described, "orphaned": result.orphaned,
-                    })
-                )  # fmt: skip
+                    request.model_copy(
+                        update={
+                            "after": after,
+                            "checked": result.checked,
+                            "described": result.described,
+                            "orphaned": result.orphaned,
+                        }
+                    )
+                )

@@ -140,8 +140,10 @@ def _accepted_now(s: ComplaintState, rules: int, workflow_id: str) -> list[str]:
 def _payload(workflow_id: str, name: str) -> str:
     """One JSON object on short lines (the panel does not wrap a code block's lines): the
     workflow, the action, then each field to fill in as null."""
-    lines = [f'{{"workflow_id": {json.dumps(workflow_id, ensure_ascii=False)},',
-             f' "action": {json.dumps(name)}']  # fmt: skip
+    lines = [
+        f'{{"workflow_id": {json.dumps(workflow_id, ensure_ascii=False)},',
+        f' "action": {json.dumps(name)}',
+    ]
     fill = ", ".join(f"{json.dumps(f)}: null" for f in _required(name))
     if fill:
         lines[-1] += ","

@@ -82,15 +82,23 @@ async def case_page(
     ui = f"{s.temporal_ui_url}/namespaces/{quote(client.namespace)}/workflows/{quote(workflow)}"
     period = shown.received_at.astimezone(s.zone).strftime("%Y-%m")
     return render(
-        request, "case.html", who, c=shown, state=state, timeline=timeline,
+        request,
+        "case.html",
+        who,
+        c=shown,
+        state=state,
+        timeline=timeline,
         clocks=[c for c in (state.clocks if state else []) if c.met_at is None],
         actions=available_actions(state, identity.roles, actor=identity.name) if state else [],
         evidence=await evidence.listed(pool, complaint_id)
-        if identity.has(*SEES_CUSTOMER_NUMBERS) else None,
-        sees_numbers=identity.has(*SEES_CUSTOMER_NUMBERS), ui_url=ui,
+        if identity.has(*SEES_CUSTOMER_NUMBERS)
+        else None,
+        sees_numbers=identity.has(*SEES_CUSTOMER_NUMBERS),
+        ui_url=ui,
         report_url=f"/desk/report?period={period}" if identity.has(*READERS) else None,
-        done=done if done in ACTION_MODELS else None, bzone=s.zone_of(shown.branch),
-    )  # fmt: skip
+        done=done if done in ACTION_MODELS else None,
+        bzone=s.zone_of(shown.branch),
+    )
 
 
 async def _form_context(
@@ -103,8 +111,11 @@ async def _form_context(
         raise HTTPException(404, f"unknown action {action!r}")
     if not role_may(action, identity.roles):
         role = acting_role(identity.roles)
-        raise HTTPException(403, f"{action}: not an action {identity.name} may take "
-                                 f"(acting role: {role.value if role else 'none'})")  # fmt: skip
+        raise HTTPException(
+            403,
+            f"{action}: not an action {identity.name} may take "
+            f"(acting role: {role.value if role else 'none'})",
+        )
     if change:
         await scope.case_to_change(client, pool, identity, complaint_id)
     else:
@@ -126,8 +137,9 @@ async def action_form(
 ) -> Response:
     state = await _form_context(client, pool, who, complaint_id, action, change=False)
     offered = action in available_actions(state, who.identity.roles, actor=who.identity.name)
-    return _form(request, who, state, action, {}, {}, None, 200 if offered else 409,
-                 offered=offered)  # fmt: skip
+    return _form(
+        request, who, state, action, {}, {}, None, 200 if offered else 409, offered=offered
+    )
 
 
 def _form(
@@ -144,11 +156,20 @@ def _form(
     request_id: str | None = None,
 ) -> Response:
     return render(
-        request, "action.html", who, status, state=state, action=action,
-        fields=forms.fields_of(ACTION_MODELS[action]), values=values, errors=errors,
-        refusal=refusal, offered=offered, request_id=request_id or uuid.uuid4().hex,
+        request,
+        "action.html",
+        who,
+        status,
+        state=state,
+        action=action,
+        fields=forms.fields_of(ACTION_MODELS[action]),
+        values=values,
+        errors=errors,
+        refusal=refusal,
+        offered=offered,
+        request_id=request_id or uuid.uuid4().hex,
         bzone=settings(request).zone_of(state.branch),
-    )  # fmt: skip
+    )
 
 
 @router.post("/desk/cases/{complaint_id}/act/{action}")
@@ -167,12 +188,27 @@ async def act(
     assert role is not None  # role_may held
     model = ACTION_MODELS[action]
     fields = forms.fields_of(model)
-    answer = forms.read(model, fields, form, actor=identity.name, role=role.value,
-                        zone=settings(request).zone_of(state.branch))  # fmt: skip
+    answer = forms.read(
+        model,
+        fields,
+        form,
+        actor=identity.name,
+        role=role.value,
+        zone=settings(request).zone_of(state.branch),
+    )
     request_id = str(form.get("request_id") or "") or None
     if answer.errors:
-        return _form(request, who, state, action, answer.values, answer.errors, None, 422,
-                     request_id=request_id)  # fmt: skip
+        return _form(
+            request,
+            who,
+            state,
+            action,
+            answer.values,
+            answer.errors,
+            None,
+            422,
+            request_id=request_id,
+        )
     for name in evidence_fields(model):  # R-IN-9: only the case's own evidence, by field
         named = answer.payload.get(name)
         if not named:
@@ -181,15 +217,25 @@ async def act(
         unknown = await evidence.missing(pool, ids, owner_kind="case", owner_id=complaint_id)
         if unknown:
             errors = {name: f"not evidence of this case: {', '.join(unknown)}"}
-            return _form(request, who, state, action, answer.values, errors, None, 422,
-                         request_id=request_id)  # fmt: skip
+            return _form(
+                request, who, state, action, answer.values, errors, None, 422, request_id=request_id
+            )
     try:
         await cases.act(client, complaint_id, action, answer.payload, identity, pool=pool)
     except HTTPException as err:
         if err.status_code not in (409, 422):
             raise
-        return _form(request, who, state, action, answer.values, {}, str(err.detail),
-                     err.status_code, request_id=uuid.uuid4().hex)  # fmt: skip
+        return _form(
+            request,
+            who,
+            state,
+            action,
+            answer.values,
+            {},
+            str(err.detail),
+            err.status_code,
+            request_id=uuid.uuid4().hex,
+        )
     return RedirectResponse(f"/desk/cases/{quote(complaint_id)}?done={action}", status_code=303)
 
 

@@ -29,15 +29,29 @@ async def dashboard(request: Request, who: Signed, pool: Ledger) -> Response:
     now = datetime.now(UTC)
     today = now.astimezone(s.zone).date()
     stages, branches = await queue_ledger.dashboard(
-        pool, scope.visible(who.identity), now=now,
+        pool,
+        scope.visible(who.identity),
+        now=now,
         end_of_today=datetime.combine(today + timedelta(days=1), time(0), tzinfo=s.zone),
         month_start=datetime.combine(today.replace(day=1), time(0), tzinfo=s.zone),
-    )  # fmt: skip
+    )
     cells = {(r["branch"], r["stage"]): r for r in stages}
     totals = {
-        b["branch"]: {k: sum(r[k] for r in stages if r["branch"] == b["branch"])
-                      for k in ("open", "due_today", "overdue")}
+        b["branch"]: {
+            k: sum(r[k] for r in stages if r["branch"] == b["branch"])
+            for k in ("open", "due_today", "overdue")
+        }
         for b in branches
-    }  # fmt: skip
-    return render(request, "dashboard.html", who, branches=branches, cells=cells, totals=totals,
-                  stages=OPEN_STAGES, now=now, refresh=REFRESH, views=VIEWS)  # fmt: skip
+    }
+    return render(
+        request,
+        "dashboard.html",
+        who,
+        branches=branches,
+        cells=cells,
+        totals=totals,
+        stages=OPEN_STAGES,
+        now=now,
+        refresh=REFRESH,
+        views=VIEWS,
+    )

@@ -28,9 +28,17 @@ from api.desk import words
 FROM_IDENTITY = frozenset({"actor", "role", "request_id"})
 LONG_TEXT = 200  # longer than a name: a text area
 Kind = Literal[
-    "text", "textarea", "number", "select", "checkbox", "tristate", "checkboxes", "lines",
-    "datetime", "date",
-]  # fmt: skip
+    "text",
+    "textarea",
+    "number",
+    "select",
+    "checkbox",
+    "tristate",
+    "checkboxes",
+    "lines",
+    "datetime",
+    "date",
+]
 # The words tables for enums that have them, by the enum's schema title.
 ENUM_WORDS = {"HelpFlag": words.HELP_FLAGS, "Channel": words.CHANNELS, "Grade": words.GRADES}
 
@@ -86,8 +94,14 @@ def _fields(
     main = next((v for v in kinds if v.get("type") in ("number", "integer")), kinds[0])
     if main.get("type") == "object" and "properties" in main:
         return _object_fields(main, defs, prefix=name + ".")
-    f = FormField(name=name, label=words.field(name), kind="text", required=required,
-                  default=default, help=str(main.get("description") or ""))  # fmt: skip
+    f = FormField(
+        name=name,
+        label=words.field(name),
+        kind="text",
+        required=required,
+        default=default,
+        help=str(main.get("description") or ""),
+    )
     if "enum" in main or "const" in main:
         values = main.get("enum") or [main["const"]]
         table = ENUM_WORDS.get(str(main.get("title")), words.VALUES)
@@ -109,8 +123,11 @@ def _fields(
     elif main.get("type") in ("number", "integer"):
         f.kind = "number"
         f.integer = main["type"] == "integer"
-        f.step = "1" if f.integer else ("0.01" if any(v.get("type") == "string" for v in kinds)
-                                        else "any")  # fmt: skip
+        f.step = (
+            "1"
+            if f.integer
+            else ("0.01" if any(v.get("type") == "string" for v in kinds) else "any")
+        )
         f.minimum = main.get("minimum", main.get("exclusiveMinimum"))
         f.maximum = main.get("maximum")
     elif main.get("format") == "date-time":
@@ -165,9 +182,11 @@ def read(
             names = {f.name for f in fields}
             for e in err.errors():
                 where = ".".join(str(p) for p in e.get("loc", ()))
-                key = where if where in names else next(
-                    (n for n in names if where.startswith(n + ".")), ""
-                )  # fmt: skip
+                key = (
+                    where
+                    if where in names
+                    else next((n for n in names if where.startswith(n + ".")), "")
+                )
                 message = str(e.get("msg", "invalid"))
                 errors[key] = f"{errors[key]}; {message}" if key in errors else message
     return Answer(payload=payload, errors=errors, values=values)

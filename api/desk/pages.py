@@ -71,7 +71,13 @@ class DeskRoute(APIRoute):
             except HTTPException as err:
                 if 300 <= err.status_code < 400 or not wants_html(request):
                     raise
-                return render(request, "error.html", None, err.status_code,
-                              status=err.status_code, detail=err.detail)  # fmt: skip
+                return render(
+                    request,
+                    "error.html",
+                    None,
+                    err.status_code,
+                    status=err.status_code,
+                    detail=err.detail,
+                )
 
         return handler

@@ -67,8 +67,9 @@ def bucketed(rows: list[Any], s: DeskSettings, now: datetime) -> list[Row]:
             out.append(Row(r, "none", ""))
             continue
         zone = s.zone_of(r["branch"])
-        midnight = datetime.combine(now.astimezone(zone).date() + timedelta(days=1), time(0),
-                                    tzinfo=zone)  # fmt: skip
+        midnight = datetime.combine(
+            now.astimezone(zone).date() + timedelta(days=1), time(0), tzinfo=zone
+        )
         bucket = "overdue" if due < now else "today" if due < midnight else "later"
         out.append(Row(r, bucket, _left(due, now)))
     return out
@@ -79,25 +80,38 @@ async def _queue(request: Request, who: Person, pool: Any, *, mine: bool, **aske
     if asked["branch"]:
         scope.ask_for(identity, [asked["branch"]], "a queue")
     wanted = QueueFilter(
-        branches=scope.visible(identity), owner=identity.name if mine else None,
-        stage=asked["stage"] and asked["stage"].value, branch=asked["branch"] or None,
+        branches=scope.visible(identity),
+        owner=identity.name if mine else None,
+        stage=asked["stage"] and asked["stage"].value,
+        branch=asked["branch"] or None,
         grade=asked["grade"] and asked["grade"].value,
         channel=asked["channel"] and asked["channel"].value,
-        help_flag=asked["flag"] and asked["flag"].value, crisis=True if asked["crisis"] else None,
-    )  # fmt: skip
+        help_flag=asked["flag"] and asked["flag"].value,
+        crisis=True if asked["crisis"] else None,
+    )
     s = settings(request)
     rows = bucketed(await queue_ledger.queue(pool, wanted, FETCHED), s, datetime.now(UTC))
     counts = {b: sum(1 for r in rows if r.bucket == b) for b, _ in BUCKETS}
     shown = rows[:SHOWN]
     return render(
-        request, "queue.html", who, mine=mine, buckets=BUCKETS, counts=counts, total=len(rows),
+        request,
+        "queue.html",
+        who,
+        mine=mine,
+        buckets=BUCKETS,
+        counts=counts,
+        total=len(rows),
         groups={b: [r for r in shown if r.bucket == b] for b, _ in BUCKETS},
-        shown=len(shown), asked={k: getattr(v, "value", v) for k, v in asked.items()},
+        shown=len(shown),
+        asked={k: getattr(v, "value", v) for k, v in asked.items()},
         branches=await queue_ledger.branches(pool, scope.visible(identity)),
-        stages=[st for st in OPEN_STAGES], grades=list(Grade), channels=list(Channel),
-        flags=list(HelpFlag), may_reassign=role_may("reassign", identity.roles),
+        stages=[st for st in OPEN_STAGES],
+        grades=list(Grade),
+        channels=list(Channel),
+        flags=list(HelpFlag),
+        may_reassign=role_may("reassign", identity.roles),
         path=request.url.path,
-    )  # fmt: skip
+    )
 
 
 Branch = Annotated[str | None, Query(max_length=200)]
@@ -110,24 +124,56 @@ async def home(who: Signed) -> Response:
 
 @router.get("/desk/queue/mine")
 async def my_queue(
-    request: Request, who: Signed, pool: Ledger, stage: Stage | None = None,
-    branch: Branch = None, grade: Grade | None = None, channel: Channel | None = None,
-    flag: HelpFlag | None = None, crisis: bool = False,
-) -> Response:  # fmt: skip
+    request: Request,
+    who: Signed,
+    pool: Ledger,
+    stage: Stage | None = None,
+    branch: Branch = None,
+    grade: Grade | None = None,
+    channel: Channel | None = None,
+    flag: HelpFlag | None = None,
+    crisis: bool = False,
+) -> Response:
     """The signed-in person's own open cases (owner = their name)."""
-    return await _queue(request, who, pool, mine=True, stage=_open(stage), branch=branch,
-                        grade=grade, channel=channel, flag=flag, crisis=crisis)  # fmt: skip
+    return await _queue(
+        request,
+        who,
+        pool,
+        mine=True,
+        stage=_open(stage),
+        branch=branch,
+        grade=grade,
+        channel=channel,
+        flag=flag,
+        crisis=crisis,
+    )
 
 
 @router.get("/desk/queue/team")
 async def team_queue(
-    request: Request, who: Signed, pool: Ledger, stage: Stage | None = None,
-    branch: Branch = None, grade: Grade | None = None, channel: Channel | None = None,
-    flag: HelpFlag | None = None, crisis: bool = False,
-) -> Response:  # fmt: skip
+    request: Request,
+    who: Signed,
+    pool: Ledger,
+    stage: Stage | None = None,
+    branch: Branch = None,
+    grade: Grade | None = None,
+    channel: Channel | None = None,
+    flag: HelpFlag | None = None,
+    crisis: bool = False,
+) -> Response:
     """Every open case of the person's branches."""
-    return await _queue(request, who, pool, mine=False, stage=_open(stage), branch=branch,
-                        grade=grade, channel=channel, flag=flag, crisis=crisis)  # fmt: skip
+    return await _queue(
+        request,
+        who,
+        pool,
+        mine=False,
+        stage=_open(stage),
+        branch=branch,
+        grade=grade,
+        channel=channel,
+        flag=flag,
+        crisis=crisis,
+    )
 
 
 def _open(stage: Stage | None) -> Stage | None:
@@ -174,14 +220,19 @@ async def bulk_reassign(request: Request, who: Signed, client: Temporal, pool: L
         async with gate:
             try:
                 await scope.case_to_change(client, pool, identity, cid)
-                await cases.act(client, cid, "reassign",
-                                {"owner": owner, "note": note,
-                                 "request_id": f"bulk-{batch}-{cid}"[:128]},
-                                identity, pool=pool)  # fmt: skip
+                await cases.act(
+                    client,
+                    cid,
+                    "reassign",
+                    {"owner": owner, "note": note, "request_id": f"bulk-{batch}-{cid}"[:128]},
+                    identity,
+                    pool=pool,
+                )
             except HTTPException as err:
                 return Result(cid, False, str(err.detail))
             return Result(cid, True, f"→ {owner}")
 
     results = await asyncio.gather(*(one(cid) for cid in ids))
-    return render(request, "bulk.html", who, results=results, owner=owner,
-                  accepted=sum(r.ok for r in results))  # fmt: skip
+    return render(
+        request, "bulk.html", who, results=results, owner=owner, accepted=sum(r.ok for r in results)
+    )

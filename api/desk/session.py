@@ -138,21 +138,34 @@ async def checked_form(request: Request, who: Person) -> Any:
 
 def set_session(response: Response, s: DeskSettings, api_key: str) -> None:
     response.set_cookie(
-        COOKIE, seal(s, api_key), max_age=int(s.session_hours * 3600), path="/desk",
-        httponly=True, samesite="strict", secure=s.secure_cookie,
-    )  # fmt: skip
+        COOKIE,
+        seal(s, api_key),
+        max_age=int(s.session_hours * 3600),
+        path="/desk",
+        httponly=True,
+        samesite="strict",
+        secure=s.secure_cookie,
+    )
 
 
 def end_session(response: Response, s: DeskSettings) -> None:
-    response.delete_cookie(COOKIE, path="/desk", httponly=True, samesite="strict",
-                           secure=s.secure_cookie)  # fmt: skip
+    response.delete_cookie(
+        COOKIE, path="/desk", httponly=True, samesite="strict", secure=s.secure_cookie
+    )
 
 
 def pre_session(request: Request, response: Response, s: DeskSettings) -> str:
     """The sign-in form's CSRF token, bound to the pre-session cookie (made when missing)."""
     anchor = request.cookies.get(PRE_COOKIE) or secrets.token_urlsafe(16)
-    response.set_cookie(PRE_COOKIE, anchor, max_age=3600, path="/desk", httponly=True,
-                        samesite="strict", secure=s.secure_cookie)  # fmt: skip
+    response.set_cookie(
+        PRE_COOKIE,
+        anchor,
+        max_age=3600,
+        path="/desk",
+        httponly=True,
+        samesite="strict",
+        secure=s.secure_cookie,
+    )
     return csrf_token(s, "pre:" + anchor)
 
 

@@ -43,9 +43,17 @@ def _login(request: Request, target: str | None, error: str | None, status: int)
     s = settings(request)
     answer = Response()  # collects the pre-session cookie, copied onto the page
     token = session.pre_session(request, answer, s)
-    page = render(request, "login.html", None, status, login_csrf=token,
-                  next=_safe_next(target), dev=_dev_key(request) is not None,
-                  oidc=s.oidc is not None, error=error)  # fmt: skip
+    page = render(
+        request,
+        "login.html",
+        None,
+        status,
+        login_csrf=token,
+        next=_safe_next(target),
+        dev=_dev_key(request) is not None,
+        oidc=s.oidc is not None,
+        error=error,
+    )
     page.headers.append("set-cookie", answer.headers["set-cookie"])
     return page
 
@@ -61,8 +69,12 @@ async def login(request: Request) -> Response:
     pool: asyncpg.Pool = request.app.state.pool
     identity = await authenticate(pool, key) if key else None
     if identity is None or key is None:
-        return _login(request, target, "API 密钥无效、未知或已吊销 / the API key is unknown, "
-                      "revoked or mistyped", 401)  # fmt: skip
+        return _login(
+            request,
+            target,
+            "API 密钥无效、未知或已吊销 / the API key is unknown, revoked or mistyped",
+            401,
+        )
     answer = RedirectResponse(_safe_next(target), status_code=303)
     session.set_session(answer, s, key)
     answer.delete_cookie(session.PRE_COOKIE, path="/desk")

@@ -57,8 +57,9 @@ def tell_decision(case: Complaint, action: CloseCase) -> None:
     s = case.state
     assert s.decided_at is not None
     review_by = notices.last_whole_day(case.review_window_end(), case.policy.calendar.zone)
-    words = notices.decision(s.complaint_id, action.result, action.reasons, action.amount,
-                             review_by)  # fmt: skip
+    words = notices.decision(
+        s.complaint_id, action.result, action.reasons, action.amount, review_by
+    )
     told = case.outbox.words(
         CustomerTemplate.DECISION,
         handler=s.owner,

@@ -123,8 +123,12 @@ async def stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterato
             except (RuntimeError, TimeoutError):
                 continue  # the dev server is not up yet
         assert client is not None
-        yield Stack(ui=f"http://localhost:{ui_port}", client=client, data=data,
-                    api=f"http://127.0.0.1:{api_port}")  # fmt: skip
+        yield Stack(
+            ui=f"http://localhost:{ui_port}",
+            client=client,
+            data=data,
+            api=f"http://127.0.0.1:{api_port}",
+        )
 
         servers = {pid: name for pid, name in children(launcher.pid).items() if "temporal" in name}
         launcher.send_signal(signal.SIGINT)
@@ -170,8 +174,9 @@ async def to_approval(client: Client, complaint_id: str) -> None:
             nonce=uuid.uuid4().hex,
         )
         sent = {**payload, "actor": "zhao.min", "role": "handler"}
-        await asyncio.wait_for(contract.act(client, complaint_id, action, sent, identity),
-                               timeout=STOP_TIMEOUT)  # fmt: skip
+        await asyncio.wait_for(
+            contract.act(client, complaint_id, action, sent, identity), timeout=STOP_TIMEOUT
+        )
 
 
 async def personal_endpoint(stack: Stack, name: str, role: str) -> str:
@@ -181,9 +186,15 @@ async def personal_endpoint(stack: Stack, name: str, role: str) -> str:
 
     async def cli(*args: str) -> str:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "api.keys", *args, cwd=PROJECT_ROOT, env=env,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
+            sys.executable,
+            "-m",
+            "api.keys",
+            *args,
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
         out, err = await asyncio.wait_for(proc.communicate(), timeout=STOP_TIMEOUT)
         assert proc.returncode == 0, err.decode()
         return out.decode().strip()
@@ -262,9 +273,15 @@ async def test_ops_filter_open_decrypted_summary_and_signal(stack: Stack) -> Non
 
             # 3. "Send a Signal" decide_resolution, as a handler (refused), then as a supervisor.
             await to_approval(stack.client, "DEMO-0002")
-            decision = json.dumps({"workflow_id": MAJOR, "action": "decide_resolution",
-                                   "approved": True, "collective": True,
-                                   "participants": ["wang.qiang", "zhao.min"]})  # fmt: skip
+            decision = json.dumps(
+                {
+                    "workflow_id": MAJOR,
+                    "action": "decide_resolution",
+                    "approved": True,
+                    "collective": True,
+                    "participants": ["wang.qiang", "zhao.min"],
+                }
+            )
             for who, role in (("li.na", "handler"), ("wang.qiang", "supervisor")):
                 step = f"signal-{role}"
                 endpoint = await personal_endpoint(stack, who, role)
@@ -342,13 +359,21 @@ async def test_a_case_cannot_be_ended_from_the_web_ui(stack: Stack) -> None:
                     }
                     return out;
                 }""",
-                [f"{path}/terminate", f"{path}/reset", f"{path}/cancel",
-                 "/api/v1/namespaces/default/batch-operations/by-hand"],
-            )  # fmt: skip
+                [
+                    f"{path}/terminate",
+                    f"{path}/reset",
+                    f"{path}/cancel",
+                    "/api/v1/namespaces/default/batch-operations/by-hand",
+                ],
+            )
             assert statuses == [403, 403, 403, 403], statuses
             settings = await page.evaluate("fetch('/api/v1/settings').then(r => r.json())")
-            for flag in ("WorkflowTerminateDisabled", "WorkflowResetDisabled",
-                         "WorkflowCancelDisabled", "BatchActionsDisabled"):  # fmt: skip
+            for flag in (
+                "WorkflowTerminateDisabled",
+                "WorkflowResetDisabled",
+                "WorkflowCancelDisabled",
+                "BatchActionsDisabled",
+            ):
                 assert settings[flag] is True, (flag, settings)
             codec = (stack.data / "dev-ui-codec").read_text().strip()
             assert settings["Codec"]["Endpoint"] == codec
@@ -407,8 +432,12 @@ async def test_details_panel_and_a_desk_view_link_in_the_web_ui(stack: Stack) ->
             query = view.url.split("?query=", 1)[1]
             assert "StageDueAt >= " in unquote(query) and "+08:00" in unquote(query), view.url
             sent: list[str] = []
-            view.on("request", lambda r: sent.append(r.url)
-                    if "/api/v1/namespaces/default/workflows?" in r.url else None)  # fmt: skip
+            view.on(
+                "request",
+                lambda r: (
+                    sent.append(r.url) if "/api/v1/namespaces/default/workflows?" in r.url else None
+                ),
+            )
             await view.reload()
             await view.get_by_text("StageDueAt").first.wait_for()
             late = datetime.now(ZoneInfo("Asia/Shanghai")).hour == 23  # the demo's due tomorrow

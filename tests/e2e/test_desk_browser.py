@@ -44,8 +44,11 @@ class _Server(uvicorn.Server):
 async def served(pg_server: str, migrated_template: str) -> AsyncIterator[tuple[Desk, str]]:
     async with desk_world(pg_server, migrated_template) as desk:
         port = free_port()
-        server = _Server(uvicorn.Config(desk.app, host="127.0.0.1", port=port,
-                                        log_level="warning", access_log=False))  # fmt: skip
+        server = _Server(
+            uvicorn.Config(
+                desk.app, host="127.0.0.1", port=port, log_level="warning", access_log=False
+            )
+        )
         serving = asyncio.create_task(server.serve())
         for _ in range(200):
             if server.started:

@@ -133,9 +133,14 @@ async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
 async def run_pasted(stack: Stack, folder: Path, script: str) -> str:
     """Bash runs the script as a person pastes it, but stops at the first failing command."""
     proc = await asyncio.create_subprocess_exec(
-        "bash", "-c", "set -euo pipefail\n" + script, cwd=folder, env=environment(stack.data),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-    )  # fmt: skip
+        "bash",
+        "-c",
+        "set -euo pipefail\n" + script,
+        cwd=folder,
+        env=environment(stack.data),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
     try:
         out, _ = await asyncio.wait_for(proc.communicate(), timeout=SCRIPT_TIMEOUT)
     except TimeoutError:
@@ -187,8 +192,13 @@ async def test_r_ac_1_documented_cli_and_http_steps_work_as_pasted(
     cli = [stack.localised(b) for b in marked_blocks(PROJECT_ROOT / "docs/web-ui-and-cli.md")]
     out = await run_pasted(stack, folder, "\n".join(cli))
     assert f"http://127.0.0.1:{stack.api_port}/codec/u/cu_" in out  # the personal endpoint
-    wanted = ["record_contact", "pause_clock", "resume_clock", "submit_investigation",
-              "decide_resolution"]  # fmt: skip
+    wanted = [
+        "record_contact",
+        "pause_clock",
+        "resume_clock",
+        "submit_investigation",
+        "decide_resolution",
+    ]
     taken = await actions_by(stack, "DEMO-0001", wanted)
     assert [a for a in taken if a[0] in wanted] == [(name, "zhang.wei") for name in wanted]
 

@@ -16,11 +16,30 @@ def test_r_sla_4_open_book_smoke(tmp_path: Path) -> None:
     list query, with both workers; the polling baseline records them within its period."""
     figures = tmp_path / "figures.json"
     done = subprocess.run(
-        [sys.executable, "-m", "bench.open_book", "--count", "40", "--lead", "1",
-         "--poll-every", "1", "--default-cache", "10", "--timeout", "20",
-         "--scratch", str(tmp_path), "--json", str(figures)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "bench.open_book",
+            "--count",
+            "40",
+            "--lead",
+            "1",
+            "--poll-every",
+            "1",
+            "--default-cache",
+            "10",
+            "--timeout",
+            "20",
+            "--scratch",
+            str(tmp_path),
+            "--json",
+            str(figures),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     out = done.stdout
     assert "open book: N = 40 open complaints, K = 4" in out

@@ -52,8 +52,15 @@ START_TIMEOUT = 10.0
 async def serving(app: object) -> AsyncIterator[str]:
     """The app on a free loopback port (uvicorn, in this loop); its base URL."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,  # type: ignore[arg-type]
-                                           log_level="warning", access_log=False))  # fmt: skip
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,  # type: ignore[arg-type]
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            access_log=False,
+        )
+    )
     task = asyncio.create_task(server.serve())
     try:
         async with asyncio.timeout(START_TIMEOUT):
@@ -113,9 +120,12 @@ async def test_r_cu_2_the_status_page_in_a_browser_for_each_stage_on_phone_and_d
                 for size, viewport in SIZES.items():
                     phone = size == "phone"
                     context = await browser.new_context(
-                        viewport=viewport, is_mobile=phone, has_touch=phone,
-                        device_scale_factor=2 if phone else 1, locale="zh-CN",
-                    )  # fmt: skip
+                        viewport=viewport,
+                        is_mobile=phone,
+                        has_touch=phone,
+                        device_scale_factor=2 if phone else 1,
+                        locale="zh-CN",
+                    )
                     page = await context.new_page()
                     page.set_default_timeout(UI_TIMEOUT_MS)
                     for stage, link in links.items():

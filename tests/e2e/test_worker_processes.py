@@ -122,9 +122,13 @@ class Processes:
     async def start(self, name: str, *args: str) -> asyncio.subprocess.Process:
         with (self.folder / f"{name}.log").open("wb") as out:
             process = await asyncio.create_subprocess_exec(
-                sys.executable, *args, cwd=PROJECT_ROOT, env=self.env,
-                stdout=out, stderr=asyncio.subprocess.STDOUT,
-            )  # fmt: skip
+                sys.executable,
+                *args,
+                cwd=PROJECT_ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=asyncio.subprocess.STDOUT,
+            )
         self.started.append((name, process))
         return process
 
@@ -347,8 +351,10 @@ async def test_two_workers_two_apis_sigkill_and_sigterm_during_a_deadline_burst(
     assert delivered and set(emails.values()) <= {"delivered", "skipped"}
     message_ids = Counter(m["Message-ID"] for m in mail_sink.messages())
     assert len(message_ids) == len(delivered)  # one Message-ID per email, repeats aside
-    print(f"repeated after SIGKILL: {len(repeated)} gateway requests, "
-          f"{sum(c - 1 for c in message_ids.values())} emails")  # fmt: skip
+    print(
+        f"repeated after SIGKILL: {len(repeated)} gateway requests, "
+        f"{sum(c - 1 for c in message_ids.values())} emails"
+    )
 
     for process, _ in (api_1, api_2, worker_2_again):
         process.send_signal(signal.SIGTERM)

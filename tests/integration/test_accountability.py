@@ -34,9 +34,15 @@ def test_r_an_3_period_runs_from_the_21st_to_the_20th() -> None:
 
 
 def facts(**kw: Any) -> CaseFacts:
-    base: dict[str, Any] = {"complaint_id": "C1", "owner": "li.na", "supervisor": "wang.qiang",
-                            "grade": "general", "channel": "hotline", "outcome": "resolved",
-                            "reopen_count": 1}  # fmt: skip
+    base: dict[str, Any] = {
+        "complaint_id": "C1",
+        "owner": "li.na",
+        "supervisor": "wang.qiang",
+        "grade": "general",
+        "channel": "hotline",
+        "outcome": "resolved",
+        "reopen_count": 1,
+    }
     return CaseFacts.model_validate(base | kw)
 
 
@@ -51,8 +57,15 @@ def test_r_an_5_effective_complaint_direct_and_managerial_proposals() -> None:
 
 
 def test_r_an_5_per_channel_sums_add_up_and_three_times_is_mishandling() -> None:
-    props = propose(facts(effective=True, repeat_count=2, escalated=True, multi_channel=True,
-                          repeat_channels=["regulator", "online"]))  # fmt: skip
+    props = propose(
+        facts(
+            effective=True,
+            repeat_count=2,
+            escalated=True,
+            multi_channel=True,
+            repeat_channels=["regulator", "online"],
+        )
+    )
     direct = props[0]
     # 100-150 effective + 50-200 mishandled (3 times) + 2x50 repeats + 100 escalated + 2x50 channels
     assert (direct.minimum, direct.maximum) == (100 + 50 + 300, 150 + 200 + 300)
@@ -81,13 +94,26 @@ def test_r_an_4_exemptions() -> None:
 
 async def seed(pool: asyncpg.Pool, cid: str, received: datetime, **kw: Any) -> None:
     row: dict[str, Any] = {
-        "complaint_id": cid, "workflow_id": contract.workflow_id(cid), "channel": "hotline",
-        "branch": "Shanghai Pudong", "owner": "li.na", "supervisor": "wang.qiang",
-        "category": "claims", "grade": "general", "stage": "closed", "outcome": "resolved",
-        "customer_name": "x", "customer_phone": "13800000000", "matter": "m", "demands": "d",
-        "received_at": received, "reopen_count": 1, "department": "claims",
-        "product": "motor", "policy_number": "P1",
-    }  # fmt: skip
+        "complaint_id": cid,
+        "workflow_id": contract.workflow_id(cid),
+        "channel": "hotline",
+        "branch": "Shanghai Pudong",
+        "owner": "li.na",
+        "supervisor": "wang.qiang",
+        "category": "claims",
+        "grade": "general",
+        "stage": "closed",
+        "outcome": "resolved",
+        "customer_name": "x",
+        "customer_phone": "13800000000",
+        "matter": "m",
+        "demands": "d",
+        "received_at": received,
+        "reopen_count": 1,
+        "department": "claims",
+        "product": "motor",
+        "policy_number": "P1",
+    }
     row |= kw
     cols = ", ".join(row)
     marks = ", ".join(f"${i}" for i in range(1, len(row) + 1))
@@ -109,16 +135,21 @@ async def test_r_an_3_cycle_end_to_end_with_appeals_until_the_26th(harness: Harn
         " 'li.na', 'wang.qiang', 'chief', now())"
     )
     await seed(h.pool, "A2", inside, reopen_count=0)  # satisfied first time: exempt
-    await seed(h.pool, "OUT", datetime.combine(ends + timedelta(days=1), datetime.min.time(),
-                                               tzinfo=ZONE))  # fmt: skip
+    await seed(
+        h.pool, "OUT", datetime.combine(ends + timedelta(days=1), datetime.min.time(), tzinfo=ZONE)
+    )
     handle = await h.client.start_workflow(
-        contract.CYCLE_WORKFLOW_TYPE, CycleInput(period=period),
-        id=contract.cycle_workflow_id(period), task_queue=h.task_queue, result_type=CycleState,
-    )  # fmt: skip
+        contract.CYCLE_WORKFLOW_TYPE,
+        CycleInput(period=period),
+        id=contract.cycle_workflow_id(period),
+        task_queue=h.task_queue,
+        result_type=CycleState,
+    )
     state = await _state(handle)
     assert {(i.complaint_id, i.person, i.responsibility) for i in state.items} == {
-        ("A1", "li.na", "direct"), ("A1", "wang.qiang", "managerial"),
-    }  # fmt: skip
+        ("A1", "li.na", "direct"),
+        ("A1", "wang.qiang", "managerial"),
+    }
     direct = {"complaint_id": "A1", "person": "li.na", "responsibility": "direct"}
     managerial = {"complaint_id": "A1", "person": "wang.qiang", "responsibility": "managerial"}
     review = await sender(h, handle, "review", "review_group")
@@ -128,16 +159,19 @@ async def test_r_an_3_cycle_end_to_end_with_appeals_until_the_26th(harness: Harn
     proof = await h.appeal_evidence("A1", period)
     # R-AC-3: appeals come after the sheets, which an activity sends once both are decided.
     await eventually(lambda: sheets_sent(handle), what="the penalty sheets")
-    await handle.execute_update("appeal", await li_na(**direct, reason="the customer lied",
-                                                      evidence=[proof]))  # fmt: skip
+    await handle.execute_update(
+        "appeal", await li_na(**direct, reason="the customer lied", evidence=[proof])
+    )
     with pytest.raises(WorkflowUpdateFailedError):  # a second appeal
-        await handle.execute_update("appeal", await li_na(**direct, reason="again",
-                                                          evidence=["att-2"]))  # fmt: skip
+        await handle.execute_update(
+            "appeal", await li_na(**direct, reason="again", evidence=["att-2"])
+        )
     await h.sleep_until(appeal_until(period))
     wang = await sender(h, handle, "wang.qiang", "supervisor")
     with pytest.raises(WorkflowUpdateFailedError) as late:
-        await handle.execute_update("appeal", await wang(**managerial, reason="x",
-                                                         evidence=["att-3"]))  # fmt: skip
+        await handle.execute_update(
+            "appeal", await wang(**managerial, reason="x", evidence=["att-3"])
+        )
     assert "appeals closed" in str(late.value.cause)
     await handle.execute_update("decide_appeal", await review(**direct, upheld=True, penalty=50))
     final: CycleState = await handle.result()
@@ -188,9 +222,12 @@ async def test_r_ac_3_appeal_from_another_person_refused_only_the_person_or_thei
     inside = datetime.combine(starts + timedelta(days=3), datetime.min.time(), tzinfo=ZONE)
     await seed(h.pool, "B1", inside, reopen_count=0, repeat_count=3)  # mishandled: li.na
     handle = await h.client.start_workflow(
-        contract.CYCLE_WORKFLOW_TYPE, CycleInput(period=period),
-        id=contract.cycle_workflow_id(period), task_queue=h.task_queue, result_type=CycleState,
-    )  # fmt: skip
+        contract.CYCLE_WORKFLOW_TYPE,
+        CycleInput(period=period),
+        id=contract.cycle_workflow_id(period),
+        task_queue=h.task_queue,
+        result_type=CycleState,
+    )
     state = await _state(handle)
     [item] = state.items
     ref = {"complaint_id": "B1", "person": item.person, "responsibility": item.responsibility}
@@ -212,13 +249,15 @@ async def test_r_ac_3_appeal_from_another_person_refused_only_the_person_or_thei
 
     someone = await sender(h, handle, "zhao.min", "handler")
     with pytest.raises(WorkflowUpdateFailedError) as other:
-        await handle.execute_update("appeal", await someone(**ref, reason="not me",
-                                                            evidence=["att-9"]))  # fmt: skip
+        await handle.execute_update(
+            "appeal", await someone(**ref, reason="not me", evidence=["att-9"])
+        )
     assert "R-AC-3" in str(other.value.cause) and "li.na" in str(other.value.cause)
     beijing = await sender(h, handle, "sun.hao", "supervisor", branches=["Beijing Haidian"])
     with pytest.raises(WorkflowUpdateFailedError):  # a supervisor, but of another branch
-        await handle.execute_update("appeal", await beijing(**ref, reason="for li.na",
-                                                            evidence=["att-9"]))  # fmt: skip
+        await handle.execute_update(
+            "appeal", await beijing(**ref, reason="for li.na", evidence=["att-9"])
+        )
     pudong = await sender(h, handle, "wang.qiang", "supervisor", branches=["Shanghai Pudong"])
     with pytest.raises(WorkflowUpdateFailedError) as bare:  # R-AC-3, R-IN-9: no evidence
         await handle.execute_update("appeal", await pudong(**ref, reason="for li.na"))
@@ -233,9 +272,10 @@ async def test_r_ac_3_appeal_from_another_person_refused_only_the_person_or_thei
         foreign.value.cause
     )
     appealed = await handle.execute_update(
-        "appeal", await pudong(**ref, reason="for li.na", evidence=[proof]),
+        "appeal",
+        await pudong(**ref, reason="for li.na", evidence=[proof]),
         result_type=CycleState,
-    )  # fmt: skip
+    )
     assert appealed.items[0].appeal == "for li.na"
     assert appealed.items[0].appeal_evidence == [proof]
     assert appealed.items[0].appeal_by == "wang.qiang"
@@ -265,22 +305,30 @@ async def test_r_an_3_cycle_notices_are_accountability_notices_not_sla_escalatio
     if now >= appeal_until(period):
         period = period_of(now + timedelta(days=10))
     starts, _ = period_bounds(period)
-    await seed(h.pool, "K1", datetime.combine(starts + timedelta(days=2), datetime.min.time(),
-                                              tzinfo=ZONE))  # fmt: skip
+    await seed(
+        h.pool, "K1", datetime.combine(starts + timedelta(days=2), datetime.min.time(), tzinfo=ZONE)
+    )
     await h.pool.execute(
         "INSERT INTO determinations (complaint_id, effective, reason_code, direct_person,"
         " managerial_person, decided_by, decided_at) VALUES ('K1', true, 'poor_attitude',"
         " 'li.na', 'wang.qiang', 'chief', now())"
     )
     handle = await h.client.start_workflow(
-        contract.CYCLE_WORKFLOW_TYPE, CycleInput(period=period),
-        id=contract.cycle_workflow_id(period), task_queue=h.task_queue, result_type=CycleState,
-    )  # fmt: skip
+        contract.CYCLE_WORKFLOW_TYPE,
+        CycleInput(period=period),
+        id=contract.cycle_workflow_id(period),
+        task_queue=h.task_queue,
+        result_type=CycleState,
+    )
     state = await _state(handle)
     review = await sender(h, handle, "review", "review_group")
     for item in state.items:
-        decision = await review(complaint_id=item.complaint_id, person=item.person, penalty=20,
-                                responsibility=item.responsibility)  # fmt: skip
+        decision = await review(
+            complaint_id=item.complaint_id,
+            person=item.person,
+            penalty=20,
+            responsibility=item.responsibility,
+        )
         await handle.execute_update("decide", decision)
     await h.sleep_until(appeal_until(period))
     assert (await handle.result()).published

@@ -63,8 +63,15 @@ async def test_r_ac_3_r_ac_4_r_an_5_a_month_sheet_appeal_decision_publication_cs
 
     # An escalated case repeated through the regulator, its ledger entry incomplete, a crisis
     # report filed late and an unauthorised promise on record.
-    await seed(h.pool, "M1", inside, escalated=True, repeat_count=1,
-               repeat_channels=["regulator"], product=None)  # fmt: skip
+    await seed(
+        h.pool,
+        "M1",
+        inside,
+        escalated=True,
+        repeat_count=1,
+        repeat_channels=["regulator"],
+        product=None,
+    )
     await h.pool.execute(
         "INSERT INTO determinations (complaint_id, effective, reason_code, direct_person,"
         " managerial_person, managerial_levels, department_head, decided_by, decided_at)"
@@ -74,8 +81,10 @@ async def test_r_ac_3_r_ac_4_r_an_5_a_month_sheet_appeal_decision_publication_cs
     await h.pool.execute(
         "INSERT INTO sla_clocks (complaint_id, clock_key, started_at, kind, label, due_at, basis,"
         " provisional, breached_at) VALUES ('M1', 'crisis:superior', $1, 'crisis', 'report',"
-        " $2, 'R-CR-1', false, $2)", inside, inside + timedelta(hours=1),
-    )  # fmt: skip
+        " $2, 'R-CR-1', false, $2)",
+        inside,
+        inside + timedelta(hours=1),
+    )
     await h.pool.execute(
         "INSERT INTO conduct_events (complaint_id, seq, person, kind, recorded_by, recorded_at)"
         " VALUES ('M1', 7, 'zhao.min', 'unauthorised_promise', 'wang.qiang', $1)",
@@ -83,9 +92,11 @@ async def test_r_ac_3_r_ac_4_r_an_5_a_month_sheet_appeal_decision_publication_cs
     )
 
     started = await h.client.execute_workflow(
-        contract.CYCLE_STARTER_WORKFLOW_TYPE, CycleInput(period=period),
-        id=f"{contract.CYCLE_STARTER_WORKFLOW_ID}-{period}", task_queue=h.task_queue,
-    )  # fmt: skip
+        contract.CYCLE_STARTER_WORKFLOW_TYPE,
+        CycleInput(period=period),
+        id=f"{contract.CYCLE_STARTER_WORKFLOW_ID}-{period}",
+        task_queue=h.task_queue,
+    )
     assert started == f"accountability-{period}"
     handle = h.client.get_workflow_handle(started)
     state: CycleState = await eventually(
@@ -94,14 +105,19 @@ async def test_r_ac_3_r_ac_4_r_an_5_a_month_sheet_appeal_decision_publication_cs
     )
     items = {(i.person, i.responsibility): i for i in state.items}
     assert set(items) == {  # R-AC-4: every managerial level, the department head (escalated)
-        ("li.na", "direct"), ("wang.qiang", "managerial"), ("zhou.jie", "managerial"),
-        ("head.sun", "department_head"), ("li.na", "complaint_staff"),
-        ("li.na", "crisis_conduct"), ("zhao.min", "crisis_conduct"),
-    }  # fmt: skip
+        ("li.na", "direct"),
+        ("wang.qiang", "managerial"),
+        ("zhou.jie", "managerial"),
+        ("head.sun", "department_head"),
+        ("li.na", "complaint_staff"),
+        ("li.na", "crisis_conduct"),
+        ("zhao.min", "crisis_conduct"),
+    }
     # R-AN-5: 100-150 effective + 200 (the regulator's repeat, from the data) + 100 escalated
     assert (items["li.na", "direct"].minimum, items["li.na", "direct"].maximum) == (400, 450)
-    assert any("incomplete ledger entry: product" in r
-               for r in items["li.na", "complaint_staff"].reasons)  # fmt: skip
+    assert any(
+        "incomplete ledger entry: product" in r for r in items["li.na", "complaint_staff"].reasons
+    )
 
     li_na = await sender(h, handle, "li.na", "handler")
     direct = {"complaint_id": "M1", "person": "li.na", "responsibility": "direct"}
@@ -111,17 +127,26 @@ async def test_r_ac_3_r_ac_4_r_an_5_a_month_sheet_appeal_decision_publication_cs
 
     # R-AN-5: a ground no fact shows, recorded by the review group before the sheets.
     with pytest.raises(WorkflowUpdateFailedError) as not_review:
-        await handle.execute_update("record_ground", await li_na(
-            complaint_id="M1", person="zhao.min", ground="exceeded_authority"))  # fmt: skip
+        await handle.execute_update(
+            "record_ground",
+            await li_na(complaint_id="M1", person="zhao.min", ground="exceeded_authority"),
+        )
     assert "only the review group" in str(not_review.value.cause)
     review = await sender(h, handle, "review", "review_group")
-    await handle.execute_update("record_ground", await review(
-        complaint_id="M1", person="li.na", ground="poor_attitude"))  # fmt: skip
+    await handle.execute_update(
+        "record_ground", await review(complaint_id="M1", person="li.na", ground="poor_attitude")
+    )
     for item in (await handle.query(contract.CYCLE_STATE_QUERY, result_type=CycleState)).items:
-        await handle.execute_update("decide", await review(
-            complaint_id=item.complaint_id, person=item.person,
-            responsibility=item.responsibility, penalty=item.minimum,
-            reprimand=item.responsibility == "direct"))  # fmt: skip
+        await handle.execute_update(
+            "decide",
+            await review(
+                complaint_id=item.complaint_id,
+                person=item.person,
+                responsibility=item.responsibility,
+                penalty=item.minimum,
+                reprimand=item.responsibility == "direct",
+            ),
+        )
 
     # R-AC-3: the sheet reaches the person and their branch manager before the window closes.
     sheets = await eventually(lambda: _sheets(h), what="the penalty sheets")
@@ -141,26 +166,33 @@ async def test_r_ac_3_r_ac_4_r_an_5_a_month_sheet_appeal_decision_publication_cs
 
     other = await sender(h, handle, "zhao.min", "handler")
     with pytest.raises(WorkflowUpdateFailedError) as refused:
-        await handle.execute_update("appeal", await other(**direct, reason="for her",
-                                                          evidence=["att-0"]))  # fmt: skip
+        await handle.execute_update(
+            "appeal", await other(**direct, reason="for her", evidence=["att-0"])
+        )
     assert "R-AC-3" in str(refused.value.cause)
     # R-IN-9: the appeal's evidence, uploaded through the API for this cycle's appeal on M1
     uploaded = []
     for n, pdf in enumerate([b"%PDF-1.4 call recording transcript", b"%PDF-1.4 claim form"]):
         r = await api.http.post(
-            "/v1/complaints/M1/evidence", content=pdf,
-            params={"filename": f"proof-{n}.pdf", "owner_kind": "appeal",
-                    "owner_id": contract.cycle_workflow_id(period)},
+            "/v1/complaints/M1/evidence",
+            content=pdf,
+            params={
+                "filename": f"proof-{n}.pdf",
+                "owner_kind": "appeal",
+                "owner_id": contract.cycle_workflow_id(period),
+            },
             headers={**api.as_("handler"), "Content-Type": "application/pdf"},
-        )  # fmt: skip
+        )
         assert r.status_code == 201, r.text
         uploaded.append(r.json()["evidence_id"])
     with pytest.raises(WorkflowUpdateFailedError) as unknown:  # ids that are not evidence
-        await handle.execute_update("appeal", await li_na(**direct, reason="the customer lied",
-                                                          evidence=["att-1"]))  # fmt: skip
+        await handle.execute_update(
+            "appeal", await li_na(**direct, reason="the customer lied", evidence=["att-1"])
+        )
     assert "not evidence of an appeal" in str(unknown.value.cause)
-    await handle.execute_update("appeal", await li_na(**direct, reason="the customer lied",
-                                                      evidence=uploaded))  # fmt: skip
+    await handle.execute_update(
+        "appeal", await li_na(**direct, reason="the customer lied", evidence=uploaded)
+    )
     await h.sleep_until(appeal_until(period))
     await handle.execute_update("decide_appeal", await review(**direct, upheld=True, penalty=200))
     final = CycleState.model_validate(await handle.result())
@@ -171,8 +203,12 @@ async def test_r_ac_3_r_ac_4_r_an_5_a_month_sheet_appeal_decision_publication_cs
     assert r.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(r.text)))
     mine = next(x for x in rows if (x["person"], x["responsibility"]) == ("li.na", "direct"))
-    assert (mine["penalty_yuan"], mine["published_reprimand"], mine["appeal_by"],
-            mine["appeal_decision"]) == ("200", "yes", "li.na", "upheld")  # fmt: skip
+    assert (
+        mine["penalty_yuan"],
+        mine["published_reprimand"],
+        mine["appeal_by"],
+        mine["appeal_decision"],
+    ) == ("200", "yes", "li.na", "upheld")
     assert {x["person"] for x in rows} >= {"head.sun", "zhou.jie", "zhao.min"}
     assert (await api.get(f"/v1/accountability/{period}/results", who="handler")).status_code == 403
     evidence = await h.pool.fetchval(
@@ -182,10 +218,14 @@ async def test_r_ac_3_r_ac_4_r_an_5_a_month_sheet_appeal_decision_publication_cs
     assert evidence == uploaded
 
     cli = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "reports.accountability", period,
-        env=os.environ | {"DATABASE_URL": database}, stdout=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "reports.accountability",
+        period,
+        env=os.environ | {"DATABASE_URL": database},
+        stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+    )
     out, err = await asyncio.wait_for(cli.communicate(), timeout=60)
     assert cli.returncode == 0, err.decode()
     assert out.decode() == r.text
@@ -224,17 +264,25 @@ async def test_r_ac_2_an_off_cycle_window_is_five_working_days_of_the_branch_cal
     handle = await h.client.start_workflow(
         contract.CYCLE_WORKFLOW_TYPE,
         CycleInput(period=period, appeal_working_days=5, branch="Shanghai Pudong"),
-        id="accountability-2026-06-offcycle", task_queue=h.task_queue, result_type=CycleState,
-    )  # fmt: skip
+        id="accountability-2026-06-offcycle",
+        task_queue=h.task_queue,
+        result_type=CycleState,
+    )
     state: CycleState = await eventually(
         lambda: handle.query(contract.CYCLE_STATE_QUERY, result_type=CycleState | None),  # type: ignore[arg-type]
         what="the compiled cycle",
     )
     [item] = state.items
     review = await sender(h, handle, "review", "review_group")
-    await handle.execute_update("decide", await review(
-        complaint_id=item.complaint_id, person=item.person, responsibility=item.responsibility,
-        penalty=50))  # fmt: skip
+    await handle.execute_update(
+        "decide",
+        await review(
+            complaint_id=item.complaint_id,
+            person=item.person,
+            responsibility=item.responsibility,
+            penalty=50,
+        ),
+    )
     sent: CycleState = await eventually(lambda: sheets_sent(handle), what="the sheets")
     assert sent.sheets_sent_at is not None
     calendar = with_closure(test_calendar(), *closed, "typhoon")

@@ -40,11 +40,19 @@ async def test_r_an_4_the_statistics_count_only_exemptions_that_hold(pool: async
     """An exemption recorded under the first reading on a case withdrawn after repeats is not
     counted exempt: it counts among the determined, not effective."""
     async with pool.acquire() as conn:
-        await insert_complaint(conn, "W1", at("2026-03-02 10:00"), stage="withdrawn",
-                               outcome="withdrawn")  # fmt: skip
-        await insert_complaint(conn, "W2", at("2026-03-03 10:00"), stage="withdrawn",
-                               outcome="withdrawn", repeat_count=3, escalated=True,
-                               multi_channel=True)  # fmt: skip
+        await insert_complaint(
+            conn, "W1", at("2026-03-02 10:00"), stage="withdrawn", outcome="withdrawn"
+        )
+        await insert_complaint(
+            conn,
+            "W2",
+            at("2026-03-03 10:00"),
+            stage="withdrawn",
+            outcome="withdrawn",
+            repeat_count=3,
+            escalated=True,
+            multi_channel=True,
+        )
         await insert_complaint(conn, "W3", at("2026-03-04 10:00"), repeat_count=1)
         await insert_complaint(conn, "W4", at("2026-03-05 10:00"), reopen_count=1)
         for cid, code in (
@@ -53,7 +61,7 @@ async def test_r_an_4_the_statistics_count_only_exemptions_that_hold(pool: async
             ("W3", "outside_liability"),
             ("W4", "satisfied_first_coordination"),
         ):
-            await insert_determination(conn, cid, code, effective=False, direct=None)  # fmt: skip
+            await insert_determination(conn, cid, code, effective=False, direct=None)
     report = await monthly_report(pool, "2026-03")
     [pudong] = [b for b in report.effective.branches if b.branch == SP]
     # W1 withdrawn at first coordination, W3 outside liability: exempt. W2, W4: not.
@@ -84,9 +92,17 @@ async def test_r_an_4_the_api_refuses_a_withdrawn_exemption_after_repeats(
     pool: asyncpg.Pool, reports_api: Client
 ) -> None:
     async with pool.acquire() as conn:
-        await insert_complaint(conn, "R1", at("2026-03-02 10:00"), channel="regulator",
-                               stage="withdrawn", outcome="withdrawn", repeat_count=3,
-                               escalated=True, multi_channel=True)  # fmt: skip
+        await insert_complaint(
+            conn,
+            "R1",
+            at("2026-03-02 10:00"),
+            channel="regulator",
+            stage="withdrawn",
+            outcome="withdrawn",
+            repeat_count=3,
+            escalated=True,
+            multi_channel=True,
+        )
     path = "/v1/complaints/R1/determination"
     view = await reports_api.get(path)
     assert view.json()["proposed_exemption"] is None  # the first reading proposed `withdrawn`
@@ -112,8 +128,12 @@ async def test_r_an_7_an_undetermined_case_goes_to_the_business_line_which_deter
     assert r.status_code == 201, r.text
     assert r.json()["referral"]["business_line"] == "claims"
     assert r.json()["referral"]["referred_by"] == "review"
-    decided = {"verdict": "effective", "reason_code": "staff_error", "direct_person": "sun.li",
-               "managerial_person": "zhou.jie"}  # fmt: skip
+    decided = {
+        "verdict": "effective",
+        "reason_code": "staff_error",
+        "direct_person": "sun.li",
+        "managerial_person": "zhou.jie",
+    }
     r = await reports_api.post(path, decided, "supervisor")
     assert r.status_code == 409 and "R-AN-7" in r.json()["detail"]  # not the line's
     r = await reports_api.post(path, decided | {"business_line": "sales"}, "line")
@@ -150,13 +170,24 @@ async def test_r_an_4_a_published_period_is_not_compiled_again(harness: Harness)
     h = harness
     period, inside = await _period(h)
     starts, ends = period_bounds(period)
-    await seed(h.pool, "P1", inside, stage="withdrawn", outcome="withdrawn", repeat_count=3,
-               escalated=True, repeat_channels=["regulator", "media"])  # fmt: skip
+    await seed(
+        h.pool,
+        "P1",
+        inside,
+        stage="withdrawn",
+        outcome="withdrawn",
+        repeat_count=3,
+        escalated=True,
+        repeat_channels=["regulator", "media"],
+    )
     await h.pool.execute(
         "INSERT INTO accountability_cycles (period, starts_on, ends_on, appeal_until, status,"
         " compiled_at, published_at) VALUES ($1, $2, $3, $4, 'published', now(), now())",
-        period, starts, ends, appeal_until(period),
-    )  # fmt: skip
+        period,
+        starts,
+        ends,
+        appeal_until(period),
+    )
     before = await h.pool.fetch("SELECT * FROM accountability_items WHERE period = $1", period)
     assert (
         await h.pool.fetchval(
@@ -165,9 +196,12 @@ async def test_r_an_4_a_published_period_is_not_compiled_again(harness: Harness)
         == 1
     )  # compiled before readings were recorded: the first one
     handle = await h.client.start_workflow(
-        contract.CYCLE_WORKFLOW_TYPE, CycleInput(period=period),
-        id=contract.cycle_workflow_id(period), task_queue=h.task_queue, result_type=CycleState,
-    )  # fmt: skip
+        contract.CYCLE_WORKFLOW_TYPE,
+        CycleInput(period=period),
+        id=contract.cycle_workflow_id(period),
+        task_queue=h.task_queue,
+        result_type=CycleState,
+    )
     with pytest.raises(WorkflowFailureError) as failed:
         await handle.result()
     assert "is published" in str(failed.value.cause.__cause__ or failed.value.cause)
@@ -181,9 +215,18 @@ async def test_r_an_6_r_an_7_r_ac_5_r_ac_6_a_period_compiled_decided_and_sent_to
     h = harness
     period, inside = await _period(h)
     # R-AN-4: withdrawn after repeats through the regulator and the media, escalated.
-    await seed(h.pool, "Q1", inside, stage="withdrawn", outcome="withdrawn", reopen_count=0,
-               repeat_count=3, escalated=True, multi_channel=True,
-               repeat_channels=["regulator", "media"])  # fmt: skip
+    await seed(
+        h.pool,
+        "Q1",
+        inside,
+        stage="withdrawn",
+        outcome="withdrawn",
+        reopen_count=0,
+        repeat_count=3,
+        escalated=True,
+        multi_channel=True,
+        repeat_channels=["regulator", "media"],
+    )
     # R-AN-6: settled at the first coordination, but a surveyor instigated it.
     await seed(h.pool, "Q2", inside, reopen_count=0)
     await h.pool.execute(
@@ -213,8 +256,10 @@ async def test_r_an_6_r_an_7_r_ac_5_r_ac_6_a_period_compiled_decided_and_sent_to
     handle = await h.client.start_workflow(
         contract.CYCLE_WORKFLOW_TYPE,
         CycleInput(period=period, hr_department="pudong.hr", finance_department="pudong.finance"),
-        id=contract.cycle_workflow_id(period), task_queue=h.task_queue, result_type=CycleState,
-    )  # fmt: skip
+        id=contract.cycle_workflow_id(period),
+        task_queue=h.task_queue,
+        result_type=CycleState,
+    )
     state: CycleState = await eventually(
         lambda: handle.query(contract.CYCLE_STATE_QUERY, result_type=CycleState | None),  # type: ignore[arg-type]
         what="the compiled cycle",
@@ -222,15 +267,21 @@ async def test_r_an_6_r_an_7_r_ac_5_r_ac_6_a_period_compiled_decided_and_sent_to
     items = {(i.complaint_id, i.person, i.responsibility): i for i in state.items}
     assert set(items) == {
         ("Q1", "li.na", "direct"),
-        ("Q2", "zhang.surveyor", "direct"), ("Q2", "wang.qiang", "managerial"),
-        ("Q3", "sun.li", "direct"), ("Q3", "wang.qiang", "managerial"),
-        ("Q4", "chen.outlet", "mis_selling"), ("Q4", "zhou.jie", "crisis_conduct"),
-    }  # fmt: skip
+        ("Q2", "zhang.surveyor", "direct"),
+        ("Q2", "wang.qiang", "managerial"),
+        ("Q3", "sun.li", "direct"),
+        ("Q3", "wang.qiang", "managerial"),
+        ("Q4", "chen.outlet", "mis_selling"),
+        ("Q4", "zhou.jie", "crisis_conduct"),
+    }
     assert items["Q3", "sun.li", "direct"].outcomes == ["fine", "published_reprimand"]
     assert items["Q3", "sun.li", "direct"].determined_by == "business line claims (zhao.claims)"
-    assert await h.pool.fetchval(
-        "SELECT rule_reading FROM accountability_cycles WHERE period = $1", period
-    ) == RULE_READING  # fmt: skip
+    assert (
+        await h.pool.fetchval(
+            "SELECT rule_reading FROM accountability_cycles WHERE period = $1", period
+        )
+        == RULE_READING
+    )
 
     review = await sender(h, handle, "review", "review_group")
     for (cid, person, responsibility), item in items.items():
@@ -251,7 +302,9 @@ async def test_r_an_6_r_an_7_r_ac_5_r_ac_6_a_period_compiled_decided_and_sent_to
     # R-AC-5: the branch's HR and finance departments receive the results.
     sent = await h.notifier.wait_for("accountability_results", 2)
     assert {(n.recipient_role, n.recipient) for n in sent} == {
-        ("hr", "pudong.hr"), ("finance", "pudong.finance")}  # fmt: skip
+        ("hr", "pudong.hr"),
+        ("finance", "pudong.finance"),
+    }
     body = sent[0].body
     assert "sun.li: Q3 direct, warning, fine, published reprimand" in body
     assert "zhou.jie: Q4 crisis_conduct, demotion" in body
@@ -279,11 +332,22 @@ async def test_r_ac_6_a_mis_selling_finding_records_the_misleading_persons_condu
     h = harness
     handle = await h.start(channel="bank_outlet", bank_outlet=OUTLET)
     cid = handle.id.removeprefix("complaint-")
-    refused = await h.refusal(handle, "classify_policy", signed_personally=True,
-                              callback_compliant=True, misled_by="chen.outlet")  # fmt: skip
+    refused = await h.refusal(
+        handle,
+        "classify_policy",
+        signed_personally=True,
+        callback_compliant=True,
+        misled_by="chen.outlet",
+    )
     assert "R-AC-6" in refused and "normal" in refused
-    state = await h.act(handle, "classify_policy", mis_selling_proof="recording of the sale",
-                        insurer="太平洋人寿", days=5, misled_by="chen.outlet")  # fmt: skip
+    state = await h.act(
+        handle,
+        "classify_policy",
+        mis_selling_proof="recording of the sale",
+        insurer="太平洋人寿",
+        days=5,
+        misled_by="chen.outlet",
+    )
     [event] = state.conduct_events
     assert (event.person, event.kind) == ("chen.outlet", "mis_selling")
     assert "problem" in (event.detail or "")
@@ -301,23 +365,38 @@ async def test_r_ac_6_a_crisis_decision_or_failure_to_act_is_recorded_by_a_leade
 ) -> None:
     h = harness
     calm = await h.start()
-    refused = await h.refusal(calm, "record_conduct", actor="wang.qiang", role="supervisor",
-                              person="zhou.jie", kind="failure_to_act")  # fmt: skip
+    refused = await h.refusal(
+        calm,
+        "record_conduct",
+        actor="wang.qiang",
+        role="supervisor",
+        person="zhou.jie",
+        kind="failure_to_act",
+    )
     assert "R-AC-6" in refused and "crisis" in refused
     handle = await h.start(crisis={"people_count": 6})
     cid = handle.id.removeprefix("complaint-")
-    refused = await h.refusal(handle, "record_conduct", person="zhou.jie",
-                              kind="wrong_crisis_decision")  # a handler  # fmt: skip
+    refused = await h.refusal(
+        handle, "record_conduct", person="zhou.jie", kind="wrong_crisis_decision"
+    )  # a handler
     assert "R-AC-6" in refused and "supervisor" in refused
-    state = await h.act(handle, "record_conduct", actor="wang.qiang", role="supervisor",
-                        person="zhou.jie", kind="wrong_crisis_decision",
-                        detail="refused the group's meeting")  # fmt: skip
+    state = await h.act(
+        handle,
+        "record_conduct",
+        actor="wang.qiang",
+        role="supervisor",
+        person="zhou.jie",
+        kind="wrong_crisis_decision",
+        detail="refused the group's meeting",
+    )
     assert [(e.person, e.kind) for e in state.conduct_events] == [
-        ("zhou.jie", "wrong_crisis_decision")]  # fmt: skip
+        ("zhou.jie", "wrong_crisis_decision")
+    ]
     await eventually(
         lambda: h.pool.fetchval(
             "SELECT 1 FROM conduct_events WHERE complaint_id = $1"
-            " AND kind = 'wrong_crisis_decision'", cid,
+            " AND kind = 'wrong_crisis_decision'",
+            cid,
         ),
         what="the crisis decision in the ledger",
-    )  # fmt: skip
+    )

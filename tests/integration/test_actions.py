@@ -164,8 +164,9 @@ async def test_signal_and_update_share_one_path_and_refusals_are_recorded(harnes
     await h.signal(handle, "decide_resolution", actor="ops", approved="maybe")  # malformed
     await h.signal(handle, "decide_resolution", actor="ops", approved=True, colour=1)
     await h.signal(handle, "no_such_action", actor="ops")  # dynamic: refused
-    await h.signal(handle, "decide_resolution", actor="wang.qiang", role="supervisor",
-                   approved=True)  # fmt: skip
+    await h.signal(
+        handle, "decide_resolution", actor="wang.qiang", role="supervisor", approved=True
+    )
     state = await h.state(handle)
     assert state.stage is Stage.CLOSE
     refused = [e for e in state.timeline if e.kind == "refused"]

@@ -80,8 +80,12 @@ async def test_the_readme_session_file_handle_approve_close_reopen(api: Api) -> 
     assert again.status_code == 200 and again.json()["complaint"]["complaint_id"] == cid
 
     assert (await api.act(cid, "record_contact", method="phone")).status_code == 200
-    r = await api.act(cid, "submit_investigation", findings="Invoice checked",
-                      proposed_resolution="Pay 8,200 yuan")  # fmt: skip
+    r = await api.act(
+        cid,
+        "submit_investigation",
+        findings="Invoice checked",
+        proposed_resolution="Pay 8,200 yuan",
+    )
     assert r.json()["stage"] == "approve"
     denied = await api.act(cid, "decide_resolution", approved=True)
     assert denied.status_code == 403 and "supervisor" in denied.json()["detail"]
@@ -117,8 +121,9 @@ async def test_concurrent_identical_intake_makes_one_workflow(api: Api, harness:
 async def test_r_in_6_repeat_of_an_open_case_is_merged(api: Api) -> None:
     first = complaint()
     cid = (await api.post("/v1/complaints", first)).json()["complaint"]["complaint_id"]
-    repeat = complaint(external_id="REG-778", channel="regulator",
-                       policy_number=first["policy_number"])  # fmt: skip
+    repeat = complaint(
+        external_id="REG-778", channel="regulator", policy_number=first["policy_number"]
+    )
     r = await api.post("/v1/complaints", repeat)
     assert r.status_code == 200 and r.json()["merged_into"] == cid and not r.json()["created"]
     assert r.json()["complaint"]["repeat_count"] == 1
@@ -212,8 +217,10 @@ async def test_search_filters_and_stable_cursor_pages(api: Api) -> None:
     ids = []
     first = datetime.now(UTC) - timedelta(days=30)  # within the intake horizon (docs/input.md)
     for i in range(5):
-        body = complaint(grade="major" if i % 2 else "general",
-                         received_at=(first + timedelta(days=i)).isoformat())  # fmt: skip
+        body = complaint(
+            grade="major" if i % 2 else "general",
+            received_at=(first + timedelta(days=i)).isoformat(),
+        )
         ids.append((await api.post("/v1/complaints", body)).json()["complaint"]["complaint_id"])
     seen: list[str] = []
     cursor = None
@@ -265,8 +272,10 @@ async def test_unmasked_reads_are_in_the_access_log_and_auditors_can_query_it(ap
     log = await api.get("/v1/access-log", "auditor", complaint_id=cid)
     assert log.status_code == 200, log.text
     rows = [(r["actor"], r["via"]) for r in log.json()]
-    assert rows == [("wang.qiang", "api:GET /v1/complaints"),
-                    ("li.na", "api:GET /v1/complaints/{id}")]  # fmt: skip
+    assert rows == [
+        ("wang.qiang", "api:GET /v1/complaints"),
+        ("li.na", "api:GET /v1/complaints/{id}"),
+    ]
     assert all(r["complaint_ids"] == [cid] for r in log.json())
     assert (await api.get("/v1/access-log", "handler")).status_code == 403
 

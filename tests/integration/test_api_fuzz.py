@@ -459,9 +459,12 @@ async def test_fuzz_without_a_valid_key_finds_only_401(api: Fuzz) -> None:
         # The actions' routes share one door: a few examples each.
         examples = 5 if is_action(operation) else max(EXAMPLES // 2, 10)
         await campaign.fuzz(
-            operation, GenerationMode.POSITIVE, examples, extra_check=only_401,
+            operation,
+            GenerationMode.POSITIVE,
+            examples,
+            extra_check=only_401,
             headers=authorization,
-        )  # fmt: skip
+        )
     print(f"\nfuzzed {campaign.sender.sent} requests without a valid key")
     campaign.verdict()
 
@@ -483,33 +486,52 @@ HANG = 3.0  # seconds: an intake answers in well under one on the test server
 HOSTILE: list[Any] = [
     # NUL characters: PostgreSQL text cannot hold them.
     pytest.param(
-        "POST", "/v1/complaints", complaint(external_id="a\x00b"), id="nul-external-id",
+        "POST",
+        "/v1/complaints",
+        complaint(external_id="a\x00b"),
+        id="nul-external-id",
     ),
     pytest.param(
-        "POST", "/v1/complaints", complaint(branch="x\x00"), id="nul-branch",
+        "POST",
+        "/v1/complaints",
+        complaint(branch="x\x00"),
+        id="nul-branch",
     ),
     pytest.param(
-        "GET", "/v1/complaints?branch=%00", None, id="nul-search",
+        "GET",
+        "/v1/complaints?branch=%00",
+        None,
+        id="nul-search",
     ),
     pytest.param(
-        "GET", f"/v1/complaints?cursor={NUL_CURSOR}", None,
+        "GET",
+        f"/v1/complaints?cursor={NUL_CURSOR}",
+        None,
         id="nul-in-cursor",
     ),
     # The first and last instants a datetime holds: one step of time zone off the edge.
     pytest.param(
-        "POST", "/v1/complaints", complaint(received_at="0001-01-01T00:00:00+14:00"),
+        "POST",
+        "/v1/complaints",
+        complaint(received_at="0001-01-01T00:00:00+14:00"),
         id="received-at-year-1",
     ),
     pytest.param(
-        "POST", "/v1/complaints", complaint(received_at="9999-12-31T23:59:59-14:00"),
+        "POST",
+        "/v1/complaints",
+        complaint(received_at="9999-12-31T23:59:59-14:00"),
         id="received-at-year-9999",
     ),
     pytest.param(
-        "GET", "/v1/complaints?received_from=9999-12-31T23:59:59-14:00", None,
+        "GET",
+        "/v1/complaints?received_from=9999-12-31T23:59:59-14:00",
+        None,
         id="search-from-year-9999",
     ),
     pytest.param(
-        "GET", "/v1/complaints?received_to=0001-01-01T00:00:00%2B14:00", None,
+        "GET",
+        "/v1/complaints?received_to=0001-01-01T00:00:00%2B14:00",
+        None,
         id="search-to-year-1",
     ),
     # More inputs that must be refused cleanly.
@@ -525,7 +547,7 @@ HOSTILE: list[Any] = [
     pytest.param(
         "POST", "/v1/complaints/CX/actions/record_contact", "[]", id="action-body-not-object"
     ),
-]  # fmt: skip
+]
 
 
 async def _collect_cancelled_calls() -> None:

@@ -88,8 +88,11 @@ async def test_a_new_key_authenticates_with_its_roles(
     me = await client.get("/me", headers=bearer(key))
     assert me.status_code == 200, me.text
     assert me.json() == {
-        "name": "callcentre", "key_id": key_id, "roles": ["system", "handler"], "branches": None
-    }  # fmt: skip
+        "name": "callcentre",
+        "key_id": key_id,
+        "roles": ["system", "handler"],
+        "branches": None,
+    }
     assert (await client.post("/cases", headers=bearer(key))).json() == "filed by callcentre"
     # the scheme "bearer" is case-insensitive
     lower = await client.get("/me", headers={"Authorization": f"bearer {key}"})
@@ -245,9 +248,15 @@ def test_openapi_declares_the_bearer_scheme() -> None:
 async def keys_cli(database_url: str, *args: str) -> tuple[int, str, str]:
     env = {**os.environ, "DATABASE_URL": database_url, "COMPLAINTS_LOG_FORMAT": "json"}
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "api.keys", *args,
-        cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )  # fmt: skip
+        sys.executable,
+        "-m",
+        "api.keys",
+        *args,
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     out, err = await asyncio.wait_for(proc.communicate(), timeout=30)
     assert proc.returncode is not None
     return proc.returncode, out.decode(), err.decode()
@@ -288,8 +297,16 @@ async def test_the_cli_creates_lists_and_revokes_a_key(
 async def test_the_cli_scopes_a_key_to_branches_and_makes_its_personal_ui_codec_endpoint(
     database: str, pool: asyncpg.Pool
 ) -> None:
-    code, out, err = await keys_cli(database, "create", "--name", "zhou.li", "--role",
-                                    "supervisor", "--branch", "Shanghai Pudong")  # fmt: skip
+    code, out, err = await keys_cli(
+        database,
+        "create",
+        "--name",
+        "zhou.li",
+        "--role",
+        "supervisor",
+        "--branch",
+        "Shanghai Pudong",
+    )
     assert code == 0, err
     key_id, _ = split(out.strip())
     identity = await authenticate(pool, out.strip())

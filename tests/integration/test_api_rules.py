@@ -60,9 +60,12 @@ async def test_r_sla_7_only_a_senior_manager_key_grants_the_further_30_days(api:
     assert contacted.status_code == 200, contacted.text
     limit = _regulatory_due(contacted.json())
     asked = await api.act(
-        cid, "request_extension", reason="especially complex: two appraisals",
-        new_due_at=(limit + timedelta(days=20)).isoformat(), regulatory_days=60,
-    )  # fmt: skip
+        cid,
+        "request_extension",
+        reason="especially complex: two appraisals",
+        new_due_at=(limit + timedelta(days=20)).isoformat(),
+        regulatory_days=60,
+    )
     assert asked.status_code == 200, asked.text
 
     by_supervisor = await api.act(cid, "decide_extension", "supervisor", approved=True)
@@ -75,8 +78,10 @@ async def test_r_sla_7_only_a_senior_manager_key_grants_the_further_30_days(api:
     assert _regulatory_due(by_senior.json()) > limit + timedelta(days=20)
 
     timeline = (await api.get(f"/v1/complaints/{cid}/timeline")).json()
-    assert any(e["action"] == "decide_extension" and e["actor"] == "zhou.hq"
-               and e["kind"] == "action" for e in timeline)  # fmt: skip
+    assert any(
+        e["action"] == "decide_extension" and e["actor"] == "zhou.hq" and e["kind"] == "action"
+        for e in timeline
+    )
 
 
 async def test_r_sla_7_a_senior_manager_key_takes_the_supervisors_actions(api: Api) -> None:
@@ -85,7 +90,7 @@ async def test_r_sla_7_a_senior_manager_key_takes_the_supervisors_actions(api: A
         ("record_contact", {}),
         ("submit_investigation", {"findings": "f", "proposed_resolution": "r"}),
     ):
-        assert (await api.act(cid, action, **body)).status_code == 200  # fmt: skip
+        assert (await api.act(cid, action, **body)).status_code == 200
     refused = await api.act(cid, "decide_resolution", "handler", approved=True)
     assert refused.status_code == 403, refused.text
     assert "senior_manager" in refused.json()["detail"]
@@ -142,9 +147,12 @@ async def test_r_st_1_a_difficulty_goes_through_the_outbox_to_the_supervisor(
     cid = await _file(api)
     assert (await api.act(cid, "record_contact")).status_code == 200
     submitted = await api.act(
-        cid, "submit_investigation", findings="Is hail damage to the sunroof covered?",
-        proposed_resolution="Pay under the glass clause.", difficulty="coverage",
-    )  # fmt: skip
+        cid,
+        "submit_investigation",
+        findings="Is hail damage to the sunroof covered?",
+        proposed_resolution="Pay under the glass clause.",
+        difficulty="coverage",
+    )
     assert submitted.status_code == 200, submitted.text
 
     [report] = await harness.notifier.wait_for("difficulty_report")
@@ -157,8 +165,10 @@ async def test_r_st_1_a_difficulty_goes_through_the_outbox_to_the_supervisor(
     )
     assert [tuple(r) for r in rows] == [("difficulty_report", "email", "supervisor", "wang.qiang")]
     timeline = (await api.get(f"/v1/complaints/{cid}/timeline")).json()
-    assert any(e["kind"] == "notice" and e["detail"].startswith("difficulty_report to supervisor")
-               for e in timeline)  # fmt: skip
+    assert any(
+        e["kind"] == "notice" and e["detail"].startswith("difficulty_report to supervisor")
+        for e in timeline
+    )
     notices = (await api.get(f"/v1/complaints/{cid}/notices", "supervisor")).json()
     assert [n["kind"] for n in notices].count("difficulty_report") == 1
 
@@ -169,15 +179,19 @@ async def test_r_st_2_a_collective_approval_names_who_took_part(api: Api) -> Non
         ("record_contact", {}),
         ("submit_investigation", {"findings": "f", "proposed_resolution": "r"}),
     ):
-        assert (await api.act(cid, action, **body)).status_code == 200  # fmt: skip
+        assert (await api.act(cid, action, **body)).status_code == 200
     alone = await api.act(cid, "decide_resolution", "supervisor", approved=True, collective=True)
     assert alone.status_code == 409, alone.text
     assert "R-ST-2" in alone.json()["detail"] and "participants" in alone.json()["detail"]
 
     approved = await api.act(
-        cid, "decide_resolution", "supervisor", approved=True, collective=True,
+        cid,
+        "decide_resolution",
+        "supervisor",
+        approved=True,
+        collective=True,
         participants=["wang.qiang", "zhao.min"],
-    )  # fmt: skip
+    )
     assert approved.status_code == 200, approved.text
     timeline = (await api.get(f"/v1/complaints/{cid}/timeline")).json()
     [entry] = [e for e in timeline if e["kind"] == "action" and e["action"] == "decide_resolution"]
@@ -193,8 +207,11 @@ async def _closed_long_ago(harness: Harness, branch: str, phone: str, policy: st
         " received_at, decided_at) VALUES ($1, 'complaint-' || $1, 'hotline', $2, 'li.na',"
         " 'claims settlement', 'general', 'closed', 'resolved', '王芳', $3, $4, 'm', 'd',"
         " now() - interval '20 days', now() - interval '10 days')",
-        cid, branch, phone, policy,
-    )  # fmt: skip
+        cid,
+        branch,
+        phone,
+        policy,
+    )
     return cid
 
 
@@ -207,13 +224,21 @@ async def test_r_in_6_a_repeat_of_a_closed_case_is_judged_by_the_branch_review_w
     policy says 5."""
     default, short = f"Suzhou {uuid.uuid4().hex[:6]}", f"Wuxi {uuid.uuid4().hex[:6]}"
     since = datetime.now(UTC) - timedelta(days=60)
-    await policies.add_version(harness.pool, "sla", short, since, {"review_window_days": 5},
-                               "a short review window", "admin")  # fmt: skip
+    await policies.add_version(
+        harness.pool,
+        "sla",
+        short,
+        since,
+        {"review_window_days": 5},
+        "a short review window",
+        "admin",
+    )
     for branch, repeats in ((default, True), (short, False)):
         phone, policy = f"139{uuid.uuid4().int % 10**8:08d}", f"P{uuid.uuid4().hex[:8]}"
         old = await _closed_long_ago(harness, branch, phone, policy)
-        again = complaint(branch=branch, policy_number=policy,
-                          customer={"name": "王芳", "phone": phone})  # fmt: skip
+        again = complaint(
+            branch=branch, policy_number=policy, customer={"name": "王芳", "phone": phone}
+        )
         filed = await api.post("/v1/complaints", again)
         assert filed.status_code == 201, filed.text
         view = filed.json()["complaint"]

@@ -204,8 +204,12 @@ def form_body(text: str) -> Callable[[World], bytes]:
 PREFLIGHT = {"Origin": UI_ORIGIN, "Access-Control-Request-Method": "POST"}
 DETERMINATION = {"verdict": "effective", "reason_code": "staff_error", "direct_person": "li.na"}
 HOURS = {"windows": [{"start": "09:00", "end": "17:00"}]}
-HOME_HOURS = {"scope": HOME, "effective_from": "2027-01-01T00:00:00+08:00",
-              "reason": "winter hours", "body": HOURS}  # fmt: skip
+HOME_HOURS = {
+    "scope": HOME,
+    "effective_from": "2027-01-01T00:00:00+08:00",
+    "reason": "winter hours",
+    "body": HOURS,
+}
 CLOSURE = {"first_day": "2026-10-22", "last_day": "2026-10-22", "reason": "typhoon"}
 OK, CREATED, EITHER = frozenset({200}), frozenset({201}), frozenset({200, 201})
 CASE = "/v1/complaints/{case}"
@@ -224,9 +228,16 @@ NATIONAL_2027 = {
 
 HOT_SPOT = 1  # HOME's hot spot (R-AN-8), written to the ledger directly
 # R-CR-9: HOME's unit of the contacts directory (its superiors are entered in `_furnish`).
-HOME_UNIT = {"reason": "designated", "unit": {
-    "level": "county", "name": "海淀支公司", "parent": "Beijing", "branch": HOME,
-    "contacts": [{"name": "何静", "user": "he.jing"}]}}  # fmt: skip
+HOME_UNIT = {
+    "reason": "designated",
+    "unit": {
+        "level": "county",
+        "name": "海淀支公司",
+        "parent": "Beijing",
+        "branch": HOME,
+        "contacts": [{"name": "何静", "user": "he.jing"}],
+    },
+}
 
 # Every route of the app, by (method, path template): what it is, who it admits, one request.
 # fmt: off
@@ -400,12 +411,23 @@ async def world(pg_server: str, migrated_template: str) -> AsyncIterator[World]:
         await register_search_attributes(env.client, contract.SEARCH_ATTRIBUTES)
         queue = f"scope-{uuid.uuid4().hex[:8]}"
         policy = FixedPolicySource(HandlingPolicy(calendar=test_calendar(), sla=SlaPolicy()))
-        worker = build_worker(env.client, pool=pool, task_queue=queue,
-                              sender=RecordingNotifier(), policy_source=policy)  # fmt: skip
+        worker = build_worker(
+            env.client,
+            pool=pool,
+            task_queue=queue,
+            sender=RecordingNotifier(),
+            policy_source=policy,
+        )
         async with worker:
             codec = codec_router(EncryptionCodec(TEST_KEY_RING), ui_origins=[UI_ORIGIN])
-            app = create_app(env.client, pool, task_queue=queue, codec_router=codec,
-                             key_ring=TEST_KEY_RING, settings=STATUS_LINKS)  # fmt: skip
+            app = create_app(
+                env.client,
+                pool,
+                task_queue=queue,
+                codec_router=codec,
+                key_ring=TEST_KEY_RING,
+                settings=STATUS_LINKS,
+            )
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://api") as http:
                 yield await _furnish(http, pool, env)
@@ -419,38 +441,62 @@ async def _furnish(http: httpx.AsyncClient, pool: asyncpg.Pool, env: WorkflowEnv
     """Keys for each role in HOME and in AWAY; an open case of HOME with evidence; a finished
     one; HOME's own working hours; a published accountability period with both branches."""
     intake = await create_key(pool, "intake", [Role.SYSTEM])
-    filed = await http.post("/v1/complaints", json=complaint(),
-                            headers={"Authorization": f"Bearer {intake}"})  # fmt: skip
+    filed = await http.post(
+        "/v1/complaints", json=complaint(), headers={"Authorization": f"Bearer {intake}"}
+    )
     assert filed.status_code == 201, filed.text
     cid = filed.json()["complaint"]["complaint_id"]
     await eventually(lambda: _in_ledger(pool, cid), what="the case in the ledger")
-    acted = await http.post("/v1/complaints", json=complaint(),
-                            headers={"Authorization": f"Bearer {intake}"})  # fmt: skip
+    acted = await http.post(
+        "/v1/complaints", json=complaint(), headers={"Authorization": f"Bearer {intake}"}
+    )
     assert acted.status_code == 201, acted.text
     acted_id = acted.json()["complaint"]["complaint_id"]
     await eventually(lambda: _in_ledger(pool, acted_id), what="the acted case in the ledger")
     attached, _ = await evidence.attach(
-        pool, TEST_KEY_RING, complaint_id=cid, owner_kind="case", owner_id=cid,
-        filename="photo.png", media_type="image/png", content=b"\x89PNG scope", uploaded_by="li.na",
-    )  # fmt: skip
+        pool,
+        TEST_KEY_RING,
+        complaint_id=cid,
+        owner_kind="case",
+        owner_id=cid,
+        filename="photo.png",
+        media_type="image/png",
+        content=b"\x89PNG scope",
+        uploaded_by="li.na",
+    )
     await pool.execute(
         "INSERT INTO complaints (complaint_id, workflow_id, channel, branch, owner, category,"
         " grade, stage, outcome, customer_name, customer_phone, matter, demands, received_at)"
         " VALUES ($1, 'complaint-' || $1, 'hotline', $2, 'li.na', 'claims settlement',"
         " 'general', 'closed', 'resolved', '王芳', '13900001111', 'm', 'd', now())",
-        DONE, HOME,
-    )  # fmt: skip
-    await policies.add_version(pool, "working_hours", HOME, datetime(2026, 1, 1, tzinfo=UTC),
-                               HOURS, "branch hours", "admin")  # fmt: skip
+        DONE,
+        HOME,
+    )
+    await policies.add_version(
+        pool,
+        "working_hours",
+        HOME,
+        datetime(2026, 1, 1, tzinfo=UTC),
+        HOURS,
+        "branch hours",
+        "admin",
+    )
     # R-CR-9: the directory's head office, HOME's and AWAY's provinces and units.
     since = datetime(2026, 1, 1, tzinfo=UTC)
-    for unit, level, parent, branch in (("Head Office", "head_office", None, None),
-                                        ("Beijing", "province", "Head Office", None),
-                                        ("Shanghai", "province", "Head Office", None),
-                                        (HOME, "county", "Beijing", HOME),
-                                        (AWAY, "county", "Shanghai", AWAY)):  # fmt: skip
-        body = {"level": level, "name": unit, "parent": parent, "branch": branch,
-                "contacts": [{"name": "联系人", "user": f"contact.{level}"}]}  # fmt: skip
+    for unit, level, parent, branch in (
+        ("Head Office", "head_office", None, None),
+        ("Beijing", "province", "Head Office", None),
+        ("Shanghai", "province", "Head Office", None),
+        (HOME, "county", "Beijing", HOME),
+        (AWAY, "county", "Shanghai", AWAY),
+    ):
+        body = {
+            "level": level,
+            "name": unit,
+            "parent": parent,
+            "branch": branch,
+            "contacts": [{"name": "联系人", "user": f"contact.{level}"}],
+        }
         await policies.add_version(pool, "contacts", unit, since, body, "directory", "admin")
     # R-AN-8: a hot spot of HOME (id 1).
     await pool.execute(
@@ -474,8 +520,15 @@ async def _furnish(http: httpx.AsyncClient, pool: asyncpg.Pool, env: WorkflowEnv
         [(PERIOD, DONE, "li.na", HOME), (PERIOD, cid, "zhou.min", AWAY)],
     )
     sealed = await EncryptionCodec(TEST_KEY_RING).encode([plain({"complaint_id": cid})])
-    world = World(http, pool, env, cid, attached.evidence_id,
-                  json_format.MessageToJson(Payloads(payloads=sealed)), acted_id)  # fmt: skip
+    world = World(
+        http,
+        pool,
+        env,
+        cid,
+        attached.evidence_id,
+        json_format.MessageToJson(Payloads(payloads=sealed)),
+        acted_id,
+    )
     for role in Role:
         for branch in (HOME, AWAY):
             bearer = await create_key(pool, f"{role.value}@{branch}", [role], [branch])
@@ -497,8 +550,9 @@ async def send(world: World, route: tuple[str, str], key: Key | None) -> httpx.R
         path = path.replace("/u/{token}/", f"/u/{key.ui_token}/")
     elif key is not None:
         headers["Authorization"] = f"Bearer {key.bearer}"
-    return await world.http.request(route[0], path, params=call.params, json=call.body,
-                                    content=call.content, headers=headers)  # fmt: skip
+    return await world.http.request(
+        route[0], path, params=call.params, json=call.body, content=call.content, headers=headers
+    )
 
 
 def _body(answer: httpx.Response) -> Any:
@@ -631,16 +685,21 @@ async def test_a_policy_for_every_branch_needs_an_admin_key_for_every_branch(
     world: World,
 ) -> None:
     """A key limited to branches changes their working hours only, never every branch's."""
-    change = {"scope": "*", "effective_from": "2027-01-01T00:00:00+08:00", "reason": "national",
-              "body": HOURS}  # fmt: skip
+    change = {
+        "scope": "*",
+        "effective_from": "2027-01-01T00:00:00+08:00",
+        "reason": "national",
+        "body": HOURS,
+    }
     scoped = {"Authorization": f"Bearer {world.key(R.ADMIN, HOME).bearer}"}
     refused = await world.http.post("/v1/policy/working_hours", json=change, headers=scoped)
     assert refused.status_code == 403 and "every branch" in refused.json()["detail"]
     sla = await world.http.post("/v1/policy/sla", json=change | {"body": {}}, headers=scoped)
     assert sla.status_code == 403, sla.text
     everywhere = await create_key(world.pool, "head office admin", [R.ADMIN])
-    done = await world.http.post("/v1/policy/working_hours", json=change,
-                                 headers={"Authorization": f"Bearer {everywhere}"})  # fmt: skip
+    done = await world.http.post(
+        "/v1/policy/working_hours", json=change, headers={"Authorization": f"Bearer {everywhere}"}
+    )
     assert done.status_code == 201, done.text
 
 
@@ -648,10 +707,11 @@ async def test_an_admin_key_may_not_attach_evidence(world: World) -> None:
     """Administrators take no part in a case's handling: not even its evidence."""
     for scope_ in (world.key(R.ADMIN, HOME).bearer, await create_key(world.pool, "a", [R.ADMIN])):
         answer = await world.http.post(
-            f"/v1/complaints/{world.case}/evidence", params={"filename": "x.txt"},
-            content=b"from an admin", headers={"Authorization": f"Bearer {scope_}",
-                                               "Content-Type": "text/plain"},
-        )  # fmt: skip
+            f"/v1/complaints/{world.case}/evidence",
+            params={"filename": "x.txt"},
+            content=b"from an admin",
+            headers={"Authorization": f"Bearer {scope_}", "Content-Type": "text/plain"},
+        )
         assert answer.status_code == 403 and "admin" in answer.json()["detail"], answer.text
 
 

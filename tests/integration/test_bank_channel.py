@@ -65,10 +65,17 @@ async def test_r_cr_4_r_cr_3_r_in_5_r_in_8_r_in_3_a_bank_outlet_complaint_end_to
     api: Api, harness: Harness
 ) -> None:
     branch = f"Nanjing {uuid.uuid4().hex[:8]}"  # its own, for the monthly report below
-    filed = await _ok(await api.post("/v1/complaints", complaint(
-        channel="bank_outlet", bank_outlet=OUTLET, amount_involved={"amount": "56000.00"},
-        branch=branch,
-    )))  # fmt: skip
+    filed = await _ok(
+        await api.post(
+            "/v1/complaints",
+            complaint(
+                channel="bank_outlet",
+                bank_outlet=OUTLET,
+                amount_involved={"amount": "56000.00"},
+                branch=branch,
+            ),
+        )
+    )
     view = filed["complaint"]
     cid = view["complaint_id"]
     assert view["channel"] == "bank_outlet" and view["bank_outlet"]["outlet"] == "浦东支行营业部"
@@ -78,15 +85,28 @@ async def test_r_cr_4_r_cr_3_r_in_5_r_in_8_r_in_3_a_bank_outlet_complaint_end_to
     # R-CR-4: the outlet cannot settle it on the spot: the insurer, within 3 working days.
     await _ok(await api.act(cid, "transfer_to_insurer", insurer="太平洋人寿 上海分公司", days=3))
     # R-CR-3: signed by someone else, callback compliant: flawed, referred for accommodation.
-    classed = await _ok(await api.act(
-        cid, "classify_policy", signed_personally=False, callback_compliant=True,
-        insurer="太平洋人寿 上海分公司", days=5,
-    ))  # fmt: skip
+    classed = await _ok(
+        await api.act(
+            cid,
+            "classify_policy",
+            signed_personally=False,
+            callback_compliant=True,
+            insurer="太平洋人寿 上海分公司",
+            days=5,
+        )
+    )
     assert classed["policy_class"] == "flawed"
     # R-IN-5: transferred to the claims department with requirements and a deadline.
-    moved = await _ok(await api.act(
-        cid, "transfer", department="理赔部", owner="zhao.min", requirements="Re-assess.", hours=4,
-    ))  # fmt: skip
+    moved = await _ok(
+        await api.act(
+            cid,
+            "transfer",
+            department="理赔部",
+            owner="zhao.min",
+            requirements="Re-assess.",
+            hours=4,
+        )
+    )
     assert [h["key"] for h in moved["handoffs"]] == ["outlet-1", "referral-1", "transfer-1"]
     # R-IN-3: reassigned again, the first receiver is still shown.
     reassigned = await _ok(await api.act(cid, "reassign", owner="sun.li"))
@@ -105,8 +125,11 @@ async def test_r_cr_4_r_cr_3_r_in_5_r_in_8_r_in_3_a_bank_outlet_complaint_end_to
 
     r = await eventually(row, what="the corrected amount in the ledger")
     assert (r["channel"], r["bank"], r["outlet"], r["outlet_person"]) == (
-        "bank_outlet", "工商银行", "浦东支行营业部", "陈经理",
-    )  # fmt: skip
+        "bank_outlet",
+        "工商银行",
+        "浦东支行营业部",
+        "陈经理",
+    )
     assert (r["first_receiver"], r["owner"], r["policy_class"]) == ("li.na", "sun.li", "flawed")
     assert r["amount_currency"] == "CNY"
     transfers = await pool.fetch(
@@ -115,12 +138,16 @@ async def test_r_cr_4_r_cr_3_r_in_5_r_in_8_r_in_3_a_bank_outlet_complaint_end_to
         cid,
     )
     assert [(t["transfer_key"], t["kind"]) for t in transfers] == [
-        ("outlet-1", "outlet"), ("referral-1", "referral"), ("transfer-1", "transfer"),
-    ]  # fmt: skip
+        ("outlet-1", "outlet"),
+        ("referral-1", "referral"),
+        ("transfer-1", "transfer"),
+    ]
     [decided] = await pool.fetch("SELECT * FROM policy_classes WHERE complaint_id = $1", cid)
     assert (decided["policy_class"], decided["signed_personally"], decided["decided_by"]) == (
-        "flawed", False, "li.na",
-    )  # fmt: skip
+        "flawed",
+        False,
+        "li.na",
+    )
     # R-IN-1, R-IN-8: the monthly report counts the channel and sums the amounts involved.
     period = f"{r['received_at'].astimezone(SH):%Y-%m}"
     report = await monthly_report(pool, period, branch_prefix=branch)
@@ -156,8 +183,15 @@ async def test_r_cr_4_r_cr_3_r_in_5_r_in_8_r_in_3_a_bank_outlet_complaint_end_to
         )
 
     assert await eventually(breach, what="the transfer's breach in the ledger")
-    done = await _ok(await api.act(cid, "complete_transfer", "other", transfer="transfer-1",
-                                   outcome="Re-assessed: the claim stands."))  # fmt: skip
+    done = await _ok(
+        await api.act(
+            cid,
+            "complete_transfer",
+            "other",
+            transfer="transfer-1",
+            outcome="Re-assessed: the claim stands.",
+        )
+    )
     assert next(h for h in done["handoffs"] if h["key"] == "transfer-1")["completed_by"] == (
         "zhao.min"
     )
@@ -188,8 +222,11 @@ async def test_r_in_6_a_repeat_of_a_closed_case_links_to_it_and_counts_to_three(
 
     await eventually(closed, what="the first case closed in the ledger")
     # The same customer about the same policy, now through the provincial regulator.
-    again = complaint(channel="regulator_provincial", customer=first["customer"],
-                      policy_number=first["policy_number"])  # fmt: skip
+    again = complaint(
+        channel="regulator_provincial",
+        customer=first["customer"],
+        policy_number=first["policy_number"],
+    )
     second = await api.post("/v1/complaints", again)
     assert second.status_code == 201, second.text  # a new case: the first one was closed
     view = second.json()["complaint"]
@@ -197,8 +234,9 @@ async def test_r_in_6_a_repeat_of_a_closed_case_links_to_it_and_counts_to_three(
     assert view["grade"] == "major"  # R-GR-3: the regulator, at any level
     cid2 = view["complaint_id"]
     # A third time, while the second is open: merged into it, the third complaint counted.
-    third = complaint(channel="online", customer=first["customer"],
-                      policy_number=first["policy_number"])  # fmt: skip
+    third = complaint(
+        channel="online", customer=first["customer"], policy_number=first["policy_number"]
+    )
     merged = await _ok(await api.post("/v1/complaints", third))
     assert merged["merged_into"] == cid2 and merged["complaint"]["repeat_count"] == 2
 

@@ -91,8 +91,12 @@ async def test_no_action_is_lost_or_doubled_across_continue_as_new(harness: Harn
     sent = 100
 
     async def repeat(i: int) -> None:
-        payload = {"channel": "online", "request_id": f"rep-{i}", "actor": "callcentre",
-                   "role": "system"}  # fmt: skip
+        payload = {
+            "channel": "online",
+            "request_id": f"rep-{i}",
+            "actor": "callcentre",
+            "role": "system",
+        }
         if i % 2:
             await h.signal(handle, "record_repeat", **payload)
         else:
@@ -119,8 +123,10 @@ async def test_no_action_is_lost_or_doubled_across_continue_as_new(harness: Harn
     key = await create_key(h.pool, "li.na", [Role.HANDLER])
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://api") as http:
-        answer = await http.get(f"/v1/complaints/{final.complaint_id}/timeline",
-                                headers={"Authorization": f"Bearer {key}"})  # fmt: skip
+        answer = await http.get(
+            f"/v1/complaints/{final.complaint_id}/timeline",
+            headers={"Authorization": f"Bearer {key}"},
+        )
     seqs = [e["seq"] for e in answer.json()]
     assert seqs == list(range(1, final.timeline[-1].seq + 1))
 

@@ -71,8 +71,7 @@ async def test_r_sla_11_r_sla_3_a_running_case_re_plans_past_the_entered_holiday
     (an entered holiday) moves to the next working day, each move on the timeline with its
     basis; a new case uses the arrangement at once; the history replays."""
     h = harness
-    h.policy.snapshot = HandlingPolicy(calendar=test_calendar(known_years=(2026,)),
-                                       sla=SlaPolicy())  # fmt: skip
+    h.policy.snapshot = HandlingPolicy(calendar=test_calendar(known_years=(2026,)), sla=SlaPolicy())
     await h.sleep_until(datetime(2026, 12, 30, 9, 30, tzinfo=SH))
     handle = await h.start(grade="major")
     await h.act(handle, "record_contact", method="phone")
@@ -86,9 +85,12 @@ async def test_r_sla_11_r_sla_3_a_running_case_re_plans_past_the_entered_holiday
     seen = (await api.get(f"/v1/complaints/{cid}", who="handler")).json()
     assert seen["stage_due_provisional"] is True
     assert [c["provisional"] for c in seen["clocks"] if c["key"] == "stage:investigate"] == [True]
-    await eventually(lambda: h.pool.fetchval(
-        "SELECT provisional FROM sla_clocks WHERE clock_key = 'stage:investigate'"),
-        what="the investigation's clock in the ledger")  # fmt: skip
+    await eventually(
+        lambda: h.pool.fetchval(
+            "SELECT provisional FROM sla_clocks WHERE clock_key = 'stage:investigate'"
+        ),
+        what="the investigation's clock in the ledger",
+    )
     sla = {s.stage: s for s in (await monthly_report(h.pool, "2026-12")).sla}
     assert sla["investigate"].provisional == 1 and sla["contact"].provisional == 0
     assert "open, provisional deadline" in render_html(await monthly_report(h.pool, "2026-12"))
@@ -138,15 +140,19 @@ async def test_r_sla_11_bad_or_unauthorised_arrangements_are_refused(api: Api) -
     assert "2027-01-12 (Tue) is a weekday" in r.json()["detail"], r.text
     r = await api.post("/v1/calendar/2028", entry(), who="admin")  # 2027's days under 2028
     assert r.status_code == 422 and "is not in 2028" in r.json()["detail"]
-    r = await api.post("/v1/calendar/2027", entry() | {"arrangement": {"notice": "x"}},
-                       who="admin")  # fmt: skip
+    r = await api.post("/v1/calendar/2027", entry() | {"arrangement": {"notice": "x"}}, who="admin")
     assert r.status_code == 422 and "festivals" in r.json()["detail"]
     denied = await api.post("/v1/calendar/2027", entry(), who="supervisor")
     assert denied.status_code == 403 and "admin" in denied.json()["detail"]
     scoped = await api.post("/v1/calendar/2027", entry(), who="branch_admin")
     assert scoped.status_code == 403 and "a key for every branch" in scoped.json()["detail"]
-    assert (await api.post("/v1/calendar/2027/library", {"effective_from": datetime.now(UTC)
-            .isoformat(), "reason": "x"}, who="admin")).status_code == 409  # fmt: skip
+    assert (
+        await api.post(
+            "/v1/calendar/2027/library",
+            {"effective_from": datetime.now(UTC).isoformat(), "reason": "x"},
+            who="admin",
+        )
+    ).status_code == 409
     view = (await api.get("/v1/calendar", who="auditor")).json()
     assert view["versions"] == []  # nothing refused was stored
 
@@ -157,18 +163,22 @@ async def test_r_sla_11_a_correction_is_a_new_version_and_years_are_shown(
     assert (await api.post("/v1/calendar/2027", entry(), who="admin")).status_code == 201
     corrected = dict(MADE_UP_2027)
     corrected["festivals"] = [MADE_UP_2027["festivals"][0]]
-    r = await api.post("/v1/calendar/2027", entry(corrected, reason="memorial day withdrawn"),
-                       who="admin")  # fmt: skip
+    r = await api.post(
+        "/v1/calendar/2027", entry(corrected, reason="memorial day withdrawn"), who="admin"
+    )
     assert r.status_code == 201
     view = (await api.get("/v1/calendar", who="supervisor")).json()
     assert [v["reason"] for v in view["versions"]] == [
-        "the State Council's notice for 2027", "memorial day withdrawn"]  # fmt: skip
+        "the State Council's notice for 2027",
+        "memorial day withdrawn",
+    ]
     years = {y["year"]: y for y in view["years"]}
     assert years[2026]["status"] == "official"
     assert years[2027]["status"] == "entered" and years[2027]["version"] == r.json()["version"]
     assert years[2028]["status"] == "provisional"
-    cal = await apply_entered(harness.pool, test_calendar(known_years=(2026,)), [2027],
-                              datetime.now(UTC))  # fmt: skip
+    cal = await apply_entered(
+        harness.pool, test_calendar(known_years=(2026,)), [2027], datetime.now(UTC)
+    )
     assert date(2027, 1, 14) not in cal.holidays and date(2027, 1, 1) in cal.holidays
 
 
@@ -195,7 +205,8 @@ async def test_r_sla_11_the_library_catching_up_is_reported_and_never_applied(
     y2026 = next(s for s in statuses if s.year == 2026)
     assert y2026.status == "entered"
     assert y2026.library_differences == [
-        "2026-01-03 (Sat): a day off in the library, not as entered"]  # fmt: skip
+        "2026-01-03 (Sat): a day off in the library, not as entered"
+    ]
     scraped = metrics.exposition(metrics.API).decode()
     assert 'complaints_calendar_library_differences{year="2026"} 1.0' in scraped
     view = (await api.get("/v1/calendar", who="admin")).json()
@@ -206,10 +217,14 @@ async def test_r_sla_11_the_library_catching_up_is_reported_and_never_applied(
     cal = await apply_entered(harness.pool, china_calendar([2026]), [2026], datetime.now(UTC))
     assert date(2026, 1, 3) not in cal.holidays and 2026 in cal.entered
     # The administrator chooses the library's.
-    back = await api.post("/v1/calendar/2026/library",
-                          {"effective_from": datetime.now(UTC).isoformat(),
-                           "reason": "library 1.11 is right about 3 January"},
-                          who="admin")  # fmt: skip
+    back = await api.post(
+        "/v1/calendar/2026/library",
+        {
+            "effective_from": datetime.now(UTC).isoformat(),
+            "reason": "library 1.11 is right about 3 January",
+        },
+        who="admin",
+    )
     assert back.status_code == 201, back.text
     cal = await apply_entered(harness.pool, china_calendar([2026]), [2026], datetime.now(UTC))
     assert date(2026, 1, 3) in cal.holidays and cal.entered == {}
@@ -220,9 +235,15 @@ async def test_r_sla_11_the_library_catching_up_is_reported_and_never_applied(
 async def calendar_cli(database_url: str, *args: str) -> tuple[int, str, str]:
     env = {**os.environ, "DATABASE_URL": database_url, "COMPLAINTS_LOG_FORMAT": "json"}
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "api.calendar", *args, cwd=Path(__file__).parents[2], env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+        sys.executable,
+        "-m",
+        "api.calendar",
+        *args,
+        cwd=Path(__file__).parents[2],
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
     assert proc.returncode is not None
     return proc.returncode, out.decode(), err.decode()
@@ -233,16 +254,18 @@ async def test_r_sla_11_the_command_enters_an_arrangement_and_refuses_a_bad_one(
 ) -> None:
     good = tmp_path / "2027.json"
     good.write_text(json.dumps(MADE_UP_2027))
-    code, out, err = await calendar_cli(database, "enter", str(good), "--by", "admin.chen",
-                                        "--reason", "the notice for 2027")  # fmt: skip
+    code, out, err = await calendar_cli(
+        database, "enter", str(good), "--by", "admin.chen", "--reason", "the notice for 2027"
+    )
     assert code == 0, err
     assert json.loads(out)["changed_by"] == "admin.chen"
     bad = tmp_path / "bad.json"
     wrong = dict(MADE_UP_2027)
     wrong["festivals"] = [MADE_UP_2027["festivals"][0] | {"holidays": ["2026-12-31"]}]
     bad.write_text(json.dumps(wrong))
-    code, out, err = await calendar_cli(database, "enter", str(bad), "--by", "admin.chen",
-                                        "--reason", "typo")  # fmt: skip
+    code, out, err = await calendar_cli(
+        database, "enter", str(bad), "--by", "admin.chen", "--reason", "typo"
+    )
     assert code == 2 and "2026-12-31 (Thu) is not in 2027" in err
     code, out, err = await calendar_cli(database, "show")
     assert code == 0, err

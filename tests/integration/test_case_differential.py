@@ -34,9 +34,13 @@ def generate(seed: int, now_date: date, length: int = 18) -> list[Step]:
     for _ in range(length):
         roll = rng.random()
         if roll < 0.35:
-            delta = rng.choice([timedelta(minutes=rng.randint(5, 300)),
-                                timedelta(hours=rng.randint(1, 30)),
-                                timedelta(days=rng.randint(1, 4))])  # fmt: skip
+            delta = rng.choice(
+                [
+                    timedelta(minutes=rng.randint(5, 300)),
+                    timedelta(hours=rng.randint(1, 30)),
+                    timedelta(days=rng.randint(1, 4)),
+                ]
+            )
             steps.append(("advance", delta))
         elif roll < 0.75:
             steps.append(("act", ("move on", None, {})))
@@ -163,8 +167,9 @@ def replay_purely(
     the workflow woke; every entry it writes must equal the workflow's."""
     timeline = final.timeline
     accepted_at = next(e.at for e in timeline if e.kind != "intake")
-    pure = Complaint.accept(intake, h.policy.snapshot, accepted_at,
-                            workflow_id=f"complaint-{intake.complaint_id}")  # fmt: skip
+    pure = Complaint.accept(
+        intake, h.policy.snapshot, accepted_at, workflow_id=f"complaint-{intake.complaint_id}"
+    )
     actions = iter(sent)
     acted_at = accepted_at
     i = len(pure.state.timeline)

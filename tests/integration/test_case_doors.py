@@ -43,8 +43,11 @@ async def test_a_reused_request_id_with_another_body_or_sender_answers_409_with_
     changed = await api.act(cid, "reassign", owner="chen.jie", request_id="ra-1")
     assert changed.status_code == 409 and "with other fields" in changed.text
     timeline = (await api.get(f"/v1/complaints/{cid}/timeline")).json()
-    assert [e["kind"] for e in timeline if e["action"] == "reassign"] == ["action", "refused",
-                                                                         "refused"]  # fmt: skip
+    assert [e["kind"] for e in timeline if e["action"] == "reassign"] == [
+        "action",
+        "refused",
+        "refused",
+    ]
     assert (await api.get(f"/v1/complaints/{cid}")).json()["owner"] == "zhao.min"
 
 
@@ -61,8 +64,13 @@ async def test_a_seal_for_decide_resolution_replayed_as_decide_extension_is_refu
     assert approve is not None
     later = (approve.due_at + timedelta(days=1)).isoformat()
     await h.act(handle, "request_extension", new_due_at=later, reason="committee")
-    sealed = await h.sealed_raw(handle, {**SUPERVISOR, "approved": True}, actor="wang.qiang",
-                                roles=["supervisor"], action="decide_resolution")  # fmt: skip
+    sealed = await h.sealed_raw(
+        handle,
+        {**SUPERVISOR, "approved": True},
+        actor="wang.qiang",
+        roles=["supervisor"],
+        action="decide_resolution",
+    )
     await handle.signal("decide_extension", sealed)
     state = await h.state(handle)
     last = state.timeline[-1]

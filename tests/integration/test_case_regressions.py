@@ -98,8 +98,9 @@ async def test_r_sla_4_a_crisis_declared_after_a_breach_leaves_one_breach_in_the
     contact = (await h.state(handle)).clock("stage:contact")
     assert contact is not None
     await h.sleep_until(contact.due_at + timedelta(minutes=30))
-    state = await h.act(handle, "escalate_crisis", **SUPERVISOR, reasons=["media called"],
-                        people_count=1)  # fmt: skip
+    state = await h.act(
+        handle, "escalate_crisis", **SUPERVISOR, reasons=["media called"], people_count=1
+    )
     major = state.clock("stage:contact")
     assert major is not None and major.due_at < contact.due_at  # the deadline followed
     await h.sleep(timedelta(hours=2))
@@ -107,6 +108,7 @@ async def test_r_sla_4_a_crisis_declared_after_a_breach_leaves_one_breach_in_the
     assert [b.clock for b in state.breaches].count("stage:contact") == 1
     rows = await h.pool.fetch(
         "SELECT due_at FROM sla_breaches WHERE complaint_id = $1 AND clock_key = $2",
-        state.complaint_id, "stage:contact",
-    )  # fmt: skip
+        state.complaint_id,
+        "stage:contact",
+    )
     assert [r["due_at"] for r in rows] == [contact.due_at]

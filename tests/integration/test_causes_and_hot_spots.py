@@ -39,8 +39,15 @@ SP, BJ = "Shanghai Pudong", "Beijing Chaoyang"
 LUJIAZUI = "浦东陆家嘴支行"
 
 
-async def decided(pool: asyncpg.Pool, month: int, cause: str | None, product: str | None,
-                  *, branch: str = SP, outlet: str | None = None) -> None:  # fmt: skip
+async def decided(
+    pool: asyncpg.Pool,
+    month: int,
+    cause: str | None,
+    product: str | None,
+    *,
+    branch: str = SP,
+    outlet: str | None = None,
+) -> None:
     """A case received and decided on the 10th of `month` 2026 with its cause."""
     at = datetime(2026, month, 10, 11, 0, tzinfo=ZONE)
     cid = f"H{uuid.uuid4().hex[:10]}"
@@ -50,8 +57,13 @@ async def decided(pool: asyncpg.Pool, month: int, cause: str | None, product: st
         " decided_at, product, root_cause, outlet)"
         " VALUES ($1, 'complaint-' || $1, 'hotline', $2, 'li.na', 'c', 'general', 'closed',"
         " 'resolved', '王芳', '13900001111', 'm', 'd', $3, $3, $4, $5, $6)",
-        cid, branch, at, product, cause, outlet,
-    )  # fmt: skip
+        cid,
+        branch,
+        at,
+        product,
+        cause,
+        outlet,
+    )
 
 
 async def seed(pool: asyncpg.Pool) -> None:
@@ -96,9 +108,12 @@ async def api(harness: Harness) -> AsyncIterator[Api]:
 
 async def watch(h: Harness, today: date) -> WatchResult:
     result: WatchResult = await h.client.execute_workflow(
-        HotSpotWatchWorkflow.run, WatchRequest(today=today), id=f"watch-{uuid.uuid4().hex[:8]}",
-        task_queue=h.task_queue, execution_timeout=timedelta(seconds=60),
-    )  # fmt: skip
+        HotSpotWatchWorkflow.run,
+        WatchRequest(today=today),
+        id=f"watch-{uuid.uuid4().hex[:8]}",
+        task_queue=h.task_queue,
+        execution_timeout=timedelta(seconds=60),
+    )
     return result
 
 
@@ -109,8 +124,7 @@ async def watch(h: Harness, today: date) -> WatchResult:
 async def to_closing(h: Harness, handle: Any) -> None:
     await h.act(handle, "record_contact", method="phone")
     await h.act(handle, "submit_investigation", findings="f", proposed_resolution="pay")
-    await h.act(handle, "decide_resolution", actor="wang.qiang", role="supervisor",
-                approved=True)  # fmt: skip
+    await h.act(handle, "decide_resolution", actor="wang.qiang", role="supervisor", approved=True)
 
 
 async def test_r_an_8_a_close_records_a_cause_of_the_case_taxonomy_in_the_ledger(
@@ -140,12 +154,15 @@ async def test_r_an_8_a_close_records_a_cause_of_the_case_taxonomy_in_the_ledger
     await h.act(after, "close_case", result="repriced", root_cause="pricing")
 
     async def causes_in_ledger() -> dict[str, str] | None:
-        rows = await h.pool.fetch("SELECT workflow_id, root_cause FROM complaints"
-                                  " WHERE root_cause IS NOT NULL")  # fmt: skip
+        rows = await h.pool.fetch(
+            "SELECT workflow_id, root_cause FROM complaints WHERE root_cause IS NOT NULL"
+        )
         return {r["workflow_id"]: r["root_cause"] for r in rows} if len(rows) == 2 else None
 
     assert await eventually(causes_in_ledger, what="the causes in the ledger") == {
-        before.id: "claims_handling", after.id: "pricing"}  # fmt: skip
+        before.id: "claims_handling",
+        after.id: "pricing",
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -185,15 +202,19 @@ async def test_r_an_8_a_rising_cause_or_product_is_a_hot_spot_and_a_steady_one_i
     await seed(harness.pool)
     report = await monthly_report(harness.pool, "2026-10")
     flagged = [(s.branch, s.dimension, s.key, s.count, s.trailing) for s in report.hot_spots]
-    assert flagged == [(SP, "cause", "claims_handling", 6, [3, 1, 2]),
-                       (SP, "product", "motor", 6, [3, 1, 2])]  # fmt: skip
+    assert flagged == [
+        (SP, "cause", "claims_handling", 6, [3, 1, 2]),
+        (SP, "product", "motor", 6, [3, 1, 2]),
+    ]
     # The daily watch keeps them (once), the month after.
     first = await watch(harness, date(2026, 11, 2))
     assert (first.period, first.flagged, first.new) == ("2026-10", 2, 2)
     assert (await watch(harness, date(2026, 11, 3))).new == 0
     listed = (await api.get("/v1/hot-spots", "supervisor", period="2026-10")).json()
-    assert {(s["dimension"], s["key"]) for s in listed} == {("cause", "claims_handling"),
-                                                           ("product", "motor")}  # fmt: skip
+    assert {(s["dimension"], s["key"]) for s in listed} == {
+        ("cause", "claims_handling"),
+        ("product", "motor"),
+    }
     assert (await api.get("/v1/hot-spots", "away supervisor")).json() == []
     # A stricter policy: the same month has none.
     strict = {
@@ -214,11 +235,17 @@ async def test_r_an_8_an_overdue_rectification_reminds_its_owner_until_it_is_rec
     [spot] = [s for s in await hotspots.listing(h.pool) if s["dimension"] == "cause"]
     sid = spot["hot_spot_id"]
     due = datetime.now(ZONE).date() + timedelta(days=1)
-    away = await api.post(f"/v1/hot-spots/{sid}/assignment", "away supervisor",
-                          {"owner": "zhou.min", "due_on": due.isoformat()})  # fmt: skip
+    away = await api.post(
+        f"/v1/hot-spots/{sid}/assignment",
+        "away supervisor",
+        {"owner": "zhou.min", "due_on": due.isoformat()},
+    )
     assert away.status_code == 403 and BJ in away.json()["detail"]
-    assigned = await api.post(f"/v1/hot-spots/{sid}/assignment", "supervisor",
-                              {"owner": "zhou.min", "due_on": due.isoformat()})  # fmt: skip
+    assigned = await api.post(
+        f"/v1/hot-spots/{sid}/assignment",
+        "supervisor",
+        {"owner": "zhou.min", "due_on": due.isoformat()},
+    )
     assert assigned.status_code == 200 and assigned.json()["owner"] == "zhou.min"
 
     assert (await watch(h, due)).reminded == 0  # due today: not overdue yet
@@ -229,14 +256,19 @@ async def test_r_an_8_an_overdue_rectification_reminds_its_owner_until_it_is_rec
     assert "claims_handling" in notice.body and due.isoformat() in notice.body
     assert (await watch(h, due + timedelta(days=2))).reminded == 1
 
-    done = await api.post(f"/v1/hot-spots/{sid}/rectification", "supervisor",
-                          {"rectification": "Claims desk re-trained; a check added."})  # fmt: skip
+    done = await api.post(
+        f"/v1/hot-spots/{sid}/rectification",
+        "supervisor",
+        {"rectification": "Claims desk re-trained; a check added."},
+    )
     assert done.status_code == 200 and done.json()["rectified_by"] == "wang.qiang"
-    again = await api.post(f"/v1/hot-spots/{sid}/rectification", "supervisor",
-                           {"rectification": "twice"})  # fmt: skip
+    again = await api.post(
+        f"/v1/hot-spots/{sid}/rectification", "supervisor", {"rectification": "twice"}
+    )
     assert again.status_code == 409
     assert (await watch(h, due + timedelta(days=3))).reminded == 0
-    [tracked] = [s for s in (await monthly_report(h.pool, "2026-10")).hot_spots
-                 if s.dimension == "cause"]  # fmt: skip
+    [tracked] = [
+        s for s in (await monthly_report(h.pool, "2026-10")).hot_spots if s.dimension == "cause"
+    ]
     assert (tracked.hot_spot_id, tracked.owner, tracked.rectified) == (sid, "zhou.min", True)
     assert (await api.get("/v1/hot-spots", "supervisor", open="true")).json()[0]["key"] == "motor"

@@ -34,8 +34,9 @@ def free_port() -> int:
 async def codec_url(harness: Harness) -> AsyncIterator[str]:
     """The HTTP API with its codec server, served on a real port for the CLI."""
     router = codec_router(EncryptionCodec(TEST_KEY_RING), namespace=harness.client.namespace)
-    app = create_app(harness.client, harness.pool, task_queue=harness.task_queue,
-                     codec_router=router)  # fmt: skip
+    app = create_app(
+        harness.client, harness.pool, task_queue=harness.task_queue, codec_router=router
+    )
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     serving = asyncio.create_task(server.serve())
@@ -52,9 +53,15 @@ async def codec_url(harness: Harness) -> AsyncIterator[str]:
 async def temporal_cli(h: Harness, *args: str) -> tuple[int, str]:
     target = h.client.service_client.config.target_host
     proc = await asyncio.create_subprocess_exec(
-        find("temporal"), *args, "--address", target, "--namespace", h.client.namespace,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-    )  # fmt: skip
+        find("temporal"),
+        *args,
+        "--address",
+        target,
+        "--namespace",
+        h.client.namespace,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
     try:
         out, _ = await asyncio.wait_for(proc.communicate(), timeout=60)
     except TimeoutError:
@@ -72,18 +79,39 @@ async def test_r_ac_1_a_cli_signal_through_the_codec_with_a_supervisor_key_count
     await h.act(handle, "record_contact")
     await h.act(handle, "submit_investigation", findings="f", proposed_resolution="pay")
     key = await create_key(h.pool, "wang.qiang", [Role.SUPERVISOR])
-    decision = json.dumps({"workflow_id": handle.id, "action": "decide_resolution",
-                           "approved": True})  # fmt: skip
+    decision = json.dumps(
+        {"workflow_id": handle.id, "action": "decide_resolution", "approved": True}
+    )
 
     # Plain, as typed at the CLI: refused, recorded.
-    code, out = await temporal_cli(h, "workflow", "signal", "--workflow-id", handle.id,
-                                   "--name", "decide_resolution", "--input", decision)  # fmt: skip
+    code, out = await temporal_cli(
+        h,
+        "workflow",
+        "signal",
+        "--workflow-id",
+        handle.id,
+        "--name",
+        "decide_resolution",
+        "--input",
+        decision,
+    )
     assert code == 0, out
     # Through the codec with the supervisor's key: sealed as wang.qiang, accepted.
-    code, out = await temporal_cli(h, "workflow", "signal", "--workflow-id", handle.id,
-                                   "--name", "decide_resolution", "--input", decision,
-                                   "--codec-endpoint", codec_url,
-                                   "--codec-auth", f"Bearer {key}")  # fmt: skip
+    code, out = await temporal_cli(
+        h,
+        "workflow",
+        "signal",
+        "--workflow-id",
+        handle.id,
+        "--name",
+        "decide_resolution",
+        "--input",
+        decision,
+        "--codec-endpoint",
+        codec_url,
+        "--codec-auth",
+        f"Bearer {key}",
+    )
     assert code == 0, out
 
     async def decided() -> bool:

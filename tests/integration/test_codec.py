@@ -118,11 +118,14 @@ def leaks(history: WorkflowHistory) -> set[str]:
 async def test_history_holds_no_customer_data_and_the_case_still_works(harness: Harness) -> None:
     h = harness
     handle = await h.start(
-        customer={"name": SECRETS["name"], "phone": SECRETS["phone"],
-                  "id_number": SECRETS["id_number"]},
+        customer={
+            "name": SECRETS["name"],
+            "phone": SECRETS["phone"],
+            "id_number": SECRETS["id_number"],
+        },
         matter=SECRETS["matter"],
         demands=SECRETS["demands"],
-    )  # fmt: skip
+    )
     await h.act(handle, "record_contact", note=f"called {SECRETS['phone']}")
     await h.act(
         handle,
@@ -145,10 +148,12 @@ async def test_history_holds_no_customer_data_and_the_case_still_works(harness: 
         what="the ledger row",
     )
     assert dict(row) == {
-        "customer_name": SECRETS["name"], "customer_phone": SECRETS["phone"],
-        "customer_id_number": SECRETS["id_number"], "matter": SECRETS["matter"],
+        "customer_name": SECRETS["name"],
+        "customer_phone": SECRETS["phone"],
+        "customer_id_number": SECRETS["id_number"],
+        "matter": SECRETS["matter"],
         "demands": SECRETS["demands"],
-    }  # fmt: skip
+    }
 
     history = await handle.fetch_history()  # raw, as the server stores it
     started = history.events[0].workflow_execution_started_event_attributes
@@ -393,8 +398,9 @@ async def test_codec_server_refuses_everyone_else(codec_api: CodecApi) -> None:
         "/codec/u/cu_00000000_" + "x" * 43 + "/decode", content=body, headers=codec_api.headers()
     )
     assert wrong_token.status_code == 403
-    auditors = await post(f"{codec_api.personal['auditor']}/decode", content=body,
-                          headers=codec_api.headers())  # fmt: skip
+    auditors = await post(
+        f"{codec_api.personal['auditor']}/decode", content=body, headers=codec_api.headers()
+    )
     assert auditors.status_code == 403 and SECRETS["phone"] not in auditors.text
     other_namespace = codec_api.headers("handler", **{"X-Namespace": "elsewhere"})
     assert (await post("/codec/decode", content=body, headers=other_namespace)).status_code == 400
@@ -429,11 +435,13 @@ async def test_codec_server_personal_endpoint_for_the_dev_ui(codec_api: CodecApi
     renewed = await create_ui_token(codec_api.pool, supervisor_key)
     old = await codec_api.http.post(f"{mine}/decode", content=body, headers=headers)
     assert old.status_code == 403
-    assert (await codec_api.http.post(f"/codec/u/{renewed}/decode", content=body,
-                                      headers=headers)).status_code == 200  # fmt: skip
+    assert (
+        await codec_api.http.post(f"/codec/u/{renewed}/decode", content=body, headers=headers)
+    ).status_code == 200
     await revoke_key(codec_api.pool, supervisor_key)
-    assert (await codec_api.http.post(f"/codec/u/{renewed}/decode", content=body,
-                                      headers=headers)).status_code == 403  # fmt: skip
+    assert (
+        await codec_api.http.post(f"/codec/u/{renewed}/decode", content=body, headers=headers)
+    ).status_code == 403
 
 
 async def test_codec_server_seals_what_it_encodes_with_the_verified_identity(
@@ -442,23 +450,28 @@ async def test_codec_server_seals_what_it_encodes_with_the_verified_identity(
     """Encoding stamps who is sending, bound to the workflow and the action the payload names
     (the codec protocol says neither); a name or role typed into the payload is replaced by the
     verified one."""
-    typed = {"workflow_id": "complaint-C1", "action": "decide_resolution", "actor": "mallory",
-             "role": "supervisor", "approved": True}  # fmt: skip
+    typed = {
+        "workflow_id": "complaint-C1",
+        "action": "decide_resolution",
+        "actor": "mallory",
+        "role": "supervisor",
+        "approved": True,
+    }
     payload = Payload(metadata={"encoding": b"json/plain"}, data=json.dumps(typed).encode())
     forged = Payload()
     forged.CopyFrom(payload)
     forged.metadata[IDENTITY] = b'{"actor": "mallory"}'  # stripped, whoever typed it
     body = json_format.MessageToJson(Payloads(payloads=[forged]))
-    encoded = await codec_api.http.post(f"{codec_api.personal['handler']}/encode", content=body,
-                                        headers=codec_api.headers())  # fmt: skip
+    encoded = await codec_api.http.post(
+        f"{codec_api.personal['handler']}/encode", content=body, headers=codec_api.headers()
+    )
     [outer] = json_format.Parse(encoded.content, Payloads()).payloads
     inner = EncryptionCodec(TEST_KEY_RING).decrypt(outer)
     identity = VerifiedIdentity.from_json(inner.metadata[IDENTITY])
     assert identity is not None and identity.actor == "codec-handler"
     assert identity.roles == ["handler"] and identity.via == "codec"
     assert identity.bound_to == "complaint-C1" and identity.action == "decide_resolution"
-    assert json.loads(inner.data) == {"actor": "codec-handler", "role": "handler",
-                                      "approved": True}  # fmt: skip
+    assert json.loads(inner.data) == {"actor": "codec-handler", "role": "handler", "approved": True}
     # An identity typed into a payload that is not encrypted never survives decoding.
     assert IDENTITY not in EncryptionCodec(TEST_KEY_RING).decrypt(forged).metadata
 
@@ -467,11 +480,14 @@ async def test_every_decode_is_in_the_access_log(codec_api: CodecApi) -> None:
     """PIPL: who decoded which case's customer data, when, through what."""
     body = await sealed_body({"complaint_id": "C-LOGGED", "customer": SECRETS["name"]})
     await codec_api.http.post("/codec/decode", content=body, headers=codec_api.headers("handler"))
-    await codec_api.http.post(f"{codec_api.personal['supervisor']}/decode", content=body,
-                              headers=codec_api.headers())  # fmt: skip
+    await codec_api.http.post(
+        f"{codec_api.personal['supervisor']}/decode", content=body, headers=codec_api.headers()
+    )
     seen = await access.entries(codec_api.pool, complaint_id="C-LOGGED")
     assert [(a.actor, a.via) for a in reversed(seen)] == [
-        ("codec-handler", "codec"), ("codec-supervisor", "codec:ui")]  # fmt: skip
+        ("codec-handler", "codec"),
+        ("codec-supervisor", "codec:ui"),
+    ]
     assert all(a.complaint_ids == ["C-LOGGED"] and a.key_id for a in seen)
 
 
@@ -534,9 +550,15 @@ class Provider:
 
     def token(self, **claims: Any) -> str:
         now = int(time.time())
-        body = {"iss": self.issuer, "aud": "complaints-ui", "sub": "u-42", "iat": now,
-                "exp": now + 300, "preferred_username": "wang.qiang",
-                "complaints_roles": ["supervisor"]} | claims  # fmt: skip
+        body = {
+            "iss": self.issuer,
+            "aud": "complaints-ui",
+            "sub": "u-42",
+            "iat": now,
+            "exp": now + 300,
+            "preferred_username": "wang.qiang",
+            "complaints_roles": ["supervisor"],
+        } | claims
         return jwt.encode(body, self.key, algorithm="RS256", headers={"kid": "k1"})
 
 
@@ -567,31 +589,40 @@ def provider() -> Iterator[Provider]:
 async def test_codec_server_takes_the_identity_providers_access_tokens(
     harness: Harness, provider: Provider
 ) -> None:
-    oidc = OidcVerifier(OidcSettings(issuer=provider.issuer, audience="complaints-ui",
-                                     jwks_url=provider.jwks_url))  # fmt: skip
+    oidc = OidcVerifier(
+        OidcSettings(issuer=provider.issuer, audience="complaints-ui", jwks_url=provider.jwks_url)
+    )
     router = codec_router(EncryptionCodec(TEST_KEY_RING), oidc=oidc)
-    app = create_app(harness.client, harness.pool, task_queue=harness.task_queue,
-                     codec_router=router)  # fmt: skip
+    app = create_app(
+        harness.client, harness.pool, task_queue=harness.task_queue, codec_router=router
+    )
     body = json_format.MessageToJson(Payloads(payloads=[plain("hello")]))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                 base_url="http://api") as http:  # fmt: skip
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://api"
+    ) as http:
 
         async def encode(token: str) -> httpx.Response:
-            return await http.post("/codec/encode", content=body,
-                                   headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+            return await http.post(
+                "/codec/encode", content=body, headers={"Authorization": f"Bearer {token}"}
+            )
 
         good = provider.token(complaints_branches=["Shanghai Pudong"])
         answer = await encode(good)
         assert answer.status_code == 200, answer.text
         [outer] = json_format.Parse(answer.content, Payloads()).payloads
-        sealed = VerifiedIdentity.from_json(EncryptionCodec(TEST_KEY_RING).decrypt(outer)
-                                            .metadata[IDENTITY])  # fmt: skip
+        sealed = VerifiedIdentity.from_json(
+            EncryptionCodec(TEST_KEY_RING).decrypt(outer).metadata[IDENTITY]
+        )
         assert sealed is not None and sealed.actor == "wang.qiang"
         assert sealed.roles == ["supervisor"] and sealed.branches == ["Shanghai Pudong"]
 
         stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        forged = jwt.encode(jwt.decode(good, options={"verify_signature": False}), stranger,
-                            algorithm="RS256", headers={"kid": "k1"})  # fmt: skip
+        forged = jwt.encode(
+            jwt.decode(good, options={"verify_signature": False}),
+            stranger,
+            algorithm="RS256",
+            headers={"kid": "k1"},
+        )
         for bad in (
             provider.token(exp=int(time.time()) - 10),  # expired
             provider.token(aud="someone-else"),

@@ -38,8 +38,9 @@ class Keys:
         return await self.http.put(f"/v1/contacts/{unit}", json=payload, headers=auth)
 
     async def listing(self, who: str) -> list[dict[str, Any]]:
-        r = await self.http.get("/v1/contacts",
-                                headers={"Authorization": f"Bearer {self.keys[who]}"})  # fmt: skip
+        r = await self.http.get(
+            "/v1/contacts", headers={"Authorization": f"Bearer {self.keys[who]}"}
+        )
         assert r.status_code == 200, r.text
         body: list[dict[str, Any]] = r.json()
         return body
@@ -75,8 +76,11 @@ async def test_r_cr_9_the_directory_is_changed_by_admins_within_their_branches_a
     assert (await keys.put("Nanjing Gulou", "Nanjing admin")).status_code == 201
     assert (await keys.put(OUTLET, "Nanjing admin")).status_code == 201
     # 1-2 designated people per unit; a parent a level above; another branch's unit: 403.
-    three = [{"name": "甲", "user": "a.one"}, {"name": "乙", "user": "b.two"},
-             {"name": "丙", "user": "c.three"}]  # fmt: skip
+    three = [
+        {"name": "甲", "user": "a.one"},
+        {"name": "乙", "user": "b.two"},
+        {"name": "丙", "user": "c.three"},
+    ]
     assert (await keys.put(OUTLET, "Nanjing admin", contacts=three)).status_code == 422
     sideways = await keys.put("Nanjing Gulou", "Nanjing admin", parent=OUTLET)
     assert sideways.status_code == 422 and "not a level above" in sideways.json()["detail"]
@@ -90,11 +94,15 @@ async def test_r_cr_9_the_directory_is_changed_by_admins_within_their_branches_a
     everything = {u["unit"] for u in await keys.listing("head office admin")}
     assert {OUTLET, "Nanjing Gulou", "Shanghai Pudong"} <= everything
     # Every version kept, with who and why.
-    history = await keys.http.get("/v1/policy", params={"kind": "contacts"},
-                                  headers={"Authorization": f"Bearer "
-                                           f"{keys.keys['head office admin']}"})  # fmt: skip
+    history = await keys.http.get(
+        "/v1/policy",
+        params={"kind": "contacts"},
+        headers={"Authorization": f"Bearer {keys.keys['head office admin']}"},
+    )
     assert {(v["scope"], v["changed_by"]) for v in history.json()} >= {
-        ("Head Office", "hq.admin"), (OUTLET, "nj.admin")}  # fmt: skip
+        ("Head Office", "hq.admin"),
+        (OUTLET, "nj.admin"),
+    }
 
 
 async def test_r_cr_9_crisis_reports_climb_the_chain_and_a_running_case_keeps_its_chain(
@@ -104,8 +112,12 @@ async def test_r_cr_9_crisis_reports_climb_the_chain_and_a_running_case_keeps_it
     assert await seed_contacts(h.pool, CONTACTS) == len(UNITS)
     assert await seed_contacts(h.pool, CONTACTS) == 0  # once: an admin's changes stay
     outlet = {"bank": "中国邮政储蓄银行", "outlet": OUTLET, "responsible_person": "周婷"}
-    handle = await h.start(channel="bank_outlet", bank_outlet=outlet, branch="Nanjing Gulou",
-                           crisis={"people_count": 6, "outlet_disrupted": True})  # fmt: skip
+    handle = await h.start(
+        channel="bank_outlet",
+        bank_outlet=outlet,
+        branch="Nanjing Gulou",
+        crisis={"people_count": 6, "outlet_disrupted": True},
+    )
     cid = handle.id.removeprefix("complaint-")
     # The notice to report within the hour: the supervisor and the outlet's designated person.
     told = await _crisis_notices(h, cid, 2)
@@ -115,10 +127,12 @@ async def test_r_cr_9_crisis_reports_climb_the_chain_and_a_running_case_keeps_it
     await h.pool.execute(
         "INSERT INTO policy_versions (kind, scope, effective_from, body, reason, changed_by)"
         " VALUES ('contacts', 'Head Office', $1, $2::jsonb, 'new duty officer', 'hq.admin')",
-        datetime.now(UTC), json.dumps({k: v for k, v in UNITS["Head Office"].items()
-                                       if k != "unit"} | {"contacts": [
-                                           {"name": "赵敏", "user": "zhao.min.hq"}]}),
-    )  # fmt: skip
+        datetime.now(UTC),
+        json.dumps(
+            {k: v for k, v in UNITS["Head Office"].items() if k != "unit"}
+            | {"contacts": [{"name": "赵敏", "user": "zhao.min.hq"}]}
+        ),
+    )
     await h.act(handle, "report_crisis", level="superior", summary="6 customers at the counter")
     await h.act(handle, "report_crisis", level="headquarters", summary="handling opinion")
     sent = await _crisis_notices(h, cid, 2 + 4 + 2)
@@ -128,8 +142,11 @@ async def test_r_cr_9_crisis_reports_climb_the_chain_and_a_running_case_keeps_it
     hq = [n.recipient for n in reports if n.recipient_role == "headquarters"]
     assert hq == users("Head Office")  # the chain the case began with
     assert "hq.crisis-group" not in {n.recipient for n in sent}
-    records = await h.pool.fetch("SELECT level, person FROM crisis_records WHERE complaint_id"
-                                 " = $1 AND kind = 'report' ORDER BY seq", cid)  # fmt: skip
+    records = await h.pool.fetch(
+        "SELECT level, person FROM crisis_records WHERE complaint_id"
+        " = $1 AND kind = 'report' ORDER BY seq",
+        cid,
+    )
     assert [r["person"] for r in records] == [", ".join(superior), ", ".join(hq)]
 
     later = await h.start(branch="Shanghai Pudong", crisis={"people_count": 6})

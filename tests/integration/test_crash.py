@@ -57,9 +57,14 @@ async def start_worker_process(
         "COMPLAINTS_WORKER_HTTP_PORT": "0",
     }
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "workers", cwd=PROJECT_ROOT, env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
+        sys.executable,
+        "-m",
+        "workers",
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
 
 
 async def while_running(process: asyncio.subprocess.Process, step: Awaitable[T]) -> T:
@@ -98,8 +103,7 @@ async def test_worker_killed_mid_lifecycle_case_finishes_ledger_exactly_once(
             first.kill()
     second = await start_worker_process(h, database, mail_sink)
     try:
-        await while_running(second, h.act(handle, "decide_resolution", **SUPERVISOR,
-                                          approved=True))  # fmt: skip
+        await while_running(second, h.act(handle, "decide_resolution", **SUPERVISOR, approved=True))
         await while_running(second, h.act(handle, "close_case", result="paid"))
         await while_running(second, h.act(handle, "record_callback", satisfied=True))
         final: ComplaintState = await while_running(second, handle.result())
@@ -113,9 +117,12 @@ async def test_worker_killed_mid_lifecycle_case_finishes_ledger_exactly_once(
             await second.wait()
     assert final.outcome == "resolved"
     assert [e.action for e in final.timeline if e.kind == "action"] == [
-        "record_contact", "submit_investigation", "decide_resolution", "close_case",
+        "record_contact",
+        "submit_investigation",
+        "decide_resolution",
+        "close_case",
         "record_callback",
-    ]  # fmt: skip
+    ]
     assert await ledger_timeline(h.pool, final.complaint_id) == workflow_timeline(final)
     undelivered = await h.pool.fetch(
         "SELECT notice_key, channel, status FROM notifications"

@@ -38,8 +38,9 @@ class Api(BaseApi):
     ) -> httpx.Response:
         params.setdefault("filename", "note.txt")
         headers = self.as_(who) | {"Content-Type": media_type}
-        return await self.http.post(f"/v1/complaints/{cid}/evidence", content=data,
-                                    headers=headers, params=params)  # fmt: skip
+        return await self.http.post(
+            f"/v1/complaints/{cid}/evidence", content=data, headers=headers, params=params
+        )
 
     async def file(self, **overrides: Any) -> str:
         body: dict[str, Any] = {
@@ -62,8 +63,7 @@ class Api(BaseApi):
 @pytest.fixture
 async def api(harness: Harness) -> AsyncIterator[Api]:
     limits = Settings(evidence_max_bytes=2_000, evidence_media_types=(TEXT, "image/png"))
-    app = create_app(harness.client, harness.pool, task_queue=harness.task_queue,
-                     settings=limits)  # fmt: skip
+    app = create_app(harness.client, harness.pool, task_queue=harness.task_queue, settings=limits)
     keys = {
         "system": await create_key(harness.pool, "callcentre", [Role.SYSTEM]),
         "handler": await create_key(harness.pool, "li.na", [Role.HANDLER]),
@@ -95,21 +95,31 @@ async def test_r_cr_1_r_cr_7_reports_reach_their_recipients_with_evidence_and_th
     api: Api, harness: Harness
 ) -> None:
     cid = await api.file(crisis={"people_count": 8, "outlet_disrupted": True})
-    photo = await api.upload(cid, b"\x89PNG crowd at the outlet", "image/png",
-                             filename="crowd.png")  # fmt: skip
+    photo = await api.upload(cid, b"\x89PNG crowd at the outlet", "image/png", filename="crowd.png")
     assert photo.status_code == 201, photo.text
     eid = photo.json()["evidence_id"]
 
-    unknown = await api.act(cid, "report_crisis", level="superior", summary="s",
-                            attachments=[str(uuid.uuid4())])  # fmt: skip
+    unknown = await api.act(
+        cid, "report_crisis", level="superior", summary="s", attachments=[str(uuid.uuid4())]
+    )
     assert unknown.status_code == 422 and "not evidence" in unknown.json()["detail"]
-    r = await api.act(cid, "report_crisis", level="superior",
-                      summary="8 customers blocking the counter", attachments=[eid])  # fmt: skip
+    r = await api.act(
+        cid,
+        "report_crisis",
+        level="superior",
+        summary="8 customers blocking the counter",
+        attachments=[eid],
+    )
     assert r.status_code == 200, r.text
     no_contact = await api.act(cid, "report_crisis", level="regulator", summary="opinion")
     assert no_contact.status_code == 409 and "R-CR-7" in no_contact.json()["detail"]
-    r = await api.act(cid, "report_crisis", level="regulator", summary="handling opinion",
-                      to="pudong.regulator@example.cn")  # fmt: skip
+    r = await api.act(
+        cid,
+        "report_crisis",
+        level="regulator",
+        summary="handling opinion",
+        to="pudong.regulator@example.cn",
+    )
     assert r.status_code == 200, r.text
 
     sent = [n for n in harness.notifier.of("crisis_report", cid) if "crisis report" in n.subject]
@@ -119,13 +129,25 @@ async def test_r_cr_1_r_cr_7_reports_reach_their_recipients_with_evidence_and_th
     by_role = {n.recipient_role: n for n in sent}
     assert by_role["superior"].recipient == "wang.qiang" and eid in by_role["superior"].body
     assert by_role["regulator"].recipient == "pudong.regulator@example.cn"
-    filed = await rows(harness.pool, "SELECT level, person, detail, attachments, late"
-                       " FROM crisis_records WHERE complaint_id = $1 AND kind = 'report'"
-                       " ORDER BY seq", cid, count=2)  # fmt: skip
+    filed = await rows(
+        harness.pool,
+        "SELECT level, person, detail, attachments, late"
+        " FROM crisis_records WHERE complaint_id = $1 AND kind = 'report'"
+        " ORDER BY seq",
+        cid,
+        count=2,
+    )
     assert [(f["level"], f["attachments"], f["late"]) for f in filed] == [
-        ("superior", [eid], False), ("regulator", [], False)]  # fmt: skip
-    clocks = await rows(harness.pool, "SELECT clock_key FROM sla_clocks WHERE complaint_id = $1"
-                        " AND kind = 'crisis' AND met_at IS NOT NULL", cid, count=2)  # fmt: skip
+        ("superior", [eid], False),
+        ("regulator", [], False),
+    ]
+    clocks = await rows(
+        harness.pool,
+        "SELECT clock_key FROM sla_clocks WHERE complaint_id = $1"
+        " AND kind = 'crisis' AND met_at IS NOT NULL",
+        cid,
+        count=2,
+    )
     assert {c["clock_key"] for c in clocks} == {"crisis:superior", "crisis:regulator"}
 
 
@@ -140,11 +162,21 @@ async def test_r_cr_8_late_and_never_filed_reports_and_conduct_are_in_the_ledger
     handle = await h.start(crisis={"people_count": 6})
     start = await h.now()
     await h.act(handle, "report_crisis", level="superior", summary="reported at once")
-    await h.act(handle, "record_conduct", actor="wang.qiang", role="supervisor",
-                person="zhao.min", kind="media_interview", detail="told a reporter")  # fmt: skip
+    await h.act(
+        handle,
+        "record_conduct",
+        actor="wang.qiang",
+        role="supervisor",
+        person="zhao.min",
+        kind="media_interview",
+        detail="told a reporter",
+    )
     await h.sleep(timedelta(hours=25))
-    await rows(h.pool, "SELECT 1 FROM sla_clocks WHERE kind = 'crisis'"
-               " AND breached_at IS NOT NULL", count=2)  # fmt: skip
+    await rows(
+        h.pool,
+        "SELECT 1 FROM sla_clocks WHERE kind = 'crisis' AND breached_at IS NOT NULL",
+        count=2,
+    )
     late = await crisis.late_crisis_reports(h.pool, start, start + timedelta(days=2))
     found = {r.clock_key: r for r in late}
     # On time: not listed. Never filed: both 24-hour reports, with whom to ask about them.
@@ -159,11 +191,17 @@ async def test_r_cr_8_late_and_never_filed_reports_and_conduct_are_in_the_ledger
         cid,
     )
     late = await crisis.late_crisis_reports(h.pool, start, start + timedelta(days=2))
-    assert {r.clock_key for r in late} == {"crisis:superior", "crisis:headquarters",
-                                           "crisis:regulator"}  # fmt: skip
+    assert {r.clock_key for r in late} == {
+        "crisis:superior",
+        "crisis:headquarters",
+        "crisis:regulator",
+    }
     [conduct] = await crisis.conduct_events(h.pool, start, start + timedelta(days=2))
     assert (conduct.person, conduct.kind, conduct.recorded_by) == (
-        "zhao.min", "media_interview", "wang.qiang")  # fmt: skip
+        "zhao.min",
+        "media_interview",
+        "wang.qiang",
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -175,8 +213,9 @@ async def test_r_cr_6_early_signs_police_and_commander_recorded_and_shown(
 ) -> None:
     h = harness
     handle = await h.start()
-    await h.signal(handle, "record_early_signs", detail="a chat group plans to gather",
-                   people_count=30)  # fmt: skip
+    await h.signal(
+        handle, "record_early_signs", detail="a chat group plans to gather", people_count=30
+    )
     await h.signal(handle, "record_police_contact", police="Lujiazui police station")
     state = await h.act(handle, "record_group_event", commander="zhou.hq", people_count=30)
     assert state.crisis and state.group_event
@@ -184,11 +223,17 @@ async def test_r_cr_6_early_signs_police_and_commander_recorded_and_shown(
     assert state.clock("crisis:regulator") is not None  # R-CR-7 as any crisis
     described = await handle.describe()
     assert described.typed_search_attributes.get(sa.CRISIS) is True
-    kinds = await rows(h.pool, "SELECT kind, person FROM crisis_records WHERE complaint_id = $1"
-                       " ORDER BY seq", handle.id.removeprefix("complaint-"), count=3)  # fmt: skip
+    kinds = await rows(
+        h.pool,
+        "SELECT kind, person FROM crisis_records WHERE complaint_id = $1 ORDER BY seq",
+        handle.id.removeprefix("complaint-"),
+        count=3,
+    )
     assert [(k["kind"], k["person"]) for k in kinds] == [
-        ("early_signs", None), ("police_contact", "Lujiazui police station"),
-        ("group_event", "zhou.hq")]  # fmt: skip
+        ("early_signs", None),
+        ("police_contact", "Lujiazui police station"),
+        ("group_event", "zhou.hq"),
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -206,9 +251,15 @@ async def test_r_cr_5_help_flags_in_views_search_attribute_ledger_and_statistics
     await api.file()  # a customer without flags
     described = await contract.handle(harness.client, cid).describe()
     assert sorted(described.typed_search_attributes.get(sa.HELP_FLAGS) or []) == [
-        "group_risk", "vulnerable"]  # fmt: skip
-    await rows(harness.pool, "SELECT 1 FROM complaints WHERE complaint_id = $1"
-               " AND help_flags = '{group_risk,vulnerable}'", cid)  # fmt: skip
+        "group_risk",
+        "vulnerable",
+    ]
+    await rows(
+        harness.pool,
+        "SELECT 1 FROM complaints WHERE complaint_id = $1"
+        " AND help_flags = '{group_risk,vulnerable}'",
+        cid,
+    )
     search = (await api.get("/v1/complaints", who="auditor")).json()["items"]
     assert {c["complaint_id"]: c["help_flags"] for c in search}[cid] == ["group_risk", "vulnerable"]
     now = await harness.now()
@@ -227,14 +278,23 @@ async def test_r_cr_2_the_resolution_is_shown_only_to_handler_supervisor_and_dec
     cid = await api.file()
     assert (await api.act(cid, "acknowledge_script")).status_code == 200
     await api.act(cid, "record_contact")
-    await api.act(cid, "submit_investigation", findings="invoice checked",
-                  proposed_resolution="pay 8,200 yuan")  # fmt: skip
+    await api.act(
+        cid,
+        "submit_investigation",
+        findings="invoice checked",
+        proposed_resolution="pay 8,200 yuan",
+    )
     await api.act(cid, "decide_resolution", who="supervisor", approved=True)
     await api.act(cid, "close_case", result="paid 8,200 yuan")
-    seen = {who: (await api.get(f"/v1/complaints/{cid}", who=who)).json()["resolution"]
-            for who in ("handler", "supervisor", "other handler", "auditor", "system")}  # fmt: skip
-    assert seen["handler"] == {"proposed_resolution": "pay 8,200 yuan", "approved": True,
-                               "result": "paid 8,200 yuan"}  # fmt: skip
+    seen = {
+        who: (await api.get(f"/v1/complaints/{cid}", who=who)).json()["resolution"]
+        for who in ("handler", "supervisor", "other handler", "auditor", "system")
+    }
+    assert seen["handler"] == {
+        "proposed_resolution": "pay 8,200 yuan",
+        "approved": True,
+        "result": "paid 8,200 yuan",
+    }
     assert seen["supervisor"] == seen["handler"]
     assert seen["other handler"] is None and seen["auditor"] is None and seen["system"] is None
     timeline = (await api.get(f"/v1/complaints/{cid}/timeline", who="auditor")).json()
@@ -298,6 +358,7 @@ async def test_r_in_9_appeal_evidence_and_the_ownership_check(api: Api, harness:
     case_file = (await api.upload(cid, b"case letter")).json()["evidence_id"]
     check = evidence.missing
     assert await check(harness.pool, [eid], owner_kind="appeal", owner_id="A-2026-11-7") == []
-    assert await check(harness.pool, [eid, case_file, "junk"], owner_kind="appeal",
-                       owner_id="A-2026-11-7") == [case_file, "junk"]  # fmt: skip
+    assert await check(
+        harness.pool, [eid, case_file, "junk"], owner_kind="appeal", owner_id="A-2026-11-7"
+    ) == [case_file, "junk"]
     assert await check(harness.pool, [eid], owner_kind="appeal", owner_id="A-other") == [eid]

@@ -34,19 +34,35 @@ async def test_r_cu_1_the_decision_notice_is_sent_through_the_outbox(harness: Ha
     notice with its facts, delivered."""
     h = harness
     handle = await handled(h)
-    state = await h.act(handle, "close_case", result="Paid 8,200 yuan.",
-                        reasons="The invoice is genuine.", amount="8200.00")  # fmt: skip
+    state = await h.act(
+        handle,
+        "close_case",
+        result="Paid 8,200 yuan.",
+        reasons="The invoice is genuine.",
+        amount="8200.00",
+    )
     cid = state.complaint_id
 
     async def sent() -> bool:
-        return any(n.subject == "Decision on your complaint"
-                   for n in h.notifier.of("customer_notice", cid))  # fmt: skip
+        return any(
+            n.subject == "Decision on your complaint" for n in h.notifier.of("customer_notice", cid)
+        )
 
     await eventually(sent, what="the decision notice delivered")
-    [notice] = [n for n in h.notifier.of("customer_notice", cid)
-                if n.subject == "Decision on your complaint"]  # fmt: skip
-    for part in ("Paid 8,200 yuan.", "The invoice is genuine.", "8200.00 yuan", "mediation",
-                 "arbitration", "courts", "12378"):  # fmt: skip
+    [notice] = [
+        n
+        for n in h.notifier.of("customer_notice", cid)
+        if n.subject == "Decision on your complaint"
+    ]
+    for part in (
+        "Paid 8,200 yuan.",
+        "The invoice is genuine.",
+        "8200.00 yuan",
+        "mediation",
+        "arbitration",
+        "courts",
+        "12378",
+    ):
         assert part in notice.body, (part, notice.body)
     row = await h.pool.fetchrow(
         "SELECT words, status FROM notifications WHERE complaint_id = $1 AND kind = "
@@ -73,13 +89,16 @@ async def test_r_cu_5_the_supervisor_is_told_of_an_apology_owed_at_closing(
 ) -> None:
     h = harness
     handle = await handled(h)
-    await h.act(handle, "record_conduct", **SUPERVISOR,
-                person="sun.li", kind="unauthorised_promise")  # fmt: skip
+    await h.act(
+        handle, "record_conduct", **SUPERVISOR, person="sun.li", kind="unauthorised_promise"
+    )
     state = await h.act(handle, "close_case", result="paid")
 
     async def told() -> bool:
-        return any("No apology on record" in n.subject and n.recipient == "wang.qiang"
-                   for n in h.notifier.of("escalation", state.complaint_id))  # fmt: skip
+        return any(
+            "No apology on record" in n.subject and n.recipient == "wang.qiang"
+            for n in h.notifier.of("escalation", state.complaint_id)
+        )
 
     await eventually(told, what="the supervisor told of the apology owed")
 
@@ -100,8 +119,9 @@ async def test_r_cu_6_the_staff_complained_about_never_get_the_case(
     r = await api.act(cid, "reassign", owner="sun.li")
     assert r.status_code == 409, r.text
     assert "R-CU-6" in r.text and "sun.li" in r.text, r.text
-    r = await api.act(cid, "transfer", department="Claims", owner="sun.li",
-                      requirements="re-assess", days=2)  # fmt: skip
+    r = await api.act(
+        cid, "transfer", department="Claims", owner="sun.li", requirements="re-assess", days=2
+    )
     assert r.status_code == 409 and "R-CU-6" in r.text, r.text
     r = await api.act(cid, "reassign", owner="zhao.min")
     assert r.status_code == 200, r.text

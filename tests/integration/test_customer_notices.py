@@ -121,13 +121,16 @@ async def test_r_cu_1_a_saved_template_is_used_for_the_next_notice_sent(
 @pytest.mark.parametrize(
     ("body", "line", "says"),
     [
-        ("您的投诉{{ complaint_id }}已受理，\n投保人{{ policy_holder }}。", 2,
-         "unknown placeholder 'policy_holder'"),
+        (
+            "您的投诉{{ complaint_id }}已受理，\n投保人{{ policy_holder }}。",
+            2,
+            "unknown placeholder 'policy_holder'",
+        ),
         ("您的投诉已受理。\n\n{% if decision_by %}将在{{ decision_by }}前告知您。", 3, "syntax"),
         ("您的投诉已受理。\n{{ complaint_id | shout }}", 2, "the filter 'shout' is not available"),
         ("{{ handler.__class__ }}", 1, "unsafe"),
     ],
-)  # fmt: skip
+)
 async def test_r_cu_1_a_broken_template_is_refused_at_save_with_its_line(
     api: Api, body: str, line: int, says: str
 ) -> None:
@@ -152,8 +155,9 @@ async def test_r_cu_1_only_an_administrator_changes_the_words(api: Api) -> None:
     assert unknown.status_code == 422 and "template" in unknown.json()["detail"]
     french = await api.post("/v1/notice-templates/acknowledgement/fr", change, who="admin")
     assert french.status_code == 422 and "language" in french.json()["detail"]
-    nul = await api.post("/v1/notice-templates/acknowledgement/zh",
-                         change | {"body": "已受理\x00"}, who="admin")  # fmt: skip
+    nul = await api.post(
+        "/v1/notice-templates/acknowledgement/zh", change | {"body": "已受理\x00"}, who="admin"
+    )
     assert nul.status_code == 422 and "NUL" in nul.json()["detail"], nul.text
 
 
@@ -165,8 +169,13 @@ async def test_an_sms_goes_through_the_http_gateway_to_the_local_sink(
     h = bare_harness
     with SmsSink(tmp_path / "sms", port=0) as sink:
         channels = Channels(ChannelSettings(sms_gateway_url=sink.url, gateway_timeout=5.0))
-        worker = build_worker(h.env.client, pool=h.pool, task_queue=h.task_queue,
-                              sender=channels, policy_source=h.policy)  # fmt: skip
+        worker = build_worker(
+            h.env.client,
+            pool=h.pool,
+            task_queue=h.task_queue,
+            sender=channels,
+            policy_source=h.policy,
+        )
         async with channels, worker:
             handle = await h.start(customer=CHINESE_CUSTOMER)
             cid = (await h.state(handle)).complaint_id

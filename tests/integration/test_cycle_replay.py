@@ -18,8 +18,10 @@ from tests.harness import TEST_CONVERTER
 from workers import WORKFLOWS
 from workflows import contract
 
-CYCLES = {p.stem: p.read_text() for p in (Path(__file__).parent.parent / "histories" / "cycles")
-          .glob("*.json")}  # fmt: skip
+CYCLES = {
+    p.stem: p.read_text()
+    for p in (Path(__file__).parent.parent / "histories" / "cycles").glob("*.json")
+}
 
 
 @pytest.mark.parametrize("name", sorted(CYCLES))

@@ -41,9 +41,15 @@ async def test_every_desk_page_needs_a_signed_in_person(desk: Desk) -> None:
     """Without a session (or a key), every page redirects to the sign-in page, back here after."""
     cid = await desk.file()
     async with desk.client() as http:
-        for path in ("/desk", "/desk/queue/mine", "/desk/queue/team", "/desk/dashboard",
-                     f"/desk/cases/{cid}", f"/desk/cases/{cid}/act/record_contact",
-                     "/desk/report"):  # fmt: skip
+        for path in (
+            "/desk",
+            "/desk/queue/mine",
+            "/desk/queue/team",
+            "/desk/dashboard",
+            f"/desk/cases/{cid}",
+            f"/desk/cases/{cid}/act/record_contact",
+            "/desk/report",
+        ):
             answer = await http.get(path, headers={"Accept": "text/html"})
             assert answer.status_code == 303, (path, answer.status_code)
             assert answer.headers["location"].startswith("/desk/login?next=%2Fdesk"), path
@@ -89,8 +95,9 @@ async def test_a_form_without_its_csrf_token_is_403_and_changes_nothing(desk: De
         form = await http.get(f"/desk/cases/{cid}/act/record_contact")
         token = csrf_of(form.text)
         for data in ({"method": "phone"}, {"method": "phone", "csrf": token[:-1] + "x"}):
-            answer = await http.post(f"/desk/cases/{cid}/act/record_contact", data=data,
-                                     headers={"Accept": "text/html"})  # fmt: skip
+            answer = await http.post(
+                f"/desk/cases/{cid}/act/record_contact", data=data, headers={"Accept": "text/html"}
+            )
             assert answer.status_code == 403, answer.text
             assert "CSRF" in answer.text
         bulk = await http.post("/desk/bulk/reassign", data={"cid": cid, "owner": "zhao.lei"})
@@ -104,8 +111,11 @@ async def test_a_case_of_another_branch_is_a_404_page(desk: Desk) -> None:
     away = await desk.file(branch=AWAY, owner="chen.away")
     async with desk.signed_in("li.na") as http:
         html = {"Accept": "text/html"}
-        for path in (f"/desk/cases/{away}", f"/desk/cases/{away}/act/record_contact",
-                     "/desk/cases/NOSUCHCASE"):  # fmt: skip
+        for path in (
+            f"/desk/cases/{away}",
+            f"/desk/cases/{away}/act/record_contact",
+            "/desk/cases/NOSUCHCASE",
+        ):
             answer = await http.get(path, headers=html)
             assert answer.status_code == 404, path
             assert "找不到 Not found" in answer.text and "no complaint" in answer.text
@@ -125,10 +135,14 @@ async def test_the_queue_is_sorted_by_next_deadline_with_buckets_and_filters(des
     )
     now = datetime.now(UTC)
     # The ledger's running clocks, as a breached and an imminent deadline would leave them.
-    await desk.pool.execute("UPDATE sla_clocks SET due_at = $2 WHERE complaint_id = $1",
-                            late, now - timedelta(hours=3))  # fmt: skip
-    await desk.pool.execute("UPDATE sla_clocks SET due_at = $2 WHERE complaint_id = $1",
-                            soon, now + timedelta(minutes=1))  # fmt: skip
+    await desk.pool.execute(
+        "UPDATE sla_clocks SET due_at = $2 WHERE complaint_id = $1", late, now - timedelta(hours=3)
+    )
+    await desk.pool.execute(
+        "UPDATE sla_clocks SET due_at = $2 WHERE complaint_id = $1",
+        soon,
+        now + timedelta(minutes=1),
+    )
     async with desk.signed_in("wang.qiang") as http:
         page = (await http.get("/desk/queue/team")).text
         assert page.index(late) < page.index(soon) < page.index(major)
@@ -151,8 +165,9 @@ async def test_an_action_the_role_may_not_take_is_not_offered_nor_accepted(desk:
         form = await handler.get(f"/desk/cases/{cid}/act/decide_resolution")
         assert form.status_code == 403
         token = csrf_of(page)
-        sent = await handler.post(f"/desk/cases/{cid}/act/decide_resolution",
-                                  data={"csrf": token, "approved": "true"})  # fmt: skip
+        sent = await handler.post(
+            f"/desk/cases/{cid}/act/decide_resolution", data={"csrf": token, "approved": "true"}
+        )
         assert sent.status_code == 403
     async with desk.signed_in("wang.qiang") as supervisor:
         page = (await supervisor.get(f"/desk/cases/{cid}")).text
@@ -164,11 +179,20 @@ async def test_an_action_the_role_may_not_take_is_not_offered_nor_accepted(desk:
 
 def test_available_actions_follow_the_stage_and_the_role() -> None:
     """The one decision (api/desk/available.py): the stages table and the role gate."""
-    state = ComplaintState.model_validate({
-        "complaint_id": "X1", "stage": "approve", "grade": "general", "channel": "hotline",
-        "branch": HOME, "department": None, "owner": "li.na", "supervisor": "wang.qiang",
-        "category": "c", "received_at": datetime(2026, 11, 2, tzinfo=UTC),
-    })  # fmt: skip
+    state = ComplaintState.model_validate(
+        {
+            "complaint_id": "X1",
+            "stage": "approve",
+            "grade": "general",
+            "channel": "hotline",
+            "branch": HOME,
+            "department": None,
+            "owner": "li.na",
+            "supervisor": "wang.qiang",
+            "category": "c",
+            "received_at": datetime(2026, 11, 2, tzinfo=UTC),
+        }
+    )
     handler = available_actions(state, [Role.HANDLER], actor="li.na")
     supervisor = available_actions(state, [Role.SUPERVISOR], actor="wang.qiang")
     assert "decide_resolution" in supervisor and "decide_resolution" not in handler
@@ -203,9 +227,12 @@ async def test_the_case_refusal_is_shown_in_words_beside_the_form(desk: Desk) ->
         form = await http.get(f"/desk/cases/{cid}/act/request_extension")
         answer = await http.post(
             f"/desk/cases/{cid}/act/request_extension",
-            data={"csrf": csrf_of(form.text), "new_due_at": "2026-01-05T10:00",
-                  "reason": "the appraisal takes longer"},
-        )  # fmt: skip
+            data={
+                "csrf": csrf_of(form.text),
+                "new_due_at": "2026-01-05T10:00",
+                "reason": "the appraisal takes longer",
+            },
+        )
         assert answer.status_code == 409
         refusal = answer.text.split('id="refusal"')[1].split("</div>")[0]
         assert "is not later than the current deadline" in refusal
@@ -216,8 +243,10 @@ async def test_an_accepted_action_shows_on_the_case_with_who_and_how(desk: Desk)
     cid = await desk.file()
     async with desk.signed_in("li.na") as http:
         form = await http.get(f"/desk/cases/{cid}/act/record_contact")
-        answer = await http.post(f"/desk/cases/{cid}/act/record_contact",
-                                 data={"csrf": csrf_of(form.text), "method": "visit"})  # fmt: skip
+        answer = await http.post(
+            f"/desk/cases/{cid}/act/record_contact",
+            data={"csrf": csrf_of(form.text), "method": "visit"},
+        )
         assert answer.status_code == 303
         page = await http.get(answer.headers["location"])
         assert 'id="done"' in page.text and "调查 Investigate" in page.text
@@ -298,8 +327,9 @@ async def test_a_person_behind_the_sign_in_proxy_is_their_oidc_identity(
     idp: Provider = request.getfixturevalue("provider")  # tests/integration/test_codec.py
     cid = await desk.file()
     before = desk.app.state.desk_settings
-    oidc = OidcVerifier(OidcSettings(issuer=idp.issuer, audience="complaints-ui",
-                                     jwks_url=idp.jwks_url))  # fmt: skip
+    oidc = OidcVerifier(
+        OidcSettings(issuer=idp.issuer, audience="complaints-ui", jwks_url=idp.jwks_url)
+    )
     desk.app.state.desk_settings = replace(before, oidc=oidc)
     try:
         async with desk.client() as http:

@@ -54,8 +54,14 @@ async def test_r_gr_4_a_regulator_transfer_declared_a_crisis_meets_the_clock(
 ) -> None:
     h = harness
     handle = await h.start(channel="online")
-    state = await h.act(handle, "transfer", department="Claims", requirements="Answer the CBIRC.",
-                        hours=4, via="regulator_provincial")  # fmt: skip
+    state = await h.act(
+        handle,
+        "transfer",
+        department="Claims",
+        requirements="Answer the CBIRC.",
+        hours=4,
+        via="regulator_provincial",
+    )
     assert state.grade is Grade.MAJOR and state.clock(outside_bodies.DECISION) is not None
     state = await h.act(handle, "escalate_crisis", **SUPERVISOR, reasons=["regulator involved"])
     assert state.crisis and state.clock(outside_bodies.DECISION) is None

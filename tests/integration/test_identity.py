@@ -29,8 +29,11 @@ async def at_approval(h: Harness) -> WorkflowHandle[Any, Any]:
 
 def plain_client(h: Harness) -> Client:
     """What `temporal workflow signal --input ...` is without a codec: no encryption."""
-    return Client(h.client.service_client, namespace=h.client.namespace,
-                  data_converter=pydantic_data_converter)  # fmt: skip
+    return Client(
+        h.client.service_client,
+        namespace=h.client.namespace,
+        data_converter=pydantic_data_converter,
+    )
 
 
 async def test_r_ac_1_a_plain_cli_signal_claiming_supervisor_is_refused_and_recorded(
@@ -40,12 +43,17 @@ async def test_r_ac_1_a_plain_cli_signal_claiming_supervisor_is_refused_and_reco
     handle = await at_approval(h)
     plain = plain_client(h).get_workflow_handle(handle.id)
     await plain.signal("expedite", {"actor": "mallory", "role": "supervisor", "minutes": 5})
-    await plain.signal("decide_resolution", {"actor": "mallory", "role": "supervisor",
-                                             "approved": True})  # fmt: skip
+    await plain.signal(
+        "decide_resolution", {"actor": "mallory", "role": "supervisor", "approved": True}
+    )
     # Even with an identity typed into the payload's metadata by hand: decoding drops it.
-    forged = Payload(metadata={"encoding": b"json/plain",
-                               IDENTITY: b'{"actor": "wang.qiang", "roles": ["supervisor"]}'},
-                     data=b'{"approved": true}')  # fmt: skip
+    forged = Payload(
+        metadata={
+            "encoding": b"json/plain",
+            IDENTITY: b'{"actor": "wang.qiang", "roles": ["supervisor"]}',
+        },
+        data=b'{"approved": true}',
+    )
     await plain.signal("decide_resolution", RawValue(forged))
     state = await h.state(handle)
     assert state.stage is Stage.APPROVE, "the case is unchanged"
@@ -64,8 +72,9 @@ async def test_r_ac_1_an_encrypted_payload_whose_identity_was_typed_by_hand_is_r
     h = harness
     handle = await at_approval(h)
     await handle.signal("decide_resolution", {**SUPERVISOR, "approved": True})
-    mismatch = await h.sealed_raw(handle, {**SUPERVISOR, "approved": True}, actor="li.na",
-                                  action="decide_resolution")  # fmt: skip
+    mismatch = await h.sealed_raw(
+        handle, {**SUPERVISOR, "approved": True}, actor="li.na", action="decide_resolution"
+    )
     await handle.signal("decide_resolution", mismatch)
     state = await h.state(handle)
     assert state.stage is Stage.APPROVE
@@ -80,16 +89,21 @@ async def test_r_ac_1_a_sealed_payload_from_another_case_or_sent_twice_is_refuse
     h = harness
     handle = await at_approval(h)
     other = await h.start()
-    taken = await h.sealed_raw(other, {**SUPERVISOR, "approved": True}, actor="wang.qiang",
-                               roles=["supervisor"])  # fmt: skip
+    taken = await h.sealed_raw(
+        other, {**SUPERVISOR, "approved": True}, actor="wang.qiang", roles=["supervisor"]
+    )
     await handle.signal("decide_resolution", taken)
     state = await h.state(handle)
     assert state.stage is Stage.APPROVE
     assert f"given for {other.id}" in state.timeline[-1].detail
 
-    once = await h.sealed_raw(handle, {**SUPERVISOR, "approved": False, "reason": "more"},
-                              actor="wang.qiang", roles=["supervisor"],
-                              action="decide_resolution")  # fmt: skip
+    once = await h.sealed_raw(
+        handle,
+        {**SUPERVISOR, "approved": False, "reason": "more"},
+        actor="wang.qiang",
+        roles=["supervisor"],
+        action="decide_resolution",
+    )
     await handle.signal("decide_resolution", once)
     await h.act(handle, "submit_investigation", findings="f2", proposed_resolution="pay more")
     await handle.signal("decide_resolution", once)  # a replay
@@ -97,9 +111,14 @@ async def test_r_ac_1_a_sealed_payload_from_another_case_or_sent_twice_is_refuse
     assert state.stage is Stage.APPROVE and state.resolution_approved is False
     assert "used before" in state.timeline[-1].detail
 
-    stale = await h.sealed_raw(handle, {**SUPERVISOR, "approved": True}, actor="wang.qiang",
-                               roles=["supervisor"], action="decide_resolution",
-                               issued_at=await h.now() - timedelta(days=2))  # fmt: skip
+    stale = await h.sealed_raw(
+        handle,
+        {**SUPERVISOR, "approved": True},
+        actor="wang.qiang",
+        roles=["supervisor"],
+        action="decide_resolution",
+        issued_at=await h.now() - timedelta(days=2),
+    )
     await handle.signal("decide_resolution", stale)
     assert "out of date" in (await h.state(handle)).timeline[-1].detail
 
@@ -108,9 +127,15 @@ async def test_r_ac_1_a_supervisor_acts_only_for_their_branches(harness: Harness
     """A Beijing supervisor cannot approve a Shanghai case; a Shanghai one can."""
     h = harness
     handle = await at_approval(h)
-    reason = await h.refusal(handle, "decide_resolution", **SUPERVISOR, approved=True,
-                             branches=["Beijing Haidian"])  # fmt: skip
+    reason = await h.refusal(
+        handle, "decide_resolution", **SUPERVISOR, approved=True, branches=["Beijing Haidian"]
+    )
     assert "R-AC-1" in reason and "Beijing Haidian" in reason
-    state = await h.act(handle, "decide_resolution", **SUPERVISOR, approved=True,
-                        branches=["Shanghai Pudong", "Shanghai Jing'an"])  # fmt: skip
+    state = await h.act(
+        handle,
+        "decide_resolution",
+        **SUPERVISOR,
+        approved=True,
+        branches=["Shanghai Pudong", "Shanghai Jing'an"],
+    )
     assert state.stage is Stage.CLOSE

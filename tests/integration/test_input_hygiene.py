@@ -49,8 +49,12 @@ async def file(api: Api, **overrides: Any) -> str:
 
 async def upload(api: Api, cid: str, data: bytes, media_type: str, filename: str) -> httpx.Response:
     headers = api.as_("handler") | {"Content-Type": media_type}
-    return await api.http.post(f"/v1/complaints/{cid}/evidence", content=data, headers=headers,
-                               params={"filename": filename})  # fmt: skip
+    return await api.http.post(
+        f"/v1/complaints/{cid}/evidence",
+        content=data,
+        headers=headers,
+        params={"filename": filename},
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -135,8 +139,10 @@ async def test_good_intake_text_is_taken_as_sent_line_breaks_made_lf(api: Api) -
     matter (kept as LF): taken."""
     ahead = (datetime.now(UTC) + timedelta(minutes=2)).isoformat()
     customer = {"name": "张伟", "phone": "+86 (138) 1234-5678", "email": "zhang.wei@example.cn"}
-    r = await api.post("/v1/complaints", complaint(
-        customer=customer, received_at=ahead, matter="第一行\r\n第二行\r\n\tend"))  # fmt: skip
+    r = await api.post(
+        "/v1/complaints",
+        complaint(customer=customer, received_at=ahead, matter="第一行\r\n第二行\r\n\tend"),
+    )
     assert r.status_code == 201, r.text
     cid = r.json()["complaint"]["complaint_id"]
     timeline = (await api.get(f"/v1/complaints/{cid}/timeline", "handler")).json()
@@ -197,8 +203,10 @@ async def test_an_unknown_key_that_is_a_phone_number_is_not_echoed(
         await harness.act(handle, "record_contact", **{PHONE: "x"})
     reason = str(refused.value.cause)
     assert PHONE not in reason and "139****4321" in reason
-    history = json.dumps([e.model_dump(mode="json") for e in
-                          (await harness.state(handle)).timeline], ensure_ascii=False)  # fmt: skip
+    history = json.dumps(
+        [e.model_dump(mode="json") for e in (await harness.state(handle)).timeline],
+        ensure_ascii=False,
+    )
     assert PHONE not in history and "139****4321" in history
     text = json.dumps((await api.get(f"/v1/complaints/{cid}/timeline", "handler")).json())
     assert PHONE not in text

@@ -127,8 +127,9 @@ async def test_the_evidence_limit_goes_with_the_upload_route_only(harness: Harne
         big = await post(upload, 1024 * 1024, params={"filename": "a.txt"})
         assert big.status_code == 413
         assert big.json()["detail"] == f"R-IN-9: evidence may be at most {200 * 1024} bytes"
-        declared = await http.post(upload, content=b"x" * (200 * 1024 + 1), headers=text,
-                                   params={"filename": "a.txt"})  # fmt: skip
+        declared = await http.post(
+            upload, content=b"x" * (200 * 1024 + 1), headers=text, params={"filename": "a.txt"}
+        )
         assert declared.status_code == 413 and "R-IN-9" in declared.json()["detail"]
         fits = await post(upload, 128 * 1024, params={"filename": "a.txt"})
         assert fits.status_code == 201, fits.text  # past 64 KiB, within the upload's own limit
@@ -139,7 +140,12 @@ async def test_the_evidence_limit_goes_with_the_upload_route_only(harness: Harne
 
 def complaint() -> dict[str, Any]:
     return {
-        "external_id": "LIMITS-1", "channel": "hotline", "branch": "Shanghai Pudong",
-        "owner": "li.na", "customer": {"name": "张伟", "phone": "13812345678"},
-        "category": "claims settlement", "matter": "Not paid.", "demands": "Pay.",
-    }  # fmt: skip
+        "external_id": "LIMITS-1",
+        "channel": "hotline",
+        "branch": "Shanghai Pudong",
+        "owner": "li.na",
+        "customer": {"name": "张伟", "phone": "13812345678"},
+        "category": "claims settlement",
+        "matter": "Not paid.",
+        "demands": "Pay.",
+    }

@@ -87,17 +87,33 @@ async def test_r_st_7_ledger_timeline_equals_the_workflows_after_a_full_life(
     state = await h.act(handle, "submit_investigation", findings="f", proposed_resolution="r")
     await h.refusal(handle, "close_case", result="too early")  # refused: on the timeline too
     await h.act(handle, "decide_resolution", **SUPERVISOR, approved=False, reason="more proof")
-    await h.act(handle, "request_extension", reason="appraisal",
-                new_due_at=(state.received_at + timedelta(days=9)).isoformat())  # fmt: skip
+    await h.act(
+        handle,
+        "request_extension",
+        reason="appraisal",
+        new_due_at=(state.received_at + timedelta(days=9)).isoformat(),
+    )
     await h.act(handle, "decide_extension", **SUPERVISOR, approved=True)
     await h.act(handle, "submit_investigation", findings="f2", proposed_resolution="r2")
-    await h.act(handle, "decide_resolution", **SUPERVISOR, approved=True, collective=True,
-                participants=COLLECTIVE)  # fmt: skip
+    await h.act(
+        handle,
+        "decide_resolution",
+        **SUPERVISOR,
+        approved=True,
+        collective=True,
+        participants=COLLECTIVE,
+    )
     await h.act(handle, "close_case", result="paid")
     await h.act(handle, "record_callback", satisfied=False)
     await h.act(handle, "submit_investigation", findings="f3", proposed_resolution="r3")
-    await h.act(handle, "decide_resolution", **SUPERVISOR, approved=True, collective=True,
-                participants=COLLECTIVE)  # fmt: skip
+    await h.act(
+        handle,
+        "decide_resolution",
+        **SUPERVISOR,
+        approved=True,
+        collective=True,
+        participants=COLLECTIVE,
+    )
     await h.act(handle, "close_case", result="paid more")
     await h.act(handle, "record_callback", satisfied=True)
     final: ComplaintState = await handle.result()
@@ -107,8 +123,11 @@ async def test_r_st_7_ledger_timeline_equals_the_workflows_after_a_full_life(
     row = await h.pool.fetchrow("SELECT * FROM complaints WHERE complaint_id = $1", cid)
     assert row is not None
     assert (row["stage"], row["outcome"], row["grade"], row["reopen_count"]) == (
-        "closed", "resolved", "major", 1,
-    )  # fmt: skip
+        "closed",
+        "resolved",
+        "major",
+        1,
+    )
     assert row["last_event_seq"] == final.timeline[-1].seq and row["closed_at"] is not None
     breaches = await h.pool.fetch("SELECT clock_key FROM sla_breaches WHERE complaint_id = $1", cid)
     assert [b["clock_key"] for b in breaches] == [b.clock for b in final.breaches]
@@ -171,18 +190,27 @@ async def test_a_retried_workflow_tasks_record_replaces_what_its_failed_attempt_
 
     def attempt(version: int, detail: str, body: str) -> LedgerRecord:
         entry = last.model_copy(update={"seq": last.seq + 1, "detail": detail})
-        notice = Notification(key=f"{handle.id}:n99", complaint_id=cid, kind="reminder",
-                              recipient_role="owner", recipient="li.na", channels=["email"],
-                              subject="s", body=body)  # fmt: skip
+        notice = Notification(
+            key=f"{handle.id}:n99",
+            complaint_id=cid,
+            kind="reminder",
+            recipient_role="owner",
+            recipient="li.na",
+            channels=["email"],
+            subject="s",
+            body=body,
+        )
         s = full.model_copy(update={"timeline": [entry]})
-        return LedgerRecord(workflow_id=handle.id, version=version, intake=intake, state=s,
-                            notices=[notice])  # fmt: skip
+        return LedgerRecord(
+            workflow_id=handle.id, version=version, intake=intake, state=s, notices=[notice]
+        )
 
     async def written() -> tuple[str, str]:
         detail = await h.pool.fetchval(
             "SELECT detail FROM complaint_events WHERE complaint_id = $1 AND seq = $2",
-            cid, last.seq + 1,
-        )  # fmt: skip
+            cid,
+            last.seq + 1,
+        )
         body = await h.pool.fetchval(
             "SELECT body FROM notifications WHERE notice_key = $1", f"{handle.id}:n99"
         )
@@ -222,9 +250,12 @@ async def test_r_sla_4_breach_in_ledger_and_reminder_delivered_by_email_through_
     channels = Channels(ChannelSettings(smtp_host="127.0.0.1", smtp_port=sink.port))
     queue = f"outbox-{uuid.uuid4().hex[:6]}"
     worker = build_worker(
-        h.env.client, pool=h.pool, task_queue=queue, sender=channels,
+        h.env.client,
+        pool=h.pool,
+        task_queue=queue,
+        sender=channels,
         policy_source=h.policy,
-    )  # fmt: skip
+    )
     try:
         async with worker:
             h.task_queue = queue

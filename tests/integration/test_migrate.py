@@ -106,9 +106,14 @@ async def test_a_run_waits_for_the_lock_of_another(empty_database: str) -> None:
 async def run_cli(dsn: str) -> tuple[int, str, str]:
     env = {**os.environ, "DATABASE_URL": dsn, "COMPLAINTS_LOG_FORMAT": "json"}
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "ledger.migrate",
-        cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )  # fmt: skip
+        sys.executable,
+        "-m",
+        "ledger.migrate",
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     out, err = await asyncio.wait_for(proc.communicate(), timeout=30)
     assert proc.returncode is not None
     return proc.returncode, out.decode(), err.decode()

@@ -41,20 +41,24 @@ def long_ago() -> str:
 async def test_r_sla_10_admin_changes_a_penalty_amount_and_every_version_is_kept(
     api: Api,
 ) -> None:
-    first = {"effective_from": long_ago(), "reason": "S3 table",
-             "body": {"by_channel": {"regulator": 200}}}  # fmt: skip
+    first = {
+        "effective_from": long_ago(),
+        "reason": "S3 table",
+        "body": {"by_channel": {"regulator": 200}},
+    }
     r = await api.post("/v1/policy/penalty", first, who="admin")
     assert r.status_code == 201, r.text
     assert r.json()["changed_by"] == "admin.chen" and r.json()["body"]["by_channel"] == {
         "regulator": 200
     }
-    second = first | {"reason": "board decision 2026-12",
-                      "body": {"by_channel": {"regulator": 300, "media": 250}}}  # fmt: skip
+    second = first | {
+        "reason": "board decision 2026-12",
+        "body": {"by_channel": {"regulator": 300, "media": 250}},
+    }
     assert (await api.post("/v1/policy/penalty", second, who="admin")).status_code == 201
     denied = await api.post("/v1/policy/penalty", second, who="supervisor")
     assert denied.status_code == 403 and "admin" in denied.json()["detail"]
-    bad = await api.post("/v1/policy/penalty", first | {"body": {"escalated": "lots"}},
-                         who="admin")  # fmt: skip
+    bad = await api.post("/v1/policy/penalty", first | {"body": {"escalated": "lots"}}, who="admin")
     assert bad.status_code == 422 and "escalated" in bad.json()["detail"]
     listed = (await api.get("/v1/policy", who="auditor", kind="penalty")).json()
     assert [v["reason"] for v in listed] == ["S3 table", "board decision 2026-12"]
@@ -67,13 +71,30 @@ async def test_r_sla_10_a_new_case_runs_under_the_sla_in_force_when_received(
     before = await harness.start()
     old = (await harness.state(before)).clock("stage:contact")
     assert old is not None and "2 working hours" in old.label
-    table = {"version": "2026.2", "limits": {
-        "general": {"contact": {"hours": 4}, "investigate": {"days": 3}, "approve": {"days": 1},
-                    "close": {"days": 2}, "callback": {"days": 2}},
-        "major": {"contact": {"hours": 1}, "investigate": {"days": 5}, "approve": {"days": 2},
-                  "close": {"days": 2}, "callback": {"days": 2}}}}  # fmt: skip
-    r = await api.post("/v1/policy/sla", {"effective_from": long_ago(), "reason": "S0 [x] = 4",
-                                          "body": table}, who="admin")  # fmt: skip
+    table = {
+        "version": "2026.2",
+        "limits": {
+            "general": {
+                "contact": {"hours": 4},
+                "investigate": {"days": 3},
+                "approve": {"days": 1},
+                "close": {"days": 2},
+                "callback": {"days": 2},
+            },
+            "major": {
+                "contact": {"hours": 1},
+                "investigate": {"days": 5},
+                "approve": {"days": 2},
+                "close": {"days": 2},
+                "callback": {"days": 2},
+            },
+        },
+    }
+    r = await api.post(
+        "/v1/policy/sla",
+        {"effective_from": long_ago(), "reason": "S0 [x] = 4", "body": table},
+        who="admin",
+    )
     assert r.status_code == 201, r.text
     after = await harness.start()
     new = (await harness.state(after)).clock("stage:contact")
@@ -84,10 +105,9 @@ async def test_r_sla_10_a_new_case_runs_under_the_sla_in_force_when_received(
 
 async def open_in_ledger(h: Harness, workflow_id: str) -> Any:
     return await eventually(
-        lambda: h.pool.fetchval("SELECT true FROM complaints WHERE workflow_id = $1",
-                                workflow_id),
+        lambda: h.pool.fetchval("SELECT true FROM complaints WHERE workflow_id = $1", workflow_id),
         what=f"{workflow_id} in the ledger",
-    )  # fmt: skip
+    )
 
 
 async def test_r_sla_10_closure_of_one_branch_moves_its_open_deadlines_and_no_other_branchs(
@@ -100,14 +120,22 @@ async def test_r_sla_10_closure_of_one_branch_moves_its_open_deadlines_and_no_ot
         await open_in_ledger(h, handle.id)
     due = {hd.id: (await h.state(hd)).clock("stage:contact") for hd in [*pudong, haidian]}
     today = (await h.now()).astimezone(ZONE).date()
-    body = {"first_day": today.isoformat(), "last_day": (today + timedelta(days=4)).isoformat(),
-            "reason": "typhoon Haikui", "closure_key": "typhoon-haikui"}  # fmt: skip
+    body = {
+        "first_day": today.isoformat(),
+        "last_day": (today + timedelta(days=4)).isoformat(),
+        "reason": "typhoon Haikui",
+        "closure_key": "typhoon-haikui",
+    }
     denied = await api.post("/v1/branches/Shanghai Pudong/closures", body, who="supervisor")
     assert denied.status_code == 403
     r = await api.post("/v1/branches/Shanghai Pudong/closures", body, who="admin")
     assert r.status_code == 200, r.text
-    assert r.json() == {"closure_key": "typhoon-haikui", "branch": "Shanghai Pudong",
-                        "new": True, "cases_told": 2}  # fmt: skip
+    assert r.json() == {
+        "closure_key": "typhoon-haikui",
+        "branch": "Shanghai Pudong",
+        "new": True,
+        "cases_told": 2,
+    }
     for handle in pudong:
         was = due[handle.id]
         assert was is not None
@@ -145,19 +173,35 @@ async def test_r_sla_10_the_version_in_force_is_the_latest_effective_one_per_bra
     from ledger import policy as policies
 
     pool, now = harness.pool, datetime.now(UTC)
-    await policies.add_version(pool, "penalty", "*", now - timedelta(days=30), {"escalated": 100},
-                               "first", "admin.chen")  # fmt: skip
-    await policies.add_version(pool, "penalty", "*", now + timedelta(days=30), {"escalated": 300},
-                               "from next month", "admin.chen")  # fmt: skip
+    await policies.add_version(
+        pool, "penalty", "*", now - timedelta(days=30), {"escalated": 100}, "first", "admin.chen"
+    )
+    await policies.add_version(
+        pool,
+        "penalty",
+        "*",
+        now + timedelta(days=30),
+        {"escalated": 300},
+        "from next month",
+        "admin.chen",
+    )
     assert await policies.in_force(pool, "penalty", None, now) == {"escalated": 100}
     later = await policies.in_force(pool, "penalty", None, now + timedelta(days=31))
     assert later == {"escalated": 300}
     every = {"windows": [{"start": "09:00:00", "end": "17:00:00"}]}
     pudong = {"windows": [{"start": "08:00:00", "end": "16:00:00"}]}
-    await policies.add_version(pool, "working_hours", "*", now - timedelta(days=1), every,
-                               "all", "admin.chen")  # fmt: skip
-    await policies.add_version(pool, "working_hours", "Shanghai Pudong", now - timedelta(days=1),
-                               pudong, "Pudong", "admin.chen")  # fmt: skip
+    await policies.add_version(
+        pool, "working_hours", "*", now - timedelta(days=1), every, "all", "admin.chen"
+    )
+    await policies.add_version(
+        pool,
+        "working_hours",
+        "Shanghai Pudong",
+        now - timedelta(days=1),
+        pudong,
+        "Pudong",
+        "admin.chen",
+    )
     assert await policies.in_force(pool, "working_hours", "Shanghai Pudong", now) == pudong
     assert await policies.in_force(pool, "working_hours", "Beijing Haidian", now) == every
     assert len(await policies.history(pool)) == 4

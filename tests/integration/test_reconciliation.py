@@ -66,10 +66,12 @@ async def worker(bare_harness: Harness) -> AsyncIterator[ComplaintsWorker]:
 async def reconcile(h: Harness, page_size: int = 500) -> ReconcileResult:
     """One reconciliation pass, as the schedule starts it."""
     result: ReconcileResult = await h.client.execute_workflow(
-        RECONCILIATION_WORKFLOW_TYPE, ReconcileInput(page_size=page_size),
-        id=f"reconcile-{uuid.uuid4().hex[:8]}", task_queue=h.task_queue,
+        RECONCILIATION_WORKFLOW_TYPE,
+        ReconcileInput(page_size=page_size),
+        id=f"reconcile-{uuid.uuid4().hex[:8]}",
+        task_queue=h.task_queue,
         result_type=ReconcileResult,
-    )  # fmt: skip
+    )
     return result
 
 
@@ -94,8 +96,10 @@ async def ledger_only_case(pool: asyncpg.Pool, complaint_id: str, stage: str = "
         " grade, stage, customer_name, customer_phone, matter, demands, received_at)"
         " VALUES ($1, $2, 'hotline', 'Shanghai Pudong', 'li.na', 'claims', 'general', $3,"
         " '张伟', '13812345678', 'm', 'd', now())",
-        complaint_id, contract.workflow_id(complaint_id), stage,
-    )  # fmt: skip
+        complaint_id,
+        contract.workflow_id(complaint_id),
+        stage,
+    )
 
 
 async def orphan_notices(pool: asyncpg.Pool) -> list[dict[str, Any]]:
@@ -126,8 +130,9 @@ async def test_a_terminated_case_is_marked_counted_and_reported_once(
     first = await reconcile(h)
     assert first.checked == 3 and first.orphaned == 2, first
     assert sorted(first.complaint_ids) == sorted([gone, "LOST-1"])
-    marks = {r["complaint_id"]: r["status"]
-             for r in await h.pool.fetch("SELECT * FROM orphaned_cases")}  # fmt: skip
+    marks = {
+        r["complaint_id"]: r["status"] for r in await h.pool.fetch("SELECT * FROM orphaned_cases")
+    }
     assert marks == {gone: "terminated", "LOST-1": "not_found"}
     told = await orphan_notices(h.pool)
     assert [(n["complaint_id"], n["recipient_role"], n["recipient"]) for n in told] == sorted(
@@ -175,8 +180,13 @@ async def dev_env(pool: asyncpg.Pool) -> AsyncIterator[Harness]:
         pool=pool,
     )
     try:
-        worker = build_worker(env.client, pool=pool, task_queue=h.task_queue,
-                              sender=h.notifier, policy_source=h.policy)  # fmt: skip
+        worker = build_worker(
+            env.client,
+            pool=pool,
+            task_queue=h.task_queue,
+            sender=h.notifier,
+            policy_source=h.policy,
+        )
         async with worker:
             yield h
     finally:

@@ -113,12 +113,15 @@ async def test_r_an_1_monthly_report_as_printable_html_with_charts(api: Client) 
     assert r.status_code == 200, r.text
     assert r.headers["content-type"] == "text/html; charset=utf-8"
     page = r.text
-    images = re.findall(r'<img src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)" alt="([^"]+)"',
-                        page)  # fmt: skip
+    images = re.findall(
+        r'<img src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)" alt="([^"]+)"', page
+    )
     assert [alt for _, alt in images] == [
-        "complaints by month", "complaints by channel", "complaints by category",
+        "complaints by month",
+        "complaints by channel",
+        "complaints by category",
         "SLA compliance per stage",
-    ]  # fmt: skip
+    ]
     svgs = [base64.b64decode(data).decode() for data, _ in images]
     assert all("<svg" in svg for svg in svgs)
     assert "2026-10" in svgs[0] and "hotline" in svgs[1] and "理赔时效" in svgs[2]
@@ -206,8 +209,9 @@ async def test_r_an_2_r_ac_1_record_and_read_a_determination(
     assert (await api.get(path, "system")).json() == body
 
     # The review group changes its mind: replaced, 200.
-    r = await api.post(path, determination(verdict="not_effective",
-                                            reason_code="against_head_office_rules"))  # fmt: skip
+    r = await api.post(
+        path, determination(verdict="not_effective", reason_code="against_head_office_rules")
+    )
     assert r.status_code == 200 and r.json()["determination"]["effective"] is False
     exempt = determination(verdict="exempt", reason_code="satisfied_first_coordination")
     r = await api.post(path, exempt)
@@ -252,13 +256,19 @@ async def test_r_an_4_an_exemption_the_ledger_contradicts_is_409(api: Client) ->
     [
         (determination(verdict="effective", reason_code="withdrawn"), "not a reason for"),
         (determination(direct_person=None), "needs direct_person"),
-        (determination(verdict="not_effective", reason_code="instigated_by_own_surveyor",
-                       direct_person=None), "needs direct_person"),
+        (
+            determination(
+                verdict="not_effective",
+                reason_code="instigated_by_own_surveyor",
+                direct_person=None,
+            ),
+            "needs direct_person",
+        ),
         (determination(reason_code="bad_luck"), "reason_code"),
         (determination(decided_by="someone"), "decided_by"),
         (determination(note="a\x00b"), "NUL"),
     ],
-)  # fmt: skip
+)
 async def test_r_ac_1_determination_body_is_checked(
     api: Client, body: dict[str, Any], message: str
 ) -> None:

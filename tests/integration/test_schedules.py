@@ -44,13 +44,22 @@ async def test_r_an_3_a_release_updates_the_schedule_spec_action_and_overlap(
     client = dev_server.client
     old = Schedule(
         action=ScheduleActionStartWorkflow(
-            contract.CYCLE_WORKFLOW_TYPE, CycleInput(), id=contract.CYCLE_SCHEDULED_WORKFLOW_ID,
+            contract.CYCLE_WORKFLOW_TYPE,
+            CycleInput(),
+            id=contract.CYCLE_SCHEDULED_WORKFLOW_ID,
             task_queue="old",
         ),
-        spec=ScheduleSpec(calendars=[ScheduleCalendarSpec(
-            day_of_month=[ScheduleRange(21)], hour=[ScheduleRange(0)], minute=[ScheduleRange(0)],
-        )], time_zone_name="Asia/Shanghai"),
-    )  # fmt: skip
+        spec=ScheduleSpec(
+            calendars=[
+                ScheduleCalendarSpec(
+                    day_of_month=[ScheduleRange(21)],
+                    hour=[ScheduleRange(0)],
+                    minute=[ScheduleRange(0)],
+                )
+            ],
+            time_zone_name="Asia/Shanghai",
+        ),
+    )
     await client.create_schedule(ACCOUNTABILITY_SCHEDULE, old)
     before = await client.get_schedule_handle(ACCOUNTABILITY_SCHEDULE).describe()
     assert before.schedule.policy.overlap is ScheduleOverlapPolicy.SKIP
@@ -78,15 +87,21 @@ async def test_r_ac_3_a_stalled_month_never_blocks_the_next_and_stays_decidable(
     october, november = "2026-10", "2026-11"
     for period, cid in ((october, "S10"), (november, "S11")):
         starts, _ = period_bounds(period)
-        await seed(h.pool, cid, datetime.combine(starts + timedelta(days=2),
-                                                 datetime.min.time(), tzinfo=ZONE),
-                   reopen_count=0, repeat_count=3)  # fmt: skip
+        await seed(
+            h.pool,
+            cid,
+            datetime.combine(starts + timedelta(days=2), datetime.min.time(), tzinfo=ZONE),
+            reopen_count=0,
+            repeat_count=3,
+        )
 
     async def by_schedule(period: str) -> str:
         started: str = await h.client.execute_workflow(
-            contract.CYCLE_STARTER_WORKFLOW_TYPE, CycleInput(period=period),
-            id=f"{contract.CYCLE_STARTER_WORKFLOW_ID}-{period}", task_queue=h.task_queue,
-        )  # fmt: skip
+            contract.CYCLE_STARTER_WORKFLOW_TYPE,
+            CycleInput(period=period),
+            id=f"{contract.CYCLE_STARTER_WORKFLOW_ID}-{period}",
+            task_queue=h.task_queue,
+        )
         return started
 
     assert await by_schedule(october) == "accountability-2026-10"
@@ -100,8 +115,11 @@ async def test_r_ac_3_a_stalled_month_never_blocks_the_next_and_stays_decidable(
 
     review = await sender(h, octo, "review", "review_group")
     [item] = (await octo.query(contract.CYCLE_STATE_QUERY, result_type=CycleState)).items
-    ref = {"complaint_id": item.complaint_id, "person": item.person,
-           "responsibility": item.responsibility}  # fmt: skip
+    ref = {
+        "complaint_id": item.complaint_id,
+        "person": item.person,
+        "responsibility": item.responsibility,
+    }
     await octo.execute_update("decide", await review(**ref, penalty=60, reprimand=True))
     decided: CycleState = await eventually(lambda: sheets_sent(octo), what="October's sheets sent")
     now = await h.now()

@@ -84,9 +84,21 @@ async def insert_complaint(
            VALUES ($1, 'complaint-' || $1, $2, $3, 'li.na', $4, $5, $6, $7, $8, '张伟',
                '13812345678', 'The claim is unpaid.', 'Pay the claim.', $9, $10, $11, $12,
                $13, $14)""",
-        cid, channel, branch, category, product, grade, stage, outcome, received_at,
-        reopen_count, review_count, repeat_count, escalated, multi_channel,
-    )  # fmt: skip
+        cid,
+        channel,
+        branch,
+        category,
+        product,
+        grade,
+        stage,
+        outcome,
+        received_at,
+        reopen_count,
+        review_count,
+        repeat_count,
+        escalated,
+        multi_channel,
+    )
 
 
 async def insert_clock(
@@ -105,9 +117,15 @@ async def insert_clock(
         """INSERT INTO sla_clocks (complaint_id, clock_key, started_at, kind, label, due_at,
                basis, provisional, extended, breached_at, met_at)
            VALUES ($1, $2, $3, $4, $2, $5, 'test', false, $6, $7, $8)""",
-        cid, key, started_at, kind, started_at + timedelta(days=2), extended, breached_at,
+        cid,
+        key,
+        started_at,
+        kind,
+        started_at + timedelta(days=2),
+        extended,
+        breached_at,
         met_at,
-    )  # fmt: skip
+    )
 
 
 async def insert_determination(
@@ -116,8 +134,11 @@ async def insert_determination(
     await conn.execute(
         "INSERT INTO determinations (complaint_id, effective, reason_code, direct_person,"
         " decided_by) VALUES ($1, $2, $3, $4, 'wang.qiang')",
-        cid, effective, reason_code, direct,
-    )  # fmt: skip
+        cid,
+        effective,
+        reason_code,
+        direct,
+    )
 
 
 async def insert_exposure(
@@ -133,8 +154,13 @@ async def insert_exposure(
     await conn.execute(
         "INSERT INTO exposures (period, branch, product, claims_reported, policies, premium_yuan)"
         " VALUES ($1, $2, $3, $4, $5, $6)",
-        period, branch, product, claims, policies, premium,
-    )  # fmt: skip
+        period,
+        branch,
+        product,
+        claims,
+        policies,
+        premium,
+    )
 
 
 async def seed_october(conn: Any) -> None:
@@ -142,19 +168,60 @@ async def seed_october(conn: Any) -> None:
     c = insert_complaint
     await c(conn, "O1", at("2026-10-01 00:00"))
     await c(conn, "O2", at("2026-10-05 10:00"), reopen_count=1)
-    await c(conn, "O3", at("2026-10-08 09:00"), channel="online", category="sales",
-            product="health", grade="major", stage="investigate", outcome=None, repeat_count=2,
-            escalated=True, multi_channel=True)  # fmt: skip
-    await c(conn, "O4", at("2026-10-12 14:00"), channel="regulator", grade="major",
-            stage="withdrawn", outcome="withdrawn")  # fmt: skip
-    await c(conn, "O5", at("2026-10-15 11:00"), branch=SJ, category="service attitude",
-            reopen_count=2)  # fmt: skip
-    await c(conn, "O6", at("2026-10-20 16:00"), branch=SJ, channel="letter", product=None,
-            repeat_count=1)  # fmt: skip
-    await c(conn, "O7", at("2026-10-31 23:30"), branch=SJ, channel="online", product="travel",
-            stage="contact", outcome=None)  # fmt: skip
-    await c(conn, "O8", at("2026-10-18 10:00"), branch=BJ, category="理赔时效", grade="special",
-            escalated=True)  # fmt: skip
+    await c(
+        conn,
+        "O3",
+        at("2026-10-08 09:00"),
+        channel="online",
+        category="sales",
+        product="health",
+        grade="major",
+        stage="investigate",
+        outcome=None,
+        repeat_count=2,
+        escalated=True,
+        multi_channel=True,
+    )
+    await c(
+        conn,
+        "O4",
+        at("2026-10-12 14:00"),
+        channel="regulator",
+        grade="major",
+        stage="withdrawn",
+        outcome="withdrawn",
+    )
+    await c(
+        conn, "O5", at("2026-10-15 11:00"), branch=SJ, category="service attitude", reopen_count=2
+    )
+    await c(
+        conn,
+        "O6",
+        at("2026-10-20 16:00"),
+        branch=SJ,
+        channel="letter",
+        product=None,
+        repeat_count=1,
+    )
+    await c(
+        conn,
+        "O7",
+        at("2026-10-31 23:30"),
+        branch=SJ,
+        channel="online",
+        product="travel",
+        stage="contact",
+        outcome=None,
+    )
+    await c(
+        conn,
+        "O8",
+        at("2026-10-18 10:00"),
+        branch=BJ,
+        category="理赔时效",
+        grade="special",
+        escalated=True,
+    )
     # Outside October
     await c(conn, "N1", at("2026-11-01 00:10"))
     await c(conn, "N2", at("2026-09-30 23:59:59"))
@@ -166,12 +233,24 @@ async def seed_october(conn: Any) -> None:
     # Clocks: counted by the month their clock *started* in.
     k = insert_clock
     await k(conn, "O1", "contact", at("2026-10-01 00:00"), met_at=at("2026-10-01 09:30"))
-    await k(conn, "O1", "investigate", at("2026-10-01 09:30"), met_at=at("2026-10-09 10:00"),
-            breached_at=at("2026-10-06 18:00"))  # fmt: skip
+    await k(
+        conn,
+        "O1",
+        "investigate",
+        at("2026-10-01 09:30"),
+        met_at=at("2026-10-09 10:00"),
+        breached_at=at("2026-10-06 18:00"),
+    )
     await k(conn, "O1", "regulatory", at("2026-10-01 00:00"), kind="regulatory")  # not a stage
     await k(conn, "O2", "contact", at("2026-10-05 10:00"), met_at=at("2026-10-05 11:00"))
-    await k(conn, "O2", "investigate", at("2026-10-05 11:00"), met_at=at("2026-10-12 10:00"),
-            extended=True)  # fmt: skip
+    await k(
+        conn,
+        "O2",
+        "investigate",
+        at("2026-10-05 11:00"),
+        met_at=at("2026-10-12 10:00"),
+        extended=True,
+    )
     await k(conn, "O3", "contact", at("2026-10-08 09:00"), breached_at=at("2026-10-08 11:00"))
     await k(conn, "O5", "approve", at("2026-10-16 09:00"), met_at=at("2026-10-16 15:00"))
     await k(conn, "O7", "contact", at("2026-10-31 23:30"))  # still open
@@ -244,8 +323,11 @@ async def test_r_an_1_counts_by_category_channel_grade_outcome_product_branch(
 ) -> None:
     assert report.complaints == 8
     assert report.by_category == {
-        "claims settlement": 5, "sales": 1, "service attitude": 1, "理赔时效": 1
-    }  # fmt: skip
+        "claims settlement": 5,
+        "sales": 1,
+        "service attitude": 1,
+        "理赔时效": 1,
+    }
     assert report.by_channel == {"hotline": 4, "online": 2, "letter": 1, "regulator": 1}
     assert report.by_grade == {"general": 5, "major": 2, "special": 1}
     assert report.by_outcome == {"resolved": 5, "open": 2, "withdrawn": 1}
@@ -267,8 +349,13 @@ async def test_r_an_1_sla_compliance_per_stage_of_clocks_started_in_the_month(
     report: MonthlyReport,
 ) -> None:
     sla = {s.stage: s for s in report.sla}
-    assert [s.stage for s in report.sla] == ["contact", "investigate", "approve", "close",
-                                             "callback"]  # fmt: skip
+    assert [s.stage for s in report.sla] == [
+        "contact",
+        "investigate",
+        "approve",
+        "close",
+        "callback",
+    ]
     # contact: O1 met, O2 met, O3 breached, O7 open (N2's started in September, N1's in November)
     c = sla["contact"]
     assert (c.clocks, c.met_on_time, c.breached, c.open, c.extended) == (4, 2, 1, 1, 0)
@@ -308,9 +395,19 @@ async def test_r_an_1_complaints_per_10000_policies_and_per_100m_premium(
 
 async def test_r_an_1_trend_is_the_12_months_up_to_the_period(report: MonthlyReport) -> None:
     assert [m.period for m in report.trend] == [
-        "2025-11", "2025-12", "2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06",
-        "2026-07", "2026-08", "2026-09", "2026-10",
-    ]  # fmt: skip
+        "2025-11",
+        "2025-12",
+        "2026-01",
+        "2026-02",
+        "2026-03",
+        "2026-04",
+        "2026-05",
+        "2026-06",
+        "2026-07",
+        "2026-08",
+        "2026-09",
+        "2026-10",
+    ]
     counts = {m.period: m.complaints for m in report.trend}
     assert counts["2025-11"] == 1  # Y1 at 00:00 of its first day; Y0 (2025-10-31) is outside
     assert (counts["2026-08"], counts["2026-09"], counts["2026-10"]) == (2, 1, 8)
@@ -355,8 +452,12 @@ async def test_r_an_2_effective_complaints_per_branch_against_claims_reported(
     # Pudong: O1, O2 effective, O4 exempt (withdrawn), O3 undetermined; claims 40 (totals row,
     # not the motor row's 30); N1's determination is November's.
     assert (sp.complaints, sp.determined, sp.effective, sp.not_effective, sp.exempt) == (
-        4, 3, 2, 0, 1,
-    )  # fmt: skip
+        4,
+        3,
+        2,
+        0,
+        1,
+    )
     assert sp.claims_reported == 40 and sp.effective_rate == pytest.approx(0.05)
     # Jingan: O5 effective, O6 not effective (a repair shop's impersonation); claims 100
     assert (sj.determined, sj.effective, sj.not_effective, sj.claims_reported) == (2, 1, 1, 100)
@@ -390,8 +491,11 @@ async def test_r_an_2_branch_without_claims_figures_is_listed_not_flagged(
     report = await monthly_report(october, "2026-10")
     hz = next(b for b in report.effective.branches if b.branch == "Hangzhou Xihu")
     assert (hz.effective, hz.claims_reported, hz.effective_rate, hz.over_limit) == (
-        1, None, None, False,
-    )  # fmt: skip
+        1,
+        None,
+        None,
+        False,
+    )
     assert report.effective.without_claims_figures == ["Hangzhou Xihu"]
 
 
@@ -444,17 +548,22 @@ CSV_OK = """\ufeffperiod,branch,product,claims_reported,policies,premium_yuan
 async def test_exposures_import_upserts_and_counts(pool: asyncpg.Pool) -> None:
     rows = parse(CSV_OK)
     assert [(r.branch, r.product, r.claims_reported, r.policies) for r in rows] == [
-        (SP, "", 40, None), (SP, "motor", 30, 20_000), ("上海徐汇", "motor", None, 1_200),
-    ]  # fmt: skip
+        (SP, "", 40, None),
+        (SP, "motor", 30, 20_000),
+        ("上海徐汇", "motor", None, 1_200),
+    ]
     assert rows[2].premium_yuan == Decimal("1500000.5")
     first = await import_rows(pool, rows)
     assert (first.read, first.inserted, first.updated) == (3, 3, 0)
     corrected = parse(CSV_OK.replace(",40,,", ",44,,"))
     second = await import_rows(pool, corrected)
     assert (second.read, second.written, second.inserted, second.updated) == (3, 3, 0, 3)
-    assert await pool.fetchval(
-        "SELECT claims_reported FROM exposures WHERE branch = $1 AND product = ''", SP
-    ) == 44  # fmt: skip
+    assert (
+        await pool.fetchval(
+            "SELECT claims_reported FROM exposures WHERE branch = $1 AND product = ''", SP
+        )
+        == 44
+    )
 
 
 @pytest.mark.parametrize(
@@ -462,22 +571,38 @@ async def test_exposures_import_upserts_and_counts(pool: asyncpg.Pool) -> None:
     [
         ("", "line 1: the file is empty"),
         ("period,branch,product,claims\n", "line 1: the header must name"),
-        ("period,branch,product,claims_reported,policies,premium_yuan\n"
-         "2026-10,A,,1,2,3\n2026-13,A,,1,2,3\n", "line 3: period must be"),
-        ("period,branch,product,claims_reported,policies,premium_yuan\n"
-         "2026-10,A,,-1,2,3\n", "line 2: claims_reported must be a whole number"),
-        ("period,branch,product,claims_reported,policies,premium_yuan\n"
-         "2026-10,A,,1,2,3.001\n", "line 2: premium_yuan has more than two decimals"),
-        ("period,branch,product,claims_reported,policies,premium_yuan\n"
-         "2026-10,A,,1,2\n", "line 2: 5 fields"),
-        ("period,branch,product,claims_reported,policies,premium_yuan\n"
-         "2026-10, ,,1,2,3\n", "line 2: branch is empty"),
-        ("period,branch,product,claims_reported,policies,premium_yuan\n"
-         "2026-10,A,x,1,2,3\n2026-10,A,x,4,5,6\n", "line 3: .* is already on line 2"),
-        ("period,branch,product,claims_reported,policies,premium_yuan\n"
-         "2026-10,A\x00,,1,2,3\n", "line 2: a NUL character"),
+        (
+            "period,branch,product,claims_reported,policies,premium_yuan\n"
+            "2026-10,A,,1,2,3\n2026-13,A,,1,2,3\n",
+            "line 3: period must be",
+        ),
+        (
+            "period,branch,product,claims_reported,policies,premium_yuan\n2026-10,A,,-1,2,3\n",
+            "line 2: claims_reported must be a whole number",
+        ),
+        (
+            "period,branch,product,claims_reported,policies,premium_yuan\n2026-10,A,,1,2,3.001\n",
+            "line 2: premium_yuan has more than two decimals",
+        ),
+        (
+            "period,branch,product,claims_reported,policies,premium_yuan\n2026-10,A,,1,2\n",
+            "line 2: 5 fields",
+        ),
+        (
+            "period,branch,product,claims_reported,policies,premium_yuan\n2026-10, ,,1,2,3\n",
+            "line 2: branch is empty",
+        ),
+        (
+            "period,branch,product,claims_reported,policies,premium_yuan\n"
+            "2026-10,A,x,1,2,3\n2026-10,A,x,4,5,6\n",
+            "line 3: .* is already on line 2",
+        ),
+        (
+            "period,branch,product,claims_reported,policies,premium_yuan\n2026-10,A\x00,,1,2,3\n",
+            "line 2: a NUL character",
+        ),
     ],
-)  # fmt: skip
+)
 def test_exposures_bad_file_names_the_line(text: str, message: str) -> None:
     with pytest.raises(ExposureError, match=message):
         parse(text)
@@ -491,10 +616,16 @@ async def test_exposures_cli_imports_a_file(database: str, tmp_path: Path) -> No
 
     async def cli(path: Path) -> tuple[int, str, str]:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "reports.exposures", "import", str(path),
-            cwd=PROJECT_ROOT, env={"DATABASE_URL": database, "PATH": "/usr/bin:/bin"},
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
+            sys.executable,
+            "-m",
+            "reports.exposures",
+            "import",
+            str(path),
+            cwd=PROJECT_ROOT,
+            env={"DATABASE_URL": database, "PATH": "/usr/bin:/bin"},
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
         out, err = await asyncio.wait_for(process.communicate(), timeout=60)
         assert process.returncode is not None
         return process.returncode, out.decode(), err.decode()

@@ -93,10 +93,21 @@ async def running(
     channels = Channels(
         ChannelSettings(smtp_host="127.0.0.1", smtp_port=free_port(), sms_gateway_url=gw.url)
     )
-    worker = build_worker(env.client, pool=pool, task_queue=queue, sender=channels,
-                          policy_source=policy, status_links=StatusLinks(BASE, SECRET))  # fmt: skip
-    app = create_app(env.client, pool, task_queue=queue, key_ring=TEST_KEY_RING,
-                     settings=settings or status_settings())  # fmt: skip
+    worker = build_worker(
+        env.client,
+        pool=pool,
+        task_queue=queue,
+        sender=channels,
+        policy_source=policy,
+        status_links=StatusLinks(BASE, SECRET),
+    )
+    app = create_app(
+        env.client,
+        pool,
+        task_queue=queue,
+        key_ring=TEST_KEY_RING,
+        settings=settings or status_settings(),
+    )
     transport = httpx.ASGITransport(app=app)
     async with worker, channels, httpx.AsyncClient(transport=transport, base_url="http://api") as h:
         world = World(h, pool, env, gw, app)
@@ -171,12 +182,15 @@ async def to_stage(world: World, cid: str, stage: str) -> None:
     """Drive a contact-stage case to `stage` through its real actions."""
     steps: list[tuple[str, str, dict[str, Any]]] = [
         ("investigate", "record_contact", {"method": "phone"}),
-        ("approve", "submit_investigation",
-         {"findings": "Garage invoice verified", "proposed_resolution": "Pay 8,200 yuan"}),
+        (
+            "approve",
+            "submit_investigation",
+            {"findings": "Garage invoice verified", "proposed_resolution": "Pay 8,200 yuan"},
+        ),
         ("close", "decide_resolution", {"approved": True}),
         ("callback", "close_case", {"result": "Paid 8,200 yuan; customer informed"}),
         ("closed", "record_callback", {"satisfied": True}),
-    ]  # fmt: skip
+    ]
     for reached, action, payload in steps:
         await act(world, cid, action, **payload)
         await eventually(partial(_stage_is, world, cid, reached), what=f"{cid} at {reached}")
@@ -185,9 +199,11 @@ async def to_stage(world: World, cid: str, stage: str) -> None:
 
 
 async def _stage_is(world: World, cid: str, stage: str) -> bool:
-    return bool(await world.pool.fetchval(
-        "SELECT stage = $2 FROM complaints WHERE complaint_id = $1", cid, stage
-    ))  # fmt: skip
+    return bool(
+        await world.pool.fetchval(
+            "SELECT stage = $2 FROM complaints WHERE complaint_id = $1", cid, stage
+        )
+    )
 
 
 def path_of(link: str) -> str:
@@ -210,9 +226,8 @@ async def ledger_case(
     only this way), with its status link issued as the acknowledgement would; its id."""
     cid = f"L{uuid.uuid4().hex[:10]}"
     decided = (
-        None if decided_days_ago is None
-        else datetime.now(UTC) - timedelta(days=decided_days_ago)
-    )  # fmt: skip
+        None if decided_days_ago is None else datetime.now(UTC) - timedelta(days=decided_days_ago)
+    )
     await pool.execute(
         "INSERT INTO complaints (complaint_id, workflow_id, channel, branch, owner, category,"
         " grade, stage, outcome, customer_name, customer_phone, matter, demands, received_at,"
@@ -221,8 +236,12 @@ async def ledger_case(
         " 'general', $3, NULL, $4, '13900001111', 'm', 'd', now() - interval '40 days',"
         " $5::timestamptz,"
         " CASE WHEN $3 IN ('closed', 'withdrawn') THEN $5 END)",
-        cid, HOME, stage, name, decided,
-    )  # fmt: skip
+        cid,
+        HOME,
+        stage,
+        name,
+        decided,
+    )
     return cid
 
 
@@ -252,8 +271,14 @@ async def test_r_cu_2_the_delivered_acknowledgement_carries_a_link_that_opens_th
     html = page.text
     assert "联系您" in html and "您的投诉已受理" in html, html
     assert "张*" in html and "张伟" not in html
-    for personal in ("13812345678", "138****5678", "110101198001011234", "P2026000123",
-                     "40 days", "li.na"):  # fmt: skip
+    for personal in (
+        "13812345678",
+        "138****5678",
+        "110101198001011234",
+        "P2026000123",
+        "40 days",
+        "li.na",
+    ):
         assert personal not in html, personal
     received = datetime.now(UTC).astimezone(ZONE).date()
     assert f"{received.year}年{received.month}月{received.day}日" in html
@@ -309,8 +334,9 @@ async def test_r_cu_2_unknown_revoked_and_expired_links_get_the_very_same_404(
     revoked_cid, revoked_link = await file(world)
     revoked = path_of(revoked_link)
     assert (await world.http.get(revoked)).status_code == 200
-    answer = await world.http.post(f"/v1/complaints/{revoked_cid}/status-link/revoke",
-                                   headers=world.key(Role.HANDLER))  # fmt: skip
+    answer = await world.http.post(
+        f"/v1/complaints/{revoked_cid}/status-link/revoke", headers=world.key(Role.HANDLER)
+    )
     assert answer.status_code == 200, answer.text
     assert answer.json()["revoked"] == 1 and answer.json()["live"] is False
 
@@ -318,10 +344,12 @@ async def test_r_cu_2_unknown_revoked_and_expired_links_get_the_very_same_404(
     expired = await issue(world.pool, await ledger_case(world.pool, "closed", decided_days_ago=31))
     in_callback = await ledger_case(world.pool, "callback", decided_days_ago=30.01)
     expired_in_callback = await issue(world.pool, in_callback)
-    withdrawn = await issue(world.pool, await ledger_case(world.pool, "withdrawn",
-                                                          decided_days_ago=31))  # fmt: skip
-    window_open = await issue(world.pool, await ledger_case(world.pool, "closed",
-                                                            decided_days_ago=29))  # fmt: skip
+    withdrawn = await issue(
+        world.pool, await ledger_case(world.pool, "withdrawn", decided_days_ago=31)
+    )
+    window_open = await issue(
+        world.pool, await ledger_case(world.pool, "closed", decided_days_ago=29)
+    )
     still_handled = await issue(world.pool, await ledger_case(world.pool, "investigate"))
     assert (await world.http.get(window_open)).status_code == 200
     assert (await world.http.get(still_handled)).status_code == 200
@@ -358,16 +386,22 @@ async def test_r_cu_2_staff_of_the_branch_revoke_and_reissue_others_are_refused(
     for role in (Role.AUDITOR, Role.ADMIN):
         refused = await world.http.post(case + "/revoke", headers=world.key(role))
         assert refused.status_code == 403, refused.text
-    unknown = await world.http.post("/v1/complaints/NOPE-1/status-link/revoke",
-                                    headers=world.key(Role.HANDLER))  # fmt: skip
+    unknown = await world.http.post(
+        "/v1/complaints/NOPE-1/status-link/revoke", headers=world.key(Role.HANDLER)
+    )
     assert unknown.status_code == 404
     assert (await world.http.get(first)).status_code == 200
 
     # Re-issue: the old link stops, the customer gets a new one by SMS, and it opens the page.
     answer = await world.http.post(case, headers=world.key(Role.HANDLER))
     assert answer.status_code == 200, answer.text
-    assert answer.json() == {"complaint_id": cid, "live": True, "generation": 1, "revoked": 1,
-                             "sent_to_customer": True}  # fmt: skip
+    assert answer.json() == {
+        "complaint_id": cid,
+        "live": True,
+        "generation": 1,
+        "revoked": 1,
+        "sent_to_customer": True,
+    }
     assert BASE not in answer.text
     links = await eventually(lambda: _two(world, cid), what="the re-issued link's SMS")
     second = path_of(links[1])

@@ -61,14 +61,27 @@ async def generate(schema: dict[str, Any], where: Path) -> str:
     spec = where / "openapi.json"
     spec.write_text(json.dumps(schema), encoding="utf-8")
     config = where / "generator.json"
-    config.write_text(json.dumps({"post_hooks": [], "package_name_override": PACKAGE,
-                                  "project_name_override": PACKAGE}))  # fmt: skip
+    config.write_text(
+        json.dumps(
+            {"post_hooks": [], "package_name_override": PACKAGE, "project_name_override": PACKAGE}
+        )
+    )
     generator = Path(sys.executable).parent / "openapi-python-client"
     proc = await asyncio.create_subprocess_exec(
-        str(generator), "generate", "--path", str(spec), "--config", str(config),
-        "--meta", "none", "--output-path", str(where / PACKAGE),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, cwd=where,
-    )  # fmt: skip
+        str(generator),
+        "generate",
+        "--path",
+        str(spec),
+        "--config",
+        str(config),
+        "--meta",
+        "none",
+        "--output-path",
+        str(where / PACKAGE),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        cwd=where,
+    )
     try:
         out, _ = await asyncio.wait_for(proc.communicate(), timeout=GENERATE_TIMEOUT)
     except TimeoutError:
@@ -129,8 +142,9 @@ async def test_a_generated_typed_client_files_a_complaint_and_acts_on_it(
     assert intake.complaint.stage is models.Stage.CONTACT
 
     # record_contact with its typed body and its enum field; the answer is a typed view.
-    contact = models.RecordContactBody(method=models.RecordContactBodyMethod.VISIT,
-                                       note="Met the customer at the branch.")  # fmt: skip
+    contact = models.RecordContactBody(
+        method=models.RecordContactBodyMethod.VISIT, note="Met the customer at the branch."
+    )
     acted = await record_contact.asyncio_detailed(cid, client=as_handler, body=contact)
     assert acted.status_code == 200, acted.content
     view = acted.parsed
@@ -152,8 +166,9 @@ async def test_a_generated_typed_client_files_a_complaint_and_acts_on_it(
     assert flagged.parsed.help_flags == [models.HelpFlag.VULNERABLE]
 
     # A refusal is the typed Problem with the case's reason: the contact was already made.
-    again = await record_contact.asyncio_detailed(cid, client=as_handler,
-                                                  body=models.RecordContactBody())  # fmt: skip
+    again = await record_contact.asyncio_detailed(
+        cid, client=as_handler, body=models.RecordContactBody()
+    )
     assert again.status_code == 409 and isinstance(again.parsed, models.Problem), again.content
     assert again.parsed.detail
 

@@ -85,8 +85,11 @@ async def test_a_view_link_opens_the_web_ui_list_with_todays_bounds_in_the_branc
     assert end == midnight(now, 1)
 
     query, opened = await open_view(desk, "li.na", "due-tomorrow")
-    found = re.fullmatch(rf'{RUNNING} AND StageDueAt >= "([^"]+)" AND StageDueAt < "([^"]+)" '
-                         rf"AND {re.escape(home)}", query)  # fmt: skip
+    found = re.fullmatch(
+        rf'{RUNNING} AND StageDueAt >= "([^"]+)" AND StageDueAt < "([^"]+)" '
+        rf"AND {re.escape(home)}",
+        query,
+    )
     assert found is not None, query
     assert (instant(found[1]), instant(found[2])) == (midnight(opened, 1), midnight(opened, 2))
 
@@ -155,9 +158,10 @@ async def send_through_codec(desk: Desk, cid: str, person: str, payload: dict[st
     typed = Payload(metadata={"encoding": b"json/plain"}, data=json.dumps(payload).encode())
     async with desk.client() as http:
         encoded = await http.post(
-            "/codec/encode", content=json_format.MessageToJson(Payloads(payloads=[typed])),
+            "/codec/encode",
+            content=json_format.MessageToJson(Payloads(payloads=[typed])),
             headers={**desk.bearer(person), "Content-Type": "application/json"},
-        )  # fmt: skip
+        )
     assert encoded.status_code == 200, encoded.text
     client = desk.env.client
     await client.workflow_service.signal_workflow_execution(
@@ -205,8 +209,11 @@ async def test_the_details_offer_a_payload_the_case_takes_through_the_codec(desk
         return (await contract.state(desk.env.client, cid)).stage.value == "investigate"
 
     await eventually(investigating, what="record_contact taken")
-    taken = [e for e in (await contract.state(desk.env.client, cid)).timeline
-             if e.action == "record_contact" and e.kind == "action"]  # fmt: skip
+    taken = [
+        e
+        for e in (await contract.state(desk.env.client, cid)).timeline
+        if e.action == "record_contact" and e.kind == "action"
+    ]
     assert taken and taken[-1].actor == "li.na" and "via codec" in taken[-1].detail
 
     # Sent as offered, its nulls unfilled: refused naming the field, the refusal in words.

@@ -17,19 +17,31 @@ from tests.harness import test_calendar
 
 
 def facts(**kw: Any) -> CaseFacts:
-    base: dict[str, Any] = {"complaint_id": "C1", "owner": "li.na", "supervisor": "wang.qiang",
-                            "grade": "general", "channel": "hotline", "outcome": "resolved",
-                            "reopen_count": 1, "branch": "Shanghai Pudong"}  # fmt: skip
+    base: dict[str, Any] = {
+        "complaint_id": "C1",
+        "owner": "li.na",
+        "supervisor": "wang.qiang",
+        "grade": "general",
+        "channel": "hotline",
+        "outcome": "resolved",
+        "reopen_count": 1,
+        "branch": "Shanghai Pudong",
+    }
     return CaseFacts.model_validate(base | kw)
 
 
 def test_r_an_5_penalties_by_channel_add_up_across_repeat_escalated_and_multi_channel() -> None:
     policy = PenaltyPolicy(by_channel={"regulator": 200, "media": 150})
     [direct, *_] = propose(
-        facts(effective=True, repeat_count=2, escalated=True, multi_channel=True,
-              repeat_channels=["regulator", "media"]),
+        facts(
+            effective=True,
+            repeat_count=2,
+            escalated=True,
+            multi_channel=True,
+            repeat_channels=["regulator", "media"],
+        ),
         policy,
-    )  # fmt: skip
+    )
     # effective 100-150 + mishandled (3 times) 50-200 + repeats 200+150 + escalated 100
     # + further channels 200+150
     extra = 200 + 150 + 100 + 200 + 150
@@ -39,12 +51,21 @@ def test_r_an_5_penalties_by_channel_add_up_across_repeat_escalated_and_multi_ch
 
 
 def test_r_ac_4_every_managerial_level_and_the_department_head_for_escalated_or_media() -> None:
-    props = propose(facts(effective=True, escalated=True, managerial_levels=["zhou.jie",
-                                                                             "qian.li"],
-                          department_head="head.sun"))  # fmt: skip
+    props = propose(
+        facts(
+            effective=True,
+            escalated=True,
+            managerial_levels=["zhou.jie", "qian.li"],
+            department_head="head.sun",
+        )
+    )
     held = {(p.person, p.responsibility) for p in props}
-    assert {("wang.qiang", "managerial"), ("zhou.jie", "managerial"), ("qian.li", "managerial"),
-            ("head.sun", "department_head")} <= held  # fmt: skip
+    assert {
+        ("wang.qiang", "managerial"),
+        ("zhou.jie", "managerial"),
+        ("qian.li", "managerial"),
+        ("head.sun", "department_head"),
+    } <= held
     media = propose(facts(effective=True, channel="media", department_head="head.sun"))
     assert ("head.sun", "department_head") in {(p.person, p.responsibility) for p in media}
     plain = propose(facts(effective=True, department_head="head.sun"))

@@ -24,9 +24,15 @@ from workflows.accountability import Decide
 def facts(**kw: Any) -> CaseFacts:
     """A closed general hotline case handled by li.na under wang.qiang, settled at the first
     coordination unless the test says otherwise."""
-    base: dict[str, Any] = {"complaint_id": "C1", "owner": "li.na", "supervisor": "wang.qiang",
-                            "grade": "general", "channel": "hotline", "outcome": "resolved",
-                            "branch": "Shanghai Pudong"}  # fmt: skip
+    base: dict[str, Any] = {
+        "complaint_id": "C1",
+        "owner": "li.na",
+        "supervisor": "wang.qiang",
+        "grade": "general",
+        "channel": "hotline",
+        "outcome": "resolved",
+        "branch": "Shanghai Pudong",
+    }
     return CaseFacts.model_validate(base | kw)
 
 
@@ -36,8 +42,13 @@ def facts(**kw: Any) -> CaseFacts:
 def test_r_an_4_a_withdrawn_case_after_repeats_through_regulator_and_media_is_accountable() -> None:
     """The case of the finding: withdrawn after three repeats through the regulator and the
     media, escalated. The first reading exempted it as `withdrawn` with no proposal."""
-    case = facts(outcome="withdrawn", repeat_count=3, repeat_channels=["regulator", "media"],
-                 escalated=True, multi_channel=True)  # fmt: skip
+    case = facts(
+        outcome="withdrawn",
+        repeat_count=3,
+        repeat_channels=["regulator", "media"],
+        escalated=True,
+        multi_channel=True,
+    )
     assert exemption(case) is None
     direct = next(p for p in propose(case) if p.responsibility == "direct")
     assert direct.person == "li.na"
@@ -68,8 +79,7 @@ def test_r_an_4_only_a_case_settled_at_the_first_coordination_is_exempt(
 ) -> None:
     case = facts(**change)
     assert exemption(case) == expected
-    keys = ("outcome", "reopen_count", "review_count", "repeat_count", "escalated",
-            "multi_channel")  # fmt: skip
+    keys = ("outcome", "reopen_count", "review_count", "repeat_count", "escalated", "multi_channel")
     first = {k: getattr(case, k) for k in keys}
     assert exemption_from_facts(**first) == expected
     if expected is None:
@@ -96,8 +106,12 @@ def test_r_an_4_one_definition_the_reports_use() -> None:
 def test_r_an_6_a_surveyor_instigated_complaint_proposes_against_the_people_named() -> None:
     """S2 art.13(6): not effective, but the surveyor who instigated it and the people
     responsible are held accountable, even when the case was settled at first coordination."""
-    case = facts(effective=False, reason_code="instigated_by_own_surveyor",
-                 direct_person="zhang.surveyor", managerial_person="wang.qiang")  # fmt: skip
+    case = facts(
+        effective=False,
+        reason_code="instigated_by_own_surveyor",
+        direct_person="zhang.surveyor",
+        managerial_person="wang.qiang",
+    )
     assert exemption(case) is None
     found = {(p.person, p.responsibility): p for p in propose(case)}
     assert set(found) == {("zhang.surveyor", "direct"), ("wang.qiang", "managerial")}
@@ -111,8 +125,10 @@ def test_r_an_6_a_surveyor_instigated_complaint_proposes_against_the_people_name
 
 
 def test_r_ac_5_an_effective_complaint_proposes_the_published_reprimand_with_the_fine() -> None:
-    props = {p.responsibility: p for p in propose(facts(effective=True, reason_code="staff_error",
-                                                        reopen_count=1))}  # fmt: skip
+    props = {
+        p.responsibility: p
+        for p in propose(facts(effective=True, reason_code="staff_error", reopen_count=1))
+    }
     assert props["direct"].outcomes == ["fine", "published_reprimand"]
     assert props["managerial"].outcomes == ["fine"]
     # Not effective, repeated: a fine only.
@@ -124,11 +140,21 @@ def test_r_ac_5_a_decision_carries_its_outcomes() -> None:
     ref = {"actor": "review", "complaint_id": "C1", "person": "li.na", "responsibility": "direct"}
     assert Decide(**ref, penalty=120).decided_outcomes() == ["fine"]
     assert Decide(**ref, penalty=120, reprimand=True).decided_outcomes() == [
-        "fine", "published_reprimand"]  # fmt: skip
+        "fine",
+        "published_reprimand",
+    ]
     assert Decide(**ref, penalty=0, outcomes=["warning", "demotion"]).decided_outcomes() == [
-        "warning", "demotion"]  # fmt: skip
-    every = ["criticism_education", "warning", "fine", "demotion", "dismissal",
-             "published_reprimand"]  # fmt: skip
+        "warning",
+        "demotion",
+    ]
+    every = [
+        "criticism_education",
+        "warning",
+        "fine",
+        "demotion",
+        "dismissal",
+        "published_reprimand",
+    ]
     assert Decide(**ref, penalty=200, outcomes=every).decided_outcomes() == every
     with pytest.raises(ValidationError, match="R-AC-5"):  # a fine of 0 yuan
         Decide(**ref, penalty=0, outcomes=["fine"])
@@ -142,8 +168,15 @@ def test_r_ac_5_a_decision_carries_its_outcomes() -> None:
 
 
 def test_r_ac_6_the_person_who_misled_the_customer_gets_a_proposal() -> None:
-    case = facts(conduct=[ConductFact(person="chen.outlet", kind="mis_selling",
-                                      detail="problem policy: proof of mis-selling")])  # fmt: skip
+    case = facts(
+        conduct=[
+            ConductFact(
+                person="chen.outlet",
+                kind="mis_selling",
+                detail="problem policy: proof of mis-selling",
+            )
+        ]
+    )
     assert exemption(case) == "satisfied_first_coordination"  # the handling is exempt (R-AN-4)
     [item] = propose(case)  # the conduct is not
     assert (item.person, item.responsibility) == ("chen.outlet", "mis_selling")
@@ -152,15 +185,23 @@ def test_r_ac_6_the_person_who_misled_the_customer_gets_a_proposal() -> None:
 
 
 def test_r_ac_6_a_wrong_crisis_decision_and_a_failure_to_act_lead_to_proposals() -> None:
-    case = facts(crisis=True, reopen_count=1, conduct=[
-        ConductFact(person="zhou.jie", kind="wrong_crisis_decision", detail="refused the refund"),
-        ConductFact(person="sun.li", kind="failure_to_act"),
-        ConductFact(person="sun.li", kind="unauthorised_promise"),
-    ])  # fmt: skip
+    case = facts(
+        crisis=True,
+        reopen_count=1,
+        conduct=[
+            ConductFact(
+                person="zhou.jie", kind="wrong_crisis_decision", detail="refused the refund"
+            ),
+            ConductFact(person="sun.li", kind="failure_to_act"),
+            ConductFact(person="sun.li", kind="unauthorised_promise"),
+        ],
+    )
     found = {(p.person, p.responsibility): p for p in propose(case)}
     assert set(found) == {("zhou.jie", "crisis_conduct"), ("sun.li", "crisis_conduct")}
-    assert (found["zhou.jie", "crisis_conduct"].minimum,
-            found["zhou.jie", "crisis_conduct"].maximum) == (150, 200)  # fmt: skip
+    assert (
+        found["zhou.jie", "crisis_conduct"].minimum,
+        found["zhou.jie", "crisis_conduct"].maximum,
+    ) == (150, 200)
     sun = found["sun.li", "crisis_conduct"]
     assert (sun.minimum, sun.maximum) == (150 + 100, 200 + 200)
     assert any("failure_to_act (R-AC-6)" in r for r in sun.reasons)
@@ -170,9 +211,14 @@ def test_r_ac_6_a_wrong_crisis_decision_and_a_failure_to_act_lead_to_proposals()
 
 
 def test_r_an_7_the_proposal_says_who_determined_the_case() -> None:
-    by_line = facts(effective=True, reason_code="staff_error", reopen_count=1,
-                    decided_by="zhao.claims", business_line="claims",
-                    referred_to="claims")  # fmt: skip
+    by_line = facts(
+        effective=True,
+        reason_code="staff_error",
+        reopen_count=1,
+        decided_by="zhao.claims",
+        business_line="claims",
+        referred_to="claims",
+    )
     assert {p.determined_by for p in propose(by_line)} == {"business line claims (zhao.claims)"}
     waiting = facts(repeat_count=3, referred_to="claims")
     [item] = propose(waiting)

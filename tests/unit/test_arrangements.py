@@ -40,12 +40,17 @@ MADE_UP_2027: dict[str, Any] = {
     "year": 2027,
     "notice": "test notice 2027-1",
     "festivals": [
-        {"name": "New Year's Day", "holidays": [f"2027-01-0{d}" for d in range(1, 7)],
-         "makeup_workdays": ["2027-01-09"]},
-        {"name": "Memorial Day", "holidays": ["2027-01-14", "2027-01-15", "2027-01-16",
-                                              "2027-01-17"]},
+        {
+            "name": "New Year's Day",
+            "holidays": [f"2027-01-0{d}" for d in range(1, 7)],
+            "makeup_workdays": ["2027-01-09"],
+        },
+        {
+            "name": "Memorial Day",
+            "holidays": ["2027-01-14", "2027-01-15", "2027-01-16", "2027-01-17"],
+        },
     ],
-}  # fmt: skip
+}
 SOURCE = "2027 arrangement entered by admin.chen on 2026-12-10 (test notice 2027-1; version 1)"
 
 
@@ -69,14 +74,19 @@ def library_arrangement(year: int) -> dict[str, Any]:
     festivals: dict[str, dict[str, list[date]]] = defaultdict(
         lambda: {"holidays": [], "makeup_workdays": []}
     )
-    for field, source in (("holidays", chinese_calendar.holidays),
-                          ("makeup_workdays", chinese_calendar.workdays)):  # fmt: skip
+    for field, source in (
+        ("holidays", chinese_calendar.holidays),
+        ("makeup_workdays", chinese_calendar.workdays),
+    ):
         for d, name in sorted(source.items()):
             if d.year == year:
                 late = d.month == 12 and "New Year" in str(name)
                 festivals[f"{name}{' (next year)' if late else ''}"][field].append(d)
-    return {"year": year, "notice": f"library {year}",
-            "festivals": [{"name": n, **f} for n, f in festivals.items()]}  # fmt: skip
+    return {
+        "year": year,
+        "notice": f"library {year}",
+        "festivals": [{"name": n, **f} for n, f in festivals.items()],
+    }
 
 
 @pytest.mark.parametrize("year", list(supported_years()))
@@ -86,8 +96,12 @@ def test_r_sla_11_every_real_arrangement_the_library_ships_is_accepted(year: int
     is a make-up day (2026's New Year), make-up days paying for next year's days off."""
     a = YearArrangement.model_validate(library_arrangement(year))
     lib = chinese_calendar.holidays, chinese_calendar.workdays
-    assert differences(a, {d: str(v) for d, v in lib[0].items()},
-                       {d: str(v) for d, v in lib[1].items()}) == []  # fmt: skip
+    assert (
+        differences(
+            a, {d: str(v) for d, v in lib[0].items()}, {d: str(v) for d, v in lib[1].items()}
+        )
+        == []
+    )
 
 
 def test_r_sla_11_bad_arrangements_are_refused_with_the_reason() -> None:
@@ -95,21 +109,27 @@ def test_r_sla_11_bad_arrangements_are_refused_with_the_reason() -> None:
     memorial = MADE_UP_2027["festivals"][1]
     cases = {
         "2026-12-31 (Thu) is not in 2027": [new_year | {"holidays": ["2026-12-31"]}],
-        "2027-01-09 (Sat) is both a day off (Memorial Day) and a make-up working day":
-            [new_year, memorial | {"holidays": ["2027-01-09"]}],
-        "2027-01-12 (Tue) is a weekday; a make-up working day is a Saturday or a Sunday":
-            [new_year | {"makeup_workdays": ["2027-01-12"]}],
+        "2027-01-09 (Sat) is both a day off (Memorial Day) and a make-up working day": [
+            new_year,
+            memorial | {"holidays": ["2027-01-09"]},
+        ],
+        "2027-01-12 (Tue) is a weekday; a make-up working day is a Saturday or a Sunday": [
+            new_year | {"makeup_workdays": ["2027-01-12"]}
+        ],
         "2027-01-05 (Tue) between 2027-01-01 and 2027-01-08 is a working day, so the days off "
-        "are not one block": [new_year | {"holidays": ["2027-01-01", "2027-01-04",
-                                                       "2027-01-08"]}],
-        "2027-01-02 (Sat) between 2027-01-01 and 2027-01-04 is a working day":
-            [new_year | {"holidays": ["2027-01-01", "2027-01-04"],
-                         "makeup_workdays": ["2027-01-02"]}],
-        "the festival is listed twice": [new_year, new_year | {"holidays": ["2027-02-01"],
-                                                               "makeup_workdays": []}],
-        "2027-01-03 (Sun) is already listed under New Year's Day":
-            [new_year, memorial | {"holidays": ["2027-01-03"]}],
-    }  # fmt: skip
+        "are not one block": [new_year | {"holidays": ["2027-01-01", "2027-01-04", "2027-01-08"]}],
+        "2027-01-02 (Sat) between 2027-01-01 and 2027-01-04 is a working day": [
+            new_year | {"holidays": ["2027-01-01", "2027-01-04"], "makeup_workdays": ["2027-01-02"]}
+        ],
+        "the festival is listed twice": [
+            new_year,
+            new_year | {"holidays": ["2027-02-01"], "makeup_workdays": []},
+        ],
+        "2027-01-03 (Sun) is already listed under New Year's Day": [
+            new_year,
+            memorial | {"holidays": ["2027-01-03"]},
+        ],
+    }
     for reason, festivals in cases.items():
         assert reason in refusal(MADE_UP_2027 | {"festivals": festivals}), reason
     assert "year" in refusal(MADE_UP_2027 | {"year": 1999})
@@ -123,9 +143,12 @@ def test_r_sla_11_the_entered_year_is_known_and_wins_over_the_librarys() -> None
     assert SOURCE in cal.model_copy().model_dump()["entered"][2027]
     # Entered over a year the library has: that year's library days are replaced.
     moved = YearArrangement.model_validate(
-        {"year": 2026, "notice": "correction",
-         "festivals": [{"name": "New Year's Day", "holidays": ["2026-01-01"]}]}
-    )  # fmt: skip
+        {
+            "year": 2026,
+            "notice": "correction",
+            "festivals": [{"name": "New Year's Day", "holidays": ["2026-01-01"]}],
+        }
+    )
     over = with_arrangement(CAL_2026, moved, "2026 entered")
     assert is_working_day(over, date(2026, 1, 2)) and not is_working_day(over, date(2026, 1, 1))
     assert not is_working_day(over, date(2026, 1, 3))  # an ordinary Saturday
@@ -148,8 +171,13 @@ def arrangements(draw: st.DrawFn) -> YearArrangement:
         first = year_start + timedelta(days=s)
         length = draw(st.integers(1, 8))
         days = [first + timedelta(days=n) for n in range(length)]
-        if any(d in taken or d + timedelta(days=1) in taken or d - timedelta(days=1) in taken
-               for d in days) or days[-1].year != 2027:  # fmt: skip
+        if (
+            any(
+                d in taken or d + timedelta(days=1) in taken or d - timedelta(days=1) in taken
+                for d in days
+            )
+            or days[-1].year != 2027
+        ):
             continue
         taken |= set(days)
         festivals.append({"name": f"festival {i}", "holidays": days, "makeup_workdays": []})
@@ -203,11 +231,18 @@ def test_r_sla_11_r_sla_3_deadlines_never_land_on_an_entered_holiday_nor_skip_a_
 
 def accept(received: datetime, **overrides: Any) -> Complaint:
     fields: dict[str, Any] = {
-        "complaint_id": "C2027", "channel": "hotline", "received_at": received,
-        "branch": "Shanghai Pudong", "owner": "li.na", "supervisor": "wang.qiang",
-        "customer": {"name": "张伟", "phone": "13812345678"}, "category": "claims settlement",
-        "matter": "Claim unpaid.", "demands": "Pay it.", "grade": Grade.MAJOR,
-    }  # fmt: skip
+        "complaint_id": "C2027",
+        "channel": "hotline",
+        "received_at": received,
+        "branch": "Shanghai Pudong",
+        "owner": "li.na",
+        "supervisor": "wang.qiang",
+        "customer": {"name": "张伟", "phone": "13812345678"},
+        "category": "claims settlement",
+        "matter": "Claim unpaid.",
+        "demands": "Pay it.",
+        "grade": Grade.MAJOR,
+    }
     intake = ComplaintIntake.model_validate(fields | overrides)
     return Complaint.accept(intake, POLICY, received, workflow_id="t", rules=RULES)
 
@@ -256,9 +291,14 @@ def test_r_sla_11_r_sla_3_a_case_filed_on_2026_12_30_re_plans_at_its_daily_check
     assert reg is not None and reg.due_at == datetime(2027, 1, 19, tzinfo=SH)
     assert not reg.provisional and SOURCE in reg.basis
     entries = [e.detail for e in case.state.timeline if e.kind == "clock"]
-    assert any(e.startswith(f"{investigate.label} moved from 2027-01-06T18:00:00+08:00 to "
-                            "2027-01-11T18:00:00+08:00") and SOURCE in e and "R-SLA-11" in e
-               for e in entries), entries  # fmt: skip
+    assert any(
+        e.startswith(
+            f"{investigate.label} moved from 2027-01-06T18:00:00+08:00 to 2027-01-11T18:00:00+08:00"
+        )
+        and SOURCE in e
+        and "R-SLA-11" in e
+        for e in entries
+    ), entries
     assert any(e.startswith(f"{regulatory.label} moved from") for e in entries)
     told = [n for n in case.take_notices() if n.recipient_role == "customer"]
     assert [n.clock for n in told] == ["regulatory"] and "2027-01-18" in told[0].body

@@ -129,6 +129,7 @@ def awaiting_extension_decision() -> Complaint:
     contact = case.state.clock("stage:contact")
     assert contact is not None
     later = (contact.due_at + timedelta(days=1)).isoformat()
-    assert send(case, "request_extension", action("request_extension", new_due_at=later,
-                                                  reason="appraisal"))  # fmt: skip
+    assert send(
+        case, "request_extension", action("request_extension", new_due_at=later, reason="appraisal")
+    )
     return case

@@ -365,8 +365,11 @@ class CaseMachine(RuleBasedStateMachine):
             sealed_act(self.case, *step, self.now)
             self._settle()
 
-    @rule(data=st.data(), request_id=st.none() | st.sampled_from(["r1", "r2"]),
-          sender=st.sampled_from(SENDERS))  # fmt: skip
+    @rule(
+        data=st.data(),
+        request_id=st.none() | st.sampled_from(["r1", "r2"]),
+        sender=st.sampled_from(SENDERS),
+    )
     def act(self, data: st.DataObject, request_id: str | None, sender: str) -> None:
         """An action by a role: two times in three the one that moves the case on, so that deep
         stages (callback, closed, reviews) are reached as well as odd orders tried."""
@@ -437,9 +440,11 @@ class CaseMachine(RuleBasedStateMachine):
         supervisor = {"actor": "wang.qiang", "role": "supervisor"}
         for name, fields in (
             ("name_department_head", {"head": head}),
-            ("decide_resolution", {"approved": True, "collective": True,
-                                   "participants": participants}),
-        ):  # fmt: skip
+            (
+                "decide_resolution",
+                {"approved": True, "collective": True, "participants": participants},
+            ),
+        ):
             action = ACTION_MODELS[name].model_validate(fields | supervisor)
             before = self.case.snapshot()
             try:
@@ -702,9 +707,11 @@ class CaseMachine(RuleBasedStateMachine):
         for c in s.finished_clocks:
             if c.kind is ClockKind.CRISIS and self.case.rules >= 3:
                 assert c.met_at is not None
-                filed = [r for r in s.crisis_records
-                         if r.kind == "report" and f"crisis:{r.level}" == c.key
-                         and r.at == c.met_at]  # fmt: skip
+                filed = [
+                    r
+                    for r in s.crisis_records
+                    if r.kind == "report" and f"crisis:{r.level}" == c.key and r.at == c.met_at
+                ]
                 assert filed and filed[0].late == (c.met_at > c.due_at), (c, filed)
 
     @invariant()
@@ -735,12 +742,17 @@ class CaseMachine(RuleBasedStateMachine):
         self._fire()
         s = self.case.state
         event(f"stage {s.stage.value}")
-        for what, seen in (("paused", any(c.paused_at for c in s.clocks)), ("crisis", s.crisis),
-                           ("reopened", s.reopen_count), ("reviewed", s.review_count),
-                           ("extended", any(c.extended for c in s.clocks)),
-                           ("lapsed", any(e.lapsed_at for e in s.extensions)),
-                           ("breached", s.breaches), ("handed over", s.handoffs),
-                           ("policy classed", s.policy_classifications)):  # fmt: skip
+        for what, seen in (
+            ("paused", any(c.paused_at for c in s.clocks)),
+            ("crisis", s.crisis),
+            ("reopened", s.reopen_count),
+            ("reviewed", s.review_count),
+            ("extended", any(c.extended for c in s.clocks)),
+            ("lapsed", any(e.lapsed_at for e in s.extensions)),
+            ("breached", s.breaches),
+            ("handed over", s.handoffs),
+            ("policy classed", s.policy_classifications),
+        ):
             if seen:
                 event(what)
 

@@ -86,9 +86,8 @@ def test_r_sla_9_regulatory_warning_fires_at_a_working_instant(
     warned = case.state.clock("regulatory")
     assert warned is not None and warned.warned_at is not None
     warning = next(
-        e for e in case.state.timeline
-        if e.kind == "warning" and e.detail.startswith("regulatory:")
-    )  # fmt: skip
+        e for e in case.state.timeline if e.kind == "warning" and e.detail.startswith("regulatory:")
+    )
     notice = next(n for n in case.take_notices() if n.clock == "regulatory")
     assert notice.kind.value == "warning" and notice.recipient == "li.na"
     if rules == LEGACY_RULES:
@@ -126,8 +125,15 @@ def asking_for_60_days(rules: int) -> tuple[Complaint, datetime]:
     act(case, "record_contact", now, **HANDLER)
     regulatory = case.state.clock("regulatory")
     assert regulatory is not None
-    act(case, "request_extension", now, **HANDLER, reason="especially complex",
-        new_due_at=regulatory.due_at + timedelta(days=20), regulatory_days=60)  # fmt: skip
+    act(
+        case,
+        "request_extension",
+        now,
+        **HANDLER,
+        reason="especially complex",
+        new_due_at=regulatory.due_at + timedelta(days=20),
+        regulatory_days=60,
+    )
     return case, now
 
 
@@ -152,8 +158,15 @@ def test_r_sla_7_a_supervisor_still_grants_the_first_extension_to_30_days() -> N
     act(case, "record_contact", now, **HANDLER)
     regulatory = case.state.clock("regulatory")
     assert regulatory is not None
-    act(case, "request_extension", now, **HANDLER, reason="complex",
-        new_due_at=regulatory.due_at + timedelta(days=5), regulatory_days=30)  # fmt: skip
+    act(
+        case,
+        "request_extension",
+        now,
+        **HANDLER,
+        reason="complex",
+        new_due_at=regulatory.due_at + timedelta(days=5),
+        regulatory_days=30,
+    )
     act(case, "decide_extension", now, **SUPERVISOR, approved=True)
     longer = case.state.clock("regulatory")
     assert longer is not None and "30 days" in longer.label
@@ -164,8 +177,13 @@ def test_r_sla_7_a_senior_manager_may_take_every_supervisors_action() -> None:
     now = MONDAY + timedelta(hours=1)
     act(case, "expedite", now, **SENIOR, minutes=90)
     act(case, "record_contact", now, **HANDLER)
-    act(case, "designate_special", now, **SENIOR,
-        deadlines={"contact_hours": 2, "investigate_days": 4, "approve_days": 1})  # fmt: skip
+    act(
+        case,
+        "designate_special",
+        now,
+        **SENIOR,
+        deadlines={"contact_hours": 2, "investigate_days": 4, "approve_days": 1},
+    )
     act(case, "submit_investigation", now, **HANDLER, findings="f", proposed_resolution="r")
     act(case, "decide_resolution", now, **SENIOR, approved=False, reason="more proof")
     assert case.state.stage is Stage.INVESTIGATE
@@ -236,9 +254,15 @@ def investigated(rules: int, **submitted: Any) -> Complaint:
     now = MONDAY + timedelta(hours=1)
     act(case, "record_contact", now, **HANDLER)
     case.take_notices()
-    act(case, "submit_investigation", now + timedelta(hours=2), **HANDLER,
+    act(
+        case,
+        "submit_investigation",
+        now + timedelta(hours=2),
+        **HANDLER,
         findings="The garage's quote includes parts the accident did not damage.",
-        proposed_resolution="Re-inspect and pay the agreed amount.", **submitted)  # fmt: skip
+        proposed_resolution="Re-inspect and pay the agreed amount.",
+        **submitted,
+    )
     return case
 
 
@@ -247,8 +271,10 @@ def test_r_st_1_a_difficulty_is_reported_in_writing_to_the_supervisor() -> None:
     [report] = case.take_notices()
     assert report.kind is NoticeKind.DIFFICULTY_REPORT
     assert (report.recipient_role, report.recipient, report.channels) == (
-        "supervisor", "wang.qiang", ["email"]
-    )  # fmt: skip
+        "supervisor",
+        "wang.qiang",
+        ["email"],
+    )
     assert "loss-assessment question" in report.subject
     assert "parts the accident did not damage" in report.body and "li.na" in report.body
     assert "Re-inspect" in report.body
@@ -267,8 +293,15 @@ def test_r_st_1_without_a_supervisor_the_timeline_says_the_report_has_nobody_to_
     now = MONDAY + timedelta(hours=1)
     act(case, "record_contact", now, **HANDLER)
     case.take_notices()
-    act(case, "submit_investigation", now, **HANDLER, findings="f", proposed_resolution="r",
-        difficulty="coverage")  # fmt: skip
+    act(
+        case,
+        "submit_investigation",
+        now,
+        **HANDLER,
+        findings="f",
+        proposed_resolution="r",
+        difficulty="coverage",
+    )
     assert not case.take_notices()
     assert any("R-ST-1" in e.detail and "no supervisor" in e.detail for e in case.state.timeline)
 
@@ -288,8 +321,15 @@ def awaiting_approval(rules: int = RULES, **overrides: Any) -> tuple[Complaint, 
 @pytest.mark.parametrize("participants", [[], ["wang.qiang"], ["wang.qiang", "wang.qiang"]])
 def test_r_st_2_a_collective_approval_needs_two_participants(participants: list[str]) -> None:
     case, now = awaiting_approval(grade="major")
-    reason = refused(case, "decide_resolution", now, **SUPERVISOR, approved=True,
-                     collective=True, participants=participants)  # fmt: skip
+    reason = refused(
+        case,
+        "decide_resolution",
+        now,
+        **SUPERVISOR,
+        approved=True,
+        collective=True,
+        participants=participants,
+    )
     assert "R-ST-2" in reason and "two" in reason and "participants" in reason, reason
     assert case.state.stage is Stage.APPROVE
 
@@ -298,8 +338,15 @@ def test_r_st_2_the_timeline_names_who_took_part() -> None:
     case, now = awaiting_approval(grade="major")
     reason = refused(case, "decide_resolution", now, **SUPERVISOR, approved=True)
     assert "collective=true and the participants" in reason, reason
-    act(case, "decide_resolution", now, **SUPERVISOR, approved=True, collective=True,
-        participants=["wang.qiang", "zhao.min", "sun.hao"])  # fmt: skip
+    act(
+        case,
+        "decide_resolution",
+        now,
+        **SUPERVISOR,
+        approved=True,
+        collective=True,
+        participants=["wang.qiang", "zhao.min", "sun.hao"],
+    )
     assert case.state.stage is Stage.CLOSE
     entry = next(e for e in reversed(case.state.timeline) if e.kind == "action")
     assert entry.action == "decide_resolution" and entry.actor == "wang.qiang"

@@ -36,8 +36,9 @@ def directory() -> dict[str, Unit]:
 
 
 def policy(chain: tuple[Unit, ...] = (), codes: tuple[str, ...] = ()) -> PolicySnapshot:
-    return PolicySnapshot(calendar=china_calendar([2026]), sla=SlaPolicy(), report_chain=chain,
-                          causes=codes)  # fmt: skip
+    return PolicySnapshot(
+        calendar=china_calendar([2026]), sla=SlaPolicy(), report_chain=chain, causes=codes
+    )
 
 
 def accept(rules: int = 5, p: PolicySnapshot | None = None, **overrides: Any) -> Complaint:
@@ -96,8 +97,9 @@ def test_r_an_8_the_default_taxonomy_has_s1s_four_subjects_and_stable_codes() ->
     s1 = ("contract_terms", "product_term", "follow_up_service", "returns")
     assert [labels[c].zh for c in s1] == ["合同内容", "产品期限", "后续服务", "收益水平"]
     assert {"claims_handling", "sales_misselling", "service_attitude", "other"} <= set(labels)
-    later = causes.CauseTaxonomy(causes=[c for c in causes.DEFAULT_TAXONOMY.causes
-                                         if c.code != "returns"])  # fmt: skip
+    later = causes.CauseTaxonomy(
+        causes=[c for c in causes.DEFAULT_TAXONOMY.causes if c.code != "returns"]
+    )
     assert causes.dropped(causes.DEFAULT_TAXONOMY, later) == ["returns"]
     with pytest.raises(ValidationError, match="listed twice"):
         causes.CauseTaxonomy(causes=[*later.causes, later.causes[0]])
@@ -110,13 +112,21 @@ def test_r_an_8_a_rising_count_is_a_hot_spot_a_steady_one_is_not() -> None:
     assert not causes.well_above(6, [5, 6, 5], rule)  # steady
     assert not causes.well_above(4, [0, 0, 0], rule)  # too few to call
     assert causes.well_above(6, [4, 4, 4], rule) and not causes.well_above(5, [4, 4, 3], rule)
-    month = {("SP", "cause", "claims_handling"): 9, ("SP", "product", "motor"): 6,
-             ("SP", "cause", causes.NOT_RECORDED): 50}  # fmt: skip
-    before = [{("SP", "cause", "claims_handling"): n, ("SP", "product", "motor"): 6}
-              for n in (2, 3, 4)]  # fmt: skip
+    month = {
+        ("SP", "cause", "claims_handling"): 9,
+        ("SP", "product", "motor"): 6,
+        ("SP", "cause", causes.NOT_RECORDED): 50,
+    }
+    before = [
+        {("SP", "cause", "claims_handling"): n, ("SP", "product", "motor"): 6} for n in (2, 3, 4)
+    ]
     [flag] = causes.flags(month, before, rule)
     assert (flag.key, flag.count, flag.trailing, flag.trailing_mean) == (
-        "claims_handling", 9, [2, 3, 4], 3.0)  # fmt: skip
+        "claims_handling",
+        9,
+        [2, 3, 4],
+        3.0,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -127,8 +137,10 @@ def test_r_cr_9_the_directory_is_refused_unless_every_chain_ends_at_the_head_off
     units = directory()
     outlet = next(u for u in units.values() if u.level == "outlet")
     orphan = outlet.model_copy(update={"unit": "X", "parent": "nowhere"})
-    assert "its parent nowhere is not in the directory" in contacts.problems(
-        [*units.values(), orphan])[0]  # fmt: skip
+    assert (
+        "its parent nowhere is not in the directory"
+        in contacts.problems([*units.values(), orphan])[0]
+    )
     sideways = outlet.model_copy(update={"unit": "Y", "parent": outlet.unit})
     assert "not a level above" in contacts.problems([*units.values(), sideways])[0]
     no_head = [u for u in units.values() if u.level != "head_office"]
@@ -154,7 +166,8 @@ def test_r_cr_9_reports_climb_the_chain_of_the_case_and_name_no_one_in_code() ->
     between = [c.user for u in chain[1:-1] for c in u.contacts]
     assert [n.recipient for n in sent if n.recipient_role == "superior"] == between
     assert [n.recipient for n in sent if n.recipient_role == "headquarters"] == [
-        c.user for c in chain[-1].contacts]  # fmt: skip
+        c.user for c in chain[-1].contacts
+    ]
     assert "hq.crisis-group" not in {n.recipient for n in sent}
     superior, hq = case.state.crisis_records
     assert superior.person == ", ".join(between) and hq.level == "headquarters"

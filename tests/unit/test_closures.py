@@ -27,8 +27,12 @@ def test_r_sla_10_closure_moves_the_running_stage_deadline_with_its_basis() -> N
     case = investigating()
     before = case.state.clock("stage:investigate")
     assert before is not None
-    act(case, "announce_closure", TUESDAY, **closure(first_day=date(2026, 3, 4),
-                                                     last_day=date(2026, 3, 5)))  # fmt: skip
+    act(
+        case,
+        "announce_closure",
+        TUESDAY,
+        **closure(first_day=date(2026, 3, 4), last_day=date(2026, 3, 5)),
+    )
     after = case.state.clock("stage:investigate")
     assert after is not None
     # Two working days closed inside the span: the deadline moves two working days on.
@@ -43,16 +47,28 @@ def test_r_sla_10_closure_moves_the_running_stage_deadline_with_its_basis() -> N
 def test_r_sla_10_closure_outside_the_remaining_span_moves_nothing() -> None:
     case = investigating()
     before = case.state.clock("stage:investigate")
-    act(case, "announce_closure", TUESDAY, **closure(first_day=date(2026, 6, 1),
-                                                     last_day=date(2026, 6, 1)))  # fmt: skip
+    act(
+        case,
+        "announce_closure",
+        TUESDAY,
+        **closure(first_day=date(2026, 6, 1), last_day=date(2026, 6, 1)),
+    )
     assert case.state.clock("stage:investigate") == before
 
 
 def test_r_sla_10_only_the_admin_announces_and_rules_2_cases_keep_their_calendar() -> None:
     case = investigating()
-    reason = refused(case, "announce_closure", TUESDAY, **closure(
-        actor="wang.qiang", role="supervisor", first_day=date(2026, 3, 4),
-        last_day=date(2026, 3, 4)))  # fmt: skip
+    reason = refused(
+        case,
+        "announce_closure",
+        TUESDAY,
+        **closure(
+            actor="wang.qiang",
+            role="supervisor",
+            first_day=date(2026, 3, 4),
+            last_day=date(2026, 3, 4),
+        ),
+    )
     assert "admin role" in reason
     assert "not a case's handling" in refused(case, "withdraw", TUESDAY, **ADMIN)
     old = investigating(rules=2)

@@ -90,15 +90,25 @@ def test_r_cr_1_report_crisis_sends_its_text_and_evidence_to_the_recipient() -> 
     case = accept(crisis=CROWD)
     case.take_notices()
     at = T0 + timedelta(minutes=40)
-    act(case, "report_crisis", at, level="superior", summary="8 customers at the outlet",
-        attachments=["e-1", "e-2"])  # fmt: skip
+    act(
+        case,
+        "report_crisis",
+        at,
+        level="superior",
+        summary="8 customers at the outlet",
+        attachments=["e-1", "e-2"],
+    )
     [notice] = case.take_notices()
     assert notice.kind is NoticeKind.CRISIS_REPORT and notice.recipient_role == "superior"
     assert notice.recipient == "wang.qiang"  # the case's supervisor by default
     assert "8 customers at the outlet" in notice.body and "e-1, e-2" in notice.body
     [record] = case.state.crisis_records
     assert (record.kind, record.level, record.late, record.attachments) == (
-        "report", "superior", False, ["e-1", "e-2"])  # fmt: skip
+        "report",
+        "superior",
+        False,
+        ["e-1", "e-2"],
+    )
     assert case.state.clock("crisis:superior") is None
     met = next(c for c in case.state.finished_clocks if c.key == "crisis:superior")
     assert met.met_at == at
@@ -113,10 +123,11 @@ def test_r_cr_7_the_regulators_report_goes_to_its_contact_and_is_its_own_record(
     hq, regulator = case.take_notices()
     assert (hq.recipient_role, hq.recipient) == ("headquarters", "hq.crisis-group")
     assert (regulator.recipient_role, regulator.recipient) == (
-        "regulator", "pudong.cbirc@example.cn")  # fmt: skip
+        "regulator",
+        "pudong.cbirc@example.cn",
+    )
     assert [r.level for r in case.state.crisis_records] == ["headquarters", "regulator"]
-    assert "already filed" in refused(case, "report_crisis", level="regulator", summary="s",
-                                      to="x")  # fmt: skip
+    assert "already filed" in refused(case, "report_crisis", level="regulator", summary="s", to="x")
 
 
 def test_r_cr_8_a_late_report_is_recorded_as_late_after_its_breach() -> None:
@@ -176,11 +187,15 @@ def test_r_cr_6_police_contact_and_the_commander_on_site_are_recorded() -> None:
     assert "R-CR-6" in refused(case, "record_police_contact", police="Pudong station")
     act(case, "record_early_signs", detail="crowd forming")
     act(case, "record_police_contact", police="Pudong station", detail="officer Wang on call")
-    act(case, "record_group_event", T0 + timedelta(minutes=30), commander="zhou.hq",
-        people_count=30)  # fmt: skip
+    act(
+        case, "record_group_event", T0 + timedelta(minutes=30), commander="zhou.hq", people_count=30
+    )
     kinds = [(r.kind, r.person) for r in case.state.crisis_records]
-    assert kinds == [("early_signs", None), ("police_contact", "Pudong station"),
-                     ("group_event", "zhou.hq")]  # fmt: skip
+    assert kinds == [
+        ("early_signs", None),
+        ("police_contact", "Pudong station"),
+        ("group_event", "zhou.hq"),
+    ]
     # R-GR-2: a group event is a crisis event, with its report clocks.
     assert case.state.crisis and case.state.group_event
     assert case.state.clock("crisis:regulator") is not None
@@ -241,14 +256,25 @@ def test_r_cr_2_the_handling_script_acknowledgement_is_recorded_once() -> None:
 
 def test_r_cr_2_conduct_is_recorded_against_the_person() -> None:
     case = accept()
-    act(case, "record_conduct", actor="wang.qiang", role="supervisor", person="zhao.min",
-        kind="unauthorised_promise", detail="promised full payment by phone")  # fmt: skip
+    act(
+        case,
+        "record_conduct",
+        actor="wang.qiang",
+        role="supervisor",
+        person="zhao.min",
+        kind="unauthorised_promise",
+        detail="promised full payment by phone",
+    )
     [event] = case.state.conduct_events
     assert (event.person, event.kind, event.recorded_by) == (
-        "zhao.min", "unauthorised_promise", "wang.qiang")  # fmt: skip
+        "zhao.min",
+        "unauthorised_promise",
+        "wang.qiang",
+    )
     assert case.state.timeline[event.seq - case.state.timeline[0].seq].action == "record_conduct"
-    assert "auditors" in refused(case, "record_conduct", actor="audit", role="auditor",
-                                 person="x", kind="disclosure")  # fmt: skip
+    assert "auditors" in refused(
+        case, "record_conduct", actor="audit", role="auditor", person="x", kind="disclosure"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -265,9 +291,11 @@ def test_r_cr_5_flags_at_intake_and_by_action() -> None:
 
 def test_r_cr_5_and_6_rules_2_refuses_the_new_actions() -> None:
     case = accept(rules=2)
-    cases: list[tuple[str, dict[str, Any]]] = [("flag_customer", {"flags": ["violent"]}),
-                         ("record_early_signs", {"detail": "crowd"}),
-                         ("acknowledge_script", {})]  # fmt: skip
+    cases: list[tuple[str, dict[str, Any]]] = [
+        ("flag_customer", {"flags": ["violent"]}),
+        ("record_early_signs", {"detail": "crowd"}),
+        ("acknowledge_script", {}),
+    ]
     for name, fields in cases:
         assert "rules 3" in refused(case, name, **fields)
 

@@ -37,8 +37,15 @@ def customer_notices(case: Complaint) -> list[Notification]:
 
 def test_r_cu_1_closing_tells_the_customer_the_decision_and_the_review() -> None:
     case, now = to_close()
-    act(case, "close_case", now, **HANDLER, result="Paid 8,200 yuan.",
-        reasons="The invoice is genuine.", amount="8200.00")  # fmt: skip
+    act(
+        case,
+        "close_case",
+        now,
+        **HANDLER,
+        result="Paid 8,200 yuan.",
+        reasons="The invoice is genuine.",
+        amount="8200.00",
+    )
     [notice] = customer_notices(case)
     words = notice.words
     assert words is not None and words.template is CustomerTemplate.DECISION
@@ -48,22 +55,32 @@ def test_r_cu_1_closing_tells_the_customer_the_decision_and_the_review() -> None
     assert words.review_by == date(2026, 3, 31)
     assert words.review_by == last_whole_day(case.review_window_end(), "Asia/Shanghai")
     assert (words.outcome, words.reasons, words.amount) == (
-        "Paid 8,200 yuan.", "The invoice is genuine.", Decimal("8200.00")
-    )  # fmt: skip
+        "Paid 8,200 yuan.",
+        "The invoice is genuine.",
+        Decimal("8200.00"),
+    )
     assert notice.recipient == "13812345678" and notice.channels == ["sms"]
     # Worded at send time in the customer's language (Chinese by default): every part there.
     worded = Wording().word(notice, now)
     assert worded.subject == "投诉处理结果"
-    for part in ("Paid 8,200 yuan.", "The invoice is genuine.", "8200.00元", "2026-03-31",
-                 "申请核查", "调解", "仲裁", "人民法院", "12378"):  # fmt: skip
+    for part in (
+        "Paid 8,200 yuan.",
+        "The invoice is genuine.",
+        "8200.00元",
+        "2026-03-31",
+        "申请核查",
+        "调解",
+        "仲裁",
+        "人民法院",
+        "12378",
+    ):
         assert part in worded.body, (part, worded.body)
     # R-CR-2: the result and its reasons stay out of the timeline every role reads.
     assert not any("invoice is genuine" in e.detail for e in case.state.timeline)
 
 
 def test_r_cu_1_the_english_decision_names_the_routes_outside() -> None:
-    case, now = to_close(customer={"name": "Zhang Wei", "phone": "13812345678",
-                                   "language": "en"})  # fmt: skip
+    case, now = to_close(customer={"name": "Zhang Wei", "phone": "13812345678", "language": "en"})
     act(case, "close_case", now, **HANDLER, result="Not covered.")
     [notice] = customer_notices(case)
     body = Wording().word(notice, now).body
@@ -109,8 +126,16 @@ def test_r_cu_6_reassigning_to_the_staff_complained_about_is_refused() -> None:
 
 def test_r_cu_6_transferring_to_the_staff_complained_about_is_refused() -> None:
     case = accept(MONDAY, staff_complained_about=["sun.li"])
-    reason = refused(case, "transfer", MONDAY, **HANDLER, department="Claims", owner="sun.li",
-                     requirements="re-assess", days=2)  # fmt: skip
+    reason = refused(
+        case,
+        "transfer",
+        MONDAY,
+        **HANDLER,
+        department="Claims",
+        owner="sun.li",
+        requirements="re-assess",
+        days=2,
+    )
     assert "R-CU-6" in reason and "sun.li" in reason, reason
     assert case.state.handoffs == []
 
@@ -138,8 +163,15 @@ def test_r_cu_5_closing_with_fault_and_no_apology_tells_the_supervisor() -> None
 def test_r_cu_5_an_apology_on_record_is_kept_and_nobody_is_flagged() -> None:
     case, now = to_close()
     act(case, "record_conduct", now, **SUPERVISOR, person="sun.li", kind="unauthorised_promise")
-    act(case, "record_apology", now, **HANDLER, person="sun.li", method="phone",
-        apologised_at=(now - timedelta(minutes=5)).isoformat())  # fmt: skip
+    act(
+        case,
+        "record_apology",
+        now,
+        **HANDLER,
+        person="sun.li",
+        method="phone",
+        apologised_at=(now - timedelta(minutes=5)).isoformat(),
+    )
     [apology] = case.state.apologies
     assert (apology.person, apology.method, apology.recorded_by) == ("sun.li", "phone", "li.na")
     assert apology.apologised_at == now - timedelta(minutes=5)
@@ -149,12 +181,20 @@ def test_r_cu_5_an_apology_on_record_is_kept_and_nobody_is_flagged() -> None:
 
 def test_r_cu_5_an_apology_in_the_future_is_refused_and_rules_4_knows_no_apology() -> None:
     case, now = to_close()
-    reason = refused(case, "record_apology", now, **HANDLER, person="sun.li", method="letter",
-                     apologised_at=(now + timedelta(days=1)).isoformat())  # fmt: skip
+    reason = refused(
+        case,
+        "record_apology",
+        now,
+        **HANDLER,
+        person="sun.li",
+        method="letter",
+        apologised_at=(now + timedelta(days=1)).isoformat(),
+    )
     assert "future" in reason
     old, now = to_close(PRE)
-    assert "rules 5" in refused(old, "record_apology", now, **HANDLER, person="sun.li",
-                                method="letter")  # fmt: skip
+    assert "rules 5" in refused(
+        old, "record_apology", now, **HANDLER, person="sun.li", method="letter"
+    )
     act(old, "record_conduct", now, **SUPERVISOR, person="sun.li", kind="disclosure")
     act(old, "close_case", now, **HANDLER, result="paid")
     assert [n for n in old.take_notices() if n.recipient_role == "supervisor"] == []

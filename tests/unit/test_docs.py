@@ -16,9 +16,14 @@ DOCS = [ROOT / "README.md", ROOT / "CHANGELOG.md", *sorted((ROOT / "docs").glob(
 # Pages the README lists that other branches write; each is checked like any other once it
 # exists (drop it from here then).
 WRITTEN_ELSEWHERE = frozenset(
-    {"docs/operations.md", "docs/security.md", "docs/input.md", "docs/ending-a-case.md",
-     "docs/calendar.md"}
-)  # fmt: skip
+    {
+        "docs/operations.md",
+        "docs/security.md",
+        "docs/input.md",
+        "docs/ending-a-case.md",
+        "docs/calendar.md",
+    }
+)
 
 LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)\)")
 FENCE = re.compile(r"^(```|~~~).*?^\1", re.M | re.S)

@@ -198,11 +198,25 @@ def test_r_st_8_the_named_department_head_takes_part_in_a_major_decision() -> No
     case = _at_approval(grade="major")
     act(case, "name_department_head", T0, head="sun.hao", **SUPERVISOR)
     assert case.state.department_head == "sun.hao"
-    reason = refused(case, "decide_resolution", T0, approved=True, collective=True,
-                     participants=["wang.qiang", "zhao.min"], **SUPERVISOR)  # fmt: skip
+    reason = refused(
+        case,
+        "decide_resolution",
+        T0,
+        approved=True,
+        collective=True,
+        participants=["wang.qiang", "zhao.min"],
+        **SUPERVISOR,
+    )
     assert "R-ST-8" in reason and "sun.hao" in reason
-    act(case, "decide_resolution", T0, approved=True, collective=True,
-        participants=["wang.qiang", "sun.hao"], **SUPERVISOR)  # fmt: skip
+    act(
+        case,
+        "decide_resolution",
+        T0,
+        approved=True,
+        collective=True,
+        participants=["wang.qiang", "sun.hao"],
+        **SUPERVISOR,
+    )
     assert case.state.stage is Stage.CLOSE
 
 
@@ -210,8 +224,15 @@ def test_r_st_8_a_crisis_case_too_and_a_rejection_needs_no_head() -> None:
     case = _at_approval()
     act(case, "escalate_crisis", T0, reasons=["customers at the outlet"])
     act(case, "name_department_head", T0, head="sun.hao", **SUPERVISOR)
-    assert "R-ST-8" in refused(case, "decide_resolution", T0, approved=True, collective=True,
-                               participants=["wang.qiang", "zhao.min"], **SUPERVISOR)  # fmt: skip
+    assert "R-ST-8" in refused(
+        case,
+        "decide_resolution",
+        T0,
+        approved=True,
+        collective=True,
+        participants=["wang.qiang", "zhao.min"],
+        **SUPERVISOR,
+    )
     act(case, "decide_resolution", T0, approved=False, **SUPERVISOR)
     assert case.state.stage is Stage.INVESTIGATE
 

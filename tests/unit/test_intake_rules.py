@@ -111,13 +111,23 @@ def test_r_in_3_rules_2_cases_reassign_as_before() -> None:
 def test_r_in_5_a_transfer_is_its_own_step_with_its_own_clock_warning_and_breach() -> None:
     case = accept(MONDAY)
     now = MONDAY + timedelta(minutes=30)
-    act(case, "transfer", now, department="理赔部", branch="Shanghai Minhang", owner="zhao.min",
-        requirements="Re-assess the claim and report.", days=2)  # fmt: skip
+    act(
+        case,
+        "transfer",
+        now,
+        department="理赔部",
+        branch="Shanghai Minhang",
+        owner="zhao.min",
+        requirements="Re-assess the claim and report.",
+        days=2,
+    )
     s = case.state
     [handoff] = s.handoffs
     assert (handoff.key, handoff.kind, handoff.to) == (
-        "transfer-1", "transfer", "理赔部 (Shanghai Minhang)",
-    )  # fmt: skip
+        "transfer-1",
+        "transfer",
+        "理赔部 (Shanghai Minhang)",
+    )
     assert handoff.requirements == "Re-assess the claim and report."
     clock = s.clock("handoff:transfer-1")
     assert clock is not None and clock.due_at == handoff.due_at
@@ -154,17 +164,23 @@ def test_r_in_5_completing_the_transfer_meets_its_clock_and_another_may_follow()
     case = accept(MONDAY)
     now = MONDAY + timedelta(minutes=30)
     act(case, "transfer", now, department="理赔部", requirements="Report.", hours=4)
-    assert "still open" in refused(case, "transfer", now, department="x", requirements="y",
-                                   hours=1)  # fmt: skip
-    act(case, "complete_transfer", now + timedelta(hours=1), transfer="transfer-1",
-        outcome="Re-assessed.")  # fmt: skip
+    assert "still open" in refused(case, "transfer", now, department="x", requirements="y", hours=1)
+    act(
+        case,
+        "complete_transfer",
+        now + timedelta(hours=1),
+        transfer="transfer-1",
+        outcome="Re-assessed.",
+    )
     assert case.state.clock("handoff:transfer-1") is None
     assert case.state.handoffs[0].completed_by == "li.na"
     assert case.state.handoffs[0].outcome == "Re-assessed."
-    assert "already completed" in refused(case, "complete_transfer", now, transfer="transfer-1",
-                                          outcome="again")  # fmt: skip
-    assert "no transfer" in refused(case, "complete_transfer", now, transfer="transfer-9",
-                                    outcome="x")  # fmt: skip
+    assert "already completed" in refused(
+        case, "complete_transfer", now, transfer="transfer-1", outcome="again"
+    )
+    assert "no transfer" in refused(
+        case, "complete_transfer", now, transfer="transfer-9", outcome="x"
+    )
     act(case, "transfer", now + timedelta(hours=2), department="核保部", requirements="R.", days=1)
     assert [h.key for h in case.state.handoffs] == ["transfer-1", "transfer-2"]
 
@@ -195,10 +211,15 @@ def test_r_in_6_a_repeat_of_a_closed_case_links_to_it_and_counts_toward_three_ti
     assert s.escalated and s.multi_channel  # over the handler's head, through another channel
     assert any("complained 3 times in all" in d for d in entries(case, "intake"))
     facts = accountability.CaseFacts(
-        complaint_id=s.complaint_id, owner=s.owner, grade=s.grade.value, channel=s.channel.value,
-        repeat_count=s.repeat_count, escalated=s.escalated, multi_channel=s.multi_channel,
+        complaint_id=s.complaint_id,
+        owner=s.owner,
+        grade=s.grade.value,
+        channel=s.channel.value,
+        repeat_count=s.repeat_count,
+        escalated=s.escalated,
+        multi_channel=s.multi_channel,
         repeat_channels=[c.value for c in s.repeat_channels],
-    )  # fmt: skip
+    )
     [proposal] = accountability.propose(facts)
     assert any("complained 3 times: mishandling" in r for r in proposal.reasons)  # R-AN-5
 
@@ -221,8 +242,10 @@ def test_r_in_6_merged_repeats_set_the_escalated_and_multi_channel_flags() -> No
     act(case, "record_repeat", now, channel="regulator_national")
     assert case.state.escalated and case.state.repeat_count == 3
     assert [c.value for c in case.state.repeat_channels] == [
-        "hotline", "online", "regulator_national",
-    ]  # fmt: skip
+        "hotline",
+        "online",
+        "regulator_national",
+    ]
 
 
 def test_r_in_6_new_facts_restart_the_affected_clock() -> None:
@@ -237,8 +260,9 @@ def test_r_in_6_new_facts_restart_the_affected_clock() -> None:
     restarted = case.state.clock("stage:investigate")
     assert restarted is not None
     assert restarted.started_at == later and restarted.due_at > first.due_at
-    assert any(c.key == "stage:investigate" and c.met_at == later
-               for c in case.state.finished_clocks)  # fmt: skip
+    assert any(
+        c.key == "stage:investigate" and c.met_at == later for c in case.state.finished_clocks
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -260,9 +284,14 @@ def test_r_in_8_the_amount_is_recorded_at_intake_and_corrected_with_who_and_why(
 
 
 def test_r_in_8_an_accountability_proposal_names_the_amount_involved() -> None:
-    facts = accountability.CaseFacts(complaint_id="C1", owner="li.na", grade="general",
-                                     channel="bank_outlet", effective=True,
-                                     amount_involved=Decimal("80000.00"))  # fmt: skip
+    facts = accountability.CaseFacts(
+        complaint_id="C1",
+        owner="li.na",
+        grade="general",
+        channel="bank_outlet",
+        effective=True,
+        amount_involved=Decimal("80000.00"),
+    )
     [direct, *_] = accountability.propose(facts)
     assert "amount involved 80000.00 CNY" in direct.reasons
     without = accountability.propose(facts.model_copy(update={"amount_involved": None}))
@@ -305,8 +334,15 @@ def test_r_cr_3_a_flawed_policy_is_recorded_with_who_decided_and_referred_with_a
     case = bank_case()
     case.take_notices()
     now = MONDAY + timedelta(hours=1)
-    act(case, "classify_policy", now, signed_personally=False, callback_compliant=True,
-        insurer="太平洋人寿 上海分公司", days=5)  # fmt: skip
+    act(
+        case,
+        "classify_policy",
+        now,
+        signed_personally=False,
+        callback_compliant=True,
+        insurer="太平洋人寿 上海分公司",
+        days=5,
+    )
     [decided] = case.state.policy_classifications
     assert decided.policy_class is PolicyClass.FLAWED
     assert (decided.signed_personally, decided.callback_compliant) == (False, True)
@@ -453,8 +489,14 @@ def test_r_st_6_a_reassignment_keeps_the_case_and_its_clocks() -> None:
     case = accept(MONDAY)
     act(case, "record_contact", MONDAY + timedelta(minutes=30))
     clocks = [c.model_copy() for c in case.state.clocks]
-    act(case, "reassign", MONDAY + timedelta(hours=2), owner="zhao.min", department="理赔部",
-        supervisor="qian.feng")  # fmt: skip
+    act(
+        case,
+        "reassign",
+        MONDAY + timedelta(hours=2),
+        owner="zhao.min",
+        department="理赔部",
+        supervisor="qian.feng",
+    )
     s = case.state
     assert (s.owner, s.department, s.supervisor) == ("zhao.min", "理赔部", "qian.feng")
     assert s.clocks == clocks and s.stage is Stage.INVESTIGATE
@@ -464,8 +506,9 @@ def test_r_in_6_a_closed_case_is_repeated_within_the_review_window_of_the_policy
     """R-IN-6, R-IN-7: the decision is the domain's, from the policy's review window (and its
     speed, as the case's own window runs), to the minute; outside it, a new case."""
     decided = MONDAY
-    closed = intake_rules.ClosedCase(complaint_id="C1", channel=Channel.HOTLINE,
-                                     decided_at=decided, times=2)  # fmt: skip
+    closed = intake_rules.ClosedCase(
+        complaint_id="C1", channel=Channel.HOTLINE, decided_at=decided, times=2
+    )
     thirty = SlaPolicy()
     five = SlaPolicy(review_window_days=5)
     edge = decided + timedelta(days=5)

@@ -25,8 +25,14 @@ def test_phone_and_id_numbers_are_masked_anywhere_in_an_event(
     )
     line = capsys.readouterr().err.strip().splitlines()[-1]
     event = json.loads(line)
-    for secret in ("13812345678", "13912345678", "31010119800101123X", "62345678",
-                   "310101198001011234", "13700001111"):  # fmt: skip
+    for secret in (
+        "13812345678",
+        "13912345678",
+        "31010119800101123X",
+        "62345678",
+        "310101198001011234",
+        "13700001111",
+    ):
         assert secret not in line
     assert event["event"] == "customer called back on 138****5678"
     assert event["customer"]["id_number"] == "310***********123X"  # the last 4 stay

@@ -27,19 +27,38 @@ SAVED_AT = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
 
 
 def notice(words: CustomerWords) -> Notification:
-    return Notification(key="complaint-T1:n1", complaint_id="T1", kind=NoticeKind.ACKNOWLEDGEMENT,
-                        recipient_role="customer", recipient="13812345678", channels=["sms"],
-                        subject="complaint accepted", body="the case's own record",
-                        words=words)  # fmt: skip
+    return Notification(
+        key="complaint-T1:n1",
+        complaint_id="T1",
+        kind=NoticeKind.ACKNOWLEDGEMENT,
+        recipient_role="customer",
+        recipient="13812345678",
+        channels=["sms"],
+        subject="complaint accepted",
+        body="the case's own record",
+        words=words,
+    )
 
 
 def saved(version: int, body: str, at: datetime, language: Language = "zh") -> TemplateVersion:
-    return TemplateVersion(CustomerTemplate.ACKNOWLEDGEMENT, language, version, "投诉已受理",
-                           body, "why", "admin.chen", at)  # fmt: skip
+    return TemplateVersion(
+        CustomerTemplate.ACKNOWLEDGEMENT,
+        language,
+        version,
+        "投诉已受理",
+        body,
+        "why",
+        "admin.chen",
+        at,
+    )
 
 
-ACK = CustomerWords(template=CustomerTemplate.ACKNOWLEDGEMENT, complaint_id="T1",
-                    handler="li.na", decision_by=date(2026, 12, 22))  # fmt: skip
+ACK = CustomerWords(
+    template=CustomerTemplate.ACKNOWLEDGEMENT,
+    complaint_id="T1",
+    handler="li.na",
+    decision_by=date(2026, 12, 22),
+)
 
 
 def test_every_template_ships_in_both_languages_and_passes_its_own_check() -> None:
@@ -59,8 +78,12 @@ def test_every_template_ships_in_both_languages_and_passes_its_own_check() -> No
 def test_r_cu_1_a_notice_is_worded_with_the_version_in_force_when_it_was_queued() -> None:
     """A notice queued before a save keeps the words of its time (a retry words it as the
     first attempt did); the next one takes the new version; none before: the default."""
-    wording = Wording([saved(2, "第二版{{ complaint_id }}", SAVED_AT + timedelta(hours=1)),
-                       saved(1, "第一版{{ complaint_id }}", SAVED_AT)])  # fmt: skip
+    wording = Wording(
+        [
+            saved(2, "第二版{{ complaint_id }}", SAVED_AT + timedelta(hours=1)),
+            saved(1, "第一版{{ complaint_id }}", SAVED_AT),
+        ]
+    )
     before = wording.word(notice(ACK), SAVED_AT - timedelta(minutes=1))
     assert before.body.startswith("您的投诉（编号T1）已受理")
     assert wording.word(notice(ACK), SAVED_AT).body == "第一版T1"

@@ -23,8 +23,13 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 def test_names_keep_their_first_character_only() -> None:
     assert [mask_name(n) for n in ("张伟", "欧阳娜娜", "王", "", " 李秀英 ", "Li Na")] == [
-        "张*", "欧***", "*", "", "李**", "L* **",
-    ]  # fmt: skip
+        "张*",
+        "欧***",
+        "*",
+        "",
+        "李**",
+        "L* **",
+    ]
 
 
 def test_r_cu_2_tokens_are_256_bits_derived_per_case_and_generation() -> None:
@@ -77,12 +82,18 @@ def test_a_client_gets_its_burst_then_the_rate() -> None:
 def facts(stage: str, **overrides: object) -> StatusFacts:
     received = datetime(2026, 12, 7, 17, 30, tzinfo=UTC)  # 2026-12-08 01:30 in Shanghai
     fields: dict[str, object] = {
-        "complaint_id": "C1", "customer_name": "张伟", "branch": "Beijing Haidian",
-        "stage": stage, "outcome": None, "received_at": received, "decided_at": None,
-        "closed_at": None, "decision_due_at": datetime(2026, 12, 24, tzinfo=SHANGHAI),
+        "complaint_id": "C1",
+        "customer_name": "张伟",
+        "branch": "Beijing Haidian",
+        "stage": stage,
+        "outcome": None,
+        "received_at": received,
+        "decided_at": None,
+        "closed_at": None,
+        "decision_due_at": datetime(2026, 12, 24, tzinfo=SHANGHAI),
         "decision_told_at": None,
         "notices": [CustomerNotice(received, "acknowledgement", "投诉已受理 / complaint accepted")],
-    }  # fmt: skip
+    }
     return StatusFacts(**(fields | overrides))  # type: ignore[arg-type]
 
 
@@ -97,8 +108,16 @@ def test_r_cu_2_the_stage_in_plain_chinese_and_dates_in_the_branch_zone() -> Non
     assert [e.what for e in view.events] == ["收到您的投诉", "投诉已受理"]
 
     decided = datetime(2026, 12, 10, 2, tzinfo=UTC)
-    closed = view_of(facts("closed", decided_at=decided, decision_told_at=decided,
-                           closed_at=decided + timedelta(days=1)), SHANGHAI, "95500")  # fmt: skip
+    closed = view_of(
+        facts(
+            "closed",
+            decided_at=decided,
+            decision_told_at=decided,
+            closed_at=decided + timedelta(days=1),
+        ),
+        SHANGHAI,
+        "95500",
+    )
     assert closed.review_until is not None and chinese_date(closed.review_until) == "2027年1月9日"
     assert "2027年1月9日前申请核查" in closed.summary
     assert [s.state for s in closed.steps][-1] == "current"

@@ -14,8 +14,18 @@ from domain.versions import INTRODUCED, RETIRABLE_AFTER, Behaviour
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 # The layers that run a case or serve it; tests and tools may name versions freely.
-SOURCES = ("domain", "workflows", "activities", "api", "ledger", "notices", "infra", "workers",
-           "reports", "launcher")  # fmt: skip
+SOURCES = (
+    "domain",
+    "workflows",
+    "activities",
+    "api",
+    "ledger",
+    "notices",
+    "infra",
+    "workers",
+    "reports",
+    "launcher",
+)
 # `rules >= 3`, `case.rules < 2`, `self.rules >= RULES`, `rules < crisis.RULES`, `3 <= rules`.
 COMPARISON = re.compile(
     r"\brules\s*(?:>=|<=|==|!=|<|>)\s*(?:\d|[A-Za-z_.]*RULES\b)"
