@@ -138,6 +138,10 @@ def steps_of(stage: str) -> list[Step]:
     ]
 
 
+# The Chinese subject of the decision notice (domain.notices.decision).
+DECISION_TOLD = "投诉处理结果"
+
+
 def view_of(facts: StatusFacts, zone: ZoneInfo, contact: str) -> StatusView:
     """The customer's view of the case, dates in `zone`."""
 
@@ -151,7 +155,9 @@ def view_of(facts: StatusFacts, zone: ZoneInfo, contact: str) -> StatusView:
         (n.at, chinese_words(n.subject) or NOTICE_WORDS.get(n.kind, "通知")) for n in facts.notices
     ]
     decided = facts.decided_at if stage in ("callback", "closed") else None
-    if decided is not None:
+    # A case of rules 5 sends the decision itself (R-CU-1): it is among the notices already.
+    told = any(what == DECISION_TOLD for _, what in happened)
+    if decided is not None and not told:
         happened.append((decided, "处理结果已告知您"))
     if facts.closed_at is not None and stage in ("closed", "withdrawn"):
         happened.append((facts.closed_at, "投诉已撤回" if stage == "withdrawn" else "投诉处理完毕"))

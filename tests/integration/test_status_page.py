@@ -441,7 +441,10 @@ async def test_r_cu_2_a_decided_case_keeps_its_link_through_the_review_window(
     view = (await world.http.get(path_of(link) + ".json")).json()
     assert (view["stage"], view["stage_words"]) == ("closed", "已结束")
     assert view["decision_told_on"] is not None and view["review_until"] is not None
-    assert [e["what"] for e in view["events"]][-2:] == ["处理结果已告知您", "投诉处理完毕"]
+    # R-CU-1: the decision notice itself (rules 5), then the case closed; told once.
+    whats = [e["what"] for e in view["events"]]
+    assert whats[-2:] == ["投诉处理结果", "投诉处理完毕"], whats
+    assert "处理结果已告知您" not in whats, whats
 
 
 async def test_r_cu_2_each_client_is_rate_limited_with_retry_after(
