@@ -400,7 +400,7 @@ async def escalation_duties(h: Harness, release: str) -> None:
         approved=True,
         collective=True,
         participants=["wang.qiang", "zhao.min"],
-    )  # fmt: skip  (refused: R-ST-8)
+    )  # refused: R-ST-8
     await h.act(
         handle,
         "decide_resolution",
