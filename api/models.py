@@ -122,6 +122,12 @@ class ComplaintIn(Input):  # domain Input: unknown fields and NUL characters ref
         description="R-CU-6: the staff members the complaint is about; the case is never "
         "assigned, reassigned or transferred to them (the owner and supervisor may not be one)",
     )
+    department_head: Name | None = Field(
+        None,
+        description="R-ST-8: the head of the department concerned, who takes part in a major "
+        "or crisis case's collective decision (required before one is approved; "
+        "name_department_head names or changes them later)",
+    )
 
     @field_validator("staff_complained_about")
     @classmethod
@@ -296,6 +302,7 @@ class ComplaintView(BaseModel):
     help_flags: list[HelpFlag] = []  # R-CR-5
     resolution: ResolutionView | None = None  # R-CR-2: for those who may see it
     crisis_records: list[CrisisRecordView] = []  # R-CR-1, R-CR-6, R-CR-7 (while the case runs)
+    department_head: str | None = None  # R-ST-8 (rules 5; while the case runs)
 
 
 class NoticeView(BaseModel):
@@ -368,6 +375,7 @@ def from_state(
         help_flags=s.help_flags,
         resolution=_resolution(s, identity),
         crisis_records=[crisis_record_view(r) for r in s.crisis_records],
+        department_head=s.department_head,
     )
 
 

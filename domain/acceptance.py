@@ -40,6 +40,8 @@ def accept(case: Complaint, now: datetime) -> None:
         crisis.declare(case, reasons, intake.owner, now)
     if versions.has(case.rules, Behaviour.CRISIS_IN_FULL) and intake.help_flags:
         s.help_flags = sorted(set(intake.help_flags))  # R-CR-5
+    if versions.has(case.rules, Behaviour.DEPARTMENT_HEAD_DECIDES):
+        s.department_head = intake.department_head  # R-ST-8
     case.enter(Stage.CONTACT, intake.owner, now, start=received)
     # R-IN-4: the customer is told the complaint was accepted and by when.
     regulatory = s.clock("regulatory")

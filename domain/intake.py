@@ -106,6 +106,10 @@ class ComplaintIntake(Input):
     # R-CU-6: the staff members the complaint is about, who may never handle it (rules 5
     # refuses assigning, reassigning or transferring it to them); optional: older intakes load.
     staff_complained_about: Annotated[list[Name], Field(max_length=10)] = []
+    # R-ST-8 (rules 5): the head of the department concerned, who takes part in a major or
+    # crisis case's collective decision; optional (a general case needs none, and a case
+    # regraded later names one with `name_department_head`); older intakes load.
+    department_head: Name | None = None
 
 
 def recusal(staff: list[str], person: str | None, as_what: str) -> str | None:

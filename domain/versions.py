@@ -73,8 +73,9 @@ class Behaviour(StrEnum):
     LATER_OUTSIDE_BODY_REGRADES = "later_outside_body_regrades"
     # R-ST-9: the first receiver is told when any stage of a case they received is overdue.
     FIRST_RECEIVER_CHASES = "first_receiver_chases"
-    # R-ST-8: a major or crisis case's approving collective decision includes its department
-    # head among the participants, once the case named them (name_department_head).
+    # R-ST-8: a major or crisis case names its department head (the intake's
+    # `department_head`, or name_department_head), and its approving collective decision has
+    # them among the participants: without one named, the approval is refused with the reason.
     DEPARTMENT_HEAD_DECIDES = "department_head_decides"
     # The search attribute ComplaintBranchCode (the branch name without spaces) is set, so a
     # Web UI filter chip can hold the branch (the chip cuts a value at its first space).

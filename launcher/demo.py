@@ -61,6 +61,7 @@ def samples(now: datetime) -> list[ComplaintIntake]:
             "external_id": "NFRA-BJ-2026-0457",
             "branch": "Beijing Haidian",
             "department": "Individual Life",
+            "department_head": "liu.min",  # R-ST-8: takes part in the collective decision
             "owner": "zhao.min",
             "supervisor": "sun.hao",
             "customer": {
@@ -79,6 +80,7 @@ def samples(now: datetime) -> list[ComplaintIntake]:
             "channel": "visit",
             "branch": "Guangzhou Tianhe",
             "department": "Bancassurance",
+            "department_head": "guo.qiang",  # R-ST-8: a crisis from intake
             "owner": "chen.jing",
             "supervisor": "huang.lei",
             "customer": {"name": "陈志强", "phone": "13502468135"},

@@ -142,6 +142,7 @@ FIELDS = {
     "channel": "渠道 Channel",
     "external_id": "外部编号 External id",
     "new_facts": "新事实 New facts",
+    "head": "部门负责人 Department head",
 }
 
 

@@ -34,7 +34,7 @@ class NameDepartmentHead(Action):
 
 def _refusal(case: Complaint, action: DecideResolution, now: datetime) -> str | None:
     """R-ST-2: a major complaint's (or a crisis's) resolution is decided collectively; rules 2:
-    by two participants at least, named."""
+    by two participants at least, named; rules 5 (R-ST-8): its department head among them."""
     s, rules = case.state, case.rules
     if action.approved and (s.grade is not Grade.GENERAL or s.crisis) and not action.collective:
         if not versions.has(rules, Behaviour.COLLECTIVE_NAMES_PARTICIPANTS):
@@ -57,15 +57,28 @@ def _refusal(case: Complaint, action: DecideResolution, now: datetime) -> str | 
                 "R-ST-2: a collective decision names who took part: at least two "
                 f"participants (given: {', '.join(named) or 'none'})"
             )
-    head = s.department_head
     if (
         versions.has(rules, Behaviour.DEPARTMENT_HEAD_DECIDES)
         and action.approved
         and action.collective
         and (s.grade is not Grade.GENERAL or s.crisis)
-        and head is not None
-        and head not in action.participants
     ):
+        what = "a crisis" if s.crisis else f"graded {s.grade.value}"
+        return _department_head_refusal(s.department_head, action.participants, what)
+    return None
+
+
+def _department_head_refusal(head: str | None, participants: list[str], what: str) -> str | None:
+    """R-ST-8 (rules 5): a major or crisis case names its department head (at intake, or
+    `name_department_head`: a case regraded later names one then), who is among the
+    participants of its collective decision and may not delegate it."""
+    if head is None:
+        return (
+            f"R-ST-8: this case is {what} and names no department head, who takes part in its "
+            "collective decision: name them (name_department_head), then approve with them "
+            "among the participants"
+        )
+    if head not in participants:
         return (
             f"R-ST-8: the department head {head} takes part in a major or crisis case's "
             "collective decision and may not delegate it: name them among the participants"

@@ -279,7 +279,8 @@ async def test_ops_filter_open_decrypted_summary_and_signal(stack: Stack) -> Non
                     "action": "decide_resolution",
                     "approved": True,
                     "collective": True,
-                    "participants": ["wang.qiang", "zhao.min"],
+                    # R-ST-8: the demo case's department head takes part
+                    "participants": ["wang.qiang", "zhao.min", "liu.min"],
                 }
             )
             for who, role in (("li.na", "handler"), ("wang.qiang", "supervisor")):

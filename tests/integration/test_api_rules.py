@@ -173,8 +173,48 @@ async def test_r_st_1_a_difficulty_goes_through_the_outbox_to_the_supervisor(
     assert [n["kind"] for n in notices].count("difficulty_report") == 1
 
 
+MAJOR_APPROVAL = {"approved": True, "collective": True, "participants": ["wang.qiang", "zhao.min"]}
+
+
+async def _at_approval(api: Api, **intake: object) -> str:
+    cid = await _file(api, **intake)
+    for action, body in (
+        ("record_contact", {}),
+        ("submit_investigation", {"findings": "f", "proposed_resolution": "r"}),
+    ):
+        assert (await api.act(cid, action, **body)).status_code == 200
+    return cid
+
+
+async def test_r_st_8_a_major_case_is_approved_only_with_its_department_head(api: Api) -> None:
+    """R-ST-8: a major case names its department head, who is among the participants of its
+    collective decision: without one named, the approval is refused with the reason."""
+    cid = await _at_approval(api, channel="regulator_provincial")  # major on arrival
+    refused = await api.act(cid, "decide_resolution", "supervisor", **MAJOR_APPROVAL)
+    assert refused.status_code == 409, refused.text
+    reason = refused.json()["detail"]
+    assert "R-ST-8" in reason and "name_department_head" in reason, reason
+    named = await api.act(cid, "name_department_head", "supervisor", head="sun.hao")
+    assert named.status_code == 200 and named.json()["department_head"] == "sun.hao", named.text
+    left_out = await api.act(cid, "decide_resolution", "supervisor", **MAJOR_APPROVAL)
+    assert left_out.status_code == 409 and "sun.hao" in left_out.json()["detail"], left_out.text
+    with_head = MAJOR_APPROVAL | {"participants": ["wang.qiang", "sun.hao"]}
+    approved = await api.act(cid, "decide_resolution", "supervisor", **with_head)
+    assert approved.status_code == 200 and approved.json()["stage"] == "close", approved.text
+
+
+async def test_r_st_8_the_intake_names_the_department_head(api: Api) -> None:
+    cid = await _at_approval(api, grade="major", department_head="zhao.min")
+    view = (await api.get(f"/v1/complaints/{cid}")).json()
+    assert view["department_head"] == "zhao.min"
+    approved = await api.act(cid, "decide_resolution", "supervisor", **MAJOR_APPROVAL)
+    assert approved.status_code == 200, approved.text
+    bad = await api.post("/v1/complaints", complaint(department_head="x" * 500))
+    assert bad.status_code == 422 and "department_head" in bad.text, bad.text
+
+
 async def test_r_st_2_a_collective_approval_names_who_took_part(api: Api) -> None:
-    cid = await _file(api, grade="major")
+    cid = await _file(api, grade="major", department_head="zhao.min")  # R-ST-8
     for action, body in (
         ("record_contact", {}),
         ("submit_investigation", {"findings": "f", "proposed_resolution": "r"}),

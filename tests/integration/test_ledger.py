@@ -77,7 +77,7 @@ async def test_r_st_7_ledger_timeline_equals_the_workflows_after_a_full_life(
     harness: Harness,
 ) -> None:
     h = harness
-    handle = await h.start(grade="major")
+    handle = await h.start(grade="major", department_head="zhao.min")  # R-ST-8
     state = await h.state(handle)
     contact = state.clock("stage:contact")
     assert contact is not None

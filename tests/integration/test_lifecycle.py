@@ -73,7 +73,7 @@ async def test_r_st_1_general_complaint_whole_life(harness: Harness) -> None:
 
 async def test_r_st_2_major_complaint_needs_collective_approval(harness: Harness) -> None:
     h = harness
-    handle = await h.start(grade="major")
+    handle = await h.start(grade="major", department_head="zhao.min")  # R-ST-8
     state = await h.state(handle)
     cal = h.policy.snapshot.calendar
     contact = state.clock("stage:contact")

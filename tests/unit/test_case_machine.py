@@ -134,6 +134,8 @@ def intakes(draw: st.DrawFn) -> tuple[datetime, ComplaintIntake]:
             "amount_involved": draw(st.none() | st.just({"amount": "12000.50"})),
             # R-CU-6 (rules 5): the complaint is about a colleague, never made its handler
             "staff_complained_about": draw(st.sampled_from([[], ["zhao.min"]])),
+            # R-ST-8 (rules 5): the department head named at intake, or not (named later)
+            "department_head": draw(st.sampled_from([None, "sun.hao"])),
         }
     )
     return now, intake
@@ -327,7 +329,7 @@ def closing_steps(
                 **supervisor,
                 "approved": True,
                 "collective": True,
-                # R-ST-8 (rules 5): with the department head, once named
+                # R-ST-8 (rules 5): with the department head (a major case names one first)
                 "participants": ["wang.qiang", "zhao.min", *filter(None, [s.department_head])],
             },
         ),
@@ -336,8 +338,20 @@ def closing_steps(
     }
     if s.stage not in step:
         return None
+    if s.stage is Stage.APPROVE and _needs_department_head(case):
+        step[Stage.APPROVE] = ("name_department_head", {**supervisor, "head": "sun.hao"})
     name, fields = step[s.stage]
     return name, ACTION_MODELS[name].model_validate(fields)
+
+
+def _needs_department_head(case: Complaint) -> bool:
+    """R-ST-8 (rules 5): a major or crisis case names its department head before approval."""
+    s = case.state
+    return (
+        versions.has(case.rules, Behaviour.DEPARTMENT_HEAD_DECIDES)
+        and (s.crisis or s.grade is not Grade.GENERAL)
+        and s.department_head is None
+    )
 
 
 class CaseMachine(RuleBasedStateMachine):
@@ -356,13 +370,17 @@ class CaseMachine(RuleBasedStateMachine):
         self.told: list[Notification] = []
         self.sealed: list[VerifiedIdentity] = []
         self.breached: dict[tuple[str, datetime], datetime] = {}  # each clock's first breach
+        # R-ST-8: (department head, participants) of each approval of a major or crisis case
+        self.major_approvals: list[tuple[str | None, list[str]]] = []
         self._settle()
         for _ in range(ahead):
             step = closing_steps(self.case)
             if step is None:
                 break
             self.advance(timedelta(hours=3))
-            sealed_act(self.case, *step, self.now)
+            before = self.case.snapshot()
+            if sealed_act(self.case, *step, self.now):
+                self._check_department_head(*step, before)
             self._settle()
 
     @rule(
@@ -429,22 +447,24 @@ class CaseMachine(RuleBasedStateMachine):
         self._settle()
 
     @rule(
-        head=st.sampled_from(["sun.hao", "zhao.min"]),
+        head=st.sampled_from([None, "sun.hao", "zhao.min"]),
         participants=st.lists(
             st.sampled_from(["wang.qiang", "zhao.min", "sun.hao"]), min_size=2, max_size=4
         ),
     )
-    def department_head(self, head: str, participants: list[str]) -> None:
-        """R-ST-8 (rules 5): a verified supervisor names the department head, and a
-        collective approval is tried with participants that may leave them out."""
+    def department_head(self, head: str | None, participants: list[str]) -> None:
+        """R-ST-8 (rules 5): a verified supervisor names the department head (or names none),
+        and a collective approval is tried with participants that may leave them out."""
         supervisor = {"actor": "wang.qiang", "role": "supervisor"}
-        for name, fields in (
-            ("name_department_head", {"head": head}),
+        steps: list[tuple[str, dict[str, Any]]] = [
             (
                 "decide_resolution",
                 {"approved": True, "collective": True, "participants": participants},
-            ),
-        ):
+            )
+        ]
+        if head is not None:
+            steps.insert(0, ("name_department_head", {"head": head}))
+        for name, fields in steps:
             action = ACTION_MODELS[name].model_validate(fields | supervisor)
             before = self.case.snapshot()
             try:
@@ -798,14 +818,20 @@ class CaseMachine(RuleBasedStateMachine):
                 assert clock.key == "regulatory"
 
     def _check_department_head(self, name: str, action: Action, before: Any) -> None:
-        """R-ST-8 (rules 5): an approved collective decision of a major or crisis case has its
-        department head among the participants, once the case named one."""
-        if name != "decide_resolution":
+        """R-ST-8 (rules 5): an approved decision of a major or crisis case has its department
+        head among the participants (not only once one was named: one must be)."""
+        if name != "decide_resolution" or not action.model_dump()["approved"]:
             return
-        s, fields = before.state, action.model_dump()
-        if fields["approved"] and fields["collective"] and s.department_head is not None:
-            if s.crisis or s.grade is not Grade.GENERAL:
-                assert s.department_head in fields["participants"], fields
+        s = before.state
+        if versions.has(self.case.rules, Behaviour.DEPARTMENT_HEAD_DECIDES) and (
+            s.crisis or s.grade is not Grade.GENERAL
+        ):
+            self.major_approvals.append((s.department_head, action.model_dump()["participants"]))
+
+    @invariant()
+    def r_st_8_an_approved_major_or_crisis_decision_has_its_department_head(self) -> None:
+        for head, participants in self.major_approvals:
+            assert head is not None and head in participants, (head, participants)
 
     def _only_the_timeline_changed(self, before: Any) -> None:
         """A refused action changes nothing but the timeline (and uses up its sealed payload's

@@ -335,7 +335,7 @@ def test_r_st_2_a_collective_approval_needs_two_participants(participants: list[
 
 
 def test_r_st_2_the_timeline_names_who_took_part() -> None:
-    case, now = awaiting_approval(grade="major")
+    case, now = awaiting_approval(grade="major", department_head="sun.hao")
     reason = refused(case, "decide_resolution", now, **SUPERVISOR, approved=True)
     assert "collective=true and the participants" in reason, reason
     act(

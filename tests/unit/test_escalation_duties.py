@@ -242,3 +242,46 @@ def test_r_st_8_only_a_leader_names_the_head_and_rules_4_knows_no_such_action() 
     assert "supervisor" in refused(case, "name_department_head", T0, head="sun.hao")
     old = _at_approval(rules=4, grade="major")
     assert "rules 5" in refused(old, "name_department_head", T0, head="sun.hao", **SUPERVISOR)
+
+
+MAJOR_APPROVAL: dict[str, Any] = {
+    "approved": True,
+    "collective": True,
+    "participants": ["wang.qiang", "zhao.min"],
+    **SUPERVISOR,
+}
+
+
+def test_r_st_8_a_major_case_with_no_department_head_is_not_approved() -> None:
+    """Not only once named: a major case's approval waits for its department head."""
+    case = _at_approval(grade="major")
+    reason = refused(case, "decide_resolution", T0, **MAJOR_APPROVAL)
+    assert "R-ST-8" in reason and "names no department head" in reason, reason
+    assert "name_department_head" in reason and case.state.stage is Stage.APPROVE
+
+
+def test_r_st_8_the_intake_names_the_department_head() -> None:
+    case = _at_approval(grade="major", department_head="zhao.min")
+    assert case.state.department_head == "zhao.min"
+    act(case, "decide_resolution", T0, **MAJOR_APPROVAL)
+    assert case.state.stage is Stage.CLOSE
+
+
+def test_r_st_8_a_case_regraded_major_later_is_told_to_name_one() -> None:
+    """R-GR-4 with R-ST-8: a general case the media came into is major at once; its
+    approval asks for the department head the general case never needed."""
+    case = _at_approval()
+    act(case, "record_repeat", T0, channel="media")
+    assert case.state.grade is Grade.MAJOR
+    reason = refused(case, "decide_resolution", T0, **MAJOR_APPROVAL)
+    assert "graded major and names no department head" in reason, reason
+    act(case, "name_department_head", T0, head="zhao.min", **SUPERVISOR)
+    act(case, "decide_resolution", T0, **MAJOR_APPROVAL)
+    assert case.state.stage is Stage.CLOSE
+
+
+def test_r_st_8_rules_4_approves_a_major_case_without_a_department_head() -> None:
+    case = _at_approval(rules=4, grade="major", department_head="sun.hao")
+    assert case.state.department_head is None  # the intake's field is rules 5's
+    act(case, "decide_resolution", T0, **MAJOR_APPROVAL)
+    assert case.state.stage is Stage.CLOSE
