@@ -67,8 +67,9 @@ class Behaviour(StrEnum):
     # R-CR-9: crisis reports and notices go to the designated contacts of the report chain in
     # the case's policy (domain/contacts.py), not to a recipient written in code.
     REPORTS_CLIMB_THE_CHAIN = "reports_climb_the_chain"
-    # R-GR-4: the regulator or the media coming in on an open case (a repeat or a transfer
-    # through their channel) makes it at least major at once and puts a crisis to the
+    # R-GR-4: the regulator, a government body or the media coming in on an open case (a
+    # repeat or a transfer through their channel, or a contact recorded with
+    # record_outside_contact) makes it at least major at once and puts a crisis to the
     # supervisor, who declares it or records why not within a working hour.
     LATER_OUTSIDE_BODY_REGRADES = "later_outside_body_regrades"
     # R-ST-9: the first receiver is told when any stage of a case they received is overdue.

@@ -77,6 +77,8 @@ VALUES = {
     "superior": "上级机构 Superior office",
     "headquarters": "总公司 Headquarters",
     "regulator": "监管机构 Regulator",
+    "government": "政府部门 Government body",  # R-GR-4
+    "media": "新闻媒体 News media",
     "early_signs": "群体事件苗头 Early signs",
     "appraisal": "鉴定 Appraisal",
     "testing": "检测 Testing",
@@ -143,6 +145,7 @@ FIELDS = {
     "external_id": "外部编号 External id",
     "new_facts": "新事实 New facts",
     "head": "部门负责人 Department head",
+    "body": "外部机构 Outside body",
 }
 
 

@@ -98,6 +98,7 @@ def odd_fields(name: str, rng: random.Random, today: date) -> dict[str, Any]:
         # Rules 5: R-GR-4's decision, R-ST-8's department head
         "decline_crisis": {"reason": "asked once"},
         "name_department_head": {"head": rng.choice(["wang.qiang", "sun.hao"])},
+        "record_outside_contact": {"body": rng.choice(["government", "media"]), "note": "asked"},
     }
     return fields.get(name, {})
 

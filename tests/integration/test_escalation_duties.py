@@ -1,5 +1,6 @@
 """Escalation duties of rules 5 on the time-skipping server with a real worker: R-GR-4 (the
-regulator or the media coming in later) and R-ST-9 (the first receiver chases)."""
+regulator, a government body or the media coming in later), R-ST-8 (the department head in the
+decision) and R-ST-9 (the first receiver chases)."""
 
 from __future__ import annotations
 
@@ -66,6 +67,36 @@ async def test_r_gr_4_a_regulator_transfer_declared_a_crisis_meets_the_clock(
     state = await h.act(handle, "escalate_crisis", **SUPERVISOR, reasons=["regulator involved"])
     assert state.crisis and state.clock(outside_bodies.DECISION) is None
     assert outside_bodies.DECISION not in [b.clock for b in state.breaches]
+
+
+async def test_r_gr_4_a_recorded_government_contact_regrades_and_puts_a_crisis(
+    harness: Harness,
+) -> None:
+    """A contact of a government body recorded on an open case, not a repeat or a transfer:
+    major at once, the crisis put to the supervisor (who is asked for the department head the
+    major case now needs, R-ST-8), and the approval waits for that head."""
+    h = harness
+    handle = await h.start(channel="online")
+    await h.act(handle, "record_contact")
+    await h.act(handle, "submit_investigation", findings="f", proposed_resolution="r")
+    state = await h.act(
+        handle,
+        "record_outside_contact",
+        body="government",
+        note="The district government's letters office forwarded the customer's letter.",
+    )
+    assert state.grade is Grade.MAJOR and state.clock(outside_bodies.DECISION) is not None
+    told = await sent(h, lambda n: n.clock == outside_bodies.DECISION, "the crisis put")
+    assert told[0].recipient == "wang.qiang" and "government came in" in told[0].body
+    assert "name_department_head" in told[0].body
+    approval = {"approved": True, "collective": True, "participants": ["wang.qiang", "zhao.min"]}
+    refused = await h.refusal(handle, "decide_resolution", **SUPERVISOR, **approval)
+    assert "R-ST-8" in refused and "names no department head" in refused, refused
+    state = await h.act(handle, "decline_crisis", **SUPERVISOR, reason="A forwarded letter.")
+    assert state.clock(outside_bodies.DECISION) is None and state.grade is Grade.MAJOR
+    await h.act(handle, "name_department_head", **SUPERVISOR, head="zhao.min")
+    state = await h.act(handle, "decide_resolution", **SUPERVISOR, **approval)
+    assert state.stage.value == "close"
 
 
 async def test_r_st_9_first_receiver_is_told_of_an_overdue_stage_after_reassignment(

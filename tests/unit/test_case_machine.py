@@ -164,6 +164,12 @@ def payload(name: str, case: Complaint, now: datetime, data: st.DataObject) -> d
         "close_case": st.just({"result": "paid"}),
         # Rules 5: R-GR-4's decision, R-ST-8's department head.
         "decline_crisis": st.just({"reason": "asked once, no story ran"}),
+        "record_outside_contact": st.fixed_dictionaries(
+            {
+                "body": st.sampled_from(["regulator", "government", "media"]),
+                "note": st.just("a reporter asked about the claim"),
+            }
+        ),
         "name_department_head": st.fixed_dictionaries(
             {"head": st.sampled_from(["sun.hao", "zhao.min"])}
         ),
@@ -474,6 +480,19 @@ class CaseMachine(RuleBasedStateMachine):
                 self._only_the_timeline_changed(before)
             self._settle()
 
+    @rule(body=st.sampled_from(["regulator", "government", "media"]))
+    def outside_contact(self, body: str) -> None:
+        """R-GR-4 (rules 5): a verified handler records the regulator, a government body or
+        the media coming in, at any stage (drawn on its own, so general cases meet it)."""
+        fields = {"body": body, "note": "a reporter asked about the claim"} | ACTOR_FIELDS
+        action = ACTION_MODELS["record_outside_contact"].model_validate(fields)
+        before = self.case.snapshot()
+        try:
+            sealed_act(self.case, "record_outside_contact", action, self.now)
+        except Refused:
+            self._only_the_timeline_changed(before)
+        self._settle()
+
     def _sender(self, how: str, name: str, action: Action) -> VerifiedIdentity | None:
         """Who the system verified sent the action: the sender it names, mostly; or nobody
         (typed by hand), another person, another case, another action (rules 5), a payload
@@ -657,13 +676,18 @@ class CaseMachine(RuleBasedStateMachine):
 
     @invariant()
     def r_gr_4_a_case_the_regulator_or_media_came_into_is_never_general(self) -> None:
-        s = self.case.state  # rules 5: a repeat or a transfer through their channel
+        """Rules 5: a repeat or a transfer through their channel, or a recorded contact of
+        the regulator, a government body or the media."""
+        s = self.case.state
         via = {f"'via': '{c.value}'" for c in grading.REGULATOR_OR_MEDIA}
         transferred = any(
             e.kind == "action" and e.action == "transfer" and any(v in e.detail for v in via)
             for e in s.timeline
         )
-        if set(s.repeat_channels) & grading.REGULATOR_OR_MEDIA or transferred:
+        contacted = any(
+            e.kind == "action" and e.action == "record_outside_contact" for e in s.timeline
+        )
+        if set(s.repeat_channels) & grading.REGULATOR_OR_MEDIA or transferred or contacted:
             assert s.grade is not Grade.GENERAL
             # the crisis was put to the supervisor, or is one already
             assert s.crisis or any(

@@ -151,6 +151,41 @@ def test_r_gr_4_rules_4_cases_keep_their_grade_and_refuse_decline_crisis() -> No
     assert "rules 5" in refused(case, "decline_crisis", T0, reason="r", **SUPERVISOR)
 
 
+@pytest.mark.parametrize("body", ["regulator", "government", "media"])
+def test_r_gr_4_a_recorded_contact_of_an_outside_body_regrades_and_puts_a_crisis(
+    body: str,
+) -> None:
+    """Not only a repeat or a transfer through their channel: a contact recorded on the case."""
+    case = accept()
+    case.take_notices()
+    now = T0 + timedelta(minutes=10)
+    act(case, "record_outside_contact", now, body=body, note="Asked about the unpaid claim.")
+    assert case.state.grade is Grade.MAJOR
+    stage = case.clocks.stage()
+    assert stage is not None and "(major)" in stage.label
+    decision = case.state.clock(outside_bodies.DECISION)
+    assert decision is not None and decision.due_at == now + timedelta(hours=1)
+    entries = [e.detail for e in case.state.timeline[-4:]]
+    assert any("unpaid claim" in d for d in entries)  # the contact itself, with its note
+    assert any(f"the {body} came in (a recorded contact)" in d for d in entries), entries
+    [told] = [n for n in case.take_notices() if n.recipient == "wang.qiang"]
+    assert "decline_crisis" in told.body and "name_department_head" in told.body, told.body
+
+
+def test_r_gr_4_a_recorded_contact_says_who_and_what_and_fits_an_open_case_only() -> None:
+    with pytest.raises(ValueError, match="note"):
+        ACTION_MODELS["record_outside_contact"].model_validate({"actor": "li.na", "body": "media"})
+    case = accept(rules=4)
+    assert "rules 5" in refused(case, "record_outside_contact", T0, body="media", note="n")
+
+
+def test_r_gr_4_a_crisis_already_declared_keeps_its_course_on_a_recorded_contact() -> None:
+    case = accept(department_head="sun.hao")
+    act(case, "escalate_crisis", T0, reasons=["customers at the outlet"])
+    act(case, "record_outside_contact", T0, body="government", note="The district office called.")
+    assert case.state.clock(outside_bodies.DECISION) is None and case.state.crisis
+
+
 # ---------------------------------------------------------------------------------------------
 # R-ST-9
 
