@@ -37,6 +37,7 @@ Recipient = Literal[
     "first_receiver",
     "hr",
     "finance",  # R-AC-5: the branch's HR and finance departments
+    "department",  # R-ST-1: the department concerned that a hard case's report names
 ]
 
 

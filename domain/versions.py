@@ -90,6 +90,11 @@ class Behaviour(StrEnum):
     # R-CU-5: a case closed with a staff member's fault on record and no apology recorded
     # flags it to the supervisor.
     APOLOGY_OWED = "apology_owed"
+    # R-ST-1 (amended): a hard case's written report of its difficult points goes to head
+    # office (the designated contacts of the case's report chain) and to the department
+    # concerned the submission names (`report_to`), besides the supervisor; with neither, the
+    # submission is refused with the reason.
+    DIFFICULTY_REPORTED_UP = "difficulty_reported_up"
 
 
 # The version each behaviour came with.
@@ -129,6 +134,7 @@ INTRODUCED: dict[Behaviour, int] = {
     Behaviour.DECISION_TOLD: 5,
     Behaviour.RECUSAL: 5,
     Behaviour.APOLOGY_OWED: 5,
+    Behaviour.DIFFICULTY_REPORTED_UP: 5,
 }
 
 

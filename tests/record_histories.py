@@ -103,6 +103,7 @@ async def general_full_life(h: Harness, release: str) -> None:
         findings="f",
         proposed_resolution="r",
         difficulty="loss_assessment",
+        report_to="claims.tech",  # R-ST-1 (rules 5): no directory here, the department named
     )
     await h.act(handle, "decide_resolution", **SUPERVISOR, approved=False)
     await h.signal(handle, "submit_investigation", findings="f2", proposed_resolution="r2")

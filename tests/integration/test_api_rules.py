@@ -1,10 +1,12 @@
 """Rules found wanting in review, through the real HTTP API, a real worker on the
 time-skipping server and a real PostgreSQL: who may grant the further 30 days (R-SLA-7), the
-special grade's deadlines at intake (R-GR-1), the written report of a hard case (R-ST-1), and
-who took part in a collective decision (R-ST-2)."""
+special grade's deadlines at intake (R-GR-1), the written report of a hard case to head office
+and the department concerned (R-ST-1), who took part in a collective decision (R-ST-2) and the
+department head among them (R-ST-8)."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -15,6 +17,7 @@ import pytest
 from api.app import create_app
 from api.auth import create_key
 from domain.vocabulary import Role
+from launcher.dev import CONTACTS, seed_contacts
 from ledger import policy as policies
 from tests.harness import Harness
 from tests.integration.test_api import Api, complaint
@@ -141,36 +144,53 @@ async def test_r_gr_1_a_workflow_started_without_deadlines_runs_as_major_until_d
     assert contact is not None and contact.label == "contact: 3 working hours (special)"
 
 
-async def test_r_st_1_a_difficulty_goes_through_the_outbox_to_the_supervisor(
+async def test_r_st_1_the_written_report_reaches_head_office_and_the_department_concerned(
     api: Api, harness: Harness
 ) -> None:
-    cid = await _file(api)
+    """R-ST-1 (amended): the difficult points go in writing to head office (the contacts
+    directory's people of the case's report chain, R-CR-9) and the department named, not only to
+    the supervisor; through the outbox, each on the case's timeline."""
+    bare = await _file(api)  # begun before any directory: no head office in its chain
+    assert (await api.act(bare, "record_contact")).status_code == 200
+    hard = {
+        "findings": "Is hail damage to the sunroof covered?",
+        "proposed_resolution": "Pay under the glass clause.",
+        "difficulty": "coverage",
+    }
+    refused = await api.act(bare, "submit_investigation", **hard)
+    assert refused.status_code == 409 and "report_to" in refused.json()["detail"], refused.text
+
+    assert await seed_contacts(harness.pool, CONTACTS) > 0
+    head_office = [
+        c["user"]
+        for u in json.loads(CONTACTS.read_text())["units"]
+        if u["level"] == "head_office"
+        for c in u["contacts"]
+    ]
+    cid = await _file(api)  # Shanghai Pudong, under Shanghai, under the head office
     assert (await api.act(cid, "record_contact")).status_code == 200
-    submitted = await api.act(
-        cid,
-        "submit_investigation",
-        findings="Is hail damage to the sunroof covered?",
-        proposed_resolution="Pay under the glass clause.",
-        difficulty="coverage",
-    )
+    submitted = await api.act(cid, "submit_investigation", **hard, report_to="claims.tech")
     assert submitted.status_code == 200, submitted.text
 
-    [report] = await harness.notifier.wait_for("difficulty_report")
-    assert report.complaint_id == cid and report.recipient == "wang.qiang"
-    assert "hail damage to the sunroof" in report.body
+    expected = [
+        ("supervisor", "wang.qiang"),
+        *(("headquarters", u) for u in head_office),
+        ("department", "claims.tech"),
+    ]
+    reports = await harness.notifier.wait_for("difficulty_report", len(expected))
+    mine = [r for r in reports if r.complaint_id == cid]
+    assert sorted((r.recipient_role, r.recipient) for r in mine) == sorted(expected)
+    assert all("hail damage to the sunroof" in r.body for r in mine)
     rows = await harness.pool.fetch(
-        "SELECT kind, channel, recipient_role, recipient FROM notifications"
+        "SELECT recipient_role, recipient FROM notifications"
         " WHERE complaint_id = $1 AND kind = 'difficulty_report'",
         cid,
     )
-    assert [tuple(r) for r in rows] == [("difficulty_report", "email", "supervisor", "wang.qiang")]
+    assert sorted(tuple(r) for r in rows) == sorted(expected)
     timeline = (await api.get(f"/v1/complaints/{cid}/timeline")).json()
-    assert any(
-        e["kind"] == "notice" and e["detail"].startswith("difficulty_report to supervisor")
-        for e in timeline
-    )
-    notices = (await api.get(f"/v1/complaints/{cid}/notices", "supervisor")).json()
-    assert [n["kind"] for n in notices].count("difficulty_report") == 1
+    told = [e["detail"] for e in timeline if e["kind"] == "notice"]
+    for role, _ in expected:
+        assert any(d.startswith(f"difficulty_report to {role}") for d in told), told
 
 
 MAJOR_APPROVAL = {"approved": True, "collective": True, "participants": ["wang.qiang", "zhao.min"]}

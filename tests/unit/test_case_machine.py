@@ -152,7 +152,10 @@ def payload(name: str, case: Complaint, now: datetime, data: st.DataObject) -> d
         "record_contact": st.fixed_dictionaries({"method": st.sampled_from(["phone", "visit"])}),
         "submit_investigation": st.fixed_dictionaries(
             {"findings": st.just("f"), "proposed_resolution": st.just("pay 500 yuan")},
-            optional={"difficulty": st.sampled_from(["coverage", "loss_assessment"])},
+            optional={
+                "difficulty": st.sampled_from(["coverage", "loss_assessment"]),
+                "report_to": st.just("claims.tech"),  # R-ST-1 (rules 5): the department
+            },
         ),
         "decide_resolution": st.fixed_dictionaries(
             {"approved": st.booleans()},

@@ -266,8 +266,13 @@ def investigated(rules: int, **submitted: Any) -> Complaint:
     return case
 
 
+# Rules 2-4: to the supervisor alone (rules 5, to head office and the department concerned as
+# well: tests/unit/test_causes_and_contacts.py).
+SUPERVISOR_ONLY = 4
+
+
 def test_r_st_1_a_difficulty_is_reported_in_writing_to_the_supervisor() -> None:
-    case = investigated(RULES, difficulty="loss_assessment")
+    case = investigated(SUPERVISOR_ONLY, difficulty="loss_assessment")
     [report] = case.take_notices()
     assert report.kind is NoticeKind.DIFFICULTY_REPORT
     assert (report.recipient_role, report.recipient, report.channels) == (
@@ -289,7 +294,7 @@ def test_r_st_1_no_difficulty_no_report_and_rules_1_unchanged() -> None:
 
 
 def test_r_st_1_without_a_supervisor_the_timeline_says_the_report_has_nobody_to_go_to() -> None:
-    case = accept(MONDAY, supervisor=None)
+    case = accept(MONDAY, SUPERVISOR_ONLY, supervisor=None)
     now = MONDAY + timedelta(hours=1)
     act(case, "record_contact", now, **HANDLER)
     case.take_notices()

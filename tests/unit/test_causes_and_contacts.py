@@ -192,3 +192,65 @@ def test_r_cr_9_a_case_of_rules_4_keeps_its_old_recipient() -> None:
     act(case, "report_crisis", level="headquarters", summary="opinion", now=T0 + timedelta(1))
     [hq] = case.take_notices()
     assert hq.recipient == "hq.crisis-group"
+
+
+# ---------------------------------------------------------------------------------------------
+# R-ST-1 (amended): the written report of a hard case goes to head office or the department
+
+
+def _investigated(case: Complaint, **submitted: Any) -> list[tuple[str, str]]:
+    act(case, "record_contact", method="phone")
+    case.take_notices()
+    act(case, "submit_investigation", findings="f", proposed_resolution="pay", **submitted)
+    return [
+        (n.recipient_role, n.recipient)
+        for n in case.take_notices()
+        if n.kind.value == "difficulty_report"
+    ]
+
+
+def test_r_st_1_a_difficulty_reaches_head_office_contacts_and_the_department_named() -> None:
+    units = directory()
+    chain = tuple(contacts.chain(units, "Shanghai Pudong"))
+    head_office = [c.user for c in chain[-1].contacts]
+    case = accept(p=policy(chain))
+    sent = _investigated(case, difficulty="coverage", report_to="claims.tech@example.cn")
+    assert sent == [
+        ("supervisor", "wang.qiang"),
+        *(("headquarters", u) for u in head_office),  # from the data, no one in code
+        ("department", "claims.tech@example.cn"),
+    ]
+    assert case.state.stage is Stage.APPROVE
+    alone = _investigated(accept(p=policy(chain)), difficulty="loss_assessment")
+    assert alone == [("supervisor", "wang.qiang"), *(("headquarters", u) for u in head_office)]
+
+
+def test_r_st_1_without_a_head_office_contact_the_department_is_named() -> None:
+    case = accept()  # no directory entered
+    act(case, "record_contact", method="phone")
+    with pytest.raises(Refused) as err:
+        act(
+            case,
+            "submit_investigation",
+            findings="f",
+            proposed_resolution="p",
+            difficulty="coverage",
+        )
+    assert "R-ST-1" in err.value.reason and "report_to" in err.value.reason
+    assert case.state.stage is Stage.INVESTIGATE
+    sent = _investigated(accept(), difficulty="coverage", report_to="claims.tech")
+    assert sent == [("supervisor", "wang.qiang"), ("department", "claims.tech")]
+
+
+def test_r_st_1_report_to_goes_with_a_difficulty_and_with_rules_5() -> None:
+    case = accept()
+    act(case, "record_contact", method="phone")
+    with pytest.raises(Refused) as err:
+        act(case, "submit_investigation", findings="f", proposed_resolution="p", report_to="x.y")
+    assert "give the difficulty" in err.value.reason
+    old = accept(rules=4)
+    act(old, "record_contact", method="phone")
+    with pytest.raises(Refused) as err:
+        act(old, "submit_investigation", findings="f", proposed_resolution="p", report_to="x.y")
+    assert "rules 5" in err.value.reason
+    assert _investigated(accept(rules=4), difficulty="coverage") == [("supervisor", "wang.qiang")]
