@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import asyncpg
 from pydantic import Field
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.policy import report_chain
+from domain import contacts
 from domain.accountability import RULE_READING, ZONE, OutcomeKind, PenaltyPolicy, Proposal, propose
 from domain.fields import Input
 from ledger import accountability as ledger
@@ -47,6 +49,15 @@ class EvidenceCheck(Input):
     cycle_id: str
     complaint_id: str
     evidence: list[str]
+
+
+class ResultsRecipients(Input):
+    """R-AC-5: who receives a branch's final results, from the contacts directory (none: the
+    directory names no such department on the branch's chain)."""
+
+    branch: str
+    hr: list[str] = Field(default_factory=list)
+    finance: list[str] = Field(default_factory=list)
 
 
 class AccountabilityActivities:
@@ -94,6 +105,24 @@ class AccountabilityActivities:
         """Earlier months compiled but never published: a stalled month, reported (it stays
         decidable in its own run)."""
         return await ledger.open_periods(self._pool, period)
+
+    @activity.defn(name="accountability_results_recipients")
+    async def results_recipients(self, branches: list[str]) -> list[ResultsRecipients]:
+        """R-AC-5: each branch's HR and finance departments as the contacts directory in
+        force names them (the branch's unit, else the nearest unit above that names one)."""
+        now = datetime.now(UTC)
+        found = []
+        async with self._pool.acquire() as conn:
+            for branch in branches:
+                chain = await report_chain(conn, branch, None, now)
+                found.append(
+                    ResultsRecipients(
+                        branch=branch,
+                        hr=contacts.department(chain, "hr"),
+                        finance=contacts.department(chain, "finance"),
+                    )
+                )
+        return found
 
     @activity.defn(name="missing_appeal_evidence")
     async def missing_evidence(self, check: EvidenceCheck) -> list[str]:

@@ -5,7 +5,8 @@
   people (S1: the superior's contacts are published to the levels below); an unlimited key
   sees every unit. Each unit lists its chain upward (`chain`, its own id first).
 - `PUT /v1/contacts/{unit}` (admin): a new version of one unit (its level, name, parent, the
-  branch whose administrators keep it, 1-2 contacts), in force from `effective_from` (default:
+  branch whose administrators keep it, 1-2 contacts, optionally its HR and finance departments
+  that receive the accountability results, R-AC-5), in force from `effective_from` (default:
   now), with the `reason`; the author is the key's. A unit of a branch is changed by an
   administrator of that branch (a unit moved between branches: of both); the head office and
   units without a branch by an administrator for every branch. 422, naming the unit, when the

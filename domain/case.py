@@ -61,12 +61,14 @@ release never changes what a running case already did (its history must replay t
   never reassigned or transferred to a staff member the complaint is about (R-CU-6,
   `Behaviour.RECUSAL`); closing with staff conduct on record and no apology of theirs tells the
   supervisor (R-CU-5, `Behaviour.APOLOGY_OWED`; `record_apology` came with rules 5).
-  Escalation duties (docs/rules-and-versions.md): the regulator or the media coming in later
-  (a repeat, or a transfer `via` their channel) makes the case major at once and puts a crisis
-  to the supervisor with a working hour to declare it or say why not (`decline_crisis`; R-GR-4,
-  domain/outside_bodies.py); the first receiver hears of any overdue stage (R-ST-9); a named
-  department head takes part in a major or crisis case's collective approval
-  (`name_department_head`; R-ST-8).
+  Escalation duties (docs/rules-and-versions.md): the regulator, a government body or the media
+  coming in later (a repeat, a transfer `via` their channel, or a contact recorded with
+  `record_outside_contact`) makes the case major at once and puts a crisis to the supervisor
+  with a working hour to declare it or say why not (`decline_crisis`; R-GR-4,
+  domain/outside_bodies.py); the first receiver hears of any overdue stage (R-ST-9); a major or
+  crisis case names its department head (the intake's `department_head`, or
+  `name_department_head`), who takes part in its collective approval (R-ST-8); a hard case's
+  written report also reaches head office and the department named (R-ST-1).
 """
 
 from __future__ import annotations

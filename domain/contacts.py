@@ -12,6 +12,10 @@ by the outlet's name as a bank-outlet complaint records it (`BankOutlet.outlet`)
 but the head office names its parent, a unit of a higher level (levels may be skipped: an
 outlet directly under a city); following parents from any unit ends at the one head office.
 
+A unit may also name its HR and finance departments (`hr`, `finance`): the final results of an
+accountability cycle go to those of each branch (R-AC-5), from the branch's own unit or the
+nearest unit above it that names them.
+
 A case's report chain (`PolicySnapshot.report_chain`) is its own unit (the outlet of a
 bank-outlet complaint, else its branch) and every unit above it to the head office, as the
 directory stood when the case began (history-safe, like the rest of its policy).
@@ -30,6 +34,7 @@ from domain.fields import Input
 Level = Literal["outlet", "county", "city", "province", "head_office"]
 RANK: dict[str, int] = {"outlet": 0, "county": 1, "city": 2, "province": 3, "head_office": 4}
 HEAD_OFFICE: Level = "head_office"
+Department = Literal["hr", "finance"]  # R-AC-5: who receives a branch's final results
 UnitId = Annotated[str, Field(min_length=1, max_length=200)]
 # A staff user id (the relay makes it an address, notices/channels.py) or a full address.
 _RECIPIENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*(@[^@\s<>,;\"]+\.[^@\s<>,;\".]+)?$")
@@ -65,6 +70,10 @@ class Unit(Input):
     # administrator for every branch (the head office, levels above the branches).
     branch: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     contacts: Annotated[list[Contact], Field(min_length=1, max_length=2)]
+    # R-AC-5: the unit's HR and finance departments (1-2 recipients each, or none: the nearest
+    # unit above that names one serves), who receive the final accountability results.
+    hr: list[Contact] = Field(default_factory=list, max_length=2)
+    finance: list[Contact] = Field(default_factory=list, max_length=2)
 
 
 class UnitChange(Input):
@@ -77,6 +86,8 @@ class UnitChange(Input):
     parent: UnitId | None = None
     branch: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     contacts: Annotated[list[Contact], Field(min_length=1, max_length=2)]
+    hr: list[Contact] = Field(default_factory=list, max_length=2)  # R-AC-5
+    finance: list[Contact] = Field(default_factory=list, max_length=2)
 
     def of(self, unit: str) -> Unit:
         return Unit(unit=unit, **self.model_dump())
@@ -134,3 +145,13 @@ def above(report_chain: Iterable[Unit]) -> list[Unit]:
 
 def head_office(report_chain: Iterable[Unit]) -> Unit | None:
     return next((u for u in report_chain if u.level == HEAD_OFFICE), None)
+
+
+def department(report_chain: Iterable[Unit], which: Department) -> list[str]:
+    """R-AC-5: who receives for a branch's HR (or finance) department: the people of the
+    nearest unit of the branch's chain (its own unit first) that names that department."""
+    for unit in report_chain:
+        people = unit.hr if which == "hr" else unit.finance
+        if people:
+            return [c.user for c in people]
+    return []

@@ -354,6 +354,7 @@ async def crisis_chain(h: Harness, release: str) -> None:
         branch="Nanjing Gulou",
         bank_outlet={"bank": "中国邮政储蓄银行", "outlet": "南京新街口支行"},
         crisis={"people_count": 6, "outlet_disrupted": True},
+        department_head="chen.jing",  # R-ST-8: takes part in the collective decision
     )
     await h.act(handle, "report_crisis", level="superior", summary="six at the counter")
     await h.act(handle, "report_crisis", level="headquarters", summary="handling opinion")

@@ -136,6 +136,7 @@ def build_worker(
             accountability.publish,
             accountability.open_cycles,
             accountability.missing_evidence,
+            accountability.results_recipients,
             reconciliation.reconcile_page,
             hot_spots.watch,
         ],

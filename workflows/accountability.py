@@ -25,9 +25,11 @@ reports it. Cycles started before this patch run as they did (sheets after the w
 Outcomes and who learns them (R-AC-5, patch `results-to-hr-and-finance`): a decision carries
 its outcomes (criticism and education, warning, fine, demotion, dismissal, published
 reprimand); without them, the fine (a penalty above 0) and the reprimand it says. Once the
-results are published, the branch's HR and finance departments (`CycleInput.hr_department`,
-`finance_department`) each receive them, person by person; the same results are exported by
-`GET /v1/accountability/{period}/results`. Cycles started before the patch tell only the people.
+results are published, each branch's HR and finance departments, as the contacts directory
+names them (domain/contacts.py: the branch's unit or the nearest above that names one), receive
+that branch's results, person by person; a branch with none named is logged and the review
+group told. The same results are exported by `GET /v1/accountability/{period}/results`.
+Cycles started before the patch tell only the people.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ with workflow.unsafe.imports_passed_through():
         CycleItem,
         EvidenceCheck,
         PublishRequest,
+        ResultsRecipients,
     )
     from activities.notifications import NotificationActivities
     from activities.policy import PolicyActivities, PolicyRequest
@@ -85,9 +88,6 @@ class CycleInput(Input):
     # the branch's calendar after the sheets went out, not on the 26th.
     appeal_working_days: Annotated[int, Field(ge=1, le=30)] | None = None
     branch: str | None = None
-    # R-AC-5: who receives the published results for the branch (user ids or addresses).
-    hr_department: Annotated[str, Field(min_length=1, max_length=200)] = "branch.hr"
-    finance_department: Annotated[str, Field(min_length=1, max_length=200)] = "branch.finance"
 
 
 class ItemRef(Input):
@@ -287,23 +287,49 @@ class AccountabilityCycleWorkflow:
         state.log.append(f"{now.isoformat()} penalty sheets sent (R-AC-3)")
 
     async def _results_to_hr_and_finance(self, cycle: CycleInput) -> None:
-        """R-AC-5 (S3 (四)): the final results go to the branch's HR and finance departments."""
+        """R-AC-5 (S3 (四)): the final results go to the branch's HR and finance departments:
+        each branch's results to the people the contacts directory names for them (no one is
+        named in code). A branch whose chain names neither is logged, and the review group told;
+        the export (`GET /v1/accountability/{period}/results`) has them all the same."""
         state = self._state
         assert state is not None
-        lines = [
-            f"{i.person}: {i.complaint_id} {i.responsibility}, "
-            + ", ".join(k.replace("_", " ") for k in i.decided_outcomes or _money(i))
-            + (f" ({i.decided_penalty} yuan)" if i.decided_penalty else "")
-            for i in sorted(state.items, key=lambda i: (i.person, i.complaint_id))
-        ]
-        body = "\n".join(lines) or "No one is held responsible this period."
-        for role, recipient in (("hr", cycle.hr_department), ("finance", cycle.finance_department)):
+        branches = {i.branch for i in state.items if i.branch} | (
+            {cycle.branch} if cycle.branch else set()
+        )
+        found: list[ResultsRecipients] = await workflow.execute_activity_method(
+            AccountabilityActivities.results_recipients,
+            sorted(branches),
+            start_to_close_timeout=timedelta(minutes=1),
+        )
+        missing: list[str] = []
+        for branch in found:
+            mine = [i for i in state.items if i.branch == branch.branch]
+            body = _results(mine)
+            for role, people in (("hr", branch.hr), ("finance", branch.finance)):
+                if not people:
+                    missing.append(f"{role} of {branch.branch}")
+                for person in people:
+                    await self._notify(
+                        person,
+                        role,
+                        f"Accountability {state.period}: final results of {branch.branch}",
+                        body,
+                        kind=NoticeKind.ACCOUNTABILITY_RESULTS,
+                    )
+        unplaced = sorted({i.complaint_id for i in state.items if not i.branch})
+        if unplaced:
+            missing.append(f"the branch of {', '.join(unplaced)}")
+        if missing:
+            now = workflow.now().isoformat()
+            what = "; ".join(missing)
+            state.log.append(f"{now} R-AC-5: the contacts directory names no recipient for {what}")
             await self._notify(
-                recipient,
-                role,
-                f"Accountability {state.period}: final results",
-                body,
-                kind=NoticeKind.ACCOUNTABILITY_RESULTS,
+                cycle.review_group,
+                "supervisor",
+                f"Accountability {state.period}: results not sent to HR or finance",
+                f"The contacts directory names no recipient for {what} (R-AC-5): enter them "
+                "(PUT /v1/contacts/{unit}, hr and finance) and send the export "
+                f"GET /v1/accountability/{state.period}/results.",
             )
 
     def _settled(self) -> bool:
@@ -537,6 +563,17 @@ class AccountabilityCycleWorkflow:
             start_to_close_timeout=timedelta(seconds=60),
             heartbeat_timeout=timedelta(seconds=5),
         )
+
+
+def _results(items: list[CycleItem]) -> str:
+    """R-AC-5: the final results, person by person, as HR and finance read them."""
+    lines = [
+        f"{i.person}: {i.complaint_id} {i.responsibility}, "
+        + ", ".join(k.replace("_", " ") for k in i.decided_outcomes or _money(i))
+        + (f" ({i.decided_penalty} yuan)" if i.decided_penalty else "")
+        for i in sorted(items, key=lambda i: (i.person, i.complaint_id))
+    ]
+    return "\n".join(lines) or "No one is held responsible this period."
 
 
 def _money(item: CycleItem) -> list[OutcomeKind]:

@@ -21,6 +21,7 @@ from domain.accountability import (
     period_of,
     propose,
 )
+from launcher.dev import CONTACTS, seed_contacts
 from tests.harness import Harness, eventually
 from workflows import contract
 from workflows.accountability import CycleInput, CycleState
@@ -300,6 +301,7 @@ async def test_r_an_3_cycle_notices_are_accountability_notices_not_sla_escalatio
     """The review group's and each person's notices have their own kind: the outbox, the
     notices view and anything counting SLA escalations (R-SLA-4) no longer mistake them."""
     h = harness
+    await seed_contacts(h.pool, CONTACTS)  # R-AC-5: the branch's HR and finance, as data
     now = await h.now()
     period = period_of(now)
     if now >= appeal_until(period):

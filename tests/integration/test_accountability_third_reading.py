@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +23,7 @@ from api.auth import create_key
 from api.reports import router
 from domain.accountability import RULE_READING, ZONE, appeal_until, period_bounds, period_of
 from domain.vocabulary import Role
+from launcher.dev import CONTACTS, seed_contacts
 from ledger import accountability
 from reports.accountability import render
 from reports.statistics import monthly_report
@@ -209,6 +211,14 @@ async def test_r_an_4_a_published_period_is_not_compiled_again(harness: Harness)
     assert before == after == []
 
 
+def department(unit: str, which: str) -> str:
+    """The user the development directory names for a unit's HR or finance department."""
+    [found] = [u for u in json.loads(CONTACTS.read_text())["units"] if u["unit"] == unit]
+    [person] = found[which]
+    user: str = person["user"]
+    return user
+
+
 async def test_r_an_6_r_an_7_r_ac_5_r_ac_6_a_period_compiled_decided_and_sent_to_hr_and_finance(
     harness: Harness,
 ) -> None:
@@ -253,9 +263,10 @@ async def test_r_an_6_r_an_7_r_ac_5_r_ac_6_a_period_compiled_decided_and_sent_to
         " 'wang.qiang', $1), ('Q4', 9, 'zhou.jie', 'failure_to_act', NULL, 'wang.qiang', $1)",
         inside,
     )
+    assert await seed_contacts(h.pool, CONTACTS) > 0  # R-AC-5: the directory names HR, finance
     handle = await h.client.start_workflow(
         contract.CYCLE_WORKFLOW_TYPE,
-        CycleInput(period=period, hr_department="pudong.hr", finance_department="pudong.finance"),
+        CycleInput(period=period),
         id=contract.cycle_workflow_id(period),
         task_queue=h.task_queue,
         result_type=CycleState,
@@ -299,12 +310,14 @@ async def test_r_an_6_r_an_7_r_ac_5_r_ac_6_a_period_compiled_decided_and_sent_to
     await h.sleep_until(appeal_until(period))
     assert (await handle.result()).published
 
-    # R-AC-5: the branch's HR and finance departments receive the results.
+    # R-AC-5: the branch's HR and finance departments, as the contacts directory names them
+    # (launcher/contacts.json: data, no one in code), receive the results.
     sent = await h.notifier.wait_for("accountability_results", 2)
     assert {(n.recipient_role, n.recipient) for n in sent} == {
-        ("hr", "pudong.hr"),
-        ("finance", "pudong.finance"),
+        ("hr", department("Shanghai Pudong", "hr")),
+        ("finance", department("Shanghai Pudong", "finance")),
     }
+    assert all("final results of Shanghai Pudong" in n.subject for n in sent)
     body = sent[0].body
     assert "sun.li: Q3 direct, warning, fine, published reprimand" in body
     assert "zhou.jie: Q4 crisis_conduct, demotion" in body
@@ -400,3 +413,65 @@ async def test_r_ac_6_a_crisis_decision_or_failure_to_act_is_recorded_by_a_leade
         ),
         what="the crisis decision in the ledger",
     )
+
+
+async def test_r_ac_5_each_branch_s_results_go_to_the_hr_and_finance_the_directory_names(
+    harness: Harness,
+) -> None:
+    """R-AC-5: per branch, from the data: Nanjing Gulou names no HR or finance of its own, so
+    the nearest unit above that does (Jiangsu) receives its results; a branch the directory
+    does not know gets no notice of its results, the cycle's log says so and the review group
+    is told. No recipient is written in code."""
+    h = harness
+    assert await seed_contacts(h.pool, CONTACTS) > 0
+    period, inside = await _period(h)
+    await seed(h.pool, "N1", inside, branch="Nanjing Gulou", owner="qian.li")
+    await seed(h.pool, "X1", inside, branch="Xiamen Siming", owner="lin.yu")
+    for cid, person in (("N1", "qian.li"), ("X1", "lin.yu")):
+        await h.pool.execute(
+            "INSERT INTO determinations (complaint_id, effective, reason_code, direct_person,"
+            " managerial_person, decided_by) VALUES ($1, true, 'staff_error', $2,"
+            " 'wang.qiang', 'chief')",
+            cid,
+            person,
+        )
+    handle = await h.client.start_workflow(
+        contract.CYCLE_WORKFLOW_TYPE,
+        CycleInput(period=period),
+        id=contract.cycle_workflow_id(period),
+        task_queue=h.task_queue,
+        result_type=CycleState,
+    )
+    state: CycleState = await eventually(
+        lambda: handle.query(contract.CYCLE_STATE_QUERY, result_type=CycleState | None),  # type: ignore[arg-type]
+        what="the compiled cycle",
+    )
+    review = await sender(h, handle, "review", "review_group")
+    for item in state.items:
+        decision = {
+            "complaint_id": item.complaint_id,
+            "person": item.person,
+            "responsibility": item.responsibility,
+            "penalty": item.minimum,
+        }
+        await handle.execute_update("decide", await review(**decision))
+    await h.sleep_until(appeal_until(period))
+    final = await handle.result()
+    assert final.published
+
+    sent = await h.notifier.wait_for("accountability_results", 2)
+    assert {(n.recipient_role, n.recipient) for n in sent} == {
+        ("hr", department("Jiangsu", "hr")),
+        ("finance", department("Jiangsu", "finance")),
+    }
+    assert all("of Nanjing Gulou" in n.subject and "qian.li: N1" in n.body for n in sent)
+    assert not any("lin.yu" in n.body for n in sent)  # no one else's results
+    [logged] = [line for line in final.log if "R-AC-5" in line]
+    assert "hr of Xiamen Siming" in logged and "finance of Xiamen Siming" in logged
+
+    async def review_group_told() -> list[Any] | None:
+        found = [n for n in h.notifier.of("accountability") if "not sent to HR" in n.subject]
+        return found or None
+
+    told = await eventually(review_group_told, what="the review group told")
+    assert [n.recipient for n in told] == ["review.group"] and "Xiamen Siming" in told[0].body

@@ -254,3 +254,27 @@ def test_r_st_1_report_to_goes_with_a_difficulty_and_with_rules_5() -> None:
         act(old, "submit_investigation", findings="f", proposed_resolution="p", report_to="x.y")
     assert "rules 5" in err.value.reason
     assert _investigated(accept(rules=4), difficulty="coverage") == [("supervisor", "wang.qiang")]
+
+
+# ---------------------------------------------------------------------------------------------
+# R-AC-5: a branch's HR and finance departments, from the directory
+
+
+def test_r_ac_5_a_branch_s_hr_and_finance_are_its_units_or_the_nearest_above() -> None:
+    units = directory()
+    pudong = contacts.chain(units, "Shanghai Pudong")
+    assert contacts.department(pudong, "hr") == [c.user for c in units["Shanghai Pudong"].hr]
+    gulou = contacts.chain(units, "Nanjing Gulou")  # names none: Jiangsu's serve it
+    assert units["Nanjing Gulou"].hr == [] and units["Jiangsu"].finance
+    assert contacts.department(gulou, "finance") == [c.user for c in units["Jiangsu"].finance]
+    assert contacts.department(contacts.chain(units, "Xiamen Siming"), "hr") == []
+    with pytest.raises(ValidationError):
+        Unit.model_validate(
+            {
+                "unit": "u",
+                "level": "head_office",
+                "name": "n",
+                "contacts": [{"name": "a", "user": "a.b"}],
+                "hr": [{"name": "x", "user": "not an address"}],
+            }
+        )
