@@ -481,6 +481,39 @@ async def customer_duties(h: Harness, release: str) -> None:
     await save(handle, f"customer_duties-{release}.json")
 
 
+async def staff_duties(h: Harness, release: str) -> None:
+    """Rules 5 (R-ST-1, R-GR-4, R-ST-8): the development directory entered; a hard case's
+    written report reaches the supervisor, the head office's contacts and the department named;
+    a government body's contact is recorded (graded major, a crisis put to the supervisor, who
+    declines it); the approval is refused until the department head is named, then taken with
+    them; withdrawn."""
+    from launcher.dev import seed_contacts
+
+    await seed_contacts(h.pool)
+    handle = await h.start(channel="hotline", complaint_id=f"staff_duties-{release}")
+    await h.act(handle, "record_contact")
+    await h.act(
+        handle,
+        "submit_investigation",
+        findings="f",
+        proposed_resolution="r",
+        difficulty="coverage",
+        report_to="claims.tech",
+    )
+    state = await h.act(
+        handle, "record_outside_contact", body="government", note="The letters office called."
+    )
+    assert state.grade.value == "major"
+    await h.act(handle, "decline_crisis", **SUPERVISOR, reason="A forwarded letter.")
+    approval = {"approved": True, "collective": True, "participants": ["wang.qiang", "sun.hao"]}
+    await h.signal(handle, "decide_resolution", **SUPERVISOR, **approval)  # refused: R-ST-8
+    await h.act(handle, "name_department_head", **SUPERVISOR, head="sun.hao")
+    await h.act(handle, "decide_resolution", **SUPERVISOR, **approval)
+    await h.act(handle, "withdraw", reason="settled")
+    await handle.result()
+    await save(handle, f"staff_duties-{release}.json")
+
+
 CASES = [
     general_full_life,
     crisis_withdrawn,
@@ -494,6 +527,7 @@ CASES = [
     branch_code,
     customer_duties,
     escalation_duties,
+    staff_duties,
 ]
 
 

@@ -98,6 +98,7 @@ FIELDS = {
     "findings": "调查结果 Findings",
     "proposed_resolution": "处理方案 Proposed resolution",
     "difficulty": "难点 Difficulty",
+    "report_to": "通报部门 Report to (department)",  # R-ST-1
     "approved": "同意 Approved",
     "collective": "集体决策 Collective decision",
     "participants": "参与人（每行一人） Participants (one a line)",

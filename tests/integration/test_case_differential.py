@@ -99,6 +99,7 @@ def odd_fields(name: str, rng: random.Random, today: date) -> dict[str, Any]:
         "decline_crisis": {"reason": "asked once"},
         "name_department_head": {"head": rng.choice(["wang.qiang", "sun.hao"])},
         "record_outside_contact": {"body": rng.choice(["government", "media"]), "note": "asked"},
+        "record_apology": {"person": "li.na", "method": "phone"},  # R-CU-5
     }
     return fields.get(name, {})
 
