@@ -245,3 +245,22 @@ def withdrawal_confirmed(complaint_id: str) -> Words:
         "投诉撤回确认 / complaint withdrawn",
         f"You withdrew your complaint {complaint_id}; handling has stopped.",
     )
+
+
+def insurer_opinion(complaint_id: str, insurer: str, opinion: str) -> Words:
+    """R-CU-4: the insurer's handling opinion fed back to the customer once the hand-over or
+    the referral to it completed."""
+    return (
+        "保险公司处理意见 / the insurer's opinion",
+        f"On your complaint {complaint_id}, {insurer} gives this handling opinion: {opinion}",
+    )
+
+
+def handler_changed(complaint_id: str, handler: str, team: str) -> Words:
+    """R-CU-2: the case passed to another handler: who, their team and how to reach them;
+    never why (the reason is internal)."""
+    return (
+        "处理人员变更 / your complaint has a new handler",
+        f"Your complaint {complaint_id} is now handled by {handler} of {team}. To reach them, "
+        "reply to this message or call the customer service hotline with the complaint number.",
+    )

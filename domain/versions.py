@@ -88,6 +88,12 @@ class Behaviour(StrEnum):
     # R-CU-5: a case closed with a staff member's fault on record and no apology recorded
     # flags it to the supervisor.
     APOLOGY_OWED = "apology_owed"
+    # R-CU-4: an outlet's hand-over to the insurer (R-CR-4) or a referral for accommodation
+    # (R-CR-3) completed tells the customer the insurer's handling opinion.
+    INSURER_OPINION_TOLD = "insurer_opinion_told"
+    # R-CU-2: once contacted, the customer is told when their case passes to another handler
+    # (a reassignment or a transfer with a new owner): the handler's team and how to reach it.
+    HANDLER_CHANGE_TOLD = "handler_change_told"
 
 
 # The version each behaviour came with.
@@ -127,6 +133,8 @@ INTRODUCED: dict[Behaviour, int] = {
     Behaviour.DECISION_TOLD: 5,
     Behaviour.RECUSAL: 5,
     Behaviour.APOLOGY_OWED: 5,
+    Behaviour.INSURER_OPINION_TOLD: 5,
+    Behaviour.HANDLER_CHANGE_TOLD: 5,
 }
 
 
