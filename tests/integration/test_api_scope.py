@@ -19,7 +19,7 @@ import json
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -39,6 +39,7 @@ from api.auth import create_key, create_ui_token
 from api.codec import codec_router
 from api.complaints import complaint_id_for
 from domain.actions import ACTION_MODELS, ACTIONS, Who
+from domain.notice_models import CustomerTemplate, CustomerWords, NoticeKind, Notification
 from domain.sla import HandlingPolicy, SlaPolicy
 from domain.vocabulary import Role
 from infra.binaries import find
@@ -46,7 +47,7 @@ from infra.codec import EncryptionCodec
 from infra.config import Settings
 from infra.postgres import create_database, create_pool, drop_database
 from infra.temporal import register_search_attributes
-from ledger import evidence
+from ledger import evidence, outbox
 from ledger import policy as policies
 from tests.harness import (
     TEST_CONVERTER,
@@ -65,6 +66,9 @@ UI_ORIGIN = "http://ui.test"
 # The month the cases are received in (now), and a published accountability period.
 PERIOD = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
 DONE = "DONE-BJ-1"  # a finished case of HOME, written to the ledger directly
+# R-CU-1: a decided case of HOME with its decision notice, written to the ledger directly; its
+# handler is the HOME handler key's name (the letter holds the outcome: R-CR-2)
+LETTERED = "DONE-BJ-2"
 
 # The status page's settings (R-CU-2), so that staff can re-issue a link.
 STATUS_LINKS = Settings(status_url="https://service.example/status", status_secret=b"s" * 32)
@@ -75,6 +79,7 @@ ACTING = (R.SENIOR_MANAGER, R.SUPERVISOR, R.HANDLER, R.SYSTEM, R.ADMIN)
 CASE_STAFF = (R.SENIOR_MANAGER, R.SUPERVISOR, R.HANDLER, R.SYSTEM)  # evidence: no admin
 SEE_CUSTOMERS = (R.HANDLER, R.SUPERVISOR)
 LINK_STAFF = (R.SENIOR_MANAGER, R.SUPERVISOR, R.HANDLER)  # R-CU-2: revoke, re-issue
+LETTER_STAFF = (R.SENIOR_MANAGER, R.SUPERVISOR, R.HANDLER)  # R-CU-1: the decision letter
 LEADS = (R.SENIOR_MANAGER, R.SUPERVISOR)  # a supervisor's actions (Who.LEADER)
 REPORTS = (R.SUPERVISOR, R.AUDITOR, R.SYSTEM)
 RESULTS = (R.REVIEW_GROUP, R.SUPERVISOR, R.AUDITOR, R.SYSTEM, R.ADMIN)
@@ -312,6 +317,11 @@ TABLE: dict[tuple[str, str], Door] = {
         "change", LINK_STAFF, at(CASE + "/status-link")),
     ("POST", "/v1/complaints/{complaint_id}/status-link/revoke"): Door(
         "change", LINK_STAFF, at(CASE + "/status-link/revoke")),
+    # R-CU-1: the decision notice as a printable letter, from the API and from the desk
+    ("GET", "/v1/complaints/{complaint_id}/decision-letter"): Door(
+        "read", LETTER_STAFF, at(f"/v1/complaints/{LETTERED}/decision-letter")),
+    ("GET", "/desk/cases/{complaint_id}/decision-letter"): Door(
+        "read", LETTER_STAFF, at(f"/desk/cases/{LETTERED}/decision-letter")),
     ("POST", "/v1/branches/{branch}/closures"): Door(
         "change", (R.ADMIN,), at(f"/v1/branches/{HOME}/closures", body=CLOSURE)),
     ("GET", "/v1/accountability/{period}/results"): Door(
@@ -472,6 +482,7 @@ async def _furnish(http: httpx.AsyncClient, pool: asyncpg.Pool, env: WorkflowEnv
         DONE,
         HOME,
     )
+    await _lettered(pool)
     await policies.add_version(
         pool,
         "working_hours",
@@ -536,6 +547,45 @@ async def _furnish(http: httpx.AsyncClient, pool: asyncpg.Pool, env: WorkflowEnv
             assert token is not None
             world.keys[(role, branch)] = Key(role, branch, bearer, token)
     return world
+
+
+async def _lettered(pool: asyncpg.Pool) -> None:
+    """LETTERED: decided, its decision notice in the outbox (R-CU-1)."""
+    await pool.execute(
+        "INSERT INTO complaints (complaint_id, workflow_id, channel, branch, owner, supervisor,"
+        " category, grade, stage, outcome, customer_name, customer_phone, matter, demands,"
+        " received_at, decided_at) VALUES ($1, 'complaint-' || $1, 'hotline', $2, $3, $4,"
+        " 'claims settlement', 'general', 'callback', 'resolved', '王芳', '13900001111', 'm',"
+        " 'd', now(), now())",
+        LETTERED,
+        HOME,
+        f"{R.HANDLER.value}@{HOME}",
+        f"{R.SUPERVISOR.value}@{HOME}",
+    )
+    words = CustomerWords(
+        template=CustomerTemplate.DECISION,
+        complaint_id=LETTERED,
+        handler=f"{R.HANDLER.value}@{HOME}",
+        outcome="paid",
+        review_by=date(2027, 1, 6),
+    )
+    async with pool.acquire() as conn:
+        await outbox.enqueue(
+            conn,
+            [
+                Notification(
+                    key=f"complaint-{LETTERED}:n2",
+                    complaint_id=LETTERED,
+                    kind=NoticeKind.CUSTOMER_NOTICE,
+                    recipient_role="customer",
+                    recipient="13900001111",
+                    channels=["sms"],
+                    subject="投诉处理结果 / decision on your complaint",
+                    body="Your complaint has been decided. Outcome: paid",
+                    words=words,
+                )
+            ],
+        )
 
 
 async def _in_ledger(pool: asyncpg.Pool, cid: str) -> bool:
