@@ -79,7 +79,6 @@ class LetterWords:
     screen_note: str
     unit: Callable[[str], str]
     address: str
-    contact: str
     to: str
     phone: str
     reference: str
@@ -99,7 +98,6 @@ WORDS: dict[Language, LetterWords] = {
         screen_note="打印本页即为A4信函（浏览器的“打印”，页边距选“默认”）。",
         unit=lambda branch: f"{branch} 投诉处理部门",
         address="地址：",
-        contact="客服热线：",
         to="收件人",
         phone="联系电话",
         reference="投诉编号",
@@ -117,7 +115,6 @@ WORDS: dict[Language, LetterWords] = {
         screen_note="Print this page for an A4 letter (the browser's Print, default margins).",
         unit=lambda branch: f"{branch} complaints department",
         address="Address: ",
-        contact="Hotline: ",
         to="To",
         phone="Phone",
         reference="Complaint no.",
