@@ -142,6 +142,27 @@ FIELDS = {
     "channel": "渠道 Channel",
     "external_id": "外部编号 External id",
     "new_facts": "新事实 New facts",
+    "opinion": "保险公司处理意见（告知客户） Insurer's opinion (told to the customer)",
+    # The intake form (api/desk/intake.py)
+    "received_at": "收到时间 Received at",
+    "customer.name": "客户姓名 Customer's name",
+    "customer.phone": "客户电话 Customer's phone",
+    "customer.id_number": "证件号码 ID number",
+    "customer.email": "电子邮箱 Email",
+    "customer.language": "通知语言 Language of notices",
+    "policy_number": "保单号 Policy number",
+    "product": "产品 Product",
+    "category": "投诉类别 Category",
+    "matter": "投诉事项 Matter",
+    "demands": "客户诉求 Demands",
+    "grade": "等级 Grade",
+    "help_flags": "需协助标记 Help flags",
+    "bank_outlet.bank": "银行 Bank",
+    "bank_outlet.outlet": "网点 Outlet",
+    "bank_outlet.responsible_person": "网点负责人 Outlet's responsible person",
+    "amount_involved.amount": "涉案金额 Amount involved",
+    "amount_involved.currency": "币种 Currency",
+    "staff_complained_about": "被投诉员工（回避） Staff complained about (recused)",
 }
 
 

@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Literal
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -206,6 +207,23 @@ def form_body(text: str) -> Callable[[World], bytes]:
     return lambda world: text.encode()
 
 
+def desk_intake(world: World) -> bytes:
+    """The desk's intake form filled for HOME, a new external id each time."""
+    fields = {
+        "external_id": f"SCOPE-{uuid.uuid4().hex[:10]}",
+        "channel": "hotline",
+        "branch": HOME,
+        "owner": "li.na",
+        "customer.name": "张伟",
+        "customer.phone": "13812345678",
+        "category": "claims settlement",
+        "matter": "m",
+        "demands": "d",
+        "staff_complained_about": "zhou.kan",
+    }
+    return urlencode(fields).encode()
+
+
 PREFLIGHT = {"Origin": UI_ORIGIN, "Access-Control-Request-Method": "POST"}
 DETERMINATION = {"verdict": "effective", "reason_code": "staff_error", "direct_person": "li.na"}
 HOURS = {"windows": [{"start": "09:00", "end": "17:00"}]}
@@ -378,6 +396,11 @@ TABLE: dict[tuple[str, str], Door] = {
     # Ready-made Web UI views: a redirect to the UI's list, bounded by the key's branches.
     ("GET", "/desk/views/{view}"): Door("keyed", ALL, at("/desk/views/due-today"),
                                         frozenset({303})),
+    # The intake form (R-CU-6: with the staff complained about): filing for HOME.
+    ("GET", "/desk/file"): Door("keyed", (R.SYSTEM, R.HANDLER), at("/desk/file")),
+    ("POST", "/desk/file"): Door(
+        "change", (R.SYSTEM, R.HANDLER), at("/desk/file", content=desk_intake, headers=FORM),
+        frozenset({303})),
     ("POST", "/desk/bulk/reassign"): Door(
         "change", CASE_STAFF, at("/desk/bulk/reassign", content=lambda w: (
             f"cid={w.case}&owner=li.na".encode()), headers=FORM)),

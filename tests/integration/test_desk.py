@@ -11,6 +11,7 @@ unmasked customer view is in the access log, a masked one is not.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -357,3 +358,52 @@ async def test_a_person_behind_the_sign_in_proxy_is_their_oidc_identity(
     state = await contract.state(desk.env.client, cid)
     assert state.help_flags == ["vulnerable"]
     assert state.timeline[-1].actor == "wang.qiang"
+
+
+async def test_r_cu_6_the_desk_intake_names_the_staff_complained_about(desk: Desk) -> None:
+    """The desk files a complaint as the API does, with the staff it is about (one a line):
+    an owner who is one of them is refused beside the field and nothing is filed; otherwise
+    the case is filed with them on its intake and the person lands on its page; reassigning
+    the case to one of them is then refused (R-CU-6). An auditor may not file."""
+    external = f"DESK-{uuid.uuid4().hex[:10]}"
+    fields = {
+        "external_id": external,
+        "channel": "visit",
+        "branch": HOME,
+        "owner": "li.na",
+        "supervisor": "wang.qiang",
+        "customer.name": "张伟",
+        "customer.phone": "13812345678",
+        "category": "claims settlement",
+        "matter": "The surveyor was rude and delayed my claim.",
+        "demands": "An apology and the claim paid.",
+        "grade": "general",
+        "amount_involved.currency": "CNY",
+        "staff_complained_about": "zhou.kan\nli.na\n",
+    }
+    async with desk.signed_in("li.na") as http:
+        form = await http.get("/desk/file")
+        assert form.status_code == 200
+        assert 'name="staff_complained_about"' in form.text
+        refused = await http.post("/desk/file", data={"csrf": csrf_of(form.text), **fields})
+        assert refused.status_code == 422, refused.text
+        field = refused.text.split('data-field="staff_complained_about"')[1].split("data-field=")[0]
+        assert 'class="error"' in field and "R-CU-6" in field, field
+        assert not await desk.pool.fetchval(
+            "SELECT true FROM complaints WHERE external_id = $1", external
+        )
+        fields["staff_complained_about"] = "zhou.kan\n"
+        filed = await http.post("/desk/file", data={"csrf": csrf_of(form.text), **fields})
+        assert filed.status_code == 303, filed.text
+        cid = filed.headers["location"].removeprefix("/desk/cases/")
+        state = await contract.state(desk.env.client, cid)
+        assert state.crisis is False and state.bank_outlet is None
+        assert state.amount_involved is None  # the currency alone is no amount
+        page = await http.get(f"/desk/cases/{cid}/act/reassign")
+        answer = await http.post(
+            f"/desk/cases/{cid}/act/reassign",
+            data={"csrf": csrf_of(page.text), "owner": "zhou.kan"},
+        )
+        assert answer.status_code == 409 and "R-CU-6" in answer.text, answer.text
+    async with desk.signed_in("sun.audit") as http:
+        assert (await http.get("/desk/file")).status_code == 403
