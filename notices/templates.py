@@ -72,6 +72,7 @@ FACTS: dict[CustomerTemplate, dict[str, bool]] = {
         "review_by": True,
     },
     T.WITHDRAWAL_CONFIRMED: {"complaint_id": True},
+    T.REVIEW_ACCEPTED: {"complaint_id": True, "handling_by": False},
 }
 
 # What the sample notices of `check` hold for each fact.
