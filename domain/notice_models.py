@@ -53,6 +53,7 @@ class CustomerTemplate(StrEnum):
     REFERRED_TO_INSURER = "referred_to_insurer"  # R-CR-3: a flawed or problem policy
     DECISION = "decision"  # R-CU-1: the decision, the review and the routes outside
     WITHDRAWAL_CONFIRMED = "withdrawal_confirmed"  # R-CU-1: a withdrawn complaint
+    REVIEW_ACCEPTED = "review_accepted"  # R-IN-7: a review asked, and by when
     INSURER_OPINION = "insurer_opinion"  # R-CU-4: the insurer's handling opinion fed back
     HANDLER_CHANGED = "handler_changed"  # R-CU-2: the case passed to another handler
 

@@ -149,6 +149,15 @@ def paused() -> Words:
     )
 
 
+def review_accepted(investigation_due: datetime | None) -> Words:
+    """R-IN-7: the case's own record of the review's confirmation (the customer's words are
+    the template's)."""
+    text = "Your request for a review has been accepted; we will look into it again."
+    if investigation_due is not None:
+        text += f" The result will reach you by {last_day(investigation_due):%Y-%m-%d}."
+    return "Review accepted / 核查申请已受理", text
+
+
 def resumed(regulatory_due: datetime | None) -> Words:
     """R-SLA-8: the pause notice promised this one."""
     text = "Handling of your complaint has resumed."

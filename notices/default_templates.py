@@ -137,6 +137,17 @@ DEFAULTS: dict[tuple[CustomerTemplate, Language], tuple[str, str]] = {
         "You withdrew your complaint {{ complaint_id }}; we have stopped handling it. If "
         "anything else comes up, contact us at any time.",
     ),
+    (T.REVIEW_ACCEPTED, "zh"): (
+        "核查申请已受理",
+        "您对投诉（编号{{ complaint_id }}）处理结果提出的核查申请已受理，我们将重新调查核实。"
+        "{% if handling_by %}核查结果将在{{ handling_by }}前告知您。{% endif %}",
+    ),
+    (T.REVIEW_ACCEPTED, "en"): (
+        "Review accepted",
+        "Your request for a review of the decision on complaint {{ complaint_id }} has been "
+        "accepted; we will look into it again.{% if handling_by %} The result will reach you "
+        "by {{ handling_by }}.{% endif %}",
+    ),
     (T.INSURER_OPINION, "zh"): (
         "保险公司处理意见",
         "关于您的投诉（编号{{ complaint_id }}），{{ insurer }}的处理意见如下：{{ opinion }}\n"

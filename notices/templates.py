@@ -72,6 +72,7 @@ FACTS: dict[CustomerTemplate, dict[str, bool]] = {
         "review_by": True,
     },
     T.WITHDRAWAL_CONFIRMED: {"complaint_id": True},
+    T.REVIEW_ACCEPTED: {"complaint_id": True, "handling_by": False},
     T.INSURER_OPINION: {"complaint_id": True, "insurer": True, "opinion": True},
     T.HANDLER_CHANGED: {"complaint_id": True, "handler": True, "team": True},
 }

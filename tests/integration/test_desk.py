@@ -150,7 +150,12 @@ async def test_the_queue_is_sorted_by_next_deadline_with_buckets_and_filters(des
         assert 'data-bucket="overdue"' in page and "超时 overdue 3 小时 h" in page
         overdue = page.split('id="count-overdue"')[1].split("</b>")[0]
         assert int(overdue.rsplit(">", 1)[1]) >= 1
-        majors = (await http.get("/desk/queue/team", params={"grade": "major"})).text
+        majors = (
+            await http.get(
+                "/desk/queue/team",
+                params={"grade": "major", "branch": "", "stage": "", "channel": "", "flag": ""},
+            )
+        ).text
         assert major in majors and late not in majors
         mine = (await http.get("/desk/queue/mine")).text
         assert late not in mine  # wang.qiang owns none of them
