@@ -27,6 +27,7 @@ from api import (
     evidence,
     health,
     hotspots,
+    letters,
     status,
     timeline,
 )
@@ -122,6 +123,7 @@ def create_app(
     app.include_router(templates_router)  # the words of customer notices (R-CU-1)
     app.include_router(desk.router)  # the complaint desk's pages (api/desk/, docs/desk.md)
     app.include_router(status.router)  # R-CU-2: the customer's status page, its link's revocation
+    app.include_router(letters.router)  # R-CU-1: the decision notice as a printable letter
     app.include_router(contacts.router)  # R-CR-9: the contacts directory
     app.include_router(hotspots.router)  # R-AN-8: causes and hot spots
     if codec_router is not None:  # codec server for the Web UI and CLI (api/codec.py)

@@ -156,6 +156,19 @@ def checked_intake(body: ComplaintIn, settings: Settings) -> ComplaintIn:
     return checked
 
 
+async def file_intake(
+    client: Temporal,
+    pool: Ledger,
+    task_queue: str,
+    body: ComplaintIn,
+    identity: Identity,
+    settings: Settings,
+) -> IntakeResult:
+    """File an intake as `POST /v1/complaints` does (its input rules, scope, repeats): the
+    desk's intake form (api/desk/intake.py) files through here."""
+    return await _file(client, pool, task_queue, checked_intake(body, settings), identity, settings)
+
+
 async def _file(
     client: Temporal,
     pool: Ledger,

@@ -43,6 +43,7 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from bench.empty_workflow import EmptyWorkflow, TwoLocalActivitiesWorkflow, noop
 from bench.servers import dev_server, ledger
+from domain.identity import VerifiedIdentity
 from domain.intake import ComplaintIntake
 from domain.notice_models import Notification
 from infra.codec import data_converter, generate_key_file
@@ -103,7 +104,17 @@ async def start_to_first_wait(
                 )
             else:
                 handle = await client.start_workflow(workflow_type, data, id=wid, task_queue=queue)
-                await handle.execute_update("record_contact", {"actor": "bench"})
+                sender = VerifiedIdentity(  # sealed as the HTTP API seals an action
+                    actor="bench",
+                    roles=["handler"],
+                    via="system",
+                    bound_to=wid,
+                    action="record_contact",
+                    issued_at=datetime.now(UTC),
+                    nonce=uuid.uuid4().hex,
+                )
+                sealed = contract.sealed(client, {"actor": "bench"}, sender)
+                await handle.execute_update("record_contact", sealed)
             latencies.append(time.perf_counter() - begun)
 
     begun = time.perf_counter()

@@ -54,6 +54,9 @@ class CustomerTemplate(StrEnum):
     REFERRED_TO_INSURER = "referred_to_insurer"  # R-CR-3: a flawed or problem policy
     DECISION = "decision"  # R-CU-1: the decision, the review and the routes outside
     WITHDRAWAL_CONFIRMED = "withdrawal_confirmed"  # R-CU-1: a withdrawn complaint
+    REVIEW_ACCEPTED = "review_accepted"  # R-IN-7: a review asked, and by when
+    INSURER_OPINION = "insurer_opinion"  # R-CU-4: the insurer's handling opinion fed back
+    HANDLER_CHANGED = "handler_changed"  # R-CU-2: the case passed to another handler
 
 
 class CustomerWords(Derived):
@@ -77,6 +80,10 @@ class CustomerWords(Derived):
     reasons: str | None = None
     amount: Decimal | None = None
     review_by: date | None = None
+    # R-CU-4: the insurer's handling opinion, as the hand-over's completion reported it
+    opinion: str | None = None
+    # R-CU-2: the new handler's team (department, branch), told with the handler
+    team: str | None = None
 
 
 class Notification(Derived):

@@ -149,6 +149,15 @@ def paused() -> Words:
     )
 
 
+def review_accepted(investigation_due: datetime | None) -> Words:
+    """R-IN-7: the case's own record of the review's confirmation (the customer's words are
+    the template's)."""
+    text = "Your request for a review has been accepted; we will look into it again."
+    if investigation_due is not None:
+        text += f" The result will reach you by {last_day(investigation_due):%Y-%m-%d}."
+    return "Review accepted / 核查申请已受理", text
+
+
 def resumed(regulatory_due: datetime | None) -> Words:
     """R-SLA-8: the pause notice promised this one."""
     text = "Handling of your complaint has resumed."
@@ -244,4 +253,23 @@ def withdrawal_confirmed(complaint_id: str) -> Words:
     return (
         "投诉撤回确认 / complaint withdrawn",
         f"You withdrew your complaint {complaint_id}; handling has stopped.",
+    )
+
+
+def insurer_opinion(complaint_id: str, insurer: str, opinion: str) -> Words:
+    """R-CU-4: the insurer's handling opinion fed back to the customer once the hand-over or
+    the referral to it completed."""
+    return (
+        "保险公司处理意见 / the insurer's opinion",
+        f"On your complaint {complaint_id}, {insurer} gives this handling opinion: {opinion}",
+    )
+
+
+def handler_changed(complaint_id: str, handler: str, team: str) -> Words:
+    """R-CU-2: the case passed to another handler: who, their team and how to reach them;
+    never why (the reason is internal)."""
+    return (
+        "处理人员变更 / your complaint has a new handler",
+        f"Your complaint {complaint_id} is now handled by {handler} of {team}. To reach them, "
+        "reply to this message or call the customer service hotline with the complaint number.",
     )

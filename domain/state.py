@@ -205,6 +205,9 @@ class ComplaintState(Derived):
     group_event: bool = False  # R-CR-6
     department_head: str | None = None  # R-ST-8 (rules 5): takes part in the collective decision
     apologies: list[Apology] = []  # R-CU-5 (rules 5)
+    # R-CU-2 (rules 5): the handler the customer dealt with (who contacted them, then each new
+    # handler they were told of); None until someone contacted them.
+    customer_handler: str | None = None
 
     @property
     def sla_breached(self) -> bool:

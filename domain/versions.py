@@ -87,9 +87,21 @@ class Behaviour(StrEnum):
     # R-CU-6: the case is never assigned, reassigned or transferred to a staff member the
     # complaint is about (the intake's `staff_complained_about`).
     RECUSAL = "recusal"
+    # R-CU-1, R-IN-7: a review asked is confirmed to the customer, with the last day of the
+    # new round's investigation.
+    REVIEW_TOLD = "review_told"
+    # A payload the case cannot read is refused on the timeline in the name of the sender its
+    # seal verified, not "unknown" (the person who typed it sees their own refusal).
+    REFUSAL_NAMES_SENDER = "refusal_names_sender"
     # R-CU-5: a case closed with a staff member's fault on record and no apology recorded
     # flags it to the supervisor.
     APOLOGY_OWED = "apology_owed"
+    # R-CU-4: an outlet's hand-over to the insurer (R-CR-4) or a referral for accommodation
+    # (R-CR-3) completed tells the customer the insurer's handling opinion.
+    INSURER_OPINION_TOLD = "insurer_opinion_told"
+    # R-CU-2: once contacted, the customer is told when their case passes to another handler
+    # (a reassignment or a transfer with a new owner): the handler's team and how to reach it.
+    HANDLER_CHANGE_TOLD = "handler_change_told"
     # R-ST-1 (amended): a hard case's written report of its difficult points goes to head
     # office (the designated contacts of the case's report chain) and to the department
     # concerned the submission names (`report_to`), besides the supervisor; with neither, the
@@ -132,8 +144,12 @@ INTRODUCED: dict[Behaviour, int] = {
     Behaviour.DEPARTMENT_HEAD_DECIDES: 5,
     Behaviour.BRANCH_CODE_SEARCH_ATTRIBUTE: 5,
     Behaviour.DECISION_TOLD: 5,
+    Behaviour.REVIEW_TOLD: 5,
+    Behaviour.REFUSAL_NAMES_SENDER: 5,
     Behaviour.RECUSAL: 5,
     Behaviour.APOLOGY_OWED: 5,
+    Behaviour.INSURER_OPINION_TOLD: 5,
+    Behaviour.HANDLER_CHANGE_TOLD: 5,
     Behaviour.DIFFICULTY_REPORTED_UP: 5,
 }
 

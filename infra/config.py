@@ -70,6 +70,10 @@ class Settings:
     status_burst: int = 20
     status_rate_per_minute: float = 30.0
     time_zone: str = "Asia/Shanghai"
+    # R-CU-1: the letterhead of the printable decision letter (docs/customer-notices.md): the
+    # company's name and postal address; its hotline is `status_contact`.
+    letter_company: str = ""
+    letter_address: str = ""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -113,6 +117,8 @@ class Settings:
                 if t.strip()
             )
             or cls.evidence_media_types,
+            letter_company=(env.get("COMPLAINTS_LETTER_COMPANY") or "").strip(),
+            letter_address=(env.get("COMPLAINTS_LETTER_ADDRESS") or "").strip(),
             **_status_page(env),
         )
 

@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import signal
 import sys
-import threading
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -30,13 +28,12 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import BytesHeaderParser, BytesParser
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from infra.config import Settings
+from infra.sinks import Sink, serve
 
 DEFAULT_PORT = 8025
 SERVER_HOSTNAME = "complaints-mailsink"  # EHLO name; avoids a getfqdn() DNS lookup per start
@@ -119,7 +116,7 @@ class _Controller(Controller):
         super()._trigger_server()  # type: ignore[no-untyped-call]
 
 
-class MailSink:
+class MailSink(Sink):
     def __init__(
         self,
         folder: Path | str | None = None,
@@ -151,6 +148,10 @@ class MailSink:
             self._controller = None
 
     @property
+    def where(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    @property
     def running(self) -> bool:
         return self._controller is not None
 
@@ -158,18 +159,6 @@ class MailSink:
         """Every message in the folder, oldest first."""
         parser = BytesParser(policy=policy.default)
         return [parser.parsebytes(path.read_bytes()) for path in sorted(self.folder.glob("*.eml"))]
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -182,25 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     sink = MailSink(args.folder, host=args.host, port=args.port)
-    try:
-        sink.start()
-    except OSError as err:
-        print(f"mail sink: cannot listen on {args.host}:{args.port}: {err}", file=sys.stderr)
-        return 1
-    print(f"mail sink listening on {sink.host}:{sink.port}, writing to {sink.folder}", flush=True)
-
-    done = threading.Event()
-
-    def _stop(signum: int, frame: Any) -> None:
-        done.set()
-
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
-    try:
-        done.wait()
-    finally:
-        sink.stop()
-    return 0
+    return serve(sink, "mail sink", sink.folder)
 
 
 if __name__ == "__main__":

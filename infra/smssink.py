@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
 import threading
 import uuid
@@ -31,10 +30,10 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from infra.config import Settings
+from infra.sinks import Sink, serve
 
 DEFAULT_PORT = 8026
 PATH = "/messages"
@@ -122,7 +121,7 @@ def _problem(data: Any) -> str | None:
     return None
 
 
-class SmsSink:
+class SmsSink(Sink):
     def __init__(
         self, folder: Path | str | None = None, *, host: str = "127.0.0.1", port: int = DEFAULT_PORT
     ) -> None:
@@ -159,6 +158,10 @@ class SmsSink:
             self._thread = None
 
     @property
+    def where(self) -> str:
+        return self.url
+
+    @property
     def running(self) -> bool:
         return self._server is not None
 
@@ -169,18 +172,6 @@ class SmsSink:
             return []
         lines = index.read_text(encoding="utf-8").splitlines()
         return [json.loads(line) for line in lines if line.strip()]
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -194,25 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     sink = SmsSink(args.folder, host=args.host, port=args.port)
-    try:
-        sink.start()
-    except OSError as err:
-        print(f"sms sink: cannot listen on {args.host}:{args.port}: {err}", file=sys.stderr)
-        return 1
-    print(f"sms sink listening on {sink.url}, writing to {sink.folder}", flush=True)
-
-    done = threading.Event()
-
-    def _stop(signum: int, frame: Any) -> None:
-        done.set()
-
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
-    try:
-        done.wait()
-    finally:
-        sink.stop()
-    return 0
+    return serve(sink, "sms sink", sink.folder)
 
 
 if __name__ == "__main__":

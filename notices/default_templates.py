@@ -7,7 +7,8 @@ notice (which facts each template may use: `notices.templates.FACTS`), `{% if fa
 for a fact a notice may lack. Dates print as YYYY-MM-DD, the last day told (R-IN-4). The hand-over
 and referral words promise no outcome (R-CR-3, R-CR-4: `domain.intake_rules.PROMISE_WORDS`).
 The decision names the routes outside the company (R-CU-1): mediation, arbitration, the courts
-and the regulator's consumer hotline 12378.
+and the regulator's consumer hotline 12378. The insurer's opinion is fed back as the insurer gave
+it (R-CU-4); a new handler is named with their team and how to reach them, never why (R-CU-2).
 """
 
 from __future__ import annotations
@@ -135,5 +136,38 @@ DEFAULTS: dict[tuple[CustomerTemplate, Language], tuple[str, str]] = {
         "Complaint withdrawn",
         "You withdrew your complaint {{ complaint_id }}; we have stopped handling it. If "
         "anything else comes up, contact us at any time.",
+    ),
+    (T.REVIEW_ACCEPTED, "zh"): (
+        "核查申请已受理",
+        "您对投诉（编号{{ complaint_id }}）处理结果提出的核查申请已受理，我们将重新调查核实。"
+        "{% if handling_by %}核查结果将在{{ handling_by }}前告知您。{% endif %}",
+    ),
+    (T.REVIEW_ACCEPTED, "en"): (
+        "Review accepted",
+        "Your request for a review of the decision on complaint {{ complaint_id }} has been "
+        "accepted; we will look into it again.{% if handling_by %} The result will reach you "
+        "by {{ handling_by }}.{% endif %}",
+    ),
+    (T.INSURER_OPINION, "zh"): (
+        "保险公司处理意见",
+        "关于您的投诉（编号{{ complaint_id }}），{{ insurer }}的处理意见如下：{{ opinion }}\n"
+        "如有疑问，可回复本短信或致电我司客服热线。",
+    ),
+    (T.INSURER_OPINION, "en"): (
+        "The insurer's opinion",
+        "On your complaint {{ complaint_id }}, {{ insurer }} gives this handling opinion: "
+        "{{ opinion }}\nIf you have questions, reply to this message or call our customer "
+        "service hotline.",
+    ),
+    (T.HANDLER_CHANGED, "zh"): (
+        "处理人员变更",
+        "您的投诉（编号{{ complaint_id }}）现由{{ team }}的{{ handler }}负责处理。"
+        "如需联系，可回复本短信或致电我司客服热线，并告知投诉编号。",
+    ),
+    (T.HANDLER_CHANGED, "en"): (
+        "Your complaint has a new handler",
+        "Your complaint {{ complaint_id }} is now handled by {{ handler }} of {{ team }}. To "
+        "reach them, reply to this message or call our customer service hotline with your "
+        "complaint number.",
     ),
 }

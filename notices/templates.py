@@ -72,6 +72,9 @@ FACTS: dict[CustomerTemplate, dict[str, bool]] = {
         "review_by": True,
     },
     T.WITHDRAWAL_CONFIRMED: {"complaint_id": True},
+    T.REVIEW_ACCEPTED: {"complaint_id": True, "handling_by": False},
+    T.INSURER_OPINION: {"complaint_id": True, "insurer": True, "opinion": True},
+    T.HANDLER_CHANGED: {"complaint_id": True, "handler": True, "team": True},
 }
 
 # What the sample notices of `check` hold for each fact.
@@ -88,6 +91,8 @@ _SAMPLE_FACTS: dict[str, Any] = {
     "reasons": "第二张发票经核实为真实有效",
     "amount": Decimal("8200.00"),
     "review_by": date(2027, 1, 21),
+    "opinion": "经核实，保单系您本人签名，回访合规，维持原保单效力",
+    "team": "理赔部（上海浦东）",
 }
 
 

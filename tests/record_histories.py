@@ -481,6 +481,50 @@ async def customer_duties(h: Harness, release: str) -> None:
     await save(handle, f"customer_duties-{release}.json")
 
 
+async def customer_told(h: Harness, release: str) -> None:
+    """Rules 5 (R-CU-4, R-CU-2): a bank-outlet complaint reassigned before contact (nothing
+    told), contacted, handed to the insurer and reported back with its opinion (told), its
+    policy classed flawed, referred and reported back (told), reassigned and transferred to new
+    owners (told each), to the same owner (nothing), closed, the callback satisfied and the
+    review window run out."""
+    handle = await h.start(
+        channel="bank_outlet",
+        complaint_id=f"customer_told-{release}",
+        bank_outlet={"bank": "工商银行", "outlet": "陆家嘴支行"},
+    )
+    await h.act(handle, "reassign", owner="zhao.min")
+    await h.act(handle, "record_contact", actor="zhao.min")
+    await h.act(handle, "transfer_to_insurer", insurer="太平洋人寿", days=3)
+    await h.act(
+        handle,
+        "complete_transfer",
+        transfer="outlet-1",
+        outcome="the outlet's file was incomplete",
+        opinion="保单有效，同意为您办理保单更正",
+    )
+    await h.act(
+        handle,
+        "classify_policy",
+        signed_personally=False,
+        callback_compliant=True,
+        insurer="太平洋人寿",
+        days=5,
+    )
+    await h.act(handle, "complete_transfer", transfer="referral-1", outcome="更正已完成")
+    await h.act(handle, "reassign", owner="sun.li", department="理赔部")
+    await h.act(handle, "reassign", owner="sun.li")
+    await h.act(
+        handle, "transfer", department="核保部", owner="zhou.yu", requirements="复核", days=2
+    )
+    await h.act(handle, "complete_transfer", transfer="transfer-1", outcome="复核完成")
+    await h.act(handle, "submit_investigation", findings="f", proposed_resolution="r")
+    await h.act(handle, "decide_resolution", **SUPERVISOR, approved=True)
+    await h.act(handle, "close_case", result="保单已更正")
+    await h.act(handle, "record_callback", satisfied=True)
+    await handle.result()
+    await save(handle, f"customer_told-{release}.json")
+
+
 async def staff_duties(h: Harness, release: str) -> None:
     """Rules 5 (R-ST-1, R-GR-4, R-ST-8): the development directory entered; a hard case's
     written report reaches the supervisor, the head office's contacts and the department named;
@@ -527,6 +571,7 @@ CASES = [
     branch_code,
     customer_duties,
     escalation_duties,
+    customer_told,
     staff_duties,
 ]
 

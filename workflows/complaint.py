@@ -322,6 +322,7 @@ class ComplaintWorkflow:
         rules 2 refuses a payload without one before reading it, and takes the actor and role
         from it when the payload leaves them out."""
         model = ACTION_MODELS.get(name)
+        sender: VerifiedIdentity | None = None
         if model is None:
             reason = f"unknown action {mask_text(repr(name))}; known: {', '.join(ACTION_MODELS)}"
         elif payload is None:
@@ -347,7 +348,10 @@ class ComplaintWorkflow:
                 raise
             except Exception as err:  # a person typed it in the UI: say what is wrong
                 reason = f"invalid payload: {_explain(err)}"
-        raise self.case.refuse(name, "unknown", reason, workflow.now())
+        who = "unknown"
+        if sender is not None and versions.has(self.case.rules, Behaviour.REFUSAL_NAMES_SENDER):
+            who = sender.actor
+        raise self.case.refuse(name, who, reason, workflow.now())
 
     # -----------------------------------------------------------------------------------------
     # Recording, notices and what the Web UI shows

@@ -6,6 +6,7 @@ process, behind the API's own identity (docs/desk.md).
 - `/desk/dashboard`: per branch and stage (`dashboard.py`);
 - `/desk/cases/{id}` and its action forms (`case.py`, `forms.py`; what is offered:
   `available.py`), `/desk/report`: the monthly report's page;
+- `/desk/file`: the intake form, filing as `POST /v1/complaints` does (`intake.py`);
 - `/desk/views/{view}`: ready-made Temporal Web UI views, dates computed when opened
   (`views.py`);
 - `/desk/login`, `/desk/logout` (`signin.py`; sessions and CSRF: `session.py`).
@@ -13,10 +14,17 @@ process, behind the API's own identity (docs/desk.md).
 
 from fastapi import APIRouter
 
-from api.desk import case, dashboard, queue, signin, views
+from api.desk import case, dashboard, intake, queue, signin, views
 
 router = APIRouter()
-for part in (signin.router, queue.router, dashboard.router, case.router, views.router):
+for part in (
+    signin.router,
+    queue.router,
+    dashboard.router,
+    case.router,
+    intake.router,
+    views.router,
+):
     router.include_router(part)
 
 __all__ = ["router"]

@@ -22,9 +22,9 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api import cases, scope
+from api import cases, letters, scope
 from api.cases import Ledger, Temporal
 from api.desk import forms
 from api.desk.available import acting_role, available_actions, role_may
@@ -37,6 +37,7 @@ from domain.actions import ACTION_MODELS
 from domain.fields import evidence_fields
 from domain.state import ComplaintState, TimelineEntry
 from ledger import evidence, views
+from ledger.letters import last_decision
 from reports.render import render_html
 from reports.statistics import monthly_report
 from workflows import contract
@@ -81,6 +82,8 @@ async def case_page(
     workflow = contract.workflow_id(complaint_id)
     ui = f"{s.temporal_ui_url}/namespaces/{quote(client.namespace)}/workflows/{quote(workflow)}"
     period = shown.received_at.astimezone(s.zone).strftime("%Y-%m")
+    # R-CU-1: the decision letter, once a decision notice was sent, for the staff who may print it
+    letter = identity.has(*letters.LETTER_STAFF) and await last_decision(pool, complaint_id)
     return render(
         request,
         "case.html",
@@ -96,6 +99,7 @@ async def case_page(
         sees_numbers=identity.has(*SEES_CUSTOMER_NUMBERS),
         ui_url=ui,
         report_url=f"/desk/report?period={period}" if identity.has(*READERS) else None,
+        letter_url=f"/desk/cases/{quote(complaint_id)}/decision-letter" if letter else None,
         done=done if done in ACTION_MODELS else None,
         bzone=s.zone_of(shown.branch),
     )
@@ -237,6 +241,28 @@ async def act(
             request_id=uuid.uuid4().hex,
         )
     return RedirectResponse(f"/desk/cases/{quote(complaint_id)}?done={action}", status_code=303)
+
+
+@router.get("/desk/cases/{complaint_id}/decision-letter")
+async def decision_letter(
+    complaint_id: ComplaintId,
+    request: Request,
+    who: Signed,
+    client: Temporal,
+    pool: Ledger,
+) -> HTMLResponse:
+    """R-CU-1: the decision notice as sent, as a printable A4 letter (api/letters.py)."""
+    identity = who.identity
+    if not identity.has(*letters.LETTER_STAFF):
+        raise HTTPException(403, "the decision letter is for handlers, supervisors and managers")
+    return await letters.decision_letter(
+        pool,
+        client,
+        identity,
+        request.app.state.settings,
+        complaint_id,
+        "desk:GET /desk/cases/{id}/decision-letter",
+    )
 
 
 @router.get("/desk/report")

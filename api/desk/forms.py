@@ -158,7 +158,11 @@ def read(
     actor: str,
     role: str,
     zone: ZoneInfo,
+    acting: bool = True,
 ) -> Answer:
+    """`acting`: the model is an action's payload (it takes the person's name and role, and a
+    request id); else an intake (`api.models.ComplaintIn`), whose nested groups left at their
+    defaults (no crisis fact ticked, no bank outlet) are not sent at all."""
     payload: dict[str, Any] = {}
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
@@ -173,11 +177,14 @@ def read(
         if value is not None:
             _put(payload, f.name, value)
     request_id = str(form.get("request_id") or "").strip()
-    if request_id:
+    if request_id and acting:
         payload["request_id"] = request_id
+    if not acting:
+        _drop_untouched_groups(payload, fields)
     if not errors:
         try:
-            model.model_validate({**payload, "actor": actor, "role": role})
+            who = {"actor": actor, "role": role} if acting else {}
+            model.model_validate({**payload, **who})
         except ValidationError as err:
             names = {f.name for f in fields}
             for e in err.errors():
@@ -218,6 +225,16 @@ def _value(f: FormField, raw: Any, zone: ZoneInfo) -> Any:
         except ValueError:
             raise ValueError("a whole number") from None
     return text  # pydantic reads numbers, decimals and dates from their text
+
+
+def _drop_untouched_groups(payload: dict[str, Any], fields: list[FormField]) -> None:
+    """A nested group whose every value is its default, unticked or empty: not given."""
+    defaults = {f.name: f.default for f in fields}
+    for group, values in list(payload.items()):
+        if isinstance(values, dict) and all(
+            not v or v == defaults.get(f"{group}.{k}") for k, v in values.items()
+        ):
+            del payload[group]
 
 
 def _put(payload: dict[str, Any], dotted: str, value: Any) -> None:

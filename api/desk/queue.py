@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api import cases, scope
 from api.cases import Ledger, Temporal
@@ -75,19 +76,21 @@ def bucketed(rows: list[Any], s: DeskSettings, now: datetime) -> list[Row]:
     return out
 
 
-async def _queue(request: Request, who: Person, pool: Any, *, mine: bool, **asked: Any) -> Response:
+async def _queue(
+    request: Request, who: Person, pool: Any, asked: Filters, *, mine: bool
+) -> Response:
     identity = who.identity
-    if asked["branch"]:
-        scope.ask_for(identity, [asked["branch"]], "a queue")
+    if asked.branch:
+        scope.ask_for(identity, [asked.branch], "a queue")
     wanted = QueueFilter(
         branches=scope.visible(identity),
         owner=identity.name if mine else None,
-        stage=asked["stage"] and asked["stage"].value,
-        branch=asked["branch"] or None,
-        grade=asked["grade"] and asked["grade"].value,
-        channel=asked["channel"] and asked["channel"].value,
-        help_flag=asked["flag"] and asked["flag"].value,
-        crisis=True if asked["crisis"] else None,
+        stage=asked.stage and asked.stage.value,
+        branch=asked.branch or None,
+        grade=asked.grade and asked.grade.value,
+        channel=asked.channel and asked.channel.value,
+        help_flag=asked.flag and asked.flag.value,
+        crisis=True if asked.crisis else None,
     )
     s = settings(request)
     rows = bucketed(await queue_ledger.queue(pool, wanted, FETCHED), s, datetime.now(UTC))
@@ -103,7 +106,7 @@ async def _queue(request: Request, who: Person, pool: Any, *, mine: bool, **aske
         total=len(rows),
         groups={b: [r for r in shown if r.bucket == b] for b, _ in BUCKETS},
         shown=len(shown),
-        asked={k: getattr(v, "value", v) for k, v in asked.items()},
+        asked=asked.model_dump(mode="json"),
         branches=await queue_ledger.branches(pool, scope.visible(identity)),
         stages=[st for st in OPEN_STAGES],
         grades=list(Grade),
@@ -114,7 +117,32 @@ async def _queue(request: Request, who: Person, pool: Any, *, mine: bool, **aske
     )
 
 
-Branch = Annotated[str | None, Query(max_length=200)]
+class Filters(BaseModel):
+    """What a queue page may be narrowed by (its query string)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    stage: Stage | None = None
+    branch: Annotated[str | None, Field(max_length=200)] = None
+    grade: Grade | None = None
+    channel: Channel | None = None
+    flag: HelpFlag | None = None
+    crisis: bool = False
+
+    @field_validator("stage", "branch", "grade", "channel", "flag", mode="before")
+    @classmethod
+    def _all(cls, value: object) -> object:
+        return None if value == "" else value  # the form's "全部 All" option sends ""
+
+    @field_validator("stage")
+    @classmethod
+    def _open(cls, stage: Stage | None) -> Stage | None:
+        if stage is not None and stage.value not in OPEN_STAGES:
+            raise ValueError(f"a queue holds open cases ({', '.join(OPEN_STAGES)})")
+        return stage
+
+
+Asked = Annotated[Filters, Query()]
 
 
 @router.get("/desk")
@@ -123,63 +151,15 @@ async def home(who: Signed) -> Response:
 
 
 @router.get("/desk/queue/mine")
-async def my_queue(
-    request: Request,
-    who: Signed,
-    pool: Ledger,
-    stage: Stage | None = None,
-    branch: Branch = None,
-    grade: Grade | None = None,
-    channel: Channel | None = None,
-    flag: HelpFlag | None = None,
-    crisis: bool = False,
-) -> Response:
+async def my_queue(request: Request, who: Signed, pool: Ledger, asked: Asked) -> Response:
     """The signed-in person's own open cases (owner = their name)."""
-    return await _queue(
-        request,
-        who,
-        pool,
-        mine=True,
-        stage=_open(stage),
-        branch=branch,
-        grade=grade,
-        channel=channel,
-        flag=flag,
-        crisis=crisis,
-    )
+    return await _queue(request, who, pool, asked, mine=True)
 
 
 @router.get("/desk/queue/team")
-async def team_queue(
-    request: Request,
-    who: Signed,
-    pool: Ledger,
-    stage: Stage | None = None,
-    branch: Branch = None,
-    grade: Grade | None = None,
-    channel: Channel | None = None,
-    flag: HelpFlag | None = None,
-    crisis: bool = False,
-) -> Response:
+async def team_queue(request: Request, who: Signed, pool: Ledger, asked: Asked) -> Response:
     """Every open case of the person's branches."""
-    return await _queue(
-        request,
-        who,
-        pool,
-        mine=False,
-        stage=_open(stage),
-        branch=branch,
-        grade=grade,
-        channel=channel,
-        flag=flag,
-        crisis=crisis,
-    )
-
-
-def _open(stage: Stage | None) -> Stage | None:
-    if stage is not None and stage.value not in OPEN_STAGES:
-        raise HTTPException(422, f"stage: a queue holds open cases ({', '.join(OPEN_STAGES)})")
-    return stage
+    return await _queue(request, who, pool, asked, mine=False)
 
 
 @dataclass

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
+from domain import versions
 from domain.actions.base import Action, ActionDef
+from domain.versions import Behaviour
 from domain.vocabulary import Stage
 
 if TYPE_CHECKING:
@@ -17,6 +19,8 @@ class RecordContact(Action):
 
 
 def _contacted(case: Complaint, action: RecordContact, now: datetime) -> None:
+    if versions.has(case.rules, Behaviour.HANDLER_CHANGE_TOLD):
+        case.state.customer_handler = action.actor  # R-CU-2: the one they dealt with
     case.enter(Stage.INVESTIGATE, action.actor, now)
 
 

@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field, model_validator
 
-from domain import intake_rules, outside_bodies, versions
+from domain import intake_rules, notices, outside_bodies, versions
 from domain.actions.base import OPEN, STAGE_FIRST, Action, ActionDef
+from domain.actions.reassignment import team_of, tell_new_handler
 from domain.fields import Name, SingleLine, Text
 from domain.intake import recusal
-from domain.notice_models import NoticeKind
+from domain.notice_models import CustomerTemplate, NoticeKind
 from domain.state import Clock, ComplaintState, Handoff
 from domain.versions import Behaviour
 from domain.vocabulary import Channel, Stage
@@ -46,6 +47,9 @@ class CompleteTransfer(Action):
 
     transfer: Annotated[SingleLine, Field(min_length=1, max_length=64)]  # e.g. "transfer-1"
     outcome: Text
+    # R-CU-4: the insurer's handling opinion as the customer is told it, when it differs from
+    # the outcome reported back (an insurer's hand-over or referral; else `outcome` is told).
+    opinion: Text | None = None
 
 
 def start_handoff(
@@ -116,6 +120,9 @@ def _transferred(case: Complaint, action: TransferCase, now: datetime) -> None:
     case.outbox.notify(
         NoticeKind.ESCALATION, "owner", s.owner, ["email"], words, now, clock=clock.key
     )
+    if action.owner is not None and versions.has(case.rules, Behaviour.HANDLER_CHANGE_TOLD):
+        # R-CU-2: a new owner is a new handler for the customer; the department alone is not
+        tell_new_handler(case, team_of(action.department, action.branch or s.branch), now)
     outside_bodies.came_in(case, action.via, "a transfer", action.actor, now)
 
 
@@ -141,6 +148,21 @@ def _completed(case: Complaint, action: CompleteTransfer, now: datetime) -> None
         for h in s.handoffs
     ]
     case.clocks.finish(f"handoff:{action.transfer}", now)
+    done = next(h for h in s.handoffs if h.key == action.transfer)
+    if done.kind in INSURER_KINDS and versions.has(case.rules, Behaviour.INSURER_OPINION_TOLD):
+        tell_insurer_opinion(case, done.to, action.opinion or action.outcome, now)
+
+
+# R-CU-4: the hand-overs to the insurer whose completion the customer hears of: the outlet's
+# (R-CR-4) and the referral for accommodation (R-CR-3); a transfer (转办) is internal.
+INSURER_KINDS = frozenset({"outlet", "referral"})
+
+
+def tell_insurer_opinion(case: Complaint, insurer: str, opinion: str, now: datetime) -> None:
+    """R-CU-4: the customer is told the insurer's handling opinion."""
+    words = notices.insurer_opinion(case.state.complaint_id, insurer, opinion)
+    told = case.outbox.words(CustomerTemplate.INSURER_OPINION, insurer=insurer, opinion=opinion)
+    case.outbox.tell_customer(words, now, told)
 
 
 TRANSFER = ActionDef(
@@ -167,7 +189,11 @@ TRANSFER = ActionDef(
 COMPLETE_TRANSFER = ActionDef(
     name="complete_transfer",
     payload=CompleteTransfer,
-    description='A transfer reported back: {"transfer": "transfer-1", "outcome": "..."}.',
+    description=(
+        'A transfer reported back: {"transfer": "transfer-1", "outcome": "..."}; the '
+        'insurer\'s (R-CU-4, rules 5): the customer is told its opinion ("opinion", else '
+        "the outcome)."
+    ),
     stages=OPEN | {Stage.CLOSED},
     effect=_completed,
     topic="hand-offs and the bank channel",

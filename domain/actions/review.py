@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from domain import notices, versions
 from domain.actions.base import Action, ActionDef
 from domain.fields import Text
+from domain.notice_models import CustomerTemplate
+from domain.versions import Behaviour
 from domain.vocabulary import Stage
 
 if TYPE_CHECKING:
@@ -31,12 +34,22 @@ def _refusal(case: Complaint, action: RequestReview, now: datetime) -> str | Non
 
 
 def _reviewed(case: Complaint, action: RequestReview, now: datetime) -> None:
-    """R-IN-7: a review is a new handling round of the same case."""
+    """R-IN-7: a review is a new handling round of the same case; the customer is told it
+    was accepted and by when the investigation ends."""
     s = case.state
     s.review_count += 1
     s.outcome = None
     s.closed_at = None
     case.enter(Stage.INVESTIGATE, action.actor, now)
+    if versions.has(case.rules, Behaviour.REVIEW_TOLD):
+        clock = s.clock(f"stage:{Stage.INVESTIGATE.value}")
+        due = clock.due_at if clock else None
+        told = case.outbox.words(
+            CustomerTemplate.REVIEW_ACCEPTED, handling_by=notices.last_day(due) if due else None
+        )
+        case.outbox.tell_customer(
+            notices.review_accepted(due), now, told, clock=clock.key if clock else None
+        )
 
 
 REQUEST_REVIEW = ActionDef(

@@ -173,6 +173,8 @@ async def test_signal_and_update_share_one_path_and_refusals_are_recorded(harnes
     assert len(refused) == 6, [e.detail for e in refused]
     assert "approved" in refused[3].detail and "valid boolean" in refused[3].detail
     assert "colour" in refused[4].detail
+    # An unreadable payload is refused in the name its seal verified (rules 5).
+    assert refused[3].actor == refused[4].actor == "ops"
     assert "unknown action 'no_such_action'" in refused[5].detail
     accepted = [e for e in state.timeline if e.kind == "action"]
     assert [e.action for e in accepted] == [

@@ -19,8 +19,9 @@ import json
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Literal
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -39,6 +40,7 @@ from api.auth import create_key, create_ui_token
 from api.codec import codec_router
 from api.complaints import complaint_id_for
 from domain.actions import ACTION_MODELS, ACTIONS, Who
+from domain.notice_models import CustomerTemplate, CustomerWords, NoticeKind, Notification
 from domain.sla import HandlingPolicy, SlaPolicy
 from domain.vocabulary import Role
 from infra.binaries import find
@@ -46,7 +48,7 @@ from infra.codec import EncryptionCodec
 from infra.config import Settings
 from infra.postgres import create_database, create_pool, drop_database
 from infra.temporal import register_search_attributes
-from ledger import evidence
+from ledger import evidence, outbox
 from ledger import policy as policies
 from tests.harness import (
     TEST_CONVERTER,
@@ -65,6 +67,9 @@ UI_ORIGIN = "http://ui.test"
 # The month the cases are received in (now), and a published accountability period.
 PERIOD = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
 DONE = "DONE-BJ-1"  # a finished case of HOME, written to the ledger directly
+# R-CU-1: a decided case of HOME with its decision notice, written to the ledger directly; its
+# handler is the HOME handler key's name (the letter holds the outcome: R-CR-2)
+LETTERED = "DONE-BJ-2"
 
 # The status page's settings (R-CU-2), so that staff can re-issue a link.
 STATUS_LINKS = Settings(status_url="https://service.example/status", status_secret=b"s" * 32)
@@ -75,6 +80,7 @@ ACTING = (R.SENIOR_MANAGER, R.SUPERVISOR, R.HANDLER, R.SYSTEM, R.ADMIN)
 CASE_STAFF = (R.SENIOR_MANAGER, R.SUPERVISOR, R.HANDLER, R.SYSTEM)  # evidence: no admin
 SEE_CUSTOMERS = (R.HANDLER, R.SUPERVISOR)
 LINK_STAFF = (R.SENIOR_MANAGER, R.SUPERVISOR, R.HANDLER)  # R-CU-2: revoke, re-issue
+LETTER_STAFF = (R.SENIOR_MANAGER, R.SUPERVISOR, R.HANDLER)  # R-CU-1: the decision letter
 LEADS = (R.SENIOR_MANAGER, R.SUPERVISOR)  # a supervisor's actions (Who.LEADER)
 REPORTS = (R.SUPERVISOR, R.AUDITOR, R.SYSTEM)
 RESULTS = (R.REVIEW_GROUP, R.SUPERVISOR, R.AUDITOR, R.SYSTEM, R.ADMIN)
@@ -201,6 +207,23 @@ def form_body(text: str) -> Callable[[World], bytes]:
     return lambda world: text.encode()
 
 
+def desk_intake(world: World) -> bytes:
+    """The desk's intake form filled for HOME, a new external id each time."""
+    fields = {
+        "external_id": f"SCOPE-{uuid.uuid4().hex[:10]}",
+        "channel": "hotline",
+        "branch": HOME,
+        "owner": "li.na",
+        "customer.name": "张伟",
+        "customer.phone": "13812345678",
+        "category": "claims settlement",
+        "matter": "m",
+        "demands": "d",
+        "staff_complained_about": "zhou.kan",
+    }
+    return urlencode(fields).encode()
+
+
 PREFLIGHT = {"Origin": UI_ORIGIN, "Access-Control-Request-Method": "POST"}
 DETERMINATION = {"verdict": "effective", "reason_code": "staff_error", "direct_person": "li.na"}
 HOURS = {"windows": [{"start": "09:00", "end": "17:00"}]}
@@ -312,6 +335,11 @@ TABLE: dict[tuple[str, str], Door] = {
         "change", LINK_STAFF, at(CASE + "/status-link")),
     ("POST", "/v1/complaints/{complaint_id}/status-link/revoke"): Door(
         "change", LINK_STAFF, at(CASE + "/status-link/revoke")),
+    # R-CU-1: the decision notice as a printable letter, from the API and from the desk
+    ("GET", "/v1/complaints/{complaint_id}/decision-letter"): Door(
+        "read", LETTER_STAFF, at(f"/v1/complaints/{LETTERED}/decision-letter")),
+    ("GET", "/desk/cases/{complaint_id}/decision-letter"): Door(
+        "read", LETTER_STAFF, at(f"/desk/cases/{LETTERED}/decision-letter")),
     ("POST", "/v1/branches/{branch}/closures"): Door(
         "change", (R.ADMIN,), at(f"/v1/branches/{HOME}/closures", body=CLOSURE)),
     ("GET", "/v1/accountability/{period}/results"): Door(
@@ -368,6 +396,11 @@ TABLE: dict[tuple[str, str], Door] = {
     # Ready-made Web UI views: a redirect to the UI's list, bounded by the key's branches.
     ("GET", "/desk/views/{view}"): Door("keyed", ALL, at("/desk/views/due-today"),
                                         frozenset({303})),
+    # The intake form (R-CU-6: with the staff complained about): filing for HOME.
+    ("GET", "/desk/file"): Door("keyed", (R.SYSTEM, R.HANDLER), at("/desk/file")),
+    ("POST", "/desk/file"): Door(
+        "change", (R.SYSTEM, R.HANDLER), at("/desk/file", content=desk_intake, headers=FORM),
+        frozenset({303})),
     ("POST", "/desk/bulk/reassign"): Door(
         "change", CASE_STAFF, at("/desk/bulk/reassign", content=lambda w: (
             f"cid={w.case}&owner=li.na".encode()), headers=FORM)),
@@ -472,6 +505,7 @@ async def _furnish(http: httpx.AsyncClient, pool: asyncpg.Pool, env: WorkflowEnv
         DONE,
         HOME,
     )
+    await _lettered(pool)
     await policies.add_version(
         pool,
         "working_hours",
@@ -536,6 +570,45 @@ async def _furnish(http: httpx.AsyncClient, pool: asyncpg.Pool, env: WorkflowEnv
             assert token is not None
             world.keys[(role, branch)] = Key(role, branch, bearer, token)
     return world
+
+
+async def _lettered(pool: asyncpg.Pool) -> None:
+    """LETTERED: decided, its decision notice in the outbox (R-CU-1)."""
+    await pool.execute(
+        "INSERT INTO complaints (complaint_id, workflow_id, channel, branch, owner, supervisor,"
+        " category, grade, stage, outcome, customer_name, customer_phone, matter, demands,"
+        " received_at, decided_at) VALUES ($1, 'complaint-' || $1, 'hotline', $2, $3, $4,"
+        " 'claims settlement', 'general', 'callback', 'resolved', '王芳', '13900001111', 'm',"
+        " 'd', now(), now())",
+        LETTERED,
+        HOME,
+        f"{R.HANDLER.value}@{HOME}",
+        f"{R.SUPERVISOR.value}@{HOME}",
+    )
+    words = CustomerWords(
+        template=CustomerTemplate.DECISION,
+        complaint_id=LETTERED,
+        handler=f"{R.HANDLER.value}@{HOME}",
+        outcome="paid",
+        review_by=date(2027, 1, 6),
+    )
+    async with pool.acquire() as conn:
+        await outbox.enqueue(
+            conn,
+            [
+                Notification(
+                    key=f"complaint-{LETTERED}:n2",
+                    complaint_id=LETTERED,
+                    kind=NoticeKind.CUSTOMER_NOTICE,
+                    recipient_role="customer",
+                    recipient="13900001111",
+                    channels=["sms"],
+                    subject="投诉处理结果 / decision on your complaint",
+                    body="Your complaint has been decided. Outcome: paid",
+                    words=words,
+                )
+            ],
+        )
 
 
 async def _in_ledger(pool: asyncpg.Pool, cid: str) -> bool:

@@ -11,6 +11,7 @@ unmasked customer view is in the access log, a masked one is not.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -149,7 +150,12 @@ async def test_the_queue_is_sorted_by_next_deadline_with_buckets_and_filters(des
         assert 'data-bucket="overdue"' in page and "超时 overdue 3 小时 h" in page
         overdue = page.split('id="count-overdue"')[1].split("</b>")[0]
         assert int(overdue.rsplit(">", 1)[1]) >= 1
-        majors = (await http.get("/desk/queue/team", params={"grade": "major"})).text
+        majors = (
+            await http.get(
+                "/desk/queue/team",
+                params={"grade": "major", "branch": "", "stage": "", "channel": "", "flag": ""},
+            )
+        ).text
         assert major in majors and late not in majors
         mine = (await http.get("/desk/queue/mine")).text
         assert late not in mine  # wang.qiang owns none of them
@@ -357,3 +363,82 @@ async def test_a_person_behind_the_sign_in_proxy_is_their_oidc_identity(
     state = await contract.state(desk.env.client, cid)
     assert state.help_flags == ["vulnerable"]
     assert state.timeline[-1].actor == "wang.qiang"
+
+
+async def test_r_cu_6_the_desk_intake_names_the_staff_complained_about(desk: Desk) -> None:
+    """The desk files a complaint as the API does, with the staff it is about (one a line):
+    an owner who is one of them is refused beside the field and nothing is filed; otherwise
+    the case is filed with them on its intake and the person lands on its page; reassigning
+    the case to one of them is then refused (R-CU-6). An auditor may not file."""
+    external = f"DESK-{uuid.uuid4().hex[:10]}"
+    fields = {
+        "external_id": external,
+        "channel": "visit",
+        "branch": HOME,
+        "owner": "li.na",
+        "supervisor": "wang.qiang",
+        "customer.name": "张伟",
+        "customer.phone": "13812345678",
+        "category": "claims settlement",
+        "matter": "The surveyor was rude and delayed my claim.",
+        "demands": "An apology and the claim paid.",
+        "grade": "general",
+        "amount_involved.currency": "CNY",
+        "staff_complained_about": "zhou.kan\nli.na\n",
+    }
+    async with desk.signed_in("li.na") as http:
+        form = await http.get("/desk/file")
+        assert form.status_code == 200
+        assert 'name="staff_complained_about"' in form.text
+        refused = await http.post("/desk/file", data={"csrf": csrf_of(form.text), **fields})
+        assert refused.status_code == 422, refused.text
+        field = refused.text.split('data-field="staff_complained_about"')[1].split("data-field=")[0]
+        assert 'class="error"' in field and "R-CU-6" in field, field
+        assert not await desk.pool.fetchval(
+            "SELECT true FROM complaints WHERE external_id = $1", external
+        )
+        fields["staff_complained_about"] = "zhou.kan\n"
+        filed = await http.post("/desk/file", data={"csrf": csrf_of(form.text), **fields})
+        assert filed.status_code == 303, filed.text
+        cid = filed.headers["location"].removeprefix("/desk/cases/")
+        state = await contract.state(desk.env.client, cid)
+        assert state.crisis is False and state.bank_outlet is None
+        assert state.amount_involved is None  # the currency alone is no amount
+        page = await http.get(f"/desk/cases/{cid}/act/reassign")
+        answer = await http.post(
+            f"/desk/cases/{cid}/act/reassign",
+            data={"csrf": csrf_of(page.text), "owner": "zhou.kan"},
+        )
+        assert answer.status_code == 409 and "R-CU-6" in answer.text, answer.text
+    async with desk.signed_in("sun.audit") as http:
+        assert (await http.get("/desk/file")).status_code == 403
+
+
+async def test_r_st_8_the_desk_intake_names_the_department_head(desk: Desk) -> None:
+    """The desk's intake form has the API's `department_head` (R-ST-8): a major complaint filed
+    with it carries it, and the case's page shows who takes part in its collective decision."""
+    fields = {
+        "external_id": f"DESK-{uuid.uuid4().hex[:10]}",
+        "channel": "regulator_provincial",  # major on arrival
+        "branch": HOME,
+        "owner": "li.na",
+        "supervisor": "wang.qiang",
+        "customer.name": "张伟",
+        "customer.phone": "13812345678",
+        "category": "claims settlement",
+        "matter": "The regulator forwarded my unpaid claim.",
+        "demands": "Pay the claim.",
+        "grade": "general",
+        "amount_involved.currency": "CNY",
+        "department_head": "sun.hao",
+    }
+    async with desk.signed_in("li.na") as http:
+        form = await http.get("/desk/file")
+        assert 'name="department_head"' in form.text and "Department head" in form.text
+        filed = await http.post("/desk/file", data={"csrf": csrf_of(form.text), **fields})
+        assert filed.status_code == 303, filed.text
+        cid = filed.headers["location"].removeprefix("/desk/cases/")
+        state = await contract.state(desk.env.client, cid)
+        assert state.grade.value == "major" and state.department_head == "sun.hao"
+        page = await http.get(f"/desk/cases/{cid}")
+        assert "部门负责人 Department head" in page.text and "sun.hao" in page.text

@@ -14,7 +14,7 @@ from typing import Any
 
 from domain.case import RULES, Complaint
 from domain.notice_models import CustomerTemplate, Notification
-from domain.notices import last_whole_day
+from domain.notices import last_day, last_whole_day
 from notices.templates import Wording
 from tests.unit.test_case_rules import HANDLER, MONDAY, SUPERVISOR, accept, act, refused
 
@@ -106,6 +106,33 @@ def test_r_cu_1_rules_4_cases_close_and_withdraw_as_before() -> None:
     case = accept(MONDAY, PRE)
     case.take_notices()
     act(case, "withdraw", MONDAY, **HANDLER)
+    assert customer_notices(case) == []
+
+
+def test_r_cu_1_a_review_asked_is_confirmed_with_the_day_the_result_is_due() -> None:
+    """R-IN-7 with R-CU-1: the customer who asks for a review hears it was accepted and by
+    which day the new round's result reaches them."""
+    case, now = to_close()
+    act(case, "close_case", now, **HANDLER, result="Not covered.")
+    case.take_notices()
+    act(case, "request_review", now + timedelta(days=2), **HANDLER, reason="disputes it")
+    [notice] = customer_notices(case)
+    words = notice.words
+    assert words is not None and words.template is CustomerTemplate.REVIEW_ACCEPTED
+    investigate = case.state.clock("stage:investigate")
+    assert investigate is not None and words.handling_by is not None
+    # R-IN-4: a working-day stage ends at 18:00 of its last day (Monday 2026-03-09).
+    assert words.handling_by == last_day(investigate.due_at) == date(2026, 3, 9)
+    worded = Wording().word(notice, now)
+    assert worded.subject == "核查申请已受理"
+    assert words.handling_by.isoformat() in worded.body and case.state.complaint_id in worded.body
+
+
+def test_r_cu_1_a_rules_4_review_tells_the_customer_nothing() -> None:
+    case, now = to_close(PRE)
+    act(case, "close_case", now, **HANDLER, result="Not covered.")
+    case.take_notices()
+    act(case, "request_review", now + timedelta(days=2), **HANDLER, reason="disputes it")
     assert customer_notices(case) == []
 
 
