@@ -341,10 +341,18 @@ class Complaint:
     # Stages
 
     def enter(
-        self, stage: Stage, actor: str, now: datetime, *, start: datetime | None = None
+        self,
+        stage: Stage,
+        actor: str,
+        now: datetime,
+        *,
+        start: datetime | None = None,
+        waiting: str | None = None,
     ) -> None:
         """The case moves to `stage` (or starts it again): the stage's clock ends and the new
-        stage's starts (R-ST-1, R-SLA-1)."""
+        stage's starts (R-ST-1, R-SLA-1). `waiting`: the stage waits for someone outside the
+        staff first (R-CU-3: the customer's answer), so its clock starts only when entered
+        again; what it waits for is said on the timeline."""
         s = self.state
         self.clocks.finish(f"stage:{s.stage.value}", now)
         if stage is not s.stage and versions.has(self.rules, Behaviour.EXTENSION_LAPSES_WITH_STAGE):
@@ -359,7 +367,9 @@ class Complaint:
                 self.resume_clocks(now)
         s.stage = stage
         detail = f"stage {stage.value}"
-        if stage in CLOCKED_STAGES:
+        if waiting is not None:
+            detail += f", {waiting}"
+        elif stage in CLOCKED_STAGES:
             clock = self.clocks.start_stage(stage, start or now)
             detail += f", due {clock.due_at.isoformat()} ({clock.basis})"
         self.timeline.write("stage", actor, detail, now)

@@ -100,6 +100,10 @@ class Behaviour(StrEnum):
     # R-CU-2: once contacted, the customer is told when their case passes to another handler
     # (a reassignment or a transfer with a new owner): the handler's team and how to reach it.
     HANDLER_CHANGE_TOLD = "handler_change_told"
+    # R-CU-3: an approved resolution is put to the customer before it is carried out; closing
+    # waits for their answer (accepts; rejects, back to investigation) or for the policy's
+    # working days to lapse (`record_customer_response` came with rules 5).
+    CUSTOMER_SAYS = "customer_says"
 
 
 # The version each behaviour came with.
@@ -143,6 +147,7 @@ INTRODUCED: dict[Behaviour, int] = {
     Behaviour.APOLOGY_OWED: 5,
     Behaviour.INSURER_OPINION_TOLD: 5,
     Behaviour.HANDLER_CHANGE_TOLD: 5,
+    Behaviour.CUSTOMER_SAYS: 5,
 }
 
 
