@@ -98,6 +98,12 @@ def odd_fields(name: str, rng: random.Random, today: date) -> dict[str, Any]:
         # Rules 5: R-GR-4's decision, R-ST-8's department head
         "decline_crisis": {"reason": "asked once"},
         "name_department_head": {"head": rng.choice(["wang.qiang", "sun.hao"])},
+        "record_apology": {"person": "zhao.min", "method": "phone"},  # R-CU-5
+        # R-CU-3: the customer's answer to an approved resolution
+        "record_customer_response": {
+            "response": rng.choice(["accepts", "rejects"]),
+            "objections": "too little",
+        },
     }
     return fields.get(name, {})
 
