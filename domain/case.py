@@ -60,7 +60,10 @@ release never changes what a running case already did (its history must replay t
   notice and a withdrawal its confirmation (R-CU-1, `Behaviour.DECISION_TOLD`); the case is
   never reassigned or transferred to a staff member the complaint is about (R-CU-6,
   `Behaviour.RECUSAL`); closing with staff conduct on record and no apology of theirs tells the
-  supervisor (R-CU-5, `Behaviour.APOLOGY_OWED`; `record_apology` came with rules 5).
+  supervisor (R-CU-5, `Behaviour.APOLOGY_OWED`; `record_apology` came with rules 5); an
+  approved resolution is put to the customer before it is carried out, and closing waits for
+  their answer or for their working days to lapse (R-CU-3, `Behaviour.CUSTOMER_SAYS`;
+  `record_customer_response` came with rules 5).
   Escalation duties (docs/rules-and-versions.md): the regulator or the media coming in later
   (a repeat, or a transfer `via` their channel) makes the case major at once and puts a crisis
   to the supervisor with a working hour to declare it or say why not (`decline_crisis`; R-GR-4,

@@ -72,6 +72,12 @@ VALUES = {
     "letter": "信函 Letter",
     "online": "网络 Online",
     "questionnaire": "问卷 Questionnaire",
+    # R-CU-3: the customer's answer to the resolution, and how it came
+    "accepts": "接受 Accepts",
+    "rejects": "不接受 Rejects",
+    "in_person": "当面 In person",
+    "email": "电子邮件 E-mail",
+    "sms": "短信 SMS",
     "coverage": "责任认定 Coverage",
     "loss_assessment": "定损 Loss assessment",
     "superior": "上级机构 Superior office",
@@ -163,6 +169,8 @@ FIELDS = {
     "amount_involved.amount": "涉案金额 Amount involved",
     "amount_involved.currency": "币种 Currency",
     "staff_complained_about": "被投诉员工（回避） Staff complained about (recused)",
+    "response": "客户对方案的意见 Customer's response",  # R-CU-3
+    "objections": "客户异议（不接受时必填） Objections (when rejecting)",
 }
 
 

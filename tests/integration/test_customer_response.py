@@ -1,21 +1,25 @@
 """R-CU-3 through the real things (rules 5): the approved resolution put to the customer
 through the ledger's outbox, closing refused while their answer is awaited, a rejection back to
 investigation with the objections, the 2-working-day clock lapsing by its timer on the
-time-skipping server, and the API's door (422 naming the field, the reason of a refusal).
-Production worker, PostgreSQL, the app over ASGI.
+time-skipping server, the API's door (422 naming the field, the reason of a refusal) and the
+desk's form, offered only while the answer is awaited. Production worker, PostgreSQL, the app
+over ASGI.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from temporalio.client import WorkflowHandle
 
 from domain.actions.customer_response import CLOCK
 from domain.notices import last_day
 from domain.state import ComplaintState
 from domain.vocabulary import Stage
+from tests.desk import Desk, csrf_of, desk_world
 from tests.harness import Harness, eventually
 from tests.integration.test_api import Api, api, complaint
 
@@ -141,3 +145,43 @@ async def test_r_cu_3_at_the_api_a_rejection_names_its_objections_and_refusals_a
     assert r.status_code == 200 and r.json()["stage"] == "close", r.text
     r = await api.act(cid, "close_case", result="paid")
     assert r.status_code == 200 and r.json()["stage"] == "callback", r.text
+
+
+@pytest.fixture(scope="module")
+async def desk(pg_server: str, migrated_template: str) -> AsyncIterator[Desk]:
+    async with desk_world(pg_server, migrated_template) as world:
+        yield world
+
+
+async def test_r_cu_3_the_desk_offers_the_customers_response_while_it_is_awaited(
+    desk: Desk,
+) -> None:
+    """The form comes from the action's definition: offered on an approved case awaiting the
+    answer, not before; a rejection without objections is a field error, nothing sent."""
+    cid = await desk.file()
+    await desk.act(cid, "record_contact", "li.na")
+    await desk.act(cid, "submit_investigation", "li.na", findings="f", proposed_resolution="pay")
+    async with desk.signed_in("li.na") as http:
+        page = (await http.get(f"/desk/cases/{cid}")).text
+        assert 'data-action="record_customer_response"' not in page
+    await desk.act(cid, "decide_resolution", "wang.qiang", approved=True)
+    async with desk.signed_in("li.na") as http:
+        page = (await http.get(f"/desk/cases/{cid}")).text
+        assert 'data-action="record_customer_response"' in page
+        form = await http.get(f"/desk/cases/{cid}/act/record_customer_response")
+        assert form.status_code == 200 and "客户异议" in form.text, form.text
+        answer = await http.post(
+            f"/desk/cases/{cid}/act/record_customer_response",
+            data={"csrf": csrf_of(form.text), "response": "rejects", "method": "phone"},
+        )
+        assert answer.status_code == 422, answer.text
+        field = answer.text.split('data-field="objections"')[1].split('data-field="')[0]
+        assert 'class="error"' in field and "R-CU-3" in field, field
+        answer = await http.post(
+            f"/desk/cases/{cid}/act/record_customer_response",
+            data={"csrf": csrf_of(form.text), "response": "accepts", "method": "phone"},
+        )
+        assert answer.status_code == 303, answer.text
+        page = (await http.get(f"/desk/cases/{cid}")).text
+        assert 'data-action="record_customer_response"' not in page
+        assert 'data-action="close_case"' in page

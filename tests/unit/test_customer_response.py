@@ -196,3 +196,11 @@ def test_r_cu_3_rules_4_carries_out_the_resolution_right_after_approval() -> Non
     assert "came with rules 5" in reason, reason
     act(case, "close_case", now, **HANDLER, result="paid")
     assert s.stage is Stage.CALLBACK
+
+
+@pytest.mark.parametrize("days", [0, -1, 31])
+def test_r_cu_3_the_policy_refuses_a_senseless_number_of_days_naming_the_field(days: int) -> None:
+    """R-SLA-10: policy is data an administrator changes; bad data is refused, never stored."""
+    with pytest.raises(ValidationError) as err:
+        SlaPolicy(customer_response_days=days)
+    assert err.value.errors()[0]["loc"] == ("customer_response_days",)
