@@ -7,7 +7,7 @@ Filed → acknowledgement (R-IN-4) → contact → an extension approved (R-SLA-
 (R-SLA-8) → reassigned to another handler → investigation → approval → the customer asked
 (R-CU-3) → rejects → investigation again → approval → asked again → accepts → close → the
 decision (R-CU-1) → a dissatisfied callback (R-ST-4: reopened, handled again: asked, accepts,
-closed, the decision again) → satisfied → a review requested (R-IN-7).
+closed, the decision again) → satisfied → a review requested and confirmed (R-IN-7).
 """
 
 from __future__ import annotations
@@ -95,8 +95,8 @@ async def test_r_cu_a_general_complaints_whole_life_tells_the_customer_in_order_
     )
     await h.act(handle, "close_case", actor="zhao.min", result="赔付8500元")  # → decision
     await h.act(handle, "record_callback", actor="zhao.min", satisfied=True)
-    state = await h.act(handle, "request_review", reason="拖车费发票金额有误")  # R-IN-7
-    assert state.stage is Stage.INVESTIGATE and state.review_count == 1  # no notice
+    state = await h.act(handle, "request_review", reason="拖车费发票金额有误")  # → review accepted
+    assert state.stage is Stage.INVESTIGATE and state.review_count == 1
 
     expected = [
         T.ACKNOWLEDGEMENT,
@@ -109,6 +109,7 @@ async def test_r_cu_a_general_complaints_whole_life_tells_the_customer_in_order_
         T.DECISION,
         T.RESOLUTION_PROPOSED,
         T.DECISION,
+        T.REVIEW_ACCEPTED,
     ]
     rows = await eventually(
         lambda: _customer_rows(h, cid, len(expected)), what="every customer notice sent"
