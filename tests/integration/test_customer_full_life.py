@@ -59,9 +59,9 @@ async def test_r_cu_a_general_complaints_whole_life_tells_the_customer_in_order_
     await h.act(handle, "resume_clock")  # → resumed, with the decision's last day
 
     await h.act(handle, "reassign", **SUPERVISOR, owner="zhao.min")
-    # RESERVED: the notice that the case passed to another handler (R-CU-2, added by another
-    # change) is sent here, between `resumed` and the first `resolution_proposed`; it is not
-    # asserted below (see REASSIGNED).
+    # RESERVED: the notice that the case passed to another handler (R-CU-2, `handler_changed`,
+    # another change's) is sent here, between `resumed` and the first `resolution_proposed`;
+    # it is not asserted below (see REASSIGNED).
 
     await approved_and_asked(h, handle, "赔付维修费5000元")  # → resolution proposed
     state = await h.act(
