@@ -125,7 +125,9 @@ async def lifecycle(h: Harness) -> WorkflowHistory:
     await h.sleep(timedelta(days=1))  # contact is late: a breach, reminders
     await h.act(handle, "record_contact")
     await h.act(handle, "submit_investigation", findings="f", proposed_resolution="r")
-    await h.act(handle, "decide_resolution", **SUPERVISOR, approved=True)
+    state = await h.act(handle, "decide_resolution", **SUPERVISOR, approved=True)
+    if state.customer_responses:  # rules 5 (R-CU-3): the customer accepts the resolution
+        await h.act(handle, "record_customer_response", response="accepts")
     await h.act(handle, "close_case", result="paid")
     await h.act(handle, "record_callback", satisfied=True)
     await h.sleep(timedelta(days=31))  # the review window runs out: the case ends

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from domain import notices, sla, versions
+from domain.actions import customer_response
 from domain.notice_models import NoticeKind
 from domain.state import Breach, Clock, ClockKind
 from domain.versions import Behaviour
@@ -21,6 +22,9 @@ def ring(case: Complaint, clock: Clock, kind: sla.AlarmKind, due: datetime, now:
     when the timer ran."""
     s, p, rules = case.state, case.policy, case.rules
     cid, owner = s.complaint_id, s.owner
+    if clock.kind is ClockKind.CUSTOMER:
+        # R-CU-3: the customer's time to answer lapses; nobody breached anything.
+        return customer_response.lapsed(case, clock, now)
     if kind == "warn":
         case.timeline.write(
             "warning", "system", f"{clock.label} is due at {clock.due_at.isoformat()}", now

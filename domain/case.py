@@ -60,7 +60,10 @@ release never changes what a running case already did (its history must replay t
   notice and a withdrawal its confirmation (R-CU-1, `Behaviour.DECISION_TOLD`); the case is
   never reassigned or transferred to a staff member the complaint is about (R-CU-6,
   `Behaviour.RECUSAL`); closing with staff conduct on record and no apology of theirs tells the
-  supervisor (R-CU-5, `Behaviour.APOLOGY_OWED`; `record_apology` came with rules 5).
+  supervisor (R-CU-5, `Behaviour.APOLOGY_OWED`; `record_apology` came with rules 5); an
+  approved resolution is put to the customer before it is carried out, and closing waits for
+  their answer or for their working days to lapse (R-CU-3, `Behaviour.CUSTOMER_SAYS`;
+  `record_customer_response` came with rules 5).
   Escalation duties (docs/rules-and-versions.md): the regulator, a government body or the media
   coming in later (a repeat, a transfer `via` their channel, or a contact recorded with
   `record_outside_contact`) makes the case major at once and puts a crisis to the supervisor
@@ -343,10 +346,18 @@ class Complaint:
     # Stages
 
     def enter(
-        self, stage: Stage, actor: str, now: datetime, *, start: datetime | None = None
+        self,
+        stage: Stage,
+        actor: str,
+        now: datetime,
+        *,
+        start: datetime | None = None,
+        waiting: str | None = None,
     ) -> None:
         """The case moves to `stage` (or starts it again): the stage's clock ends and the new
-        stage's starts (R-ST-1, R-SLA-1)."""
+        stage's starts (R-ST-1, R-SLA-1). `waiting`: the stage waits for someone outside the
+        staff first (R-CU-3: the customer's answer), so its clock starts only when entered
+        again; what it waits for is said on the timeline."""
         s = self.state
         self.clocks.finish(f"stage:{s.stage.value}", now)
         if stage is not s.stage and versions.has(self.rules, Behaviour.EXTENSION_LAPSES_WITH_STAGE):
@@ -361,7 +372,9 @@ class Complaint:
                 self.resume_clocks(now)
         s.stage = stage
         detail = f"stage {stage.value}"
-        if stage in CLOCKED_STAGES:
+        if waiting is not None:
+            detail += f", {waiting}"
+        elif stage in CLOCKED_STAGES:
             clock = self.clocks.start_stage(stage, start or now)
             detail += f", due {clock.due_at.isoformat()} ({clock.basis})"
         self.timeline.write("stage", actor, detail, now)

@@ -138,3 +138,7 @@ class ClockBook:
             while (due := sla.next_alarm(clock)) and due[0] <= now:
                 clock = alarm(clock, due[1], due[0], now)
                 clocks[i] = clock
+        # A clock its alarm ended (R-CU-3: the customer's time lapsed) joins the finished ones.
+        for clock in [c for c in clocks if c.met_at is not None]:
+            clocks.remove(clock)
+            self.state.finished_clocks.append(clock)

@@ -57,6 +57,7 @@ class CustomerTemplate(StrEnum):
     REVIEW_ACCEPTED = "review_accepted"  # R-IN-7: a review asked, and by when
     INSURER_OPINION = "insurer_opinion"  # R-CU-4: the insurer's handling opinion fed back
     HANDLER_CHANGED = "handler_changed"  # R-CU-2: the case passed to another handler
+    RESOLUTION_PROPOSED = "resolution_proposed"  # R-CU-3: the customer asked before it is done
 
 
 class CustomerWords(Derived):
@@ -84,6 +85,9 @@ class CustomerWords(Derived):
     opinion: str | None = None
     # R-CU-2: the new handler's team (department, branch), told with the handler
     team: str | None = None
+    # R-CU-3: the approved resolution put to the customer, and the last day to answer
+    resolution: str | None = None
+    answer_by: date | None = None
 
 
 class Notification(Derived):

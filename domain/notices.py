@@ -273,3 +273,15 @@ def handler_changed(complaint_id: str, handler: str, team: str) -> Words:
         f"Your complaint {complaint_id} is now handled by {handler} of {team}. To reach them, "
         "reply to this message or call the customer service hotline with the complaint number.",
     )
+
+
+def resolution_proposed(complaint_id: str, resolution: str | None, answer_by: date) -> Words:
+    """R-CU-3: the approved resolution put to the customer, with the last day to answer (the
+    case's own record; the customer's words are the template's)."""
+    text = f"The resolution proposed for your complaint {complaint_id} was approved"
+    text += f": {resolution}." if resolution else "."
+    text += (
+        f" Tell us by {answer_by:%Y-%m-%d} whether you accept it, or your objections; "
+        "without an answer by then it is carried out."
+    )
+    return "处理方案征求意见 / your view on the proposed resolution", text

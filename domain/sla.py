@@ -86,6 +86,7 @@ class SlaPolicy(Derived):
     crisis_superior_hours: float = 1.0  # R-CR-1
     crisis_headquarters_hours: float = 24.0
     crisis_decision_hours: float = 1.0  # R-GR-4: working hours to declare a crisis or say why not
+    customer_response_days: int = Field(2, ge=1, le=30)  # R-CU-3: working days to answer
     working_day_hours: float = 8.0  # a working day's length, for the fast demo clock
     speed: float = 1.0  # demo only: >1 runs working time that many times faster
 

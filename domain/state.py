@@ -18,6 +18,7 @@ class ClockKind(StrEnum):
     CRISIS = "crisis"
     HANDOFF = "handoff"  # rules 3: a transfer, the outlet's hand-over, a referral
     DECISION = "decision"  # rules 5: a leader's decision owed (R-GR-4: declare a crisis or not)
+    CUSTOMER = "customer"  # rules 5: the customer's answer awaited (R-CU-3); it lapses, no breach
 
 
 class Clock(Derived):
@@ -156,6 +157,19 @@ class Apology(Derived):
     recorded_at: datetime
 
 
+class CustomerResponse(Derived):
+    """R-CU-3: an approved resolution put to the customer, and their answer: accepts, rejects
+    (with their objections), or none by `due_at` (`no_answer`, recorded when the clock lapsed)."""
+
+    asked_at: datetime
+    due_at: datetime
+    answer: Literal["accepts", "rejects", "no_answer"] | None = None  # None: still awaited
+    objections: str | None = None
+    method: str | None = None  # how it was received: phone, email, in person...
+    recorded_by: str | None = None
+    answered_at: datetime | None = None
+
+
 class ComplaintState(Derived):
     complaint_id: str
     stage: Stage
@@ -208,6 +222,7 @@ class ComplaintState(Derived):
     # R-CU-2 (rules 5): the handler the customer dealt with (who contacted them, then each new
     # handler they were told of); None until someone contacted them.
     customer_handler: str | None = None
+    customer_responses: list[CustomerResponse] = []  # R-CU-3 (rules 5): one per approval
 
     @property
     def sla_breached(self) -> bool:

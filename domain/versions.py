@@ -107,6 +107,10 @@ class Behaviour(StrEnum):
     # concerned the submission names (`report_to`), besides the supervisor; with neither, the
     # submission is refused with the reason.
     DIFFICULTY_REPORTED_UP = "difficulty_reported_up"
+    # R-CU-3: an approved resolution is put to the customer before it is carried out; closing
+    # waits for their answer (accepts; rejects, back to investigation) or for the policy's
+    # working days to lapse (`record_customer_response` came with rules 5).
+    CUSTOMER_SAYS = "customer_says"
 
 
 # The version each behaviour came with.
@@ -151,6 +155,7 @@ INTRODUCED: dict[Behaviour, int] = {
     Behaviour.INSURER_OPINION_TOLD: 5,
     Behaviour.HANDLER_CHANGE_TOLD: 5,
     Behaviour.DIFFICULTY_REPORTED_UP: 5,
+    Behaviour.CUSTOMER_SAYS: 5,
 }
 
 

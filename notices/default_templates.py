@@ -170,4 +170,19 @@ DEFAULTS: dict[tuple[CustomerTemplate, Language], tuple[str, str]] = {
         "reach them, reply to this message or call our customer service hotline with your "
         "complaint number.",
     ),
+    (T.RESOLUTION_PROPOSED, "zh"): (
+        "处理方案征求意见",
+        "您的投诉（编号{{ complaint_id }}）的处理方案已经审批：{{ resolution }}\n"
+        "请在{{ answer_by }}前（含当日）告知处理人{{ handler }}您是否接受该方案；"
+        "如不接受，请告诉我们您的意见，我们将重新调查处理。"
+        "逾期未答复的，我们将按该方案办理。",
+    ),
+    (T.RESOLUTION_PROPOSED, "en"): (
+        "Your view on the proposed resolution",
+        "The resolution proposed for your complaint {{ complaint_id }} has been approved: "
+        "{{ resolution }}\n"
+        "Please tell your handler {{ handler }} by {{ answer_by }} (inclusive) whether you "
+        "accept it; if you do not, tell us your objections and we will look into the case "
+        "again. Without an answer by then, we will carry out the resolution.",
+    ),
 }

@@ -75,6 +75,12 @@ FACTS: dict[CustomerTemplate, dict[str, bool]] = {
     T.REVIEW_ACCEPTED: {"complaint_id": True, "handling_by": False},
     T.INSURER_OPINION: {"complaint_id": True, "insurer": True, "opinion": True},
     T.HANDLER_CHANGED: {"complaint_id": True, "handler": True, "team": True},
+    T.RESOLUTION_PROPOSED: {
+        "complaint_id": True,
+        "handler": True,
+        "resolution": True,
+        "answer_by": True,
+    },
 }
 
 # What the sample notices of `check` hold for each fact.
@@ -93,6 +99,8 @@ _SAMPLE_FACTS: dict[str, Any] = {
     "review_by": date(2027, 1, 21),
     "opinion": "经核实，保单系您本人签名，回访合规，维持原保单效力",
     "team": "理赔部（上海浦东）",
+    "resolution": "按第二张发票重新核定维修费用",
+    "answer_by": date(2026, 12, 14),
 }
 
 

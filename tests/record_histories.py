@@ -112,10 +112,12 @@ async def general_full_life(h: Harness, release: str) -> None:
         "decide_resolution", {"actor": "mallory", "role": "supervisor", "approved": True}
     )  # fmt: skip  (not sealed)
     await h.act(handle, "decide_resolution", **SUPERVISOR, approved=True)
+    await h.act(handle, "record_customer_response", response="accepts")  # R-CU-3
     await h.act(handle, "close_case", result="paid")
     await h.act(handle, "record_callback", satisfied=False)
     await h.act(handle, "submit_investigation", findings="f3", proposed_resolution="r3")
     await h.act(handle, "decide_resolution", **SUPERVISOR, approved=True)
+    await h.act(handle, "record_customer_response", response="accepts")  # R-CU-3
     await h.act(handle, "close_case", result="paid more")
     await h.act(handle, "record_callback", satisfied=True)
     await handle.result()
@@ -334,6 +336,7 @@ async def cancel_requested(h: Harness, release: str) -> None:
 
     await eventually(recorded, what="the cancellation request on the timeline")
     await h.act(handle, "decide_resolution", **SUPERVISOR, approved=True)
+    await h.act(handle, "record_customer_response", response="accepts")  # R-CU-3
     await h.act(handle, "close_case", actor="zhao.min", result="paid")
     await h.act(handle, "record_callback", actor="zhao.min", satisfied=True)
     await handle.result()
@@ -369,6 +372,7 @@ async def crisis_chain(h: Harness, release: str) -> None:
         collective=True,
         participants=["wang.qiang", "chen.jing"],
     )
+    await h.act(handle, "record_customer_response", response="accepts")  # R-CU-3
     await h.act(handle, "close_case", result="paid", root_cause="sales_misselling")
     await h.act(handle, "withdraw", reason="settled")
     await handle.result()
@@ -411,6 +415,7 @@ async def escalation_duties(h: Harness, release: str) -> None:
         collective=True,
         participants=["wang.qiang", "sun.hao"],
     )
+    await h.act(handle, "record_customer_response", response="accepts")  # R-CU-3
     await h.act(handle, "close_case", actor="zhao.min", result="paid")
     await h.act(handle, "withdraw", actor="zhao.min", reason="settled")
     await handle.result()
@@ -475,6 +480,7 @@ async def customer_duties(h: Harness, release: str) -> None:
     await h.act(handle, "record_apology", person="sun.li", method="phone")
     await h.act(handle, "submit_investigation", findings="f", proposed_resolution="r")
     await h.act(handle, "decide_resolution", **SUPERVISOR, approved=True)
+    await h.act(handle, "record_customer_response", response="accepts")  # R-CU-3
     await h.act(handle, "close_case", result="paid", reasons="covered", amount="8200.00")
     await h.act(handle, "record_callback", satisfied=True)
     await handle.result()
@@ -519,6 +525,7 @@ async def customer_told(h: Harness, release: str) -> None:
     await h.act(handle, "complete_transfer", transfer="transfer-1", outcome="复核完成")
     await h.act(handle, "submit_investigation", findings="f", proposed_resolution="r")
     await h.act(handle, "decide_resolution", **SUPERVISOR, approved=True)
+    await h.act(handle, "record_customer_response", response="accepts")  # R-CU-3
     await h.act(handle, "close_case", result="保单已更正")
     await h.act(handle, "record_callback", satisfied=True)
     await handle.result()
@@ -558,6 +565,28 @@ async def staff_duties(h: Harness, release: str) -> None:
     await save(handle, f"staff_duties-{release}.json")
 
 
+async def customer_response(h: Harness, release: str) -> None:
+    """Rules 5 (R-CU-3): an approved resolution put to the customer; closing refused while
+    their answer is awaited; they reject it with objections (back to investigation); approved
+    again, no answer within 2 working days (the clock lapses by its timer); closed, the
+    callback satisfied and the review window run out."""
+    handle = await h.start(channel="hotline", complaint_id=f"customer_response-{release}")
+    await h.act(handle, "record_contact")
+    await h.act(handle, "submit_investigation", findings="f", proposed_resolution="pay 500")
+    await h.act(handle, "decide_resolution", **SUPERVISOR, approved=True)
+    assert "R-CU-3" in await h.refusal(handle, "close_case", result="paid")
+    await h.act(handle, "record_customer_response", response="rejects", objections="too little")
+    await h.act(handle, "submit_investigation", findings="f2", proposed_resolution="pay 900")
+    state = await h.act(handle, "decide_resolution", **SUPERVISOR, approved=True)
+    asked = state.clock("customer:response")
+    assert asked is not None
+    await h.sleep_until(asked.due_at)
+    await h.act(handle, "close_case", result="paid 900")
+    await h.act(handle, "record_callback", satisfied=True)
+    await handle.result()
+    await save(handle, f"customer_response-{release}.json")
+
+
 CASES = [
     general_full_life,
     crisis_withdrawn,
@@ -573,6 +602,7 @@ CASES = [
     escalation_duties,
     customer_told,
     staff_duties,
+    customer_response,
 ]
 
 

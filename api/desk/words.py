@@ -72,6 +72,12 @@ VALUES = {
     "letter": "信函 Letter",
     "online": "网络 Online",
     "questionnaire": "问卷 Questionnaire",
+    # R-CU-3: the customer's answer to the resolution, and how it came
+    "accepts": "接受 Accepts",
+    "rejects": "不接受 Rejects",
+    "in_person": "当面 In person",
+    "email": "电子邮件 E-mail",
+    "sms": "短信 SMS",
     "coverage": "责任认定 Coverage",
     "loss_assessment": "定损 Loss assessment",
     "superior": "上级机构 Superior office",
@@ -169,6 +175,8 @@ FIELDS = {
     "department_head": "部门负责人（重大、危机集体决策） Department head (major, crisis decisions)",
     "head": "部门负责人 Department head",
     "body": "外部机构 Outside body",
+    "response": "客户对方案的意见 Customer's response",  # R-CU-3
+    "objections": "客户异议（不接受时必填） Objections (when rejecting)",
 }
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 from pydantic import Field
 
 from domain import versions
+from domain.actions import customer_response
 from domain.actions.base import OPEN, Action, ActionDef, Who
 from domain.fields import Name, Text
 from domain.versions import Behaviour
@@ -89,8 +90,12 @@ def _department_head_refusal(head: str | None, participants: list[str], what: st
 def _decided(case: Complaint, action: DecideResolution, now: datetime) -> None:
     """R-ST-2, R-ST-3: approved goes to closing; rejected goes back to investigation.
     Rules 2: a collective approval names who took part, at least two (the gate), and the
-    action's timeline entry names them."""
+    action's timeline entry names them. Rules 5 (R-CU-3): an approved resolution is put to the
+    customer first (domain/actions/customer_response.py)."""
     case.state.resolution_approved = action.approved
+    if action.approved and versions.has(case.rules, Behaviour.CUSTOMER_SAYS):
+        customer_response.ask(case, action.actor, now)  # R-CU-3: before it is carried out
+        return
     case.enter(Stage.CLOSE if action.approved else Stage.INVESTIGATE, action.actor, now)
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 from pydantic import Field
 
 from domain import causes, notices, versions
-from domain.actions import apology
+from domain.actions import apology, customer_response
 from domain.actions.base import Action, ActionDef
 from domain.fields import Text
 from domain.intake import Amount
@@ -29,6 +29,10 @@ class CloseCase(Action):
 
 
 def _refusal(case: Complaint, action: CloseCase, now: datetime) -> str | None:
+    if versions.has(case.rules, Behaviour.CUSTOMER_SAYS):
+        waiting = customer_response.close_refusal(case)  # R-CU-3: the customer's say first
+        if waiting is not None:
+            return waiting
     if action.root_cause is not None:
         # R-AN-8: a cause of the case's own taxonomy (its policy snapshot)
         return causes.refusal(action.root_cause, case.policy.causes)

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
 from domain import notices, versions
+from domain.actions import customer_response
 from domain.actions.base import OPEN, Action, ActionDef
 from domain.notice_models import CustomerTemplate
 from domain.state import ComplaintState
@@ -38,6 +39,11 @@ def deadline_move_refusal(case: Complaint, name: str) -> str | None:
 
 def _pause_refusal(case: Complaint, action: PauseClock, now: datetime) -> str | None:
     stage_clock = case.clocks.stage()
+    if stage_clock is None and customer_response.awaiting(case.state) is not None:
+        return (
+            "R-CU-3: the case waits for the customer's response; the close stage's clock has "
+            "not started"
+        )
     if stage_clock is None or stage_clock.paused_at is not None:
         return "the stage clock is already paused"
     if versions.has(case.rules, Behaviour.ANY_PAUSED_CLOCK_COUNTS) and case.clocks.any_paused():

@@ -46,6 +46,7 @@ async def test_r_st_4_dissatisfied_callback_reopens_and_counts(harness: Harness)
             handle, "submit_investigation", findings="again", proposed_resolution="pay 900 yuan"
         )
         await h.act(handle, "decide_resolution", **SUPERVISOR, approved=True)
+        await h.act(handle, "record_customer_response", response="accepts")  # R-CU-3
         await h.act(handle, "close_case", result="paid")
         state = await h.act(handle, "record_callback", satisfied=False, comments="Too little")
         assert state.stage is Stage.INVESTIGATE and state.reopen_count == round_
@@ -53,6 +54,7 @@ async def test_r_st_4_dissatisfied_callback_reopens_and_counts(harness: Harness)
         assert attrs.get(sa.REOPEN_COUNT) == round_
     await h.act(handle, "submit_investigation", findings="third", proposed_resolution="pay 1200")
     await h.act(handle, "decide_resolution", **SUPERVISOR, approved=True)
+    await h.act(handle, "record_customer_response", response="accepts")  # R-CU-3
     await h.act(handle, "close_case", result="paid 1200")
     state = await h.act(handle, "record_callback", satisfied=True, method="questionnaire")
     assert state.stage is Stage.CLOSED and state.reopen_count == 2
@@ -65,6 +67,7 @@ async def test_r_st_4_new_demand_at_callback_reopens(harness: Harness) -> None:
     handle = await h.start()
     await _to_approval(h, handle)
     await h.act(handle, "decide_resolution", **SUPERVISOR, approved=True)
+    await h.act(handle, "record_customer_response", response="accepts")  # R-CU-3
     await h.act(handle, "close_case", result="paid")
     state = await h.act(handle, "record_callback", satisfied=True, new_demand="Also refund the fee")
     assert state.stage is Stage.INVESTIGATE and state.reopen_count == 1
@@ -140,6 +143,7 @@ async def test_r_in_7_review_within_30_days_is_a_new_round(harness: Harness) -> 
     handle = await h.start()
     await _to_approval(h, handle)
     await h.act(handle, "decide_resolution", **SUPERVISOR, approved=True)
+    await h.act(handle, "record_customer_response", response="accepts")  # R-CU-3
     await h.act(handle, "close_case", result="paid")
     await h.act(handle, "record_callback", satisfied=True)
     await h.sleep(timedelta(days=10))

@@ -91,6 +91,7 @@ async def test_the_readme_session_file_handle_approve_close_reopen(api: Api) -> 
     assert denied.status_code == 403 and "supervisor" in denied.json()["detail"]
     r = await api.act(cid, "decide_resolution", who="supervisor", approved=True)
     assert r.status_code == 200 and r.json()["stage"] == "close"
+    await api.act(cid, "record_customer_response", response="accepts")  # R-CU-3
     await api.act(cid, "close_case", result="Paid 8,200 yuan")
     r = await api.act(cid, "record_callback", satisfied=False, comments="Too slow")
     assert r.json()["stage"] == "investigate" and r.json()["reopen_count"] == 1

@@ -202,6 +202,7 @@ async def _close(api: Api, cid: str) -> None:
         ("record_contact", "handler", {}),
         ("submit_investigation", "handler", {"findings": "f", "proposed_resolution": "r"}),
         ("decide_resolution", "supervisor", {"approved": True}),
+        ("record_customer_response", "handler", {"response": "accepts"}),  # R-CU-3
         ("close_case", "handler", {"result": "paid"}),
         ("record_callback", "handler", {"satisfied": True}),
     ):

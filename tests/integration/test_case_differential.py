@@ -99,7 +99,12 @@ def odd_fields(name: str, rng: random.Random, today: date) -> dict[str, Any]:
         "decline_crisis": {"reason": "asked once"},
         "name_department_head": {"head": rng.choice(["wang.qiang", "sun.hao"])},
         "record_outside_contact": {"body": rng.choice(["government", "media"]), "note": "asked"},
-        "record_apology": {"person": "li.na", "method": "phone"},  # R-CU-5
+        "record_apology": {"person": "zhao.min", "method": "phone"},  # R-CU-5
+        # R-CU-3: the customer's answer to an approved resolution
+        "record_customer_response": {
+            "response": rng.choice(["accepts", "rejects"]),
+            "objections": "too little",
+        },
     }
     return fields.get(name, {})
 

@@ -113,6 +113,7 @@ async def test_a_cancellation_request_is_an_event_and_the_case_still_closes_norm
 
     await h.act(handle, "submit_investigation", findings="f", proposed_resolution="pay")
     await h.act(handle, "decide_resolution", **SUPERVISOR, approved=True)
+    await h.act(handle, "record_customer_response", response="accepts")  # R-CU-3
     await h.act(handle, "close_case", result="paid")
     await h.act(handle, "record_callback", satisfied=True)
     # A result, not WorkflowFailureError(CancelledError): the run completed, not cancelled.

@@ -125,6 +125,7 @@ async def to_closing(h: Harness, handle: Any) -> None:
     await h.act(handle, "record_contact", method="phone")
     await h.act(handle, "submit_investigation", findings="f", proposed_resolution="pay")
     await h.act(handle, "decide_resolution", actor="wang.qiang", role="supervisor", approved=True)
+    await h.act(handle, "record_customer_response", response="accepts")  # R-CU-3
 
 
 async def test_r_an_8_a_close_records_a_cause_of_the_case_taxonomy_in_the_ledger(

@@ -104,6 +104,8 @@ async def test_worker_killed_mid_lifecycle_case_finishes_ledger_exactly_once(
     second = await start_worker_process(h, database, mail_sink)
     try:
         await while_running(second, h.act(handle, "decide_resolution", **SUPERVISOR, approved=True))
+        accepts = h.act(handle, "record_customer_response", response="accepts")  # R-CU-3
+        await while_running(second, accepts)
         await while_running(second, h.act(handle, "close_case", result="paid"))
         await while_running(second, h.act(handle, "record_callback", satisfied=True))
         final: ComplaintState = await while_running(second, handle.result())
@@ -120,6 +122,7 @@ async def test_worker_killed_mid_lifecycle_case_finishes_ledger_exactly_once(
         "record_contact",
         "submit_investigation",
         "decide_resolution",
+        "record_customer_response",
         "close_case",
         "record_callback",
     ]
@@ -155,6 +158,7 @@ async def test_postgres_outage_during_lifecycle_activities_retry_nothing_lost_or
             await h.act(handle, "decide_extension", **SUPERVISOR, approved=True)  # customer told
             await h.act(handle, "submit_investigation", findings="f", proposed_resolution="r")
             await h.act(handle, "decide_resolution", **SUPERVISOR, approved=True)
+            await h.act(handle, "record_customer_response", response="accepts")  # R-CU-3
             await h.act(handle, "close_case", result="paid")
             down = await ledger_count_or_none(server.dsn)
             assert down is None, "the ledger should be unreachable now"

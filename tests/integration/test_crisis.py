@@ -285,6 +285,7 @@ async def test_r_cr_2_the_resolution_is_shown_only_to_handler_supervisor_and_dec
         proposed_resolution="pay 8,200 yuan",
     )
     await api.act(cid, "decide_resolution", who="supervisor", approved=True)
+    await api.act(cid, "record_customer_response", response="accepts")  # R-CU-3
     await api.act(cid, "close_case", result="paid 8,200 yuan")
     seen = {
         who: (await api.get(f"/v1/complaints/{cid}", who=who)).json()["resolution"]

@@ -25,6 +25,7 @@ async def handled(h: Harness) -> WorkflowHandle[Any, Any]:
     await h.act(handle, "record_contact")
     await h.act(handle, "submit_investigation", findings="f", proposed_resolution="pay")
     await h.act(handle, "decide_resolution", **SUPERVISOR, approved=True)
+    await h.act(handle, "record_customer_response", response="accepts")  # R-CU-3
     return handle
 
 

@@ -154,7 +154,13 @@ async def test_r_cu_1_the_letter_is_in_the_customer_language(
 
 
 async def to_stage_from_close(world: World, cid: str) -> None:
-    """Close the case (the decision notice goes out)."""
+    """Close the case (the decision notice goes out), the customer having accepted (R-CU-3)."""
+    accepted = await world.http.post(
+        f"/v1/complaints/{cid}/actions/record_customer_response",
+        json={"response": "accepts"},
+        headers=world.key(Role.SUPERVISOR, HOME),
+    )
+    assert accepted.status_code == 200, accepted.text
     answer = await world.http.post(
         f"/v1/complaints/{cid}/actions/close_case",
         json={"result": RESULT, "reasons": "The garage invoice is genuine."},

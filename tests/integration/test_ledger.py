@@ -103,6 +103,7 @@ async def test_r_st_7_ledger_timeline_equals_the_workflows_after_a_full_life(
         collective=True,
         participants=COLLECTIVE,
     )
+    await h.act(handle, "record_customer_response", response="accepts")  # R-CU-3
     await h.act(handle, "close_case", result="paid")
     await h.act(handle, "record_callback", satisfied=False)
     await h.act(handle, "submit_investigation", findings="f3", proposed_resolution="r3")
@@ -114,6 +115,7 @@ async def test_r_st_7_ledger_timeline_equals_the_workflows_after_a_full_life(
         collective=True,
         participants=COLLECTIVE,
     )
+    await h.act(handle, "record_customer_response", response="accepts")  # R-CU-3
     await h.act(handle, "close_case", result="paid more")
     await h.act(handle, "record_callback", satisfied=True)
     final: ComplaintState = await handle.result()

@@ -36,6 +36,7 @@ async def test_r_st_1_general_complaint_whole_life(harness: Harness) -> None:
         handle, "decide_resolution", actor="wang.qiang", role="supervisor", approved=True
     )
     assert state.stage is Stage.CLOSE
+    await h.act(handle, "record_customer_response", response="accepts")  # R-CU-3
     state = await h.act(handle, "close_case", result="Paid 8,200 yuan; customer informed.")
     assert state.stage is Stage.CALLBACK and state.decided_at is not None
     assert state.clock("regulatory") is None  # the decision reached the customer in time
@@ -50,7 +51,8 @@ async def test_r_st_1_general_complaint_whole_life(harness: Harness) -> None:
         "stage contact",
         "stage investigate",
         "stage approve",
-        "stage close",
+        "stage close",  # awaiting the customer's response (R-CU-3), then ...
+        "stage close",  # ... accepted: the close stage's clock starts
         "stage callback",
         "stage closed",
     ]
@@ -102,6 +104,7 @@ async def test_r_st_2_major_complaint_needs_collective_approval(harness: Harness
         participants=["wang.qiang", "zhao.min"],  # R-ST-2 (rules 2): who took part
     )
     assert state.stage is Stage.CLOSE
+    await h.act(handle, "record_customer_response", response="accepts")  # R-CU-3
     await h.act(handle, "close_case", result="done")
     await h.act(handle, "record_callback", satisfied=True)
     final: ComplaintState = await handle.result()

@@ -188,6 +188,7 @@ async def to_stage(world: World, cid: str, stage: str) -> None:
             {"findings": "Garage invoice verified", "proposed_resolution": "Pay 8,200 yuan"},
         ),
         ("close", "decide_resolution", {"approved": True}),
+        ("close", "record_customer_response", {"response": "accepts"}),  # R-CU-3
         ("callback", "close_case", {"result": "Paid 8,200 yuan; customer informed"}),
         ("closed", "record_callback", {"satisfied": True}),
     ]
@@ -442,8 +443,9 @@ async def test_r_cu_2_a_decided_case_keeps_its_link_through_the_review_window(
     assert (view["stage"], view["stage_words"]) == ("closed", "已结束")
     assert view["decision_told_on"] is not None and view["review_until"] is not None
     # R-CU-1: the decision notice itself (rules 5), then the case closed; told once.
+    # R-CU-3 before it: the customer asked for their say on the resolution, in plain Chinese.
     whats = [e["what"] for e in view["events"]]
-    assert whats[-2:] == ["投诉处理结果", "投诉处理完毕"], whats
+    assert whats[-3:] == ["处理方案征求意见", "投诉处理结果", "投诉处理完毕"], whats
     assert "处理结果已告知您" not in whats, whats
 
 

@@ -25,7 +25,7 @@ from hypothesis.stateful import (
 from pydantic import ValidationError
 
 from domain import grading, intake_rules, outside_bodies, versions
-from domain.actions import ACTION_MODELS, Action, Who, amount, bank, handover
+from domain.actions import ACTION_MODELS, Action, Who, amount, bank, customer_response, handover
 from domain.actions import ACTIONS as DEFINITIONS
 from domain.actions.base import LEADERS
 from domain.actions.extension import DecideExtension, pending
@@ -165,6 +165,14 @@ def payload(name: str, case: Complaint, now: datetime, data: st.DataObject) -> d
             },
         ),
         "close_case": st.just({"result": "paid"}),
+        # R-CU-3 (rules 5): the customer's answer, a rejection sometimes without its objections
+        "record_customer_response": st.fixed_dictionaries(
+            {"response": st.sampled_from(["accepts", "rejects"])},
+            optional={
+                "objections": st.just("the amount is too low"),
+                "method": st.sampled_from(["phone", "email", "in_person"]),
+            },
+        ),
         # Rules 5: R-GR-4's decision, R-ST-8's department head.
         "decline_crisis": st.just({"reason": "asked once, no story ran"}),
         "record_outside_contact": st.fixed_dictionaries(
@@ -349,6 +357,8 @@ def closing_steps(
         return None
     if s.stage is Stage.APPROVE and _needs_department_head(case):
         step[Stage.APPROVE] = ("name_department_head", {**supervisor, "head": "sun.hao"})
+    if customer_response.awaiting(s) is not None:  # R-CU-3 (rules 5): the customer accepts
+        step[Stage.CLOSE] = ("record_customer_response", {**handler, "response": "accepts"})
     name, fields = step[s.stage]
     return name, ACTION_MODELS[name].model_validate(fields)
 
@@ -619,7 +629,10 @@ class CaseMachine(RuleBasedStateMachine):
     def one_stage_clock_for_the_stage_and_none_when_closed(self) -> None:
         s = self.case.state
         stage_keys = [c.key for c in s.clocks if c.kind is ClockKind.STAGE]
-        if s.stage in OPEN:
+        if customer_response.awaiting(s) is not None and s.stage is Stage.CLOSE:
+            # R-CU-3 (rules 5): the close stage's clock starts once the customer answered
+            assert stage_keys == [], stage_keys
+        elif s.stage in OPEN:
             assert stage_keys == [f"stage:{s.stage.value}"], (s.stage, stage_keys)
         else:
             assert stage_keys == [], stage_keys
@@ -778,6 +791,31 @@ class CaseMachine(RuleBasedStateMachine):
         assert s.supervisor not in self.case.intake.staff_complained_about, s.supervisor
 
     @invariant()
+    def r_cu_3_no_resolution_is_carried_out_without_the_customers_say(self) -> None:
+        """R-CU-3 (rules 5): a case closed after approval had the customer's answer (accepts)
+        or their time lapsed (no answer) before; while it is awaited the customer's clock runs
+        in the close stage, and a rejection took the case back to investigation."""
+        if not versions.has(self.case.rules, Behaviour.CUSTOMER_SAYS):
+            return
+        s = self.case.state
+        waiting = customer_response.awaiting(s)
+        running = s.clock(customer_response.CLOCK)
+        if waiting is not None and s.stage is Stage.CLOSE:
+            assert running is not None and running.kind is ClockKind.CUSTOMER, s.clocks
+            assert running.breached_at is None and running.warn_at is None, running
+        elif s.stage is not Stage.WITHDRAWN:
+            assert running is None, running
+        for answered in s.customer_responses:
+            if answered.answer == "rejects":
+                assert answered.objections, answered
+        if s.stage in (Stage.CALLBACK, Stage.CLOSED) and s.resolution_approved:
+            assert s.customer_responses, "closed after approval with no customer asked"
+            last = s.customer_responses[-1]
+            assert last.answer in ("accepts", "no_answer"), last
+            assert s.decided_at is not None and last.answered_at is not None
+            assert last.answered_at <= s.decided_at, (last, s.decided_at)
+
+    @invariant()
     def snapshot_round_trips(self) -> None:
         snapshot = self.case.snapshot()
         assert Complaint.restore(snapshot).snapshot() == snapshot
@@ -799,6 +837,8 @@ class CaseMachine(RuleBasedStateMachine):
             ("breached", s.breaches),
             ("handed over", s.handoffs),
             ("policy classed", s.policy_classifications),
+            ("customer rejects", any(r.answer == "rejects" for r in s.customer_responses)),
+            ("customer lapsed", any(r.answer == "no_answer" for r in s.customer_responses)),
         ):
             if seen:
                 event(what)

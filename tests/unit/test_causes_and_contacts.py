@@ -67,6 +67,7 @@ def to_closing(case: Complaint) -> None:
     act(case, "record_contact", method="phone")
     act(case, "submit_investigation", findings="f", proposed_resolution="pay")
     act(case, "decide_resolution", actor="wang.qiang", role="supervisor", approved=True)
+    act(case, "record_customer_response", response="accepts")  # R-CU-3 (rules 5)
     assert case.state.stage is Stage.CLOSE
 
 

@@ -27,6 +27,8 @@ def to_close(rules: int = RULES, **overrides: Any) -> tuple[Complaint, datetime]
     act(case, "record_contact", now, **HANDLER)
     act(case, "submit_investigation", now, **HANDLER, findings="f", proposed_resolution="pay")
     act(case, "decide_resolution", now, **SUPERVISOR, approved=True)
+    if case.state.customer_responses:  # R-CU-3 (rules 5): the customer accepts it first
+        act(case, "record_customer_response", now, **HANDLER, response="accepts")
     case.take_notices()
     return case, now
 
