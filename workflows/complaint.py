@@ -350,7 +350,8 @@ class ComplaintWorkflow:
                 reason = f"invalid payload: {_explain(err)}"
         who = "unknown"
         if sender is not None and versions.has(self.case.rules, Behaviour.REFUSAL_NAMES_SENDER):
-            who = sender.actor
+            # a name PostgreSQL text cannot hold (NUL) stays "unknown"; the ledger keeps up
+            who = sender.actor if sender.actor.isprintable() else who
         raise self.case.refuse(name, who, reason, workflow.now())
 
     # -----------------------------------------------------------------------------------------
