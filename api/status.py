@@ -110,6 +110,7 @@ class StatusView(BaseModel):
     decision_by: date | None  # the last day the decision is due to reach them (R-IN-4)
     decision_told_on: date | None
     review_until: date | None  # R-IN-7: the last day to ask for a review
+    answer_by: date | None = None  # R-CU-3: the last day to say whether they accept the resolution
     events: list[Event]
     team: Team
     time_zone: str
@@ -165,6 +166,13 @@ def view_of(facts: StatusFacts, zone: ZoneInfo, contact: str) -> StatusView:
     due = facts.decision_due_at
     review_until = last_day((decided + REVIEW_WINDOW).astimezone(zone)) if decided else None
     summary = SUMMARY.get(stage, "")
+    answer_by = None
+    if facts.answer_due_at is not None and stage == "close":
+        answer_by = last_day(facts.answer_due_at.astimezone(zone))
+        summary = (
+            "处理方案已经提出并告知您，请在"
+            f"{chinese_date(answer_by)}前告诉我们您是否接受；逾期未答复的，我们将按该方案办理。"
+        )
     if review_until is not None and stage == "closed":  # R-IN-7, told as R-CU-1 tells it
         summary += f"如对处理结果有异议，可在{chinese_date(review_until)}前申请核查。"
     return StatusView(
@@ -180,6 +188,7 @@ def view_of(facts: StatusFacts, zone: ZoneInfo, contact: str) -> StatusView:
         if facts.decision_told_at and decided
         else None,
         review_until=review_until,
+        answer_by=answer_by,
         events=events,
         team=Team(name=f"{facts.branch} 投诉处理团队", contact=contact or None),
         time_zone=zone.key,
@@ -222,6 +231,8 @@ def render_page(view: StatusView) -> str:
         dates.append(("处理结果告知日期", chinese_date(view.decision_told_on)))
     elif view.decision_by is not None:
         dates.append(("处理结果最迟告知日期", chinese_date(view.decision_by)))
+    if view.answer_by is not None:
+        dates.append(("答复处理方案截止日期", chinese_date(view.answer_by)))
     if view.review_until is not None:
         dates.append(("申请核查截止日期", chinese_date(view.review_until)))
     events = [(e.on.isoformat(), chinese_date(e.on), e.what) for e in view.events]

@@ -171,6 +171,7 @@ class StatusFacts:
     decision_due_at: datetime | None  # the regulatory limit (R-SLA-7) as it stands
     decision_told_at: datetime | None  # when that clock was met: the decision reached them
     notices: list[CustomerNotice]
+    answer_due_at: datetime | None = None  # R-CU-3: their answer to the resolution, awaited
 
 
 async def facts(db: Queryable, complaint_id: str) -> StatusFacts | None:
@@ -184,6 +185,13 @@ async def facts(db: Queryable, complaint_id: str) -> StatusFacts | None:
     clock = await db.fetchrow(
         "SELECT due_at, met_at FROM sla_clocks WHERE complaint_id = $1"
         " AND clock_key = 'regulatory' ORDER BY started_at DESC LIMIT 1",
+        complaint_id,
+    )
+    # R-CU-3: the customer's own clock, while it runs (answered or lapsed: met)
+    answer_due_at = await db.fetchval(
+        "SELECT due_at FROM sla_clocks WHERE complaint_id = $1"
+        " AND clock_key = 'customer:response' AND met_at IS NULL"
+        " ORDER BY started_at DESC LIMIT 1",
         complaint_id,
     )
     sent = await db.fetch(
@@ -202,4 +210,5 @@ async def facts(db: Queryable, complaint_id: str) -> StatusFacts | None:
         decision_due_at=clock["due_at"] if clock else None,
         decision_told_at=clock["met_at"] if clock else None,
         notices=notices,
+        answer_due_at=answer_due_at,
     )

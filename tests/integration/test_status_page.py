@@ -19,7 +19,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -432,6 +432,27 @@ async def test_r_cu_2_staff_of_the_branch_revoke_and_reissue_others_are_refused(
 async def _two(world: World, cid: str) -> list[str] | None:
     links = sms_links(world, cid)
     return links if len(links) >= 2 else None
+
+
+async def test_r_cu_3_the_page_asks_for_the_answer_by_its_last_day(world: World) -> None:
+    """R-CU-2 with R-CU-3: while the customer's answer to the approved resolution is awaited,
+    the page says so and names the last day to answer; once they accept, it no longer asks."""
+    cid, link = await file(world)
+    await to_stage(world, cid, "close")
+    view = (await world.http.get(path_of(link) + ".json")).json()
+    assert view["stage"] == "close" and view["answer_by"] is not None
+    day = date.fromisoformat(view["answer_by"])
+    told = f"{day.year}年{day.month}月{day.day}日"
+    assert "是否接受" in view["summary"] and told in view["summary"], view["summary"]
+    page = (await world.http.get(path_of(link))).text
+    assert "答复处理方案截止日期" in page and told in page
+    await act(world, cid, "record_customer_response", response="accepts")
+
+    async def answered() -> bool:
+        again = (await world.http.get(path_of(link) + ".json")).json()
+        return bool(again["answer_by"] is None and "是否接受" not in again["summary"])
+
+    await eventually(answered, what="the page stops asking once the customer answered")
 
 
 async def test_r_cu_2_a_decided_case_keeps_its_link_through_the_review_window(
