@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from domain import crisis, grading, intake_rules, notices, sla, versions
 from domain.notice_models import CustomerTemplate, NoticeKind
 from domain.versions import Behaviour
-from domain.vocabulary import Grade, Stage
+from domain.vocabulary import Grade, HelpFlag, Stage
 
 if TYPE_CHECKING:
     from domain.case import Complaint
@@ -20,6 +20,14 @@ def accept(case: Complaint, now: datetime) -> None:
     grade, why = grading.grade_at_intake(intake, policy.sla)
     if versions.has(case.rules, Behaviour.SPECIAL_GRADE_AT_INTAKE):
         grade = _special_at_intake(case, grade, why)
+    if (
+        versions.has(case.rules, Behaviour.SENT_BY_OUTSIDE_BODY_GRADES)
+        and HelpFlag.SENT_BY_REGULATOR_OR_MEDIA in intake.help_flags
+        and policy.sla.regulator_media_major
+        and grade is Grade.GENERAL
+    ):
+        why.append("R-GR-3: the customer was sent by the regulator or the media")
+        grade = grading.at_least_major(grade)
     s.grade = grade
     s.calendar = policy.calendar.name
     received = min(intake.received_at, now)

@@ -3,11 +3,13 @@
 S1 counts a complaint the government, a regulator or the news media came into as a crisis
 event. When one of them comes in later (a repeat or a transfer through the channel of the
 regulator, at any level, or of the media; or a contact of the regulator, a government body or
-the media recorded on the case, `record_outside_contact`), the case becomes at least major at
-once, its running stage clock re-planned as any grade change re-plans it (R-SLA-4), and a
-crisis is put to the supervisor: a staff notice and a clock of `crisis_decision_hours` working
-hours (policy, 1 by default) to declare it (`escalate_crisis`) or record why not
-(`decline_crisis`). The notice asks for the department head too when none is named (R-ST-8).
+the media recorded on the case, `record_outside_contact`; or the customer flagged as sent by the
+regulator or the media, `flag_customer`, rules 5 `sent_by_outside_body_grades`), the case
+becomes at least major at once, its running stage clock re-planned as any grade change
+re-plans it (R-SLA-4), and a crisis is put to the supervisor: a staff notice and a clock of
+`crisis_decision_hours` working hours (policy, 1 by default) to declare it (`escalate_crisis`)
+or record why not (`decline_crisis`). The notice asks for the department head too when none
+is named (R-ST-8).
 """
 
 from __future__ import annotations

@@ -93,6 +93,10 @@ class Behaviour(StrEnum):
     # A payload the case cannot read is refused on the timeline in the name of the sender its
     # seal verified, not "unknown" (the person who typed it sees their own refusal).
     REFUSAL_NAMES_SENDER = "refusal_names_sender"
+    # R-GR-3, R-GR-4 with R-CR-5: a customer sent by the regulator or the media is that body
+    # coming in: flagged at intake, the case starts at least major; flagged later on an open
+    # case, it is regraded and a crisis put to the supervisor as for a repeat through them.
+    SENT_BY_OUTSIDE_BODY_GRADES = "sent_by_outside_body_grades"
     # R-CU-5: a case closed with a staff member's fault on record and no apology recorded
     # flags it to the supervisor.
     APOLOGY_OWED = "apology_owed"
@@ -150,6 +154,7 @@ INTRODUCED: dict[Behaviour, int] = {
     Behaviour.DECISION_TOLD: 5,
     Behaviour.REVIEW_TOLD: 5,
     Behaviour.REFUSAL_NAMES_SENDER: 5,
+    Behaviour.SENT_BY_OUTSIDE_BODY_GRADES: 5,
     Behaviour.RECUSAL: 5,
     Behaviour.APOLOGY_OWED: 5,
     Behaviour.INSURER_OPINION_TOLD: 5,

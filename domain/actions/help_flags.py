@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field
 
+from domain import outside_bodies, versions
 from domain.actions.base import OPEN, Action, ActionDef
+from domain.versions import Behaviour
 from domain.vocabulary import HelpFlag, Stage
 
 if TYPE_CHECKING:
@@ -27,8 +29,20 @@ def _refusal(case: Complaint, action: FlagCustomer, now: datetime) -> str | None
 
 
 def _flagged(case: Complaint, action: FlagCustomer, now: datetime) -> None:
+    """R-CR-5; a customer newly known to be sent by the regulator or the media is that body
+    coming in on the case (R-GR-4)."""
     s = case.state
+    sent = HelpFlag.SENT_BY_REGULATOR_OR_MEDIA
+    newly_sent = sent in action.flags and sent not in s.help_flags
     s.help_flags = sorted(set(s.help_flags) | set(action.flags))
+    if (
+        newly_sent
+        and s.stage in OPEN
+        and versions.has(case.rules, Behaviour.SENT_BY_OUTSIDE_BODY_GRADES)
+    ):
+        outside_bodies.came_in_as(
+            case, "regulator or the media", "the customer was sent by them", action.actor, now
+        )
 
 
 FLAG_CUSTOMER = ActionDef(

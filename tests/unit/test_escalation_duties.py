@@ -96,6 +96,29 @@ def test_r_gr_4_a_transfer_through_the_media_puts_the_crisis_too() -> None:
     assert case.state.clock(outside_bodies.DECISION) is not None
 
 
+def test_r_gr_4_a_customer_flagged_as_sent_by_the_regulator_or_media_is_that_body_coming_in() -> (
+    None
+):
+    """R-CR-5's flag is the regulator or the media coming in: flagged later, the case is
+    regraded and a crisis put to the supervisor; flagged again or for other help, nothing."""
+    case = accept()
+    act(case, "flag_customer", T0, flags=["vulnerable"])
+    assert case.state.grade is Grade.GENERAL
+    act(case, "flag_customer", T0, flags=["sent_by_regulator_or_media"])
+    assert case.state.grade is Grade.MAJOR
+    assert case.state.clock(outside_bodies.DECISION) is not None
+    old = accept(rules=4)
+    act(old, "flag_customer", T0, flags=["sent_by_regulator_or_media"])
+    assert old.state.grade is Grade.GENERAL  # rules 4 kept what it did
+
+
+def test_r_gr_3_a_customer_sent_by_the_regulator_or_media_starts_at_least_major() -> None:
+    case = accept(help_flags=["sent_by_regulator_or_media"])
+    assert case.state.grade is Grade.MAJOR
+    assert "sent by the regulator or the media" in case.state.timeline[0].detail
+    assert accept(rules=4, help_flags=["sent_by_regulator_or_media"]).state.grade is Grade.GENERAL
+
+
 def test_r_gr_4_an_ordinary_repeat_changes_nothing() -> None:
     case = accept()
     act(case, "record_repeat", T0, channel="online")
