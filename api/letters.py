@@ -201,8 +201,12 @@ async def decision_letter(
 @router.get(
     "/v1/complaints/{complaint_id}/decision-letter",
     tags=["complaints"],
-    response_class=HTMLResponse,
-    responses={403: {"model": Problem}, 404: {"model": Problem}},
+    # the letter is HTML; its errors are JSON problems like every other route's
+    responses={
+        200: {"content": {"text/html": {"schema": {"type": "string"}}}},
+        403: {"model": Problem},
+        404: {"model": Problem},
+    },
     summary="The decision notice as sent, as a printable A4 letter (R-CU-1)",
 )
 async def decision_letter_page(
