@@ -2,7 +2,8 @@
 `python -m tests.record_cycle_histories RELEASE` (a month whose sheets go out after the window,
 as releases before `penalty-sheets-first` ran it), or `... RELEASE sheets-first` (the month of
 the sheets-first cycle: decided, sheets, an appeal with evidence, published; the file
-`2026-12-sheets-first.json` was recorded so, with the code before `results-to-hr-and-finance`).
+`2026-12-sheets-first.json` was recorded so, with the code before `results-to-hr-and-finance`;
+`2026-12-sealed-messages.json` with `seal-binds-message`).
 
 The cycle's running logic changes under `workflow.patched` (workflows/accountability.py);
 each file here (`tests/histories/cycles/<period>-<RELEASE>.json`) is a cycle that later

@@ -79,6 +79,9 @@ with workflow.unsafe.imports_passed_through():
 VERIFIED_IDENTITY = "verified-identity"  # patch: cycles started before it trust the payload
 SHEETS_FIRST = "penalty-sheets-first"  # patch: R-AC-3 sheets before the appeal window
 RESULTS_TO_HR_AND_FINANCE = "results-to-hr-and-finance"  # patch: R-AC-5
+# patch: a seal counts only for the message it names (the codec server's must name one), as a
+# case's actions from rules 5; cycles started before it accept a seal for any message.
+SEAL_BINDS_MESSAGE = "seal-binds-message"
 
 
 class CycleInput(Input):
@@ -173,11 +176,13 @@ class AccountabilityCycleWorkflow:
         self._notices = 0
         self._verified = False
         self._nonces: dict[str, datetime] = {}
+        self._seal_binds = False
 
     @workflow.run
     async def run(self, cycle: CycleInput) -> CycleState:
         self._verified = workflow.patched(VERIFIED_IDENTITY)
         self._sheets_first = workflow.patched(SHEETS_FIRST)
+        self._seal_binds = workflow.patched(SEAL_BINDS_MESSAGE)
         period = cycle.period or period_of(workflow.now())
         starts, ends = period_bounds(period)
         until = appeal_until(period)
@@ -511,6 +516,7 @@ class AccountabilityCycleWorkflow:
             now=now,
             used=self._nonces,
             actor=message.actor,
+            action=name if self._seal_binds else None,
         )
         self._nonces.setdefault(sender.nonce, sender.issued_at)
         if reason is not None:

@@ -245,6 +245,13 @@ async def test_r_ac_3_appeal_from_another_person_refused_only_the_person_or_thei
         await handle.execute_update("appeal", await early(**ref, reason="x", evidence=["a"]))
     assert "sheet has not gone out" in str(before.value.cause)
     review = await sender(h, handle, "review", "review_group")
+    # A seal counts only for the message it names (patch seal-binds-message).
+    for_appeals = await h.sealed_raw(
+        handle, {**ref, "penalty": 80}, actor="review", roles=["review_group"], action="appeal"
+    )
+    with pytest.raises(WorkflowUpdateFailedError) as misused:
+        await handle.execute_update("decide", for_appeals)
+    assert "given for appeal, not decide" in str(misused.value.cause)
     await handle.execute_update("decide", await review(**ref, penalty=80))
     await eventually(lambda: sheets_sent(handle), what="the penalty sheet")
 
@@ -281,9 +288,8 @@ async def test_r_ac_3_appeal_from_another_person_refused_only_the_person_or_thei
     assert appealed.items[0].appeal_evidence == [proof]
     assert appealed.items[0].appeal_by == "wang.qiang"
     log = (await _state(handle)).log
-    assert sum("REFUSED" in line for line in log) == 7, (
-        log
-    )  # the six above and the foreign evidence
+    # the seven above and the foreign evidence
+    assert sum("REFUSED" in line for line in log) == 8, log
 
 
 async def _state(handle: Any) -> CycleState:
