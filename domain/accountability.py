@@ -148,10 +148,11 @@ class CaseFacts(Input):
     decided_by: str | None = None
     business_line: str | None = None
     referred_to: str | None = None
+    media_contact: bool = False  # R-GR-4: a contact of the media recorded on the case
 
     @property
     def media(self) -> bool:
-        return self.channel == "media" or "media" in self.repeat_channels
+        return self.channel == "media" or "media" in self.repeat_channels or self.media_contact
 
 
 def _money_only() -> list[OutcomeKind]:

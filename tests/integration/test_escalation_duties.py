@@ -5,12 +5,13 @@ decision) and R-ST-9 (the first receiver chases)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from domain import outside_bodies
 from domain.notice_models import Notification
 from domain.vocabulary import Grade
+from ledger import accountability
 from tests.harness import Harness, eventually
 
 SUPERVISOR = {"actor": "wang.qiang", "role": "supervisor"}
@@ -110,3 +111,35 @@ async def test_r_st_9_first_receiver_is_told_of_an_overdue_stage_after_reassignm
     await h.sleep_until(contact.due_at + timedelta(days=1))
     chased = await sent(h, lambda n: n.recipient_role == "first_receiver", "the chase")
     assert [(n.recipient, n.clock) for n in chased] == [("li.na", "stage:contact")]
+
+
+async def test_r_ac_4_a_media_contact_recorded_on_the_case_makes_it_a_media_complaint(
+    harness: Harness,
+) -> None:
+    """R-AC-4 with R-GR-4: the accountability facts count a case the media contacted (its
+    recorded contact, not only its channel or a repeat) as a media complaint, so its department
+    head is held accountable; a government contact is not the media. A note that quotes the
+    words does not make it one."""
+    h = harness
+    media = await h.start(channel="online")
+    await h.act(media, "record_contact")
+    told = await h.act(
+        media, "record_outside_contact", body="media", note="A reporter of 新民晚报 called."
+    )
+    other = await h.start(channel="online")
+    await h.act(other, "record_contact")
+    quoted = await h.act(
+        other, "record_outside_contact", body="government", note="Not the 'body': 'media'}"
+    )
+    wanted = (told.complaint_id, quoted.complaint_id)
+
+    async def facts() -> dict[str, bool] | None:
+        async with h.pool.acquire() as conn:
+            rows = await accountability.case_facts(
+                conn, datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
+            )
+        found = {f.complaint_id: f.media for f in rows}
+        return found if all(w in found for w in wanted) else None
+
+    found = await eventually(facts, what="both cases in the ledger")
+    assert (found[told.complaint_id], found[quoted.complaint_id]) == (True, False)
