@@ -58,10 +58,7 @@ async def test_r_cu_a_general_complaints_whole_life_tells_the_customer_in_order_
     await h.sleep(timedelta(hours=3))
     await h.act(handle, "resume_clock")  # → resumed, with the decision's last day
 
-    await h.act(handle, "reassign", **SUPERVISOR, owner="zhao.min")
-    # RESERVED: the notice that the case passed to another handler (R-CU-2, `handler_changed`,
-    # another change's) is sent here, between `resumed` and the first `resolution_proposed`;
-    # it is not asserted below (see REASSIGNED).
+    await h.act(handle, "reassign", **SUPERVISOR, owner="zhao.min")  # → handler changed (R-CU-2)
 
     await approved_and_asked(h, handle, "赔付维修费5000元")  # → resolution proposed
     state = await h.act(
@@ -103,7 +100,7 @@ async def test_r_cu_a_general_complaints_whole_life_tells_the_customer_in_order_
         T.HANDLING_EXTENDED,
         T.PAUSED,
         T.RESUMED,
-        # REASSIGNED: the other handler's notice would stand here (not asserted).
+        T.HANDLER_CHANGED,
         T.RESOLUTION_PROPOSED,
         T.RESOLUTION_PROPOSED,
         T.DECISION,
@@ -115,7 +112,7 @@ async def test_r_cu_a_general_complaints_whole_life_tells_the_customer_in_order_
         lambda: _customer_rows(h, cid, len(expected)), what="every customer notice sent"
     )
     queued = [T(json.loads(r["words"])["template"]) for r in rows]
-    assert [t for t in queued if t in expected] == expected, queued
+    assert queued == expected, queued  # every customer notice, nothing else, in order
     assert all(json.loads(r["words"])["language"] == "zh" for r in rows), rows
     assert rows[0]["kind"] == "acknowledgement"
     assert all(r["kind"] == "customer_notice" for r in rows[1:]), rows
@@ -135,6 +132,8 @@ async def test_r_cu_a_general_complaints_whole_life_tells_the_customer_in_order_
         asked, ["赔付维修费5000元", "赔付维修费8200元", "赔付8200元并补偿拖车费300元"], strict=True
     ):
         assert resolution in notice.body and "是否接受" in notice.body, notice.body
+    [changed] = [by_key[r["notice_key"]] for r in rows if _is(r, T.HANDLER_CHANGED)]
+    assert "zhao.min" in changed.body, changed.body  # the new handler, by name
     decisions = [by_key[r["notice_key"]] for r in rows if _is(r, T.DECISION)]
     assert [n.subject for n in decisions] == ["投诉处理结果"] * 2
     assert "8200.00元" in decisions[0].body and "12378" in decisions[0].body
