@@ -86,6 +86,8 @@ class SlaPolicy(Derived):
     crisis_superior_hours: float = 1.0  # R-CR-1
     crisis_headquarters_hours: float = 24.0
     crisis_decision_hours: float = 1.0  # R-GR-4: working hours to declare a crisis or say why not
+    insurer_on_site_hours: float = 1.0  # R-CR-10: clock hours for the insurer's person to arrive
+    crisis_review_days: int = 10  # R-CR-11: working days for the review after a crisis ends
     working_day_hours: float = 8.0  # a working day's length, for the fast demo clock
     speed: float = 1.0  # demo only: >1 runs working time that many times faster
 

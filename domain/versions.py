@@ -88,6 +88,18 @@ class Behaviour(StrEnum):
     # R-CU-5: a case closed with a staff member's fault on record and no apology recorded
     # flags it to the supervisor.
     APOLOGY_OWED = "apology_owed"
+    # R-CR-10: when soothing at a bank outlet fails, the call for the insurer's responsible
+    # person to come on site is recorded and runs a clock of `insurer_on_site_hours` (1 h, at
+    # any hour) until their arrival is recorded; overdue, it reminds like a crisis report.
+    INSURER_ON_SITE = "insurer_on_site"
+    # R-CR-11: a crisis case that ends (closed or withdrawn) owes a review within
+    # `crisis_review_days` working days (an overdue one reminds the supervisor), and does not
+    # end before it is recorded or reminded; a media report recorded on a case warns the crisis
+    # group (the head office's contacts) early.
+    CRISIS_REVIEWED = "crisis_reviewed"
+    # R-CR-12: the bank outlet's hand-over names the insurer's person who owns the case from
+    # then on; the outlet's person stays its first receiver and never owns it again.
+    INSURER_OWNS = "insurer_owns"
 
 
 # The version each behaviour came with.
@@ -127,6 +139,9 @@ INTRODUCED: dict[Behaviour, int] = {
     Behaviour.DECISION_TOLD: 5,
     Behaviour.RECUSAL: 5,
     Behaviour.APOLOGY_OWED: 5,
+    Behaviour.INSURER_ON_SITE: 5,
+    Behaviour.CRISIS_REVIEWED: 5,
+    Behaviour.INSURER_OWNS: 5,
 }
 
 

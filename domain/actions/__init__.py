@@ -21,6 +21,7 @@ from domain.actions import (
     conduct,
     contact,
     crisis,
+    crisis_duties,
     extension,
     group_event,
     handover,
@@ -56,6 +57,7 @@ _MODULES = (
     apology,
     help_flags,
     group_event,
+    crisis_duties,
     closure,
 )
 
