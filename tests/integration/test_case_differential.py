@@ -98,6 +98,11 @@ def odd_fields(name: str, rng: random.Random, today: date) -> dict[str, Any]:
         # Rules 5: R-GR-4's decision, R-ST-8's department head
         "decline_crisis": {"reason": "asked once"},
         "name_department_head": {"head": rng.choice(["wang.qiang", "sun.hao"])},
+        "record_apology": {"person": "zhao.min", "method": "phone"},  # R-CU-5
+        # Rules 5: the crisis duties (R-CR-10, R-CR-11)
+        "call_insurer_on_site": {"person": "chen.jie", "soothing": "script read twice"},
+        "record_media_report": {"media": "Xinmin", "detail": "page 7"},
+        "record_crisis_review": {"causes": "c", "what_was_done": "w", "screening_changes": "s"},
     }
     return fields.get(name, {})
 
