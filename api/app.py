@@ -23,6 +23,7 @@ from api import (
     calendar,
     complaints,
     contacts,
+    crisis,
     desk,
     evidence,
     health,
@@ -126,6 +127,7 @@ def create_app(
     app.include_router(letters.router)  # R-CU-1: the decision notice as a printable letter
     app.include_router(contacts.router)  # R-CR-9: the contacts directory
     app.include_router(hotspots.router)  # R-AN-8: causes and hot spots
+    app.include_router(crisis.router)  # R-CR-11: a peer's crisis warns the crisis group
     if codec_router is not None:  # codec server for the Web UI and CLI (api/codec.py)
         app.include_router(codec_router)
     return app

@@ -223,10 +223,21 @@ class HandoffView(View):
 
 
 class CrisisRecordView(View):
-    """R-CR-1, R-CR-6, R-CR-7: a crisis report, early signs, a police contact, a group event."""
+    """R-CR-1, R-CR-6, R-CR-7: a crisis report, early signs, a police contact, a group event;
+    rules 5: the insurer called on site and their arrival (R-CR-10), a media report and the
+    review after the crisis (R-CR-11)."""
 
     seq: int
-    kind: Literal["report", "early_signs", "police_contact", "group_event"]
+    kind: Literal[
+        "report",
+        "early_signs",
+        "police_contact",
+        "group_event",
+        "insurer_called",
+        "insurer_on_site",
+        "media_report",
+        "review",
+    ]
     at: datetime
     actor: str
     level: str | None = None

@@ -63,6 +63,18 @@ def ring(case: Complaint, clock: Clock, kind: sla.AlarmKind, due: datetime, now:
             now,
             clock=clock.key,
         )
+    if clock.kind is ClockKind.ON_SITE:
+        # R-CR-10 (rules 5): the insurer's person is not on site yet: chased like a crisis
+        # report, at once and at any hour, by phone and SMS.
+        case.outbox.notify(
+            NoticeKind.CRISIS_REPORT,
+            "superior",
+            s.supervisor or owner,
+            ["phone", "sms"],
+            notices.insurer_not_on_site(cid, clock),
+            now,
+            clock=clock.key,
+        )
     case.outbox.notify(
         NoticeKind.REMINDER,
         "owner",

@@ -72,6 +72,13 @@ release never changes what a running case already did (its history must replay t
   crisis case names its department head (the intake's `department_head`, or
   `name_department_head`), who takes part in its collective approval (R-ST-8); a hard case's
   written report also reaches head office and the department named (R-ST-1).
+  Crisis duties (docs/crisis-duties.md): when soothing at a bank outlet fails, the call for
+  the insurer's responsible person and their arrival are recorded, with a 1-hour clock that
+  reminds like a crisis report (R-CR-10, `call_insurer_on_site`, `insurer_on_site`); a crisis
+  case that ends (closed or withdrawn) owes a review within 10 working days and does not end
+  before it is recorded or reminded; a media report warns the crisis group early (R-CR-11);
+  the bank outlet's hand-over names the insurer's person who owns the case from then on, the
+  outlet's person staying its first receiver (R-CR-12).
 """
 
 from __future__ import annotations
@@ -236,6 +243,8 @@ class Complaint:
 
     def finished(self, now: datetime) -> bool:
         s = self.state
+        if crisis.review_owed(self):
+            return False  # R-CR-11 (rules 5): the review is recorded, or its reminder went out
         if s.stage is Stage.WITHDRAWN:
             # R-CR-8 (rules 3): a crisis report is due whether or not the customer withdrew.
             return not (
@@ -412,7 +421,9 @@ class Complaint:
 
     def next_wake(self) -> Wake | None:
         wakes = self.clocks.alarms()
-        if self.state.stage is Stage.CLOSED:
+        if self.state.stage is Stage.CLOSED and not crisis.review_owed(self):
+            # R-CR-11: while the review after a crisis is owed, its own clock wakes the case
+            # (the window's end alone does not end it).
             wakes.append(Wake(self.review_window_end(), "review window ends"))
         if (check := calendar_check.wake(self)) is not None:
             wakes.append(check)

@@ -11,13 +11,14 @@ open crisis clocks to end met or breached (R-CR-8). The actions are in `domain.a
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
+from zoneinfo import ZoneInfo
 
 from domain import contacts, grading, notices, outside_bodies, sla, versions
 from domain.contacts import Unit
 from domain.notice_models import NoticeKind, Recipient
-from domain.sla import HandlingPolicy
+from domain.sla import HandlingPolicy, StageLimit
 from domain.state import Clock, ClockKind, ComplaintState
 from domain.versions import Behaviour
 from domain.vocabulary import Role
@@ -178,4 +179,99 @@ def report_clock(
             "label": label,
             "basis": f"{rule}: {hours:g} clock hours, reported at once at any hour",
         }
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Rules 5: the insurer on site (R-CR-10) and after the crisis (R-CR-11)
+
+ON_SITE = "onsite:insurer"  # R-CR-10: the insurer's person called to the outlet
+REVIEW = "review:crisis"  # R-CR-11: the review after the crisis
+
+
+def on_site_clock(p: HandlingPolicy, start: datetime) -> Clock:
+    """R-CR-10: `insurer_on_site_hours` clock hours (1 by default), at any hour: the customer
+    is at the outlet now (S1: 第一时间联系保险公司责任人到达现场), and bank outlets open on days the
+    insurer's office does not, so working time would let the clock stand while they wait."""
+    hours = p.sla.insurer_on_site_hours
+    due = (start + timedelta(hours=hours) / p.sla.speed).astimezone(ZoneInfo(p.calendar.zone))
+    return Clock(
+        key=ON_SITE,
+        kind=ClockKind.ON_SITE,
+        label=f"the insurer's responsible person on site within {hours:g} h",
+        started_at=start,
+        due_at=due,
+        warn_at=start + (due - start) * p.sla.warn_fraction,
+        basis=f"R-CR-10: {hours:g} clock hours from the call, reminded at once at any hour",
+        working_hours_only=False,
+    )
+
+
+def review_clock(case: Complaint, start: datetime) -> Clock:
+    """R-CR-11: `crisis_review_days` working days (10 by default) from the crisis' end."""
+    return sla.deadline_clock(
+        case.policy,
+        REVIEW,
+        ClockKind.REVIEW,
+        "review after the crisis (R-CR-11)",
+        start,
+        StageLimit(days=case.policy.sla.crisis_review_days),
+        rules=case.rules,
+    )
+
+
+def ended(case: Complaint, actor: str, now: datetime) -> None:
+    """R-CR-11 (rules 5): a crisis case closed or withdrawn owes its review: a clock of working
+    days, and the supervisor (else the owner) told by when. Once per case: a case reopened
+    and closed again keeps the clock it has, or the review it recorded."""
+    s = case.state
+    if not (s.crisis and versions.has(case.rules, Behaviour.CRISIS_REVIEWED)):
+        return
+    if s.clock(REVIEW) is not None or recorded(s, "review"):
+        return
+    clock = review_clock(case, now)
+    case.clocks.start(clock)
+    case.timeline.write(
+        "clock",
+        actor,
+        f"R-CR-11: the crisis ended; its review is due {clock.due_at.isoformat()} ({clock.basis})",
+        now,
+    )
+    role: Recipient = "supervisor" if s.supervisor else "owner"
+    case.outbox.notify(
+        NoticeKind.ESCALATION,
+        role,
+        s.supervisor or s.owner,
+        ["email"],
+        (
+            "危机事件事后总结 / review after the crisis",
+            f"Complaint {s.complaint_id} at {s.branch}: the crisis ended. Record its review "
+            "(causes, what was done, changes to the risk screening standard; "
+            f"record_crisis_review) by {clock.due_at.isoformat()}.",
+        ),
+        now,
+        clock=clock.key,
+    )
+
+
+def review_owed(case: Complaint) -> bool:
+    """R-CR-11: the review after the crisis is neither recorded nor reminded yet: the case does
+    not end before one or the other (its reminder is what tells the supervisor)."""
+    clock = case.state.clock(REVIEW)
+    return clock is not None and clock.reminders == 0
+
+
+def crisis_group(case: Complaint) -> list[tuple[Recipient, str]]:
+    """R-CR-11, R-CR-9: the crisis group an early warning goes to: the head office's designated
+    contacts in the case's report chain; with none there, the case's supervisor (else owner),
+    who passes it on."""
+    s = case.state
+    chain = case.policy.report_chain
+    return report_recipients("headquarters", None, chain, s.supervisor or s.owner)
+
+
+def media_warning_words(complaint_id: str, branch: str, media: str, detail: str) -> notices.Words:
+    return (
+        "舆情预警 / early warning: a media report",
+        f"Complaint {complaint_id} at {branch}: {media} reported on it.\n{detail}",
     )

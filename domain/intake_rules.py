@@ -175,3 +175,27 @@ def promises_in(text: str) -> list[str]:
     notice to a customer with it)."""
     lowered = text.lower()
     return [w for w in PROMISE_WORDS if w in lowered]
+
+
+def outlet_people(state: ComplaintState) -> set[str]:
+    """R-CR-12: the bank outlet's people on a case: its first receiver (the person who took
+    the complaint at the outlet, R-IN-3) and the outlet's responsible person (R-CR-4)."""
+    outlet = state.bank_outlet
+    people = {state.first_receiver, outlet.responsible_person if outlet else None}
+    return {p for p in people if p is not None}
+
+
+def handed_to_insurer(state: ComplaintState) -> bool:
+    """R-CR-4: the bank outlet handed the case to the insurer."""
+    return any(h.kind == "outlet" for h in state.handoffs)
+
+
+def owner_refusal(state: ComplaintState, owner: str | None) -> str | None:
+    """R-CR-12 (rules 5): once the outlet handed the case over, the insurer is its final owner
+    (S1: 不能替代保险公司成为…最终责任人): none of the outlet's people owns it again."""
+    if owner is not None and handed_to_insurer(state) and owner in outlet_people(state):
+        return (
+            f"R-CR-12: {owner} is the bank outlet's person (its first receiver); after the "
+            "hand-over the case is owned by a person of the insurer"
+        )
+    return None

@@ -24,6 +24,7 @@ class NoticeKind(StrEnum):
     CASE_ORPHANED = "case_orphaned"  # a case open in the ledger whose workflow no longer runs
     ACCOUNTABILITY_RESULTS = "accountability_results"  # R-AC-5: final results to HR and finance
     HOT_SPOT = "hot_spot"  # R-AN-8: an overdue rectification reminds its owner
+    EARLY_WARNING = "early_warning"  # R-CR-11: a media report or a peer's crisis, to the group
 
 
 # Who a notice is for (the relay finds their address by role).

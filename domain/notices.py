@@ -51,6 +51,15 @@ def crisis_overdue(complaint_id: str, clock: Clock) -> Words:
     )
 
 
+def insurer_not_on_site(complaint_id: str, clock: Clock) -> Words:
+    """R-CR-10: the insurer's responsible person called to the outlet has not arrived."""
+    return (
+        f"保险公司责任人未到现场 / the insurer is not on site: {clock.label}",
+        f"Complaint {complaint_id}: the insurer's responsible person was due on site at "
+        f"{clock.due_at.isoformat()} and their arrival is not recorded (insurer_on_site).",
+    )
+
+
 def reminder(complaint_id: str, clock: Clock) -> Words:
     return (
         f"Overdue: {clock.label}",

@@ -87,6 +87,10 @@ class SlaPolicy(Derived):
     crisis_headquarters_hours: float = 24.0
     crisis_decision_hours: float = 1.0  # R-GR-4: working hours to declare a crisis or say why not
     customer_response_days: int = Field(2, ge=1, le=30)  # R-CU-3: working days to answer
+    # R-CR-10: clock hours for the insurer's person to arrive on site
+    insurer_on_site_hours: float = Field(1.0, gt=0, le=24)
+    # R-CR-11: working days for the review after a crisis ends
+    crisis_review_days: int = Field(10, ge=1, le=60)
     working_day_hours: float = 8.0  # a working day's length, for the fast demo clock
     speed: float = 1.0  # demo only: >1 runs working time that many times faster
 

@@ -19,6 +19,8 @@ class ClockKind(StrEnum):
     HANDOFF = "handoff"  # rules 3: a transfer, the outlet's hand-over, a referral
     DECISION = "decision"  # rules 5: a leader's decision owed (R-GR-4: declare a crisis or not)
     CUSTOMER = "customer"  # rules 5: the customer's answer awaited (R-CU-3); it lapses, no breach
+    ON_SITE = "on_site"  # rules 5 (R-CR-10): the insurer's person called to the outlet, 1 h
+    REVIEW = "review"  # rules 5 (R-CR-11): the review after a crisis, in working days
 
 
 class Clock(Derived):
@@ -118,16 +120,33 @@ class Handoff(Derived):
     outcome: str | None = None
 
 
+CrisisRecordKind = Literal[
+    "report",
+    "early_signs",
+    "police_contact",
+    "group_event",
+    # Rules 5: R-CR-10, the insurer's person called to the outlet and their arrival;
+    # R-CR-11, a media report and the review after the crisis.
+    "insurer_called",
+    "insurer_on_site",
+    "media_report",
+    "review",
+]
+
+
 class CrisisRecord(Derived):
     """R-CR-6, R-CR-7, R-CR-1 (rules 3): a crisis report filed, early signs, a police
-    contact, a group event and its commander, each at the timeline entry that recorded it."""
+    contact, a group event and its commander; rules 5: the insurer called on site and their
+    arrival (R-CR-10), a media report and the review after the crisis (R-CR-11); each at the
+    timeline entry that recorded it."""
 
     seq: int
-    kind: Literal["report", "early_signs", "police_contact", "group_event"]
+    kind: CrisisRecordKind
     at: datetime
     actor: str
     level: str | None = None  # a report's level
-    person: str | None = None  # the report's recipient, the police, the commander
+    # the report's recipient, the police, the commander, the insurer's person, the media
+    person: str | None = None
     detail: str | None = None
     attachments: list[str] = []
     due_at: datetime | None = None  # a report's deadline

@@ -115,6 +115,18 @@ class Behaviour(StrEnum):
     # waits for their answer (accepts; rejects, back to investigation) or for the policy's
     # working days to lapse (`record_customer_response` came with rules 5).
     CUSTOMER_SAYS = "customer_says"
+    # R-CR-10: when soothing at a bank outlet fails, the call for the insurer's responsible
+    # person to come on site is recorded and runs a clock of `insurer_on_site_hours` (1 h, at
+    # any hour) until their arrival is recorded; overdue, it reminds like a crisis report.
+    INSURER_ON_SITE = "insurer_on_site"
+    # R-CR-11: a crisis case that ends (closed or withdrawn) owes a review within
+    # `crisis_review_days` working days (an overdue one reminds the supervisor), and does not
+    # end before it is recorded or reminded; a media report recorded on a case warns the crisis
+    # group (the head office's contacts) early.
+    CRISIS_REVIEWED = "crisis_reviewed"
+    # R-CR-12: the bank outlet's hand-over names the insurer's person who owns the case from
+    # then on; the outlet's person stays its first receiver and never owns it again.
+    INSURER_OWNS = "insurer_owns"
 
 
 # The version each behaviour came with.
@@ -161,6 +173,9 @@ INTRODUCED: dict[Behaviour, int] = {
     Behaviour.HANDLER_CHANGE_TOLD: 5,
     Behaviour.DIFFICULTY_REPORTED_UP: 5,
     Behaviour.CUSTOMER_SAYS: 5,
+    Behaviour.INSURER_ON_SITE: 5,
+    Behaviour.CRISIS_REVIEWED: 5,
+    Behaviour.INSURER_OWNS: 5,
 }
 
 

@@ -239,6 +239,7 @@ SCRIPT = (
             **HANDLER,
             "insurer": "Bancassurance, Nanjing Gulou",
             "days": 2,
+            "owner": "chen.jie",  # R-CR-12: the insurer's person owns the case from now on
             "requirements": "The outlet could not settle it on the spot.",
         },
     ),

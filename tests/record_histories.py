@@ -183,7 +183,7 @@ async def bank_outlet_crisis(h: Harness, release: str) -> None:
         amount_involved={"amount": "50000.00"},
     )
     await h.act(handle, "acknowledge_script")
-    await h.act(handle, "transfer_to_insurer", insurer="太平洋人寿", days=3)
+    await h.act(handle, "transfer_to_insurer", insurer="太平洋人寿", days=3, owner="chen.jie")
     await h.act(
         handle,
         "classify_policy",

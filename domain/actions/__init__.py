@@ -21,6 +21,7 @@ from domain.actions import (
     conduct,
     contact,
     crisis,
+    crisis_duties,
     customer_response,
     extension,
     group_event,
@@ -60,6 +61,7 @@ _MODULES = (
     apology,
     help_flags,
     group_event,
+    crisis_duties,
     closure,
 )
 

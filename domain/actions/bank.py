@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field, model_validator
 
-from domain import intake_rules, notices
+from domain import intake_rules, notices, versions
 from domain.actions.base import OPEN, STAGE_FIRST, Action, ActionDef
 from domain.actions.handover import start_handoff
 from domain.fields import Name, Text
+from domain.intake import recusal
 from domain.notice_models import CustomerTemplate
 from domain.state import ComplaintState, ConductEvent, PolicyClassification
+from domain.versions import Behaviour
 
 if TYPE_CHECKING:
     from domain.case import Complaint
@@ -26,6 +28,9 @@ class TransferToInsurer(Action):
     insurer: Name
     days: Annotated[int, Field(ge=1, le=30)]
     requirements: Text | None = None
+    # R-CR-12 (rules 5, required there): the insurer's person who owns the case from now on;
+    # the outlet's person stays on it as its first receiver.
+    owner: Name | None = None
 
 
 class ClassifyPolicy(Action):
@@ -59,7 +64,26 @@ def _hand_over_refusal(case: Complaint, action: TransferToInsurer, now: datetime
         return "R-CR-4: only a complaint made at a bank outlet is handed to the insurer"
     if any(h.kind == "outlet" for h in s.handoffs):
         return "R-CR-4: the outlet already handed this complaint to the insurer"
+    if versions.has(case.rules, Behaviour.INSURER_OWNS):
+        return _insurer_owner_refusal(case, action)
     return None
+
+
+def _insurer_owner_refusal(case: Complaint, action: TransferToInsurer) -> str | None:
+    """R-CR-12: the hand-over names the insurer's person who owns the case; never one of the
+    outlet's people, nor one the complaint is about (R-CU-6)."""
+    s = case.state
+    if action.owner is None:
+        return (
+            "R-CR-12: name the insurer's person who owns the case from now on (owner); the "
+            "outlet's person stays on it as its first receiver"
+        )
+    if action.owner in intake_rules.outlet_people(s):
+        return (
+            f"R-CR-12: {action.owner} is the bank outlet's person; the owner after the "
+            "hand-over is a person of the insurer"
+        )
+    return recusal(case.intake.staff_complained_about, action.owner, "owner")
 
 
 def _handed_over(case: Complaint, action: TransferToInsurer, now: datetime) -> None:
@@ -79,6 +103,23 @@ def _handed_over(case: Complaint, action: TransferToInsurer, now: datetime) -> N
         contact_by=notices.last_day(clock.due_at),
     )
     case.outbox.tell_customer(words, now, told, clock=clock.key)
+    if versions.has(case.rules, Behaviour.INSURER_OWNS):
+        _insurer_owns(case, action, now)
+
+
+def _insurer_owns(case: Complaint, action: TransferToInsurer, now: datetime) -> None:
+    """R-CR-12: the insurer's person owns the case (and hears of its clocks); the outlet's
+    person stays its first receiver (R-IN-3), told when the hand-over is overdue."""
+    s = case.state
+    assert action.owner is not None  # the gate refused otherwise
+    s.owner = action.owner
+    case.timeline.write(
+        "action",
+        action.actor,
+        f"R-CR-12: {action.owner} of {action.insurer} owns the case from now on; the outlet's "
+        f"{s.first_receiver} stays on it as its first receiver (首问负责制)",
+        now,
+    )
 
 
 def _classify_refusal(case: Complaint, action: ClassifyPolicy, now: datetime) -> str | None:
@@ -171,7 +212,10 @@ def _may_hand_over(s: ComplaintState, actor: str | None, rules: int) -> bool:
 TRANSFER_TO_INSURER = ActionDef(
     name="transfer_to_insurer",
     payload=TransferToInsurer,
-    description='Bank outlet (R-CR-4): {"insurer": "...", "days": 3}.',
+    description=(
+        'Bank outlet (R-CR-4): {"insurer": "...", "days": 3}; rules 5 (R-CR-12): "owner", '
+        "the insurer's person who owns the case from then on."
+    ),
     stages=OPEN,
     effect=_handed_over,
     topic="hand-offs and the bank channel",
@@ -179,7 +223,7 @@ TRANSFER_TO_INSURER = ActionDef(
     since=3,
     asks=STAGE_FIRST,
     offered=_may_hand_over,
-    example={"insurer": "Pacific Life Shanghai", "days": 3},
+    example={"insurer": "Pacific Life Shanghai", "days": 3, "owner": "chen.jie"},
     label=("移交保险公司", "Transfer to insurer"),
 )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
+from domain import crisis
 from domain.actions.base import Action, ActionDef
 from domain.fields import Text
 from domain.vocabulary import Stage
@@ -28,6 +29,7 @@ def _called_back(case: Complaint, action: RecordCallback, now: datetime) -> None
         s.outcome = "resolved"
         s.closed_at = now
         case.enter(Stage.CLOSED, action.actor, now)
+        crisis.ended(case, action.actor, now)  # R-CR-11 (rules 5): its review is due
         return
     s.satisfied = False
     s.reopen_count += 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from domain import notices, versions
+from domain import intake_rules, notices, versions
 from domain.actions.base import OPEN, Action, ActionDef
 from domain.fields import Name
 from domain.intake import recusal
@@ -25,6 +25,10 @@ class Reassign(Action):
 def _refusal(case: Complaint, action: Reassign, now: datetime) -> str | None:
     if action.owner is None and action.department is None and action.supervisor is None:
         return "reassign needs a new owner, department or supervisor"
+    if versions.has(case.rules, Behaviour.INSURER_OWNS):
+        outlet = intake_rules.owner_refusal(case.state, action.owner)  # R-CR-12
+        if outlet is not None:
+            return outlet
     if versions.has(case.rules, Behaviour.RECUSAL):
         staff = case.intake.staff_complained_about
         return recusal(staff, action.owner, "owner") or recusal(

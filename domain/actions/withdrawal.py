@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from domain import notices, versions
+from domain import crisis, notices, versions
 from domain.actions.base import OPEN, Action, ActionDef
 from domain.fields import Text
 from domain.notice_models import CustomerTemplate
@@ -39,6 +39,7 @@ def _withdrawn(case: Complaint, action: Withdraw, now: datetime) -> None:
         # R-CU-1: the customer gets a confirmation of the withdrawal
         told = case.outbox.words(CustomerTemplate.WITHDRAWAL_CONFIRMED)
         case.outbox.tell_customer(notices.withdrawal_confirmed(s.complaint_id), now, told)
+    crisis.ended(case, action.actor, now)  # R-CR-11 (rules 5): its review is due
 
 
 WITHDRAW = ActionDef(

@@ -363,6 +363,10 @@ TABLE: dict[tuple[str, str], Door] = {
         "list", ALL, at("/v1/contacts"), shows=lambda body: any(u["unit"] == HOME for u in body)),
     ("PUT", "/v1/contacts/{unit}"): Door(
         "change", (R.ADMIN,), at(f"/v1/contacts/{HOME}", body=HOME_UNIT), CREATED),
+    # R-CR-11: a peer's crisis warns the crisis group: nationwide (a key for every branch).
+    ("POST", "/v1/crisis/peer-warnings"): Door(
+        "national", LEADS, at("/v1/crisis/peer-warnings", body={"peer": "p", "detail": "d"}),
+        CREATED),
     **{("POST", p): Door("read", SEE_CUSTOMERS, at(p, content=decode_body, headers=JSON))
        for p in ("/codec/decode", "/codec/u/{token}/decode")},
     **{("POST", p): Door("keyed", ALL, at(p, content=encode_body, headers=JSON))
@@ -647,6 +651,7 @@ async def trace(world: World) -> tuple[Any, ...]:
         " (SELECT count(*) FROM policy_versions) AS policies,"
         " (SELECT count(*) FROM branch_closures) AS closures,"
         " (SELECT count(*) FROM access_log) AS accesses,"
+        " (SELECT count(*) FROM peer_warnings) AS peer_warnings,"
         " (SELECT string_agg(concat_ws('|', owner, due_on, rectified_by), ',') FROM hot_spots)"
         " AS hot_spots"
     )

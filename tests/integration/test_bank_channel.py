@@ -83,7 +83,13 @@ async def test_r_cr_4_r_cr_3_r_in_5_r_in_8_r_in_3_a_bank_outlet_complaint_end_to
     assert Decimal(view["amount_involved"]["amount"]) == Decimal("56000.00")
 
     # R-CR-4: the outlet cannot settle it on the spot: the insurer, within 3 working days.
-    await _ok(await api.act(cid, "transfer_to_insurer", insurer="太平洋人寿 上海分公司", days=3))
+    # R-CR-12 (rules 5): the insurer's person owns it; the outlet's stays first receiver.
+    handed = await _ok(
+        await api.act(
+            cid, "transfer_to_insurer", insurer="太平洋人寿 上海分公司", days=3, owner="chen.jie"
+        )
+    )
+    assert (handed["owner"], handed["first_receiver"]) == ("chen.jie", "li.na")
     # R-CR-3: signed by someone else, callback compliant: flawed, referred for accommodation.
     classed = await _ok(
         await api.act(

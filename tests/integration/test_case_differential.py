@@ -74,7 +74,7 @@ def odd_fields(name: str, rng: random.Random, today: date) -> dict[str, Any]:
         # Rules 3: the bank channel and the intake rules
         "transfer": {"department": "claims", "requirements": "r", "hours": rng.choice([1, 6])},
         "complete_transfer": {"transfer": rng.choice(["transfer-1", "outlet-1"]), "outcome": "o"},
-        "transfer_to_insurer": {"insurer": "insurer", "days": 1},
+        "transfer_to_insurer": {"insurer": "insurer", "days": 1, "owner": "chen.jie"},
         "classify_policy": {
             "signed_personally": rng.random() < 0.5,
             "callback_compliant": True,
@@ -105,6 +105,10 @@ def odd_fields(name: str, rng: random.Random, today: date) -> dict[str, Any]:
             "response": rng.choice(["accepts", "rejects"]),
             "objections": "too little",
         },
+        # Rules 5: the crisis duties (R-CR-10, R-CR-11)
+        "call_insurer_on_site": {"person": "chen.jie", "soothing": "script read twice"},
+        "record_media_report": {"media": "Xinmin", "detail": "page 7"},
+        "record_crisis_review": {"causes": "c", "what_was_done": "w", "screening_changes": "s"},
     }
     return fields.get(name, {})
 

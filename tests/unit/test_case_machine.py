@@ -24,7 +24,7 @@ from hypothesis.stateful import (
 )
 from pydantic import ValidationError
 
-from domain import grading, intake_rules, outside_bodies, versions
+from domain import crisis, grading, intake_rules, outside_bodies, versions
 from domain.actions import ACTION_MODELS, Action, Who, amount, bank, customer_response, handover
 from domain.actions import ACTIONS as DEFINITIONS
 from domain.actions.base import LEADERS
@@ -80,6 +80,7 @@ WEIGHTED = [
     *["request_extension", "decide_extension", "pause_clock", "resume_clock"] * 3,
     *["expedite", "escalate_crisis", "record_callback", "request_review", "record_repeat"],
     *["report_crisis", "record_early_signs", "record_group_event", "record_conduct"],
+    *["call_insurer_on_site", "insurer_on_site", "record_crisis_review"],
 ]
 OPEN = {Stage.CONTACT, Stage.INVESTIGATE, Stage.APPROVE, Stage.CLOSE, Stage.CALLBACK}
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -294,7 +295,22 @@ def payload(name: str, case: Complaint, now: datetime, data: st.DataObject) -> d
             }
         ),
         "transfer_to_insurer": st.fixed_dictionaries(
-            {"insurer": st.just("太平洋人寿"), "days": st.integers(1, 5)}
+            {"insurer": st.just("太平洋人寿"), "days": st.integers(1, 5)},
+            # R-CR-12 (rules 5): the insurer's person (li.na: the outlet's, refused)
+            optional={"owner": st.sampled_from(["chen.jie", "li.na", "zhao.min"])},
+        ),
+        # Rules 5: the insurer on site (R-CR-10), after the crisis (R-CR-11)
+        "call_insurer_on_site": st.fixed_dictionaries(
+            {"person": st.just("chen.jie"), "soothing": st.just("script read twice")}
+        ),
+        "insurer_on_site": st.fixed_dictionaries({}, optional={"person": st.just("chen.jie")}),
+        "record_media_report": st.just({"media": "Xinmin", "detail": "page 7"}),
+        "record_crisis_review": st.just(
+            {
+                "causes": "old leaflet",
+                "what_was_done": "came on site",
+                "screening_changes": "monthly",
+            }
         ),
         "classify_policy": st.fixed_dictionaries(
             {},
@@ -600,7 +616,11 @@ class CaseMachine(RuleBasedStateMachine):
                 raise AssertionError(f"{name} refused on the way to closing: {refused}") from None
         assert trial.state.stage is Stage.CLOSED, trial.state.stage
         end = trial.review_window_end()
-        assert not trial.finished(end - timedelta(seconds=1)) and trial.finished(end)
+        assert not trial.finished(end - timedelta(seconds=1))
+        trial.fire_due(end)  # what the workflow does before it asks whether the case ended
+        # R-CR-11 (rules 5): a crisis case waits for its review, or for the review's reminder.
+        owed = trial.state.clock(crisis.REVIEW)
+        assert trial.finished(end) == (owed is None or owed.reminders > 0), owed
 
     @invariant()
     def r_sla_4_a_deadline_is_never_before_its_clock_started(self) -> None:
@@ -637,8 +657,10 @@ class CaseMachine(RuleBasedStateMachine):
         else:
             assert stage_keys == [], stage_keys
         if s.stage is Stage.WITHDRAWN:
-            # R-CR-8 (rules 3): only crisis report clocks outlive a withdrawal.
-            assert all(c.kind is ClockKind.CRISIS for c in s.clocks) and s.outcome == "withdrawn"
+            # R-CR-8 (rules 3): only crisis report clocks outlive a withdrawal; R-CR-11 (rules
+            # 5): and the review after the crisis.
+            outliving = {ClockKind.CRISIS, ClockKind.REVIEW}
+            assert all(c.kind in outliving for c in s.clocks) and s.outcome == "withdrawn"
         if s.stage is Stage.CLOSED:
             assert s.outcome == "resolved" and s.satisfied is True
 
@@ -713,6 +735,53 @@ class CaseMachine(RuleBasedStateMachine):
     @invariant()
     def r_in_3_the_first_receiver_stays_whoever_owns_the_case(self) -> None:
         assert self.case.state.first_receiver == "li.na"  # the intake's owner
+
+    @invariant()
+    def r_cr_12_after_the_outlet_hands_over_the_insurer_owns_the_case(self) -> None:
+        """R-CR-12 (rules 5): once the bank outlet handed the case to the insurer, its owner is
+        never the outlet's person (the first receiver), who stays on the case as such."""
+        s = self.case.state
+        if not versions.has(self.case.rules, Behaviour.INSURER_OWNS):
+            return
+        if intake_rules.handed_to_insurer(s):
+            assert s.owner != s.first_receiver == "li.na", (s.owner, s.first_receiver)
+            took = [
+                e for e in s.timeline if e.kind == "action" and e.action == "transfer_to_insurer"
+            ]
+            assert not took or "'owner': " in took[-1].detail, took
+
+    @invariant()
+    def r_cr_10_an_insurer_call_runs_its_clock_until_the_arrival(self) -> None:
+        """R-CR-10 (rules 5): every call for the insurer on site has its 1-hour clock, running
+        until the arrival is recorded (late if after it), one call open at a time; only at a
+        bank outlet."""
+        s = self.case.state
+        calls = [r for r in s.crisis_records if r.kind == "insurer_called"]
+        arrivals = [r for r in s.crisis_records if r.kind == "insurer_on_site"]
+        running = s.clock(crisis.ON_SITE)
+        if s.stage is not Stage.WITHDRAWN:
+            assert len(calls) - len(arrivals) == (running is not None), (calls, arrivals)
+        if calls:
+            assert s.channel is Channel.BANK_OUTLET
+        for call in calls:
+            assert call.due_at == call.at + timedelta(hours=1), call
+        for arrival in arrivals:
+            assert arrival.due_at is not None and arrival.late == (arrival.at > arrival.due_at)
+
+    @invariant()
+    def r_cr_11_an_ended_crisis_owes_one_review(self) -> None:
+        """R-CR-11 (rules 5): a crisis case closed or withdrawn has its review clock running or
+        its review recorded; a review is recorded only after a crisis ended."""
+        s = self.case.state
+        if not versions.has(self.case.rules, Behaviour.CRISIS_REVIEWED):
+            return
+        reviews = [r for r in s.crisis_records if r.kind == "review"]
+        running = s.clock(crisis.REVIEW)
+        assert len(reviews) <= 1 and not (reviews and running), (reviews, running)
+        if s.crisis and s.stage in (Stage.CLOSED, Stage.WITHDRAWN):
+            assert reviews or running is not None
+        if reviews or running is not None:
+            assert s.crisis
 
     @invariant()
     def r_in_5_every_open_hand_over_runs_its_own_clock_until_it_is_completed(self) -> None:

@@ -385,7 +385,7 @@ def test_r_cr_4_the_outlet_hands_over_with_a_deadline_and_tells_a_date_never_a_p
     case = bank_case()
     case.take_notices()
     now = MONDAY + timedelta(minutes=20)
-    act(case, "transfer_to_insurer", now, insurer="太平洋人寿 上海分公司", days=3)
+    act(case, "transfer_to_insurer", now, insurer="太平洋人寿 上海分公司", days=3, owner="chen.jie")
     [handoff] = case.state.handoffs
     assert (handoff.kind, handoff.to) == ("outlet", "太平洋人寿 上海分公司")
     clock = case.state.clock("handoff:outlet-1")
