@@ -500,7 +500,7 @@ async def customer_told(h: Harness, release: str) -> None:
     )
     await h.act(handle, "reassign", owner="zhao.min")
     await h.act(handle, "record_contact", actor="zhao.min")
-    await h.act(handle, "transfer_to_insurer", insurer="太平洋人寿", days=3)
+    await h.act(handle, "transfer_to_insurer", insurer="太平洋人寿", days=3, owner="chen.jie")
     await h.act(
         handle,
         "complete_transfer",
@@ -587,6 +587,49 @@ async def customer_response(h: Harness, release: str) -> None:
     await save(handle, f"customer_response-{release}.json")
 
 
+async def crisis_duties(h: Harness, release: str) -> None:
+    """Rules 5 (R-CR-10, R-CR-11, R-CR-12): a crisis at a bank outlet; soothing fails, the
+    insurer's person is called on site and arrives late (the clock breaches and chases); a
+    media report warns the crisis group; the outlet hands the case to the insurer's person;
+    handled with the department head, the customer accepts, closed, called back; the review
+    after the crisis is recorded and the case ends with its review window."""
+    handle = await h.start(
+        channel="bank_outlet",
+        complaint_id=f"crisis_duties-{release}",
+        bank_outlet={"bank": "中国工商银行", "outlet": "陆家嘴支行"},
+        crisis={"people_count": 6, "outlet_disrupted": True},
+        department_head="sun.hao",
+    )
+    state = await h.act(
+        handle, "call_insurer_on_site", person="chen.jie", soothing="the script read twice"
+    )
+    called = state.clock("onsite:insurer")
+    assert called is not None
+    await h.sleep_until(called.due_at + timedelta(minutes=10))
+    await h.act(handle, "insurer_on_site")
+    await h.act(handle, "record_media_report", media="新民晚报", detail="page 7")
+    await h.act(handle, "transfer_to_insurer", insurer="太平洋人寿", days=3, owner="chen.jie")
+    await h.act(handle, "record_contact", actor="chen.jie")
+    await h.act(
+        handle, "submit_investigation", actor="chen.jie", findings="f", proposed_resolution="r"
+    )
+    approval = {"approved": True, "collective": True, "participants": ["wang.qiang", "sun.hao"]}
+    await h.act(handle, "decide_resolution", **SUPERVISOR, **approval)
+    await h.act(handle, "record_customer_response", actor="chen.jie", response="accepts")
+    await h.act(handle, "close_case", actor="chen.jie", result="paid")
+    await h.act(handle, "record_callback", actor="chen.jie", satisfied=True)
+    await h.act(
+        handle,
+        "record_crisis_review",
+        **SUPERVISOR,
+        causes="a sales script that overstated the returns",
+        what_was_done="refunds, an apology at the outlet",
+        screening_changes="returns questions screened at the counter",
+    )
+    await handle.result()
+    await save(handle, f"crisis_duties-{release}.json")
+
+
 CASES = [
     general_full_life,
     crisis_withdrawn,
@@ -603,6 +646,7 @@ CASES = [
     customer_told,
     staff_duties,
     customer_response,
+    crisis_duties,
 ]
 
 

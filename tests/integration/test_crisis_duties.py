@@ -80,7 +80,7 @@ async def test_r_cr_11_a_closed_crisis_waits_out_its_review_and_its_reminder(
     h.policy.snapshot = HandlingPolicy(
         calendar=test_calendar(), sla=SlaPolicy(review_window_days=2)
     )
-    handle = await h.start(crisis=CROWD)
+    handle = await h.start(crisis=CROWD, department_head="zhao.min")  # R-ST-8
     await h.act(handle, "record_contact", method="phone")
     await h.act(handle, "submit_investigation", findings="f", proposed_resolution="r")
     await h.act(
@@ -91,6 +91,7 @@ async def test_r_cr_11_a_closed_crisis_waits_out_its_review_and_its_reminder(
         collective=True,
         participants=["wang.qiang", "zhao.min"],
     )
+    await h.act(handle, "record_customer_response", response="accepts")  # R-CU-3
     await h.act(handle, "close_case", result="done")
     state = await h.act(handle, "record_callback", satisfied=True)
     review = state.clock(crisis.REVIEW)

@@ -61,7 +61,9 @@ async def test_r_cu_4_the_insurer_opinion_is_told_when_the_outlet_hand_over_comp
     page lists it in Chinese."""
     h = harness
     handle = await bank_case(h)
-    state = await h.act(handle, "transfer_to_insurer", insurer="Pacific Life Shanghai", days=3)
+    state = await h.act(
+        handle, "transfer_to_insurer", insurer="Pacific Life Shanghai", days=3, owner="chen.jie"
+    )
     cid = state.complaint_id
     [handoff] = state.handoffs
     await h.act(
