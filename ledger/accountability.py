@@ -43,12 +43,13 @@ SELECT c.complaint_id, c.branch, c.owner, c.supervisor, c.grade, c.crisis, c.out
              WHERE k.complaint_id = c.complaint_id AND k.kind = 'crisis'
                AND (k.breached_at IS NOT NULL OR k.met_at > k.due_at)
              ORDER BY k.clock_key) AS crisis_late,
-       -- R-AC-4 with R-GR-4: the media's contact recorded on the case (the action's entry
-       -- ends with its last field, the body: domain.doors.describe)
+       -- R-AC-4 with R-GR-4: a media report, or the media's contact, recorded on the case (the
+       -- contact's entry ends with its last field, the body: domain.doors.describe)
        EXISTS (SELECT 1 FROM complaint_events m
                WHERE m.complaint_id = c.complaint_id AND m.kind = 'action'
-                 AND m.action = 'record_outside_contact'
-                 AND m.detail LIKE '%''body'': ''media''}') AS media_contact,
+                 AND (m.action = 'record_media_report'
+                      OR (m.action = 'record_outside_contact'
+                          AND m.detail LIKE '%''body'': ''media''}'))) AS media_contact,
        coalesce((SELECT jsonb_agg(jsonb_build_object('person', e.person, 'kind', e.kind,
                                                      'detail', e.detail) ORDER BY e.seq)
                  FROM conduct_events e WHERE e.complaint_id = c.complaint_id), '[]') AS conduct

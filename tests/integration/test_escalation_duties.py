@@ -116,10 +116,10 @@ async def test_r_st_9_first_receiver_is_told_of_an_overdue_stage_after_reassignm
 async def test_r_ac_4_a_media_contact_recorded_on_the_case_makes_it_a_media_complaint(
     harness: Harness,
 ) -> None:
-    """R-AC-4 with R-GR-4: the accountability facts count a case the media contacted (its
-    recorded contact, not only its channel or a repeat) as a media complaint, so its department
-    head is held accountable; a government contact is not the media. A note that quotes the
-    words does not make it one."""
+    """R-AC-4 with R-GR-4: the accountability facts count a case the media contacted or
+    reported on (recorded on the case, not only its channel or a repeat) as a media complaint,
+    so its department head is held accountable; a government contact is not the media. A note
+    that quotes the words does not make it one."""
     h = harness
     media = await h.start(channel="online")
     await h.act(media, "record_contact")
@@ -131,7 +131,10 @@ async def test_r_ac_4_a_media_contact_recorded_on_the_case_makes_it_a_media_comp
     quoted = await h.act(
         other, "record_outside_contact", body="government", note="Not the 'body': 'media'}"
     )
-    wanted = (told.complaint_id, quoted.complaint_id)
+    reported = await h.start(channel="online")
+    await h.act(reported, "record_contact")
+    article = await h.act(reported, "record_media_report", media="新民晚报", detail="page 7")
+    wanted = (told.complaint_id, quoted.complaint_id, article.complaint_id)
 
     async def facts() -> dict[str, bool] | None:
         async with h.pool.acquire() as conn:
@@ -142,4 +145,4 @@ async def test_r_ac_4_a_media_contact_recorded_on_the_case_makes_it_a_media_comp
         return found if all(w in found for w in wanted) else None
 
     found = await eventually(facts, what="both cases in the ledger")
-    assert (found[told.complaint_id], found[quoted.complaint_id]) == (True, False)
+    assert [found[cid] for cid in wanted] == [True, False, True]
