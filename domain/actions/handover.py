@@ -94,6 +94,10 @@ def _transfer_refusal(case: Complaint, action: TransferCase, now: datetime) -> s
             f"R-IN-5: transfer {open_transfer.key} to {open_transfer.to} is still open; "
             "complete it first"
         )
+    if versions.has(case.rules, Behaviour.INSURER_OWNS):
+        outlet = intake_rules.owner_refusal(case.state, action.owner)  # R-CR-12
+        if outlet is not None:
+            return outlet
     if versions.has(case.rules, Behaviour.RECUSAL):
         return recusal(case.intake.staff_complained_about, action.owner, "owner")
     return None
