@@ -327,8 +327,10 @@ def test_r_cr_12_after_the_hand_over_the_outlets_person_never_owns_the_case_agai
     case = accept()
     act(case, "transfer_to_insurer", insurer="太平洋人寿", days=3, owner="chen.jie")
     assert "R-CR-12" in refused(case, "reassign", owner="li.na", role=Role.SUPERVISOR)
-    transfer = {"department": "Claims", "requirements": "Check it.", "days": 2}
-    assert "R-CR-12" in refused(case, "transfer", **transfer, owner="li.na")
+    reason = refused(
+        case, "transfer", department="Claims", requirements="Check it.", days=2, owner="li.na"
+    )
+    assert "R-CR-12" in reason, reason
     act(case, "reassign", owner="sun.hao")  # another of the insurer's people
     assert case.state.owner == "sun.hao" and case.state.first_receiver == "li.na"
 
