@@ -42,6 +42,7 @@ def came_in_as(case: Complaint, body: str, how: str, actor: str, now: datetime) 
     if not versions.has(case.rules, Behaviour.LATER_OUTSIDE_BODY_REGRADES):
         return
     s = case.state
+    noted(case, body)
     if s.grade is Grade.GENERAL:
         s.grade = grading.at_least_major(s.grade)
         case.clocks.replan_stage()
@@ -73,6 +74,12 @@ def came_in_as(case: Complaint, body: str, how: str, actor: str, now: datetime) 
         now,
         clock=clock.key,
     )
+
+
+def noted(case: Complaint, body: str) -> None:
+    """The body is among those that came in on the case (once)."""
+    if body not in case.state.outside_bodies:
+        case.state.outside_bodies.append(body)
 
 
 def _name_the_head(case: Complaint) -> str:

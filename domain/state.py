@@ -237,6 +237,9 @@ class ComplaintState(Derived):
     conduct_events: list[ConductEvent] = []  # R-CR-2, R-CR-8
     group_event: bool = False  # R-CR-6
     department_head: str | None = None  # R-ST-8 (rules 5): takes part in the collective decision
+    # R-GR-4 (rules 5): the outside bodies that came in on the case (a regulator's channel,
+    # `government`, `media`), each once, as the accountability facts read them (R-AC-4)
+    outside_bodies: list[str] = []
     apologies: list[Apology] = []  # R-CU-5 (rules 5)
     # R-CU-2 (rules 5): the handler the customer dealt with (who contacted them, then each new
     # handler they were told of); None until someone contacted them.

@@ -27,7 +27,9 @@ SELECT c.complaint_id, c.branch, c.owner, c.supervisor, c.grade, c.crisis, c.out
        c.repeat_count, c.escalated, c.multi_channel, c.repeat_channels, c.channel,
        c.amount_involved,
        d.effective, d.reason_code, d.direct_person, d.managerial_person,
-       coalesce(d.managerial_levels, '{}') AS managerial_levels, d.department_head,
+       coalesce(d.managerial_levels, '{}') AS managerial_levels,
+       -- R-ST-8: the head the case named, unless the determination names another
+       coalesce(d.department_head, c.department_head) AS department_head,
        d.decided_by, d.business_line,
        (SELECT r.business_line FROM determination_referrals r
          WHERE r.complaint_id = c.complaint_id) AS referred_to,
@@ -43,13 +45,8 @@ SELECT c.complaint_id, c.branch, c.owner, c.supervisor, c.grade, c.crisis, c.out
              WHERE k.complaint_id = c.complaint_id AND k.kind = 'crisis'
                AND (k.breached_at IS NOT NULL OR k.met_at > k.due_at)
              ORDER BY k.clock_key) AS crisis_late,
-       -- R-AC-4 with R-GR-4: a media report, or the media's contact, recorded on the case (the
-       -- contact's entry ends with its last field, the body: domain.doors.describe)
-       EXISTS (SELECT 1 FROM complaint_events m
-               WHERE m.complaint_id = c.complaint_id AND m.kind = 'action'
-                 AND (m.action = 'record_media_report'
-                      OR (m.action = 'record_outside_contact'
-                          AND m.detail LIKE '%''body'': ''media''}'))) AS media_contact,
+       -- R-AC-4 with R-GR-4: the media came in on the case (a recorded contact or report)
+       'media' = ANY(c.outside_bodies) AS media_contact,
        coalesce((SELECT jsonb_agg(jsonb_build_object('person', e.person, 'kind', e.kind,
                                                      'detail', e.detail) ORDER BY e.seq)
                  FROM conduct_events e WHERE e.complaint_id = c.complaint_id), '[]') AS conduct

@@ -33,10 +33,10 @@ WITH complaint AS (
         customer_phone, customer_id_number, customer_email, matter, demands, received_at,
         stage_due_at, sla_breached, reopen_count, review_count, decided_at, closed_at,
         last_event_seq, repeat_count, repeat_channels, escalated, multi_channel, updated_at,
-        written_version, root_cause)
+        written_version, root_cause, department_head, outside_bodies)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
             $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, now(),
-            $77::bigint, $79)
+            $77::bigint, $79, $80, $81::text[])
     ON CONFLICT (complaint_id) DO UPDATE SET
         department = EXCLUDED.department, owner = EXCLUDED.owner,
         supervisor = EXCLUDED.supervisor, grade = EXCLUDED.grade, crisis = EXCLUDED.crisis,
@@ -47,7 +47,8 @@ WITH complaint AS (
         last_event_seq = EXCLUDED.last_event_seq, repeat_count = EXCLUDED.repeat_count,
         repeat_channels = EXCLUDED.repeat_channels, escalated = EXCLUDED.escalated,
         multi_channel = EXCLUDED.multi_channel, updated_at = now(),
-        written_version = EXCLUDED.written_version, root_cause = EXCLUDED.root_cause
+        written_version = EXCLUDED.written_version, root_cause = EXCLUDED.root_cause,
+        department_head = EXCLUDED.department_head, outside_bodies = EXCLUDED.outside_bodies
     WHERE (complaints.written_version, complaints.last_event_seq)
         <= (EXCLUDED.written_version, EXCLUDED.last_event_seq)
 ), events AS (
@@ -200,6 +201,8 @@ async def _write_case(conn: Connection, record: LedgerRecord) -> list[tuple[str,
         record.version,
         outbox_words(record.notices),
         s.root_cause,
+        s.department_head,
+        s.outside_bodies,
     )
     return [(r["clock_key"], r["due_at"]) for r in rows]
 

@@ -132,6 +132,7 @@ def _media_reported(case: Complaint, action: RecordMediaReport, now: datetime) -
     words = crisis.media_warning_words(s.complaint_id, s.branch, action.media, action.detail)
     for role, person in crisis.crisis_group(case):
         case.outbox.notify(NoticeKind.EARLY_WARNING, role, person, ["email", "sms"], words, now)
+    outside_bodies.noted(case, Channel.MEDIA.value)  # R-AC-4: a media complaint, open or not
     if s.stage in OPEN:
         outside_bodies.came_in(case, Channel.MEDIA, "a media report", action.actor, now)
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from domain import outside_bodies
+from domain.accountability import CaseFacts, propose
 from domain.notice_models import Notification
 from domain.vocabulary import Grade
 from ledger import accountability
@@ -116,12 +117,12 @@ async def test_r_st_9_first_receiver_is_told_of_an_overdue_stage_after_reassignm
 async def test_r_ac_4_a_media_contact_recorded_on_the_case_makes_it_a_media_complaint(
     harness: Harness,
 ) -> None:
-    """R-AC-4 with R-GR-4: the accountability facts count a case the media contacted or
-    reported on (recorded on the case, not only its channel or a repeat) as a media complaint,
-    so its department head is held accountable; a government contact is not the media. A note
-    that quotes the words does not make it one."""
+    """R-AC-4 with R-GR-4 and R-ST-8: the accountability facts count a case the media contacted
+    or reported on (recorded on the case, not only its channel or a repeat) as a media
+    complaint, and its department head, as the case named them, is held accountable; a
+    government contact is not the media, whatever its note says."""
     h = harness
-    media = await h.start(channel="online")
+    media = await h.start(channel="online", department_head="sun.hao")
     await h.act(media, "record_contact")
     told = await h.act(
         media, "record_outside_contact", body="media", note="A reporter of 新民晚报 called."
@@ -136,13 +137,18 @@ async def test_r_ac_4_a_media_contact_recorded_on_the_case_makes_it_a_media_comp
     article = await h.act(reported, "record_media_report", media="新民晚报", detail="page 7")
     wanted = (told.complaint_id, quoted.complaint_id, article.complaint_id)
 
-    async def facts() -> dict[str, bool] | None:
+    async def facts() -> dict[str, CaseFacts] | None:
         async with h.pool.acquire() as conn:
             rows = await accountability.case_facts(
                 conn, datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
             )
-        found = {f.complaint_id: f.media for f in rows}
+        found = {f.complaint_id: f for f in rows}
         return found if all(w in found for w in wanted) else None
 
-    found = await eventually(facts, what="both cases in the ledger")
-    assert [found[cid] for cid in wanted] == [True, False, True]
+    found = await eventually(facts, what="the cases in the ledger")
+    assert [found[cid].media for cid in wanted] == [True, False, True]
+    # R-ST-8: the head the case named is the facts' department head (no determination names
+    # another), and with the media in, R-AC-4 proposes them.
+    assert found[told.complaint_id].department_head == "sun.hao"
+    proposals = propose(found[told.complaint_id].model_copy(update={"effective": True}))
+    assert ("sun.hao", "department_head") in {(p.person, p.responsibility) for p in proposals}
