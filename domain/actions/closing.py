@@ -93,6 +93,8 @@ CLOSE_CASE = ActionDef(
         "amount": "8200.00",
     },
     label=("办结", "Close case"),
+    # R-CU-3: not while the customer's answer to the resolution is awaited
+    offered=lambda s, actor, rules: customer_response.awaiting(s) is None,
 )
 
 DEFINITIONS = (CLOSE_CASE,)

@@ -88,7 +88,9 @@ PAUSE_CLOCK = ActionDef(
     effect=_paused,
     topic="deadlines",
     check=_pause_refusal,
-    offered=lambda s, actor, rules: running_unpaused(s),
+    offered=lambda s, actor, rules: (
+        running_unpaused(s) and customer_response.awaiting(s) is None  # R-CU-3
+    ),
     example={"reason": "appraisal"},
     label=("暂停计时", "Pause clock"),
 )

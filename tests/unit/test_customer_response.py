@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
+from domain import available
 from domain.actions import ACTION_MODELS, customer_response
 from domain.calendar import add_working_days
 from domain.case import RULES, Complaint
@@ -204,3 +205,16 @@ def test_r_cu_3_the_policy_refuses_a_senseless_number_of_days_naming_the_field(d
     with pytest.raises(ValidationError) as err:
         SlaPolicy(customer_response_days=days)
     assert err.value.errors()[0]["loc"] == ("customer_response_days",)
+
+
+def test_r_cu_3_the_desk_and_web_ui_offer_no_closing_or_pause_while_the_answer_is_awaited() -> None:
+    """What the desk's forms and the Web UI's details offer (`available.open_now`) follows the
+    gate: closing and pausing are not offered while the customer's answer is awaited; their
+    answer is. Once they accept, closing is offered again."""
+    case, now = asked()
+    waiting = available.open_now(case.state, rules=RULES)
+    assert "record_customer_response" in waiting
+    assert "close_case" not in waiting and "pause_clock" not in waiting, waiting
+    act(case, "record_customer_response", now, **HANDLER, response="accepts")
+    after = available.open_now(case.state, rules=RULES)
+    assert "close_case" in after and "record_customer_response" not in after, after
