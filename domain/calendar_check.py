@@ -117,6 +117,14 @@ def _checked_daily(case: Complaint, fresh: HandlingPolicy, now: datetime) -> boo
             case.outbox.tell_customer(
                 notices.calendar_known(named, new.due_at), now, told, clock="regulatory"
             )
+        moved_day = notices.last_day(new.due_at) != notices.last_day(old.due_at)
+        if new.kind is ClockKind.CUSTOMER and moved_day:  # R-CU-3: the day they were told
+            told = case.outbox.words(
+                CustomerTemplate.ANSWER_DATE_KNOWN, answer_by=notices.last_day(new.due_at)
+            )
+            case.outbox.tell_customer(
+                notices.answer_date_known(named, new.due_at), now, told, clock=new.key
+            )
     return True
 
 

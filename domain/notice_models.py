@@ -59,6 +59,7 @@ class CustomerTemplate(StrEnum):
     INSURER_OPINION = "insurer_opinion"  # R-CU-4: the insurer's handling opinion fed back
     HANDLER_CHANGED = "handler_changed"  # R-CU-2: the case passed to another handler
     RESOLUTION_PROPOSED = "resolution_proposed"  # R-CU-3: the customer asked before it is done
+    ANSWER_DATE_KNOWN = "answer_date_known"  # R-SLA-11 with R-CU-3: their last day moved
 
 
 class CustomerWords(Derived):

@@ -150,6 +150,15 @@ def calendar_known(years: str, regulatory_due: datetime) -> Words:
     )
 
 
+def answer_date_known(years: str, answer_due: datetime) -> Words:
+    """R-SLA-11 with R-CU-3: the customer's last day to answer, counted again."""
+    return (
+        "Your answer's last day / 答复期限调整",
+        f"The official holiday arrangement for {years} is now known: you may answer until "
+        f"{last_day(answer_due):%Y-%m-%d}.",
+    )
+
+
 def paused() -> Words:
     return (
         "Handling paused / 处理暂停",

@@ -185,4 +185,14 @@ DEFAULTS: dict[tuple[CustomerTemplate, Language], tuple[str, str]] = {
         "accept it; if you do not, tell us your objections and we will look into the case "
         "again. Without an answer by then, we will carry out the resolution.",
     ),
+    (T.ANSWER_DATE_KNOWN, "zh"): (
+        "答复期限调整",
+        "国家法定节假日安排已公布：您对投诉（编号{{ complaint_id }}）处理方案的答复期限"
+        "调整为{{ answer_by }}（含当日）。",
+    ),
+    (T.ANSWER_DATE_KNOWN, "en"): (
+        "Your answer's last day",
+        "The official holiday arrangement is now known: you may tell us whether you accept "
+        "the resolution of complaint {{ complaint_id }} until {{ answer_by }} (inclusive).",
+    ),
 }

@@ -73,6 +73,7 @@ FACTS: dict[CustomerTemplate, dict[str, bool]] = {
     },
     T.WITHDRAWAL_CONFIRMED: {"complaint_id": True},
     T.REVIEW_ACCEPTED: {"complaint_id": True, "handling_by": False},
+    T.ANSWER_DATE_KNOWN: {"complaint_id": True, "answer_by": True},
     T.INSURER_OPINION: {"complaint_id": True, "insurer": True, "opinion": True},
     T.HANDLER_CHANGED: {"complaint_id": True, "handler": True, "team": True},
     T.RESOLUTION_PROPOSED: {

@@ -25,8 +25,11 @@ from domain.calendar import (
 from domain.calendar_data import china_calendar, supported_years
 from domain.case import CALENDAR_CHECK_EVERY, RULES, Complaint
 from domain.intake import ComplaintIntake
+from domain.notice_models import CustomerTemplate
+from domain.notices import last_day
 from domain.sla import HandlingPolicy, SlaPolicy, regulatory_due
 from domain.vocabulary import Grade
+from notices.templates import Wording
 from tests.identities import act as sealed_act
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -341,3 +344,48 @@ def test_r_sla_3_a_rules_4_case_still_checks_once_per_stage_clock() -> None:
     assert not case.calendar_check_due(now + timedelta(days=3))
     wake = case.next_wake()
     assert wake is None or "calendar" not in wake.why
+
+
+def test_r_sla_11_r_cu_3_the_customers_last_day_to_answer_moves_and_they_are_told() -> None:
+    """An approved resolution put to the customer on 2026-12-31 has its 2 working days counted
+    provisionally (Mon-Fri in 2027); once 2027's arrangement is entered (Jan 1-6 off), the day
+    moves and the customer is told the new one, in their language."""
+    received = datetime(2026, 12, 30, 9, 30, tzinfo=SH)
+    case = accept(received, department_head="sun.hao")
+    case.calendar_checked(POLICY, received)
+    now = datetime(2026, 12, 31, 10, tzinfo=SH)
+    contact(case, now)
+    steps: list[tuple[str, dict[str, Any]]] = [
+        ("submit_investigation", {"findings": "f", "proposed_resolution": "赔付500元"}),
+        (
+            "decide_resolution",
+            {
+                "actor": "wang.qiang",
+                "role": "supervisor",
+                "approved": True,
+                "collective": True,
+                "participants": ["wang.qiang", "sun.hao"],
+            },
+        ),
+    ]
+    for name, fields in steps:
+        action = ACTION_MODELS[name].model_validate({"actor": "li.na", "role": "handler"} | fields)
+        assert sealed_act(case, name, action, now)
+    asked = case.state.clock("customer:response")
+    assert asked is not None
+    case.take_notices()
+    later = now + timedelta(hours=2)
+    assert case.calendar_checked(ENTERED, later)
+    moved = case.state.clock("customer:response")
+    assert moved is not None
+    assert moved.due_at > asked.due_at, (asked.due_at, moved.due_at)
+    told = [
+        n
+        for n in case.take_notices()
+        if n.words is not None and n.words.template is CustomerTemplate.ANSWER_DATE_KNOWN
+    ]
+    assert [n.clock for n in told] == ["customer:response"], told
+    words = told[0].words
+    assert words is not None and words.answer_by == last_day(moved.due_at)
+    worded = Wording().word(told[0], later)
+    assert worded.subject == "答复期限调整" and last_day(moved.due_at).isoformat() in worded.body
