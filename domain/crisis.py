@@ -275,3 +275,16 @@ def media_warning_words(complaint_id: str, branch: str, media: str, detail: str)
         "舆情预警 / early warning: a media report",
         f"Complaint {complaint_id} at {branch}: {media} reported on it.\n{detail}",
     )
+
+
+def media_contact_words(complaint_id: str, branch: str, note: str) -> notices.Words:
+    return (
+        "舆情预警 / early warning: the media in contact",
+        f"Complaint {complaint_id} at {branch}: the media contacted us about it.\n{note}",
+    )
+
+
+def warn_crisis_group(case: Complaint, words: notices.Words, now: datetime) -> None:
+    """R-CR-11: an early warning to the crisis group (media monitoring, 舆情监控)."""
+    for role, person in crisis_group(case):
+        case.outbox.notify(NoticeKind.EARLY_WARNING, role, person, ["email", "sms"], words, now)

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from domain import crisis, intake_rules, outside_bodies
 from domain.actions.base import OPEN, Action, ActionDef, Who
 from domain.fields import Name, Text
-from domain.notice_models import NoticeKind
 from domain.state import CrisisRecord
 from domain.vocabulary import Channel, Stage
 
@@ -130,8 +129,7 @@ def _media_reported(case: Complaint, action: RecordMediaReport, now: datetime) -
         )
     )
     words = crisis.media_warning_words(s.complaint_id, s.branch, action.media, action.detail)
-    for role, person in crisis.crisis_group(case):
-        case.outbox.notify(NoticeKind.EARLY_WARNING, role, person, ["email", "sms"], words, now)
+    crisis.warn_crisis_group(case, words, now)
     outside_bodies.noted(case, Channel.MEDIA.value)  # R-AC-4: a media complaint, open or not
     if s.stage in OPEN:
         outside_bodies.came_in(case, Channel.MEDIA, "a media report", action.actor, now)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
-from domain import outside_bodies
+from domain import crisis, outside_bodies, versions
 from domain.actions.base import OPEN, Action, ActionDef
 from domain.fields import Text
+from domain.versions import Behaviour
 
 if TYPE_CHECKING:
     from domain.case import Complaint
@@ -26,6 +27,11 @@ def _contacted(case: Complaint, action: RecordOutsideContact, now: datetime) -> 
     """The contact is on the timeline (the action's entry, with its note); the case becomes at
     least major at once and a crisis is put to the supervisor (domain/outside_bodies.py)."""
     outside_bodies.came_in_as(case, action.body, "a recorded contact", action.actor, now)
+    if action.body == "media" and versions.has(case.rules, Behaviour.CRISIS_REVIEWED):
+        # R-CR-11: the media's enquiry is media monitoring's early warning too
+        s = case.state
+        words = crisis.media_contact_words(s.complaint_id, s.branch, action.note)
+        crisis.warn_crisis_group(case, words, now)
 
 
 RECORD_OUTSIDE_CONTACT = ActionDef(

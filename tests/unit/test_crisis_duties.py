@@ -300,6 +300,18 @@ def test_r_cr_11_with_no_head_office_in_the_chain_the_warning_reaches_the_superv
     assert warned == ["wang.qiang"]
 
 
+def test_r_cr_11_a_journalists_enquiry_warns_the_crisis_group_a_government_call_does_not() -> None:
+    """Media monitoring (舆情监控): the media's contact recorded on a case (R-GR-4's
+    `record_outside_contact`) is an early warning too, not only a published report."""
+    case = accept()
+    case.take_notices()
+    act(case, "record_outside_contact", body="government", note="The letters office called.")
+    assert [n for n in case.take_notices() if n.kind is NoticeKind.EARLY_WARNING] == []
+    act(case, "record_outside_contact", body="media", note="A reporter of 新民晚报 asked.")
+    warned = [n for n in case.take_notices() if n.kind is NoticeKind.EARLY_WARNING]
+    assert [n.recipient for n in warned] == ["wang.qiang"] and "新民晚报" in warned[0].body
+
+
 # ---------------------------------------------------------------------------------------------
 # R-CR-12: the insurer stays the final owner
 

@@ -188,10 +188,14 @@ def test_r_gr_4_a_recorded_contact_of_an_outside_body_regrades_and_puts_a_crisis
     assert stage is not None and "(major)" in stage.label
     decision = case.state.clock(outside_bodies.DECISION)
     assert decision is not None and decision.due_at == now + timedelta(hours=1)
-    entries = [e.detail for e in case.state.timeline[-4:]]
+    entries = [e.detail for e in case.state.timeline[-6:]]
     assert any("unpaid claim" in d for d in entries)  # the contact itself, with its note
     assert any(f"the {body} came in (a recorded contact)" in d for d in entries), entries
-    [told] = [n for n in case.take_notices() if n.recipient == "wang.qiang"]
+    notices = case.take_notices()
+    [told] = [n for n in notices if n.recipient == "wang.qiang" and n.kind is NoticeKind.ESCALATION]
+    # R-CR-11: the media's contact also warns the crisis group (here: the supervisor)
+    warned = [n for n in notices if n.kind is NoticeKind.EARLY_WARNING]
+    assert len(warned) == (1 if body == "media" else 0), warned
     assert "decline_crisis" in told.body and "name_department_head" in told.body, told.body
 
 
