@@ -175,7 +175,12 @@ async def _own_evidence(pool: asyncpg.Pool, cid: str, checked: Action) -> None:
 def rpc_problem(err: RPCError, cid: str) -> HTTPException:
     """Temporal's refusal as the caller's problem: 404, 409 (finished) or 503."""
     if err.status == RPCStatusCode.NOT_FOUND:
-        if "completed" in err.message or "finished" in err.message:
+        # The workflow has ended: the server says it completed; the time-skipping server
+        # answers an update sent to an ended workflow with "update <id> not found".
+        ended = ("completed" in err.message or "finished" in err.message) or (
+            err.message.startswith("update ")
+        )
+        if ended:
             return HTTPException(409, f"complaint {cid} is finished")
         return HTTPException(404, f"no complaint {cid}")
     if err.status == RPCStatusCode.FAILED_PRECONDITION:
