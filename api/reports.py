@@ -29,6 +29,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import asyncpg
+from asyncpg import Record
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -38,6 +39,7 @@ from api.auth import Identity, require
 from api.models import ComplaintId, Problem
 from domain.accountability import exemption_from_facts, exemption_holds
 from domain.vocabulary import Role
+from infra.postgres import Connection
 from ledger import determinations
 from reports.render import render_csv, render_html
 from reports.statistics import (
@@ -303,6 +305,22 @@ def _contradiction(body: DeterminationIn, row: Any) -> str | None:
     )
 
 
+async def _finished_case(
+    conn: Connection, complaint_id: str, identity: Identity, why: str = ""
+) -> Record:
+    """The case's ledger row, locked, for a change by `identity`: unknown or outside the key's
+    branches as `api.scope` answers; 409 while the case is still in handling."""
+    row = await determinations.case_for_update(conn, complaint_id)
+    if row is None:
+        raise scope.not_found(complaint_id)
+    scope.change(identity, row["branch"], f"complaint {complaint_id}")
+    if row["stage"] not in FINISHED:
+        raise HTTPException(
+            409, f"complaint {complaint_id} is still in handling (stage {row['stage']}){why}"
+        )
+    return row
+
+
 @router.post(
     "/v1/complaints/{complaint_id}/determination",
     response_model=DeterminationView,
@@ -324,16 +342,12 @@ async def determine(
     exempt from accountability (R-AN-4), with the people responsible (R-AC-1)."""
     pool: asyncpg.Pool = request.app.state.pool
     async with pool.acquire() as conn, conn.transaction():
-        row = await determinations.case_for_update(conn, complaint_id)
-        if row is None:
-            raise scope.not_found(complaint_id)
-        scope.change(identity, row["branch"], f"complaint {complaint_id}")
-        if row["stage"] not in FINISHED:
-            raise HTTPException(
-                409,
-                f"complaint {complaint_id} is still in handling (stage {row['stage']}): "
-                "it is determined once the ledger shows it closed or withdrawn",
-            )
+        row = await _finished_case(
+            conn,
+            complaint_id,
+            identity,
+            ": it is determined once the ledger shows it closed or withdrawn",
+        )
         if (why := _contradiction(body, row)) is not None:
             raise HTTPException(409, why)
         inserted = await determinations.determine(
@@ -374,14 +388,7 @@ async def refer(
     concerned, which determines it (`business_line` on its determination)."""
     pool: asyncpg.Pool = request.app.state.pool
     async with pool.acquire() as conn, conn.transaction():
-        row = await determinations.case_for_update(conn, complaint_id)
-        if row is None:
-            raise scope.not_found(complaint_id)
-        scope.change(identity, row["branch"], f"complaint {complaint_id}")
-        if row["stage"] not in FINISHED:
-            raise HTTPException(
-                409, f"complaint {complaint_id} is still in handling (stage {row['stage']})"
-            )
+        await _finished_case(conn, complaint_id, identity)
         inserted = await determinations.refer(
             conn,
             complaint_id,

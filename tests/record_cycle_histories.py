@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import tempfile
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -66,15 +67,12 @@ async def main(release: str, flow: str = "sheets-after") -> None:
     print(f"recorded {HERE / name}")
 
 
-async def month(h: Harness, release: str) -> str:
-    """A month: compiled, decided, one appeal from the person, one refused from another,
-    the window closed, the appeal decided, published."""
-    now = await h.now()
-    period = period_of(now)
-    if now >= appeal_until(period):
-        period = period_of(now + timedelta(days=10))
-    starts, _ = period_bounds(period)
-    inside = datetime.combine(starts + timedelta(days=3), datetime.min.time(), tzinfo=ZONE)
+async def compiled(
+    h: Harness, period: str, inside: datetime, **more: Any
+) -> tuple[Any, Callable[..., Awaitable[Any]]]:
+    """The month's one closed case R1 (its determination effective: li.na direct, wang.qiang
+    managerial; `more`: other ledger columns), its cycle started and compiled; the cycle's
+    handle and a sender of sealed messages `by(actor, role, **fields)`."""
     row: dict[str, Any] = {
         "complaint_id": "R1",
         "workflow_id": contract.workflow_id("R1"),
@@ -93,6 +91,7 @@ async def month(h: Harness, release: str) -> str:
         "received_at": inside,
         "reopen_count": 1,
     }
+    row |= more
     marks = ", ".join(f"${i}" for i in range(1, len(row) + 1))
     await h.pool.execute(
         f"INSERT INTO complaints ({', '.join(row)}) VALUES ({marks})", *row.values()
@@ -116,6 +115,20 @@ async def month(h: Harness, release: str) -> str:
 
     async def by(actor: str, role: str, **fields: Any) -> Any:
         return await h.sealed_raw(handle, fields, actor=actor, roles=[role])
+
+    return handle, by
+
+
+async def month(h: Harness, release: str) -> str:
+    """A month: compiled, decided, one appeal from the person, one refused from another,
+    the window closed, the appeal decided, published."""
+    now = await h.now()
+    period = period_of(now)
+    if now >= appeal_until(period):
+        period = period_of(now + timedelta(days=10))
+    starts, _ = period_bounds(period)
+    inside = datetime.combine(starts + timedelta(days=3), datetime.min.time(), tzinfo=ZONE)
+    handle, by = await compiled(h, period, inside)
 
     direct = {"complaint_id": "R1", "person": "li.na", "responsibility": "direct"}
     managerial = {"complaint_id": "R1", "person": "wang.qiang", "responsibility": "managerial"}
@@ -142,50 +155,9 @@ async def sheets_first_month(h: Harness, release: str) -> str:
         period = period_of(now + timedelta(days=12))
     starts, _ = period_bounds(period)
     inside = datetime.combine(starts + timedelta(days=3), datetime.min.time(), tzinfo=ZONE)
-    row: dict[str, Any] = {
-        "complaint_id": "R1",
-        "workflow_id": contract.workflow_id("R1"),
-        "channel": "hotline",
-        "branch": "Shanghai Pudong",
-        "owner": "li.na",
-        "supervisor": "wang.qiang",
-        "category": "claims",
-        "grade": "general",
-        "stage": "closed",
-        "outcome": "resolved",
-        "customer_name": "x",
-        "customer_phone": "13800000000",
-        "matter": "m",
-        "demands": "d",
-        "received_at": inside,
-        "reopen_count": 1,
-        "department": "claims",
-        "product": "motor",
-        "policy_number": "P1",
-    }
-    marks = ", ".join(f"${i}" for i in range(1, len(row) + 1))
-    await h.pool.execute(
-        f"INSERT INTO complaints ({', '.join(row)}) VALUES ({marks})", *row.values()
+    handle, by = await compiled(
+        h, period, inside, department="claims", product="motor", policy_number="P1"
     )
-    await h.pool.execute(
-        "INSERT INTO determinations (complaint_id, effective, reason_code, direct_person,"
-        " managerial_person, decided_by, decided_at) VALUES ('R1', true, 'staff_error',"
-        " 'li.na', 'wang.qiang', 'chief', now())"
-    )
-    handle = await h.client.start_workflow(
-        contract.CYCLE_WORKFLOW_TYPE,
-        CycleInput(period=period),
-        id=contract.cycle_workflow_id(period),
-        task_queue=h.task_queue,
-        result_type=CycleState,
-    )
-    await eventually(
-        lambda: handle.query(contract.CYCLE_STATE_QUERY, result_type=CycleState),
-        what="the compiled cycle",
-    )
-
-    async def by(actor: str, role: str, **fields: Any) -> Any:
-        return await h.sealed_raw(handle, fields, actor=actor, roles=[role])
 
     async def sheets_sent() -> CycleState | None:
         state: CycleState = await handle.query(contract.CYCLE_STATE_QUERY, result_type=CycleState)
