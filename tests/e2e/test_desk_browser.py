@@ -36,8 +36,8 @@ SIZES = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "hei
 
 
 class _Server(uvicorn.Server):
-    def install_signal_handlers(self) -> None:  # the test runner owns the signals
-        pass
+    def install_signal_handlers(self) -> None:
+        """None: the test runner owns the signals."""
 
 
 @pytest.fixture(scope="module")
